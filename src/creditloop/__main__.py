@@ -1,0 +1,3 @@
+from creditloop.entrypoints.cli.main import run
+
+run()

@@ -1,0 +1,79 @@
+"""Engines and migrations. Nothing here connects at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The SQLite ledger inside a data directory."""
+    return f"sqlite:///{Path(data_dir) / 'ledger.sqlite'}"
+
+
+def driver_url(url: str) -> str:
+    """Pin PostgreSQL URLs to the psycopg 3 driver (``postgresql://`` would pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, schema: str | None = None) -> Engine:
+    """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (psycopg 3).
+
+    ``schema`` (PostgreSQL only) becomes the connection's ``search_path``, so migrations and queries
+    use it; tests use it for a throwaway schema per test.
+    """
+    parsed = make_url(driver_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if schema is not None:
+            raise ValueError("schema is only supported on PostgreSQL")
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        connect_args: dict[str, Any] = {}
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = 10  # fail fast when the server is unreachable
+        if schema is not None:
+            connect_args["options"] = f"-csearch_path={schema}"
+        return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+    finally:
+        cursor.close()
+
+
+def alembic_config() -> Config:
+    """Alembic config built in code: the scripts ship inside the package, no alembic.ini on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest schema (``alembic upgrade head``). Safe to run again."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,101 @@
+"""SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
+
+The migration ``0001_initial`` creates exactly these tables; keep the two in step (a test compares them).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# Named constraints, so the hand-written migration and the metadata agree on every name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("entry_id", sa.String(200), primary_key=True),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=False),
+    sa.Column("line_id", sa.String(100), nullable=False, index=True),
+    sa.Column("links", sa.Text, nullable=False),  # JSON list, sorted
+    sa.Column("reverses", sa.String(200), nullable=True),
+    # Insertion order. PostgreSQL fills it from an identity; SQLite has no identity on a non-key
+    # column, so the adapter inserts max(seq) + 1 inside the same statement (SQLite has one writer).
+    sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+)
+
+postings = sa.Table(
+    "postings",
+    metadata,
+    sa.Column("entry_id", sa.String(200), sa.ForeignKey("journal_entries.entry_id"), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("account", sa.String(100), nullable=False, index=True),
+    sa.Column("side", sa.CHAR(1), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+)
+
+# Running signed totals (debit positive), updated in the transaction that appends the entries.
+account_totals = sa.Table(
+    "account_totals",
+    metadata,
+    sa.Column("account", sa.String(100), primary_key=True),
+    sa.Column("balance_minor", sa.BigInteger, nullable=False),
+)
+
+credit_lines = sa.Table(
+    "credit_lines",
+    metadata,
+    sa.Column("line_id", sa.String(100), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("limit_minor", sa.BigInteger, nullable=False),
+    sa.Column("principal_minor", sa.BigInteger, nullable=False),
+    sa.Column("fee_minor", sa.BigInteger, nullable=False),
+    sa.Column("penalty_minor", sa.BigInteger, nullable=False),
+    sa.Column("credit_balance_minor", sa.BigInteger, nullable=False),
+    sa.Column("charged_off_minor", sa.BigInteger, nullable=False),
+    sa.Column("dpd", sa.Integer, nullable=False),
+    sa.Column("last_closed_on", sa.Date, nullable=False),
+    sa.Column("doc", sa.Text, nullable=False),  # JSON of servicing.serialization.line_to_dict
+)
+
+audit_decisions = sa.Table(
+    "audit_decisions",
+    metadata,
+    sa.Column("decision_id", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject_id", sa.String(200), nullable=False, index=True),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("policy_id", sa.String(100), nullable=False),
+    sa.Column("policy_version", sa.String(40), nullable=False),
+    sa.Column("inputs_hash", sa.String(128), nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),  # JSON list
+    sa.Column("trace", sa.Text, nullable=False),  # JSON list of objects
+)
+
+day_end_runs = sa.Table(
+    "day_end_runs",
+    metadata,
+    sa.Column("business_date", sa.Date, primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("lines_closed", sa.Integer, nullable=False),
+)
+
+reconciliations = sa.Table(
+    "reconciliations",
+    metadata,
+    sa.Column("business_date", sa.Date, primary_key=True),
+    sa.Column("trial_balance_minor", sa.BigInteger, nullable=False),
+    sa.Column("control", sa.Text, nullable=False),  # JSON {account: minor}
+    sa.Column("sub_ledger", sa.Text, nullable=False),  # JSON {account: minor}
+    sa.Column("ok", sa.Boolean, nullable=False),
+)

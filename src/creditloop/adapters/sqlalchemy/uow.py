@@ -1,0 +1,580 @@
+"""SQL unit of work (SQLite, PostgreSQL) with the semantics of ``creditloop.app.memory.MemoryUnitOfWork``.
+
+Lines are stored as JSON documents (``line_to_dict``) plus a few queryable columns; the journal as
+entries + postings, with running per-account totals. One unit of work is one connection and one
+database transaction. Everything is SQLAlchemy Core with executemany: the simulator writes a month of
+day-ends for up to 100k lines in one transaction, so per-line and per-entry work is kept minimal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import IntegrityError
+
+from creditloop.adapters.sqlalchemy.tables import (
+    account_totals,
+    audit_decisions,
+    credit_lines,
+    day_end_runs,
+    journal_entries,
+    postings,
+    reconciliations,
+)
+from creditloop.app.ports import (
+    AuditLog,
+    AuditRecord,
+    DayEndLog,
+    DayEndRecord,
+    JournalWriter,
+    LineRepository,
+    ReconciliationRecord,
+)
+from creditloop.core.errors import CreditloopError, IdempotencyConflict, NotFound
+from creditloop.ledger.accounts import Account
+from creditloop.ledger.entries import EntryCode, JournalEntry, Posting, Side
+from creditloop.products.terms import Product
+from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.serialization import line_from_dict, line_to_dict
+
+# Bound parameters per IN (...) list: well under SQLite's variable limit and PostgreSQL's.
+_IN_CHUNK = 500
+# Rows fetched per round trip when streaming lines or entries.
+_STREAM_CHUNK = 1000
+
+ConnectionSource = Callable[[], Connection]
+
+
+class ConcurrencyConflict(CreditloopError):
+    """A credit line changed in the database after this unit of work loaded it; retry the command."""
+
+    code = "concurrency_conflict"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _upsert(
+    conn: Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    keys: Sequence[str],
+    set_: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, for SQLite and PostgreSQL; ``set_`` gets ``excluded``."""
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name == "postgresql":
+        stmt: Any = pg_dialect.insert(table)
+    elif name == "sqlite":
+        stmt = sqlite_dialect.insert(table)
+    else:  # pragma: no cover - make_engine refuses other backends
+        raise NotImplementedError(f"upsert is not implemented for {name}")
+    values = (
+        set_(stmt.excluded)
+        if set_ is not None
+        else {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    )
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values), rows)
+
+
+# --------------------------------------------------------------------------------------------- journal
+
+
+class SqlJournal:
+    """Append-only journal. Entries go to the database at once (inside the transaction); the per-account
+    totals are written at commit, last, so PostgreSQL holds those hot rows' locks as briefly as possible.
+    """
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+        self._pending_totals: dict[Account, int] = defaultdict(int)
+
+    def reset(self) -> None:
+        self._pending_totals.clear()
+
+    def append(self, entries: Iterable[JournalEntry]) -> None:
+        batch: dict[str, JournalEntry] = {}
+        for e in entries:
+            known = batch.get(e.entry_id)
+            if known is not None:
+                if known != e:
+                    raise IdempotencyConflict(f"journal entry {e.entry_id} exists with another payload")
+                continue
+            batch[e.entry_id] = e
+        if not batch:
+            return
+        conn = self._connection()
+        # Retries are rare: find which ids exist (also those appended earlier in this transaction) and
+        # compare the stored entry with the new one; only new entries are written.
+        existing = self._existing_ids(conn, list(batch))
+        if existing:
+            for stored in self._load(conn, sorted(existing)):
+                if stored != batch[stored.entry_id]:
+                    raise IdempotencyConflict(f"journal entry {stored.entry_id} exists with another payload")
+                del batch[stored.entry_id]
+            if not batch:
+                return
+        entry_rows: list[dict[str, Any]] = []
+        posting_rows: list[dict[str, Any]] = []
+        totals = self._pending_totals
+        for e in batch.values():
+            entry_rows.append(
+                {
+                    "entry_id": e.entry_id,
+                    "code": e.code.value,
+                    "effective_on": e.effective_on,
+                    "line_id": e.line_id,
+                    "links": _json(sorted(e.links)),
+                    "reverses": e.reverses,
+                }
+            )
+            for idx, p in enumerate(e.postings):
+                posting_rows.append(
+                    {
+                        "entry_id": e.entry_id,
+                        "idx": idx,
+                        "account": p.account.value,
+                        "side": p.side.value,
+                        "amount_minor": p.amount_minor,
+                    }
+                )
+                totals[p.account] += p.signed_minor
+        try:
+            conn.execute(self._insert_entries(conn), entry_rows)
+        except IntegrityError as exc:  # a concurrent transaction wrote the same entry after our check
+            raise ConcurrencyConflict(f"journal entries were written concurrently ({exc.orig})") from exc
+        conn.execute(postings.insert(), posting_rows)
+
+    @staticmethod
+    def _insert_entries(conn: Connection) -> sa.Insert:
+        if conn.dialect.name == "sqlite":
+            # No identity on a non-key column in SQLite: number inside the statement, under the write lock.
+            next_seq = sa.select(sa.func.coalesce(sa.func.max(journal_entries.c.seq), 0) + 1).scalar_subquery()
+            return journal_entries.insert().values(seq=next_seq)
+        return journal_entries.insert()
+
+    @staticmethod
+    def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        col = journal_entries.c.entry_id
+        for chunk in _chunks(ids):
+            found.update(conn.execute(sa.select(col).where(col.in_(chunk))).scalars())
+        return found
+
+    @staticmethod
+    def _load(conn: Connection, ids: list[str]) -> list[JournalEntry]:
+        je, p = journal_entries, postings
+        out: list[JournalEntry] = []
+        for chunk in _chunks(ids):
+            rows = conn.execute(sa.select(je).where(je.c.entry_id.in_(chunk)).order_by(je.c.seq)).all()
+            legs = _postings_by_entry(
+                conn.execute(
+                    sa.select(p.c.entry_id, p.c.account, p.c.side, p.c.amount_minor)
+                    .where(p.c.entry_id.in_(chunk))
+                    .order_by(p.c.entry_id, p.c.idx)
+                )
+            )
+            out.extend(_entry(r, legs[r.entry_id]) for r in rows)
+        return out
+
+    def entries(self) -> Iterator[JournalEntry]:
+        """Every entry in insertion order, rebuilt exactly; streamed in keyset-paginated chunks."""
+        conn = self._connection()
+        je, p = journal_entries, postings
+        after = 0
+        while True:
+            rows = conn.execute(sa.select(je).where(je.c.seq > after).order_by(je.c.seq).limit(_STREAM_CHUNK)).all()
+            if not rows:
+                return
+            last = rows[-1].seq
+            legs = _postings_by_entry(
+                conn.execute(
+                    sa.select(p.c.entry_id, p.c.account, p.c.side, p.c.amount_minor)
+                    .join(je, je.c.entry_id == p.c.entry_id)
+                    .where(je.c.seq > after, je.c.seq <= last)
+                    .order_by(je.c.seq, p.c.idx)
+                )
+            )
+            for r in rows:
+                yield _entry(r, legs[r.entry_id])
+            after = last
+
+    def account_balances(self) -> dict[Account, int]:
+        conn = self._connection()
+        out = {
+            Account(a): int(b)
+            for a, b in conn.execute(sa.select(account_totals.c.account, account_totals.c.balance_minor))
+        }
+        for account, delta in self._pending_totals.items():
+            out[account] = out.get(account, 0) + delta
+        return out
+
+    def line_balances(self, line_id: str) -> dict[Account, int]:
+        je, p = journal_entries, postings
+        signed = sa.case((p.c.side == Side.DEBIT.value, p.c.amount_minor), else_=-p.c.amount_minor)
+        stmt = (
+            sa.select(p.c.account, sa.func.sum(signed))
+            .join(je, je.c.entry_id == p.c.entry_id)
+            .where(je.c.line_id == line_id)
+            .group_by(p.c.account)
+        )
+        return {Account(a): int(total) for a, total in self._connection().execute(stmt)}
+
+    def write_totals(self) -> None:
+        """Fold the pending deltas into ``account_totals`` (sorted: a stable lock order on PostgreSQL)."""
+        if not self._pending_totals:
+            return
+        rows = [{"account": a.value, "balance_minor": d} for a, d in sorted(self._pending_totals.items())]
+        _upsert(
+            self._connection(),
+            account_totals,
+            rows,
+            ["account"],
+            lambda excluded: {"balance_minor": account_totals.c.balance_minor + excluded.balance_minor},
+        )
+        self._pending_totals.clear()
+
+
+def _postings_by_entry(rows: Iterable[Any]) -> dict[str, list[Posting]]:
+    legs: dict[str, list[Posting]] = defaultdict(list)
+    for entry_id, account, side, amount in rows:
+        legs[entry_id].append(Posting(Account(account), Side(side), int(amount)))
+    return legs
+
+
+def _entry(row: Any, legs: list[Posting]) -> JournalEntry:
+    return JournalEntry(
+        entry_id=row.entry_id,
+        code=EntryCode(row.code),
+        effective_on=row.effective_on,
+        line_id=row.line_id,
+        postings=tuple(legs),
+        links=frozenset(json.loads(row.links)),
+        reverses=row.reverses,
+    )
+
+
+# --------------------------------------------------------------------------------------------- lines
+
+
+class SqlLines:
+    """Line repository with an identity map; remembers what it loaded for the optimistic check."""
+
+    def __init__(self, connection: ConnectionSource, products: Callable[[str], Product]) -> None:
+        self._connection = connection
+        self._products = products
+        self.seen: dict[str, CreditLine] = {}
+        # line_id -> (version, last_closed_on) as loaded. The domain skips quiet days without bumping
+        # the version, so last_closed_on is part of "has this line changed".
+        self.loaded: dict[str, tuple[int, date]] = {}
+        self._all_loaded = False
+
+    def reset(self) -> None:
+        self.seen.clear()
+        self.loaded.clear()
+        self._all_loaded = False
+
+    def add(self, line: CreditLine) -> None:
+        if line.line_id in self.seen or (not self._all_loaded and self._exists(line.line_id)):
+            raise IdempotencyConflict(f"line {line.line_id} already exists")
+        self.seen[line.line_id] = line
+
+    def _exists(self, line_id: str) -> bool:
+        c = credit_lines.c
+        return self._connection().execute(sa.select(c.line_id).where(c.line_id == line_id)).first() is not None
+
+    def get(self, line_id: str) -> CreditLine:
+        line = self.seen.get(line_id)
+        if line is not None:
+            return line
+        conn = self._connection()
+        stmt = sa.select(credit_lines.c.doc).where(credit_lines.c.line_id == line_id)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()  # concurrent writers of one line queue here instead of conflicting
+        doc = conn.execute(stmt).scalar_one_or_none()
+        if doc is None:
+            raise NotFound(f"credit line {line_id!r} not found", field="line_id")
+        return self._load(doc)
+
+    def _load(self, doc: str) -> CreditLine:
+        line = line_from_dict(json.loads(doc), self._products)
+        self.seen[line.line_id] = line
+        self.loaded[line.line_id] = (line.version, line.last_closed_on)
+        return line
+
+    def ids(self) -> list[str]:
+        if self._all_loaded:
+            return sorted(self.seen)
+        stored = self._connection().execute(sa.select(credit_lines.c.line_id)).scalars()
+        return sorted(set(stored) | set(self.seen))
+
+    def __iter__(self) -> Iterator[CreditLine]:
+        if not self._all_loaded:
+            self._load_all()
+        # Python order (code points), as the memory fake; no dependence on the database collation.
+        for line_id in sorted(self.seen):
+            yield self.get(line_id)
+
+    def _load_all(self) -> None:
+        """One streamed SELECT for every stored line; rows already in the identity map are not parsed.
+
+        Rows are not locked (a day-end touches every line); the optimistic check at commit guards them.
+        """
+        c = credit_lines.c
+        stmt = sa.select(c.line_id, c.doc).execution_options(yield_per=_STREAM_CHUNK)
+        result = self._connection().execute(stmt)
+        try:
+            for line_id, doc in result:
+                if line_id not in self.seen:
+                    self._load(doc)
+        finally:
+            result.close()
+        self._all_loaded = True
+
+    def save(self) -> None:
+        """INSERT new lines; UPDATE changed ones only where the stored row is still the one loaded."""
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for line_id, line in self.seen.items():
+            prior = self.loaded.get(line_id)
+            if prior is None:
+                inserts.append(_line_row(line))
+            elif (line.version, line.last_closed_on) != prior:
+                row = _line_row(line)
+                row["b_line_id"], row["b_version"], row["b_last_closed_on"] = line_id, prior[0], prior[1]
+                updates.append(row)
+        conn = self._connection()
+        if updates:
+            c = credit_lines.c
+            stmt = credit_lines.update().where(
+                c.line_id == sa.bindparam("b_line_id"),
+                c.version == sa.bindparam("b_version"),
+                c.last_closed_on == sa.bindparam("b_last_closed_on"),
+            )
+            done = conn.execute(stmt, updates).rowcount
+            if done != len(updates):
+                raise ConcurrencyConflict(
+                    f"{len(updates) - done} credit line(s) changed since they were loaded: "
+                    f"{', '.join(self._stale(conn, updates))}"
+                )
+        if inserts:
+            try:
+                conn.execute(credit_lines.insert(), inserts)
+            except IntegrityError as exc:  # another transaction created the same line first
+                raise IdempotencyConflict(f"{len(inserts)} new line(s): one already exists ({exc.orig})") from exc
+
+    @staticmethod
+    def _stale(conn: Connection, updates: list[dict[str, Any]]) -> list[str]:
+        """The lines whose stored document is not the one this unit of work just wrote (error path only)."""
+        wrote = {u["line_id"]: u["doc"] for u in updates}
+        c = credit_lines.c
+        stale: list[str] = []
+        for chunk in _chunks(sorted(wrote)):
+            for line_id, doc in conn.execute(sa.select(c.line_id, c.doc).where(c.line_id.in_(chunk))):
+                if doc != wrote[line_id]:
+                    stale.append(line_id)
+        return stale[:20]
+
+
+def _line_row(line: CreditLine) -> dict[str, Any]:
+    return {
+        "line_id": line.line_id,
+        "customer_id": line.customer_id,
+        "status": line.status.value,
+        "version": line.version,
+        "limit_minor": line.limit_minor,
+        "principal_minor": line.principal_minor,
+        "fee_minor": line.fee_minor,
+        "penalty_minor": line.penalty_minor,
+        "credit_balance_minor": line.credit_balance_minor,
+        "charged_off_minor": line.charged_off_minor,
+        "dpd": line.dpd,
+        "last_closed_on": line.last_closed_on,
+        "doc": _json(line_to_dict(line)),
+    }
+
+
+# --------------------------------------------------------------------------------------------- logs
+
+
+class SqlAudit:
+    """Audit log of automated decisions. Recording an id again replaces it, as the memory fake does."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    def record(self, item: AuditRecord) -> None:
+        row = {
+            "decision_id": item.decision_id,
+            "kind": item.kind,
+            "subject_id": item.subject_id,
+            "decided_on": item.decided_on,
+            "policy_id": item.policy_id,
+            "policy_version": item.policy_version,
+            "inputs_hash": item.inputs_hash,
+            "outcome": item.outcome,
+            "reasons": _json(list(item.reasons)),
+            "trace": _json(list(item.trace)),
+        }
+        _upsert(self._connection(), audit_decisions, [row], ["decision_id"])
+
+    def get(self, decision_id: str) -> AuditRecord | None:
+        t = audit_decisions
+        r = self._connection().execute(sa.select(t).where(t.c.decision_id == decision_id)).first()
+        if r is None:
+            return None
+        return AuditRecord(
+            decision_id=r.decision_id,
+            kind=r.kind,
+            subject_id=r.subject_id,
+            decided_on=r.decided_on,
+            policy_id=r.policy_id,
+            policy_version=r.policy_version,
+            inputs_hash=r.inputs_hash,
+            outcome=r.outcome,
+            reasons=tuple(json.loads(r.reasons)),
+            trace=tuple(json.loads(r.trace)),
+        )
+
+
+class SqlDayEnds:
+    """Day-end runs and reconciliation records, one row per business date (upserted)."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    def get(self, business_date: date) -> DayEndRecord | None:
+        t = day_end_runs
+        r = self._connection().execute(sa.select(t).where(t.c.business_date == business_date)).first()
+        return None if r is None else DayEndRecord(r.business_date, r.status, r.lines_closed)
+
+    def last_done(self) -> date | None:
+        t = day_end_runs
+        value: date | None = (
+            self._connection()
+            .execute(sa.select(sa.func.max(t.c.business_date)).where(t.c.status == "DONE"))
+            .scalar_one()
+        )
+        return value
+
+    def mark(self, record: DayEndRecord) -> None:
+        row = {"business_date": record.business_date, "status": record.status, "lines_closed": record.lines_closed}
+        _upsert(self._connection(), day_end_runs, [row], ["business_date"])
+
+    def reconcile(self, record: ReconciliationRecord) -> None:
+        row = {
+            "business_date": record.business_date,
+            "trial_balance_minor": record.trial_balance_minor,
+            "control": _json(record.control),
+            "sub_ledger": _json(record.sub_ledger),
+            "ok": record.ok,
+        }
+        _upsert(self._connection(), reconciliations, [row], ["business_date"])
+
+    def reconciliation(self, business_date: date) -> ReconciliationRecord | None:
+        t = reconciliations
+        r = self._connection().execute(sa.select(t).where(t.c.business_date == business_date)).first()
+        if r is None:
+            return None
+        control = {k: int(v) for k, v in json.loads(r.control).items()}
+        sub = {k: int(v) for k, v in json.loads(r.sub_ledger).items()}
+        return ReconciliationRecord(r.business_date, int(r.trial_balance_minor), control, sub, bool(r.ok))
+
+
+# --------------------------------------------------------------------------------------------- unit of work
+
+
+class SqlUnitOfWork:
+    """One connection and one transaction per ``with`` block; same semantics as ``MemoryUnitOfWork``.
+
+    Unlike the memory fake, audit records and day-end marks are part of the transaction too: a
+    rollback discards them with everything else.
+    """
+
+    # Typed as the ports: protocol attributes are invariant, so the concrete types would not match.
+    lines: LineRepository
+    journal: JournalWriter
+    audit: AuditLog
+    day_ends: DayEndLog
+
+    def __init__(self, engine: Engine, products: Callable[[str], Product]) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._lines = SqlLines(self._connection, products)
+        self._journal = SqlJournal(self._connection)
+        self.lines = self._lines
+        self.journal = self._journal
+        self.audit = SqlAudit(self._connection)
+        self.day_ends = SqlDayEnds(self._connection)
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open: use it inside `with uow:`")
+        return self._conn
+
+    @property
+    def connection(self) -> Connection:
+        """The open connection (read models may query through it, inside the same transaction)."""
+        return self._connection()
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._conn is not None:
+            raise RuntimeError("the unit of work is already open")
+        self._conn = self.engine.connect()
+        self._conn.begin()
+        self._reset()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            self._conn = None
+            self._reset()
+            conn.close()
+
+    def _reset(self) -> None:
+        self._lines.reset()
+        self._journal.reset()
+
+    def flush(self) -> None:
+        """Move the touched lines' pending entries into the journal (one batch, one executemany)."""
+        pending: list[JournalEntry] = []
+        for line in self._lines.seen.values():
+            if line.pending_entries:
+                pending.extend(line.drain_entries())
+        if pending:
+            self._journal.append(pending)
+
+    def commit(self) -> None:
+        conn = self._connection()
+        self.flush()
+        self._lines.save()
+        self._journal.write_totals()
+        conn.commit()
+        self._reset()  # as the memory fake: the next command reloads what it needs
+
+    def rollback(self) -> None:
+        if self._conn is not None:
+            self._conn.rollback()
+        self._reset()

@@ -1,0 +1,156 @@
+"""In-memory unit of work: the fake the unit tests use, with the same semantics as the SQL one.
+
+Lines are stored as serialised documents, so a rollback really discards uncommitted changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+
+from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord
+from creditloop.core.errors import IdempotencyConflict, NotFound
+from creditloop.ledger.accounts import Account
+from creditloop.ledger.entries import JournalEntry
+from creditloop.products.terms import Product
+from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.serialization import line_from_dict, line_to_dict
+
+
+class MemoryJournal:
+    """Appends are staged until the unit of work commits; reads see staged entries too."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, JournalEntry] = {}
+        self._staged: dict[str, JournalEntry] = {}
+        self._totals: dict[Account, int] = defaultdict(int)
+        self._by_line: dict[str, dict[Account, int]] = defaultdict(lambda: defaultdict(int))
+
+    def append(self, entries: Iterable[JournalEntry]) -> None:
+        for e in entries:
+            known = self._entries.get(e.entry_id) or self._staged.get(e.entry_id)
+            if known is not None:
+                if known != e:
+                    raise IdempotencyConflict(f"journal entry {e.entry_id} exists with another payload")
+                continue
+            self._staged[e.entry_id] = e
+            self._apply(e, 1)
+
+    def _apply(self, e: JournalEntry, sign: int) -> None:
+        for p in e.postings:
+            self._totals[p.account] += sign * p.signed_minor
+            self._by_line[e.line_id][p.account] += sign * p.signed_minor
+
+    def publish(self) -> None:
+        self._entries.update(self._staged)
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for e in self._staged.values():
+            self._apply(e, -1)
+        self._staged.clear()
+
+    def entries(self) -> Iterator[JournalEntry]:
+        return iter([*self._entries.values(), *self._staged.values()])
+
+    def account_balances(self) -> dict[Account, int]:
+        return dict(self._totals)
+
+    def line_balances(self, line_id: str) -> dict[Account, int]:
+        return dict(self._by_line.get(line_id, {}))
+
+
+class MemoryLines:
+    def __init__(self, store: dict[str, dict[str, object]], products: Callable[[str], Product]) -> None:
+        self._store = store
+        self._products = products
+        self.seen: dict[str, CreditLine] = {}
+
+    def add(self, line: CreditLine) -> None:
+        if line.line_id in self._store or line.line_id in self.seen:
+            raise IdempotencyConflict(f"line {line.line_id} already exists")
+        self.seen[line.line_id] = line
+
+    def get(self, line_id: str) -> CreditLine:
+        line = self.seen.get(line_id)
+        if line is None:
+            doc = self._store.get(line_id)
+            if doc is None:
+                raise NotFound(f"credit line {line_id!r} not found", field="line_id")
+            line = line_from_dict(doc, self._products)
+            self.seen[line_id] = line
+        return line
+
+    def ids(self) -> list[str]:
+        return sorted(set(self._store) | set(self.seen))
+
+    def __iter__(self) -> Iterator[CreditLine]:
+        for line_id in self.ids():
+            yield self.get(line_id)
+
+
+class MemoryAudit:
+    def __init__(self) -> None:
+        self.items: dict[str, AuditRecord] = {}
+
+    def record(self, item: AuditRecord) -> None:
+        self.items[item.decision_id] = item
+
+    def get(self, decision_id: str) -> AuditRecord | None:
+        return self.items.get(decision_id)
+
+
+class MemoryDayEnds:
+    def __init__(self) -> None:
+        self.runs: dict[date, DayEndRecord] = {}
+        self.recs: dict[date, ReconciliationRecord] = {}
+
+    def get(self, business_date: date) -> DayEndRecord | None:
+        return self.runs.get(business_date)
+
+    def last_done(self) -> date | None:
+        done = [d for d, r in self.runs.items() if r.status == "DONE"]
+        return max(done) if done else None
+
+    def mark(self, record: DayEndRecord) -> None:
+        self.runs[record.business_date] = record
+
+    def reconcile(self, record: ReconciliationRecord) -> None:
+        self.recs[record.business_date] = record
+
+    def reconciliation(self, business_date: date) -> ReconciliationRecord | None:
+        return self.recs.get(business_date)
+
+
+class MemoryUnitOfWork:
+    def __init__(self, products: Callable[[str], Product]) -> None:
+        self._docs: dict[str, dict[str, object]] = {}
+        self._products = products
+        self.journal = MemoryJournal()
+        self.audit = MemoryAudit()
+        self.day_ends = MemoryDayEnds()
+        self.lines = MemoryLines(self._docs, products)
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self.lines = MemoryLines(self._docs, self._products)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def flush(self) -> None:
+        for line in self.lines.seen.values():
+            if line.pending_entries:
+                self.journal.append(line.drain_entries())
+
+    def commit(self) -> None:
+        self.flush()
+        for line_id, line in self.lines.seen.items():
+            self._docs[line_id] = line_to_dict(line)
+        self.journal.publish()
+        self.lines.seen.clear()
+
+    def rollback(self) -> None:
+        self.journal.discard()
+        self.lines.seen.clear()

@@ -1,0 +1,115 @@
+"""Ports of the service layer: repositories and the unit of work. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from creditloop.ledger.accounts import Account
+from creditloop.ledger.entries import JournalEntry
+from creditloop.servicing.credit_line import CreditLine
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One automated decision: what went in (hashed, no personal data), which policy, what came out, why."""
+
+    decision_id: str
+    kind: str  # origination | hardship | alert
+    subject_id: str
+    decided_on: date
+    policy_id: str
+    policy_version: str
+    inputs_hash: str
+    outcome: str
+    reasons: tuple[str, ...]
+    trace: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DayEndRecord:
+    business_date: date
+    status: str  # RUNNING | DONE
+    lines_closed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRecord:
+    business_date: date
+    trial_balance_minor: int  # sum of all signed account balances: must be 0
+    control: dict[str, int]  # control account -> journal balance
+    sub_ledger: dict[str, int]  # control account -> sum of line balances from state
+    ok: bool
+
+
+class LineRepository(Protocol):
+    def add(self, line: CreditLine) -> None: ...
+
+    def get(self, line_id: str) -> CreditLine:
+        """The line, or NotFound."""
+        ...
+
+    def ids(self) -> list[str]: ...
+
+    def __iter__(self) -> Iterator[CreditLine]: ...
+
+
+class JournalWriter(Protocol):
+    def append(self, entries: Iterable[JournalEntry]) -> None: ...
+
+    def entries(self) -> Iterator[JournalEntry]: ...
+
+    def account_balances(self) -> dict[Account, int]:
+        """Signed balance per account over the whole journal (debit positive)."""
+        ...
+
+    def line_balances(self, line_id: str) -> dict[Account, int]: ...
+
+
+class AuditLog(Protocol):
+    def record(self, item: AuditRecord) -> None: ...
+
+    def get(self, decision_id: str) -> AuditRecord | None: ...
+
+
+class DayEndLog(Protocol):
+    def get(self, business_date: date) -> DayEndRecord | None: ...
+
+    def last_done(self) -> date | None: ...
+
+    def mark(self, record: DayEndRecord) -> None: ...
+
+    def reconcile(self, record: ReconciliationRecord) -> None: ...
+
+    def reconciliation(self, business_date: date) -> ReconciliationRecord | None: ...
+
+
+class UnitOfWork(Protocol):
+    # Read-only properties, so implementations may hold narrower concrete types.
+    @property
+    def lines(self) -> LineRepository: ...
+
+    @property
+    def journal(self) -> JournalWriter: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def day_ends(self) -> DayEndLog: ...
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None:
+        """Append the touched lines' pending journal entries and save the lines, atomically."""
+        ...
+
+    def flush(self) -> None:
+        """Move touched lines' pending entries into the journal (inside the open transaction)."""
+        ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,52 @@
+"""The only place that builds adapters and wires handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from creditloop.app.bus import MessageBus
+from creditloop.app.handlers import Policies
+from creditloop.app.memory import MemoryUnitOfWork
+from creditloop.collections.hardship import default_hardship_policy
+from creditloop.config import Settings
+from creditloop.products.terms import Product, default_product
+from creditloop.strategy.origination import default_policy
+
+
+def default_policies() -> Policies:
+    return Policies(default_product(), default_policy(), default_hardship_policy())
+
+
+def product_lookup(policies: Policies) -> dict[str, Product]:
+    return {policies.product.key: policies.product}
+
+
+@dataclass
+class System:
+    bus: MessageBus
+    data_dir: Path | None
+    database_url: str | None
+
+
+def build_memory(policies: Policies | None = None) -> System:
+    policies = policies or default_policies()
+    products = product_lookup(policies)
+    return System(MessageBus(MemoryUnitOfWork(products.__getitem__), policies), None, None)
+
+
+def build(settings: Settings, policies: Policies | None = None, *, fresh: bool = False) -> System:
+    """A bus over the SQL ledger named by the settings (SQLite file in the data directory by default)."""
+    from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
+    from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
+
+    policies = policies or default_policies()
+    products = product_lookup(policies)
+    data_dir = settings.data_dir
+    url = settings.database_url or sqlite_url(data_dir)
+    if fresh and url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            (data_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+    engine = make_engine(url)
+    migrate(engine)
+    return System(MessageBus(SqlUnitOfWork(engine, products.__getitem__), policies), data_dir, url)

@@ -1,0 +1,268 @@
+"""The ``creditloop`` command line. It only parses, calls the library and renders.
+
+Exit codes: 0 ok, 1 domain error (the request was understood and refused), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer import Abort
+
+try:  # Typer >= 0.25 vendors its own click; its exceptions are what standalone_mode=False raises
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older Typer on upstream click
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[assignment]
+
+from creditloop import __version__
+from creditloop.core.errors import CreditloopError, ValidationError
+from creditloop.core.money import format_major
+
+app = typer.Typer(
+    name="creditloop",
+    help="creditloop — the risk side of consumer credit lines with installment (BNPL) products.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+# Where a library error names a field, tell the user which option it came from.
+OPTION_OF_FIELD = {
+    "customers": "--customers",
+    "months": "--months",
+    "seed": "--seed",
+    "scenario": "--scenario",
+    "shock_month": "--shock-month",
+    "start_on": "--start",
+}
+
+EXIT_DOMAIN = 1
+EXIT_USAGE = 2
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run library code; turn our errors into one clear line and the right exit code, never a traceback."""
+    try:
+        return fn()
+    except ValidationError as exc:
+        field = exc.field or "input"
+        fail(f"{OPTION_OF_FIELD.get(field, field)}: {exc.message}", EXIT_USAGE)
+    except CreditloopError as exc:
+        fail(f"{exc.code}: {exc.message}", EXIT_DOMAIN)
+
+
+def check_writable_dir(path: Path, option: str) -> None:
+    """Refuse a data directory we could not write, before anything is written."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        fail(f"{option}: {path} is not a writable directory ({probe} is a file)", EXIT_USAGE)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        fail(f"{option}: {path} is not writable", EXIT_USAGE)
+
+
+def parse_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}", EXIT_USAGE)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+CustomersOpt = Annotated[int, typer.Option("--customers", help="Number of simulated applicants (1..1,000,000).")]
+MonthsOpt = Annotated[int, typer.Option("--months", help="Months to simulate (1..120).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same run.")]
+ScenarioOpt = Annotated[
+    str, typer.Option("--scenario", help="baseline | pandemic | recession, or a path to a scenario JSON file.")
+]
+ShockOpt = Annotated[
+    int | None, typer.Option("--shock-month", help="Move the scenario's shock to this month (1-based).")
+]
+StartOpt = Annotated[str, typer.Option("--start", help="First simulated month, YYYY-MM-01.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
+
+def _simulate(
+    customers: int,
+    months: int,
+    seed: int,
+    scenario: str,
+    shock_month: int | None,
+    start: str,
+    data_dir: Path,
+    as_json: bool,
+    title: str,
+) -> dict[str, Any]:
+    from creditloop.bootstrap import build
+    from creditloop.config import Settings
+    from creditloop.simulate.runner import SimConfig, Simulation
+    from creditloop.simulate.scenario import load_scenario
+
+    start_on = parse_day(start, "--start")
+
+    def config() -> SimConfig:
+        scen = load_scenario(scenario)
+        if shock_month is not None:
+            scen = scen.with_shock_month(shock_month)
+        return SimConfig(customers, months, seed, scen, start_on)
+
+    cfg = guarded(config)  # every option is checked before anything is written
+    check_writable_dir(data_dir, "--data-dir")
+    settings = Settings(data_dir=data_dir)
+    system = guarded(lambda: build(settings, fresh=True))
+    sim = Simulation(cfg, system.bus, data_dir)
+    with progress_bar() as bar:
+        task = bar.add_task(title, total=months)
+        result = guarded(lambda: sim.run(lambda m, total: bar.update(task, completed=m)))
+    summary = dict(result.summary)
+    summary["data_dir"] = str(data_dir)
+    summary["ledger"] = system.database_url
+    return summary
+
+
+@app.command()
+def demo(
+    customers: CustomersOpt = 2000,
+    months: MonthsOpt = 12,
+    seed: SeedOpt = 42,
+    scenario: ScenarioOpt = "pandemic",
+    shock_month: ShockOpt = None,
+    start: StartOpt = "2024-01-01",
+    data_dir: Annotated[
+        Path,
+        typer.Option("--data-dir", envvar="CREDITLOOP_DATA_DIR", help="Where the ledger, Parquet files and report go."),
+    ] = Path("creditloop-data"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a seeded synthetic portfolio through the whole credit loop and write an HTML report."""
+    from creditloop.adapters.report import render_report
+    from creditloop.adapters.warehouse import DuckDBWarehouse
+
+    summary = _simulate(customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months")
+    report = guarded(lambda: render_report(data_dir))
+    summary["report"] = str(report)
+    wh = DuckDBWarehouse(data_dir)
+    rates = [(d.month_index, d.rate_30plus) for d in wh.delinquency_by_month()]
+    summary["rate_30plus_by_month"] = {str(m): round(r, 4) for m, r in rates}
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    _print_summary(summary, rates)
+
+
+def _print_summary(summary: dict[str, Any], rates: list[tuple[int, float]]) -> None:
+    table = Table(title="creditloop demo", show_header=False)
+    table.add_row("scenario", f"{summary['scenario']} (shock month {summary['shock_month']})")
+    table.add_row("customers / lines opened", f"{summary['customers']} / {summary['lines_opened']}")
+    table.add_row("purchased (yuan)", format_major(summary["purchased_minor"]))
+    table.add_row("repaid (yuan)", format_major(summary["paid_minor"]))
+    table.add_row("journal balanced", "yes" if summary["journal_balanced"] else "NO")
+    table.add_row("30+ DPD rate by month", " ".join(f"{m}:{r:.1%}" for m, r in rates))
+    out.print(table)
+    out.print(f"Report:  {summary['report']}")
+    out.print(f"Ledger:  {summary['ledger']}")
+    out.print(f"Parquet: {summary['data_dir']}/*.parquet (applications, snapshots, alerts, hardship, events)")
+
+
+@app.command()
+def simulate(
+    customers: CustomersOpt = 2000,
+    months: MonthsOpt = 12,
+    seed: SeedOpt = 42,
+    scenario: ScenarioOpt = "baseline",
+    shock_month: ShockOpt = None,
+    start: StartOpt = "2024-01-01",
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory (ledger, Parquet, summary.json).")] = Path(
+        "creditloop-data"
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a portfolio through a macro scenario, writing the ledger and Parquet outputs."""
+    summary = _simulate(customers, months, seed, scenario, shock_month, start, out_dir, as_json, "simulating months")
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        out.print(f"Simulated {summary['customers']} customers over {summary['months']} months into {out_dir}")
+
+
+@app.command()
+def report(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="A directory written by `simulate` or `demo`.")] = Path(
+        "creditloop-data"
+    ),
+    out_path: Annotated[Path | None, typer.Option("--out", help="Report file (default DATA_DIR/report.html).")] = None,
+) -> None:
+    """Render the bilingual HTML portfolio report from a simulation's Parquet outputs."""
+    from creditloop.adapters.report import render_report
+    from creditloop.adapters.warehouse import WarehouseError
+
+    if not data_dir.is_dir():
+        fail(f"--data-dir: {data_dir} is not a directory", EXIT_USAGE)
+    try:
+        path = render_report(data_dir, out_path)
+    except WarehouseError as exc:
+        fail(f"--data-dir: {exc}", EXIT_DOMAIN)
+    out.print(f"Report: {path}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    logging.basicConfig(level=os.environ.get("CREDITLOOP_LOG_LEVEL", "WARNING"))
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        if exc.ctx is not None:
+            typer.echo(exc.ctx.get_help())
+        sys.exit(EXIT_USAGE)
+    except UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        err.print(f"error: {exc.format_message()}{hint}", markup=False, highlight=False)
+        sys.exit(EXIT_USAGE)
+    except ClickException as exc:
+        err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, Abort):
+        err.print("interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    run()

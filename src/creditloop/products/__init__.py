@@ -1,0 +1,1 @@
+"""Pure product calculators: terms as data, schedules, penalty accrual, payment waterfall."""

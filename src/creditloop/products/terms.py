@@ -1,0 +1,132 @@
+"""Products as versioned data: statement cycle, installment options, penalty, waterfall, charge-off."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+from creditloop.core.errors import ValidationError
+from creditloop.core.money import Rounding
+
+# Allocation atoms: when the money is owed × what it is. Penalty is always past due; fees of future
+# installments are not owed yet (they are cancelled when that installment is prepaid in full).
+WATERFALL_ATOMS: frozenset[str] = frozenset(
+    {"PAST_DUE_PENALTY", "PAST_DUE_FEE", "PAST_DUE_PRINCIPAL", "DUE_FEE", "DUE_PRINCIPAL", "FUTURE_PRINCIPAL"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentOption:
+    """``periods`` monthly installments; a flat fee of ``monthly_fee_bps`` of the ORIGINAL principal each month.
+
+    ``periods == 1`` with a zero fee is the interest-free "pay next month" option.
+    """
+
+    periods: int
+    monthly_fee_bps: int
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyRule:
+    """Daily penalty on the overdue amount (unpaid past-due principal and fees, never on penalty)."""
+
+    daily_rate: Decimal
+    min_per_day_minor: int
+    grace_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    product_id: str
+    version: int
+    currency: str
+    statement_day: int
+    due_days_after_statement: int
+    installment_options: tuple[InstallmentOption, ...]
+    penalty: PenaltyRule
+    waterfall: tuple[str, ...]
+    charge_off_dpd: int
+    rounding: Rounding
+
+    @property
+    def key(self) -> str:
+        return f"{self.product_id}@{self.version}"
+
+    def option(self, periods: int) -> InstallmentOption:
+        for opt in self.installment_options:
+            if opt.periods == periods:
+                return opt
+        offered = ", ".join(str(o.periods) for o in self.installment_options)
+        raise ValidationError(
+            f"periods must be one of the product's options ({offered}), got {periods}", field="periods"
+        )
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Product:
+        """Validate a product document; every error names the field and the rule."""
+        try:
+            return _parse_product(doc)
+        except (KeyError, TypeError) as exc:
+            raise ValidationError(f"product document is missing or mistypes field {exc}", field=str(exc)) from None
+
+
+def _int_field(doc: dict[str, Any], name: str, low: int, high: int) -> int:
+    value = doc[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{name} must be an integer in [{low}, {high}], got {value!r}", field=name)
+    return value
+
+
+def _parse_product(doc: dict[str, Any]) -> Product:
+    statement_day = _int_field(doc, "statement_day", 1, 28)
+    due_days = _int_field(doc, "due_days_after_statement", 0, 27)
+    options = []
+    for i, raw in enumerate(doc["installment_options"]):
+        periods = _int_field(raw, "periods", 1, 60)
+        fee = _int_field(raw, "monthly_fee_bps", 0, 500)
+        if periods == 1 and fee:
+            raise ValidationError(f"installment_options[{i}]: pay-next-month must be fee-free", field="monthly_fee_bps")
+        options.append(InstallmentOption(periods, fee))
+    if len({o.periods for o in options}) != len(options) or not options:
+        raise ValidationError(
+            "installment_options must be non-empty with distinct periods", field="installment_options"
+        )
+    pen = doc["penalty"]
+    try:
+        rate = Decimal(str(pen["daily_rate"]))
+    except InvalidOperation:
+        raise ValidationError("penalty.daily_rate must be a decimal string", field="penalty.daily_rate") from None
+    if not Decimal(0) <= rate <= Decimal("0.01"):
+        raise ValidationError("penalty.daily_rate must be between 0 and 0.01 per day", field="penalty.daily_rate")
+    penalty = PenaltyRule(rate, _int_field(pen, "min_per_day_minor", 0, 10_000), _int_field(pen, "grace_days", 0, 30))
+    waterfall = tuple(doc["waterfall"])
+    unknown = [a for a in waterfall if a not in WATERFALL_ATOMS]
+    if unknown or len(set(waterfall)) != len(waterfall):
+        raise ValidationError(
+            f"waterfall atoms must be distinct and among {sorted(WATERFALL_ATOMS)}; bad: {unknown}", field="waterfall"
+        )
+    try:
+        rounding = Rounding(doc.get("rounding", "half_up"))
+    except ValueError:
+        raise ValidationError(f"rounding must be one of {[r.value for r in Rounding]}", field="rounding") from None
+    return Product(
+        product_id=str(doc["product_id"]),
+        version=_int_field(doc, "version", 1, 1_000_000),
+        currency=str(doc.get("currency", "CNY")),
+        statement_day=statement_day,
+        due_days_after_statement=due_days,
+        installment_options=tuple(options),
+        penalty=penalty,
+        waterfall=waterfall,
+        charge_off_dpd=_int_field(doc, "charge_off_dpd", 30, 720),
+        rounding=rounding,
+    )
+
+
+def default_product() -> Product:
+    """The packaged Baitiao-style product (statement on the 1st, due on the 10th, 0.05 %/day penalty)."""
+    text = resources.files("creditloop.products.catalog").joinpath("baitiao_standard_v1.json").read_text("utf-8")
+    return Product.from_dict(json.loads(text))

@@ -1,0 +1,1 @@
+"""Credit-line servicing: the CreditLine aggregate, plans, statements, delinquency, restructuring."""

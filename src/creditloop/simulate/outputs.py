@@ -1,0 +1,186 @@
+"""Simulation outputs: Parquet tables with a fixed schema, plus summary.json (schema in docs/simulation.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from creditloop.jobs.early_warning import RaisedAlert
+from creditloop.simulate.population import Customer
+from creditloop.strategy.origination import Decision
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "applications": pa.schema(
+        [
+            ("application_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("applied_on", pa.date32()),
+            ("month_index", pa.int32()),
+            ("approved", pa.bool_()),
+            ("reasons", pa.string()),
+            ("limit_minor", pa.int64()),
+            ("policy_version", pa.string()),
+        ]
+    ),
+    "snapshots": pa.schema(
+        [
+            ("month_index", pa.int32()),
+            ("month_end_on", pa.date32()),
+            ("line_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("vintage", pa.string()),
+            ("mob", pa.int32()),
+            ("status", pa.string()),
+            ("limit_minor", pa.int64()),
+            ("principal_minor", pa.int64()),
+            ("fee_minor", pa.int64()),
+            ("penalty_minor", pa.int64()),
+            ("balance_minor", pa.int64()),
+            ("past_due_minor", pa.int64()),
+            ("dpd", pa.int32()),
+            ("bucket", pa.string()),
+            ("credit_status", pa.string()),
+            ("restructured", pa.bool_()),
+            ("statement_due_minor", pa.int64()),
+            ("paid_minor", pa.int64()),
+            ("charged_off_minor", pa.int64()),
+        ]
+    ),
+    "alerts": pa.schema(
+        [
+            ("alert_id", pa.string()),
+            ("line_id", pa.string()),
+            ("raised_on", pa.date32()),
+            ("month_index", pa.int32()),
+            ("rule_id", pa.string()),
+            ("value", pa.float64()),
+            ("threshold", pa.float64()),
+            ("reason_code", pa.string()),
+        ]
+    ),
+    "hardship": pa.schema(
+        [
+            ("request_id", pa.string()),
+            ("line_id", pa.string()),
+            ("offered_on", pa.date32()),
+            ("month_index", pa.int32()),
+            ("option", pa.string()),
+            ("periods", pa.int32()),
+            ("eligible", pa.bool_()),
+            ("accepted", pa.bool_()),
+            ("balance_minor", pa.int64()),
+            ("outcome", pa.string()),
+        ]
+    ),
+    "events": pa.schema(
+        [
+            ("seq", pa.int64()),
+            ("occurred_on", pa.date32()),
+            ("line_id", pa.string()),
+            ("kind", pa.string()),
+            ("amount_minor", pa.int64()),
+            ("ref", pa.string()),
+        ]
+    ),
+    "ground_truth": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("sector", pa.string()),
+            ("city_tier", pa.int32()),
+            ("base_income_minor", pa.int64()),
+            ("stated_income_minor", pa.int64()),
+            ("willingness", pa.float64()),
+            ("shock_cut", pa.float64()),
+            ("shocked", pa.bool_()),
+            ("fraud", pa.bool_()),
+        ]
+    ),
+}
+
+
+class OutputWriter:
+    def __init__(self, out_dir: Path) -> None:
+        self.dir = out_dir
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
+
+    def application(self, application_id: str, customer_id: str, on: date, month: int, decision: Decision) -> None:
+        self.rows["applications"].append(
+            {
+                "application_id": application_id,
+                "customer_id": customer_id,
+                "applied_on": on,
+                "month_index": month,
+                "approved": decision.approved,
+                "reasons": ",".join(r.value for r in decision.reasons),
+                "limit_minor": decision.limit_minor,
+                "policy_version": f"{decision.policy_id}@{decision.policy_version}",
+            }
+        )
+
+    def event(self, on: date, line_id: str, kind: str, amount_minor: int, ref: str) -> None:
+        rows = self.rows["events"]
+        rows.append(
+            {
+                "seq": len(rows) + 1,
+                "occurred_on": on,
+                "line_id": line_id,
+                "kind": kind,
+                "amount_minor": amount_minor,
+                "ref": ref,
+            }
+        )
+
+    def alert(self, item: RaisedAlert, month: int) -> None:
+        self.rows["alerts"].append(
+            {
+                "alert_id": item.alert_id,
+                "line_id": item.line_id,
+                "raised_on": item.alert.raised_on,
+                "month_index": month,
+                "rule_id": item.alert.rule_id,
+                "value": float(item.alert.value),
+                "threshold": float(item.alert.threshold),
+                "reason_code": item.alert.reason_code,
+            }
+        )
+
+    def snapshot(self, row: dict[str, Any]) -> None:
+        self.rows["snapshots"].append(row)
+
+    def hardship(self, rows: list[dict[str, Any]]) -> None:
+        self.rows["hardship"].extend(rows)
+
+    def ground_truth(self, customers: list[Customer]) -> None:
+        for cu in customers:
+            d = asdict(cu)
+            self.rows["ground_truth"].append(
+                {
+                    k: d[k]
+                    for k in (
+                        "customer_id",
+                        "sector",
+                        "city_tier",
+                        "base_income_minor",
+                        "stated_income_minor",
+                        "willingness",
+                        "shock_cut",
+                        "fraud",
+                    )
+                }
+                | {"shocked": cu.shock_cut > 0}
+            )
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for name, schema in SCHEMAS.items():
+            table = pa.Table.from_pylist(self.rows[name], schema=schema)
+            pq.write_table(table, self.dir / f"{name}.parquet")
+        (self.dir / "summary.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+        )

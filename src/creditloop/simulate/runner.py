@@ -1,0 +1,394 @@
+"""The simulation loop: a seeded population lives through a scenario, driving the real system.
+
+Everything that moves money goes through the message bus with the same commands the CLI and API send;
+the simulator only decides what customers *want* to do. A month of commands is one transaction. After
+each month an independent auditor checks the ledger against the simulator's own tally of what
+customers bought and paid.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from creditloop.app import commands as c
+from creditloop.app.bus import MessageBus
+from creditloop.core.dates import add_months, month_end, month_key
+from creditloop.core.errors import DomainError, InvariantViolation, ValidationError
+from creditloop.jobs.early_warning import run_early_warning
+from creditloop.ledger.accounts import Account
+from creditloop.monitoring.ewi import default_rule
+from creditloop.reporting.credit_record import monthly_status
+from creditloop.servicing.credit_line import CreditLine, LineStatus
+from creditloop.servicing.delinquency import bucket
+from creditloop.simulate import behaviour as b
+from creditloop.simulate.outputs import OutputWriter
+from creditloop.simulate.population import Customer, generate_population
+from creditloop.simulate.scenario import Scenario
+from creditloop.strategy.origination import Applicant
+
+log = logging.getLogger(__name__)
+
+MAX_CUSTOMERS = 1_000_000
+MAX_MONTHS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    customers: int
+    months: int
+    seed: int
+    scenario: Scenario
+    start_on: date = date(2024, 1, 1)
+    hardship_outreach: bool = True  # strategy hook: does the lender offer term extensions at all
+    hardship_day: int = 15
+    hardship_outreach_dpd: int = 31  # strategy hook: contact customers once they are this far behind
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.customers <= MAX_CUSTOMERS:
+            raise ValidationError(
+                f"customers must be between 1 and {MAX_CUSTOMERS}, got {self.customers}", field="customers"
+            )
+        if not 1 <= self.months <= MAX_MONTHS:
+            raise ValidationError(f"months must be between 1 and {MAX_MONTHS}, got {self.months}", field="months")
+        if self.seed < 0:
+            raise ValidationError(f"seed must not be negative, got {self.seed}", field="seed")
+        shock = self.scenario.shock
+        if shock is not None and shock.start_month > self.months:
+            raise ValidationError(
+                f"the shock starts in month {shock.start_month}, after the {self.months}-month horizon "
+                "(choose an earlier --shock-month or more --months)",
+                field="shock_month",
+            )
+        if self.start_on.day != 1:
+            raise ValidationError("start_on must be the first day of a month", field="start_on")
+
+
+@dataclass
+class Tally:
+    """The simulator's own record of what customers did, for the auditor."""
+
+    purchased_minor: int = 0
+    refunded_minor: int = 0
+    paid_minor: int = 0
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass(frozen=True, slots=True)
+class SimResult:
+    out_dir: Path
+    summary: dict[str, Any]
+
+
+Progress = Callable[[int, int], None]
+# What a simulated day holds: an application, a purchase wish, or a refund / repayment command.
+Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay
+
+
+class Simulation:
+    def __init__(self, config: SimConfig, bus: MessageBus, out_dir: Path) -> None:
+        self.cfg = config
+        self.bus = bus
+        self.out = OutputWriter(out_dir)
+        self.rng = np.random.default_rng(config.seed)
+        self.customers = generate_population(config.customers, config.months, self.rng)
+        b.assign_shock(self.customers, config.scenario, self.rng)
+        self.by_id = {cu.customer_id: cu for cu in self.customers}
+        self.line_of: dict[str, str] = {}
+        self.events: dict[date, list[Event]] = defaultdict(list)
+        self.income: dict[str, int] = {}
+        self.tally = Tally()
+        self.paid_in_month: dict[str, int] = defaultdict(int)
+        self.hardship_rows: list[dict[str, Any]] = []
+        self.rule = default_rule()
+
+    # ----------------------------------------------------------------- helpers
+
+    def _line(self, line_id: str) -> CreditLine:
+        return self.bus.uow.lines.get(line_id)
+
+    def _submit(self, command: object) -> Any:
+        try:
+            return self.bus.handle(command)
+        except DomainError as exc:
+            self.tally.refused[exc.code] += 1
+            return None
+
+    # ----------------------------------------------------------------- month
+
+    def run(self, progress: Progress | None = None) -> SimResult:
+        for m in range(1, self.cfg.months + 1):
+            self._month(m)
+            if progress is not None:
+                progress(m, self.cfg.months)
+        return self._finish()
+
+    def _month(self, m: int) -> None:
+        first = add_months(self.cfg.start_on, m - 1)
+        last = month_end(first)
+        days = calendar.monthrange(first.year, first.month)[1]
+        for cu in self.customers:
+            self.income[cu.customer_id] = b.income_for_month(cu, m, self.cfg.scenario, self.rng)
+            if cu.apply_month == m:
+                self.events[first + timedelta(days=int(self.rng.integers(0, 28)))].append(cu)
+        self._plan_purchases(first, days, m)
+        self.paid_in_month.clear()
+        product = self.bus.policies.product
+        with self.bus.batch():
+            day = first
+            while day <= last:
+                self._run_events(day, m)
+                if day.day == self.cfg.hardship_day and self.cfg.hardship_outreach:
+                    self._hardship_outreach(day, m)
+                self._submit(c.RunDayEnd(day, reconcile=day == last))
+                if day.day == product.statement_day:
+                    self._plan_repayments(day)
+                if day.day == product.statement_day + product.due_days_after_statement + 1:
+                    self._early_warning(day, m)
+                day += timedelta(days=1)
+            self._snapshot(m, last)
+            self._audit(m, last)
+
+    def _plan_purchases(self, first: date, days: int, m: int) -> None:
+        for cu in self.customers:
+            if cu.apply_month > m:
+                continue
+            for intent in b.purchase_intents(cu, self.income[cu.customer_id], days, self.rng):
+                on = first + timedelta(days=intent.day - 1)
+                self.events[on].append((cu, intent))
+
+    def _run_events(self, day: date, m: int) -> None:
+        for event in self.events.pop(day, []):
+            if isinstance(event, Customer):
+                self._apply(event, day, m)
+            elif isinstance(event, tuple):
+                self._buy(event, day)
+            elif isinstance(event, c.Refund):
+                if self._submit(event) is not None:
+                    self.tally.refunded_minor += event.amount_minor
+            elif self._submit(event) is not None:
+                self.tally.paid_minor += event.amount_minor
+                self.paid_in_month[event.line_id] += event.amount_minor
+                self.out.event(day, event.line_id, "repayment", event.amount_minor, event.payment_id)
+
+    def _apply(self, cu: Customer, day: date, m: int) -> None:
+        applicant = Applicant(
+            application_id=f"A-{cu.customer_id}",
+            age=cu.age,
+            monthly_income_minor=cu.stated_income_minor,
+            monthly_debt_payments_minor=cu.other_debt_minor,
+            lenders_count=cu.lenders_count,
+        )
+        decision = self._submit(c.SubmitApplication(applicant.application_id, cu.customer_id, applicant, day))
+        if decision is None:
+            return
+        if decision.approved:
+            self.line_of[cu.customer_id] = f"L-{cu.customer_id}"
+        self.out.application(applicant.application_id, cu.customer_id, day, m, decision)
+
+    def _buy(self, item: tuple[Customer, b.PurchaseIntent], day: date) -> None:
+        cu, intent = item
+        line_id = self.line_of.get(cu.customer_id)
+        if line_id is None:
+            return
+        line = self._line(line_id)
+        line.close_through(day - timedelta(days=1))
+        if line.status is not LineStatus.ACTIVE or line.dpd > 0:
+            return  # the checkout would decline: no attempt is made
+        if line.statements and line.statements[-1].total_due_minor > b.affordable_bill_minor(
+            cu, self.income[cu.customer_id]
+        ):
+            return  # the customer already struggles with this month's bill and holds back
+        amount = min(intent.amount_minor, line.open_to_buy_minor // 100 * 100)
+        if amount < 1_000:
+            return
+        purchase_id = f"P-{cu.customer_id}-{day.isoformat()}-{len(line.plans) + 1}"
+        if self._submit(c.Purchase(purchase_id, line_id, amount, intent.periods, day)) is None:
+            return
+        self.tally.purchased_minor += amount
+        self.out.event(day, line_id, "purchase", amount, purchase_id)
+        if intent.refund_after_days:
+            refund_on = day + timedelta(days=intent.refund_after_days)
+            self.events[refund_on].append(c.Refund(f"R-{purchase_id}", line_id, purchase_id, amount, refund_on))
+
+    def _plan_repayments(self, day: date) -> None:
+        """On statement day each customer looks at the bill and decides what to pay, and when."""
+        for customer_id, line_id in self.line_of.items():
+            line = self._line(line_id)
+            cu = self.by_id[customer_id]
+            income = self.income[customer_id]
+            if line.status is LineStatus.CHARGED_OFF:
+                if line.charged_off_minor and self.rng.random() < 0.05 * cu.willingness:
+                    amount = min(line.charged_off_minor, max(1_000, b.capacity_minor(cu, income) // 2 // 100 * 100))
+                    if amount > 0:
+                        pay_on = day + timedelta(days=9)
+                        self.events[pay_on].append(c.Repay(f"Y-{line_id}-{day}", line_id, amount, pay_on))
+                continue
+            if not line.statements or line.statements[-1].statement_on != day:
+                continue
+            st = line.statements[-1]
+            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng)
+            if intent is None:
+                continue
+            pay_on = max(day + timedelta(days=1), st.due_on + timedelta(days=intent.days_after_due))
+            self.events[pay_on].append(c.Repay(f"Y-{line_id}-{day}", line_id, intent.amount_minor, pay_on))
+
+    def _early_warning(self, day: date, m: int) -> None:
+        for item in run_early_warning(self.bus.uow, self.rule, day):
+            self.out.alert(item, m)
+
+    def _hardship_outreach(self, day: date, m: int) -> None:
+        policy = self.bus.policies.hardship
+        for customer_id, line_id in self.line_of.items():
+            line = self._line(line_id)
+            line.close_through(day - timedelta(days=1))
+            if line.status is not LineStatus.ACTIVE or line.restructured_on is not None:
+                continue
+            if not max(policy.min_dpd, self.cfg.hardship_outreach_dpd) <= line.dpd <= policy.max_dpd:
+                continue
+            cu = self.by_id[customer_id]
+            balance = line.balance_minor
+            result = self._submit(
+                c.RequestHardship(
+                    f"H-{line_id}-{day.isoformat()}",
+                    line_id,
+                    day,
+                    self.income[customer_id],
+                    cu.other_debt_minor,
+                    accept=b.accepts_hardship(cu, self.rng),
+                )
+            )
+            if result is None:
+                continue
+            offer = result.assessment.offer
+            self.hardship_rows.append(
+                {
+                    "request_id": f"H-{line_id}-{day.isoformat()}",
+                    "line_id": line_id,
+                    "offered_on": day,
+                    "month_index": m,
+                    "option": "term_extension",
+                    "periods": offer.periods if offer else 0,
+                    "eligible": result.assessment.eligible,
+                    "accepted": result.applied is not None,
+                    "balance_minor": balance,
+                }
+            )
+
+    # ----------------------------------------------------------------- month end
+
+    def _snapshot(self, m: int, last: date) -> None:
+        for customer_id, line_id in self.line_of.items():
+            line = self._line(line_id)
+            charged_off = line.status is LineStatus.CHARGED_OFF
+            owed = line.charged_off_minor if charged_off else line.balance_minor
+            dpd = line.dpd_on(last) if charged_off else line.dpd
+            if owed == 0:
+                dpd = 0
+            st = (
+                line.statements[-1]
+                if line.statements and line.statements[-1].statement_on.month == last.month
+                else None
+            )
+            opened = line.opened_on
+            mob = (last.year - opened.year) * 12 + last.month - opened.month + 1
+            self.out.snapshot(
+                {
+                    "month_index": m,
+                    "month_end_on": last,
+                    "line_id": line_id,
+                    "customer_id": customer_id,
+                    "vintage": month_key(opened),
+                    "mob": mob,
+                    "status": line.status.value,
+                    "limit_minor": line.limit_minor,
+                    "principal_minor": line.principal_minor,
+                    "fee_minor": line.fee_minor,
+                    "penalty_minor": line.penalty_minor,
+                    "balance_minor": line.balance_minor,
+                    "past_due_minor": line.past_due_minor(last + timedelta(days=1)),
+                    "dpd": dpd,
+                    "bucket": bucket(dpd),
+                    "credit_status": monthly_status(dpd, owed, line.status is LineStatus.CLOSED),
+                    "restructured": line.restructured_on is not None,
+                    "statement_due_minor": st.total_due_minor if st else 0,
+                    "paid_minor": self.paid_in_month.get(line_id, 0),
+                    "charged_off_minor": line.charged_off_minor,
+                }
+            )
+
+    def _audit(self, m: int, last: date) -> None:
+        """Independent check: the ledger holds exactly what the simulator says customers did."""
+        self.bus.uow.flush()
+        bal = self.bus.uow.journal.account_balances()
+        problems = []
+        if sum(bal.values()) != 0:
+            problems.append(f"trial balance is {sum(bal.values())}, not 0")
+        if bal.get(Account.CASH_CLEARING, 0) != self.tally.paid_minor:
+            problems.append(f"cash {bal.get(Account.CASH_CLEARING, 0)} != paid {self.tally.paid_minor}")
+        merchant = -bal.get(Account.MERCHANT_PAYABLE, 0)
+        if merchant != self.tally.purchased_minor - self.tally.refunded_minor:
+            problems.append(
+                f"merchant payable {merchant} != purchases less refunds "
+                f"{self.tally.purchased_minor - self.tally.refunded_minor}"
+            )
+        rec = self.bus.uow.day_ends.reconciliation(last)
+        if rec is None or not rec.ok:
+            problems.append(f"reconciliation on {last} failed: {rec}")
+        if problems:
+            raise InvariantViolation(f"auditor, month {m}, seed {self.cfg.seed}: " + "; ".join(problems))
+
+    def _finish(self) -> SimResult:
+        final: dict[str, str] = {}
+        with self.bus.uow:
+            for line_id in self.line_of.values():
+                line = self.bus.uow.lines.get(line_id)
+                if line.status is LineStatus.CHARGED_OFF:
+                    final[line_id] = "charged_off"
+                elif line.balance_minor == 0:
+                    final[line_id] = "repaid"
+                elif line.dpd > 0:
+                    final[line_id] = "delinquent"
+                else:
+                    final[line_id] = "current"
+            balances = self.bus.uow.journal.account_balances()
+        for row in self.hardship_rows:
+            row["outcome"] = (
+                final[row["line_id"]]
+                if row["accepted"]
+                else "not_offered"
+                if not row["eligible"]
+                else final[row["line_id"]]
+            )
+        self.out.hardship(self.hardship_rows)
+        self.out.ground_truth(self.customers)
+        summary = {
+            "seed": self.cfg.seed,
+            "customers": self.cfg.customers,
+            "months": self.cfg.months,
+            "scenario": self.cfg.scenario.name,
+            "shock_month": self.cfg.scenario.shock.start_month if self.cfg.scenario.shock else None,
+            "start_on": self.cfg.start_on.isoformat(),
+            "lines_opened": len(self.line_of),
+            "purchased_minor": self.tally.purchased_minor,
+            "refunded_minor": self.tally.refunded_minor,
+            "paid_minor": self.tally.paid_minor,
+            "refused": dict(sorted(self.tally.refused.items())),
+            "journal_balanced": sum(balances.values()) == 0,
+            "trial_balance": {a.value: v for a, v in sorted(balances.items(), key=lambda kv: kv[0].value)},
+        }
+        self.out.close(summary)
+        return SimResult(self.out.dir, summary)
+
+
+def summary_json(result: SimResult) -> str:
+    return json.dumps(result.summary, ensure_ascii=False, indent=2, sort_keys=True)

@@ -1,0 +1,113 @@
+"""Random sequences of line operations; the money invariants must hold after every step."""
+
+from datetime import date, timedelta
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from creditloop.core.errors import DomainError
+from creditloop.ledger import Account, InMemoryJournal, trial_balance
+from creditloop.ledger.journal import line_balances
+from creditloop.products.terms import default_product
+from creditloop.servicing.credit_line import CreditLine, LineStatus
+from creditloop.servicing.restructure import apply_term_extension
+
+PRODUCT = default_product()
+START = date(2024, 1, 5)
+
+
+class CreditLineMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.line = CreditLine.open("L1", "C1", PRODUCT, 500000, START)
+        self.journal = InMemoryJournal()
+        self.today = START
+        self.n = 0
+        self.financed: dict[str, int] = {}
+        self.paid = 0
+
+    def _id(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    @rule(amount=st.integers(1, 300000), periods=st.sampled_from([1, 3, 6, 12]))
+    def purchase(self, amount: int, periods: int) -> None:
+        pid = self._id("b")
+        try:
+            self.line.purchase(pid, amount, periods, self.today)
+            self.financed[pid] = amount
+        except DomainError as e:
+            assert e.code in {"insufficient_open_to_buy", "line_not_active"}
+
+    @rule(amount=st.integers(1, 400000))
+    def repay(self, amount: int) -> None:
+        try:
+            self.line.repay(self._id("p"), amount, self.today)
+            self.paid += amount
+        except DomainError as e:
+            assert e.code == "line_closed"
+
+    @precondition(lambda self: bool(self.financed))
+    @rule(data=st.data())
+    def refund(self, data: st.DataObject) -> None:
+        pid = data.draw(st.sampled_from(sorted(self.financed)))
+        plan = next(p for p in [*self.line.plans, *self.line.settled_plans] if p.purchase_id == pid)
+        left = plan.principal_minor - plan.refunded_minor
+        if left <= 0 or self.line.status is LineStatus.CHARGED_OFF:
+            return
+        amount = data.draw(st.integers(1, left))
+        self.line.refund(self._id("r"), pid, amount, self.today)
+
+    @rule(days=st.integers(1, 70))
+    def advance(self, days: int) -> None:
+        before_dpd, before_since = self.line.dpd, self.line.delinquent_since
+        self.line.close_through(self.today)
+        for _ in range(days):
+            dpd = self.line.dpd
+            since = self.line.delinquent_since
+            self.today += timedelta(days=1)
+            self.line.close_through(self.today)
+            if self.line.status is LineStatus.ACTIVE and since is not None and self.line.delinquent_since == since:
+                assert self.line.dpd == dpd + 1  # DPD grows by one per unpaid day
+        del before_dpd, before_since
+        self.today += timedelta(days=1)  # commands happen on the next business date
+
+    @precondition(
+        lambda self: self.line.dpd > 0 and self.line.status is LineStatus.ACTIVE and self.line.principal_minor > 0
+    )
+    @rule(periods=st.sampled_from([6, 12, 24]))
+    def hardship(self, periods: int) -> None:
+        apply_term_extension(self.line, self._id("h"), self.today, periods)
+        assert self.line.dpd == 0
+
+    @invariant()
+    def books_balance_and_match_state(self) -> None:
+        self.journal.append(self.line.drain_entries())
+        tb = trial_balance(self.journal.entries())
+        assert sum(tb.values()) == 0
+        sub = line_balances(self.journal.entries()).get("L1", {})
+        for account, amount in self.line.sub_ledger().items():
+            assert sub.get(account, 0) == amount
+        assert tb.get(Account.CASH_CLEARING, 0) == self.paid
+
+    @invariant()
+    def open_to_buy_never_negative(self) -> None:
+        assert 0 <= self.line.open_to_buy_minor <= self.line.limit_minor
+
+    @invariant()
+    def installments_account_for_every_financed_fen(self) -> None:
+        plans = [*self.line.plans, *self.line.settled_plans]
+        for plan in plans:
+            if (
+                plan.kind == "purchase"
+                and self.line.status is not LineStatus.CHARGED_OFF
+                and not self.line.restructured_on
+            ):
+                scheduled = sum(i.principal_minor for i in plan.installments)
+                assert scheduled == plan.principal_minor - plan.refunded_minor
+        assert all(i.unpaid_principal_minor >= 0 and i.unpaid_fee_minor >= 0 for p in plans for i in p.installments)
+
+
+TestCreditLine = CreditLineMachine.TestCase
+TestCreditLine.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
