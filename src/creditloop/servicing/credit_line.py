@@ -168,6 +168,11 @@ class CreditLine:
             return 0
         return max(0, self.limit_minor - self.principal_minor)
 
+    @property
+    def amount_due_minor(self) -> int:
+        """What the customer must pay now to owe nothing billed: billed installments plus penalty to date."""
+        return sum(i.unpaid_minor for i in self._installments() if i.billed) + self.penalty_minor
+
     def past_due_minor(self, on: date) -> int:
         """Unpaid principal and fees of installments due before ``on``."""
         return sum(i.unpaid_minor for i in self._installments() if i.billed and i.due_on < on and i.unpaid_minor)

@@ -91,7 +91,7 @@ def repayment_intent(
     pays_when_able = min(1.0, 0.5 + 0.55 * c.willingness)
     if capacity >= due_minor and rng.random() < pays_when_able:
         if rng.random() < c.lateness:
-            return RepaymentIntent(due_minor, int(rng.integers(1, 25)))
+            return RepaymentIntent(due_minor, int(rng.integers(1, 16)))
         return RepaymentIntent(due_minor, -int(rng.integers(0, 9)))
     if capacity > 0 and rng.random() < c.willingness:
         partial = min(due_minor, int(capacity * float(rng.uniform(0.3, 1.0))) // 100 * 100)

@@ -63,7 +63,7 @@ def generate_population(n: int, months: int, rng: np.random.Generator) -> list[C
     living = rng.uniform(0.35, 0.6, size=n)
     spend = np.clip(rng.lognormal(np.log(0.12), 0.5, size=n), 0.02, 0.6)
     willing = rng.beta(8, 1.3, size=n)
-    late = rng.uniform(0.0, 0.12, size=n)
+    late = rng.uniform(0.0, 0.08, size=n)
     fraud = rng.random(n) < FRAUD_SHARE
     apply_months = rng.integers(1, max(1, months // 2) + 1, size=n)
     tier_factor = {1: 1.35, 2: 1.1, 3: 0.95, 4: 0.8}

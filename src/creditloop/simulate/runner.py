@@ -91,7 +91,15 @@ class SimResult:
 
 Progress = Callable[[int, int], None]
 # What a simulated day holds: an application, a purchase wish, or a refund / repayment command.
-Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay
+@dataclass(frozen=True, slots=True)
+class PayInFull:
+    """The customer pays whatever the app shows as due on the day (penalty to date included)."""
+
+    line_id: str
+    ref: str
+
+
+Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay | PayInFull
 
 
 class Simulation:
@@ -172,13 +180,22 @@ class Simulation:
                 self._apply(event, day, m)
             elif isinstance(event, tuple):
                 self._buy(event, day)
+            elif isinstance(event, PayInFull):
+                line = self._line(event.line_id)
+                line.close_through(day - timedelta(days=1))
+                if line.amount_due_minor > 0:
+                    self._pay(c.Repay(event.ref, event.line_id, line.amount_due_minor, day))
             elif isinstance(event, c.Refund):
                 if self._submit(event) is not None:
                     self.tally.refunded_minor += event.amount_minor
-            elif self._submit(event) is not None:
-                self.tally.paid_minor += event.amount_minor
-                self.paid_in_month[event.line_id] += event.amount_minor
-                self.out.event(day, event.line_id, "repayment", event.amount_minor, event.payment_id)
+            else:
+                self._pay(event)
+
+    def _pay(self, command: c.Repay) -> None:
+        if self._submit(command) is not None:
+            self.tally.paid_minor += command.amount_minor
+            self.paid_in_month[command.line_id] += command.amount_minor
+            self.out.event(command.on, command.line_id, "repayment", command.amount_minor, command.payment_id)
 
     def _apply(self, cu: Customer, day: date, m: int) -> None:
         applicant = Applicant(
@@ -204,13 +221,12 @@ class Simulation:
         line.close_through(day - timedelta(days=1))
         if line.status is not LineStatus.ACTIVE or line.dpd > 0:
             return  # the checkout would decline: no attempt is made
-        if line.statements and line.statements[-1].total_due_minor > b.affordable_bill_minor(
-            cu, self.income[cu.customer_id]
-        ):
-            return  # the customer already struggles with this month's bill and holds back
         amount = min(intent.amount_minor, line.open_to_buy_minor // 100 * 100)
         if amount < 1_000:
             return
+        bill = line.statements[-1].total_due_minor if line.statements else 0
+        if bill + amount // intent.periods > b.affordable_bill_minor(cu, self.income[cu.customer_id]):
+            return  # most customers hold back when the monthly bill would outgrow their spare money
         purchase_id = f"P-{cu.customer_id}-{day.isoformat()}-{len(line.plans) + 1}"
         if self._submit(c.Purchase(purchase_id, line_id, amount, intent.periods, day)) is None:
             return
@@ -240,7 +256,11 @@ class Simulation:
             if intent is None:
                 continue
             pay_on = max(day + timedelta(days=1), st.due_on + timedelta(days=intent.days_after_due))
-            self.events[pay_on].append(c.Repay(f"Y-{line_id}-{day}", line_id, intent.amount_minor, pay_on))
+            ref = f"Y-{line_id}-{day}"
+            if intent.amount_minor >= st.total_due_minor:
+                self.events[pay_on].append(PayInFull(line_id, ref))  # the app shows the amount due that day
+            else:
+                self.events[pay_on].append(c.Repay(ref, line_id, intent.amount_minor, pay_on))
 
     def _early_warning(self, day: date, m: int) -> None:
         for item in run_early_warning(self.bus.uow, self.rule, day):

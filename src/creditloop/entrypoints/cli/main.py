@@ -155,7 +155,7 @@ def _simulate(
 @app.command()
 def demo(
     customers: CustomersOpt = 2000,
-    months: MonthsOpt = 12,
+    months: MonthsOpt = 18,
     seed: SeedOpt = 42,
     scenario: ScenarioOpt = "pandemic",
     shock_month: ShockOpt = None,

@@ -1,0 +1,149 @@
+"""End to end through the CLI: a small seeded demo, checked against its ledger, Parquet and report."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+CLI = [sys.executable, "-m", "creditloop"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600, check=False)
+
+
+def demo(out: Path, scenario: str, *extra: str) -> dict[str, object]:
+    res = run("demo", "--customers", "400", "--months", "10", "--seed", "11", "--scenario", scenario,
+              "--data-dir", str(out), "--json", *extra)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, object]]]:
+    base = tmp_path_factory.mktemp("e2e")
+    return {
+        "pandemic": (base / "pandemic", demo(base / "pandemic", "pandemic", "--shock-month", "3")),
+        "baseline": (base / "baseline", demo(base / "baseline", "baseline")),
+    }
+
+
+def test_the_journal_balances_to_zero(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:
+    out, summary = runs["pandemic"]
+    assert summary["journal_balanced"] is True
+    engine = sa.create_engine(f"sqlite:///{out / 'ledger.sqlite'}")
+    with engine.connect() as conn:
+        signed = conn.execute(sa.text(
+            "SELECT SUM(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END), COUNT(*) FROM postings"
+        )).one()
+        per_entry = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM (SELECT entry_id FROM postings GROUP BY entry_id "
+            "HAVING SUM(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END) <> 0)"
+        )).scalar_one()
+        recs = conn.execute(sa.text("SELECT COUNT(*), SUM(CASE WHEN ok THEN 1 ELSE 0 END) FROM reconciliations")).one()
+    engine.dispose()
+    assert signed[0] == 0 and signed[1] > 1000  # thousands of postings, zero net
+    assert per_entry == 0  # and every single entry balances on its own
+    assert recs[0] == 10 and recs[1] == 10  # a reconciled month end for each simulated month
+
+
+def test_every_approved_account_has_a_limit(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:
+    out, summary = runs["pandemic"]
+    con = duckdb.connect()
+    approved, limited = con.sql(
+        f"SELECT COUNT(*) FILTER (WHERE approved), COUNT(*) FILTER (WHERE approved AND limit_minor > 0) "
+        f"FROM read_parquet('{out / 'applications.parquet'}')"
+    ).fetchall()[0]
+    declined_with_reason = con.sql(
+        f"SELECT COUNT(*) FILTER (WHERE NOT approved AND reasons <> ''), COUNT(*) FILTER (WHERE NOT approved) "
+        f"FROM read_parquet('{out / 'applications.parquet'}')"
+    ).fetchall()[0]
+    assert approved == limited == summary["lines_opened"] > 300
+    assert declined_with_reason[0] == declined_with_reason[1]  # every decline says why
+    engine = sa.create_engine(f"sqlite:///{out / 'ledger.sqlite'}")
+    with engine.connect() as conn:
+        lines, positive = conn.execute(sa.text(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE limit_minor > 0) FROM credit_lines")).one()
+        audits = conn.execute(sa.text("SELECT COUNT(*) FROM audit_decisions WHERE kind = 'origination'")).scalar_one()
+    engine.dispose()
+    assert lines == positive == approved
+    assert audits == 400  # every automated decision is audited
+
+
+def test_delinquency_rises_after_the_shock(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:
+    shocked = runs["pandemic"][1]["rate_30plus_by_month"]
+    calm = runs["baseline"][1]["rate_30plus_by_month"]
+    assert isinstance(shocked, dict) and isinstance(calm, dict)
+    after = [str(m) for m in range(4, 11)]
+    # Same seed, same people: the shocked portfolio is clearly worse after the shock than without it.
+    assert sum(shocked[m] for m in after) > 1.5 * sum(calm[m] for m in after)
+    assert max(shocked[m] for m in after) > max(shocked[str(m)] for m in range(1, 4))
+
+
+def test_the_report_exists_with_its_charts_and_opens_offline(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:
+    out, summary = runs["pandemic"]
+    report = Path(str(summary["report"]))
+    html = report.read_text(encoding="utf-8")
+    for chart in ("applications", "balances", "delinquency", "vintage", "alerts", "hardship"):
+        assert re.search(rf'<figure[^>]*id="chart-{chart}"', html), chart
+    assert html.count("<svg") >= 6
+    assert not re.search(r'(src|href)\s*=\s*["\']https?:', html)  # self-contained: no CDN
+    assert "信用风险" in html or "逾期" in html  # Chinese
+    assert "Delinquency" in html  # and English
+    for name in ("applications", "snapshots", "alerts", "hardship", "events", "ground_truth"):
+        assert (out / f"{name}.parquet").is_file()
+
+
+def test_same_seed_gives_the_same_numbers(tmp_path: Path, runs: dict[str, tuple[Path, dict[str, object]]]) -> None:
+    again = demo(tmp_path / "again", "baseline")
+    first = runs["baseline"][1]
+    for key in ("lines_opened", "purchased_minor", "paid_minor", "rate_30plus_by_month", "trial_balance"):
+        assert again[key] == first[key]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--customers", "-5"], "--customers"),
+        (["--months", "0"], "--months"),
+        (["--scenario", "nope"], "--scenario"),
+        (["--customers", "abc"], "--customers"),
+        (["--months", "3"], "--shock-month"),  # the pandemic shock (month 6) would start after the horizon
+    ],
+)
+def test_impossible_options_are_refused_in_one_line_and_write_nothing(
+    tmp_path: Path, args: list[str], needle: str
+) -> None:
+    data_dir = tmp_path / "never"
+    res = run("demo", "--data-dir", str(data_dir), *args)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert not data_dir.exists()
+
+
+def test_unwritable_data_directory_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    res = run("demo", "--customers", "10", "--data-dir", str(blocker / "data"))
+    assert res.returncode == 2
+    assert "--data-dir" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_help_on_every_command() -> None:
+    for command in ([], ["demo"], ["simulate"], ["report"], ["version"]):
+        res = run(*command, "--help")
+        assert res.returncode == 0 and "Usage" in res.stdout
+
+
+def test_report_on_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    res = run("report", "--data-dir", str(tmp_path / "missing"))
+    assert res.returncode == 2 and "--data-dir" in res.stderr
