@@ -7,7 +7,7 @@ DATA_DIR ?= creditloop-data
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint setup bench clean
+.PHONY: demo test lint setup clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,10 @@ test: $(STAMP)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-
-bench: $(STAMP)
-	$(BIN)/python bench/bench_dayend.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -20,8 +20,21 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def demo(out: Path, scenario: str, *extra: str) -> dict[str, object]:
-    res = run("demo", "--customers", "400", "--months", "10", "--seed", "11", "--scenario", scenario,
-              "--data-dir", str(out), "--json", *extra)
+    res = run(
+        "demo",
+        "--customers",
+        "400",
+        "--months",
+        "10",
+        "--seed",
+        "11",
+        "--scenario",
+        scenario,
+        "--data-dir",
+        str(out),
+        "--json",
+        *extra,
+    )
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
     return json.loads(res.stdout)
@@ -41,13 +54,15 @@ def test_the_journal_balances_to_zero(runs: dict[str, tuple[Path, dict[str, obje
     assert summary["journal_balanced"] is True
     engine = sa.create_engine(f"sqlite:///{out / 'ledger.sqlite'}")
     with engine.connect() as conn:
-        signed = conn.execute(sa.text(
-            "SELECT SUM(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END), COUNT(*) FROM postings"
-        )).one()
-        per_entry = conn.execute(sa.text(
-            "SELECT COUNT(*) FROM (SELECT entry_id FROM postings GROUP BY entry_id "
-            "HAVING SUM(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END) <> 0)"
-        )).scalar_one()
+        signed = conn.execute(
+            sa.text("SELECT SUM(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END), COUNT(*) FROM postings")
+        ).one()
+        per_entry = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM (SELECT entry_id FROM postings GROUP BY entry_id "
+                "HAVING SUM(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END) <> 0)"
+            )
+        ).scalar_one()
         recs = conn.execute(sa.text("SELECT COUNT(*), SUM(CASE WHEN ok THEN 1 ELSE 0 END) FROM reconciliations")).one()
     engine.dispose()
     assert signed[0] == 0 and signed[1] > 1000  # thousands of postings, zero net
@@ -70,8 +85,9 @@ def test_every_approved_account_has_a_limit(runs: dict[str, tuple[Path, dict[str
     assert declined_with_reason[0] == declined_with_reason[1]  # every decline says why
     engine = sa.create_engine(f"sqlite:///{out / 'ledger.sqlite'}")
     with engine.connect() as conn:
-        lines, positive = conn.execute(sa.text(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE limit_minor > 0) FROM credit_lines")).one()
+        lines, positive = conn.execute(
+            sa.text("SELECT COUNT(*), COUNT(*) FILTER (WHERE limit_minor > 0) FROM credit_lines")
+        ).one()
         audits = conn.execute(sa.text("SELECT COUNT(*) FROM audit_decisions WHERE kind = 'origination'")).scalar_one()
     engine.dispose()
     assert lines == positive == approved

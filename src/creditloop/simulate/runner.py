@@ -90,6 +90,8 @@ class SimResult:
 
 
 Progress = Callable[[int, int], None]
+
+
 # What a simulated day holds: an application, a purchase wish, or a refund / repayment command.
 @dataclass(frozen=True, slots=True)
 class PayInFull:
