@@ -119,7 +119,7 @@ def test_lifecycle_stores_exact_results(engine: Engine) -> None:
         )
         assert line.balance_minor == 22_686
         assert line.open_to_buy_minor == 35_000 - 22_686
-        assert (line.dpd, line.last_closed_on, line.version) == (5, date(2024, 3, 15), 45)
+        assert (line.dpd, line.last_closed_on, line.version) == (5, date(2024, 3, 15), 11)
         feb, mar = line.statements[-2:]
         assert (feb.statement_on, feb.due_on, feb.new_purchases_minor, feb.total_due_minor, feb.paid_by_due_minor) == (
             date(2024, 2, 1),
@@ -194,7 +194,7 @@ def test_lifecycle_stores_exact_results(engine: Engine) -> None:
         )
     } == {
         "status": "ACTIVE",
-        "version": 45,
+        "version": 11,
         "limit_minor": 35_000,
         "principal_minor": 22_686,
         "fee_minor": 0,

@@ -17,7 +17,7 @@ from creditloop.core.errors import IdempotencyConflict
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine, LineStatus, Plan, RepaymentResult, fingerprint
-from creditloop.servicing.restructure import TermExtensionPreview, apply_term_extension
+from creditloop.servicing.restructure import RestructurePreview, apply_term_extension
 from creditloop.strategy.origination import Decision, OriginationPolicy, decide, inputs_hash
 
 
@@ -40,7 +40,7 @@ class DayEndResult:
 @dataclass(frozen=True, slots=True)
 class HardshipResult:
     assessment: HardshipAssessment
-    applied: TermExtensionPreview | None
+    applied: RestructurePreview | None
 
 
 def line_id_for(customer_id: str) -> str:
@@ -135,33 +135,44 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
 
 
 def run_day_end(cmd: c.RunDayEnd, uow: UnitOfWork, policies: Policies) -> DayEndResult:
-    """Close every line through ``business_date``; missed dates are caught up in order, done dates skipped."""
-    last = uow.day_ends.last_done()
-    if last is not None and cmd.business_date <= last:
-        return DayEndResult((), 0, uow.day_ends.reconciliation(cmd.business_date))
-    start = cmd.business_date if last is None else last + timedelta(days=1)
-    dates = tuple(start + timedelta(days=k) for k in range((cmd.business_date - start).days + 1))
+    """Close every line through ``business_date``; missed dates are caught up in order, done dates skipped.
+
+    Only lines whose day-end changes something are loaded (``due_for_day_end``); the others are quiet and
+    catch up for free the next time they are touched. This handler runs in the caller's transaction (the
+    simulator's month); ``jobs.day_end`` runs the same steps in committed chunks for a production book.
+    """
+    dates = pending_dates(uow, cmd.business_date)
     closed = 0
     for day in dates:
         uow.day_ends.mark(DayEndRecord(day, "RUNNING", 0))
-        closed = 0
-        for line in uow.lines:
-            line.close_through(day)
-            closed += 1
+        closed = close_lines(uow, day, uow.lines.due_for_day_end(day))
         uow.day_ends.mark(DayEndRecord(day, "DONE", closed))
-    rec = reconcile(uow, cmd.business_date) if cmd.reconcile else None
+    rec = reconcile(uow, cmd.business_date) if cmd.reconcile and dates else None
     return DayEndResult(dates, closed, rec)
+
+
+def pending_dates(uow: UnitOfWork, business_date: date) -> tuple[date, ...]:
+    last = uow.day_ends.last_done()
+    if last is not None and business_date <= last:
+        return ()
+    start = business_date if last is None else last + timedelta(days=1)
+    return tuple(start + timedelta(days=k) for k in range((business_date - start).days + 1))
+
+
+def close_lines(uow: UnitOfWork, day: date, line_ids: list[str]) -> int:
+    uow.lines.load_many(line_ids)
+    for line_id in line_ids:
+        uow.lines.get(line_id).close_through(day)
+    return len(line_ids)
 
 
 def reconcile(uow: UnitOfWork, business_date: date) -> ReconciliationRecord:
     """Trial balance zero, and each control account equal to the sum of the lines' own balances."""
     uow.flush()
     balances = uow.journal.account_balances()
-    sub: dict[str, int] = {a.value: 0 for a in CONTROL_ACCOUNTS}
-    for line in uow.lines:
-        for account, amount in line.sub_ledger().items():
-            sub[account.value] += amount
+    sub = {a.value: v for a, v in uow.lines.sub_ledger_totals().items()}
     control = {a.value: balances.get(a, 0) for a in CONTROL_ACCOUNTS}
+    sub = {a.value: sub.get(a.value, 0) for a in CONTROL_ACCOUNTS}
     trial = sum(balances.values())
     rec = ReconciliationRecord(business_date, trial, control, sub, trial == 0 and control == sub)
     uow.day_ends.reconcile(rec)

@@ -6,7 +6,7 @@ Lines are stored as serialised documents, so a rollback really discards uncommit
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord
@@ -54,6 +54,9 @@ class MemoryJournal:
     def entries(self) -> Iterator[JournalEntry]:
         return iter([*self._entries.values(), *self._staged.values()])
 
+    def line_entries(self, line_id: str) -> list[JournalEntry]:
+        return [e for e in self.entries() if e.line_id == line_id]
+
     def account_balances(self) -> dict[Account, int]:
         return dict(self._totals)
 
@@ -88,6 +91,20 @@ class MemoryLines:
     def __iter__(self) -> Iterator[CreditLine]:
         for line_id in self.ids():
             yield self.get(line_id)
+
+    def load_many(self, line_ids: Sequence[str]) -> None:
+        for line_id in line_ids:
+            self.get(line_id)
+
+    def due_for_day_end(self, day: date) -> list[str]:
+        return [line.line_id for line in self if line.next_action_on <= day]
+
+    def sub_ledger_totals(self) -> dict[Account, int]:
+        totals: dict[Account, int] = defaultdict(int)
+        for line in self:
+            for account, amount in line.sub_ledger().items():
+                totals[account] += amount
+        return dict(totals)
 
 
 class MemoryAudit:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -55,6 +55,18 @@ class LineRepository(Protocol):
 
     def __iter__(self) -> Iterator[CreditLine]: ...
 
+    def load_many(self, line_ids: Sequence[str]) -> None:
+        """Bring many lines into the unit of work at once (a batch job's chunk)."""
+        ...
+
+    def due_for_day_end(self, day: date) -> list[str]:
+        """Ids of the lines whose day-end on ``day`` would change something (``next_action_on <= day``)."""
+        ...
+
+    def sub_ledger_totals(self) -> dict[Account, int]:
+        """Sum over all lines of their own balances per control account, as the journal signs them."""
+        ...
+
 
 class JournalWriter(Protocol):
     def append(self, entries: Iterable[JournalEntry]) -> None: ...
@@ -66,6 +78,10 @@ class JournalWriter(Protocol):
         ...
 
     def line_balances(self, line_id: str) -> dict[Account, int]: ...
+
+    def line_entries(self, line_id: str) -> list[JournalEntry]:
+        """One line's entries in the order they were appended."""
+        ...
 
 
 class AuditLog(Protocol):

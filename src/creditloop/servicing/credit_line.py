@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -24,6 +25,7 @@ from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.products.penalty import accrue_penalty
 from creditloop.products.schedule import flat_fee_schedule, next_statement_on
 from creditloop.products.terms import Product
+from creditloop.servicing.corrections import correction_entries
 from creditloop.servicing.delinquency import bucket, days_past_due
 
 
@@ -106,6 +108,35 @@ def _settled(plan: Plan) -> bool:
     )
 
 
+@dataclass(slots=True)
+class Hold:
+    """A checkout authorisation: reserved open-to-buy, settled by capture, void or expiry exactly once."""
+
+    hold_id: str
+    amount_minor: int
+    authorised_on: date
+    expires_on: date
+    remaining_minor: int = -1
+    status: str = "ACTIVE"  # ACTIVE | CAPTURED | VOIDED | EXPIRED
+
+    def __post_init__(self) -> None:
+        if self.remaining_minor < 0:
+            self.remaining_minor = self.amount_minor
+
+
+RESTRUCTURE_KINDS = frozenset(
+    {"term_extension", "reage", "reamortise", "fee_reduction", "penalty_waiver", "payment_holiday"}
+)
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _payload(ev: dict[str, Any]) -> str:
+    return fingerprint(*sorted((k, v) for k, v in ev.items() if k != "seq"))
+
+
 def fingerprint(*parts: object) -> str:
     """Stable hash of a command payload, to tell a retry from a conflicting reuse of an id."""
     return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]
@@ -118,6 +149,9 @@ class CreditLine:
     product: Product
     limit_minor: int
     opened_on: date
+    statement_day: int = 1  # per account; defaults to the product's
+    due_days: int = 9  # days from statement to due date; defaults to the product's
+    opened_limit_minor: int = 0
     status: LineStatus = LineStatus.ACTIVE
     plans: list[Plan] = field(default_factory=list)  # plans with something still owed or scheduled
     settled_plans: list[Plan] = field(default_factory=list)  # fully paid: kept for history, skipped by day-end
@@ -137,15 +171,43 @@ class CreditLine:
     pending_entries: list[JournalEntry] = field(default_factory=list)
     purchases_since_cut_minor: int = 0
     payments_since_cut_minor: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)  # the command log: the source of truth for replay
+    holds: dict[str, Hold] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- creation
 
     @classmethod
-    def open(cls, line_id: str, customer_id: str, product: Product, limit_minor: int, opened_on: date) -> CreditLine:
+    def open(
+        cls,
+        line_id: str,
+        customer_id: str,
+        product: Product,
+        limit_minor: int,
+        opened_on: date,
+        *,
+        statement_day: int | None = None,
+        due_days: int | None = None,
+    ) -> CreditLine:
         require_positive(limit_minor, "limit_minor")
         if not line_id:
             raise ValidationError("line_id must not be empty", field="line_id")
-        return cls(line_id, customer_id, product, limit_minor, opened_on, last_closed_on=opened_on - timedelta(days=1))
+        day = product.statement_day if statement_day is None else statement_day
+        if not 1 <= day <= 28:
+            raise ValidationError(f"statement_day must be between 1 and 28, got {day}", field="statement_day")
+        days = product.due_days_after_statement if due_days is None else due_days
+        if not 0 <= days <= 27:
+            raise ValidationError(f"due_days must be between 0 and 27, got {days}", field="due_days")
+        return cls(
+            line_id,
+            customer_id,
+            product,
+            limit_minor,
+            opened_on,
+            statement_day=day,
+            due_days=days,
+            opened_limit_minor=limit_minor,
+            last_closed_on=opened_on - timedelta(days=1),
+        )
 
     # ----------------------------------------------------------------- balances
 
@@ -166,7 +228,8 @@ class CreditLine:
     def open_to_buy_minor(self) -> int:
         if self.status is not LineStatus.ACTIVE:
             return 0
-        return max(0, self.limit_minor - self.principal_minor)
+        held = sum(h.remaining_minor for h in self.holds.values() if h.status == "ACTIVE")
+        return max(0, self.limit_minor - self.principal_minor - held)
 
     @property
     def amount_due_minor(self) -> int:
@@ -195,30 +258,6 @@ class CreditLine:
         items.sort(key=lambda i: i.due_on)
         return items
 
-    # ----------------------------------------------------------------- idempotency
-
-    def _check_id(self, client_id: str, payload: str, field_name: str) -> bool:
-        """True when this id was already applied with the same payload (a retry); raise on a conflict."""
-        if not client_id:
-            raise ValidationError(f"{field_name} must not be empty", field=field_name)
-        known = self.seen_ids.get(client_id)
-        if known is None:
-            return False
-        if known != payload:
-            raise IdempotencyConflict(f"{field_name} {client_id!r} was already used with a different payload")
-        return True
-
-    def _require_business_date(self, on: date) -> None:
-        if on < self.opened_on:
-            raise ValidationError(f"date {on} is before the line opened on {self.opened_on}", field="on")
-        if on <= self.last_closed_on:
-            raise DomainError(
-                f"business date {on} is already closed (closed through {self.last_closed_on}); "
-                "back-dated events are not supported yet",
-                code="date_already_closed",
-            )
-        self.close_through(on - timedelta(days=1))
-
     def _post(self, e: JournalEntry) -> None:
         self.pending_entries.append(e)
 
@@ -226,37 +265,270 @@ class CreditLine:
         out, self.pending_entries = self.pending_entries, []
         return out
 
+    # ----------------------------------------------------------------- command log
+
+    def _run(self, ev: dict[str, Any], posted: Sequence[JournalEntry] | None = None) -> Any:
+        """Apply a command on an open business date: idempotent by its client id, recorded in the event log.
+
+        Every command is validated before anything changes, so a refused command leaves the line as it was
+        (apart from catching up day-ends that were due anyway).
+        """
+        known = self._known(ev)
+        if known:
+            return self._retry_result(ev)
+        on = _day(ev["on"])
+        if on < self.opened_on:
+            raise ValidationError(f"date {on} is before the line opened on {self.opened_on}", field="on")
+        if on <= self.last_closed_on:
+            if posted is not None:
+                return self.correct(ev, posted)
+            raise DomainError(
+                f"business date {on} is already closed (closed through {self.last_closed_on}); "
+                "record it as a back-dated correction",
+                code="date_already_closed",
+            )
+        self.close_through(on - timedelta(days=1))
+        result = self._apply(ev)
+        self._log(ev)
+        self.version += 1
+        return result
+
+    def _known(self, ev: dict[str, Any]) -> bool:
+        """True when this client id was already applied with the same payload (a retry); raise on a conflict."""
+        client_id = ev["id"]
+        if not isinstance(client_id, str) or not client_id:
+            raise ValidationError("the command id must be a non-empty string", field="id")
+        known = self.seen_ids.get(client_id)
+        if known is None:
+            return False
+        if known != _payload(ev):
+            raise IdempotencyConflict(f"id {client_id!r} was already used with a different payload")
+        return True
+
+    def _log(self, ev: dict[str, Any]) -> None:
+        self.events.append({**ev, "seq": len(self.events) + 1})
+        self.seen_ids[ev["id"]] = _payload(ev)
+
+    def _retry_result(self, ev: dict[str, Any]) -> Any:
+        if ev["kind"] == "repay":
+            return self.results[ev["id"]]
+        if ev["kind"] in ("purchase", "capture"):
+            return next(p for p in [*self.plans, *self.settled_plans] if p.purchase_id == ev["id"])
+        return None
+
+    def _apply(self, ev: dict[str, Any]) -> Any:
+        kind = ev["kind"]
+        handler = _APPLIERS.get(kind)
+        if handler is None:
+            from creditloop.servicing import restructure  # restructure builds on this module
+
+            handler = restructure.APPLIERS.get(kind)
+        if handler is None:
+            raise ValidationError(f"unknown command kind {kind!r}", field="kind")
+        return handler(self, ev)
+
+    def correct(self, ev: dict[str, Any], posted: Sequence[JournalEntry]) -> Any:
+        """Record a back-dated command, or a reversal, and re-derive everything after its value date.
+
+        The line is rebuilt from its event log with the new event in place; the journal is corrected by
+        reversing entries that changed or vanished and posting the new ones, so the journal stays
+        append-only. ``posted`` is this line's journal so far (the unit of work flushes first).
+        """
+        require(not self.pending_entries, "flush the line's pending entries before a correction")
+        if self._known(ev):
+            return self._retry_result(ev)
+        on = _day(ev["on"])
+        if on < self.opened_on:
+            raise ValidationError(f"date {on} is before the line opened on {self.opened_on}", field="on")
+        events = [*self.events, {**ev, "seq": len(self.events) + 1}]
+        fresh, result = self._rebuild(events, ev["id"])
+        today = max(self.last_closed_on, on)
+        corrections = correction_entries(posted, fresh.drain_entries(), today)
+        for name in _STATE_FIELDS:
+            setattr(self, name, getattr(fresh, name))
+        self.version += 1
+        self.pending_entries = corrections
+        return result
+
+    def _rebuild(self, events: list[dict[str, Any]], target_id: str) -> tuple[CreditLine, Any]:
+        """Replay the event log from opening: the one place where history is re-derived."""
+        fresh = CreditLine.open(
+            self.line_id,
+            self.customer_id,
+            self.product,
+            self.opened_limit_minor,
+            self.opened_on,
+            statement_day=self.statement_day,
+            due_days=self.due_days,
+        )
+        skipped = {e["target_id"] for e in events if e["kind"] in ("reverse_payment", "undo")}
+        result: Any = None
+        for ev in sorted(events, key=lambda e: (e["on"], e["seq"])):
+            on = _day(ev["on"])
+            fresh.close_through(on - timedelta(days=1))
+            if ev["id"] not in skipped:
+                try:
+                    outcome = fresh._apply(ev)
+                except DomainError as exc:
+                    if ev["id"] == target_id:
+                        raise
+                    # The correction would make a later, already recorded event impossible: a person decides.
+                    raise DomainError(
+                        f"re-deriving history, {ev['kind']} {ev['id']!r} of {ev['on']} would be refused "
+                        f"({exc.code}: {exc.message}); undo or reverse it first",
+                        code="correction_conflict",
+                    ) from exc
+                if ev["id"] == target_id:
+                    result = outcome
+            fresh.events.append(ev)
+            fresh.seen_ids[ev["id"]] = _payload(ev)
+        fresh.close_through(self.last_closed_on)  # the open business date stays open
+        return fresh, result
+
     # ----------------------------------------------------------------- commands
 
-    def purchase(self, purchase_id: str, amount_minor: int, periods: int, on: date) -> Plan:
-        payload = fingerprint("purchase", amount_minor, periods, on)
-        if self._check_id(purchase_id, payload, "purchase_id"):
-            return next(p for p in [*self.plans, *self.settled_plans] if p.purchase_id == purchase_id)
+    def purchase(
+        self, purchase_id: str, amount_minor: int, periods: int, on: date, posted: Sequence[JournalEntry] | None = None
+    ) -> Plan:
+        """Buy on the line. ``posted`` (this line's journal) allows a back-dated purchase to be re-derived."""
+        ev = {
+            "kind": "purchase",
+            "id": purchase_id,
+            "on": on.isoformat(),
+            "amount_minor": amount_minor,
+            "periods": periods,
+        }
+        plan: Plan = self._run(ev, posted)
+        return plan
+
+    def authorise(self, hold_id: str, amount_minor: int, on: date, expires_on: date) -> Hold:
+        """Reserve open-to-buy for a checkout; capture, void or expiry settle it exactly once."""
+        hold: Hold = self._run(
+            {
+                "kind": "authorise",
+                "id": hold_id,
+                "on": on.isoformat(),
+                "amount_minor": amount_minor,
+                "expires_on": expires_on.isoformat(),
+            }
+        )
+        return hold if hold is not None else self.holds[hold_id]
+
+    def capture(
+        self, capture_id: str, hold_id: str, amount_minor: int, periods: int, on: date, final: bool = True
+    ) -> Plan:
+        """Turn (part of) a hold into a purchase; a final capture releases what is left of the hold."""
+        plan: Plan = self._run(
+            {
+                "kind": "capture",
+                "id": capture_id,
+                "hold_id": hold_id,
+                "on": on.isoformat(),
+                "amount_minor": amount_minor,
+                "periods": periods,
+                "final": final,
+            }
+        )
+        return plan
+
+    def void(self, void_id: str, hold_id: str, on: date) -> None:
+        self._run({"kind": "void", "id": void_id, "hold_id": hold_id, "on": on.isoformat()})
+
+    def refund(
+        self,
+        refund_id: str,
+        purchase_id: str,
+        amount_minor: int,
+        on: date,
+        posted: Sequence[JournalEntry] | None = None,
+    ) -> int:
+        """A merchant refund reduces the plan from its last installments; what was already paid becomes credit.
+
+        Returns the amount that went to the customer's credit balance.
+        """
+        result = self._run(
+            {
+                "kind": "refund",
+                "id": refund_id,
+                "purchase_id": purchase_id,
+                "on": on.isoformat(),
+                "amount_minor": amount_minor,
+            },
+            posted,
+        )
+        return int(result or 0)
+
+    def repay(
+        self, payment_id: str, amount_minor: int, on: date, posted: Sequence[JournalEntry] | None = None
+    ) -> RepaymentResult:
+        """Pay through the waterfall. With ``posted``, a payment with an earlier value date is re-derived."""
+        result: RepaymentResult = self._run(
+            {"kind": "repay", "id": payment_id, "on": on.isoformat(), "amount_minor": amount_minor}, posted
+        )
+        return result
+
+    def refund_credit_balance(self, refund_id: str, amount_minor: int, on: date) -> None:
+        """Pay a credit balance (overpayment, refund) back to the customer."""
+        self._run({"kind": "credit_refund", "id": refund_id, "on": on.isoformat(), "amount_minor": amount_minor})
+
+    def change_limit(self, change_id: str, limit_minor: int, on: date) -> None:
+        self._run({"kind": "limit", "id": change_id, "on": on.isoformat(), "limit_minor": limit_minor})
+
+    def freeze(self, change_id: str, on: date) -> None:
+        self._run({"kind": "freeze", "id": change_id, "on": on.isoformat()})
+
+    def unfreeze(self, change_id: str, on: date) -> None:
+        self._run({"kind": "unfreeze", "id": change_id, "on": on.isoformat()})
+
+    def close(self, change_id: str, on: date) -> None:
+        """Close a line that owes nothing and holds no credit or pending authorisation."""
+        self._run({"kind": "close", "id": change_id, "on": on.isoformat()})
+
+    def reverse_payment(self, reversal_id: str, payment_id: str, on: date, posted: Sequence[JournalEntry]) -> None:
+        """A bounced payment: undo it and re-derive penalty, delinquency and allocations from its value date."""
+        original = next((e for e in self.events if e["id"] == payment_id and e["kind"] == "repay"), None)
+        if original is None:
+            raise NotFound(f"payment {payment_id!r} not found on line {self.line_id}", field="payment_id")
+        reversed_before = any(e["kind"] == "reverse_payment" and e["target_id"] == payment_id for e in self.events)
+        if reversed_before and self.seen_ids.get(reversal_id) is None:
+            raise DomainError(f"payment {payment_id!r} is already reversed", code="already_reversed")
+        self.correct(
+            {"kind": "reverse_payment", "id": reversal_id, "target_id": payment_id, "on": on.isoformat()}, posted
+        )
+
+    def undo(self, undo_id: str, request_id: str, on: date, posted: Sequence[JournalEntry]) -> None:
+        """Undo a restructure while nothing has happened after it (later day-ends are re-derived)."""
+        target = next((e for e in self.events if e["id"] == request_id), None)
+        if target is None or target["kind"] not in RESTRUCTURE_KINDS:
+            raise NotFound(f"restructure {request_id!r} not found on line {self.line_id}", field="request_id")
+        if self.seen_ids.get(undo_id) is None and any(e["seq"] > target["seq"] for e in self.events):
+            raise DomainError(f"restructure {request_id!r} cannot be undone: later events exist", code="not_undoable")
+        self.correct({"kind": "undo", "id": undo_id, "target_id": request_id, "on": on.isoformat()}, posted)
+
+    # ----------------------------------------------------------------- appliers (validate, then change)
+
+    def _do_purchase(self, ev: dict[str, Any]) -> Plan:
+        amount_minor, periods, on = ev["amount_minor"], ev["periods"], _day(ev["on"])
         require_positive(amount_minor, "amount_minor")
         option = self.product.option(periods)
-        self._require_business_date(on)
         if self.status is not LineStatus.ACTIVE:
             raise DomainError(f"line {self.line_id} is {self.status.value}: purchases refused", code="line_not_active")
         if amount_minor > self.open_to_buy_minor:
             raise DomainError(
                 f"amount {amount_minor} exceeds open-to-buy {self.open_to_buy_minor}", code="insufficient_open_to_buy"
             )
-        first = next_statement_on(on, self.product.statement_day)
-        schedule = flat_fee_schedule(
-            amount_minor,
-            periods,
-            option.monthly_fee_bps,
-            first,
-            self.product.due_days_after_statement,
-            self.product.rounding,
-        )
+        return self._book_purchase(ev["id"], amount_minor, periods, option.monthly_fee_bps, on)
+
+    def _book_purchase(self, purchase_id: str, amount_minor: int, periods: int, fee_bps: int, on: date) -> Plan:
+        first = next_statement_on(on, self.statement_day)
+        schedule = flat_fee_schedule(amount_minor, periods, fee_bps, first, self.due_days, self.product.rounding)
         plan = Plan(
             plan_id=f"{self.line_id}/plan/{self.plan_count + 1}",
             purchase_id=purchase_id,
             purchased_on=on,
             principal_minor=amount_minor,
             periods=periods,
-            monthly_fee_bps=option.monthly_fee_bps,
+            monthly_fee_bps=fee_bps,
             installments=[
                 Installment(s.seq, s.statement_on, s.due_on, s.principal_minor, s.fee_minor) for s in schedule
             ],
@@ -274,18 +546,54 @@ class CreditLine:
                 frozenset({plan.plan_id}),
             )
         )
-        self.seen_ids[purchase_id] = payload
-        self.version += 1
         return plan
 
-    def refund(self, refund_id: str, purchase_id: str, amount_minor: int, on: date) -> int:
-        """A merchant refund reduces the plan from its last installments; what was already paid becomes credit.
+    def _do_authorise(self, ev: dict[str, Any]) -> Hold:
+        amount_minor, on, expires_on = ev["amount_minor"], _day(ev["on"]), _day(ev["expires_on"])
+        require_positive(amount_minor, "amount_minor")
+        if expires_on < on:
+            raise ValidationError("expires_on must not be before the authorisation date", field="expires_on")
+        if self.status is not LineStatus.ACTIVE:
+            raise DomainError(f"line {self.line_id} is {self.status.value}: purchases refused", code="line_not_active")
+        if amount_minor > self.open_to_buy_minor:
+            raise DomainError(
+                f"amount {amount_minor} exceeds open-to-buy {self.open_to_buy_minor}", code="insufficient_open_to_buy"
+            )
+        hold = Hold(ev["id"], amount_minor, on, expires_on)
+        self.holds[hold.hold_id] = hold
+        return hold
 
-        Returns the amount that went to the customer's credit balance.
-        """
-        payload = fingerprint("refund", purchase_id, amount_minor, on)
-        if self._check_id(refund_id, payload, "refund_id"):
-            return 0
+    def _active_hold(self, hold_id: str) -> Hold:
+        hold = self.holds.get(hold_id)
+        if hold is None:
+            raise NotFound(f"authorisation {hold_id!r} not found on line {self.line_id}", field="hold_id")
+        if hold.status != "ACTIVE":
+            raise DomainError(f"authorisation {hold_id!r} is {hold.status}", code="hold_not_active")
+        return hold
+
+    def _do_capture(self, ev: dict[str, Any]) -> Plan:
+        hold = self._active_hold(ev["hold_id"])
+        amount_minor, periods = ev["amount_minor"], ev["periods"]
+        require_positive(amount_minor, "amount_minor")
+        option = self.product.option(periods)
+        if amount_minor > hold.remaining_minor:
+            raise DomainError(
+                f"capture {amount_minor} exceeds the authorised {hold.remaining_minor}", code="capture_exceeds_hold"
+            )
+        hold.remaining_minor -= amount_minor  # the reserved amount becomes principal: open-to-buy is unchanged
+        if ev["final"] or hold.remaining_minor == 0:
+            hold.status = "CAPTURED"
+            hold.remaining_minor = 0
+        return self._book_purchase(ev["id"], amount_minor, periods, option.monthly_fee_bps, _day(ev["on"]))
+
+    def _do_void(self, ev: dict[str, Any]) -> None:
+        hold = self._active_hold(ev["hold_id"])
+        hold.status = "VOIDED"
+        hold.remaining_minor = 0
+
+    def _do_refund(self, ev: dict[str, Any]) -> int:
+        purchase_id, on = ev["purchase_id"], _day(ev["on"])
+        amount_minor: int = ev["amount_minor"]
         require_positive(amount_minor, "amount_minor")
         plan = next((p for p in [*self.plans, *self.settled_plans] if p.purchase_id == purchase_id), None)
         if plan is None:
@@ -295,7 +603,8 @@ class CreditLine:
                 f"refund {amount_minor} exceeds the refundable {plan.principal_minor - plan.refunded_minor}",
                 code="refund_exceeds_purchase",
             )
-        self._require_business_date(on)
+        if self.status is LineStatus.CHARGED_OFF:
+            raise DomainError("refunds on a charged-off line are handled as recoveries", code="line_charged_off")
         # What the customer still owes for the purchase shrinks first: its own plan, then (after a
         # restructure moved that debt) the restructured plans, last installments first.
         left = amount_minor
@@ -321,7 +630,7 @@ class CreditLine:
         self.credit_balance_minor += to_credit
         self._post(
             entry(
-                f"{self.line_id}/refund/{refund_id}",
+                f"{self.line_id}/refund/{ev['id']}",
                 EntryCode.REFUND,
                 on,
                 self.line_id,
@@ -330,17 +639,12 @@ class CreditLine:
                 frozenset({plan.plan_id}),
             )
         )
-        self.seen_ids[refund_id] = payload
         self.archive_settled()
-        self.version += 1
         return to_credit
 
-    def repay(self, payment_id: str, amount_minor: int, on: date) -> RepaymentResult:
-        payload = fingerprint("repay", amount_minor, on)
-        if self._check_id(payment_id, payload, "payment_id"):
-            return self.results[payment_id]
+    def _do_repay(self, ev: dict[str, Any]) -> RepaymentResult:
+        payment_id, amount_minor, on = ev["id"], ev["amount_minor"], _day(ev["on"])
         require_positive(amount_minor, "amount_minor")
-        self._require_business_date(on)
         if self.status is LineStatus.CLOSED:
             raise DomainError(f"line {self.line_id} is closed", code="line_closed")
         credits: list[tuple[Account, int]] = []
@@ -372,10 +676,61 @@ class CreditLine:
             st.paid_by_due_minor = min(st.total_due_minor, st.paid_by_due_minor + amount_minor)
         self.archive_settled()
         result = RepaymentResult(payment_id, on, amount_minor, tuple(allocation), left, recovery)
-        self.seen_ids[payment_id] = payload
         self.results[payment_id] = result
-        self.version += 1
         return result
+
+    def _do_credit_refund(self, ev: dict[str, Any]) -> None:
+        amount_minor = ev["amount_minor"]
+        require_positive(amount_minor, "amount_minor")
+        if amount_minor > self.credit_balance_minor:
+            raise DomainError(
+                f"refund {amount_minor} exceeds the credit balance {self.credit_balance_minor}",
+                code="insufficient_credit_balance",
+            )
+        self.credit_balance_minor -= amount_minor
+        self._post(
+            entry(
+                f"{self.line_id}/credit-refund/{ev['id']}",
+                EntryCode.CREDIT_BALANCE_REFUND,
+                _day(ev["on"]),
+                self.line_id,
+                [(Account.CUSTOMER_CREDIT, amount_minor)],
+                [(Account.CASH_CLEARING, amount_minor)],
+            )
+        )
+
+    def _do_limit(self, ev: dict[str, Any]) -> None:
+        require_positive(ev["limit_minor"], "limit_minor")
+        if self.status in (LineStatus.CLOSED, LineStatus.CHARGED_OFF):
+            raise DomainError(f"line {self.line_id} is {self.status.value}", code="line_not_active")
+        self.limit_minor = ev["limit_minor"]
+
+    def _do_freeze(self, ev: dict[str, Any]) -> None:
+        if self.status is not LineStatus.ACTIVE:
+            raise DomainError(f"line {self.line_id} is {self.status.value}, not ACTIVE", code="line_not_active")
+        self.status = LineStatus.FROZEN
+
+    def _do_unfreeze(self, ev: dict[str, Any]) -> None:
+        if self.status is not LineStatus.FROZEN:
+            raise DomainError(f"line {self.line_id} is {self.status.value}, not FROZEN", code="line_not_frozen")
+        if self.restructured_on is not None:
+            raise DomainError("a line under a workout plan stays frozen", code="line_restructured")
+        self.status = LineStatus.ACTIVE
+
+    def _do_close(self, ev: dict[str, Any]) -> None:
+        if self.status in (LineStatus.CLOSED, LineStatus.CHARGED_OFF):
+            raise DomainError(f"line {self.line_id} is {self.status.value}", code="line_not_active")
+        if self.balance_minor or self.credit_balance_minor or self.principal_minor:
+            raise DomainError(
+                f"line {self.line_id} still owes {self.balance_minor} and holds credit {self.credit_balance_minor}",
+                code="line_not_settled",
+            )
+        if any(h.status == "ACTIVE" for h in self.holds.values()):
+            raise DomainError("void or capture the open authorisations first", code="open_authorisations")
+        self.status = LineStatus.CLOSED
+
+    def _do_nothing(self, ev: dict[str, Any]) -> None:
+        """Reversals and undos take effect through the replay, which skips their target."""
 
     def _allocate(self, amount_minor: int, on: date) -> tuple[int, list[tuple[str, int]], list[tuple[Account, int]]]:
         """Walk the product's waterfall atom by atom (oldest installment first within an atom)."""
@@ -420,23 +775,6 @@ class CreditLine:
         credits = [(acct, amt) for acct, amt in paid.items() if amt]
         return left, allocation, credits
 
-    # ----------------------------------------------------------------- line management
-
-    def change_limit(self, limit_minor: int) -> None:
-        require_positive(limit_minor, "limit_minor")
-        self.limit_minor = limit_minor
-        self.version += 1
-
-    def freeze(self) -> None:
-        if self.status is LineStatus.ACTIVE:
-            self.status = LineStatus.FROZEN
-            self.version += 1
-
-    def unfreeze(self) -> None:
-        if self.status is LineStatus.FROZEN:
-            self.status = LineStatus.ACTIVE
-            self.version += 1
-
     # ----------------------------------------------------------------- day-end
 
     def close_through(self, target: date) -> None:
@@ -449,10 +787,20 @@ class CreditLine:
             day = self.last_closed_on + timedelta(days=1)
             quiet_until = self._quiet_until(day)
             if quiet_until is not None and quiet_until >= day:
+                # Nothing changes on quiet days, so the line is not dirtied: a store may keep the older
+                # closed date and the next command catches up through the same quiet stretch.
                 self.last_closed_on = min(target, quiet_until)
-                self.version += 1
                 continue
             self._close_day(day)
+
+    @property
+    def next_action_on(self) -> date:
+        """The first business date whose day-end would change this line (stores index it for day-end)."""
+        day = self.last_closed_on + timedelta(days=1)
+        quiet_until = self._quiet_until(day)
+        if quiet_until is None or quiet_until < day:
+            return day
+        return quiet_until if quiet_until == date.max else quiet_until + timedelta(days=1)
 
     def _quiet_until(self, day: date) -> date | None:
         """Last date from ``day`` on whose day-end would change nothing, or None if ``day`` needs work."""
@@ -462,14 +810,20 @@ class CreditLine:
             return date.max  # DPD of a charged-off line is derived from delinquent_since, nothing accrues
         if self.delinquent_since is not None:
             return None
-        horizon = next_statement_on(day - timedelta(days=1), self.product.statement_day) - timedelta(days=1)
+        horizon = next_statement_on(day - timedelta(days=1), self.statement_day) - timedelta(days=1)
+        for hold in self.holds.values():
+            if hold.status == "ACTIVE":
+                horizon = min(horizon, hold.expires_on)  # it expires at the end of the day after
         for inst in self._installments():
             if inst.billed and inst.unpaid_minor:
                 horizon = min(horizon, inst.due_on)  # the day after the due date is DPD 1
         return horizon
 
     def _close_day(self, day: date) -> None:
-        if day.day == self.product.statement_day:
+        for hold in self.holds.values():
+            if hold.status == "ACTIVE" and hold.expires_on < day:
+                hold.status, hold.remaining_minor = "EXPIRED", 0
+        if day.day == self.statement_day:
             self._cut_statement(day)
         oldest = min(
             (i.due_on for i in self._installments() if i.billed and i.unpaid_minor and i.due_on < day), default=None
@@ -523,7 +877,7 @@ class CreditLine:
         self.statements.append(
             Statement(
                 statement_on=day,
-                due_on=day + timedelta(days=self.product.due_days_after_statement),
+                due_on=day + timedelta(days=self.due_days),
                 new_purchases_minor=self.purchases_since_cut_minor,
                 installments_principal_minor=sum(i.principal_minor for i in billed),
                 installments_fee_minor=fees,
@@ -623,3 +977,48 @@ class CreditLine:
                     }
                 )
         return rows
+
+    def installment_delinquency(self, on: date) -> list[tuple[str, int, int, str]]:
+        """Per unpaid billed installment past due on ``on``: (plan_id, seq, DPD, bucket) — no grace at this level."""
+        out = []
+        for plan in self.plans:
+            for inst in plan.installments:
+                if inst.billed and inst.unpaid_minor and inst.due_on < on:
+                    dpd = (on - inst.due_on).days
+                    out.append((plan.plan_id, inst.seq, dpd, bucket(dpd)))
+        return out
+
+
+_APPLIERS: dict[str, Callable[[CreditLine, dict[str, Any]], Any]] = {
+    "purchase": CreditLine._do_purchase,
+    "authorise": CreditLine._do_authorise,
+    "capture": CreditLine._do_capture,
+    "void": CreditLine._do_void,
+    "refund": CreditLine._do_refund,
+    "repay": CreditLine._do_repay,
+    "credit_refund": CreditLine._do_credit_refund,
+    "limit": CreditLine._do_limit,
+    "freeze": CreditLine._do_freeze,
+    "unfreeze": CreditLine._do_unfreeze,
+    "close": CreditLine._do_close,
+    "reverse_payment": CreditLine._do_nothing,
+    "undo": CreditLine._do_nothing,
+}
+
+# Everything a replay re-derives (identity, product and the pending/version bookkeeping stay).
+_STATE_FIELDS = tuple(
+    f.name
+    for f in fields(CreditLine)
+    if f.name
+    not in {
+        "line_id",
+        "customer_id",
+        "product",
+        "opened_on",
+        "statement_day",
+        "due_days",
+        "opened_limit_minor",
+        "version",
+        "pending_entries",
+    }
+)

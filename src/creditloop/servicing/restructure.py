@@ -1,120 +1,461 @@
-"""Restructuring money operations. The first: a term extension that re-ages the line.
+"""Restructuring money operations: term extension, re-age, re-amortise, fee-rate reduction, penalty waiver,
+payment holiday.
 
-All unpaid principal (past due and future) is consolidated into one new plan over more periods, owed
-fees are carried into its first installment, unbilled fees of the old plans are cancelled (forgone, not
-booked: they were never recognised) and accrued penalty may be waived as a booked concession. Nothing
-is past due afterwards, so days past due restart from zero — which is what re-aging means.
-Hardship *decisions* (who gets which offer) live in ``creditloop.collections``.
+Each is a command in the line's event log, so it is idempotent by its request id, replayed on
+re-derivation, previewable (``preview`` applies it to a copy) and undoable while nothing has happened
+after it (``CreditLine.undo``). Concessions are booked (Dr Expenses:Concessions); fees never recognised
+(unbilled) are forgone without an entry and reported in the preview. Hardship *decisions* — who gets
+which offer — live in ``creditloop.collections``.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
+from creditloop.core.dates import add_months
 from creditloop.core.errors import DomainError, ValidationError
+from creditloop.core.money import round_minor, split_evenly
 from creditloop.ledger.accounts import Account
-from creditloop.ledger.entries import EntryCode, entry
-from creditloop.products.schedule import ScheduledInstallment, flat_fee_schedule, next_statement_on
-from creditloop.servicing.credit_line import CreditLine, Installment, LineStatus, Plan, fingerprint
+from creditloop.ledger.entries import EntryCode, JournalEntry, entry
+from creditloop.products.schedule import flat_fee_schedule, next_statement_on
+from creditloop.servicing.credit_line import CreditLine, Installment, LineStatus, Plan
+
+# ----------------------------------------------------------------------------- previews
 
 
 @dataclass(frozen=True, slots=True)
-class TermExtensionPreview:
+class RestructurePreview:
     line_id: str
+    kind: str
     on: date
-    periods: int
-    principal_minor: int
-    carried_fee_minor: int
-    penalty_waived_minor: int
-    forgone_fee_minor: int
-    schedule: tuple[ScheduledInstallment, ...]
+    before: tuple[dict[str, Any], ...]  # open installments before
+    after: tuple[dict[str, Any], ...]  # open installments after
+    entries: tuple[JournalEntry, ...]  # what would be booked (concessions)
+    forgone_fee_minor: int  # unbilled fees that will never be charged
+    concession_minor: int  # booked concessions (waived penalty or billed fees)
+    dpd_after: int
 
     @property
     def installment_minor(self) -> int:
-        return max(s.total_minor for s in self.schedule)
+        """The largest installment of the new schedule (principal and fees)."""
+        return max((r["principal_minor"] + r["fee_minor"] for r in self.after), default=0)
+
+    @property
+    def principal_minor(self) -> int:
+        return sum(r["principal_minor"] for r in self.after)
 
 
-def preview_term_extension(
-    line: CreditLine, on: date, periods: int, monthly_fee_bps: int = 0, waive_penalty: bool = True
-) -> TermExtensionPreview:
-    """What a term extension would do, without doing it."""
-    if periods < 1 or periods > 60:
-        raise ValidationError(f"periods must be between 1 and 60, got {periods}", field="periods")
-    if monthly_fee_bps < 0:
-        raise ValidationError("monthly_fee_bps must not be negative", field="monthly_fee_bps")
-    if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN):
-        raise DomainError(f"line {line.line_id} is {line.status.value}: cannot restructure", code="line_not_active")
-    principal = line.principal_minor
-    if principal <= 0:
-        raise DomainError("nothing to restructure: no unpaid principal", code="nothing_to_restructure")
-    carried = line.fee_minor
-    forgone = sum(i.fee_minor for p in line.plans for i in p.installments if not i.billed and i.unpaid_principal_minor)
-    first = next_statement_on(on, line.product.statement_day)
-    schedule = flat_fee_schedule(
-        principal, periods, monthly_fee_bps, first, line.product.due_days_after_statement, line.product.rounding
+def _open_rows(line: CreditLine) -> tuple[dict[str, Any], ...]:
+    rows = []
+    for plan in line.plans:
+        for i in plan.installments:
+            if i.unpaid_principal_minor or i.unpaid_fee_minor or (not i.billed and i.fee_minor):
+                rows.append(
+                    {
+                        "plan_id": plan.plan_id,
+                        "seq": i.seq,
+                        "due_on": i.due_on,
+                        "principal_minor": i.unpaid_principal_minor,
+                        "fee_minor": i.unpaid_fee_minor + (0 if i.billed else i.fee_minor),
+                    }
+                )
+    return tuple(sorted(rows, key=lambda r: (r["due_on"], r["plan_id"], r["seq"])))
+
+
+def _unbilled_fees(line: CreditLine) -> int:
+    return sum(i.fee_minor for p in line.plans for i in p.installments if not i.billed)
+
+
+def preview(line: CreditLine, ev: dict[str, Any]) -> RestructurePreview:
+    """What a restructure would do, computed on a copy: the line itself is untouched."""
+    trial = copy.deepcopy(line)
+    trial.pending_entries = []
+    on = date.fromisoformat(ev["on"])
+    trial.close_through(on - timedelta(days=1))
+    before = _open_rows(trial)
+    fees_before = _unbilled_fees(trial)
+    trial.drain_entries()
+    trial._run(ev)
+    booked = tuple(trial.drain_entries())
+    concession = sum(p.amount_minor for e in booked for p in e.postings if p.account is Account.EXPENSE_CONCESSIONS)
+    forgone = max(0, fees_before - _unbilled_fees(trial) - _new_plan_fees(trial, ev["id"]))
+    return RestructurePreview(
+        line.line_id, ev["kind"], on, before, _open_rows(trial), booked, forgone, concession, trial.dpd
     )
-    return TermExtensionPreview(
-        line.line_id,
-        on,
-        periods,
-        principal,
-        carried,
-        line.penalty_minor if waive_penalty else 0,
-        forgone,
-        tuple(schedule),
+
+
+def _new_plan_fees(line: CreditLine, request_id: str) -> int:
+    plan = next((p for p in line.plans if p.purchase_id == request_id), None)
+    return 0 if plan is None else sum(i.fee_minor for i in plan.installments if not i.billed)
+
+
+# ----------------------------------------------------------------------------- public commands
+
+
+def term_extension(
+    line: CreditLine,
+    request_id: str,
+    on: date,
+    periods: int,
+    *,
+    monthly_fee_bps: int = 0,
+    waive_penalty: bool = True,
+    first_due_on: date | None = None,
+    freeze: bool = True,
+) -> Any:
+    """Spread all unpaid principal over ``periods`` new monthly installments (re-ages the line)."""
+    return line._run(
+        _ev(
+            "term_extension",
+            request_id,
+            on,
+            periods=periods,
+            monthly_fee_bps=monthly_fee_bps,
+            waive_penalty=waive_penalty,
+            first_due_on=_iso(first_due_on),
+            freeze=freeze,
+        )
     )
+
+
+def reage(
+    line: CreditLine,
+    request_id: str,
+    on: date,
+    periods: int,
+    start_on: date,
+    *,
+    every: int = 1,
+    unit: str = "months",
+    multiple_minor: int = 1,
+    freeze: bool = False,
+) -> Any:
+    """Fineract-style re-age: unpaid principal of every plan spread over ``periods`` installments from ``start_on``."""
+    return line._run(
+        _ev(
+            "reage",
+            request_id,
+            on,
+            periods=periods,
+            start_on=start_on.isoformat(),
+            every=every,
+            unit=unit,
+            multiple_minor=multiple_minor,
+            freeze=freeze,
+        )
+    )
+
+
+def reamortise(line: CreditLine, request_id: str, on: date, *, multiple_minor: int = 1) -> Any:
+    """Spread each plan's past-due principal over its remaining future installments, keeping the due dates."""
+    return line._run(_ev("reamortise", request_id, on, multiple_minor=multiple_minor))
+
+
+def fee_reduction(
+    line: CreditLine, request_id: str, on: date, monthly_fee_bps: int, *, include_billed: bool = False
+) -> Any:
+    """Lower the monthly fee rate of every plan from now on; optionally also on billed, unpaid fees."""
+    return line._run(
+        _ev("fee_reduction", request_id, on, monthly_fee_bps=monthly_fee_bps, include_billed=include_billed)
+    )
+
+
+def penalty_waiver(line: CreditLine, request_id: str, on: date, amount_minor: int | None = None) -> Any:
+    """Waive accrued penalty (all of it by default), booked as a concession."""
+    return line._run(_ev("penalty_waiver", request_id, on, amount_minor=amount_minor))
+
+
+def payment_holiday(line: CreditLine, request_id: str, on: date, from_due_on: date, months: int = 1) -> Any:
+    """Move every unbilled installment due on or after ``from_due_on`` later by ``months`` months."""
+    return line._run(_ev("payment_holiday", request_id, on, from_due_on=from_due_on.isoformat(), months=months))
 
 
 def apply_term_extension(
     line: CreditLine, request_id: str, on: date, periods: int, monthly_fee_bps: int = 0, waive_penalty: bool = True
-) -> TermExtensionPreview:
-    payload = fingerprint("term_extension", on, periods, monthly_fee_bps, waive_penalty)
-    if line._check_id(request_id, payload, "request_id"):
-        raise DomainError(f"request {request_id!r} was already applied", code="already_applied")
-    line._require_business_date(on)
-    preview = preview_term_extension(line, on, periods, monthly_fee_bps, waive_penalty)
+) -> RestructurePreview:
+    """Preview then apply a hardship term extension; returns the preview of what was applied."""
+    ev = _ev(
+        "term_extension",
+        request_id,
+        on,
+        periods=periods,
+        monthly_fee_bps=monthly_fee_bps,
+        waive_penalty=waive_penalty,
+        first_due_on=None,
+        freeze=True,
+    )
+    result = preview(line, ev)
+    line._run(ev)
+    return result
+
+
+def preview_term_extension(
+    line: CreditLine, on: date, periods: int, monthly_fee_bps: int = 0, waive_penalty: bool = True
+) -> RestructurePreview:
+    return preview(
+        line,
+        _ev(
+            "term_extension",
+            "preview",
+            on,
+            periods=periods,
+            monthly_fee_bps=monthly_fee_bps,
+            waive_penalty=waive_penalty,
+            first_due_on=None,
+            freeze=True,
+        ),
+    )
+
+
+def _ev(kind: str, request_id: str, on: date, **data: Any) -> dict[str, Any]:
+    return {"kind": kind, "id": request_id, "on": on.isoformat(), **data}
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+# ----------------------------------------------------------------------------- appliers
+
+
+def _restructurable(line: CreditLine) -> None:
+    if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN):
+        raise DomainError(f"line {line.line_id} is {line.status.value}: cannot restructure", code="line_not_active")
+
+
+def _periods(value: Any, name: str = "periods") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+        raise ValidationError(f"{name} must be an integer between 1 and 60, got {value!r}", field=name)
+    return value
+
+
+def _mark(line: CreditLine, on: date, freeze: bool) -> None:
+    line.restructured_on = on
+    if freeze and line.status is LineStatus.ACTIVE:
+        # A workout closes the line to new spending (OCC 2003-1 "workout programs").
+        line.status = LineStatus.FROZEN
+    line.archive_settled()
+
+
+def _waive(line: CreditLine, request_id: str, on: date, amount: int) -> None:
+    if amount <= 0:
+        return
+    line.penalty_minor -= amount
+    line._post(
+        entry(
+            f"{line.line_id}/waive/{request_id}",
+            EntryCode.CONCESSION,
+            on,
+            line.line_id,
+            [(Account.EXPENSE_CONCESSIONS, amount)],
+            [(Account.RECEIVABLE_PENALTY, amount)],
+            frozenset({f"restructure:{request_id}"}),
+        )
+    )
+
+
+def _consolidate(line: CreditLine) -> tuple[int, int]:
+    """Close every installment at what was paid; return (unpaid principal, owed fees) moved out."""
+    principal, owed_fees = line.principal_minor, line.fee_minor
     for plan in line.plans:
         for inst in plan.installments:
-            # Close the old installment at what was paid; its owed fee moves to the new plan.
             inst.principal_minor = inst.paid_principal_minor
             inst.fee_minor = 0
             inst.carried_fee_minor = inst.paid_fee_minor
-    new_installments = [
-        Installment(s.seq, s.statement_on, s.due_on, s.principal_minor, s.fee_minor) for s in preview.schedule
-    ]
-    new_installments[0].carried_fee_minor = preview.carried_fee_minor
-    line.plans.append(
-        Plan(
-            plan_id=f"{line.line_id}/plan/{line.plan_count + 1}",
-            purchase_id=request_id,
-            purchased_on=on,
-            principal_minor=preview.principal_minor,
-            periods=periods,
-            monthly_fee_bps=monthly_fee_bps,
-            installments=new_installments,
-            kind="restructure",
-        )
+            inst.billed = True
+    return principal, owed_fees
+
+
+def _new_plan(
+    line: CreditLine, request_id: str, on: date, principal: int, fee_bps: int, installments: list[Installment]
+) -> Plan:
+    plan = Plan(
+        plan_id=f"{line.line_id}/plan/{line.plan_count + 1}",
+        purchase_id=request_id,
+        purchased_on=on,
+        principal_minor=principal,
+        periods=len(installments),
+        monthly_fee_bps=fee_bps,
+        installments=installments,
+        kind="restructure",
     )
-    if preview.penalty_waived_minor:
-        line.penalty_minor -= preview.penalty_waived_minor
+    line.plans.append(plan)
+    return plan
+
+
+def _statement_for(line: CreditLine, due_on: date) -> date:
+    """The statement that bills an installment due on ``due_on``: the last statement day before it."""
+    candidate = due_on.replace(day=line.statement_day)
+    if candidate >= due_on:
+        candidate = add_months(candidate, -1)
+    return candidate
+
+
+def _do_term_extension(line: CreditLine, ev: dict[str, Any]) -> None:
+    _restructurable(line)
+    periods, fee_bps, on = _periods(ev["periods"]), ev["monthly_fee_bps"], date.fromisoformat(ev["on"])
+    if isinstance(fee_bps, bool) or not isinstance(fee_bps, int) or not 0 <= fee_bps <= 500:
+        raise ValidationError("monthly_fee_bps must be an integer between 0 and 500", field="monthly_fee_bps")
+    if line.principal_minor <= 0:
+        raise DomainError("nothing to restructure: no unpaid principal", code="nothing_to_restructure")
+    if ev["first_due_on"]:
+        first_due = date.fromisoformat(ev["first_due_on"])
+        if first_due <= on:
+            raise ValidationError("first_due_on must be after the restructure date", field="first_due_on")
+        first_statement = _statement_for(line, first_due)
+        due_days = (first_due - first_statement).days
+    else:
+        first_statement = next_statement_on(on, line.statement_day)
+        due_days = line.due_days
+    principal, owed_fees = _consolidate(line)
+    schedule = flat_fee_schedule(principal, periods, fee_bps, first_statement, due_days, line.product.rounding)
+    installments = [Installment(s.seq, s.statement_on, s.due_on, s.principal_minor, s.fee_minor) for s in schedule]
+    installments[0].carried_fee_minor = owed_fees  # already recognised: carried, never billed again
+    _new_plan(line, ev["id"], on, principal, fee_bps, installments)
+    if ev["waive_penalty"]:
+        _waive(line, ev["id"], on, line.penalty_minor)
+    line.delinquent_since, line.dpd = None, 0
+    _mark(line, on, ev["freeze"])
+
+
+def _dates(start: date, periods: int, every: int, unit: str) -> list[date]:
+    if unit == "months":
+        return [add_months(start, k * every) for k in range(periods)]
+    if unit == "days":
+        return [start + timedelta(days=k * every) for k in range(periods)]
+    raise ValidationError(f"unit must be 'months' or 'days', got {unit!r}", field="unit")
+
+
+def _split(total: int, parts: int, multiple: int) -> list[int]:
+    """Equal parts rounded down to the multiple; the last absorbs the rest (Fineract's convention)."""
+    if multiple <= 1:
+        return split_evenly(total, parts)[::-1] if parts > 1 else [total]
+    base = (total // parts) // multiple * multiple
+    return [base] * (parts - 1) + [total - base * (parts - 1)]
+
+
+def _do_reage(line: CreditLine, ev: dict[str, Any]) -> None:
+    _restructurable(line)
+    periods, on, start = _periods(ev["periods"]), date.fromisoformat(ev["on"]), date.fromisoformat(ev["start_on"])
+    if start <= on:
+        raise ValidationError("start_on must be after the re-age date", field="start_on")
+    every = _periods(ev["every"], "every") if ev["unit"] == "months" else int(ev["every"])
+    if line.principal_minor <= 0:
+        raise DomainError("nothing to re-age: no unpaid principal", code="nothing_to_restructure")
+    dues = _dates(start, periods, every, ev["unit"])
+    principal, owed_fees = _consolidate(line)
+    amounts = _split(principal, periods, int(ev["multiple_minor"]))
+    installments = [
+        Installment(k + 1, _statement_for(line, due), due, amount, 0)
+        for k, (due, amount) in enumerate(zip(dues, amounts, strict=True))
+    ]
+    installments[0].carried_fee_minor = owed_fees
+    _new_plan(line, ev["id"], on, principal, 0, installments)
+    line.delinquent_since, line.dpd = None, 0
+    _mark(line, on, ev["freeze"])
+
+
+def _do_reamortise(line: CreditLine, ev: dict[str, Any]) -> None:
+    _restructurable(line)
+    on = date.fromisoformat(ev["on"])
+    moved = 0
+    for plan in line.plans:
+        past = [i for i in plan.installments if i.billed and i.due_on < on and i.unpaid_principal_minor]
+        future = [i for i in plan.installments if i.due_on >= on and not (i.billed and i.due_on < on)]
+        amount = sum(i.unpaid_principal_minor for i in past)
+        if not amount:
+            continue
+        if not future:
+            raise DomainError(
+                f"plan {plan.plan_id} has no future installment to re-amortise over", code="nothing_to_restructure"
+            )
+        for inst in past:
+            inst.principal_minor = inst.paid_principal_minor
+        # Fineract: the past-due amount is added to the future installments and each rounded to the multiple.
+        total = amount + sum(i.principal_minor for i in future)
+        shares = _split(total - sum(i.paid_principal_minor for i in future), len(future), int(ev["multiple_minor"]))
+        for inst, share in zip(future, shares, strict=True):
+            inst.principal_minor = inst.paid_principal_minor + share
+        moved += amount
+    if not moved:
+        raise DomainError("nothing past due to re-amortise", code="nothing_to_restructure")
+    if line.past_due_minor(on) == 0:
+        line.delinquent_since, line.dpd = None, 0
+    _mark(line, on, freeze=False)
+
+
+def _do_fee_reduction(line: CreditLine, ev: dict[str, Any]) -> None:
+    _restructurable(line)
+    bps, on = ev["monthly_fee_bps"], date.fromisoformat(ev["on"])
+    if isinstance(bps, bool) or not isinstance(bps, int) or bps < 0:
+        raise ValidationError("monthly_fee_bps must be a non-negative integer", field="monthly_fee_bps")
+    conceded = 0
+    for plan in line.plans:
+        if bps >= plan.monthly_fee_bps:
+            continue
+        new_fee = round_minor(Decimal(plan.principal_minor) * bps / Decimal(10_000), line.product.rounding)
+        for inst in plan.installments:
+            if not inst.billed and inst.fee_minor:
+                inst.fee_minor = min(inst.fee_minor, new_fee)
+            elif ev["include_billed"] and inst.billed and inst.unpaid_fee_minor:
+                cut = min(inst.unpaid_fee_minor, max(0, inst.fee_minor - new_fee))
+                inst.fee_minor -= cut
+                conceded += cut
+        plan.monthly_fee_bps = bps
+    if conceded:
         line._post(
             entry(
-                f"{line.line_id}/waive/{request_id}",
+                f"{line.line_id}/fee-cut/{ev['id']}",
                 EntryCode.CONCESSION,
                 on,
                 line.line_id,
-                [(Account.EXPENSE_CONCESSIONS, preview.penalty_waived_minor)],
-                [(Account.RECEIVABLE_PENALTY, preview.penalty_waived_minor)],
-                frozenset({f"restructure:{request_id}"}),
+                [(Account.EXPENSE_CONCESSIONS, conceded)],
+                [(Account.RECEIVABLE_FEE, conceded)],
+                frozenset({f"restructure:{ev['id']}"}),
             )
         )
-    line.archive_settled()
-    # A workout closes the line to new spending (OCC 2003-1 "workout programs"); it stays frozen.
-    line.status = LineStatus.FROZEN
-    line.delinquent_since = None
-    line.dpd = 0
-    line.restructured_on = on
-    line.seen_ids[request_id] = payload
-    line.version += 1
-    return preview
+    _mark(line, on, freeze=False)
+
+
+def _do_penalty_waiver(line: CreditLine, ev: dict[str, Any]) -> None:
+    _restructurable(line)
+    amount = line.penalty_minor if ev["amount_minor"] is None else ev["amount_minor"]
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError("amount_minor must be a positive integer", field="amount_minor")
+    if amount > line.penalty_minor:
+        raise DomainError(
+            f"waiver {amount} exceeds the accrued penalty {line.penalty_minor}", code="waiver_exceeds_penalty"
+        )
+    _waive(line, ev["id"], date.fromisoformat(ev["on"]), amount)
+    _mark(line, date.fromisoformat(ev["on"]), freeze=False)
+
+
+def _do_payment_holiday(line: CreditLine, ev: dict[str, Any]) -> None:
+    _restructurable(line)
+    months, start = _periods(ev["months"], "months"), date.fromisoformat(ev["from_due_on"])
+    on = date.fromisoformat(ev["on"])
+    moved = 0
+    for plan in line.plans:
+        for inst in plan.installments:
+            if not inst.billed and inst.due_on >= start:
+                inst.due_on = add_months(inst.due_on, months)
+                inst.statement_on = add_months(inst.statement_on, months)
+                moved += 1
+    if not moved:
+        raise DomainError("no unbilled installment falls in the holiday", code="nothing_to_restructure")
+    _mark(line, on, freeze=False)
+
+
+APPLIERS: dict[str, Callable[[CreditLine, dict[str, Any]], Any]] = {
+    "term_extension": _do_term_extension,
+    "reage": _do_reage,
+    "reamortise": _do_reamortise,
+    "fee_reduction": _do_fee_reduction,
+    "penalty_waiver": _do_penalty_waiver,
+    "payment_holiday": _do_payment_holiday,
+}

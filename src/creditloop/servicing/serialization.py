@@ -10,6 +10,7 @@ from typing import Any
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import (
     CreditLine,
+    Hold,
     Installment,
     LineStatus,
     Plan,
@@ -86,6 +87,21 @@ def line_to_dict(line: CreditLine) -> dict[str, Any]:
         "product": line.product.key,
         "limit_minor": line.limit_minor,
         "opened_on": line.opened_on.isoformat(),
+        "statement_day": line.statement_day,
+        "due_days": line.due_days,
+        "opened_limit_minor": line.opened_limit_minor,
+        "events": line.events,
+        "holds": [
+            [
+                h.hold_id,
+                h.amount_minor,
+                h.authorised_on.isoformat(),
+                h.expires_on.isoformat(),
+                h.remaining_minor,
+                h.status,
+            ]
+            for h in line.holds.values()
+        ],
         "status": line.status.value,
         "plans": [_plan_to_dict(p) for p in line.plans],
         "settled_plans": [_plan_to_dict(p) for p in line.settled_plans],
@@ -123,6 +139,10 @@ def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> C
         product=products(doc["product"]),
         limit_minor=doc["limit_minor"],
         opened_on=date.fromisoformat(doc["opened_on"]),
+        statement_day=doc["statement_day"],
+        due_days=doc["due_days"],
+        opened_limit_minor=doc["opened_limit_minor"],
+        events=list(doc["events"]),
         status=LineStatus(doc["status"]),
         penalty_minor=doc["penalty_minor"],
         penalty_carry=Decimal(doc["penalty_carry"]),
@@ -138,6 +158,9 @@ def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> C
         purchases_since_cut_minor=doc["purchases_since_cut_minor"],
         payments_since_cut_minor=doc["payments_since_cut_minor"],
     )
+    line.holds = {
+        h[0]: Hold(h[0], h[1], date.fromisoformat(h[2]), date.fromisoformat(h[3]), h[4], h[5]) for h in doc["holds"]
+    }
     line.plans = [_plan_from_dict(p) for p in doc["plans"]]
     line.settled_plans = [_plan_from_dict(p) for p in doc.get("settled_plans", [])]
     for s in doc["statements"]:

@@ -64,6 +64,8 @@ credit_lines = sa.Table(
     sa.Column("charged_off_minor", sa.BigInteger, nullable=False),
     sa.Column("dpd", sa.Integer, nullable=False),
     sa.Column("last_closed_on", sa.Date, nullable=False),
+    # The first date whose day-end changes the line: day-end loads only lines due for work.
+    sa.Column("next_action_on", sa.Date, nullable=False, index=True),
     sa.Column("doc", sa.Text, nullable=False),  # JSON of servicing.serialization.line_to_dict
 )
 

@@ -215,6 +215,21 @@ class SqlJournal:
                 yield _entry(r, legs[r.entry_id])
             after = last
 
+    def line_entries(self, line_id: str) -> list[JournalEntry]:
+        """One line's entries in insertion order (the input of a re-derivation)."""
+        conn = self._connection()
+        je, p = journal_entries, postings
+        rows = conn.execute(sa.select(je).where(je.c.line_id == line_id).order_by(je.c.seq)).all()
+        legs = _postings_by_entry(
+            conn.execute(
+                sa.select(p.c.entry_id, p.c.account, p.c.side, p.c.amount_minor)
+                .join(je, je.c.entry_id == p.c.entry_id)
+                .where(je.c.line_id == line_id)
+                .order_by(je.c.seq, p.c.idx)
+            )
+        )
+        return [_entry(r, legs[r.entry_id]) for r in rows]
+
     def account_balances(self) -> dict[Account, int]:
         conn = self._connection()
         out = {
@@ -273,6 +288,16 @@ def _entry(row: Any, legs: list[Posting]) -> JournalEntry:
 # --------------------------------------------------------------------------------------------- lines
 
 
+_LOAD_COLUMNS = (
+    credit_lines.c.line_id,
+    credit_lines.c.doc,
+    credit_lines.c.principal_minor,
+    credit_lines.c.fee_minor,
+    credit_lines.c.penalty_minor,
+    credit_lines.c.credit_balance_minor,
+)
+
+
 class SqlLines:
     """Line repository with an identity map; remembers what it loaded for the optimistic check."""
 
@@ -280,9 +305,10 @@ class SqlLines:
         self._connection = connection
         self._products = products
         self.seen: dict[str, CreditLine] = {}
-        # line_id -> (version, last_closed_on) as loaded. The domain skips quiet days without bumping
-        # the version, so last_closed_on is part of "has this line changed".
-        self.loaded: dict[str, tuple[int, date]] = {}
+        # line_id -> (version, stored balances) as loaded: the version is the optimistic check (quiet
+        # day-end stretches do not change a line, so they are neither versioned nor written); the stored
+        # balances let sub-ledger totals combine the table's sums with the lines changed in this unit.
+        self.loaded: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
         self._all_loaded = False
 
     def reset(self) -> None:
@@ -304,18 +330,27 @@ class SqlLines:
         if line is not None:
             return line
         conn = self._connection()
-        stmt = sa.select(credit_lines.c.doc).where(credit_lines.c.line_id == line_id)
+        stmt = sa.select(*_LOAD_COLUMNS).where(credit_lines.c.line_id == line_id)
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()  # concurrent writers of one line queue here instead of conflicting
-        doc = conn.execute(stmt).scalar_one_or_none()
-        if doc is None:
+        row = conn.execute(stmt).one_or_none()
+        if row is None:
             raise NotFound(f"credit line {line_id!r} not found", field="line_id")
-        return self._load(doc)
+        return self._load(row)
 
-    def _load(self, doc: str) -> CreditLine:
-        line = line_from_dict(json.loads(doc), self._products)
+    def load_many(self, line_ids: Sequence[str]) -> None:
+        """Bring many lines into the identity map with one query per chunk (no row locks: day-end)."""
+        wanted = [i for i in line_ids if i not in self.seen]
+        conn = self._connection()
+        for chunk in _chunks(wanted):
+            for row in conn.execute(sa.select(*_LOAD_COLUMNS).where(credit_lines.c.line_id.in_(chunk))):
+                self._load(row)
+
+    def _load(self, row: Any) -> CreditLine:
+        line = line_from_dict(json.loads(row.doc), self._products)
         self.seen[line.line_id] = line
-        self.loaded[line.line_id] = (line.version, line.last_closed_on)
+        stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.credit_balance_minor)
+        self.loaded[line.line_id] = (line.version, stored)
         return line
 
     def ids(self) -> list[str]:
@@ -336,16 +371,51 @@ class SqlLines:
 
         Rows are not locked (a day-end touches every line); the optimistic check at commit guards them.
         """
-        c = credit_lines.c
-        stmt = sa.select(c.line_id, c.doc).execution_options(yield_per=_STREAM_CHUNK)
+        stmt = sa.select(*_LOAD_COLUMNS).execution_options(yield_per=_STREAM_CHUNK)
         result = self._connection().execute(stmt)
         try:
-            for line_id, doc in result:
-                if line_id not in self.seen:
-                    self._load(doc)
+            for row in result:
+                if row.line_id not in self.seen:
+                    self._load(row)
         finally:
             result.close()
         self._all_loaded = True
+
+    def due_for_day_end(self, day: date) -> list[str]:
+        """Lines whose day-end on ``day`` changes something: stored ones by index, plus those changed here."""
+        c = credit_lines.c
+        stored = self._connection().execute(sa.select(c.line_id).where(c.next_action_on <= day)).scalars()
+        due = {i for i in stored if i not in self.seen}
+        due.update(i for i, line in self.seen.items() if line.next_action_on <= day)
+        return sorted(due)
+
+    def sub_ledger_totals(self) -> dict[Account, int]:
+        """Sum of every line's own balances: the table's sums, corrected for lines changed in this unit."""
+        c = credit_lines.c
+        row = self._connection().execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(c.principal_minor), 0),
+                sa.func.coalesce(sa.func.sum(c.fee_minor), 0),
+                sa.func.coalesce(sa.func.sum(c.penalty_minor), 0),
+                sa.func.coalesce(sa.func.sum(c.credit_balance_minor), 0),
+            )
+        ).one()
+        principal, fee, penalty, credit = (int(v) for v in row)
+        for line_id, line in self.seen.items():
+            prior = self.loaded.get(line_id)
+            if prior is not None:
+                p0, f0, pen0, c0 = prior[1]
+                principal, fee, penalty, credit = principal - p0, fee - f0, penalty - pen0, credit - c0
+            principal += line.principal_minor
+            fee += line.fee_minor
+            penalty += line.penalty_minor
+            credit += line.credit_balance_minor
+        return {
+            Account.RECEIVABLE_PRINCIPAL: principal,
+            Account.RECEIVABLE_FEE: fee,
+            Account.RECEIVABLE_PENALTY: penalty,
+            Account.CUSTOMER_CREDIT: -credit,
+        }
 
     def save(self) -> None:
         """INSERT new lines; UPDATE changed ones only where the stored row is still the one loaded."""
@@ -355,18 +425,14 @@ class SqlLines:
             prior = self.loaded.get(line_id)
             if prior is None:
                 inserts.append(_line_row(line))
-            elif (line.version, line.last_closed_on) != prior:
+            elif line.version != prior[0]:
                 row = _line_row(line)
-                row["b_line_id"], row["b_version"], row["b_last_closed_on"] = line_id, prior[0], prior[1]
+                row["b_line_id"], row["b_version"] = line_id, prior[0]
                 updates.append(row)
         conn = self._connection()
         if updates:
             c = credit_lines.c
-            stmt = credit_lines.update().where(
-                c.line_id == sa.bindparam("b_line_id"),
-                c.version == sa.bindparam("b_version"),
-                c.last_closed_on == sa.bindparam("b_last_closed_on"),
-            )
+            stmt = credit_lines.update().where(c.line_id == sa.bindparam("b_line_id"), c.version == sa.bindparam("b_version"))
             done = conn.execute(stmt, updates).rowcount
             if done != len(updates):
                 raise ConcurrencyConflict(
@@ -406,6 +472,7 @@ def _line_row(line: CreditLine) -> dict[str, Any]:
         "charged_off_minor": line.charged_off_minor,
         "dpd": line.dpd,
         "last_closed_on": line.last_closed_on,
+        "next_action_on": line.next_action_on,
         "doc": _json(line_to_dict(line)),
     }
 

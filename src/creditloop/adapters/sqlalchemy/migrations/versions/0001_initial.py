@@ -68,10 +68,12 @@ def upgrade() -> None:
         sa.Column("charged_off_minor", sa.BigInteger(), nullable=False),
         sa.Column("dpd", sa.Integer(), nullable=False),
         sa.Column("last_closed_on", sa.Date(), nullable=False),
+        sa.Column("next_action_on", sa.Date(), nullable=False),
         sa.Column("doc", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("line_id", name="pk_credit_lines"),
     )
     op.create_index("ix_credit_lines_customer_id", "credit_lines", ["customer_id"])
+    op.create_index("ix_credit_lines_next_action_on", "credit_lines", ["next_action_on"])
 
     op.create_table(
         "audit_decisions",
@@ -113,6 +115,7 @@ def downgrade() -> None:
     op.drop_table("day_end_runs")
     op.drop_index("ix_audit_decisions_subject_id", table_name="audit_decisions")
     op.drop_table("audit_decisions")
+    op.drop_index("ix_credit_lines_next_action_on", table_name="credit_lines")
     op.drop_index("ix_credit_lines_customer_id", table_name="credit_lines")
     op.drop_table("credit_lines")
     op.drop_table("account_totals")
