@@ -13,3 +13,4 @@ class Settings(BaseSettings):
     data_dir: Path = Path("creditloop-data")
     database_url: str | None = None  # default: SQLite file ledger.sqlite in data_dir
     log_level: str = "WARNING"
+    business_timezone: str = "Asia/Shanghai"  # business dates are this zone's calendar days

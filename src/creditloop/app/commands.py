@@ -22,6 +22,8 @@ class OpenLine:
     customer_id: str
     limit_minor: int
     opened_on: date
+    statement_day: int | None = None  # per account; the product's by default
+    due_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,4 +70,78 @@ class RequestHardship:
     accept: bool = True
 
 
-Command = SubmitApplication | OpenLine | Purchase | Refund | Repay | RunDayEnd | RequestHardship
+@dataclass(frozen=True, slots=True)
+class Authorise:
+    hold_id: str
+    line_id: str
+    amount_minor: int
+    on: date
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    capture_id: str
+    line_id: str
+    hold_id: str
+    amount_minor: int
+    periods: int
+    on: date
+    final: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Void:
+    void_id: str
+    line_id: str
+    hold_id: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReversePayment:
+    """A bounced payment: undo it and re-derive everything after its value date."""
+
+    reversal_id: str
+    line_id: str
+    payment_id: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class RefundCreditBalance:
+    refund_id: str
+    line_id: str
+    amount_minor: int
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLine:
+    """Limit change, freeze, unfreeze or close (``action``), each idempotent by ``change_id``."""
+
+    change_id: str
+    line_id: str
+    action: str  # limit | freeze | unfreeze | close
+    on: date
+    limit_minor: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Restructure:
+    """A restructuring primitive by name (see ``servicing.restructure``), applied or only previewed."""
+
+    request_id: str
+    line_id: str
+    kind: str  # term_extension | reage | reamortise | fee_reduction | penalty_waiver | payment_holiday
+    on: date
+    params: tuple[tuple[str, object], ...] = ()
+    preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UndoRestructure:
+    undo_id: str
+    line_id: str
+    request_id: str
+    on: date

@@ -13,10 +13,12 @@ from typing import Any
 from creditloop.app import commands as c
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, UnitOfWork
 from creditloop.collections.hardship import HardshipAssessment, HardshipCase, HardshipPolicy, assess
-from creditloop.core.errors import IdempotencyConflict
+from creditloop.core.errors import IdempotencyConflict, ValidationError
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
+from creditloop.ledger.entries import JournalEntry
 from creditloop.products.terms import Product
-from creditloop.servicing.credit_line import CreditLine, LineStatus, Plan, RepaymentResult, fingerprint
+from creditloop.servicing import restructure
+from creditloop.servicing.credit_line import CreditLine, Hold, LineStatus, Plan, RepaymentResult, fingerprint
 from creditloop.servicing.restructure import RestructurePreview, apply_term_extension
 from creditloop.strategy.origination import Decision, OriginationPolicy, decide, inputs_hash
 
@@ -80,21 +82,93 @@ def submit_application(cmd: c.SubmitApplication, uow: UnitOfWork, policies: Poli
 
 
 def open_line(cmd: c.OpenLine, uow: UnitOfWork, policies: Policies) -> CreditLine:
-    line = CreditLine.open(cmd.line_id, cmd.customer_id, policies.product, cmd.limit_minor, cmd.opened_on)
+    line = CreditLine.open(
+        cmd.line_id,
+        cmd.customer_id,
+        policies.product,
+        cmd.limit_minor,
+        cmd.opened_on,
+        statement_day=cmd.statement_day,
+        due_days=cmd.due_days,
+    )
     uow.lines.add(line)
     return line
 
 
+def _posted(uow: UnitOfWork, line: CreditLine, on: date) -> list[JournalEntry] | None:
+    """The line's journal, when a command's value date is already closed and history must be re-derived."""
+    if on > line.last_closed_on:
+        return None
+    uow.flush()
+    return uow.journal.line_entries(line.line_id)
+
+
 def purchase(cmd: c.Purchase, uow: UnitOfWork, policies: Policies) -> Plan:
-    return uow.lines.get(cmd.line_id).purchase(cmd.purchase_id, cmd.amount_minor, cmd.periods, cmd.on)
+    line = uow.lines.get(cmd.line_id)
+    return line.purchase(cmd.purchase_id, cmd.amount_minor, cmd.periods, cmd.on, posted=_posted(uow, line, cmd.on))
 
 
 def refund(cmd: c.Refund, uow: UnitOfWork, policies: Policies) -> int:
-    return uow.lines.get(cmd.line_id).refund(cmd.refund_id, cmd.purchase_id, cmd.amount_minor, cmd.on)
+    line = uow.lines.get(cmd.line_id)
+    return line.refund(cmd.refund_id, cmd.purchase_id, cmd.amount_minor, cmd.on, posted=_posted(uow, line, cmd.on))
 
 
 def repay(cmd: c.Repay, uow: UnitOfWork, policies: Policies) -> RepaymentResult:
-    return uow.lines.get(cmd.line_id).repay(cmd.payment_id, cmd.amount_minor, cmd.on)
+    line = uow.lines.get(cmd.line_id)
+    return line.repay(cmd.payment_id, cmd.amount_minor, cmd.on, posted=_posted(uow, line, cmd.on))
+
+
+def authorise(cmd: c.Authorise, uow: UnitOfWork, policies: Policies) -> Hold:
+    return uow.lines.get(cmd.line_id).authorise(cmd.hold_id, cmd.amount_minor, cmd.on, cmd.expires_on)
+
+
+def capture(cmd: c.Capture, uow: UnitOfWork, policies: Policies) -> Plan:
+    line = uow.lines.get(cmd.line_id)
+    return line.capture(cmd.capture_id, cmd.hold_id, cmd.amount_minor, cmd.periods, cmd.on, cmd.final)
+
+
+def void(cmd: c.Void, uow: UnitOfWork, policies: Policies) -> None:
+    uow.lines.get(cmd.line_id).void(cmd.void_id, cmd.hold_id, cmd.on)
+
+
+def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork, policies: Policies) -> None:
+    line = uow.lines.get(cmd.line_id)
+    uow.flush()
+    line.reverse_payment(cmd.reversal_id, cmd.payment_id, cmd.on, posted=uow.journal.line_entries(line.line_id))
+
+
+def refund_credit_balance(cmd: c.RefundCreditBalance, uow: UnitOfWork, policies: Policies) -> None:
+    uow.lines.get(cmd.line_id).refund_credit_balance(cmd.refund_id, cmd.amount_minor, cmd.on)
+
+
+def change_line(cmd: c.ChangeLine, uow: UnitOfWork, policies: Policies) -> None:
+    line = uow.lines.get(cmd.line_id)
+    if cmd.action == "limit":
+        if cmd.limit_minor is None:
+            raise ValidationError("a limit change needs limit_minor", field="limit_minor")
+        line.change_limit(cmd.change_id, cmd.limit_minor, cmd.on)
+    elif cmd.action == "freeze":
+        line.freeze(cmd.change_id, cmd.on)
+    elif cmd.action == "unfreeze":
+        line.unfreeze(cmd.change_id, cmd.on)
+    elif cmd.action == "close":
+        line.close(cmd.change_id, cmd.on)
+    else:
+        raise ValidationError(f"action must be limit, freeze, unfreeze or close, got {cmd.action!r}", field="action")
+
+
+def restructure_line(cmd: c.Restructure, uow: UnitOfWork, policies: Policies) -> RestructurePreview | None:
+    line = uow.lines.get(cmd.line_id)
+    ev = restructure.event(cmd.kind, cmd.request_id, cmd.on, dict(cmd.params))
+    if cmd.preview:
+        return restructure.preview(line, ev)
+    return restructure.apply(line, ev)
+
+
+def undo_restructure(cmd: c.UndoRestructure, uow: UnitOfWork, policies: Policies) -> None:
+    line = uow.lines.get(cmd.line_id)
+    uow.flush()
+    line.undo(cmd.undo_id, cmd.request_id, cmd.on, posted=uow.journal.line_entries(line.line_id))
 
 
 def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies) -> HardshipResult:
@@ -185,6 +259,14 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     c.Purchase: purchase,
     c.Refund: refund,
     c.Repay: repay,
+    c.Authorise: authorise,
+    c.Capture: capture,
+    c.Void: void,
+    c.ReversePayment: reverse_payment,
+    c.RefundCreditBalance: refund_credit_balance,
+    c.ChangeLine: change_line,
+    c.Restructure: restructure_line,
+    c.UndoRestructure: undo_restructure,
     c.RequestHardship: request_hardship,
     c.RunDayEnd: run_day_end,
 }

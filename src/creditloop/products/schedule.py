@@ -1,4 +1,7 @@
-"""Installment schedules for flat-fee plans aligned to the statement cycle."""
+"""Installment schedules for flat-fee plans aligned to the statement cycle.
+
+``ScheduledInstallment`` is also the row type of every pricing method in ``products.pricing``.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +20,12 @@ class ScheduledInstallment:
     due_on: date
     principal_minor: int
     fee_minor: int
+    interest_minor: int = 0  # declining-balance methods (EMI, equal principal); flat-fee plans keep it 0
+    is_down_payment: bool = False  # paid at checkout on the disbursement date
 
     @property
     def total_minor(self) -> int:
-        return self.principal_minor + self.fee_minor
+        return self.principal_minor + self.fee_minor + self.interest_minor
 
 
 def next_statement_on(after: date, statement_day: int) -> date:

@@ -212,6 +212,45 @@ def preview_term_extension(
     )
 
 
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "term_extension": {"monthly_fee_bps": 0, "waive_penalty": True, "first_due_on": None, "freeze": True},
+    "reage": {"every": 1, "unit": "months", "multiple_minor": 1, "freeze": False},
+    "reamortise": {"multiple_minor": 1},
+    "fee_reduction": {"include_billed": False},
+    "penalty_waiver": {"amount_minor": None},
+    "payment_holiday": {"months": 1},
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "term_extension": ("periods",),
+    "reage": ("periods", "start_on"),
+    "reamortise": (),
+    "fee_reduction": ("monthly_fee_bps",),
+    "penalty_waiver": (),
+    "payment_holiday": ("from_due_on",),
+}
+
+
+def event(kind: str, request_id: str, on: date, params: dict[str, Any]) -> dict[str, Any]:
+    """A restructure command from loose parameters (CLI, API): defaults filled, unknown names refused."""
+    if kind not in _DEFAULTS:
+        raise ValidationError(f"kind must be one of {sorted(_DEFAULTS)}, got {kind!r}", field="kind")
+    allowed = set(_DEFAULTS[kind]) | set(_REQUIRED[kind])
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValidationError(f"{kind} does not take {unknown}; it takes {sorted(allowed)}", field=unknown[0])
+    missing = [k for k in _REQUIRED[kind] if params.get(k) is None]
+    if missing:
+        raise ValidationError(f"{kind} needs {missing[0]}", field=missing[0])
+    return _ev(kind, request_id, on, **{**_DEFAULTS[kind], **params})
+
+
+def apply(line: CreditLine, ev: dict[str, Any]) -> RestructurePreview:
+    """Apply a restructure command and return what it did (the preview of the same command)."""
+    result = preview(line, ev)
+    line._run(ev)
+    return result
+
+
 def _ev(kind: str, request_id: str, on: date, **data: Any) -> dict[str, Any]:
     return {"kind": kind, "id": request_id, "on": on.isoformat(), **data}
 

@@ -243,6 +243,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
+from creditloop.entrypoints.cli import servicing_cli  # noqa: E402
+
+servicing_cli.register(app)
+
+from creditloop.entrypoints.cli import pricing_cli  # noqa: E402
+
+pricing_cli.register(app)
+
+
+
 def run() -> None:
     logging.basicConfig(level=os.environ.get("CREDITLOOP_LOG_LEVEL", "WARNING"))
     try:

@@ -1,0 +1,169 @@
+"""Servicing through the CLI: open, buy, day-end, repay, back-dated payment, restructure, journal checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def cl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "creditloop", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def ok(data_dir: Path, *args: str) -> Any:
+    res = cl(data_dir, *args)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout) if "--json" in args else res.stdout
+
+
+def test_a_line_from_opening_to_restructure(tmp_path: Path) -> None:
+    d = tmp_path / "ledger"
+    ok(d, "line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "350.00", "--on", "2024-01-05")
+    plan = ok(
+        d,
+        "line",
+        "purchase",
+        "--line-id",
+        "L1",
+        "--purchase-id",
+        "laptop",
+        "--amount",
+        "300.00",
+        "--periods",
+        "12",
+        "--on",
+        "2024-01-06",
+        "--json",
+    )
+    assert [r["principal_minor"] + r["fee_minor"] for r in plan["installments"]] == [2680] * 12
+    ok(d, "day-end", "--date", "2024-02-09")
+    statement = ok(d, "line", "statement", "--line-id", "L1", "--json")
+    assert (statement["due_on"], statement["total_due_minor"]) == ("2024-02-10", 2680)
+    ok(d, "day-end", "--date", "2024-02-20")
+    late = ok(d, "line", "show", "--line-id", "L1", "--json")
+    assert (late["dpd"], late["penalty_minor"]) == (10, 13)  # 10 days × 1.34 fen = 13.4
+    # The payment was made on the due date; the bank file arrives late: history is re-derived.
+    paid = ok(
+        d, "line", "repay", "--line-id", "L1", "--payment-id", "p1", "--amount", "26.80", "--on", "2024-02-10", "--json"
+    )
+    assert paid["allocation"] == [["DUE_FEE", 180], ["DUE_PRINCIPAL", 2500]]
+    fixed = ok(d, "line", "show", "--line-id", "L1", "--json")
+    assert (fixed["dpd"], fixed["penalty_minor"], fixed["open_to_buy_minor"]) == (0, 0, 7500)
+    verify = ok(d, "journal", "verify", "--json")
+    assert verify == {"ok": True, "trial_balance_minor": 0, "control_equals_sub_ledger": True, "lines_mismatched": []}
+    exported = list(csv.DictReader(io.StringIO(ok(d, "journal", "export"))))
+    assert sum(int(r["amount_minor"]) * (1 if r["side"] == "D" else -1) for r in exported) == 0
+    assert sum(1 for r in exported if r["code"] == "REVERSAL") == 20  # 10 penalty days, two legs each
+
+    ok(d, "day-end", "--date", "2024-05-20")
+    preview = ok(
+        d,
+        "line",
+        "restructure",
+        "--line-id",
+        "L1",
+        "--request-id",
+        "h1",
+        "--kind",
+        "term_extension",
+        "--param",
+        "periods=12",
+        "--preview",
+        "--on",
+        "2024-05-21",
+        "--json",
+    )
+    assert preview["preview"] is True and preview["dpd_after"] == 0
+    assert ok(d, "line", "show", "--line-id", "L1", "--json")["dpd"] == 71  # the preview changed nothing
+    ok(
+        d,
+        "line",
+        "restructure",
+        "--line-id",
+        "L1",
+        "--request-id",
+        "h1",
+        "--kind",
+        "term_extension",
+        "--param",
+        "periods=12",
+        "--on",
+        "2024-05-21",
+    )
+    after = ok(d, "line", "show", "--line-id", "L1", "--json")
+    assert (after["dpd"], after["status"], after["restructured_on"]) == (0, "FROZEN", "2024-05-21")
+
+
+def test_refusals_are_one_line_with_the_right_exit_code(tmp_path: Path) -> None:
+    d = tmp_path / "ledger"
+    ok(d, "line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "100.00", "--on", "2024-01-05")
+    cases = [
+        (
+            ("line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "100.01", "--on", "2024-01-06"),
+            1,
+            "insufficient_open_to_buy",
+        ),
+        (
+            ("line", "purchase", "--line-id", "NOPE", "--purchase-id", "x", "--amount", "1.00", "--on", "2024-01-06"),
+            1,
+            "not_found",
+        ),
+        (
+            ("line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "0", "--on", "2024-01-06"),
+            2,
+            "--amount",
+        ),
+        (
+            ("line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "1.001", "--on", "2024-01-06"),
+            2,
+            "--amount",
+        ),
+        (
+            ("line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "1.00", "--on", "2023-12-31"),
+            2,
+            "before the line opened",
+        ),
+        (
+            ("line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "1.00", "--on", "2024-02-30"),
+            2,
+            "--on",
+        ),
+        (
+            (
+                "line",
+                "purchase",
+                "--line-id",
+                "L1",
+                "--purchase-id",
+                "x",
+                "--amount",
+                "1.00",
+                "--periods",
+                "24",
+                "--on",
+                "2024-01-06",
+            ),
+            2,
+            "periods",
+        ),
+    ]
+    for args, code, needle in cases:
+        res = cl(d, *args)
+        assert res.returncode == code, (args, res.stderr)
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0] and "Traceback" not in res.stderr, (args, res.stderr)
+    ok(d, "line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "50.00", "--on", "2024-01-06")
+    res = cl(d, "line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "60.00", "--on", "2024-01-06")
+    assert res.returncode == 1 and "idempotency_conflict" in res.stderr
+    assert ok(d, "journal", "verify", "--json")["ok"] is True  # nothing half-written

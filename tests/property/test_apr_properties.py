@@ -1,0 +1,126 @@
+"""Hypothesis properties of the APR solvers and the pricing schedules."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from creditloop.core.dates import add_months
+from creditloop.products.apr import CashFlow, Flows, Regime, annual_rate, flows_of
+from creditloop.products.daycount import DayCount, Frequency
+from creditloop.products.pricing import PlanTerms, PricingMethod, build_schedule, product_schedule, terms_for_option
+from creditloop.products.terms import default_product
+
+START = date(2024, 1, 15)
+regimes = st.sampled_from(list(Regime))
+
+
+@st.composite
+def loans(draw: st.DrawFn) -> tuple[int, list[tuple[date, int]]]:
+    """An advance and 1–24 monthly payments that repay it with a non-negative cost."""
+    advance = draw(st.integers(10_000, 10_000_000))
+    n = draw(st.integers(1, 24))
+    cost = draw(st.integers(0, advance // 2))
+    parts = [advance // n] * (n - 1) + [advance - advance // n * (n - 1)]
+    parts[-1] += cost
+    return advance, [(add_months(START, k + 1), p) for k, p in enumerate(parts)]
+
+
+def rate_of(advance: int, payments: list[tuple[date, int]], regime: Regime) -> Decimal:
+    return annual_rate(flows_of(START, advance, payments), regime).period_rate
+
+
+@settings(max_examples=60, deadline=None)
+@given(loans(), regimes, st.integers(1, 10_000), st.integers(0, 23))
+def test_rate_rises_with_fees(loan: tuple[int, list[tuple[date, int]]], regime: Regime, fee: int, at: int) -> None:
+    advance, payments = loan
+    k = at % len(payments)
+    dearer = [(d, a + (fee if i == k else 0)) for i, (d, a) in enumerate(payments)]
+    assert rate_of(advance, dearer, regime) > rate_of(advance, payments, regime)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(100, 10**9), st.integers(1, 24), regimes)
+def test_zero_cost_is_zero(advance: int, n: int, regime: Regime) -> None:
+    parts = [advance // n] * (n - 1) + [advance - advance // n * (n - 1)]
+    rate = annual_rate(flows_of(START, advance, [(add_months(START, k + 1), p) for k, p in enumerate(parts)]), regime)
+    assert rate.period_rate == 0 and rate.nominal == 0 and rate.effective == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(loans(), regimes, st.integers(2, 1000))
+def test_scaling_all_amounts_leaves_the_rate(loan: tuple[int, list[tuple[date, int]]], regime: Regime, k: int) -> None:
+    advance, payments = loan
+    scaled = [(d, a * k) for d, a in payments]
+    assert abs(rate_of(advance * k, scaled, regime) - rate_of(advance, payments, regime)) < Decimal("1e-18")
+
+
+@settings(max_examples=40, deadline=None)
+@given(loans(), regimes, st.integers(0, 2**32))
+def test_input_order_changes_nothing(loan: tuple[int, list[tuple[date, int]]], regime: Regime, seed: int) -> None:
+    advance, payments = loan
+    shuffled = list(payments)
+    random.Random(seed).shuffle(shuffled)
+    a = Flows((CashFlow(START, advance),), tuple(CashFlow(d, x) for d, x in payments))
+    b = Flows((CashFlow(START, advance),), tuple(CashFlow(d, x) for d, x in shuffled))
+    assert annual_rate(a, regime).period_rate == annual_rate(b, regime).period_rate
+
+
+# ------------------------------------------------------------------------------------------------ schedules
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> PlanTerms:
+    method = draw(st.sampled_from(list(PricingMethod)))
+    monthly = method is PricingMethod.FLAT_MONTHLY_FEE or draw(st.booleans())
+    frequency = Frequency.MONTHLY if monthly else draw(st.sampled_from([Frequency.WEEKLY, Frequency.DAILY]))
+    every = 1 if method is PricingMethod.FLAT_MONTHLY_FEE else draw(st.integers(1, 3 if monthly else 30))
+    rate_methods = {PricingMethod.EMI, PricingMethod.EQUAL_PRINCIPAL, PricingMethod.FLAT_INTEREST}
+    return PlanTerms(
+        method,
+        draw(st.integers(1, 36)),
+        frequency,
+        every,
+        annual_rate=Decimal(draw(st.integers(0, 3600))) / 10_000 if method in rate_methods else Decimal(0),
+        monthly_fee_bps=draw(st.integers(0, 200)) if method is PricingMethod.FLAT_MONTHLY_FEE else 0,
+        total_fee_bps=draw(st.integers(0, 1500)) if method is PricingMethod.TOTAL_FEE else 0,
+        day_count=draw(st.sampled_from(list(DayCount))),
+        down_payment_bps=draw(st.sampled_from([0, 0, 2500, 3333])),
+        installment_multiple_minor=draw(st.sampled_from([1, 1, 100, 1000])),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(plans(), st.integers(10_000, 10**9), st.integers(0, 3000))
+def test_schedule_principal_sums_exactly_and_multiples_hold(terms: PlanTerms, amount: int, day: int) -> None:
+    disbursed = date(2023, 1, 1) + timedelta(days=day)
+    rows = build_schedule(amount, terms, disbursed)
+    m = terms.installment_multiple_minor
+    assert sum(r.principal_minor for r in rows) == amount
+    assert all(r.principal_minor >= 0 and r.interest_minor >= 0 and r.fee_minor >= 0 for r in rows)
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert all(a.due_on <= b.due_on for a, b in pairwise(rows))
+    regular = [r for r in rows if not r.is_down_payment]
+    assert len(regular) == terms.periods
+    assume(amount >= 2 * terms.periods * m)  # an installment smaller than the multiple cannot be one
+    if terms.method in (PricingMethod.EMI, PricingMethod.INTEREST_FREE):
+        assert all(r.total_minor % m == 0 for r in regular[:-1])  # the EMI itself is the multiple
+    elif terms.method is not PricingMethod.EQUAL_PRINCIPAL:
+        assert all(r.principal_minor % m == 0 for r in regular[:-1])  # level principal share is the multiple
+    if terms.method is PricingMethod.INTEREST_FREE:
+        assert sum(r.total_minor for r in rows) == amount
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(100, 10**8), st.sampled_from([1, 3, 6, 12]), st.integers(0, 730))
+def test_product_terms_equal_the_servicing_schedule(amount: int, periods: int, day: int) -> None:
+    product = default_product()
+    purchased = date(2024, 1, 1) + timedelta(days=day)
+    billed = product_schedule(product, periods, amount, purchased)
+    built = build_schedule(amount, terms_for_option(product, periods), purchased, billed[0].due_on)
+    assert [(r.due_on, r.total_minor) for r in built] == [(r.due_on, r.total_minor) for r in billed]
