@@ -171,6 +171,7 @@ def test_lifecycle_stores_exact_results(engine: Engine) -> None:
                 "Assets:Receivable:Principal": 27_500,
                 "Assets:Receivable:InstallmentFee": 180,
                 "Assets:Receivable:Penalty": 6,
+                "Assets:Receivable:Interest": 0,
                 "Liabilities:CustomerCredit": 0,
             }
         )

@@ -66,7 +66,11 @@ def test_a_bounced_payment_is_reversed_and_everything_after_it_re_derived() -> N
     assert (line.dpd, line.penalty_minor, line.principal_minor) == (23, 115, 10000)
     march = line.statements[-1]
     assert (march.statement_on, march.past_due_minor, march.penalty_minor, march.total_due_minor) == (
-        date(2024, 3, 1), 10000, 95, 10095)  # 19 February days of penalty at the cut
+        date(2024, 3, 1),
+        10000,
+        95,
+        10095,
+    )  # 19 February days of penalty at the cut
     tb = check_books(line, journal)
     assert tb[Account.CASH_CLEARING] == 0
     assert tb[Account.RECEIVABLE_PRINCIPAL] == 10000 and tb[Account.INCOME_PENALTY] == -115

@@ -14,7 +14,16 @@ from creditloop.core.money import Rounding
 # Allocation atoms: when the money is owed × what it is. Penalty is always past due; fees of future
 # installments are not owed yet (they are cancelled when that installment is prepaid in full).
 WATERFALL_ATOMS: frozenset[str] = frozenset(
-    {"PAST_DUE_PENALTY", "PAST_DUE_FEE", "PAST_DUE_PRINCIPAL", "DUE_FEE", "DUE_PRINCIPAL", "FUTURE_PRINCIPAL"}
+    {
+        "PAST_DUE_PENALTY",
+        "PAST_DUE_FEE",
+        "PAST_DUE_INTEREST",
+        "PAST_DUE_PRINCIPAL",
+        "DUE_FEE",
+        "DUE_INTEREST",
+        "DUE_PRINCIPAL",
+        "FUTURE_PRINCIPAL",
+    }
 )
 
 
@@ -27,6 +36,13 @@ class InstallmentOption:
 
     periods: int
     monthly_fee_bps: int
+    # Optional PlanTerms document (``products.pricing``): EMI, total fee, equal principal, pay-in-4 with a
+    # down payment... Such plans run on their own due dates instead of the statement cycle.
+    terms: dict[str, Any] | None = None
+    auto_down_payment: bool = False  # collect the down payment at checkout
+
+    def __hash__(self) -> int:
+        return hash((self.periods, self.monthly_fee_bps))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +66,9 @@ class Product:
     waterfall: tuple[str, ...]
     charge_off_dpd: int
     rounding: Rounding
+    # Days after a due date before an account counts as delinquent (Fineract graceOnArrearsAgeing);
+    # DPD itself still counts from the due date.
+    delinquency_grace_days: int = 0
 
     @property
     def key(self) -> str:
@@ -89,7 +108,22 @@ def _parse_product(doc: dict[str, Any]) -> Product:
         fee = _int_field(raw, "monthly_fee_bps", 0, 500)
         if periods == 1 and fee:
             raise ValidationError(f"installment_options[{i}]: pay-next-month must be fee-free", field="monthly_fee_bps")
-        options.append(InstallmentOption(periods, fee))
+        terms = raw.get("terms")
+        if terms is not None:
+            from creditloop.products.pricing import PlanTerms  # pricing builds on this module
+
+            parsed = PlanTerms.from_dict(terms)
+            if parsed.annual_rate and not {"PAST_DUE_INTEREST", "DUE_INTEREST"} <= set(doc["waterfall"]):
+                raise ValidationError(
+                    f"installment_options[{i}] bears interest: the waterfall needs PAST_DUE_INTEREST and DUE_INTEREST",
+                    field="waterfall",
+                )
+        auto_dp = raw.get("auto_down_payment", False)
+        if not isinstance(auto_dp, bool):
+            raise ValidationError(
+                f"installment_options[{i}].auto_down_payment must be true or false", field="auto_down_payment"
+            )
+        options.append(InstallmentOption(periods, fee, terms, auto_dp))
     if len({o.periods for o in options}) != len(options) or not options:
         raise ValidationError(
             "installment_options must be non-empty with distinct periods", field="installment_options"
@@ -123,6 +157,9 @@ def _parse_product(doc: dict[str, Any]) -> Product:
         waterfall=waterfall,
         charge_off_dpd=_int_field(doc, "charge_off_dpd", 30, 720),
         rounding=rounding,
+        delinquency_grace_days=_int_field(doc, "delinquency_grace_days", 0, 30)
+        if "delinquency_grace_days" in doc
+        else 0,
     )
 
 

@@ -23,7 +23,7 @@ from creditloop.core.money import require_positive
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.products.penalty import accrue_penalty
-from creditloop.products.schedule import flat_fee_schedule, next_statement_on
+from creditloop.products.schedule import ScheduledInstallment, flat_fee_schedule, next_statement_on
 from creditloop.products.terms import Product
 from creditloop.servicing.corrections import correction_entries
 from creditloop.servicing.delinquency import bucket, days_past_due
@@ -47,6 +47,10 @@ class Installment:
     paid_principal_minor: int = 0
     paid_fee_minor: int = 0
     billed: bool = False
+    interest_minor: int = 0  # scheduled interest (EMI, equal principal), recognised when billed
+    carried_interest_minor: int = 0
+    paid_interest_minor: int = 0
+    down_payment: bool = False
 
     @property
     def unpaid_principal_minor(self) -> int:
@@ -59,8 +63,13 @@ class Installment:
         return owed - self.paid_fee_minor
 
     @property
+    def unpaid_interest_minor(self) -> int:
+        owed = self.carried_interest_minor + (self.interest_minor if self.billed else 0)
+        return owed - self.paid_interest_minor
+
+    @property
     def unpaid_minor(self) -> int:
-        return self.unpaid_principal_minor + self.unpaid_fee_minor
+        return self.unpaid_principal_minor + self.unpaid_fee_minor + self.unpaid_interest_minor
 
 
 @dataclass(slots=True)
@@ -89,6 +98,7 @@ class Statement:
     total_due_minor: int
     minimum_due_minor: int
     paid_by_due_minor: int = 0
+    installments_interest_minor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +113,10 @@ class RepaymentResult:
 
 def _settled(plan: Plan) -> bool:
     return all(
-        i.unpaid_principal_minor == 0 and i.unpaid_fee_minor == 0 and (i.billed or i.fee_minor == 0)
+        i.unpaid_principal_minor == 0
+        and i.unpaid_fee_minor == 0
+        and i.unpaid_interest_minor == 0
+        and (i.billed or (i.fee_minor == 0 and i.interest_minor == 0))
         for i in plan.installments
     )
 
@@ -171,6 +184,7 @@ class CreditLine:
     pending_entries: list[JournalEntry] = field(default_factory=list)
     purchases_since_cut_minor: int = 0
     payments_since_cut_minor: int = 0
+    billed_since_cut_minor: list[int] = field(default_factory=lambda: [0, 0, 0])  # principal, fee, interest
     events: list[dict[str, Any]] = field(default_factory=list)  # the command log: the source of truth for replay
     holds: dict[str, Hold] = field(default_factory=dict)
 
@@ -220,9 +234,13 @@ class CreditLine:
         return sum(i.unpaid_fee_minor for p in self.plans for i in p.installments)
 
     @property
+    def interest_minor(self) -> int:
+        return sum(i.unpaid_interest_minor for p in self.plans for i in p.installments)
+
+    @property
     def balance_minor(self) -> int:
         """Everything the customer owes now (principal incl. unbilled, owed fees, penalty)."""
-        return self.principal_minor + self.fee_minor + self.penalty_minor
+        return self.principal_minor + self.fee_minor + self.interest_minor + self.penalty_minor
 
     @property
     def open_to_buy_minor(self) -> int:
@@ -510,27 +528,48 @@ class CreditLine:
     def _do_purchase(self, ev: dict[str, Any]) -> Plan:
         amount_minor, periods, on = ev["amount_minor"], ev["periods"], _day(ev["on"])
         require_positive(amount_minor, "amount_minor")
-        option = self.product.option(periods)
+        self.product.option(periods)  # refuses an unknown option before anything changes
         if self.status is not LineStatus.ACTIVE:
             raise DomainError(f"line {self.line_id} is {self.status.value}: purchases refused", code="line_not_active")
         if amount_minor > self.open_to_buy_minor:
             raise DomainError(
                 f"amount {amount_minor} exceeds open-to-buy {self.open_to_buy_minor}", code="insufficient_open_to_buy"
             )
-        return self._book_purchase(ev["id"], amount_minor, periods, option.monthly_fee_bps, on)
+        return self._book_purchase(ev["id"], amount_minor, periods, on)
 
-    def _book_purchase(self, purchase_id: str, amount_minor: int, periods: int, fee_bps: int, on: date) -> Plan:
+    def _schedule(self, amount_minor: int, periods: int, on: date) -> list[ScheduledInstallment]:
+        """Statement-cycle flat-fee plans by default; an option with its own terms (EMI, pay-in-4…) uses them."""
+        option = self.product.option(periods)
+        if option.terms is not None:
+            from creditloop.products.pricing import PlanTerms, build_schedule
+
+            return build_schedule(amount_minor, PlanTerms.from_dict(option.terms), on)
         first = next_statement_on(on, self.statement_day)
-        schedule = flat_fee_schedule(amount_minor, periods, fee_bps, first, self.due_days, self.product.rounding)
+        return flat_fee_schedule(
+            amount_minor, periods, option.monthly_fee_bps, first, self.due_days, self.product.rounding
+        )
+
+    def _book_purchase(self, purchase_id: str, amount_minor: int, periods: int, on: date) -> Plan:
+        option = self.product.option(periods)
+        schedule = self._schedule(amount_minor, periods, on)
         plan = Plan(
             plan_id=f"{self.line_id}/plan/{self.plan_count + 1}",
             purchase_id=purchase_id,
             purchased_on=on,
             principal_minor=amount_minor,
             periods=periods,
-            monthly_fee_bps=fee_bps,
+            monthly_fee_bps=option.monthly_fee_bps,
             installments=[
-                Installment(s.seq, s.statement_on, s.due_on, s.principal_minor, s.fee_minor) for s in schedule
+                Installment(
+                    s.seq,
+                    s.statement_on,
+                    s.due_on,
+                    s.principal_minor,
+                    s.fee_minor,
+                    interest_minor=s.interest_minor,
+                    down_payment=s.is_down_payment,
+                )
+                for s in schedule
             ],
         )
         self.plans.append(plan)
@@ -546,6 +585,22 @@ class CreditLine:
                 frozenset({plan.plan_id}),
             )
         )
+        first = plan.installments[0]
+        if first.down_payment and option.auto_down_payment:
+            # Pay-in-4: the first quarter is collected at checkout, in the same command.
+            first.billed = True
+            first.paid_principal_minor = first.principal_minor
+            self._post(
+                entry(
+                    f"{self.line_id}/buy/{purchase_id}/down-payment",
+                    EntryCode.REPAYMENT,
+                    on,
+                    self.line_id,
+                    [(Account.CASH_CLEARING, first.principal_minor)],
+                    [(Account.RECEIVABLE_PRINCIPAL, first.principal_minor)],
+                    frozenset({plan.plan_id}),
+                )
+            )
         return plan
 
     def _do_authorise(self, ev: dict[str, Any]) -> Hold:
@@ -575,7 +630,7 @@ class CreditLine:
         hold = self._active_hold(ev["hold_id"])
         amount_minor, periods = ev["amount_minor"], ev["periods"]
         require_positive(amount_minor, "amount_minor")
-        option = self.product.option(periods)
+        self.product.option(periods)
         if amount_minor > hold.remaining_minor:
             raise DomainError(
                 f"capture {amount_minor} exceeds the authorised {hold.remaining_minor}", code="capture_exceeds_hold"
@@ -584,7 +639,7 @@ class CreditLine:
         if ev["final"] or hold.remaining_minor == 0:
             hold.status = "CAPTURED"
             hold.remaining_minor = 0
-        return self._book_purchase(ev["id"], amount_minor, periods, option.monthly_fee_bps, _day(ev["on"]))
+        return self._book_purchase(ev["id"], amount_minor, periods, _day(ev["on"]))
 
     def _do_void(self, ev: dict[str, Any]) -> None:
         hold = self._active_hold(ev["hold_id"])
@@ -616,7 +671,7 @@ class CreditLine:
                     inst.principal_minor -= take
                     left -= take
                     if not inst.billed and inst.unpaid_principal_minor == 0:
-                        inst.fee_minor = 0  # the refunded period's fee is no longer owed
+                        inst.fee_minor = inst.interest_minor = 0  # the refunded period owes no charges
         to_credit = left
         for source in sources:
             for inst in reversed(source.installments):
@@ -736,7 +791,12 @@ class CreditLine:
         """Walk the product's waterfall atom by atom (oldest installment first within an atom)."""
         left = amount_minor
         allocation: list[tuple[str, int]] = []
-        paid = {Account.RECEIVABLE_PENALTY: 0, Account.RECEIVABLE_FEE: 0, Account.RECEIVABLE_PRINCIPAL: 0}
+        paid = {
+            Account.RECEIVABLE_PENALTY: 0,
+            Account.RECEIVABLE_FEE: 0,
+            Account.RECEIVABLE_INTEREST: 0,
+            Account.RECEIVABLE_PRINCIPAL: 0,
+        }
         installments = self._open_installments()
         for atom in self.product.waterfall:
             if not left:
@@ -762,12 +822,17 @@ class CreditLine:
                         t = min(left, inst.unpaid_fee_minor)
                         inst.paid_fee_minor += t
                         paid[Account.RECEIVABLE_FEE] += t
+                    elif part == "INTEREST":
+                        t = min(left, inst.unpaid_interest_minor)
+                        inst.paid_interest_minor += t
+                        paid[Account.RECEIVABLE_INTEREST] += t
                     else:
                         t = min(left, inst.unpaid_principal_minor)
                         inst.paid_principal_minor += t
                         paid[Account.RECEIVABLE_PRINCIPAL] += t
                         if timing == "FUTURE" and inst.unpaid_principal_minor == 0:
-                            inst.fee_minor = 0  # prepaid in full before billing: its fee is cancelled
+                            # Prepaid in full before billing: its fee and interest are never charged.
+                            inst.fee_minor = inst.interest_minor = 0
                     left -= t
                     took += t
             if took:
@@ -817,12 +882,15 @@ class CreditLine:
         for inst in self._installments():
             if inst.billed and inst.unpaid_minor:
                 horizon = min(horizon, inst.due_on)  # the day after the due date is DPD 1
+            elif not inst.billed:
+                horizon = min(horizon, inst.statement_on - timedelta(days=1))  # billed at that day's close
         return horizon
 
     def _close_day(self, day: date) -> None:
         for hold in self.holds.values():
             if hold.status == "ACTIVE" and hold.expires_on < day:
                 hold.status, hold.remaining_minor = "EXPIRED", 0
+        self._bill(day)
         if day.day == self.statement_day:
             self._cut_statement(day)
         oldest = min(
@@ -853,12 +921,15 @@ class CreditLine:
         self.last_closed_on = day
         self.version += 1
 
-    def _cut_statement(self, day: date) -> None:
-        billed = [i for i in self._installments() if not i.billed and i.statement_on == day]
-        past_due = self.past_due_minor(day + timedelta(days=1))
+    def _bill(self, day: date) -> None:
+        """Installments whose billing date has come become owed; their fees and interest are recognised."""
+        billed = [i for i in self._installments() if not i.billed and i.statement_on <= day]
+        if not billed:
+            return
         for inst in billed:
             inst.billed = True
         fees = sum(i.fee_minor for i in billed)
+        interest = sum(i.interest_minor for i in billed)
         if fees:
             self._post(
                 entry(
@@ -870,16 +941,36 @@ class CreditLine:
                     [(Account.INCOME_FEE, fees)],
                 )
             )
+        if interest:
+            self._post(
+                entry(
+                    f"{self.line_id}/interest/{day.isoformat()}",
+                    EntryCode.INTEREST,
+                    day,
+                    self.line_id,
+                    [(Account.RECEIVABLE_INTEREST, interest)],
+                    [(Account.INCOME_INTEREST, interest)],
+                )
+            )
+        self.billed_since_cut_minor = [
+            self.billed_since_cut_minor[0] + sum(i.principal_minor for i in billed),
+            self.billed_since_cut_minor[1] + fees,
+            self.billed_since_cut_minor[2] + interest,
+        ]
+
+    def _cut_statement(self, day: date) -> None:
         if self.credit_balance_minor:
             self._apply_credit_balance(day)
-        due_now = sum(i.unpaid_minor for i in billed)
+        past_due = self.past_due_minor(day)
+        due_now = sum(i.unpaid_minor for i in self._installments() if i.billed and i.due_on >= day)
         total = past_due + due_now + self.penalty_minor
+        principal, fees, interest = self.billed_since_cut_minor
         self.statements.append(
             Statement(
                 statement_on=day,
                 due_on=day + timedelta(days=self.due_days),
                 new_purchases_minor=self.purchases_since_cut_minor,
-                installments_principal_minor=sum(i.principal_minor for i in billed),
+                installments_principal_minor=principal,
                 installments_fee_minor=fees,
                 past_due_minor=past_due,
                 penalty_minor=self.penalty_minor,
@@ -887,10 +978,12 @@ class CreditLine:
                 total_due_minor=total,
                 # Installment plans must be paid in full each cycle; revolving minimum payments come later.
                 minimum_due_minor=total,
+                installments_interest_minor=interest,
             )
         )
         self.purchases_since_cut_minor = 0
         self.payments_since_cut_minor = 0
+        self.billed_since_cut_minor = [0, 0, 0]
         self.archive_settled()
 
     def _apply_credit_balance(self, day: date) -> None:
@@ -913,11 +1006,13 @@ class CreditLine:
 
     def _charge_off(self, day: date) -> None:
         principal, fee, penalty = self.principal_minor, self.fee_minor, self.penalty_minor
-        total = principal + fee + penalty
+        interest = self.interest_minor
+        total = principal + fee + interest + penalty
         for inst in self._installments():
             inst.principal_minor = inst.paid_principal_minor
-            inst.fee_minor = 0
+            inst.fee_minor = inst.interest_minor = 0
             inst.carried_fee_minor = inst.paid_fee_minor
+            inst.carried_interest_minor = inst.paid_interest_minor
             inst.billed = True
         self.penalty_minor = 0
         self.penalty_carry = Decimal(0)
@@ -936,10 +1031,16 @@ class CreditLine:
                     [
                         (Account.RECEIVABLE_PRINCIPAL, principal),
                         (Account.RECEIVABLE_FEE, fee),
+                        (Account.RECEIVABLE_INTEREST, interest),
                         (Account.RECEIVABLE_PENALTY, penalty),
                     ],
                 )
             )
+
+    @property
+    def delinquent_days(self) -> int:
+        """DPD less the product's delinquency grace: what delinquency classification uses."""
+        return max(0, self.dpd - self.product.delinquency_grace_days)
 
     def dpd_on(self, day: date) -> int:
         """DPD as of a closed business date, also for charged-off lines (the clock keeps running)."""
@@ -957,6 +1058,7 @@ class CreditLine:
             Account.RECEIVABLE_PRINCIPAL: self.principal_minor,
             Account.RECEIVABLE_FEE: self.fee_minor,
             Account.RECEIVABLE_PENALTY: self.penalty_minor,
+            Account.RECEIVABLE_INTEREST: self.interest_minor,
             Account.CUSTOMER_CREDIT: -self.credit_balance_minor,
         }
 
@@ -972,7 +1074,8 @@ class CreditLine:
                         "due_on": inst.due_on.isoformat(),
                         "principal_minor": inst.principal_minor,
                         "fee_minor": inst.fee_minor + inst.carried_fee_minor,
-                        "paid_minor": inst.paid_principal_minor + inst.paid_fee_minor,
+                        "interest_minor": inst.interest_minor + inst.carried_interest_minor,
+                        "paid_minor": inst.paid_principal_minor + inst.paid_fee_minor + inst.paid_interest_minor,
                         "billed": inst.billed,
                     }
                 )

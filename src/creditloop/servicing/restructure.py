@@ -19,10 +19,10 @@ from typing import Any
 
 from creditloop.core.dates import add_months
 from creditloop.core.errors import DomainError, ValidationError
-from creditloop.core.money import round_minor, split_evenly
+from creditloop.core.money import round_minor
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
-from creditloop.products.schedule import flat_fee_schedule, next_statement_on
+from creditloop.products.schedule import next_statement_on
 from creditloop.servicing.credit_line import CreditLine, Installment, LineStatus, Plan
 
 # ----------------------------------------------------------------------------- previews
@@ -106,9 +106,14 @@ def term_extension(
     monthly_fee_bps: int = 0,
     waive_penalty: bool = True,
     first_due_on: date | None = None,
+    from_due_on: date | None = None,
     freeze: bool = True,
 ) -> Any:
-    """Spread all unpaid principal over ``periods`` new monthly installments (re-ages the line)."""
+    """Spread unpaid principal over ``periods`` new monthly installments.
+
+    By default all of it, past due included (a hardship re-age); with ``from_due_on`` only what falls due from
+    that date (a plain extension of the remaining term, Fineract's extraTerms).
+    """
     return line._run(
         _ev(
             "term_extension",
@@ -118,6 +123,7 @@ def term_extension(
             monthly_fee_bps=monthly_fee_bps,
             waive_penalty=waive_penalty,
             first_due_on=_iso(first_due_on),
+            from_due_on=_iso(from_due_on),
             freeze=freeze,
         )
     )
@@ -187,6 +193,7 @@ def apply_term_extension(
         monthly_fee_bps=monthly_fee_bps,
         waive_penalty=waive_penalty,
         first_due_on=None,
+        from_due_on=None,
         freeze=True,
     )
     result = preview(line, ev)
@@ -207,13 +214,20 @@ def preview_term_extension(
             monthly_fee_bps=monthly_fee_bps,
             waive_penalty=waive_penalty,
             first_due_on=None,
+            from_due_on=None,
             freeze=True,
         ),
     )
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "term_extension": {"monthly_fee_bps": 0, "waive_penalty": True, "first_due_on": None, "freeze": True},
+    "term_extension": {
+        "monthly_fee_bps": 0,
+        "waive_penalty": True,
+        "first_due_on": None,
+        "from_due_on": None,
+        "freeze": True,
+    },
     "reage": {"every": 1, "unit": "months", "multiple_minor": 1, "freeze": False},
     "reamortise": {"multiple_minor": 1},
     "fee_reduction": {"include_billed": False},
@@ -298,16 +312,17 @@ def _waive(line: CreditLine, request_id: str, on: date, amount: int) -> None:
     )
 
 
-def _consolidate(line: CreditLine) -> tuple[int, int]:
-    """Close every installment at what was paid; return (unpaid principal, owed fees) moved out."""
-    principal, owed_fees = line.principal_minor, line.fee_minor
+def _consolidate(line: CreditLine) -> tuple[int, int, int]:
+    """Close every installment at what was paid; return (unpaid principal, owed fees, owed interest) moved out."""
+    principal, owed_fees, owed_interest = line.principal_minor, line.fee_minor, line.interest_minor
     for plan in line.plans:
         for inst in plan.installments:
             inst.principal_minor = inst.paid_principal_minor
-            inst.fee_minor = 0
+            inst.fee_minor = inst.interest_minor = 0
             inst.carried_fee_minor = inst.paid_fee_minor
+            inst.carried_interest_minor = inst.paid_interest_minor
             inst.billed = True
-    return principal, owed_fees
+    return principal, owed_fees, owed_interest
 
 
 def _new_plan(
@@ -336,30 +351,56 @@ def _statement_for(line: CreditLine, due_on: date) -> date:
 
 
 def _do_term_extension(line: CreditLine, ev: dict[str, Any]) -> None:
+    """Consolidate unpaid principal (all of it, or that due from ``from_due_on``) into ``periods`` new monthly
+    installments; owed fees and interest ride on the first one."""
     _restructurable(line)
     periods, fee_bps, on = _periods(ev["periods"]), ev["monthly_fee_bps"], date.fromisoformat(ev["on"])
     if isinstance(fee_bps, bool) or not isinstance(fee_bps, int) or not 0 <= fee_bps <= 500:
         raise ValidationError("monthly_fee_bps must be an integer between 0 and 500", field="monthly_fee_bps")
-    if line.principal_minor <= 0:
-        raise DomainError("nothing to restructure: no unpaid principal", code="nothing_to_restructure")
-    if ev["first_due_on"]:
-        first_due = date.fromisoformat(ev["first_due_on"])
-        if first_due <= on:
-            raise ValidationError("first_due_on must be after the restructure date", field="first_due_on")
-        first_statement = _statement_for(line, first_due)
-        due_days = (first_due - first_statement).days
+    from_due = date.fromisoformat(ev["from_due_on"]) if ev.get("from_due_on") else None
+    first_due = date.fromisoformat(ev["first_due_on"]) if ev["first_due_on"] else from_due
+    if first_due is not None and first_due <= on:
+        raise ValidationError("the first new due date must be after the restructure date", field="first_due_on")
+    if from_due is None:
+        if line.principal_minor <= 0:
+            raise DomainError("nothing to restructure: no unpaid principal", code="nothing_to_restructure")
+        principal, owed_fees, owed_interest = _consolidate(line)
     else:
+        principal, owed_fees, owed_interest = _consolidate_from(line, from_due), 0, 0
+        if principal <= 0:
+            raise DomainError(f"nothing due from {from_due} to extend", code="nothing_to_restructure")
+    if first_due is None:
         first_statement = next_statement_on(on, line.statement_day)
-        due_days = line.due_days
-    principal, owed_fees = _consolidate(line)
-    schedule = flat_fee_schedule(principal, periods, fee_bps, first_statement, due_days, line.product.rounding)
-    installments = [Installment(s.seq, s.statement_on, s.due_on, s.principal_minor, s.fee_minor) for s in schedule]
+        dues = [add_months(first_statement, k) + timedelta(days=line.due_days) for k in range(periods)]
+    else:
+        dues = [add_months(first_due, k) for k in range(periods)]
+    fee = round_minor(Decimal(principal) * fee_bps / Decimal(10_000), line.product.rounding)
+    amounts = _split(principal, periods, 1)
+    installments = [
+        Installment(k + 1, _statement_for(line, due), due, amount, fee)
+        for k, (due, amount) in enumerate(zip(dues, amounts, strict=True))
+    ]
     installments[0].carried_fee_minor = owed_fees  # already recognised: carried, never billed again
+    installments[0].carried_interest_minor = owed_interest
     _new_plan(line, ev["id"], on, principal, fee_bps, installments)
     if ev["waive_penalty"]:
         _waive(line, ev["id"], on, line.penalty_minor)
-    line.delinquent_since, line.dpd = None, 0
+    if line.past_due_minor(on) == 0:
+        line.delinquent_since, line.dpd = None, 0
     _mark(line, on, ev["freeze"])
+
+
+def _consolidate_from(line: CreditLine, from_due: date) -> int:
+    """Take the unpaid principal of unbilled installments due on or after ``from_due`` (their charges are
+    forgone: they were never recognised)."""
+    moved = 0
+    for plan in line.plans:
+        for inst in plan.installments:
+            if not inst.billed and inst.due_on >= from_due and inst.unpaid_principal_minor:
+                moved += inst.unpaid_principal_minor
+                inst.principal_minor = inst.paid_principal_minor
+                inst.fee_minor = inst.interest_minor = 0
+    return moved
 
 
 def _dates(start: date, periods: int, every: int, unit: str) -> list[date]:
@@ -371,10 +412,8 @@ def _dates(start: date, periods: int, every: int, unit: str) -> list[date]:
 
 
 def _split(total: int, parts: int, multiple: int) -> list[int]:
-    """Equal parts rounded down to the multiple; the last absorbs the rest (Fineract's convention)."""
-    if multiple <= 1:
-        return split_evenly(total, parts)[::-1] if parts > 1 else [total]
-    base = (total // parts) // multiple * multiple
+    """Equal parts rounded down to the multiple; the last absorbs the rest (Baitiao's and Fineract's convention)."""
+    base = (total // parts) // max(1, multiple) * max(1, multiple)
     return [base] * (parts - 1) + [total - base * (parts - 1)]
 
 
@@ -387,13 +426,14 @@ def _do_reage(line: CreditLine, ev: dict[str, Any]) -> None:
     if line.principal_minor <= 0:
         raise DomainError("nothing to re-age: no unpaid principal", code="nothing_to_restructure")
     dues = _dates(start, periods, every, ev["unit"])
-    principal, owed_fees = _consolidate(line)
+    principal, owed_fees, owed_interest = _consolidate(line)
     amounts = _split(principal, periods, int(ev["multiple_minor"]))
     installments = [
         Installment(k + 1, _statement_for(line, due), due, amount, 0)
         for k, (due, amount) in enumerate(zip(dues, amounts, strict=True))
     ]
     installments[0].carried_fee_minor = owed_fees
+    installments[0].carried_interest_minor = owed_interest
     _new_plan(line, ev["id"], on, principal, 0, installments)
     line.delinquent_since, line.dpd = None, 0
     _mark(line, on, ev["freeze"])

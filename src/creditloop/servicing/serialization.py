@@ -46,6 +46,10 @@ def _plan_to_dict(p: Plan) -> dict[str, Any]:
                 i.paid_principal_minor,
                 i.paid_fee_minor,
                 i.billed,
+                i.interest_minor,
+                i.carried_interest_minor,
+                i.paid_interest_minor,
+                i.down_payment,
             ]
             for i in p.installments
         ],
@@ -63,7 +67,21 @@ def _plan_from_dict(p: dict[str, Any]) -> Plan:
         kind=p["kind"],
         refunded_minor=p["refunded_minor"],
         installments=[
-            Installment(i[0], date.fromisoformat(i[1]), date.fromisoformat(i[2]), i[3], i[4], i[5], i[6], i[7], i[8])
+            Installment(
+                i[0],
+                date.fromisoformat(i[1]),
+                date.fromisoformat(i[2]),
+                i[3],
+                i[4],
+                i[5],
+                i[6],
+                i[7],
+                i[8],
+                i[9],
+                i[10],
+                i[11],
+                i[12],
+            )
             for i in p["installments"]
         ],
     )
@@ -129,6 +147,7 @@ def line_to_dict(line: CreditLine) -> dict[str, Any]:
         "version": line.version,
         "purchases_since_cut_minor": line.purchases_since_cut_minor,
         "payments_since_cut_minor": line.payments_since_cut_minor,
+        "billed_since_cut_minor": line.billed_since_cut_minor,
     }
 
 
@@ -157,6 +176,7 @@ def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> C
         version=doc["version"],
         purchases_since_cut_minor=doc["purchases_since_cut_minor"],
         payments_since_cut_minor=doc["payments_since_cut_minor"],
+        billed_since_cut_minor=list(doc["billed_since_cut_minor"]),
     )
     line.holds = {
         h[0]: Hold(h[0], h[1], date.fromisoformat(h[2]), date.fromisoformat(h[3]), h[4], h[5]) for h in doc["holds"]

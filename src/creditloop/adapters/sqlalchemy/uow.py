@@ -294,6 +294,7 @@ _LOAD_COLUMNS = (
     credit_lines.c.principal_minor,
     credit_lines.c.fee_minor,
     credit_lines.c.penalty_minor,
+    credit_lines.c.interest_minor,
     credit_lines.c.credit_balance_minor,
 )
 
@@ -308,7 +309,7 @@ class SqlLines:
         # line_id -> (version, stored balances) as loaded: the version is the optimistic check (quiet
         # day-end stretches do not change a line, so they are neither versioned nor written); the stored
         # balances let sub-ledger totals combine the table's sums with the lines changed in this unit.
-        self.loaded: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
+        self.loaded: dict[str, tuple[int, tuple[int, int, int, int, int]]] = {}
         self._all_loaded = False
 
     def reset(self) -> None:
@@ -349,7 +350,7 @@ class SqlLines:
     def _load(self, row: Any) -> CreditLine:
         line = line_from_dict(json.loads(row.doc), self._products)
         self.seen[line.line_id] = line
-        stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.credit_balance_minor)
+        stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.interest_minor, row.credit_balance_minor)
         self.loaded[line.line_id] = (line.version, stored)
         return line
 
@@ -392,28 +393,37 @@ class SqlLines:
     def sub_ledger_totals(self) -> dict[Account, int]:
         """Sum of every line's own balances: the table's sums, corrected for lines changed in this unit."""
         c = credit_lines.c
-        row = self._connection().execute(
-            sa.select(
-                sa.func.coalesce(sa.func.sum(c.principal_minor), 0),
-                sa.func.coalesce(sa.func.sum(c.fee_minor), 0),
-                sa.func.coalesce(sa.func.sum(c.penalty_minor), 0),
-                sa.func.coalesce(sa.func.sum(c.credit_balance_minor), 0),
+        row = (
+            self._connection()
+            .execute(
+                sa.select(
+                    sa.func.coalesce(sa.func.sum(c.principal_minor), 0),
+                    sa.func.coalesce(sa.func.sum(c.fee_minor), 0),
+                    sa.func.coalesce(sa.func.sum(c.penalty_minor), 0),
+                    sa.func.coalesce(sa.func.sum(c.interest_minor), 0),
+                    sa.func.coalesce(sa.func.sum(c.credit_balance_minor), 0),
+                )
             )
-        ).one()
-        principal, fee, penalty, credit = (int(v) for v in row)
+            .one()
+        )
+        totals = [int(v) for v in row]
         for line_id, line in self.seen.items():
             prior = self.loaded.get(line_id)
-            if prior is not None:
-                p0, f0, pen0, c0 = prior[1]
-                principal, fee, penalty, credit = principal - p0, fee - f0, penalty - pen0, credit - c0
-            principal += line.principal_minor
-            fee += line.fee_minor
-            penalty += line.penalty_minor
-            credit += line.credit_balance_minor
+            now = (
+                line.principal_minor,
+                line.fee_minor,
+                line.penalty_minor,
+                line.interest_minor,
+                line.credit_balance_minor,
+            )
+            before = prior[1] if prior is not None else (0, 0, 0, 0, 0)
+            totals = [t - b + n for t, b, n in zip(totals, before, now, strict=True)]
+        principal, fee, penalty, interest, credit = totals
         return {
             Account.RECEIVABLE_PRINCIPAL: principal,
             Account.RECEIVABLE_FEE: fee,
             Account.RECEIVABLE_PENALTY: penalty,
+            Account.RECEIVABLE_INTEREST: interest,
             Account.CUSTOMER_CREDIT: -credit,
         }
 
@@ -432,7 +442,9 @@ class SqlLines:
         conn = self._connection()
         if updates:
             c = credit_lines.c
-            stmt = credit_lines.update().where(c.line_id == sa.bindparam("b_line_id"), c.version == sa.bindparam("b_version"))
+            stmt = credit_lines.update().where(
+                c.line_id == sa.bindparam("b_line_id"), c.version == sa.bindparam("b_version")
+            )
             done = conn.execute(stmt, updates).rowcount
             if done != len(updates):
                 raise ConcurrencyConflict(
@@ -468,6 +480,7 @@ def _line_row(line: CreditLine) -> dict[str, Any]:
         "principal_minor": line.principal_minor,
         "fee_minor": line.fee_minor,
         "penalty_minor": line.penalty_minor,
+        "interest_minor": line.interest_minor,
         "credit_balance_minor": line.credit_balance_minor,
         "charged_off_minor": line.charged_off_minor,
         "dpd": line.dpd,

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("principal_minor", sa.BigInteger(), nullable=False),
         sa.Column("fee_minor", sa.BigInteger(), nullable=False),
         sa.Column("penalty_minor", sa.BigInteger(), nullable=False),
+        sa.Column("interest_minor", sa.BigInteger(), nullable=False),
         sa.Column("credit_balance_minor", sa.BigInteger(), nullable=False),
         sa.Column("charged_off_minor", sa.BigInteger(), nullable=False),
         sa.Column("dpd", sa.Integer(), nullable=False),
