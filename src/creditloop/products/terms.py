@@ -55,6 +55,21 @@ class PenaltyRule:
 
 
 @dataclass(frozen=True, slots=True)
+class MinimumPayment:
+    """Huabei-style minimum payment on pay-next-month balances.
+
+    The minimum is every installment-plan amount billed, all past-due amounts and penalty, plus
+    ``percent_bps`` of the pay-next-month principal billed (at least ``floor_minor``). Paying at least the
+    minimum by the due date keeps the line current: the unpaid pay-next-month principal revolves to the next
+    cycle and accrues ``revolving_daily_rate`` a day from the day after the due date.
+    """
+
+    percent_bps: int
+    floor_minor: int
+    revolving_daily_rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Product:
     product_id: str
     version: int
@@ -69,6 +84,11 @@ class Product:
     # Days after a due date before an account counts as delinquent (Fineract graceOnArrearsAgeing);
     # DPD itself still counts from the due date.
     delinquency_grace_days: int = 0
+    minimum_payment: MinimumPayment | None = None  # None: every bill is due in full
+    # Fees and interest of installments prepaid before they are billed: "waive_unbilled" (never charged,
+    # interest by actual term) or "charge_remaining" (the whole scheduled cost is due).
+    early_settlement: str = "waive_unbilled"
+    refund_allocation: str = "last"  # a refund reduces the plan's last | next installments, or "reamortise"
 
     @property
     def key(self) -> str:
@@ -160,6 +180,38 @@ def _parse_product(doc: dict[str, Any]) -> Product:
         delinquency_grace_days=_int_field(doc, "delinquency_grace_days", 0, 30)
         if "delinquency_grace_days" in doc
         else 0,
+        minimum_payment=_minimum_payment(doc.get("minimum_payment")),
+        early_settlement=_choice(doc, "early_settlement", ("waive_unbilled", "charge_remaining")),
+        refund_allocation=_choice(doc, "refund_allocation", ("last", "next", "reamortise")),
+    )
+
+
+def _choice(doc: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
+    value = doc.get(name, allowed[0])
+    if value not in allowed:
+        raise ValidationError(f"{name} must be one of {list(allowed)}, got {value!r}", field=name)
+    return str(value)
+
+
+def _minimum_payment(raw: Any) -> MinimumPayment | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValidationError("minimum_payment must be an object or null", field="minimum_payment")
+    try:
+        rate = Decimal(str(raw["revolving_daily_rate"]))
+    except (KeyError, InvalidOperation):
+        raise ValidationError(
+            "minimum_payment.revolving_daily_rate must be a decimal string",
+            field="minimum_payment.revolving_daily_rate",
+        ) from None
+    if not Decimal(0) <= rate <= Decimal("0.01"):
+        raise ValidationError(
+            "minimum_payment.revolving_daily_rate must be between 0 and 0.01",
+            field="minimum_payment.revolving_daily_rate",
+        )
+    return MinimumPayment(
+        _int_field(raw, "percent_bps", 1, 10_000), _int_field(raw, "floor_minor", 0, 10_000_000), rate
     )
 
 

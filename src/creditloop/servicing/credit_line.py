@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from creditloop.core.errors import DomainError, IdempotencyConflict, NotFound, ValidationError, require
-from creditloop.core.money import require_positive
+from creditloop.core.money import allocate, require_positive, round_minor
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.products.penalty import accrue_penalty
@@ -48,9 +48,10 @@ class Installment:
     paid_fee_minor: int = 0
     billed: bool = False
     interest_minor: int = 0  # scheduled interest (EMI, equal principal), recognised when billed
-    carried_interest_minor: int = 0
+    carried_interest_minor: int = 0  # interest already recognised: carried in, or revolving interest accrued
     paid_interest_minor: int = 0
     down_payment: bool = False
+    revolving: bool = False  # pay-next-month principal rolled over after a minimum payment
 
     @property
     def unpaid_principal_minor(self) -> int:
@@ -109,6 +110,20 @@ class RepaymentResult:
     allocation: tuple[tuple[str, int], ...]
     to_credit_balance_minor: int
     recovery_minor: int
+
+
+def _reduce_evenly(plan: Plan, amount_minor: int) -> int:
+    """Spread a refund over the plan's unbilled installments in proportion to what each still owes."""
+    future = [i for i in plan.installments if not i.billed and i.unpaid_principal_minor]
+    owed = sum(i.unpaid_principal_minor for i in future)
+    if not future or owed == 0:
+        return amount_minor
+    take = min(amount_minor, owed)
+    for inst, part in zip(future, allocate(take, [i.unpaid_principal_minor for i in future]), strict=True):
+        inst.principal_minor -= part
+        if inst.unpaid_principal_minor == 0:
+            inst.fee_minor = inst.interest_minor = 0
+    return amount_minor - take
 
 
 def _settled(plan: Plan) -> bool:
@@ -170,6 +185,7 @@ class CreditLine:
     settled_plans: list[Plan] = field(default_factory=list)  # fully paid: kept for history, skipped by day-end
     penalty_minor: int = 0
     penalty_carry: Decimal = Decimal(0)
+    revolving_carry: Decimal = Decimal(0)
     credit_balance_minor: int = 0
     charged_off_minor: int = 0
     charged_off_on: date | None = None
@@ -664,8 +680,12 @@ class CreditLine:
         # restructure moved that debt) the restructured plans, last installments first.
         left = amount_minor
         sources = [plan, *[p for p in reversed([*self.settled_plans, *self.plans]) if p.kind == "restructure"]]
+        rule = self.product.refund_allocation
+        if rule == "reamortise":
+            left = _reduce_evenly(plan, left)
         for source in sources:
-            for inst in reversed(source.installments):
+            ordered = source.installments if rule == "next" else list(reversed(source.installments))
+            for inst in ordered:
                 take = min(left, inst.unpaid_principal_minor)
                 if take:
                     inst.principal_minor -= take
@@ -830,7 +850,11 @@ class CreditLine:
                         t = min(left, inst.unpaid_principal_minor)
                         inst.paid_principal_minor += t
                         paid[Account.RECEIVABLE_PRINCIPAL] += t
-                        if timing == "FUTURE" and inst.unpaid_principal_minor == 0:
+                        if (
+                            timing == "FUTURE"
+                            and inst.unpaid_principal_minor == 0
+                            and self.product.early_settlement == "waive_unbilled"
+                        ):
                             # Prepaid in full before billing: its fee and interest are never charged.
                             inst.fee_minor = inst.interest_minor = 0
                     left -= t
@@ -875,6 +899,8 @@ class CreditLine:
             return date.max  # DPD of a charged-off line is derived from delinquent_since, nothing accrues
         if self.delinquent_since is not None:
             return None
+        if any(i.revolving and i.unpaid_principal_minor for i in self._installments()):
+            return None  # revolving interest accrues every day
         horizon = next_statement_on(day - timedelta(days=1), self.statement_day) - timedelta(days=1)
         for hold in self.holds.values():
             if hold.status == "ACTIVE":
@@ -890,6 +916,7 @@ class CreditLine:
         for hold in self.holds.values():
             if hold.status == "ACTIVE" and hold.expires_on < day:
                 hold.status, hold.remaining_minor = "EXPIRED", 0
+        self._roll_over(day)
         self._bill(day)
         if day.day == self.statement_day:
             self._cut_statement(day)
@@ -916,6 +943,8 @@ class CreditLine:
                 )
         elif self.dpd == 0:
             self.penalty_carry = Decimal(0)
+        if self.dpd == 0:
+            self._accrue_revolving(day)  # a delinquent balance bears penalty instead
         if self.dpd >= self.product.charge_off_dpd:
             self._charge_off(day)
         self.last_closed_on = day
@@ -976,8 +1005,7 @@ class CreditLine:
                 penalty_minor=self.penalty_minor,
                 payments_minor=self.payments_since_cut_minor,
                 total_due_minor=total,
-                # Installment plans must be paid in full each cycle; revolving minimum payments come later.
-                minimum_due_minor=total,
+                minimum_due_minor=self._minimum_due(day, total),
                 installments_interest_minor=interest,
             )
         )
@@ -985,6 +1013,64 @@ class CreditLine:
         self.payments_since_cut_minor = 0
         self.billed_since_cut_minor = [0, 0, 0]
         self.archive_settled()
+
+    def _minimum_due(self, day: date, total: int) -> int:
+        """Everything owed except what may revolve: a share of the pay-next-month principal (product rule)."""
+        rule = self.product.minimum_payment
+        if rule is None:
+            return total
+        revolvable = sum(
+            i.unpaid_principal_minor
+            for p in self.plans
+            if p.periods == 1 and p.kind == "purchase"
+            for i in p.installments
+            if i.billed and i.due_on >= day
+        )
+        if not revolvable:
+            return total
+        share = round_minor(Decimal(revolvable) * rule.percent_bps / Decimal(10_000), self.product.rounding)
+        keep = max(share, min(rule.floor_minor, revolvable))
+        return total - revolvable + keep
+
+    def _roll_over(self, day: date) -> None:
+        """The day after a due date: if the statement's minimum was paid, unpaid pay-next-month principal
+        revolves to the next cycle instead of falling past due."""
+        if self.product.minimum_payment is None or not self.statements:
+            return
+        st = self.statements[-1]
+        if day != st.due_on + timedelta(days=1) or st.paid_by_due_minor < st.minimum_due_minor:
+            return
+        next_statement = next_statement_on(st.statement_on, self.statement_day)
+        for plan in self.plans:
+            if plan.periods != 1 or plan.kind != "purchase":
+                continue
+            for inst in plan.installments:
+                if inst.billed and inst.due_on == st.due_on and inst.unpaid_minor:
+                    inst.revolving = True
+                    inst.statement_on = next_statement
+                    inst.due_on = next_statement + timedelta(days=self.due_days)
+
+    def _accrue_revolving(self, day: date) -> None:
+        rule = self.product.minimum_payment
+        revolving = [i for i in self._installments() if i.revolving and i.unpaid_principal_minor]
+        if rule is None or not revolving:
+            return
+        exact = Decimal(sum(i.unpaid_principal_minor for i in revolving)) * rule.revolving_daily_rate
+        total = exact + self.revolving_carry
+        posted = int(total)
+        self.revolving_carry = total - posted
+        if posted:
+            revolving[0].carried_interest_minor += posted
+            self._post(
+                entry(
+                    f"{self.line_id}/revolving/{day.isoformat()}",
+                    EntryCode.INTEREST,
+                    day,
+                    self.line_id,
+                    [(Account.RECEIVABLE_INTEREST, posted)],
+                    [(Account.INCOME_INTEREST, posted)],
+                )
+            )
 
     def _apply_credit_balance(self, day: date) -> None:
         """A credit balance pays what is owed at the statement, through the same waterfall."""
@@ -1036,6 +1122,13 @@ class CreditLine:
                     ],
                 )
             )
+
+    def payoff_minor(self) -> int:
+        """Early settlement: what pays the line off today under the product's fee rule."""
+        unbilled_charges = 0
+        if self.product.early_settlement == "charge_remaining":
+            unbilled_charges = sum(i.fee_minor + i.interest_minor for i in self._installments() if not i.billed)
+        return max(0, self.balance_minor + unbilled_charges - self.credit_balance_minor)
 
     @property
     def delinquent_days(self) -> int:

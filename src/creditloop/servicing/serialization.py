@@ -50,6 +50,7 @@ def _plan_to_dict(p: Plan) -> dict[str, Any]:
                 i.carried_interest_minor,
                 i.paid_interest_minor,
                 i.down_payment,
+                i.revolving,
             ]
             for i in p.installments
         ],
@@ -81,6 +82,7 @@ def _plan_from_dict(p: dict[str, Any]) -> Plan:
                 i[10],
                 i[11],
                 i[12],
+                i[13],
             )
             for i in p["installments"]
         ],
@@ -125,6 +127,7 @@ def line_to_dict(line: CreditLine) -> dict[str, Any]:
         "settled_plans": [_plan_to_dict(p) for p in line.settled_plans],
         "penalty_minor": line.penalty_minor,
         "penalty_carry": str(line.penalty_carry),
+        "revolving_carry": str(line.revolving_carry),
         "credit_balance_minor": line.credit_balance_minor,
         "charged_off_minor": line.charged_off_minor,
         "charged_off_on": line.charged_off_on.isoformat() if line.charged_off_on else None,
@@ -165,6 +168,7 @@ def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> C
         status=LineStatus(doc["status"]),
         penalty_minor=doc["penalty_minor"],
         penalty_carry=Decimal(doc["penalty_carry"]),
+        revolving_carry=Decimal(doc["revolving_carry"]),
         credit_balance_minor=doc["credit_balance_minor"],
         charged_off_minor=doc["charged_off_minor"],
         charged_off_on=_d(doc["charged_off_on"]),

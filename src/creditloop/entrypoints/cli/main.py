@@ -252,7 +252,6 @@ from creditloop.entrypoints.cli import pricing_cli  # noqa: E402
 pricing_cli.register(app)
 
 
-
 def run() -> None:
     logging.basicConfig(level=os.environ.get("CREDITLOOP_LOG_LEVEL", "WARNING"))
     try:
