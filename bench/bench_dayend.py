@@ -6,7 +6,7 @@ A book of N accounts in mixed states (current, paid up, delinquent M1–M3, char
 through the real commands. Then:
 
 1. Day-end on a statement day (every active account has work: statement cut, fees) and on an ordinary day
-   (only delinquent accounts accrue penalty), timed with creditloop's job, which loads only the accounts
+   (only delinquent accounts accrue penalty) and a week of catch-up, timed with creditloop's job, which loads only the accounts
    whose day-end changes something, against a baseline that loads and closes every account every day
    (the way a per-loan nightly batch such as Fineract's Loan COB walks the book). Throughput is reported
    as accounts closed per second of wall time on one process (one core).
@@ -86,11 +86,15 @@ def time_baseline(bus: MessageBus, day: date) -> tuple[int, float]:
 def ops_per_second(engine: sa.Engine, n: int) -> tuple[float, float]:
     policies = default_policies()
     bus = MessageBus(SqlUnitOfWork(engine, product_lookup(policies).__getitem__), policies)
-    bus.handle(c.OpenLine("OPS", "OPS", 100_000_000, OPENED))
+    # Operations spread over 100 accounts, as a checkout and a payment gateway would send them.
+    with bus.batch():
+        for a in range(100):
+            bus.handle(c.OpenLine(f"OPS{a}", f"OPS{a}", 100_000_000, OPENED))
     t0 = time.perf_counter()
     for k in range(n // 2):
-        bus.handle(c.Purchase(f"ob{k}", "OPS", 1_000, 1, OPENED + timedelta(days=1)))
-        bus.handle(c.Repay(f"op{k}", "OPS", 1_000, OPENED + timedelta(days=1)))
+        line_id = f"OPS{k % 100}"
+        bus.handle(c.Purchase(f"ob{k}", line_id, 1_000, 1, OPENED + timedelta(days=1)))
+        bus.handle(c.Repay(f"op{k}", line_id, 1_000, OPENED + timedelta(days=1)))
     ours = n / (time.perf_counter() - t0)
     meta = sa.MetaData()
     floor_table = sa.Table("bench_floor", meta, sa.Column("k", sa.Integer, primary_key=True), sa.Column("v", sa.Text))
@@ -128,12 +132,12 @@ def main() -> None:
         timer = time_day_end if label == "ours" else time_baseline
         stmt_n, stmt_s = timer(bus, date(2024, 4, 1))  # statement day: every active account has work
         _, day_s = timer(bus, date(2024, 4, 2))  # ordinary day: only delinquent accounts accrue
-        _, month_s = timer(bus, date(2024, 4, 30))  # catch up the rest of April
+        _, month_s = timer(bus, date(2024, 4, 9))  # a week of catch-up (missed dates, in order)
         results.append(
             (
                 label,
                 f"build {build_s:7.1f} s | statement day {stmt_n:7d} accounts in {stmt_s:6.2f} s "
-                f"({stmt_n / stmt_s:8.0f}/s) | ordinary day {day_s:6.2f} s | rest of month {month_s:6.2f} s",
+                f"({stmt_n / stmt_s:8.0f}/s) | ordinary day {day_s:6.2f} s | next 7 days {month_s:6.2f} s",
             )
         )
         if label == "ours":
@@ -145,7 +149,7 @@ def main() -> None:
         print(f"{label:9s} {text}")
     print(
         f"ratio baseline/ours: statement day {base[0] / ours[0]:.1f}x, ordinary day {base[1] / ours[1]:.1f}x, "
-        f"rest of month {base[2] / ours[2]:.1f}x"
+        f"next 7 days {base[2] / ours[2]:.1f}x"
     )
     per_second = args.accounts / ours[0]
     print(

@@ -16,8 +16,16 @@ def revolving_product() -> Product:
         resources.files("creditloop.products.catalog").joinpath("baitiao_standard_v1.json").read_text("utf-8")
     )
     doc["minimum_payment"] = {"percent_bps": 1000, "floor_minor": 1000, "revolving_daily_rate": "0.0005"}
-    doc["waterfall"] = ["PAST_DUE_PENALTY", "PAST_DUE_INTEREST", "PAST_DUE_FEE", "PAST_DUE_PRINCIPAL",
-                        "DUE_INTEREST", "DUE_FEE", "DUE_PRINCIPAL", "FUTURE_PRINCIPAL"]
+    doc["waterfall"] = [
+        "PAST_DUE_PENALTY",
+        "PAST_DUE_INTEREST",
+        "PAST_DUE_FEE",
+        "PAST_DUE_PRINCIPAL",
+        "DUE_INTEREST",
+        "DUE_FEE",
+        "DUE_PRINCIPAL",
+        "FUTURE_PRINCIPAL",
+    ]
     return Product.from_dict(doc)
 
 
