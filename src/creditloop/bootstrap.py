@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from creditloop.app.bus import MessageBus
@@ -10,12 +11,17 @@ from creditloop.app.handlers import Policies
 from creditloop.app.memory import MemoryUnitOfWork
 from creditloop.collections.hardship import default_hardship_policy
 from creditloop.config import Settings
+from creditloop.products.caps import check_product
 from creditloop.products.terms import Product, default_product
 from creditloop.strategy.origination import default_policy
 
 
-def default_policies() -> Policies:
-    return Policies(default_product(), default_policy(), default_hardship_policy())
+def default_policies(cap_regime: str | None = "cn_licensed", on: date | None = None) -> Policies:
+    """The packaged product and policies; the product is checked against the pricing cap when it is defined."""
+    product = default_product()
+    if cap_regime is not None:
+        check_product(product, on or date(2024, 1, 1), cap_regime)
+    return Policies(default_product(), default_policy(), default_hardship_policy(), cap_regime)
 
 
 def product_lookup(policies: Policies) -> dict[str, Product]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from creditloop.app import commands as c
@@ -16,6 +17,8 @@ from creditloop.collections.hardship import HardshipAssessment, HardshipCase, Ha
 from creditloop.core.errors import IdempotencyConflict, ValidationError
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
+from creditloop.products.caps import check_plan
+from creditloop.products.pricing import PlanTerms, PricingMethod, terms_for_option
 from creditloop.products.terms import Product
 from creditloop.servicing import restructure
 from creditloop.servicing.credit_line import CreditLine, Hold, LineStatus, Plan, RepaymentResult, fingerprint
@@ -30,6 +33,22 @@ class Policies:
     product: Product
     origination: OriginationPolicy
     hardship: HardshipPolicy
+    cap_regime: str | None = "cn_licensed"  # the pricing cap every plan must respect; None: no cap
+
+
+@lru_cache(maxsize=1024)
+def _option_checked(product: Product, periods: int, regime: str, month: date) -> None:
+    """An option's annualised rate does not depend on the amount: check it once per option and month."""
+    option = product.option(periods)
+    if option.monthly_fee_bps or option.terms is not None:
+        terms = PlanTerms.from_dict(option.terms) if option.terms is not None else terms_for_option(product, periods)
+        check_plan(terms, 100_000, month, regime)
+
+
+def check_pricing_cap(policies: Policies, periods: int, on: date) -> None:
+    """Refuse a plan whose annualised cost breaks the cap in force (error names the rate and the cap)."""
+    if policies.cap_regime is not None:
+        _option_checked(policies.product, periods, policies.cap_regime, on.replace(day=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,7 @@ def _posted(uow: UnitOfWork, line: CreditLine, on: date) -> list[JournalEntry] |
 
 
 def purchase(cmd: c.Purchase, uow: UnitOfWork, policies: Policies) -> Plan:
+    check_pricing_cap(policies, cmd.periods, cmd.on)
     line = uow.lines.get(cmd.line_id)
     return line.purchase(cmd.purchase_id, cmd.amount_minor, cmd.periods, cmd.on, posted=_posted(uow, line, cmd.on))
 
@@ -123,6 +143,7 @@ def authorise(cmd: c.Authorise, uow: UnitOfWork, policies: Policies) -> Hold:
 
 
 def capture(cmd: c.Capture, uow: UnitOfWork, policies: Policies) -> Plan:
+    check_pricing_cap(policies, cmd.periods, cmd.on)
     line = uow.lines.get(cmd.line_id)
     return line.capture(cmd.capture_id, cmd.hold_id, cmd.amount_minor, cmd.periods, cmd.on, cmd.final)
 
@@ -160,6 +181,10 @@ def change_line(cmd: c.ChangeLine, uow: UnitOfWork, policies: Policies) -> None:
 def restructure_line(cmd: c.Restructure, uow: UnitOfWork, policies: Policies) -> RestructurePreview | None:
     line = uow.lines.get(cmd.line_id)
     ev = restructure.event(cmd.kind, cmd.request_id, cmd.on, dict(cmd.params))
+    fee_bps = ev.get("monthly_fee_bps") or 0
+    if cmd.kind == "term_extension" and fee_bps and policies.cap_regime is not None:
+        terms = PlanTerms(PricingMethod.FLAT_MONTHLY_FEE, int(ev["periods"]), monthly_fee_bps=int(fee_bps))
+        check_plan(terms, max(line.principal_minor, 100), cmd.on, policies.cap_regime)
     if cmd.preview:
         return restructure.preview(line, ev)
     return restructure.apply(line, ev)
@@ -202,6 +227,9 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
     applied = None
     if assessment.eligible and assessment.offer is not None and cmd.accept:
         offer = assessment.offer
+        if offer.fee_bps_per_month and policies.cap_regime is not None:
+            terms = PlanTerms(PricingMethod.FLAT_MONTHLY_FEE, offer.periods, monthly_fee_bps=offer.fee_bps_per_month)
+            check_plan(terms, max(line.principal_minor, 100), cmd.on, policies.cap_regime)
         applied = apply_term_extension(
             line, cmd.request_id, cmd.on, offer.periods, offer.fee_bps_per_month, offer.waive_penalty
         )

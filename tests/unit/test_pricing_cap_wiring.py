@@ -1,0 +1,62 @@
+"""The pricing cap is enforced where plans are born: product definition, purchase, restructure with a fee."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from importlib import resources
+
+import pytest
+
+from creditloop.app import commands as c
+from creditloop.app.bus import MessageBus
+from creditloop.app.memory import MemoryUnitOfWork
+from creditloop.bootstrap import default_policies
+from creditloop.core.errors import DomainError
+from creditloop.products.caps import check_product
+from creditloop.products.terms import Product
+
+
+def greedy_product() -> Product:
+    doc = json.loads(
+        resources.files("creditloop.products.catalog").joinpath("baitiao_standard_v1.json").read_text("utf-8")
+    )
+    doc["installment_options"].append({"periods": 24, "monthly_fee_bps": 300})
+    return Product.from_dict(doc)
+
+
+def test_a_product_above_the_cap_is_refused_when_defined() -> None:
+    with pytest.raises(DomainError) as e:
+        check_product(greedy_product(), date(2024, 1, 1), "cn_licensed")
+    assert e.value.code == "pricing_cap_exceeded"
+    assert "24 periods" in e.value.message and "24" in e.value.message  # the computed rate and the cap
+
+
+def test_a_purchase_on_an_option_above_the_cap_is_refused_and_nothing_is_written() -> None:
+    policies = replace(default_policies(), product=greedy_product())
+    bus = MessageBus(MemoryUnitOfWork({policies.product.key: policies.product}.__getitem__), policies)
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))
+    bus.handle(c.Purchase("ok", "L", 10_000, 12, date(2024, 1, 6)))  # 0.6 %/month flat: about 13 % a year
+    with pytest.raises(DomainError) as e:
+        bus.handle(c.Purchase("greedy", "L", 10_000, 24, date(2024, 1, 6)))  # 3 %/month flat: far above 24 %
+    assert e.value.code == "pricing_cap_exceeded"
+    with bus.uow:
+        line = bus.uow.lines.get("L")
+        assert [p.purchase_id for p in line.plans] == ["ok"]
+
+
+def test_a_restructure_with_a_fee_above_the_cap_is_refused() -> None:
+    policies = default_policies()
+    bus = MessageBus(MemoryUnitOfWork({policies.product.key: policies.product}.__getitem__), policies)
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))
+    bus.handle(c.Purchase("b", "L", 100_000, 3, date(2024, 1, 6)))
+    with pytest.raises(DomainError) as e:
+        bus.handle(
+            c.Restructure("h", "L", "term_extension", date(2024, 3, 20), (("periods", 6), ("monthly_fee_bps", 400)))
+        )
+    assert e.value.code == "pricing_cap_exceeded"
+    ok = bus.handle(
+        c.Restructure("h2", "L", "term_extension", date(2024, 3, 20), (("periods", 6), ("monthly_fee_bps", 50)))
+    )
+    assert ok.after and ok.after[0]["fee_minor"] > 0
