@@ -50,7 +50,11 @@ class CreditLineMachine(RuleBasedStateMachine):
     def repay(self, amount: int) -> None:
         pid = self._id("p")
         try:
-            self.line.repay(pid, amount, self.today)
+            result = self.line.repay(pid, amount, self.today)
+            # Every fen of a payment lands somewhere: the waterfall, a recovery or the credit balance.
+            assert (
+                sum(m for _, m in result.allocation) + result.recovery_minor + result.to_credit_balance_minor == amount
+            )
             self.paid += amount
             self.payments[pid] = amount
         except DomainError as e:

@@ -60,3 +60,17 @@ def test_a_restructure_with_a_fee_above_the_cap_is_refused() -> None:
         c.Restructure("h2", "L", "term_extension", date(2024, 3, 20), (("periods", 6), ("monthly_fee_bps", 50)))
     )
     assert ok.after and ok.after[0]["fee_minor"] > 0
+
+
+def test_a_restructured_plan_is_disclosed_with_its_annualised_cost() -> None:
+    policies = default_policies()
+    bus = MessageBus(MemoryUnitOfWork({policies.product.key: policies.product}.__getitem__), policies)
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))
+    bus.handle(c.Purchase("b", "L", 100_000, 3, date(2024, 1, 6)))
+    free = bus.handle(c.Restructure("p", "L", "term_extension", date(2024, 1, 20), (("periods", 6),), preview=True))
+    assert free.disclosure["rate"]["nominal_percent"] == "0.00"  # fee-free extension: 0 %
+    paid = bus.handle(
+        c.Restructure("q", "L", "term_extension", date(2024, 1, 20), (("periods", 6), ("monthly_fee_bps", 50)))
+    )
+    assert 0 < float(paid.disclosure["rate"]["nominal_percent"]) < 24
+    assert "年化" in paid.disclosure["text"]["zh"] and "annual" in paid.disclosure["text"]["en"].lower()

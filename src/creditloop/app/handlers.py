@@ -6,7 +6,7 @@ Handlers never commit and never swallow errors; the message bus owns the transac
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,7 +18,9 @@ from creditloop.core.errors import IdempotencyConflict, ValidationError
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.caps import check_plan
+from creditloop.products.disclosure import disclose_schedule
 from creditloop.products.pricing import PlanTerms, PricingMethod, terms_for_option
+from creditloop.products.schedule import ScheduledInstallment
 from creditloop.products.terms import Product
 from creditloop.servicing import restructure
 from creditloop.servicing.credit_line import CreditLine, Hold, LineStatus, Plan, RepaymentResult, fingerprint
@@ -185,9 +187,22 @@ def restructure_line(cmd: c.Restructure, uow: UnitOfWork, policies: Policies) ->
     if cmd.kind == "term_extension" and fee_bps and policies.cap_regime is not None:
         terms = PlanTerms(PricingMethod.FLAT_MONTHLY_FEE, int(ev["periods"]), monthly_fee_bps=int(fee_bps))
         check_plan(terms, max(line.principal_minor, 100), cmd.on, policies.cap_regime)
-    if cmd.preview:
-        return restructure.preview(line, ev)
-    return restructure.apply(line, ev)
+    result = restructure.preview(line, ev) if cmd.preview else restructure.apply(line, ev)
+    return with_disclosure(result)
+
+
+def with_disclosure(result: RestructurePreview) -> RestructurePreview:
+    """The restructured schedule's annualised cost (PBoC method), as a customer must be shown it."""
+    rows = [r for r in result.after if r["due_on"] > result.on]
+    principal = sum(r["principal_minor"] for r in rows)
+    if not rows or principal <= 0:
+        return result
+    schedule = [
+        ScheduledInstallment(k + 1, r["due_on"], r["due_on"], r["principal_minor"], r["fee_minor"])
+        for k, r in enumerate(rows)
+    ]
+    disclosure = disclose_schedule(principal, result.on, PricingMethod.FLAT_MONTHLY_FEE, schedule)
+    return replace(result, disclosure=disclosure.to_dict())
 
 
 def undo_restructure(cmd: c.UndoRestructure, uow: UnitOfWork, policies: Policies) -> None:
@@ -230,8 +245,10 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
         if offer.fee_bps_per_month and policies.cap_regime is not None:
             terms = PlanTerms(PricingMethod.FLAT_MONTHLY_FEE, offer.periods, monthly_fee_bps=offer.fee_bps_per_month)
             check_plan(terms, max(line.principal_minor, 100), cmd.on, policies.cap_regime)
-        applied = apply_term_extension(
-            line, cmd.request_id, cmd.on, offer.periods, offer.fee_bps_per_month, offer.waive_penalty
+        applied = with_disclosure(
+            apply_term_extension(
+                line, cmd.request_id, cmd.on, offer.periods, offer.fee_bps_per_month, offer.waive_penalty
+            )
         )
     return HardshipResult(assessment, applied)
 

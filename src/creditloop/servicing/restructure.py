@@ -39,6 +39,7 @@ class RestructurePreview:
     forgone_fee_minor: int  # unbilled fees that will never be charged
     concession_minor: int  # booked concessions (waived penalty or billed fees)
     dpd_after: int
+    disclosure: dict[str, Any] | None = None  # the new plan's annualised cost, added by the service layer
 
     @property
     def installment_minor(self) -> int:

@@ -295,6 +295,7 @@ def restructure_cmd(
         "forgone_fee_minor": result.forgone_fee_minor,
         "concession_minor": result.concession_minor,
         "dpd_after": result.dpd_after,
+        "disclosure": result.disclosure,
     }
     table = Table(title=f"{kind} {'(preview)' if preview else '(applied)'}")
     for col in ("due on", "principal", "fee"):
@@ -305,6 +306,9 @@ def restructure_cmd(
         _emit(True, payload, "")
     else:
         out.print(table)
+        if result.disclosure is not None:
+            out.print(result.disclosure["text"]["zh"])
+            out.print(result.disclosure["text"]["en"])
         out.print(
             f"forgone fees {format_major(result.forgone_fee_minor)}, "
             f"concessions {format_major(result.concession_minor)}, DPD after {result.dpd_after}"
