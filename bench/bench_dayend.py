@@ -76,7 +76,7 @@ def time_baseline(bus: MessageBus, day: date) -> tuple[int, float]:
             ids = bus.uow.lines.ids()
         for i in range(0, len(ids), 5_000):
             with bus.uow:
-                n = close_lines(bus.uow, d, ids[i : i + 5_000])
+                n += close_lines(bus.uow, d, ids[i : i + 5_000])
                 for line_id in ids[i : i + 5_000]:
                     bus.uow.lines.get(line_id).version += 1  # the baseline rewrites every account it touched
                 bus.uow.commit()

@@ -49,7 +49,7 @@ def build(settings: Settings, policies: Policies | None = None, *, fresh: bool =
     policies = policies or default_policies()
     products = product_lookup(policies)
     data_dir = settings.data_dir
-    url = settings.database_url or sqlite_url(data_dir)
+    url = settings.database_url or sqlite_url(data_dir.resolve())
     if fresh and url.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm"):
             (data_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)

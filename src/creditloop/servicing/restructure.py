@@ -182,11 +182,10 @@ def payment_holiday(line: CreditLine, request_id: str, on: date, from_due_on: da
     return line._run(_ev("payment_holiday", request_id, on, from_due_on=from_due_on.isoformat(), months=months))
 
 
-def apply_term_extension(
-    line: CreditLine, request_id: str, on: date, periods: int, monthly_fee_bps: int = 0, waive_penalty: bool = True
-) -> RestructurePreview:
-    """Preview then apply a hardship term extension; returns the preview of what was applied."""
-    ev = _ev(
+def _hardship_extension(
+    request_id: str, on: date, periods: int, monthly_fee_bps: int, waive_penalty: bool
+) -> dict[str, Any]:
+    return _ev(
         "term_extension",
         request_id,
         on,
@@ -197,28 +196,24 @@ def apply_term_extension(
         from_due_on=None,
         freeze=True,
     )
-    result = preview(line, ev)
-    line._run(ev)
-    return result
+
+
+def apply_term_extension(
+    line: CreditLine,
+    request_id: str,
+    on: date,
+    periods: int,
+    monthly_fee_bps: int = 0,
+    waive_penalty: bool = True,
+) -> RestructurePreview:
+    """Preview then apply a hardship term extension; returns the preview of what was applied."""
+    return apply(line, _hardship_extension(request_id, on, periods, monthly_fee_bps, waive_penalty))
 
 
 def preview_term_extension(
     line: CreditLine, on: date, periods: int, monthly_fee_bps: int = 0, waive_penalty: bool = True
 ) -> RestructurePreview:
-    return preview(
-        line,
-        _ev(
-            "term_extension",
-            "preview",
-            on,
-            periods=periods,
-            monthly_fee_bps=monthly_fee_bps,
-            waive_penalty=waive_penalty,
-            first_due_on=None,
-            from_due_on=None,
-            freeze=True,
-        ),
-    )
+    return preview(line, _hardship_extension("preview", on, periods, monthly_fee_bps, waive_penalty))
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
