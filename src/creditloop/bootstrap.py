@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from creditloop.app.bus import MessageBus
@@ -11,8 +11,9 @@ from creditloop.app.handlers import Policies
 from creditloop.app.memory import MemoryUnitOfWork
 from creditloop.collections.hardship import default_hardship_policy
 from creditloop.config import Settings
+from creditloop.core.errors import NotFound
 from creditloop.products.caps import check_product
-from creditloop.products.terms import Product, default_product
+from creditloop.products.terms import Product, default_product, load_catalog
 from creditloop.strategy.origination import default_policy
 
 
@@ -20,12 +21,26 @@ def default_policies(cap_regime: str | None = "cn_licensed", on: date | None = N
     """The packaged product and policies; the product is checked against the pricing cap when it is defined."""
     product = default_product()
     if cap_regime is not None:
-        check_product(product, on or date(2024, 1, 1), cap_regime)
-    return Policies(default_product(), default_policy(), default_hardship_policy(), cap_regime)
+        check_product_cycle(product, on or date(2024, 1, 1), cap_regime)
+    return Policies(product, default_policy(), default_hardship_policy(), cap_regime)
 
 
-def product_lookup(policies: Policies) -> dict[str, Product]:
-    return {policies.product.key: policies.product}
+def check_product_cycle(product: Product, month: date, cap_regime: str) -> None:
+    """Every option, bought on every day of a 31-day cycle: the rate depends on the day of purchase."""
+    start = month.replace(day=1)
+    for offset in range(31):
+        check_product(product, start + timedelta(days=offset), cap_regime)
+
+
+class ProductCatalog(dict[str, Product]):
+    """Products by ``id@version``; an unknown version is a clear error, not a KeyError."""
+
+    def __missing__(self, key: str) -> Product:
+        raise NotFound(f"product {key!r} is not in the catalog", field="product")
+
+
+def product_lookup(policies: Policies) -> ProductCatalog:
+    return ProductCatalog({**load_catalog(), policies.product.key: policies.product})
 
 
 @dataclass

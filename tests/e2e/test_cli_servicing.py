@@ -61,7 +61,13 @@ def test_a_line_from_opening_to_restructure(tmp_path: Path) -> None:
     fixed = ok(d, "line", "show", "--line-id", "L1", "--json")
     assert (fixed["dpd"], fixed["penalty_minor"], fixed["open_to_buy_minor"]) == (0, 0, 7500)
     verify = ok(d, "journal", "verify", "--json")
-    assert verify == {"ok": True, "trial_balance_minor": 0, "control_equals_sub_ledger": True, "lines_mismatched": []}
+    assert verify == {
+        "ok": True,
+        "trial_balance_minor": 0,
+        "running_totals_equal_postings": True,
+        "control_equals_sub_ledger": True,
+        "lines_mismatched": [],
+    }
     exported = list(csv.DictReader(io.StringIO(ok(d, "journal", "export"))))
     assert sum(int(r["amount_minor"]) * (1 if r["side"] == "D" else -1) for r in exported) == 0
     assert sum(1 for r in exported if r["code"] == "REVERSAL") == 20  # 10 penalty days, two legs each
@@ -167,3 +173,91 @@ def test_refusals_are_one_line_with_the_right_exit_code(tmp_path: Path) -> None:
     res = cl(d, "line", "purchase", "--line-id", "L1", "--purchase-id", "x", "--amount", "60.00", "--on", "2024-01-06")
     assert res.returncode == 1 and "idempotency_conflict" in res.stderr
     assert ok(d, "journal", "verify", "--json")["ok"] is True  # nothing half-written
+
+
+def test_guards_on_dates_ledgers_and_help(tmp_path: Path) -> None:
+    d = tmp_path / "ledger"
+    ok(d, "line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "100.00", "--on", "2024-01-05")
+    future = cl(d, "line", "repay", "--line-id", "L1", "--payment-id", "p", "--amount", "1.00", "--on", "2999-01-01")
+    assert future.returncode == 2 and "in the future" in future.stderr
+    demo = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "creditloop",
+            "demo",
+            "--customers",
+            "10",
+            "--months",
+            "2",
+            "--scenario",
+            "baseline",
+            "--data-dir",
+            str(d),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert demo.returncode == 2 and "not a simulation's" in demo.stderr
+    assert ok(d, "line", "show", "--line-id", "L1", "--json")["limit_minor"] == 10_000  # the ledger survived
+    missing = cl(tmp_path / "typo", "line", "show", "--line-id", "L1")
+    assert missing.returncode == 2 and "no ledger" in missing.stderr and not (tmp_path / "typo").exists()
+    for group in (
+        ["line"],
+        ["line", "repay"],
+        ["line", "restructure"],
+        ["journal"],
+        ["journal", "verify"],
+        ["day-end"],
+        ["schedule"],
+        ["apr"],
+        ["disclose"],
+    ):
+        res = subprocess.run(
+            [sys.executable, "-m", "creditloop", *group, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert res.returncode == 0 and "Usage" in res.stdout, group
+
+
+def test_apr_accepts_the_official_eu_cases_as_they_stand_and_refuses_absurd_rates(tmp_path: Path) -> None:
+    vectors = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "apr.json"
+    if not vectors.is_file():
+        import pytest
+
+        pytest.skip(f"shared vectors not found at {vectors}")
+    cases = json.loads(vectors.read_text())["eu_aprc"]["cases"]
+    for case in cases:
+        path = tmp_path / f"{case['id']}.json"
+        path.write_text(json.dumps(case))
+        res = subprocess.run(
+            [sys.executable, "-m", "creditloop", "apr", "--regime", "eu", "--input", str(path), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout)["headline_percent"] == case["expected_aprc_percent"]
+    absurd = tmp_path / "absurd.json"
+    absurd.write_text(
+        json.dumps(
+            {
+                "advances": [{"date": "2024-01-01", "amount": "1.00"}],
+                "payments": [{"date": "2024-01-02", "amount": "2.00"}],
+            }
+        )
+    )
+    res = subprocess.run(
+        [sys.executable, "-m", "creditloop", "apr", "--regime", "pboc", "--input", str(absurd)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 1 and "rate_out_of_range" in res.stderr and "Traceback" not in res.stderr

@@ -44,7 +44,7 @@ def test_a_payment_recorded_late_re_derives_penalty_and_delinquency() -> None:
     corrections = line.pending_entries
     reversed_penalties = [e for e in corrections if e.code is EntryCode.REVERSAL]
     assert len(reversed_penalties) == 9  # one per wrongly accrued day, reversed, never deleted
-    assert all(e.effective_on == date(2024, 2, 19) for e in corrections)  # booked in the open period
+    assert all(e.effective_on == date(2024, 2, 20) for e in corrections)  # booked on the open business date
     pay = next(e for e in corrections if e.code is EntryCode.REPAYMENT)
     assert "value_on:2024-02-10" in pay.links
     tb = check_books(line, journal)

@@ -94,3 +94,15 @@ def test_refund_allocation_rules() -> None:
         line.purchase("b", 90_000, 3, date(2024, 1, 6))
         line.refund("r", "b", 30_000, date(2024, 1, 8))
         assert [i.principal_minor for i in line.plans[0].installments] == expected, rule
+
+
+def test_prepayment_allocation_rules() -> None:
+    for rule, expected in [
+        ("next", [0, 0, 30_000]),
+        ("last", [30_000, 0, 0]),
+        ("reamortise", [10_000, 10_000, 10_000]),
+    ]:
+        line = CreditLine.open("L", "C", product_with(prepayment_allocation=rule), 500_000, date(2024, 1, 5))
+        line.purchase("b", 90_000, 3, date(2024, 1, 6))
+        line.repay("p", 60_000, date(2024, 1, 8))  # nothing billed yet: all of it is money for the future
+        assert [i.unpaid_principal_minor for i in line.plans[0].installments] == expected, rule

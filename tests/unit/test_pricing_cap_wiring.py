@@ -12,7 +12,7 @@ import pytest
 from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
 from creditloop.app.memory import MemoryUnitOfWork
-from creditloop.bootstrap import default_policies
+from creditloop.bootstrap import check_product_cycle, default_policies
 from creditloop.core.errors import DomainError
 from creditloop.products.caps import check_product
 from creditloop.products.terms import Product
@@ -74,3 +74,22 @@ def test_a_restructured_plan_is_disclosed_with_its_annualised_cost() -> None:
     )
     assert 0 < float(paid.disclosure["rate"]["nominal_percent"]) < 24
     assert "年化" in paid.disclosure["text"]["zh"] and "annual" in paid.disclosure["text"]["en"].lower()
+
+
+def test_the_cap_is_checked_on_the_real_purchase_day() -> None:
+    """1.2 %/month over 3 periods: about 18.6 % bought on the 1st, but 32.5 % bought on the 31st."""
+    doc = json.loads(
+        resources.files("creditloop.products.catalog").joinpath("baitiao_standard_v1.json").read_text("utf-8")
+    )
+    doc["installment_options"][1] = {"periods": 3, "monthly_fee_bps": 120}
+    product = Product.from_dict(doc)
+    check_product(product, date(2024, 1, 1), "cn_licensed")  # fine on the 1st
+    policies = replace(default_policies(), product=product)
+    bus = MessageBus(MemoryUnitOfWork({product.key: product}.__getitem__), policies)
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 1)))
+    bus.handle(c.Purchase("early", "L", 10_000, 3, date(2024, 1, 1)))
+    with pytest.raises(DomainError) as e:
+        bus.handle(c.Purchase("late", "L", 10_000, 3, date(2024, 1, 31)))
+    assert e.value.code == "pricing_cap_exceeded" and "32.48%" in e.value.message
+    with pytest.raises(DomainError):
+        check_product_cycle(product, date(2024, 1, 1), "cn_licensed")  # the product itself is refused

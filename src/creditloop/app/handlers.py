@@ -13,13 +13,19 @@ from typing import Any
 
 from creditloop.app import commands as c
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, UnitOfWork
-from creditloop.collections.hardship import HardshipAssessment, HardshipCase, HardshipPolicy, assess
+from creditloop.collections.hardship import (
+    HardshipAssessment,
+    HardshipCase,
+    HardshipPolicy,
+    TermExtensionOffer,
+    assess,
+)
 from creditloop.core.errors import IdempotencyConflict, ValidationError
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
-from creditloop.products.caps import check_plan
-from creditloop.products.disclosure import disclose_schedule
-from creditloop.products.pricing import PlanTerms, PricingMethod, terms_for_option
+from creditloop.products.caps import check_cap
+from creditloop.products.disclosure import Disclosure, disclose_schedule
+from creditloop.products.pricing import PricingMethod, option_schedule
 from creditloop.products.schedule import ScheduledInstallment
 from creditloop.products.terms import Product
 from creditloop.servicing import restructure
@@ -38,19 +44,21 @@ class Policies:
     cap_regime: str | None = "cn_licensed"  # the pricing cap every plan must respect; None: no cap
 
 
-@lru_cache(maxsize=1024)
-def _option_checked(product: Product, periods: int, regime: str, month: date) -> None:
-    """An option's annualised rate does not depend on the amount: check it once per option and month."""
+@lru_cache(maxsize=8192)
+def _option_checked(product: Product, periods: int, regime: str, on: date, statement_day: int, due_days: int) -> None:
+    """The rate of the schedule the line will bill for a purchase on ``on`` (it depends on the day of the
+    cycle, not on the amount: fees are proportional), against the cap in force that day."""
     option = product.option(periods)
     if option.monthly_fee_bps or option.terms is not None:
-        terms = PlanTerms.from_dict(option.terms) if option.terms is not None else terms_for_option(product, periods)
-        check_plan(terms, 100_000, month, regime)
+        schedule = option_schedule(product, periods, 1_000_000, on, statement_day, due_days)
+        rate = disclose_schedule(1_000_000, on, PricingMethod.FLAT_MONTHLY_FEE, schedule).rate
+        check_cap(rate, on, regime)
 
 
-def check_pricing_cap(policies: Policies, periods: int, on: date) -> None:
-    """Refuse a plan whose annualised cost breaks the cap in force (error names the rate and the cap)."""
+def check_pricing_cap(policies: Policies, line: CreditLine, periods: int, on: date) -> None:
+    """Refuse a plan whose annualised cost breaks the cap in force (the error shows the rate and the cap)."""
     if policies.cap_regime is not None:
-        _option_checked(policies.product, periods, policies.cap_regime, on.replace(day=1))
+        _option_checked(policies.product, periods, policies.cap_regime, on, line.statement_day, line.due_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +133,8 @@ def _posted(uow: UnitOfWork, line: CreditLine, on: date) -> list[JournalEntry] |
 
 
 def purchase(cmd: c.Purchase, uow: UnitOfWork, policies: Policies) -> Plan:
-    check_pricing_cap(policies, cmd.periods, cmd.on)
     line = uow.lines.get(cmd.line_id)
+    check_pricing_cap(policies, line, cmd.periods, cmd.on)
     return line.purchase(cmd.purchase_id, cmd.amount_minor, cmd.periods, cmd.on, posted=_posted(uow, line, cmd.on))
 
 
@@ -145,8 +153,8 @@ def authorise(cmd: c.Authorise, uow: UnitOfWork, policies: Policies) -> Hold:
 
 
 def capture(cmd: c.Capture, uow: UnitOfWork, policies: Policies) -> Plan:
-    check_pricing_cap(policies, cmd.periods, cmd.on)
     line = uow.lines.get(cmd.line_id)
+    check_pricing_cap(policies, line, cmd.periods, cmd.on)
     return line.capture(cmd.capture_id, cmd.hold_id, cmd.amount_minor, cmd.periods, cmd.on, cmd.final)
 
 
@@ -183,26 +191,31 @@ def change_line(cmd: c.ChangeLine, uow: UnitOfWork, policies: Policies) -> None:
 def restructure_line(cmd: c.Restructure, uow: UnitOfWork, policies: Policies) -> RestructurePreview | None:
     line = uow.lines.get(cmd.line_id)
     ev = restructure.event(cmd.kind, cmd.request_id, cmd.on, dict(cmd.params))
-    fee_bps = ev.get("monthly_fee_bps") or 0
-    if cmd.kind == "term_extension" and fee_bps and policies.cap_regime is not None:
-        terms = PlanTerms(PricingMethod.FLAT_MONTHLY_FEE, int(ev["periods"]), monthly_fee_bps=int(fee_bps))
-        check_plan(terms, max(line.principal_minor, 100), cmd.on, policies.cap_regime)
-    result = restructure.preview(line, ev) if cmd.preview else restructure.apply(line, ev)
-    return with_disclosure(result)
+    preview = restructure.preview(line, ev)
+    disclosure = _disclosure(preview)
+    if disclosure is not None and policies.cap_regime is not None:
+        check_cap(disclosure.rate, cmd.on, policies.cap_regime)  # exactly the schedule the customer is shown
+    if cmd.preview:
+        return with_disclosure(preview)
+    return with_disclosure(restructure.apply(line, ev))
 
 
-def with_disclosure(result: RestructurePreview) -> RestructurePreview:
-    """The restructured schedule's annualised cost (PBoC method), as a customer must be shown it."""
+def _disclosure(result: RestructurePreview) -> Disclosure | None:
     rows = [r for r in result.after if r["due_on"] > result.on]
     principal = sum(r["principal_minor"] for r in rows)
     if not rows or principal <= 0:
-        return result
+        return None
     schedule = [
         ScheduledInstallment(k + 1, r["due_on"], r["due_on"], r["principal_minor"], r["fee_minor"])
         for k, r in enumerate(rows)
     ]
-    disclosure = disclose_schedule(principal, result.on, PricingMethod.FLAT_MONTHLY_FEE, schedule)
-    return replace(result, disclosure=disclosure.to_dict())
+    return disclose_schedule(principal, result.on, PricingMethod.FLAT_MONTHLY_FEE, schedule)
+
+
+def with_disclosure(result: RestructurePreview) -> RestructurePreview:
+    """The restructured schedule's annualised cost (PBoC method), as a customer must be shown it."""
+    disclosure = _disclosure(result)
+    return result if disclosure is None else replace(result, disclosure=disclosure.to_dict())
 
 
 def undo_restructure(cmd: c.UndoRestructure, uow: UnitOfWork, policies: Policies) -> None:
@@ -212,6 +225,15 @@ def undo_restructure(cmd: c.UndoRestructure, uow: UnitOfWork, policies: Policies
 
 
 def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies) -> HardshipResult:
+    """Assess a line for a term extension and apply it if accepted; idempotent by ``request_id``."""
+    decision_id = f"hardship/{cmd.request_id}"
+    command = fingerprint(asdict(cmd))
+    known = uow.audit.get(decision_id)
+    if known is not None:  # a retry returns the decision already made; another payload is refused
+        if not known.trace or known.trace[0].get("command") != command:
+            raise IdempotencyConflict(f"hardship request {cmd.request_id!r} was already decided on another payload")
+        offer = TermExtensionOffer(**known.trace[1]) if len(known.trace) > 1 else None
+        return HardshipResult(HardshipAssessment(known.outcome == "eligible", known.reasons, offer), None)
     line = uow.lines.get(cmd.line_id)
     line.close_through(cmd.on - timedelta(days=1))
     case = HardshipCase(
@@ -225,9 +247,35 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
         penalty_minor=line.penalty_minor,
     )
     assessment = assess(case, policies.hardship)
+    applied = None
+    if assessment.eligible and assessment.offer is not None and cmd.accept:
+        offer = assessment.offer
+        if offer.fee_bps_per_month and policies.cap_regime is not None:
+            shown = _disclosure(
+                restructure.preview(
+                    line,
+                    restructure.event(
+                        "term_extension",
+                        cmd.request_id,
+                        cmd.on,
+                        {
+                            "periods": offer.periods,
+                            "monthly_fee_bps": offer.fee_bps_per_month,
+                            "waive_penalty": offer.waive_penalty,
+                        },
+                    ),
+                )
+            )
+            if shown is not None:
+                check_cap(shown.rate, cmd.on, policies.cap_regime)
+        applied = with_disclosure(
+            apply_term_extension(
+                line, cmd.request_id, cmd.on, offer.periods, offer.fee_bps_per_month, offer.waive_penalty
+            )
+        )
     uow.audit.record(
         AuditRecord(
-            decision_id=f"hardship/{cmd.request_id}",
+            decision_id=decision_id,
             kind="hardship",
             subject_id=line.line_id,
             decided_on=cmd.on,
@@ -236,20 +284,9 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
             inputs_hash=fingerprint(asdict(case)),
             outcome="eligible" if assessment.eligible else "ineligible",
             reasons=assessment.reasons,
-            trace=(asdict(assessment.offer),) if assessment.offer else (),
+            trace=({"command": command}, *((asdict(assessment.offer),) if assessment.offer else ())),
         )
     )
-    applied = None
-    if assessment.eligible and assessment.offer is not None and cmd.accept:
-        offer = assessment.offer
-        if offer.fee_bps_per_month and policies.cap_regime is not None:
-            terms = PlanTerms(PricingMethod.FLAT_MONTHLY_FEE, offer.periods, monthly_fee_bps=offer.fee_bps_per_month)
-            check_plan(terms, max(line.principal_minor, 100), cmd.on, policies.cap_regime)
-        applied = with_disclosure(
-            apply_term_extension(
-                line, cmd.request_id, cmd.on, offer.periods, offer.fee_bps_per_month, offer.waive_penalty
-            )
-        )
     return HardshipResult(assessment, applied)
 
 

@@ -96,8 +96,9 @@ class MemoryLines:
         for line_id in line_ids:
             self.get(line_id)
 
-    def due_for_day_end(self, day: date) -> list[str]:
-        return [line.line_id for line in self if line.next_action_on <= day]
+    def due_for_day_end(self, day: date, limit: int | None = None, after: str | None = None) -> list[str]:
+        due = [line.line_id for line in self if line.next_action_on <= day and (after is None or line.line_id > after)]
+        return due[:limit] if limit is not None else due
 
     def sub_ledger_totals(self) -> dict[Account, int]:
         totals: dict[Account, int] = defaultdict(int)
@@ -112,6 +113,9 @@ class MemoryAudit:
         self.items: dict[str, AuditRecord] = {}
 
     def record(self, item: AuditRecord) -> None:
+        known = self.items.get(item.decision_id)
+        if known is not None and known != item:
+            raise IdempotencyConflict(f"decision {item.decision_id!r} is already recorded with another outcome")
         self.items[item.decision_id] = item
 
     def get(self, decision_id: str) -> AuditRecord | None:

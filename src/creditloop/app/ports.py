@@ -59,8 +59,9 @@ class LineRepository(Protocol):
         """Bring many lines into the unit of work at once (a batch job's chunk)."""
         ...
 
-    def due_for_day_end(self, day: date) -> list[str]:
-        """Ids of the lines whose day-end on ``day`` would change something (``next_action_on <= day``)."""
+    def due_for_day_end(self, day: date, limit: int | None = None, after: str | None = None) -> list[str]:
+        """Ids of the lines whose day-end on ``day`` would change something (``next_action_on <= day``), in
+        id order; ``limit`` and ``after`` (the last id already seen) page through them."""
         ...
 
     def sub_ledger_totals(self) -> dict[Account, int]:

@@ -6,6 +6,7 @@ Rates are ``Decimal``. ``round_minor`` turns an exact ``Decimal`` amount of mino
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -70,10 +71,18 @@ def split_evenly(total_minor: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
+# Larger amounts are certainly typing errors, and would overflow a 64-bit database column.
+MAX_MINOR = 10**15
+_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
 def parse_major(text: str, *, field: str = "amount") -> int:
     """Parse a decimal string in major units ("12.34") into minor units, refusing sub-fen input."""
+    raw = str(text).strip()
+    if not _DECIMAL_TEXT.match(raw):
+        raise ValidationError(f"{field} must be a plain decimal number like 12.34, got {text!r}", field=field)
     try:
-        value = Decimal(str(text).strip())
+        value = Decimal(raw)
     except (InvalidOperation, ValueError):
         raise ValidationError(f"{field} must be a decimal number, got {text!r}", field=field) from None
     if not value.is_finite():
@@ -81,6 +90,8 @@ def parse_major(text: str, *, field: str = "amount") -> int:
     minor = value * MINOR_PER_MAJOR
     if minor != minor.to_integral_value():
         raise ValidationError(f"{field} has more than two decimal places: {text!r}", field=field)
+    if abs(minor) > MAX_MINOR:
+        raise ValidationError(f"{field} is too large: {text!r}", field=field)
     return int(minor)
 
 

@@ -29,13 +29,15 @@ def run_day_end_job(
             uow.day_ends.mark(DayEndRecord(day, "RUNNING", 0))
             uow.commit()
         closed = 0
+        after: str | None = None
         while True:
             with uow:
-                ids = uow.lines.due_for_day_end(day)[:chunk_size]
+                ids = uow.lines.due_for_day_end(day, limit=chunk_size, after=after)
                 if not ids:
                     break
                 closed += close_lines(uow, day, ids)
                 uow.commit()
+            after = ids[-1]  # keyset paging: each chunk is one indexed range scan, memory stays bounded
             if progress is not None:
                 progress(day, closed)
         with uow:

@@ -339,6 +339,23 @@ def terms_for_option(product: Product, periods: int) -> PlanTerms:
     )
 
 
+def option_schedule(
+    product: Product, periods: int, amount_minor: int, purchased_on: date, statement_day: int, due_days: int
+) -> list[ScheduledInstallment]:
+    """The schedule a line bills for a purchase: the option's own terms, or the line's statement cycle."""
+    option = product.option(periods)
+    if option.terms is not None:
+        return build_schedule(amount_minor, PlanTerms.from_dict(option.terms), purchased_on)
+    return flat_fee_schedule(
+        amount_minor,
+        option.periods,
+        option.monthly_fee_bps,
+        next_statement_on(purchased_on, statement_day),
+        due_days,
+        product.rounding,
+    )
+
+
 def product_schedule(
     product: Product, periods: int, amount_minor: int, purchased_on: date
 ) -> list[ScheduledInstallment]:

@@ -89,6 +89,7 @@ class Product:
     # interest by actual term) or "charge_remaining" (the whole scheduled cost is due).
     early_settlement: str = "waive_unbilled"
     refund_allocation: str = "last"  # a refund reduces the plan's last | next installments, or "reamortise"
+    prepayment_allocation: str = "next"  # money for the future pays the next | last installments, or "reamortise"
 
     @property
     def key(self) -> str:
@@ -183,6 +184,7 @@ def _parse_product(doc: dict[str, Any]) -> Product:
         minimum_payment=_minimum_payment(doc.get("minimum_payment")),
         early_settlement=_choice(doc, "early_settlement", ("waive_unbilled", "charge_remaining")),
         refund_allocation=_choice(doc, "refund_allocation", ("last", "next", "reamortise")),
+        prepayment_allocation=_choice(doc, "prepayment_allocation", ("next", "last", "reamortise")),
     )
 
 
@@ -212,6 +214,34 @@ def _minimum_payment(raw: Any) -> MinimumPayment | None:
         )
     return MinimumPayment(
         _int_field(raw, "percent_bps", 1, 10_000), _int_field(raw, "floor_minor", 0, 10_000_000), rate
+    )
+
+
+def load_catalog() -> dict[str, Product]:
+    """Every packaged product version, by ``product_id@version``: lines stay pinned to the version they opened on."""
+    root = resources.files("creditloop.products.catalog")
+    products = [Product.from_dict(json.loads(p.read_text("utf-8"))) for p in root.iterdir() if p.name.endswith(".json")]
+    return {p.key: p for p in products}
+
+
+def resolve_product(ref: str) -> Product:
+    """A product by ``id@version``, by ``id`` (its latest version), or from a JSON file."""
+    from pathlib import Path
+
+    catalog = load_catalog()
+    if ref in catalog:
+        return catalog[ref]
+    versions = sorted((p for p in catalog.values() if p.product_id == ref), key=lambda p: p.version)
+    if versions:
+        return versions[-1]
+    path = Path(ref)
+    if path.suffix == ".json" and path.is_file():
+        try:
+            return Product.from_dict(json.loads(path.read_text("utf-8")))
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"product file is not valid JSON: {exc}", field="product") from None
+    raise ValidationError(
+        f"unknown product {ref!r}: use one of {sorted(catalog)} or a product .json file", field="product"
     )
 
 

@@ -23,7 +23,7 @@ from creditloop.core.money import allocate, require_positive, round_minor
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.products.penalty import accrue_penalty
-from creditloop.products.schedule import ScheduledInstallment, flat_fee_schedule, next_statement_on
+from creditloop.products.schedule import ScheduledInstallment, next_statement_on
 from creditloop.products.terms import Product
 from creditloop.servicing.corrections import correction_entries
 from creditloop.servicing.delinquency import bucket, days_past_due
@@ -376,7 +376,7 @@ class CreditLine:
             raise ValidationError(f"date {on} is before the line opened on {self.opened_on}", field="on")
         events = [*self.events, {**ev, "seq": len(self.events) + 1}]
         fresh, result = self._rebuild(events, ev["id"])
-        today = max(self.last_closed_on, on)
+        today = max(self.last_closed_on + timedelta(days=1), on)  # the open business date
         corrections = correction_entries(posted, fresh.drain_entries(), today)
         for name in _STATE_FIELDS:
             setattr(self, name, getattr(fresh, name))
@@ -555,15 +555,9 @@ class CreditLine:
 
     def _schedule(self, amount_minor: int, periods: int, on: date) -> list[ScheduledInstallment]:
         """Statement-cycle flat-fee plans by default; an option with its own terms (EMI, pay-in-4…) uses them."""
-        option = self.product.option(periods)
-        if option.terms is not None:
-            from creditloop.products.pricing import PlanTerms, build_schedule
+        from creditloop.products.pricing import option_schedule  # pricing builds on products.terms
 
-            return build_schedule(amount_minor, PlanTerms.from_dict(option.terms), on)
-        first = next_statement_on(on, self.statement_day)
-        return flat_fee_schedule(
-            amount_minor, periods, option.monthly_fee_bps, first, self.due_days, self.product.rounding
-        )
+        return option_schedule(self.product, periods, amount_minor, on, self.statement_day, self.due_days)
 
     def _book_purchase(self, purchase_id: str, amount_minor: int, periods: int, on: date) -> Plan:
         option = self.product.option(periods)
@@ -644,6 +638,8 @@ class CreditLine:
 
     def _do_capture(self, ev: dict[str, Any]) -> Plan:
         hold = self._active_hold(ev["hold_id"])
+        if self.status is not LineStatus.ACTIVE:
+            raise DomainError(f"line {self.line_id} is {self.status.value}: captures refused", code="line_not_active")
         amount_minor, periods = ev["amount_minor"], ev["periods"]
         require_positive(amount_minor, "amount_minor")
         self.product.option(periods)
@@ -666,7 +662,10 @@ class CreditLine:
         purchase_id, on = ev["purchase_id"], _day(ev["on"])
         amount_minor: int = ev["amount_minor"]
         require_positive(amount_minor, "amount_minor")
-        plan = next((p for p in [*self.plans, *self.settled_plans] if p.purchase_id == purchase_id), None)
+        plan = next(
+            (p for p in [*self.plans, *self.settled_plans] if p.purchase_id == purchase_id and p.kind == "purchase"),
+            None,
+        )
         if plan is None:
             raise NotFound(f"purchase {purchase_id!r} not found on line {self.line_id}", field="purchase_id")
         if amount_minor > plan.principal_minor - plan.refunded_minor:
@@ -784,6 +783,13 @@ class CreditLine:
         if self.status is not LineStatus.ACTIVE:
             raise DomainError(f"line {self.line_id} is {self.status.value}, not ACTIVE", code="line_not_active")
         self.status = LineStatus.FROZEN
+        self._release_holds()
+
+    def _release_holds(self) -> None:
+        """A line that stops lending releases its authorisations: nothing can be captured any more."""
+        for hold in self.holds.values():
+            if hold.status == "ACTIVE":
+                hold.status, hold.remaining_minor = "VOIDED", 0
 
     def _do_unfreeze(self, ev: dict[str, Any]) -> None:
         if self.status is not LineStatus.FROZEN:
@@ -827,9 +833,16 @@ class CreditLine:
                 self.penalty_minor -= took
                 paid[Account.RECEIVABLE_PENALTY] += took
                 left -= took
+            elif atom == "FUTURE_PRINCIPAL" and self.product.prepayment_allocation == "reamortise":
+                took = self._prepay_evenly(installments, left)
+                paid[Account.RECEIVABLE_PRINCIPAL] += took
+                left -= took
             else:
                 timing, _, part = atom.rpartition("_")
-                for inst in installments:
+                ordered = installments
+                if timing == "FUTURE" and self.product.prepayment_allocation == "last":
+                    ordered = list(reversed(installments))
+                for inst in ordered:
                     if not left:
                         break
                     if timing == "PAST_DUE" and not (inst.billed and inst.due_on < on):
@@ -1014,6 +1027,19 @@ class CreditLine:
         self.billed_since_cut_minor = [0, 0, 0]
         self.archive_settled()
 
+    def _prepay_evenly(self, installments: list[Installment], amount_minor: int) -> int:
+        """Money for the future spread over every unbilled installment in proportion to what each owes."""
+        future = [i for i in installments if not i.billed and i.unpaid_principal_minor]
+        owed = sum(i.unpaid_principal_minor for i in future)
+        take = min(amount_minor, owed)
+        if take <= 0:
+            return 0
+        for inst, part in zip(future, allocate(take, [i.unpaid_principal_minor for i in future]), strict=True):
+            inst.paid_principal_minor += part
+            if inst.unpaid_principal_minor == 0 and self.product.early_settlement == "waive_unbilled":
+                inst.fee_minor = inst.interest_minor = 0
+        return take
+
     def _minimum_due(self, day: date, total: int) -> int:
         """Everything owed except what may revolve: a share of the pay-next-month principal (product rule)."""
         rule = self.product.minimum_payment
@@ -1105,6 +1131,7 @@ class CreditLine:
         self.charged_off_minor += total
         self.charged_off_on = day
         self.status = LineStatus.CHARGED_OFF
+        self._release_holds()
         self.archive_settled()
         if total:
             self._post(

@@ -240,8 +240,43 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+# Parameter kinds: what each restructure takes, and the rule each value must follow.
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "periods": (1, 60),
+    "monthly_fee_bps": (0, 500),
+    "every": (1, 366),
+    "multiple_minor": (1, 1_000_000),
+    "months": (1, 60),
+    "amount_minor": (1, 10**15),
+}
+_DATES = frozenset({"first_due_on", "from_due_on", "start_on"})
+_BOOLS = frozenset({"waive_penalty", "freeze", "include_billed"})
+
+
+def _checked(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATES:
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValidationError(f"{name} must be a date YYYY-MM-DD, got {value!r}", field=name) from None
+    if name in _BOOLS:
+        if not isinstance(value, bool):
+            raise ValidationError(f"{name} must be true or false, got {value!r}", field=name)
+        return value
+    if name == "unit":
+        if value not in ("months", "days"):
+            raise ValidationError(f"unit must be 'months' or 'days', got {value!r}", field=name)
+        return value
+    low, high = _INT_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{name} must be an integer between {low} and {high}, got {value!r}", field=name)
+    return value
+
+
 def event(kind: str, request_id: str, on: date, params: dict[str, Any]) -> dict[str, Any]:
-    """A restructure command from loose parameters (CLI, API): defaults filled, unknown names refused."""
+    """A restructure command from loose parameters (CLI, API): checked, defaults filled, unknown names refused."""
     if kind not in _DEFAULTS:
         raise ValidationError(f"kind must be one of {sorted(_DEFAULTS)}, got {kind!r}", field="kind")
     allowed = set(_DEFAULTS[kind]) | set(_REQUIRED[kind])
@@ -251,7 +286,8 @@ def event(kind: str, request_id: str, on: date, params: dict[str, Any]) -> dict[
     missing = [k for k in _REQUIRED[kind] if params.get(k) is None]
     if missing:
         raise ValidationError(f"{kind} needs {missing[0]}", field=missing[0])
-    return _ev(kind, request_id, on, **{**_DEFAULTS[kind], **params})
+    values = {**_DEFAULTS[kind], **params}
+    return _ev(kind, request_id, on, **{name: _checked(name, value) for name, value in values.items()})
 
 
 def apply(line: CreditLine, ev: dict[str, Any]) -> RestructurePreview:
@@ -288,6 +324,7 @@ def _mark(line: CreditLine, on: date, freeze: bool) -> None:
     if freeze and line.status is LineStatus.ACTIVE:
         # A workout closes the line to new spending (OCC 2003-1 "workout programs").
         line.status = LineStatus.FROZEN
+        line._release_holds()
     line.archive_settled()
 
 
@@ -438,8 +475,9 @@ def _do_reage(line: CreditLine, ev: dict[str, Any]) -> None:
 def _do_reamortise(line: CreditLine, ev: dict[str, Any]) -> None:
     _restructurable(line)
     on = date.fromisoformat(ev["on"])
-    moved = 0
-    for plan in line.plans:
+    multiple = int(ev["multiple_minor"])
+    work = []
+    for plan in line.plans:  # validate every plan first: a refusal must leave the line untouched
         past = [i for i in plan.installments if i.billed and i.due_on < on and i.unpaid_principal_minor]
         future = [i for i in plan.installments if i.due_on >= on and not (i.billed and i.due_on < on)]
         amount = sum(i.unpaid_principal_minor for i in past)
@@ -449,16 +487,16 @@ def _do_reamortise(line: CreditLine, ev: dict[str, Any]) -> None:
             raise DomainError(
                 f"plan {plan.plan_id} has no future installment to re-amortise over", code="nothing_to_restructure"
             )
+        work.append((past, future, amount))
+    if not work:
+        raise DomainError("nothing past due to re-amortise", code="nothing_to_restructure")
+    for past, future, amount in work:
         for inst in past:
             inst.principal_minor = inst.paid_principal_minor
-        # Fineract: the past-due amount is added to the future installments and each rounded to the multiple.
-        total = amount + sum(i.principal_minor for i in future)
-        shares = _split(total - sum(i.paid_principal_minor for i in future), len(future), int(ev["multiple_minor"]))
-        for inst, share in zip(future, shares, strict=True):
+        # Fineract: the past-due amount joins the future installments, each rounded to the multiple.
+        owed = amount + sum(i.unpaid_principal_minor for i in future)
+        for inst, share in zip(future, _split(owed, len(future), multiple), strict=True):
             inst.principal_minor = inst.paid_principal_minor + share
-        moved += amount
-    if not moved:
-        raise DomainError("nothing past due to re-amortise", code="nothing_to_restructure")
     if line.past_due_minor(on) == 0:
         line.delinquent_since, line.dpd = None, 0
     _mark(line, on, freeze=False)

@@ -55,6 +55,8 @@ class Scenario:
     shock: Shock | None
 
     def with_shock_month(self, month: int) -> Scenario:
+        if month < 1:
+            raise ValidationError(f"the shock month must be 1 or later, got {month}", field="shock_month")
         if self.shock is None:
             raise ValidationError(f"scenario {self.name!r} has no shock to move", field="shock_month")
         shock = Shock(month, self.shock.duration_months, self.shock.recovery_months, self.shock.sectors)

@@ -384,13 +384,21 @@ class SqlLines:
             result.close()
         self._all_loaded = True
 
-    def due_for_day_end(self, day: date) -> list[str]:
-        """Lines whose day-end on ``day`` changes something: stored ones by index, plus those changed here."""
+    def due_for_day_end(self, day: date, limit: int | None = None, after: str | None = None) -> list[str]:
+        """Lines whose day-end on ``day`` changes something, in line-id order, a page at a time (keyset:
+        ``after`` the last id of the previous page): stored ones by index, plus those changed here."""
         c = credit_lines.c
-        stored = self._connection().execute(sa.select(c.line_id).where(c.next_action_on <= day)).scalars()
+        stmt = sa.select(c.line_id).where(c.next_action_on <= day).order_by(c.line_id)
+        if after is not None:
+            stmt = stmt.where(c.line_id > after)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        stored = list(self._connection().execute(stmt).scalars())
+        if not self.seen:
+            return stored  # the database's order: the next page starts after this page's last id
         due = {i for i in stored if i not in self.seen}
-        due.update(i for i, line in self.seen.items() if line.next_action_on <= day)
-        return sorted(due)
+        due.update(i for i, line in self.seen.items() if line.next_action_on <= day and (after is None or i > after))
+        return sorted(due)[:limit] if limit is not None else sorted(due)
 
     def sub_ledger_totals(self) -> dict[Account, int]:
         """Sum of every line's own balances: the table's sums, corrected for lines changed in this unit."""
@@ -496,7 +504,8 @@ def _line_row(line: CreditLine) -> dict[str, Any]:
 
 
 class SqlAudit:
-    """Audit log of automated decisions. Recording an id again replaces it, as the memory fake does."""
+    """Audit log of automated decisions: insert-only. The same record again is a no-op; another record under
+    the same id is refused, so a decision once made can never be rewritten."""
 
     def __init__(self, connection: ConnectionSource) -> None:
         self._connection = connection
@@ -514,7 +523,12 @@ class SqlAudit:
             "reasons": _json(list(item.reasons)),
             "trace": _json(list(item.trace)),
         }
-        _upsert(self._connection(), audit_decisions, [row], ["decision_id"])
+        known = self.get(item.decision_id)
+        if known is not None:
+            if known != item:
+                raise IdempotencyConflict(f"decision {item.decision_id!r} is already recorded with another outcome")
+            return
+        self._connection().execute(audit_decisions.insert(), [row])
 
     def get(self, decision_id: str) -> AuditRecord | None:
         t = audit_decisions

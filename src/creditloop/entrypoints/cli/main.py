@@ -59,13 +59,16 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def guarded(fn: Callable[[], T]) -> T:
-    """Run library code; turn our errors into one clear line and the right exit code, never a traceback."""
+def guarded(fn: Callable[[], T], options: dict[str, str] | None = None) -> T:
+    """Run library code; turn our errors into one clear line and the right exit code, never a traceback.
+
+    ``options`` maps a library field name to the command-line option it came from.
+    """
     try:
         return fn()
     except ValidationError as exc:
         field = exc.field or "input"
-        fail(f"{OPTION_OF_FIELD.get(field, field)}: {exc.message}", EXIT_USAGE)
+        fail(f"{(options or {}).get(field, field)}: {exc.message}", EXIT_USAGE)
     except CreditloopError as exc:
         fail(f"{exc.code}: {exc.message}", EXIT_DOMAIN)
 
@@ -138,16 +141,25 @@ def _simulate(
             scen = scen.with_shock_month(shock_month)
         return SimConfig(customers, months, seed, scen, start_on)
 
-    cfg = guarded(config)  # every option is checked before anything is written
+    cfg = guarded(config, OPTION_OF_FIELD)  # every option is checked before anything is written
     check_writable_dir(data_dir, "--data-dir")
-    settings = Settings(data_dir=data_dir)
+    marker = data_dir / ".creditloop-simulation"
+    if (data_dir / "ledger.sqlite").exists() and not marker.exists():
+        fail(
+            f"--data-dir: {data_dir} holds a ledger that is not a simulation's; a simulation would replace it "
+            "(choose another --data-dir)",
+            EXIT_USAGE,
+        )
+    # Synthetic books always go to their own SQLite file, never to a configured production database.
+    settings = Settings(data_dir=data_dir, database_url=None)
     system = guarded(lambda: build(settings, fresh=True))
+    marker.write_text("this ledger holds a synthetic simulation and may be replaced by the next one\n")
     sim = Simulation(cfg, system.bus, data_dir)
     with progress_bar() as bar:
         task = bar.add_task(title, total=months)
         result = guarded(lambda: sim.run(lambda m, total: bar.update(task, completed=m)))
     summary = dict(result.summary)
-    summary["data_dir"] = str(data_dir)
+    summary["data_dir"] = str(data_dir.resolve())
     summary["ledger"] = system.database_url
     return summary
 
@@ -172,7 +184,7 @@ def demo(
 
     summary = _simulate(customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months")
     report = guarded(lambda: render_report(data_dir))
-    summary["report"] = str(report)
+    summary["report"] = str(report.resolve())
     wh = DuckDBWarehouse(data_dir)
     rates = [(d.month_index, d.rate_30plus) for d in wh.delinquency_by_month()]
     summary["rate_30plus_by_month"] = {str(m): round(r, 4) for m, r in rates}
@@ -253,7 +265,8 @@ pricing_cli.register(app)
 
 
 def run() -> None:
-    logging.basicConfig(level=os.environ.get("CREDITLOOP_LOG_LEVEL", "WARNING"))
+    level = os.environ.get("CREDITLOOP_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "WARNING")
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as exc:
@@ -270,6 +283,18 @@ def run() -> None:
     except (KeyboardInterrupt, Abort):
         err.print("interrupted")
         sys.exit(130)
+    except CreditloopError as exc:  # raised outside guarded() (e.g. while building adapters)
+        err.print(f"error: {exc.code}: {exc.message}", markup=False, highlight=False)
+        sys.exit(EXIT_DOMAIN)
+    except Exception as exc:  # never a traceback: one line, the details in the debug log
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        err.print(
+            f"error: {type(exc).__name__}: {message} (set CREDITLOOP_LOG_LEVEL=DEBUG for details)",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(EXIT_DOMAIN)
     sys.exit(code if isinstance(code, int) else 0)
 
 

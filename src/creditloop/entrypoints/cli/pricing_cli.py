@@ -24,7 +24,7 @@ from creditloop.products.caps import CapRegime, check_cap
 from creditloop.products.disclosure import Disclosure, disclose_option, installment_dict
 from creditloop.products.pricing import Charge, PlanTerms, build_schedule
 from creditloop.products.schedule import ScheduledInstallment
-from creditloop.products.terms import default_product
+from creditloop.products.terms import resolve_product
 
 T = TypeVar("T")
 EXIT_USAGE = 2
@@ -34,10 +34,10 @@ InputOpt = Annotated[Path, typer.Option("--input", help="Path to the JSON input 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 
-def _fail(message: str) -> Any:
+def _fail(message: str, code: int = EXIT_USAGE) -> Any:
     from creditloop.entrypoints.cli.main import fail  # lazy: main imports this module while it loads
 
-    return fail(message, EXIT_USAGE)
+    return fail(message, code)
 
 
 def _guarded(fn: Callable[[], T], option_of_field: dict[str, str] | None = None) -> T:
@@ -175,7 +175,10 @@ def _apr_from_doc(doc: Any, regime: Regime, unit_period: str | None) -> tuple[Fl
             raise ValidationError(
                 f"unit_period must be one of {[u.value for u in UnitPeriod]}, got {unit_text!r}", field="unit_period"
             ) from None
-    basis_text = doc.get("time_basis", EuTimeBasis.CALENDAR.value)
+    basis_text = str(doc.get("time_basis", EuTimeBasis.CALENDAR.value))
+    # The labels the official worked examples use (vectors/apr.json) name the same two conventions.
+    labels = {"calendar days / 365": EuTimeBasis.DAYS_365.value, "whole years": EuTimeBasis.CALENDAR.value}
+    basis_text = labels.get(basis_text.strip().lower(), basis_text)
     try:
         basis = EuTimeBasis(basis_text)
     except ValueError:
@@ -202,7 +205,10 @@ def apr(
         _fail(f"--regime: must be one of {', '.join(r.value for r in Regime)}; got {regime!r}")
     doc = _read_json(input_path)
     flows, rate = _guarded(lambda: _apr_from_doc(doc, chosen, unit_period), {"unit_period": "--unit-period"})
-    result = rate.to_dict()
+    try:
+        result = rate.to_dict()
+    except (ArithmeticError, ValueError):  # a rate beyond any printable precision (e.g. 100 % in one day)
+        _fail("rate_out_of_range: the annualised rate of these flows is too large to state", code=1)
     result["total_advanced_minor"] = flows.total_advanced_minor
     result["total_paid_minor"] = flows.total_paid_minor
     result["cost_minor"] = flows.total_paid_minor - flows.total_advanced_minor
@@ -232,6 +238,9 @@ def disclose(
     regime: Annotated[str, typer.Option("--regime", help="pboc | reg-z | eu")] = "pboc",
     cap: Annotated[str, typer.Option("--cap", help="cn_licensed | cn_private_lending | none")] = "cn_licensed",
     as_json: JsonOpt = False,
+    product_ref: Annotated[
+        str, typer.Option("--product", help="Product id[@version] from the catalog, or a product .json file.")
+    ] = "baitiao-standard",
 ) -> None:
     """Disclose an installment option of the packaged product: schedule, cost, annualised rate, bilingual text."""
     from creditloop.entrypoints.cli.main import out, parse_day
@@ -246,7 +255,7 @@ def disclose(
         _fail(f"--cap: must be one of {', '.join([*(c.value for c in CapRegime), 'none'])}; got {cap!r}")
     purchased_on = parse_day(on, "--on") if on else datetime.now(LOCAL_TZ).date()
     amount_minor = _guarded(lambda: _positive_amount(amount))
-    product = default_product()
+    product = _guarded(lambda: resolve_product(product_ref), {"product": "--product"})
     options = {"periods": "--periods", "amount_minor": "--amount", "amount": "--amount"}
     result: Disclosure = _guarded(
         lambda: disclose_option(product, periods, amount_minor, purchased_on, regime=chosen), options

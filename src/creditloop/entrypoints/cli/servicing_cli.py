@@ -42,10 +42,14 @@ def _main() -> Any:
 
 
 def _day(text: str | None, option: str = "--on") -> date:
+    """A business date that has begun: a command dated in the future would close days that have not happened."""
     if text is None:
         return _today()
     main = _main()
-    return main.parse_day(text, option)  # type: ignore[no-any-return]
+    day: date = main.parse_day(text, option)
+    if day > _today():
+        main.fail(f"{option}: {day} is in the future (today is {_today()})", main.EXIT_USAGE)
+    return day
 
 
 def _today() -> date:
@@ -63,13 +67,15 @@ def _amount(text: str, option: str = "--amount") -> int:
     return minor
 
 
-def _bus(data_dir: Path) -> Any:
+def _bus(data_dir: Path, read_only: bool = False) -> Any:
     from creditloop.bootstrap import build
     from creditloop.config import Settings
 
     main = _main()
     settings = Settings(data_dir=data_dir)
     if settings.database_url is None and not (data_dir / "ledger.sqlite").exists():
+        if read_only:
+            main.fail(f"--data-dir: no ledger in {data_dir} (open a line first, or check the path)", main.EXIT_USAGE)
         main.check_writable_dir(data_dir, "--data-dir")
     return main.guarded(lambda: build(settings)).bus
 
@@ -121,7 +127,8 @@ def authorise(
     as_json: JsonOpt = False,
 ) -> None:
     """Reserve open-to-buy for a checkout (a hold)."""
-    hold = _send(data_dir, c.Authorise(hold_id, line_id, _amount(amount), _day(on), _day(expires, "--expires")))
+    expires_on = _main().parse_day(expires, "--expires")
+    hold = _send(data_dir, c.Authorise(hold_id, line_id, _amount(amount), _day(on), expires_on))
     _emit(as_json, asdict(hold), f"Hold {hold.hold_id}: {format_major(hold.remaining_minor)} until {hold.expires_on}")
 
 
@@ -340,7 +347,7 @@ def undo(
 @line_app.command()
 def show(line_id: LineOpt, data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False) -> None:
     """The account with its schedule, statements and history."""
-    bus = _bus(data_dir)
+    bus = _bus(data_dir, read_only=True)
     with bus.uow:
         line = _main().guarded(lambda: bus.uow.lines.get(line_id))
         view = line_view(line)
@@ -403,7 +410,7 @@ def line_view(line: Any) -> dict[str, Any]:
 @line_app.command()
 def statement(line_id: LineOpt, data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False) -> None:
     """The latest statement: purchases, installments, fees, penalty, payments, minimum and total due."""
-    bus = _bus(data_dir)
+    bus = _bus(data_dir, read_only=True)
     with bus.uow:
         line = _main().guarded(lambda: bus.uow.lines.get(line_id))
         if not line.statements:
@@ -437,6 +444,8 @@ def day_end(
 
     main = _main()
     target = _day(business_date, "--date") if business_date else _today() - timedelta(days=1)
+    if target >= _today():
+        main.fail(f"--date: {target} has not ended yet; day-end closes dates before today ({_today()})", 2)
     if chunk < 1:
         main.fail("--chunk: must be at least 1", main.EXIT_USAGE)
     bus = _bus(data_dir)
@@ -475,7 +484,9 @@ def export_journal(
     """Every posting of every entry, in the order they were recorded."""
     if fmt not in {"csv", "jsonl"}:
         _main().fail(f"--format: must be csv or jsonl, got {fmt!r}", 2)
-    bus = _bus(data_dir)
+    if out_path is not None and (out_path.is_dir() or not out_path.parent.is_dir()):
+        _main().fail(f"--out: cannot write a file at {out_path}", 2)
+    bus = _bus(data_dir, read_only=True)
     stream = out_path.open("w", encoding="utf-8", newline="") if out_path else sys.stdout
     try:
         with bus.uow:
@@ -521,10 +532,15 @@ def verify_journal(data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False)
     from the journal equal to its stored balances."""
     from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 
-    bus = _bus(data_dir)
+    bus = _bus(data_dir, read_only=True)
     with bus.uow:
-        balances = bus.uow.journal.account_balances()
-        trial = sum(balances.values())
+        balances = bus.uow.journal.account_balances()  # the running totals...
+        rebuilt: dict[Any, int] = {}
+        for e in bus.uow.journal.entries():  # ...against every posting, summed again
+            for p in e.postings:
+                rebuilt[p.account] = rebuilt.get(p.account, 0) + p.signed_minor
+        totals_ok = {a: v for a, v in rebuilt.items() if v} == {a: v for a, v in balances.items() if v}
+        trial = sum(rebuilt.values())
         mismatched = []
         for line in bus.uow.lines:
             rebuilt = bus.uow.journal.line_balances(line.line_id)
@@ -532,10 +548,11 @@ def verify_journal(data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False)
                 mismatched.append(line.line_id)
         sub = bus.uow.lines.sub_ledger_totals()
     control_ok = all(balances.get(a, 0) == sub.get(a, 0) for a in CONTROL_ACCOUNTS)
-    ok = trial == 0 and control_ok and not mismatched
+    ok = trial == 0 and control_ok and totals_ok and not mismatched
     payload = {
         "ok": ok,
         "trial_balance_minor": trial,
+        "running_totals_equal_postings": totals_ok,
         "control_equals_sub_ledger": control_ok,
         "lines_mismatched": mismatched[:50],
     }
