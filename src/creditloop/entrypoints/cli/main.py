@@ -264,6 +264,11 @@ from creditloop.entrypoints.cli import pricing_cli  # noqa: E402
 pricing_cli.register(app)
 
 
+from creditloop.entrypoints.cli import scoring_cli  # noqa: E402
+
+scoring_cli.register(app)
+
+
 def run() -> None:
     level = os.environ.get("CREDITLOOP_LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "WARNING")

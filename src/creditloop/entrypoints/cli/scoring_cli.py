@@ -1,0 +1,309 @@
+"""``creditloop scorecard fit | score | report``: parse, call :mod:`creditloop.scoring`, render.
+
+Reads and writes CSV or Parquet (by file suffix). Library warnings (protected columns excluded, bad values
+scored as missing...) are printed to stderr as ``warning:`` lines.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+T = TypeVar("T")
+_TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+def _cli() -> Any:
+    from creditloop.entrypoints.cli import main
+
+    return main
+
+
+def _read_table(path: Path, option: str) -> Any:
+    import pandas as pd
+
+    cli = _cli()
+    if not path.is_file():
+        cli.fail(f"{option}: {path} does not exist", cli.EXIT_USAGE)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, low_memory=False)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except Exception as exc:  # a damaged file: one clear line, not a traceback
+        cli.fail(f"{option}: cannot read {path}: {exc}", cli.EXIT_USAGE)
+    cli.fail(f"{option}: {path} must be .csv or .parquet", cli.EXIT_USAGE)
+
+
+def _write_table(frame: Any, path: Path, option: str) -> None:
+    cli = _cli()
+    suffix = path.suffix.lower()
+    if suffix not in _TABLE_SUFFIXES:
+        cli.fail(f"{option}: {path} must end in .csv or .parquet", cli.EXIT_USAGE)
+    if not path.parent.exists():
+        cli.fail(f"{option}: directory {path.parent} does not exist", cli.EXIT_USAGE)
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+
+
+@contextmanager
+def _shown_warnings() -> Iterator[None]:
+    cli = _cli()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen and issubclass(w.category, UserWarning):
+            seen.add(text)
+            cli.err.print(f"warning: {text}", markup=False, highlight=False)
+
+
+def _run(fn: Callable[[], T]) -> T:
+    cli = _cli()
+    with _shown_warnings():
+        result: T = cli.guarded(fn)
+    return result
+
+
+def _load_model(path: Path) -> Any:
+    from creditloop.scoring import load_scorecard
+
+    cli = _cli()
+    if not path.is_file():
+        cli.fail(f"--model: {path} does not exist", cli.EXIT_USAGE)
+    try:
+        return _run(lambda: load_scorecard(path))
+    except typer.Exit:
+        raise
+
+
+def _target(frame: Any, target: str, option: str = "--target") -> None:
+    cli = _cli()
+    if target not in frame.columns:
+        cli.fail(f"{option}: column {target!r} is not in the data", cli.EXIT_USAGE)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scorecard`` command group to ``app``."""
+    group = typer.Typer(
+        help="Scorecards: fit on labelled data, score new data, validate and monitor.", no_args_is_help=True
+    )
+
+    @group.command("fit")
+    def fit(
+        data: Annotated[Path, typer.Option("--data", help="Training data (.csv or .parquet).")],
+        target: Annotated[str, typer.Option("--target", help="Binary target column (1 / bad = event).")],
+        out_path: Annotated[Path, typer.Option("--out", help="Model file to write (.json).")],
+        time_col: Annotated[
+            str | None, typer.Option("--time-col", help="Period column: records the window; latest periods = OOT test.")
+        ] = None,
+        exclude: Annotated[
+            list[str] | None, typer.Option("--exclude", help="Column to leave out (repeatable).")
+        ] = None,
+        protected: Annotated[
+            list[str] | None,
+            typer.Option("--protected", help="Protected attribute to exclude (repeatable); default: detect by name."),
+        ] = None,
+        categorical: Annotated[
+            list[str] | None, typer.Option("--categorical", help="Treat this column as categorical (repeatable).")
+        ] = None,
+        event: Annotated[str | None, typer.Option("--event", help="Target value meaning bad (if not 1/bad).")] = None,
+        oot_fraction: Annotated[float, typer.Option("--oot-fraction", help="Share of rows held out as OOT.")] = 0.3,
+        pdo: Annotated[float, typer.Option("--pdo", help="Points to double the odds.")] = 20.0,
+        base_score: Annotated[float, typer.Option("--base-score", help="Score at the base odds.")] = 600.0,
+        base_odds: Annotated[float, typer.Option("--base-odds", help="Base odds good:bad.")] = 50.0,
+        max_bins: Annotated[int | None, typer.Option("--max-bins", help="Cap on bins per characteristic.")] = None,
+        min_bin_share: Annotated[float, typer.Option("--min-bin-share", help="Smallest bin share.")] = 0.05,
+        model_version: Annotated[str | None, typer.Option("--model-version", help="Version label.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    ) -> None:
+        """Fit a scorecard and write it as a versioned JSON model file."""
+        from creditloop.scoring import Scorecard, out_of_time_split, roc_auc, save_scorecard
+        from creditloop.scoring.metrics import ks_statistic
+
+        cli = _cli()
+        if out_path.suffix.lower() != ".json":
+            cli.fail(f"--out: {out_path} must end in .json", cli.EXIT_USAGE)
+        if not out_path.parent.exists():
+            cli.fail(f"--out: directory {out_path.parent} does not exist", cli.EXIT_USAGE)
+        frame = _read_table(data, "--data")
+        _target(frame, target)
+        if time_col is not None:
+            _target(frame, time_col, "--time-col")
+        drop = [target] + ([time_col] if time_col else [])
+        for col in exclude or []:
+            if col not in frame.columns:
+                cli.fail(f"--exclude: column {col!r} is not in the data", cli.EXIT_USAGE)
+        train, test = frame, None
+        if time_col is not None:
+            train, test = _run(lambda: out_of_time_split(frame, time_col, oot_fraction))
+        model = Scorecard(
+            binning_params={"categorical": categorical, "max_bins": max_bins, "min_bin_share": min_bin_share},
+            exclude=list(exclude or []),
+            protected=list(protected) if protected else "auto",
+            pdo=pdo,
+            base_score=base_score,
+            base_odds=base_odds,
+        )
+        meta: dict[str, Any] = {"source": data.name, "time_col": time_col}
+        _run(
+            lambda: model.fit(
+                train.drop(columns=drop),
+                train[target],
+                target_name=target,
+                event=event,
+                time=train[time_col] if time_col else None,
+                metadata=meta,
+            )
+        )
+        metrics: dict[str, Any] = dict(model.training_["metrics"])
+        if test is not None and len(test):
+            from creditloop.scoring import binary_target
+
+            y_oot = _run(lambda: binary_target(test[target], target, event))
+            p_oot = _run(lambda: model.predict_pd(test.drop(columns=drop)))
+            metrics["oot_auc"] = roc_auc(y_oot, p_oot) if 0 < y_oot.sum() < len(y_oot) else None
+            metrics["oot_ks"] = ks_statistic(y_oot, p_oot) if 0 < y_oot.sum() < len(y_oot) else None
+            metrics["oot_rows"] = len(test)
+            metrics["oot_window"] = {"start": str(test[time_col].min()), "end": str(test[time_col].max())}
+            model.training_["metrics"] = metrics
+        save_scorecard(model, out_path, model_version=model_version)
+        result = {
+            "model": str(out_path),
+            "characteristics": model.features_,
+            "excluded": model.excluded_,
+            "metrics": metrics,
+            "rows": len(train),
+        }
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+            return
+        from rich.table import Table
+
+        table = Table(title=f"scorecard → {out_path}")
+        for name in ("variable", "reason", "IV", "bins", "points"):
+            table.add_column(name)
+        for _, row in model.summary.iterrows():
+            table.add_row(
+                row["variable"],
+                row["reason_code"],
+                f"{row['iv']:.3f}",
+                str(row["n_bins"]),
+                f"{row['min_points']:.0f}..{row['max_points']:.0f}",
+            )
+        cli.out.print(table)
+        for col, why in model.excluded_.items():
+            typer.echo(f"excluded {col}: {why}")
+        typer.echo(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()))
+
+    @group.command("score")
+    def score(
+        model_path: Annotated[Path, typer.Option("--model", help="Model file written by `scorecard fit`.")],
+        data: Annotated[Path, typer.Option("--data", help="Data to score (.csv or .parquet).")],
+        out_path: Annotated[Path, typer.Option("--out", help="Scored file (.csv or .parquet).")],
+        keep: Annotated[
+            list[str] | None, typer.Option("--keep", help="Input column to carry into the output (default: all).")
+        ] = None,
+        n_reasons: Annotated[int | None, typer.Option("--reasons", help="Reason codes per row.")] = None,
+    ) -> None:
+        """Add score, PD and reason codes (en / zh) to every row. Bad values are reported and scored as missing."""
+        cli = _cli()
+        if out_path.suffix.lower() not in _TABLE_SUFFIXES:
+            cli.fail(f"--out: {out_path} must end in .csv or .parquet", cli.EXIT_USAGE)
+        model = _load_model(model_path)
+        frame = _read_table(data, "--data")
+        for col in keep or []:
+            if col not in frame.columns:
+                cli.fail(f"--keep: column {col!r} is not in the data", cli.EXIT_USAGE)
+        scored = _run(lambda: model.score_frame(frame, n_reasons))
+        base = frame[list(keep)] if keep else frame
+        result = base.reset_index(drop=True).join(scored.reset_index(drop=True), rsuffix="_scored")
+        _write_table(result, out_path, "--out")
+        flagged = int((scored["issues"] != "").sum())
+        typer.echo(f"Scored {len(result)} rows into {out_path} ({flagged} with data issues)")
+
+    @group.command("report")
+    def report(
+        model_path: Annotated[Path, typer.Option("--model", help="Model file written by `scorecard fit`.")],
+        data: Annotated[Path, typer.Option("--data", help="Labelled data to validate on (.csv or .parquet).")],
+        target: Annotated[str, typer.Option("--target", help="Binary target column.")],
+        out_path: Annotated[Path, typer.Option("--out", help="HTML report to write.")],
+        baseline: Annotated[
+            Path | None, typer.Option("--baseline", help="Development data: adds score PSI and CSI.")
+        ] = None,
+        time_col: Annotated[
+            str | None, typer.Option("--time-col", help="Period column: performance by period.")
+        ] = None,
+        event: Annotated[str | None, typer.Option("--event", help="Target value meaning bad.")] = None,
+        n_boot: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for intervals.")] = 200,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    ) -> None:
+        """Validate a scorecard on labelled data: AUC/Gini, KS, lift, calibration, stability; an HTML report."""
+        from creditloop.scoring import (
+            binary_target,
+            csi,
+            performance_decay,
+            render_validation_report,
+            score_drift,
+            validate,
+        )
+
+        cli = _cli()
+        if out_path.suffix.lower() not in (".html", ".htm"):
+            cli.fail(f"--out: {out_path} must end in .html", cli.EXIT_USAGE)
+        model = _load_model(model_path)
+        frame = _read_table(data, "--data")
+        _target(frame, target)
+        y = _run(lambda: binary_target(frame[target], target, event))
+        scored = _run(lambda: model.score_frame(frame, 0))
+        result = _run(lambda: validate(y, scored["pd"], score=scored["score"], name="current", n_boot=n_boot))
+        tables: dict[str, Any] = {"Points table / 评分卡分值表": model.points_table}
+        summary: dict[str, Any] = result.to_dict()
+        if time_col is not None:
+            _target(frame, time_col, "--time-col")
+            decay = _run(
+                lambda: performance_decay(
+                    y, scored["pd"], frame[time_col], baseline_auc=model.training_.get("metrics", {}).get("auc")
+                )
+            )
+            tables["Performance by period / 分期表现"] = decay
+        if baseline is not None:
+            dev = _read_table(baseline, "--baseline")
+            dev_scores = _run(lambda: model.predict_score(dev))
+            drift = score_drift(dev_scores, scored["score"])
+            tables["Score drift / 分数漂移"] = _frame([drift])
+            tables["Characteristic stability (CSI) / 特征稳定性"] = _run(
+                lambda: csi({c.name: c.binning for c in model.characteristics_}, dev, frame)
+            )
+            summary["score_psi"] = drift["psi"]
+        render_validation_report(
+            result,
+            out_path,
+            title=f"Scorecard {getattr(model, 'model_version_', '')}",
+            tables=tables,
+            notes=[f"Data: {data.name}, {len(frame)} rows, event rate {result.event_rate:.2%}."],
+        )
+        if as_json:
+            typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+            return
+        typer.echo(result.summary.to_string(index=False))
+        typer.echo(f"Report: {out_path}")
+
+    app.add_typer(group, name="scorecard")
+
+
+def _frame(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(rows)

@@ -1,0 +1,120 @@
+"""``creditloop scorecard fit / score / report`` end to end, on a small synthetic portfolio."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+CLI = [sys.executable, "-m", "creditloop", "scorecard"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(8)
+    n = 3000
+    util = rng.uniform(0, 1.2, n)
+    delinq = rng.poisson(0.6, n)
+    region = rng.choice(["north", "south", "west"], n)
+    logit = -2 + 2.2 * util + 0.6 * delinq + np.where(region == "west", 0.7, 0)
+    frame = pd.DataFrame(
+        {
+            "app_id": np.arange(n),
+            "month": np.repeat([f"2024-{m:02d}" for m in range(1, 7)], n // 6),
+            "utilization": util.round(4),
+            "delinquencies": delinq,
+            "region": region,
+            "gender": rng.choice(["f", "m"], n),
+            "bad": (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int),
+        }
+    )
+    folder = tmp_path_factory.mktemp("cli")
+    frame.to_csv(folder / "train.csv", index=False)
+    frame.drop(columns="bad").head(50).to_parquet(folder / "new.parquet")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(data: Path) -> Path:
+    res = run(
+        "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
+        "--exclude", "app_id", "--out", str(data / "model.json"), "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert "gender" in out["excluded"] and "app_id" in out["excluded"]
+    assert out["metrics"]["oot_auc"] > 0.65 and out["metrics"]["oot_window"]["start"] == "2024-06"
+    assert "warning: column 'gender'" in res.stderr
+    return data / "model.json"
+
+
+def test_fit_writes_a_readable_versioned_model(model: Path) -> None:
+    doc = json.loads(model.read_text(encoding="utf-8"))
+    assert doc["format"] == "creditloop.scorecard"
+    assert doc["training"]["window"] == {"start": "2024-01", "end": "2024-05"}
+    assert {c["name"] for c in doc["characteristics"]} >= {"utilization", "delinquencies"}
+
+
+def test_score_adds_score_pd_and_reasons_and_survives_a_bad_row(model: Path, data: Path) -> None:
+    new = pd.read_parquet(data / "new.parquet").astype({"utilization": object})
+    new.loc[3, "utilization"] = "lots"
+    new.loc[4, "region"] = "mars"
+    new.to_csv(data / "new_bad.csv", index=False)
+    res = run("score", "--model", str(model), "--data", str(data / "new_bad.csv"), "--out", str(data / "scored.csv"))
+    assert res.returncode == 0, res.stderr
+    assert "2 with data issues" in res.stdout
+    assert "'utilization'" in res.stderr and "'region'" in res.stderr
+    scored = pd.read_csv(data / "scored.csv", keep_default_na=False)
+    assert len(scored) == 50 and {"score", "pd", "reason_1", "reason_1_en", "reason_1_zh"} <= set(scored.columns)
+    assert "utilization: not a number" in scored.loc[3, "issues"]
+    assert "region: unseen category" in scored.loc[4, "issues"]
+    res = run("score", "--model", str(model), "--data", str(data / "new.parquet"), "--out", str(data / "s.parquet"),
+              "--keep", "app_id")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert list(pd.read_parquet(data / "s.parquet").columns[:3]) == ["app_id", "score", "pd"]
+
+
+def test_report_writes_self_contained_html(model: Path, data: Path) -> None:
+    out = data / "report.html"
+    res = run(
+        "report", "--model", str(model), "--data", str(data / "train.csv"), "--target", "bad",
+        "--baseline", str(data / "train.csv"), "--time-col", "month", "--out", str(out), "--bootstrap", "20", "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["auc"]["value"] > 0.65 and summary["score_psi"] == pytest.approx(0.0)
+    html = out.read_text(encoding="utf-8")
+    assert "<svg" in html and "https://" not in html and "特征稳定性" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--target", "region"], "'region'"),  # not binary
+        (["--target", "nope"], "'nope'"),
+        (["--target", "bad", "--exclude", "ghost"], "'ghost'"),
+    ],
+)
+def test_fit_bad_input_names_the_column(data: Path, args: list[str], needle: str) -> None:
+    res = run("fit", "--data", str(data / "train.csv"), "--out", str(data / "x.json"), *args)
+    assert res.returncode == 2, res.stdout
+    assert needle in res.stderr and "Traceback" not in res.stderr
+
+
+def test_score_names_missing_columns_and_missing_files(model: Path, data: Path) -> None:
+    pd.read_parquet(data / "new.parquet").drop(columns=["utilization"]).to_csv(data / "short.csv", index=False)
+    res = run("score", "--model", str(model), "--data", str(data / "short.csv"), "--out", str(data / "o.csv"))
+    assert res.returncode == 2 and "'utilization'" in res.stderr and "Traceback" not in res.stderr
+    res = run("score", "--model", str(data / "none.json"), "--data", str(data / "short.csv"), "--out", "o.csv")
+    assert res.returncode == 2 and "--model" in res.stderr
+    res = run("score", "--model", str(model), "--data", str(data / "short.csv"), "--out", str(data / "o.txt"))
+    assert res.returncode == 2 and "--out" in res.stderr

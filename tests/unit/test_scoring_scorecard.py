@@ -1,0 +1,212 @@
+"""Scorecard on synthetic data with a known ground truth: points scaling, PD, reasons, JSON round trip."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from creditloop.core.errors import ValidationError
+from creditloop.scoring import (
+    ProtectedAttributeWarning,
+    Scorecard,
+    load_scorecard,
+    protected_columns,
+    roc_auc,
+    save_scorecard,
+    scorecard_from_json,
+    scorecard_to_json,
+)
+
+
+def known_world(n: int = 6000, seed: int = 2) -> tuple[pd.DataFrame, np.ndarray]:
+    """Risk rises with utilisation and delinquencies, falls with tenure; ``region`` matters; ``noise`` does not."""
+    rng = np.random.default_rng(seed)
+    util = rng.uniform(0, 1.2, n)
+    delinq = rng.poisson(0.6, n)
+    tenure = rng.integers(1, 120, n).astype(float)
+    region = rng.choice(["north", "south", "east", "west"], n)
+    logit = -2.0 + 2.2 * util + 0.6 * delinq - 0.012 * tenure + np.where(region == "west", 0.7, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    tenure[rng.random(n) < 0.03] = np.nan
+    X = pd.DataFrame(
+        {"utilization": util, "delinquencies": delinq, "tenure": tenure, "region": region, "noise": rng.normal(size=n)}
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[Scorecard, pd.DataFrame, np.ndarray]:
+    X, y = known_world()
+    return Scorecard().fit(X, y, metadata={"purpose": "test"}), X, y
+
+
+def test_learns_the_true_drivers_and_ignores_noise(fitted: tuple[Scorecard, pd.DataFrame, np.ndarray]) -> None:
+    model, X, y = fitted
+    assert set(model.features_) >= {"utilization", "delinquencies", "tenure", "region"}
+    assert "noise" not in model.features_
+    assert (model.coef_ < 0).all()  # WoE rises with quality
+    assert roc_auc(y, model.predict_pd(X)) > 0.7
+    row = model.selection_.set_index("variable").loc["noise"]
+    assert not row["selected"] and "iv" in row["reason"]
+
+
+def test_points_follow_the_scaling(fitted: tuple[Scorecard, pd.DataFrame, np.ndarray]) -> None:
+    model, X, _ = fitted
+    woe = model.binning_.transform(X)[model.features_]
+    logit = model.intercept_ + woe.to_numpy() @ model.coef_
+    exact = model.offset_ - model.factor_ * logit
+    score = model.predict_score(X)
+    assert np.all(score == np.round(score))
+    assert np.max(np.abs(score - exact)) <= 0.5 * len(model.features_) + 1e-9
+    assert model.factor_ == pytest.approx(20 / math.log(2))
+    # 20 points double the odds: a score 20 higher has about half the odds of bad
+    pd_ = model._pd(np.array([600.0, 620.0]))
+    odds = pd_ / (1 - pd_)
+    assert odds[1] / odds[0] == pytest.approx(0.5, rel=0.1)
+
+
+def test_pd_is_calibrated_overall(fitted: tuple[Scorecard, pd.DataFrame, np.ndarray]) -> None:
+    model, X, y = fitted
+    assert model.predict_pd(X).mean() == pytest.approx(y.mean(), abs=0.01)
+    proba = model.predict_proba(X)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_reason_codes_name_the_characteristics_that_lost_points(
+    fitted: tuple[Scorecard, pd.DataFrame, np.ndarray],
+) -> None:
+    model, X, _ = fitted
+    frame = model.score_frame(X.head(200))
+    table = model.points_table
+    best = table.groupby("reason_code")["points"].max()
+    pts = {}
+    for ch in model.characteristics_:
+        idx = ch.binning.assign(X.head(200)[ch.name])[0]
+        pts[ch.reason_code] = np.asarray(ch.points)[idx]
+    for r in range(200):
+        lost = {code: best[code] - p[r] for code, p in pts.items()}
+        first = frame["reason_1"].iloc[r]
+        if first is None:
+            assert max(lost.values()) == 0
+            continue
+        assert lost[first] == max(lost.values())
+        assert frame["reason_1_en"].iloc[r] and frame["reason_1_zh"].iloc[r]
+    # an applicant at every best attribute gets no reason at all
+    assert set(frame.columns) >= {"score", "pd", "reason_1", "reason_1_en", "reason_1_zh", "issues"}
+
+
+def test_reason_texts_are_bilingual_and_overridable() -> None:
+    X, y = known_world(3000)
+    model = Scorecard(reason_texts={"utilization": {"en": "Revolving utilisation", "zh": "循环额度使用率"}}).fit(X, y)
+    frame = model.score_frame(X)
+    texts = pd.concat([frame[f"reason_{k}_en"] for k in range(1, 5)]).dropna()
+    zh = pd.concat([frame[f"reason_{k}_zh"] for k in range(1, 5)]).dropna()
+    assert texts.str.startswith("Revolving utilisation:").any()
+    assert zh.str.startswith("循环额度使用率：").any()
+
+
+def test_json_round_trip_scores_identically(fitted: tuple[Scorecard, pd.DataFrame, np.ndarray], tmp_path: Path) -> None:
+    model, X, _ = fitted
+    path = save_scorecard(model, tmp_path / "model.json", model_version="v1", metadata={"owner": "risk"})
+    loaded = load_scorecard(path)
+    pd.testing.assert_frame_equal(model.score_frame(X), loaded.score_frame(X))
+    assert np.array_equal(model.predict_pd(X), loaded.predict_pd(X))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["format"] == "creditloop.scorecard" and doc["model_version"] == "v1"
+    assert doc["training"]["data_sha256"] and doc["training"]["metrics"]["auc"] > 0.7
+    assert doc["training"]["metadata"] == {"purpose": "test"}
+    assert all(isinstance(p, int) for c in doc["characteristics"] for p in c["points"])
+    assert scorecard_to_json(loaded, model_version="v1", metadata={"owner": "risk"}) == path.read_text("utf-8")
+
+
+def test_damaged_model_files_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        scorecard_from_json("{nope")
+    with pytest.raises(ValidationError, match="not a creditloop scorecard"):
+        scorecard_from_json('{"format": "other"}')
+    with pytest.raises(ValidationError, match="newer"):
+        scorecard_from_json('{"format": "creditloop.scorecard", "format_version": 99}')
+    with pytest.raises(ValidationError, match="damaged"):
+        scorecard_from_json('{"format": "creditloop.scorecard", "format_version": 1}')
+    with pytest.raises(ValidationError, match="does not exist"):
+        load_scorecard(tmp_path / "missing.json")
+
+
+def test_scoring_survives_bad_rows_and_reports_them(fitted: tuple[Scorecard, pd.DataFrame, np.ndarray]) -> None:
+    model, X, _ = fitted
+    new = X.head(4).copy().astype({"utilization": object})
+    new.loc[new.index[1], "utilization"] = "12%"
+    new.loc[new.index[2], "region"] = "atlantis"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = model.score_frame(new)
+    assert len(frame) == 4 and frame["score"].notna().all()
+    assert "utilization: not a number" in frame["issues"].iloc[1]
+    assert "region: unseen category" in frame["issues"].iloc[2]
+    assert frame["issues"].iloc[0] == ""
+    miss = X.head(4).copy()
+    miss.loc[miss.index[1], "utilization"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert frame["score"].iloc[1] == model.score_frame(miss)["score"].iloc[1]
+
+
+def test_missing_columns_are_named(fitted: tuple[Scorecard, pd.DataFrame, np.ndarray]) -> None:
+    model, X, _ = fitted
+    with pytest.raises(ValidationError, match="'utilization'") as info:
+        model.score_frame(X.drop(columns=["utilization"]))
+    assert info.value.field == "utilization"
+
+
+def test_protected_attributes_are_detected_and_excluded() -> None:
+    names = ["personal_status_and_sex", "age_in_years", "AGE", "MARRIAGE", "foreign_worker", "average_balance", "page"]
+    assert protected_columns(names) == names[:5]
+    X, y = known_world(3000)
+    X["age"] = np.random.default_rng(0).integers(18, 80, len(X))
+    with pytest.warns(ProtectedAttributeWarning, match="'age'"):
+        model = Scorecard().fit(X, y)
+    assert "age" not in model.features_ and "age" in model.excluded_
+    explicit = Scorecard(protected=["region"], exclude=["noise"]).fit(X.drop(columns="age"), y)
+    assert "region" not in explicit.features_
+    assert explicit.excluded_["noise"] == "excluded by request"
+
+
+def test_bad_input_is_refused_with_the_column_named() -> None:
+    X, y = known_world(500)
+    with pytest.raises(ValidationError, match="'bad_flag'"):
+        Scorecard().fit(X, np.arange(500) % 3, target_name="bad_flag")
+    with pytest.raises(ValidationError, match="'zzz'"):
+        Scorecard(exclude=["zzz"]).fit(X, y)
+    with pytest.raises(ValidationError, match="nothing predicts"):
+        Scorecard(min_iv=0.9).fit(X, y)
+    with pytest.raises(NotFittedError):
+        Scorecard().predict_score(X)
+
+
+def test_string_targets_with_event_label() -> None:
+    X, y = known_world(2000)
+    labels = np.where(y == 1, "charged", "paid")
+    with pytest.raises(ValidationError, match="event"):
+        Scorecard().fit(X, labels, target_name="status")
+    model = Scorecard().fit(X, labels, target_name="status", event="charged")
+    assert model.training_["n_events"] == int(y.sum())
+    good_bad = np.where(y == 1, "bad", "good")
+    assert Scorecard().fit(X, good_bad).training_["n_events"] == int(y.sum())
+
+
+def test_characteristics_that_drift_over_time_are_rejected() -> None:
+    X, y = known_world(6000)
+    period = np.repeat([1, 2, 3], 2000)
+    X.loc[period == 3, "delinquencies"] += 3  # the last period's bureau feed changed
+    model = Scorecard().fit(X, y, time=pd.Series(period))
+    row = model.selection_.set_index("variable").loc["delinquencies"]
+    assert not row["selected"] and "over time" in row["reason"]
+    assert "delinquencies" not in model.features_
+    assert model.training_["window"] == {"start": "1", "end": "3"}
