@@ -14,7 +14,7 @@ import numpy as np
 from creditloop.simulate.population import Customer
 from creditloop.simulate.scenario import Scenario
 
-JOB_LOSS_MONTHLY = 0.004  # individual job loss per month, outside any macro shock
+JOB_LOSS_MONTHLY = 0.01  # individual job loss per month, outside any macro shock (urban unemployment inflow)
 JOB_LOSS_INCOME_SHARE = 0.25
 PLAN_CHOICES = (1, 3, 6, 12)
 PLAN_WEIGHTS_LARGE = (0.35, 0.25, 0.2, 0.2)

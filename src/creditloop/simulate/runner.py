@@ -136,11 +136,21 @@ class Simulation:
     # ----------------------------------------------------------------- month
 
     def run(self, progress: Progress | None = None) -> SimResult:
-        for m in range(1, self.cfg.months + 1):
-            self._month(m)
-            if progress is not None:
-                progress(m, self.cfg.months)
-        return self._finish()
+        m = 0
+        try:
+            for m in range(1, self.cfg.months + 1):
+                self._month(m)
+                if progress is not None:
+                    progress(m, self.cfg.months)
+            return self._finish()
+        except InvariantViolation:
+            raise  # the auditor's message already names the month and the seed
+        except Exception as exc:
+            # Any failure names the seed (and the month), so the run can be reproduced exactly.
+            raise InvariantViolation(
+                f"simulation failed in month {m} (seed {self.cfg.seed}, scenario {self.cfg.scenario.name}): "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
     def _month(self, m: int) -> None:
         first = add_months(self.cfg.start_on, m - 1)
