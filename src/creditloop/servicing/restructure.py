@@ -185,16 +185,12 @@ def payment_holiday(line: CreditLine, request_id: str, on: date, from_due_on: da
 def _hardship_extension(
     request_id: str, on: date, periods: int, monthly_fee_bps: int, waive_penalty: bool
 ) -> dict[str, Any]:
-    return _ev(
+    """A hardship term extension: everything owed re-aged over ``periods`` months, the line frozen."""
+    return event(
         "term_extension",
         request_id,
         on,
-        periods=periods,
-        monthly_fee_bps=monthly_fee_bps,
-        waive_penalty=waive_penalty,
-        first_due_on=None,
-        from_due_on=None,
-        freeze=True,
+        {"periods": periods, "monthly_fee_bps": monthly_fee_bps, "waive_penalty": waive_penalty},
     )
 
 
