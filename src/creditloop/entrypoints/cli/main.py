@@ -229,6 +229,56 @@ def simulate(
         out.print(f"Simulated {summary['customers']} customers over {summary['months']} months into {out_dir}")
 
 
+@app.command("compare-strategies")
+def compare_strategies(
+    customers: CustomersOpt = 2000,
+    months: MonthsOpt = 18,
+    seed: SeedOpt = 42,
+    scenario: ScenarioOpt = "pandemic",
+    shock_month: ShockOpt = None,
+    start: StartOpt = "2024-01-01",
+    out_dir: Annotated[Path, typer.Option("--out", help="Where each strategy's Parquet outputs go.")] = Path(
+        "creditloop-compare"
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the same seeded world with and without hardship offers and compare losses, delinquency and help."""
+    from creditloop.simulate.compare import compare_hardship_outreach
+    from creditloop.simulate.runner import SimConfig
+    from creditloop.simulate.scenario import load_scenario
+
+    start_on = parse_day(start, "--start")
+
+    def config() -> SimConfig:
+        scen = load_scenario(scenario)
+        if shock_month is not None:
+            scen = scen.with_shock_month(shock_month)
+        return SimConfig(customers, months, seed, scen, start_on)
+
+    cfg = guarded(config, OPTION_OF_FIELD)
+    check_writable_dir(out_dir, "--out")
+    with progress_bar() as bar:
+        bar.add_task("two strategies, same seed", total=None)
+        outcomes = guarded(lambda: compare_hardship_outreach(cfg, out_dir))
+    rows = [o.as_dict() for o in outcomes]
+    if as_json:
+        typer.echo(json.dumps({"seed": seed, "scenario": cfg.scenario.name, "strategies": rows}, indent=2))
+        return
+    table = Table(title=f"strategies compared on seed {seed} ({cfg.scenario.name})")
+    for col in ("strategy", "charged off", "peak 30+", "final 30+", "helped", "helped now current/repaid"):
+        table.add_column(col)
+    for o in outcomes:
+        table.add_row(
+            o.name,
+            format_major(o.charged_off_minor),
+            f"{o.peak_30plus:.1%}",
+            f"{o.final_30plus:.1%}",
+            str(o.customers_helped),
+            str(o.helped_now_current_or_repaid),
+        )
+    out.print(table)
+
+
 @app.command()
 def report(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="A directory written by `simulate` or `demo`.")] = Path(
