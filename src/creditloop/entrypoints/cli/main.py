@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,6 +28,9 @@ except ImportError:  # pragma: no cover - older Typer on upstream click
 from creditloop import __version__
 from creditloop.core.errors import CreditloopError, ValidationError
 from creditloop.core.money import format_major
+
+if TYPE_CHECKING:
+    from creditloop.simulate.runner import SimConfig
 
 app = typer.Typer(
     name="creditloop",
@@ -117,6 +120,24 @@ StartOpt = Annotated[str, typer.Option("--start", help="First simulated month, Y
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 
+def _sim_config(
+    customers: int, months: int, seed: int, scenario: str, shock_month: int | None, start: str
+) -> SimConfig:
+    """The simulation options, every one checked (one line naming the option on a bad value)."""
+    from creditloop.simulate.runner import SimConfig
+    from creditloop.simulate.scenario import load_scenario
+
+    start_on = parse_day(start, "--start")
+
+    def config() -> SimConfig:
+        scen = load_scenario(scenario)
+        if shock_month is not None:
+            scen = scen.with_shock_month(shock_month)
+        return SimConfig(customers, months, seed, scen, start_on)
+
+    return guarded(config, OPTION_OF_FIELD)
+
+
 def _simulate(
     customers: int,
     months: int,
@@ -130,18 +151,9 @@ def _simulate(
 ) -> dict[str, Any]:
     from creditloop.bootstrap import build
     from creditloop.config import Settings
-    from creditloop.simulate.runner import SimConfig, Simulation
-    from creditloop.simulate.scenario import load_scenario
+    from creditloop.simulate.runner import Simulation
 
-    start_on = parse_day(start, "--start")
-
-    def config() -> SimConfig:
-        scen = load_scenario(scenario)
-        if shock_month is not None:
-            scen = scen.with_shock_month(shock_month)
-        return SimConfig(customers, months, seed, scen, start_on)
-
-    cfg = guarded(config, OPTION_OF_FIELD)  # every option is checked before anything is written
+    cfg = _sim_config(customers, months, seed, scenario, shock_month, start)  # checked before anything is written
     check_writable_dir(data_dir, "--data-dir")
     marker = data_dir / ".creditloop-simulation"
     if (data_dir / "ledger.sqlite").exists() and not marker.exists():
@@ -244,18 +256,8 @@ def compare_strategies(
 ) -> None:
     """Run the same seeded world with and without hardship offers and compare losses, delinquency and help."""
     from creditloop.simulate.compare import compare_hardship_outreach
-    from creditloop.simulate.runner import SimConfig
-    from creditloop.simulate.scenario import load_scenario
 
-    start_on = parse_day(start, "--start")
-
-    def config() -> SimConfig:
-        scen = load_scenario(scenario)
-        if shock_month is not None:
-            scen = scen.with_shock_month(shock_month)
-        return SimConfig(customers, months, seed, scen, start_on)
-
-    cfg = guarded(config, OPTION_OF_FIELD)
+    cfg = _sim_config(customers, months, seed, scenario, shock_month, start)
     check_writable_dir(out_dir, "--out")
     with progress_bar() as bar:
         bar.add_task("two strategies, same seed", total=None)
