@@ -56,8 +56,13 @@ def build_memory(policies: Policies | None = None) -> System:
     return System(MessageBus(MemoryUnitOfWork(products.__getitem__), policies), None, None)
 
 
-def build(settings: Settings, policies: Policies | None = None, *, fresh: bool = False) -> System:
-    """A bus over the SQL ledger named by the settings (SQLite file in the data directory by default)."""
+def build(
+    settings: Settings, policies: Policies | None = None, *, fresh: bool = False, single_writer: bool = False
+) -> System:
+    """A bus over the SQL ledger named by the settings (SQLite file in the data directory by default).
+
+    ``single_writer``: the caller is the database's only writer (a simulation's own file), so committed
+    lines stay in memory between units of work."""
     from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
     from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
 
@@ -70,4 +75,5 @@ def build(settings: Settings, policies: Policies | None = None, *, fresh: bool =
             (data_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
     engine = make_engine(url)
     migrate(engine)
-    return System(MessageBus(SqlUnitOfWork(engine, products.__getitem__), policies), data_dir, url)
+    uow = SqlUnitOfWork(engine, products.__getitem__, single_writer=single_writer)
+    return System(MessageBus(uow, policies), data_dir, url)

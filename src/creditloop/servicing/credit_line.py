@@ -157,6 +157,9 @@ RESTRUCTURE_KINDS = frozenset(
 )
 
 
+_ONE_DAY = timedelta(days=1)
+
+
 def _day(value: str) -> date:
     return date.fromisoformat(value)
 
@@ -203,6 +206,8 @@ class CreditLine:
     billed_since_cut_minor: list[int] = field(default_factory=lambda: [0, 0, 0])  # principal, fee, interest
     events: list[dict[str, Any]] = field(default_factory=list)  # the command log: the source of truth for replay
     holds: dict[str, Hold] = field(default_factory=dict)
+    # (version, last closed date, status) -> next action date: a store asks every day for every line it holds
+    _next_action_memo: tuple[int, date, LineStatus, date] | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------- creation
 
@@ -887,22 +892,28 @@ class CreditLine:
         """
         while self.last_closed_on < target:
             day = self.last_closed_on + timedelta(days=1)
-            quiet_until = self._quiet_until(day)
-            if quiet_until is not None and quiet_until >= day:
+            next_action = self.next_action_on  # memoised: most calls find the line quiet
+            if next_action > day:
                 # Nothing changes on quiet days, so the line is not dirtied: a store may keep the older
                 # closed date and the next command catches up through the same quiet stretch.
-                self.last_closed_on = min(target, quiet_until)
+                self.last_closed_on = target if next_action == date.max else min(target, next_action - _ONE_DAY)
                 continue
             self._close_day(day)
 
     @property
     def next_action_on(self) -> date:
         """The first business date whose day-end would change this line (stores index it for day-end)."""
+        memo = self._next_action_memo
+        if memo is not None and memo[:3] == (self.version, self.last_closed_on, self.status):
+            return memo[3]
         day = self.last_closed_on + timedelta(days=1)
         quiet_until = self._quiet_until(day)
         if quiet_until is None or quiet_until < day:
-            return day
-        return quiet_until if quiet_until == date.max else quiet_until + timedelta(days=1)
+            result = day
+        else:
+            result = quiet_until if quiet_until == date.max else quiet_until + timedelta(days=1)
+        self._next_action_memo = (self.version, self.last_closed_on, self.status, result)
+        return result
 
     def _quiet_until(self, day: date) -> date | None:
         """Last date from ``day`` on whose day-end would change nothing, or None if ``day`` needs work."""
@@ -1243,5 +1254,6 @@ _STATE_FIELDS = tuple(
         "opened_limit_minor",
         "version",
         "pending_entries",
+        "_next_action_memo",
     }
 )

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_CUSTOMERS = 1_000_000
 MAX_MONTHS = 120
+BLOCK_SIZE = 5_000  # customers per block: each block has its own random stream and its own ledger file
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class SimConfig:
     hardship_outreach: bool = True  # strategy hook: does the lender offer term extensions at all
     hardship_day: int = 15
     hardship_outreach_dpd: int = 31  # strategy hook: contact customers once they are this far behind
+    block_size: int = BLOCK_SIZE  # part of the seed's meaning: the same seed and block size give the same run
 
     def __post_init__(self) -> None:
         if not 1 <= self.customers <= MAX_CUSTOMERS:
@@ -71,6 +73,22 @@ class SimConfig:
             )
         if self.start_on.day != 1:
             raise ValidationError("start_on must be the first day of a month", field="start_on")
+        if self.block_size < 1:
+            raise ValidationError(f"block_size must be at least 1, got {self.block_size}", field="block_size")
+
+    @property
+    def blocks(self) -> int:
+        return -(-self.customers // self.block_size)
+
+    def block_customers(self, block: int) -> range:
+        """The 0-based customer indices of a block."""
+        return range(block * self.block_size, min(self.customers, (block + 1) * self.block_size))
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """Block 0 draws from the seed itself (a single-block run is what it always was); block k from (seed, k),
+    so every block's stream is fixed by the seed alone, whichever worker runs it and in whatever order."""
+    return np.random.default_rng(seed if block == 0 else [seed, block])
 
 
 @dataclass
@@ -105,12 +123,17 @@ Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay | PayI
 
 
 class Simulation:
-    def __init__(self, config: SimConfig, bus: MessageBus, out_dir: Path) -> None:
+    def __init__(self, config: SimConfig, bus: MessageBus, out_dir: Path, *, block: int = 0) -> None:
+        """One block of the population (all of it when it fits in one block), on its own ledger."""
         self.cfg = config
         self.bus = bus
+        self.block = block
         self.out = OutputWriter(out_dir)
-        self.rng = np.random.default_rng(config.seed)
-        self.customers = generate_population(config.customers, config.months, self.rng)
+        self.rng = block_rng(config.seed, block)
+        indices = config.block_customers(block)
+        self.customers = generate_population(len(indices), config.months, self.rng)
+        for cu, i in zip(self.customers, indices, strict=True):
+            cu.customer_id = f"C{i + 1:07d}"  # ids run on across blocks
         b.assign_shock(self.customers, config.scenario, self.rng)
         self.by_id = {cu.customer_id: cu for cu in self.customers}
         self.line_of: dict[str, str] = {}

@@ -319,6 +319,11 @@ class SqlLines:
         self.loaded.clear()
         self._all_loaded = False
 
+    def keep(self, written: dict[str, tuple[int, tuple[int, int, int, int, int]]]) -> None:
+        """After a commit, keep the identity map as the stored state (single-writer mode): the lines just
+        written are now what the table holds, so the next unit neither reloads nor re-parses them."""
+        self.loaded.update(written)
+
     def add(self, line: CreditLine) -> None:
         if line.line_id in self.seen or (not self._all_loaded and self._exists(line.line_id)):
             raise IdempotencyConflict(f"line {line.line_id} already exists")
@@ -387,6 +392,11 @@ class SqlLines:
     def due_for_day_end(self, day: date, limit: int | None = None, after: str | None = None) -> list[str]:
         """Lines whose day-end on ``day`` changes something, in line-id order, a page at a time (keyset:
         ``after`` the last id of the previous page): stored ones by index, plus those changed here."""
+        if self._all_loaded:  # every stored line is in the identity map: ask the lines themselves
+            mine = sorted(
+                i for i, line in self.seen.items() if line.next_action_on <= day and (after is None or i > after)
+            )
+            return mine[:limit] if limit is not None else mine
         c = credit_lines.c
         stmt = sa.select(c.line_id).where(c.next_action_on <= day).order_by(c.line_id)
         if after is not None:
@@ -419,6 +429,8 @@ class SqlLines:
         totals = [int(v) for v in row]
         for line_id, line in self.seen.items():
             prior = self.loaded.get(line_id)
+            if prior is not None and prior[0] == line.version:
+                continue  # balances change only with the version: the table's row is this line's
             now = (
                 line.principal_minor,
                 line.fee_minor,
@@ -437,8 +449,10 @@ class SqlLines:
             Account.CUSTOMER_CREDIT: -credit,
         }
 
-    def save(self) -> None:
-        """INSERT new lines; UPDATE changed ones only where the stored row is still the one loaded."""
+    def save(self) -> dict[str, tuple[int, tuple[int, int, int, int, int]]]:
+        """INSERT new lines; UPDATE changed ones only where the stored row is still the one loaded.
+
+        Returns what was written (line id -> version and stored balances)."""
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for line_id, line in self.seen.items():
@@ -449,6 +463,7 @@ class SqlLines:
                 row = _line_row(line)
                 row["b_line_id"], row["b_version"] = line_id, prior[0]
                 updates.append(row)
+        written = {r["line_id"]: (r["version"], _stored_balances(r)) for r in (*inserts, *updates)}
         conn = self._connection()
         if updates:
             c = credit_lines.c
@@ -466,6 +481,7 @@ class SqlLines:
                 conn.execute(credit_lines.insert(), inserts)
             except IntegrityError as exc:  # another transaction created the same line first
                 raise IdempotencyConflict(f"{len(inserts)} new line(s): one already exists ({exc.orig})") from exc
+        return written
 
     @staticmethod
     def _stale(conn: Connection, updates: list[dict[str, Any]]) -> list[str]:
@@ -478,6 +494,16 @@ class SqlLines:
                 if doc != wrote[line_id]:
                     stale.append(line_id)
         return stale[:20]
+
+
+def _stored_balances(row: dict[str, Any]) -> tuple[int, int, int, int, int]:
+    return (
+        row["principal_minor"],
+        row["fee_minor"],
+        row["penalty_minor"],
+        row["interest_minor"],
+        row["credit_balance_minor"],
+    )
 
 
 def _line_row(line: CreditLine) -> dict[str, Any]:
@@ -609,8 +635,12 @@ class SqlUnitOfWork:
     audit: AuditLog
     day_ends: DayEndLog
 
-    def __init__(self, engine: Engine, products: Callable[[str], Product]) -> None:
+    def __init__(self, engine: Engine, products: Callable[[str], Product], *, single_writer: bool = False) -> None:
+        """``single_writer``: this unit of work is the only writer of the database (a simulation's own
+        file). Committed lines then stay in memory for the next unit instead of being reloaded; the
+        optimistic version check at save still refuses to overwrite a row someone else changed."""
         self.engine = engine
+        self.single_writer = single_writer
         self._conn: Connection | None = None
         self._lines = SqlLines(self._connection, products)
         self._journal = SqlJournal(self._connection)
@@ -634,7 +664,11 @@ class SqlUnitOfWork:
             raise RuntimeError("the unit of work is already open")
         self._conn = self.engine.connect()
         self._conn.begin()
-        self._reset()
+        if self.single_writer:
+            if not self._lines._all_loaded:
+                self._lines._load_all()  # once: afterwards the identity map is the whole table
+        else:
+            self._reset()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -644,9 +678,11 @@ class SqlUnitOfWork:
         try:
             if conn.in_transaction():
                 conn.rollback()
+                self._reset()  # memory may hold changes the database no longer has
         finally:
             self._conn = None
-            self._reset()
+            if not self.single_writer:
+                self._reset()
             conn.close()
 
     def _reset(self) -> None:
@@ -665,10 +701,14 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         conn = self._connection()
         self.flush()
-        self._lines.save()
+        written = self._lines.save()
         self._journal.write_totals()
         conn.commit()
-        self._reset()  # as the memory fake: the next command reloads what it needs
+        if self.single_writer:
+            self._journal.reset()
+            self._lines.keep(written)
+        else:
+            self._reset()  # as the memory fake: the next command reloads what it needs
 
     def rollback(self) -> None:
         if self._conn is not None:

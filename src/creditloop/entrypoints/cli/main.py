@@ -118,6 +118,10 @@ ShockOpt = Annotated[
 ]
 StartOpt = Annotated[str, typer.Option("--start", help="First simulated month, YYYY-MM-01.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", help="Worker processes (default: one per core); the results do not depend on it."),
+]
 
 
 def _sim_config(
@@ -148,10 +152,9 @@ def _simulate(
     data_dir: Path,
     as_json: bool,
     title: str,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    from creditloop.bootstrap import build
-    from creditloop.config import Settings
-    from creditloop.simulate.runner import Simulation
+    from creditloop.simulate.parallel import run_simulation
 
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start)  # checked before anything is written
     check_writable_dir(data_dir, "--data-dir")
@@ -162,17 +165,19 @@ def _simulate(
             "(choose another --data-dir)",
             EXIT_USAGE,
         )
+    if workers is not None and workers < 1:
+        fail(f"--workers must be at least 1, got {workers}", EXIT_USAGE)
     # Synthetic books always go to their own SQLite file, never to a configured production database.
-    settings = Settings(data_dir=data_dir, database_url=None)
-    system = guarded(lambda: build(settings, fresh=True))
+    data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text("this ledger holds a synthetic simulation and may be replaced by the next one\n")
-    sim = Simulation(cfg, system.bus, data_dir)
     with progress_bar() as bar:
-        task = bar.add_task(title, total=months)
-        result = guarded(lambda: sim.run(lambda m, total: bar.update(task, completed=m)))
+        task = bar.add_task(title, total=customers * months)  # customer-months
+        result = guarded(
+            lambda: run_simulation(cfg, data_dir, workers=workers, progress=lambda d, t: bar.update(task, completed=d))
+        )
     summary = dict(result.summary)
     summary["data_dir"] = str(data_dir.resolve())
-    summary["ledger"] = system.database_url
+    summary["ledger"] = f"sqlite:///{(data_dir / 'ledger.sqlite').resolve()}"
     return summary
 
 
@@ -189,12 +194,15 @@ def demo(
         typer.Option("--data-dir", envvar="CREDITLOOP_DATA_DIR", help="Where the ledger, Parquet files and report go."),
     ] = Path("creditloop-data"),
     as_json: JsonOpt = False,
+    workers: WorkersOpt = None,
 ) -> None:
     """Run a seeded synthetic portfolio through the whole credit loop and write an HTML report."""
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import DuckDBWarehouse
 
-    summary = _simulate(customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months")
+    summary = _simulate(
+        customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months", workers
+    )
     report = guarded(lambda: render_report(data_dir))
     summary["report"] = str(report.resolve())
     wh = DuckDBWarehouse(data_dir)
@@ -232,9 +240,12 @@ def simulate(
         "creditloop-data"
     ),
     as_json: JsonOpt = False,
+    workers: WorkersOpt = None,
 ) -> None:
     """Simulate a portfolio through a macro scenario, writing the ledger and Parquet outputs."""
-    summary = _simulate(customers, months, seed, scenario, shock_month, start, out_dir, as_json, "simulating months")
+    summary = _simulate(
+        customers, months, seed, scenario, shock_month, start, out_dir, as_json, "simulating months", workers
+    )
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
     else:

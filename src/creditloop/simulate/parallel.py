@@ -1,0 +1,277 @@
+"""Run a simulation as independent blocks of customers, on several cores, into one ledger.
+
+Customers never interact, so the population is cut into fixed blocks (``SimConfig.block_size``), each with
+its own random stream fixed by the seed (``runner.block_rng``) and its own single-writer SQLite ledger.
+Blocks run in worker processes; the finished ledgers and Parquet files are then merged, block by block,
+into the output directory, and an independent auditor checks the merged ledger against the simulator's
+own tally. The same seed gives byte-identical outputs whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import queue
+import shutil
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from creditloop.core.errors import InvariantViolation, ValidationError
+from creditloop.ledger.accounts import Account
+from creditloop.simulate.outputs import SCHEMAS
+from creditloop.simulate.runner import SimConfig, SimResult, Simulation
+
+Progress = Callable[[int, int], None]  # (customer-months done, customer-months in all)
+MAX_WORKERS = 64
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def run_simulation(
+    config: SimConfig, out_dir: Path, *, workers: int | None = None, progress: Progress | None = None
+) -> SimResult:
+    """Simulate ``config`` into ``out_dir`` (ledger.sqlite, Parquet files, summary.json)."""
+    workers = default_workers() if workers is None else workers
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValidationError(f"workers must be between 1 and {MAX_WORKERS}, got {workers}", field="workers")
+    total = config.customers * config.months
+    if config.blocks == 1:
+        return _run_block(
+            config, 0, out_dir, None if progress is None else lambda m, _t: progress(m * config.customers, total)
+        )
+    block_root = out_dir / "blocks"
+    shutil.rmtree(block_root, ignore_errors=True)
+    dirs = [block_root / f"b{b:04d}" for b in range(config.blocks)]
+    summaries: dict[int, dict[str, Any]] = {}
+    if workers == 1:
+        for b, d in enumerate(dirs):
+            summaries[b] = _run_block(config, b, d, _block_progress(config, b, progress)).summary
+    else:
+        summaries = _run_parallel(config, dirs, workers, total, progress)
+    result = merge_blocks(config, dirs, out_dir, summaries)
+    shutil.rmtree(block_root)
+    return result
+
+
+def _block_progress(config: SimConfig, block: int, progress: Progress | None) -> Progress | None:
+    """Months of one block, run in this process, as customer-months of the whole run."""
+    if progress is None:
+        return None
+    before = block * config.block_size * config.months
+    size = len(config.block_customers(block))
+    total = config.customers * config.months
+
+    def tick(month: int, _months: int) -> None:
+        progress(before + month * size, total)
+
+    return tick
+
+
+def _run_block(config: SimConfig, block: int, out_dir: Path, progress: Progress | None) -> SimResult:
+    from creditloop.bootstrap import build
+    from creditloop.config import Settings
+
+    system = build(Settings(data_dir=out_dir, database_url=None), fresh=True, single_writer=True)
+    try:
+        return Simulation(config, system.bus, out_dir, block=block).run(progress)
+    finally:
+        system.bus.uow.engine.dispose()  # type: ignore[attr-defined]
+
+
+def _block_worker(config: SimConfig, block: int, out_dir: str, ticks: Any) -> dict[str, Any]:
+    def tick(month: int, _total: int) -> None:
+        ticks.put((block, month))
+
+    return _run_block(config, block, Path(out_dir), tick).summary
+
+
+def _run_parallel(
+    config: SimConfig, dirs: list[Path], workers: int, total: int, progress: Progress | None
+) -> dict[int, dict[str, Any]]:
+    # fork where there is one: no re-import per worker, and scripts need no ``if __name__ == "__main__"``.
+    # The parent holds no database connection at this point.
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    summaries: dict[int, dict[str, Any]] = {}
+    months_done: dict[int, int] = defaultdict(int)
+    with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        ticks = manager.Queue()
+        futures: dict[Future[dict[str, Any]], int] = {
+            pool.submit(_block_worker, config, b, str(d), ticks): b for b, d in enumerate(dirs)
+        }
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for f in finished:
+                summaries[futures[f]] = f.result()  # a block's failure names the seed and month
+            while True:
+                try:
+                    block, month = ticks.get_nowait()
+                except queue.Empty:
+                    break
+                months_done[block] = max(months_done[block], month)
+            if progress is not None:
+                progress(sum(len(config.block_customers(b)) * m for b, m in months_done.items()), total)
+    return summaries
+
+
+# ------------------------------------------------------------------------------------------------ merging
+
+
+_COPIED_TABLES = ("postings", "credit_lines", "audit_decisions")
+
+
+def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: dict[int, dict[str, Any]]) -> SimResult:
+    """One ledger and one set of Parquet files from the blocks' own, then the auditor's check."""
+    from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
+
+    for suffix in ("", "-wal", "-shm"):
+        (out_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+    engine = make_engine(sqlite_url(out_dir.resolve()))
+    migrate(engine)
+    with engine.connect() as conn:
+        _merge_ledgers(conn, dirs)
+    balances = _audit_merged(engine, config, summaries)
+    engine.dispose()
+    _merge_parquet(dirs, out_dir)
+    summary = _merge_summaries(config, summaries, balances)
+    (out_dir / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+    )
+    return SimResult(out_dir, summary)
+
+
+def _merge_ledgers(conn: sa.Connection, dirs: list[Path]) -> None:
+    """Entries keep their ids (line ids are unique across blocks); the journal's insertion order is block by
+    block. Per-date day-end runs and reconciliations are summed over the blocks."""
+    runs: dict[str, list[Any]] = {}
+    recs: dict[str, list[Any]] = {}
+    for d in dirs:
+        conn.exec_driver_sql("ATTACH DATABASE ? AS blk", (str((d / "ledger.sqlite").resolve()),))
+        offset = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM journal_entries").scalar_one()
+        conn.exec_driver_sql(
+            "INSERT INTO journal_entries (entry_id, code, effective_on, line_id, links, reverses, seq) "
+            "SELECT entry_id, code, effective_on, line_id, links, reverses, seq + ? FROM blk.journal_entries "
+            "ORDER BY seq",
+            (offset,),
+        )
+        for table in _COPIED_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM blk.{table}")  # fixed table names
+        conn.exec_driver_sql(
+            "INSERT INTO account_totals (account, balance_minor) SELECT account, balance_minor FROM "
+            "blk.account_totals WHERE true ON CONFLICT (account) DO UPDATE SET balance_minor = "
+            "account_totals.balance_minor + excluded.balance_minor"
+        )
+        for day, status, closed in conn.exec_driver_sql("SELECT * FROM blk.day_end_runs"):
+            prior = runs.setdefault(day, [status, 0])
+            if status != "DONE":
+                prior[0] = status
+            prior[1] += closed
+        for day, trial, control, sub_ledger, ok in conn.exec_driver_sql(
+            "SELECT business_date, trial_balance_minor, control, sub_ledger, ok FROM blk.reconciliations"
+        ):
+            prior = recs.setdefault(day, [0, defaultdict(int), defaultdict(int), True])
+            prior[0] += trial
+            for acct, v in json.loads(control).items():
+                prior[1][acct] += v
+            for acct, v in json.loads(sub_ledger).items():
+                prior[2][acct] += v
+            prior[3] = prior[3] and bool(ok)
+        conn.commit()  # one block at a time: SQLite detaches only outside a transaction
+        conn.exec_driver_sql("DETACH DATABASE blk")
+        conn.commit()
+    conn.exec_driver_sql(
+        "INSERT INTO day_end_runs (business_date, status, lines_closed) VALUES (?, ?, ?)",
+        [(day, status, closed) for day, (status, closed) in sorted(runs.items())],
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO reconciliations (business_date, trial_balance_minor, control, sub_ledger, ok) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                day,
+                trial,
+                orjson.dumps(dict(sorted(control.items()))).decode(),
+                orjson.dumps(dict(sorted(sub.items()))).decode(),
+                ok and trial == 0 and control == sub,
+            )
+            for day, (trial, control, sub, ok) in sorted(recs.items())
+        ],
+    )
+    conn.commit()
+
+
+def _audit_merged(engine: sa.Engine, config: SimConfig, summaries: dict[int, dict[str, Any]]) -> dict[str, int]:
+    """The merged ledger, checked from its postings (not the running totals) against the blocks' tallies."""
+    with engine.connect() as conn:
+        sums: dict[str, int] = dict(
+            conn.exec_driver_sql(
+                "SELECT account, sum(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END) "
+                "FROM postings GROUP BY account"
+            ).all()
+        )
+        totals: dict[str, int] = dict(conn.exec_driver_sql("SELECT account, balance_minor FROM account_totals").all())
+        failed = conn.exec_driver_sql("SELECT count(*) FROM reconciliations WHERE NOT ok").scalar_one()
+    paid = sum(s["paid_minor"] for s in summaries.values())
+    bought = sum(s["purchased_minor"] - s["refunded_minor"] for s in summaries.values())
+    problems = []
+    if sum(sums.values()) != 0:
+        problems.append(f"trial balance is {sum(sums.values())}, not 0")
+    if {k: v for k, v in sums.items() if v} != {k: v for k, v in totals.items() if v}:
+        problems.append("account totals differ from the sum of the postings")
+    if sums.get(Account.CASH_CLEARING.value, 0) != paid:
+        problems.append(f"cash {sums.get(Account.CASH_CLEARING.value, 0)} != paid {paid}")
+    if -sums.get(Account.MERCHANT_PAYABLE.value, 0) != bought:
+        problems.append(f"merchant payable {-sums.get(Account.MERCHANT_PAYABLE.value, 0)} != purchases less refunds")
+    if failed:
+        problems.append(f"{failed} merged daily reconciliation(s) failed")
+    if problems:
+        raise InvariantViolation(f"auditor, merged ledger, seed {config.seed}: " + "; ".join(problems))
+    return {k: int(v) for k, v in sums.items()}
+
+
+def _merge_parquet(dirs: list[Path], out_dir: Path) -> None:
+    for name, schema in SCHEMAS.items():
+        table = pa.concat_tables([pq.read_table(d / f"{name}.parquet", schema=schema) for d in dirs])
+        if name == "events":  # one sequence in event order: by date, then block, then the block's own order
+            table = table.sort_by([("occurred_on", "ascending")])  # stable: block order kept within a date
+            table = table.set_column(0, "seq", pa.array(range(1, table.num_rows + 1), pa.int64()))
+        elif name == "snapshots":
+            table = table.sort_by([("month_index", "ascending")])
+        pq.write_table(table.cast(schema), out_dir / f"{name}.parquet")
+
+
+_SUMMED = ("lines_opened", "purchased_minor", "refunded_minor", "paid_minor")
+
+
+def _merge_summaries(
+    config: SimConfig, summaries: dict[int, dict[str, Any]], balances: dict[str, int]
+) -> dict[str, Any]:
+    first = summaries[0]
+    refused: dict[str, int] = defaultdict(int)
+    for s in summaries.values():
+        for code, n in s["refused"].items():
+            refused[code] += n
+    return {
+        **{k: first[k] for k in ("seed", "months", "scenario", "shock_month", "start_on")},
+        "customers": config.customers,
+        "blocks": config.blocks,
+        "block_size": config.block_size,
+        **{
+            k: sum(s[k] for s in summaries.values())
+            for k in ("lines_opened", "purchased_minor", "refunded_minor", "paid_minor")
+        },
+        "refused": dict(sorted(refused.items())),
+        "journal_balanced": sum(balances.values()) == 0,
+        "trial_balance": dict(sorted(balances.items())),
+    }
