@@ -7,11 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from creditloop.core.dates import add_months
-from creditloop.products.apr import CashFlow, Flows, Regime, annual_rate, flows_of
+from creditloop.core.errors import DomainError
+from creditloop.products.apr import CashFlow, Flows, Regime, annual_rate, approx_pboc_period_rate, flows_of
+from creditloop.products.caps import check_cap, clearly_within_cap
 from creditloop.products.daycount import DayCount, Frequency
 from creditloop.products.pricing import PlanTerms, PricingMethod, build_schedule, product_schedule, terms_for_option
 from creditloop.products.terms import default_product
@@ -124,3 +127,39 @@ def test_product_terms_equal_the_servicing_schedule(amount: int, periods: int, d
     billed = product_schedule(product, periods, amount, purchased)
     built = build_schedule(amount, terms_for_option(product, periods), purchased, billed[0].due_on)
     assert [(r.due_on, r.total_minor) for r in built] == [(r.due_on, r.total_minor) for r in billed]
+
+
+@settings(max_examples=80, deadline=None)
+@given(loans())
+def test_float_screen_matches_the_exact_pboc_rate(loan: tuple[int, list[tuple[date, int]]]) -> None:
+    """The float screen used before pricing-cap checks is within 1e-12 of the exact monthly IRR."""
+    advance, payments = loan
+    flows = flows_of(START, advance, payments)
+    exact = annual_rate(flows, Regime.PBOC).period_rate
+    assert abs(approx_pboc_period_rate(flows) - float(exact)) < 1e-12
+
+
+@settings(max_examples=80, deadline=None)
+@given(loans(), st.sampled_from([date(2020, 9, 1), date(2024, 3, 1)]))
+def test_clearly_within_cap_never_passes_a_plan_the_exact_check_refuses(
+    loan: tuple[int, list[tuple[date, int]]], on: date
+) -> None:
+    advance, payments = loan
+    start = on
+    moved = [(start + (d - START), a) for d, a in payments]
+    flows = flows_of(start, advance, moved)
+    if clearly_within_cap(flows, start, "cn_licensed"):
+        check_cap(annual_rate(flows, Regime.PBOC), start, "cn_licensed")  # must not raise
+
+
+def test_clearly_within_cap_defers_at_the_rounding_boundary() -> None:
+    """The exact check refuses a rate that rounds (half up, 2 places) above the 24 % cap, i.e. from 24.005 %;
+    the screen passes what is clearly below that and defers everything within its margin to the exact check."""
+    on, month_later, advance = date(2024, 3, 1), date(2024, 4, 1), 1_000_000_000
+    below = flows_of(on, advance, [(month_later, 1_020_004_100)])  # 24.00492 % a year: rounds to 24.00
+    assert clearly_within_cap(below, on, "cn_licensed")
+    check_cap(annual_rate(below, Regime.PBOC), on, "cn_licensed")
+    edge = flows_of(on, advance, [(month_later, 1_020_004_167)])  # 24.0050004 %: rounds to 24.01
+    assert not clearly_within_cap(edge, on, "cn_licensed")
+    with pytest.raises(DomainError, match="exceeds"):
+        check_cap(annual_rate(edge, Regime.PBOC), on, "cn_licensed")

@@ -23,7 +23,8 @@ from creditloop.collections.hardship import (
 from creditloop.core.errors import IdempotencyConflict, ValidationError
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
-from creditloop.products.caps import check_cap
+from creditloop.products.apr import flows_of
+from creditloop.products.caps import check_cap, clearly_within_cap
 from creditloop.products.disclosure import Disclosure, disclose_schedule
 from creditloop.products.pricing import PricingMethod, option_schedule
 from creditloop.products.schedule import ScheduledInstallment
@@ -51,6 +52,9 @@ def _option_checked(product: Product, periods: int, regime: str, on: date, state
     option = product.option(periods)
     if option.monthly_fee_bps or option.terms is not None:
         schedule = option_schedule(product, periods, 1_000_000, on, statement_day, due_days)
+        flows = flows_of(on, 1_000_000, [(i.due_on, i.total_minor) for i in schedule])
+        if clearly_within_cap(flows, on, regime):
+            return  # a float screen; the exact Decimal rate decides whenever the plan is near the cap
         rate = disclose_schedule(1_000_000, on, PricingMethod.FLAT_MONTHLY_FEE, schedule).rate
         check_cap(rate, on, regime)
 

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from creditloop.core.errors import DomainError, ValidationError
-from creditloop.products.apr import AprResult, Regime, percent
+from creditloop.products.apr import AprResult, Flows, Regime, approx_pboc_period_rate, percent
 from creditloop.products.disclosure import disclose, disclose_option
 from creditloop.products.pricing import PlanTerms
 from creditloop.products.terms import Product
@@ -172,6 +172,23 @@ def check_cap(apr: AprResult | Decimal, on: date, regime: CapRegime | str, *, ta
         if isinstance(apr, AprResult) and apr.regime is Regime.PBOC:
             label += " (PBoC IRR × 12)" if cap.rule.measure == "nominal" else " (PBoC compounded)"
         raise DomainError(f"{label} {percent(rate)}% exceeds the {cap.describe()}", code="pricing_cap_exceeded")
+
+
+# Float screen margin in percentage points: far above the float solver's error (~1e-13), far below a rounding step.
+_SCREEN_MARGIN_PP = 1e-6
+
+
+def clearly_within_cap(flows: Flows, on: date, regime: CapRegime | str, *, table: CapTable | None = None) -> bool:
+    """True when the PBoC-regime rate of ``flows`` is so far below the cap in force that the exact check
+    (``check_cap`` on the Decimal rate) must pass; False means "run the exact check", never "breach"."""
+    cap = (table or default_caps()).cap_for(on, _regime(regime))
+    if cap is None:
+        return True
+    r = approx_pboc_period_rate(flows)
+    measured = (1 + r) ** 12 - 1 if cap.rule.measure == "effective" else r * 12
+    # check_cap refuses when percent(rate), rounded half up to 2 places, exceeds the cap's percent: that
+    # needs rate% >= cap% + 0.005.
+    return measured * 100 < float(percent(cap.annual_rate)) + 0.005 - _SCREEN_MARGIN_PP
 
 
 @dataclass(frozen=True, slots=True)

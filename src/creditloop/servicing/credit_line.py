@@ -248,7 +248,17 @@ class CreditLine:
 
     @property
     def principal_minor(self) -> int:
-        return sum(i.unpaid_principal_minor for p in self.plans for i in p.installments)
+        return sum(i.principal_minor - i.paid_principal_minor for p in self.plans for i in p.installments)
+
+    def balances(self) -> tuple[int, int, int]:
+        """Unpaid principal, owed fees and owed interest in one pass (stores write all three at once)."""
+        principal = fee = interest = 0
+        for p in self.plans:
+            for i in p.installments:
+                principal += i.principal_minor - i.paid_principal_minor
+                fee += i.unpaid_fee_minor
+                interest += i.unpaid_interest_minor
+        return principal, fee, interest
 
     @property
     def fee_minor(self) -> int:
@@ -923,17 +933,20 @@ class CreditLine:
             return date.max  # DPD of a charged-off line is derived from delinquent_since, nothing accrues
         if self.delinquent_since is not None:
             return None
-        if any(i.revolving and i.unpaid_principal_minor for i in self._installments()):
-            return None  # revolving interest accrues every day
-        horizon = next_statement_on(day - timedelta(days=1), self.statement_day) - timedelta(days=1)
+        horizon = next_statement_on(day - _ONE_DAY, self.statement_day) - _ONE_DAY
         for hold in self.holds.values():
-            if hold.status == "ACTIVE":
-                horizon = min(horizon, hold.expires_on)  # it expires at the end of the day after
-        for inst in self._installments():
-            if inst.billed and inst.unpaid_minor:
-                horizon = min(horizon, inst.due_on)  # the day after the due date is DPD 1
-            elif not inst.billed:
-                horizon = min(horizon, inst.statement_on - timedelta(days=1))  # billed at that day's close
+            if hold.status == "ACTIVE" and hold.expires_on < horizon:
+                horizon = hold.expires_on  # it expires at the end of the day after
+        # One pass over the working installments (this runs for every line a store asks about).
+        for plan in self.plans:
+            for inst in plan.installments:
+                if inst.revolving and inst.principal_minor != inst.paid_principal_minor:
+                    return None  # revolving interest accrues every day
+                if not inst.billed:
+                    if inst.statement_on <= horizon:
+                        horizon = inst.statement_on - _ONE_DAY  # billed at that day's close
+                elif inst.due_on < horizon and inst.unpaid_minor:
+                    horizon = inst.due_on  # the day after the due date is DPD 1
         return horizon
 
     def _close_day(self, day: date) -> None:

@@ -313,11 +313,17 @@ class SqlLines:
         # balances let sub-ledger totals combine the table's sums with the lines changed in this unit.
         self.loaded: dict[str, tuple[int, tuple[int, int, int, int, int]]] = {}
         self._all_loaded = False
+        # Day-end asks every day which lines are due: the answer is cached per line and recomputed only
+        # for lines handed out since the last question (a caller can change only a line it was given).
+        self._next_action: dict[str, date] = {}
+        self._handed_out: set[str] = set()
 
     def reset(self) -> None:
         self.seen.clear()
         self.loaded.clear()
         self._all_loaded = False
+        self._next_action.clear()
+        self._handed_out.clear()
 
     def keep(self, written: dict[str, tuple[int, tuple[int, int, int, int, int]]]) -> None:
         """After a commit, keep the identity map as the stored state (single-writer mode): the lines just
@@ -328,6 +334,7 @@ class SqlLines:
         if line.line_id in self.seen or (not self._all_loaded and self._exists(line.line_id)):
             raise IdempotencyConflict(f"line {line.line_id} already exists")
         self.seen[line.line_id] = line
+        self._handed_out.add(line.line_id)
 
     def _exists(self, line_id: str) -> bool:
         c = credit_lines.c
@@ -336,6 +343,7 @@ class SqlLines:
     def get(self, line_id: str) -> CreditLine:
         line = self.seen.get(line_id)
         if line is not None:
+            self._handed_out.add(line_id)
             return line
         conn = self._connection()
         stmt = sa.select(*_LOAD_COLUMNS).where(credit_lines.c.line_id == line_id)
@@ -357,6 +365,7 @@ class SqlLines:
     def _load(self, row: Any) -> CreditLine:
         line = line_from_dict(orjson.loads(row.doc), self._products)
         self.seen[line.line_id] = line
+        self._handed_out.add(line.line_id)
         stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.interest_minor, row.credit_balance_minor)
         self.loaded[line.line_id] = (line.version, stored)
         return line
@@ -393,9 +402,11 @@ class SqlLines:
         """Lines whose day-end on ``day`` changes something, in line-id order, a page at a time (keyset:
         ``after`` the last id of the previous page): stored ones by index, plus those changed here."""
         if self._all_loaded:  # every stored line is in the identity map: ask the lines themselves
-            mine = sorted(
-                i for i, line in self.seen.items() if line.next_action_on <= day and (after is None or i > after)
-            )
+            cache = self._next_action
+            for i in self._handed_out:
+                cache[i] = self.seen[i].next_action_on
+            self._handed_out.clear()
+            mine = sorted(i for i, d in cache.items() if d <= day and (after is None or i > after))
             return mine[:limit] if limit is not None else mine
         c = credit_lines.c
         stmt = sa.select(c.line_id).where(c.next_action_on <= day).order_by(c.line_id)
@@ -507,16 +518,17 @@ def _stored_balances(row: dict[str, Any]) -> tuple[int, int, int, int, int]:
 
 
 def _line_row(line: CreditLine) -> dict[str, Any]:
+    principal, fee, interest = line.balances()
     return {
         "line_id": line.line_id,
         "customer_id": line.customer_id,
         "status": line.status.value,
         "version": line.version,
         "limit_minor": line.limit_minor,
-        "principal_minor": line.principal_minor,
-        "fee_minor": line.fee_minor,
+        "principal_minor": principal,
+        "fee_minor": fee,
         "penalty_minor": line.penalty_minor,
-        "interest_minor": line.interest_minor,
+        "interest_minor": interest,
         "credit_balance_minor": line.credit_balance_minor,
         "charged_off_minor": line.charged_off_minor,
         "dpd": line.dpd,
