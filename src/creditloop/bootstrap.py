@@ -73,7 +73,8 @@ def build(
     if fresh and url.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm"):
             (data_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
-    engine = make_engine(url)
+    # A single writer here is a simulation writing its own file, rebuilt from the seed after any crash.
+    engine = make_engine(url, durable=not (single_writer and url.startswith("sqlite")))
     migrate(engine)
     uow = SqlUnitOfWork(engine, products.__getitem__, single_writer=single_writer)
     return System(MessageBus(uow, policies), data_dir, url)
