@@ -118,3 +118,60 @@ def test_score_names_missing_columns_and_missing_files(model: Path, data: Path) 
     assert res.returncode == 2 and "--model" in res.stderr
     res = run("score", "--model", str(model), "--data", str(data / "short.csv"), "--out", str(data / "o.txt"))
     assert res.returncode == 2 and "--out" in res.stderr
+
+
+@pytest.fixture(scope="module")
+def weak_model(data: Path) -> Path:
+    """A challenger that never sees utilization, the strongest characteristic: clearly worse."""
+    res = run(
+        "fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+        "--exclude", "utilization", "--out", str(data / "weak.json"), "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "utilization" not in json.loads(res.stdout)["characteristics"]
+    return data / "weak.json"
+
+
+def test_report_compares_champion_and_challenger(model: Path, weak_model: Path, data: Path) -> None:
+    out = data / "cc.html"
+    args = ["--data", str(data / "train.csv"), "--target", "bad", "--out", str(out), "--bootstrap", "50"]
+    res = run("report", "--model", str(model), "--challenger", str(weak_model), *args, "--json")
+    assert res.returncode == 0, res.stderr
+    rows = {r["model"]: r for r in json.loads(res.stdout)["champion_challenger"]}
+    champ, chall = rows["model.json"], rows["weak.json"]
+    assert champ["role"] == "champion" and chall["role"] == "challenger"
+    assert champ["auc"] > 0.7 and chall["auc"] < champ["auc"] - 0.05  # utilization is worth ~0.1 AUC here
+    assert chall["auc_diff"] == pytest.approx(chall["auc"] - champ["auc"])
+    assert chall["auc_diff_high"] < 0 and chall["verdict"] == "worse"
+    html = out.read_text(encoding="utf-8")
+    assert "冠军挑战者对比" in html and "weak.json" in html and "https://" not in html
+    # the other way round, in text: the stronger challenger wins, and the line gives both AUCs
+    res = run("report", "--model", str(weak_model), "--challenger", str(model), *args)
+    assert res.returncode == 0, res.stderr
+    verdict = next(line for line in res.stdout.splitlines() if line.startswith("model.json vs weak.json"))
+    assert verdict.endswith("challenger wins")
+    assert f"AUC {champ['auc']:.4f} vs {chall['auc']:.4f}" in verdict
+
+
+def refused(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run a command that must be refused with exit code 2 and exactly one error line."""
+    res = run(*args)
+    assert res.returncode == 2, res.stdout
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    return res
+
+
+def test_report_challenger_bad_input_is_one_line(model: Path, weak_model: Path, data: Path) -> None:
+    base = ["report", "--target", "bad", "--out", str(data / "bad.html"), "--bootstrap", "10"]
+    train = ["--data", str(data / "train.csv")]
+    res = refused(*base, *train, "--model", str(model), "--challenger", str(data / "ghost.json"))
+    assert "--challenger" in res.stderr and "ghost.json" in res.stderr
+    # the challenger needs a column the data lacks: the error names the challenger file and the column
+    pd.read_csv(data / "train.csv").drop(columns=["utilization"]).to_csv(data / "no_util.csv", index=False)
+    res = refused(*base, "--data", str(data / "no_util.csv"), "--model", str(weak_model), "--challenger", str(model))
+    assert "--challenger" in res.stderr and "model.json" in res.stderr and "'utilization'" in res.stderr
+    (data / "broken.json").write_text("{not json", encoding="utf-8")
+    res = refused(*base, *train, "--model", str(model), "--challenger", str(data / "broken.json"))
+    assert "--challenger" in res.stderr and "broken.json" in res.stderr
+    res = refused(*base, *train, "--model", str(model), "--challenger", str(model))
+    assert "cannot challenge itself" in res.stderr

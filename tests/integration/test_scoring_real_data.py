@@ -51,7 +51,7 @@ def test_german_scorecard_excludes_protected_and_discriminates(german: tuple, tm
     assert {"personal_status_and_sex", "age_in_years", "foreign_worker"} <= set(model.excluded_)
     assert not {"personal_status_and_sex", "age_in_years", "foreign_worker"} & set(model.features_)
     auc = roc_auc(y_te, model.predict_pd(X_te))
-    assert auc >= 0.79  # optbinning 0.798, toad 0.800 on the same columns (bench/bench_scorecard_auc.py)
+    assert auc >= 0.801  # 0.8023; optbinning 0.7984, toad 0.8004 on the same columns (bench/bench_scorecard_auc.py)
     path = save_scorecard(model, tmp_path / "german.json")
     again = load_scorecard(path)
     pd.testing.assert_frame_equal(model.score_frame(X_te), again.score_frame(X_te))
@@ -86,5 +86,23 @@ def test_taiwan_sample_scorecard() -> None:
     assert "X6" in model.features_  # last month's repayment status is the strongest characteristic
     assert roc_auc(y_te, model.predict_pd(X_te)) >= 0.74
     pay0 = model.points_table.query("variable == 'X6' and label != 'Special' and label != 'Missing'")
-    assert pay0["points"].is_monotonic_decreasing  # later payment, fewer points
+    # X6 is a status code (-2 no use, -1 paid in full, 0 revolving, k = k months late) with few values, so the
+    # binning may leave it unordered: paying in full is riskier than revolving here. Lateness still costs points.
+    on_time, one_late, late = pay0["points"].iloc[:-2], pay0["points"].iloc[-2], pay0["points"].iloc[-1]
+    assert model.binning_.variables_["X6"].trend == "none" and len(pay0) == 5
+    assert on_time.min() > one_late > late
     assert np.isclose(model.predict_pd(X_te).mean(), y_tr.mean(), atol=0.03)
+
+
+def test_taiwan_full_split_matches_the_reference_libraries() -> None:
+    """The benchmark's Taiwan setting: ours 0.7610, optbinning 0.7584, toad 0.7622 (bench/bench_scorecard_auc.py)."""
+    need(TAIWAN)
+    df = pd.read_csv(TAIWAN)
+    y = df.pop("Y")
+    X_tr, X_te, y_tr, y_te = train_test_split(df, y, test_size=0.3, stratify=y, random_state=42)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = Scorecard(exclude=TAIWAN_EXCLUDE, protected=TAIWAN_PROTECTED).fit(X_tr, y_tr, target_name="Y")
+    unordered = {c for c, v in model.binning_.variables_.items() if v.trend == "none"}
+    assert "X6" in unordered and unordered <= {"X3", "X6", "X7", "X8", "X9", "X10", "X11"}  # codes only
+    assert roc_auc(y_te, model.predict_pd(X_te)) >= 0.760  # above optbinning's 0.7584

@@ -84,6 +84,40 @@ def test_auto_finds_the_valley_of_a_u_shape() -> None:
     assert var.trend == "valley"
 
 
+def status_code_data(n: int = 20_000, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    """A repayment-status-like code (-2 no use, -1 paid in full, 0 revolving, 1..4 months late) whose risk goes
+    up, down, then up (UCI Taiwan's PAY_0 shape), and a 1..4 grade whose risk simply rises."""
+    rng = np.random.default_rng(seed)
+    status = rng.choice([-2, -1, 0, 1, 2, 3, 4], n, p=[0.1, 0.2, 0.45, 0.12, 0.1, 0.02, 0.01])
+    status_rate = pd.Series({-2: 0.13, -1: 0.20, 0: 0.12, 1: 0.35, 2: 0.70, 3: 0.75, 4: 0.75})
+    grade = rng.integers(1, 5, n)
+    rate = status_rate[status].to_numpy() + 0.04 * (grade - 1)
+    y = (rng.random(n) < rate).astype(int)
+    return pd.DataFrame({"status": status, "grade": grade}), y
+
+
+def test_a_code_with_few_values_gets_unordered_bins_when_held_out_folds_prefer_them() -> None:
+    X, y = status_code_data()
+    bp = BinningProcess().fit(X, y)
+    status = bp.variables_["status"]
+    assert status.trend == "none" and status.splits == (-1.0, 0.0, 1.0, 2.0)  # -2 | -1 | 0 | 1 | 2+
+    woe = status.woe[: status.n_regular]
+    assert woe[1] < min(woe[0], woe[2]) and woe[2] > woe[3] > woe[4]  # paid in full riskier than revolving
+    assert bp.variables_["grade"].trend == "ascending"  # a monotone code stays monotone
+    # without the cross-validation the shape is monotone or one turn, and loses information
+    old = BinningProcess(cv=None).fit(X, y).variables_["status"]
+    assert old.trend != "none" and old.iv < status.iv
+    # more distinct values than ordinal_levels: never unconstrained; an explicit shape is obeyed
+    assert BinningProcess(ordinal_levels=3).fit(X, y).variables_["status"].trend != "none"
+    assert BinningProcess(monotonic_trend={"status": "ascending"}).fit(X, y).variables_["status"].trend == "ascending"
+
+
+def test_the_shape_choice_is_reproducible() -> None:
+    X, y = status_code_data(6000, seed=9)
+    a = BinningProcess().fit(X, y).variables_["status"]
+    assert BinningProcess().fit(X, y).variables_["status"] == a
+
+
 def test_special_codes_get_their_own_bin() -> None:
     X, y = step_data()
     X.loc[X.index[:500], "x"] = -999.0
@@ -192,6 +226,8 @@ def test_bad_parameters_are_refused() -> None:
         BinningProcess(monotonic_trend="sideways").fit(X, y)
     with pytest.raises(ValidationError, match="min_bin_share"):
         BinningProcess(min_bin_share=0.7).fit(X, y)
+    with pytest.raises(ValidationError, match="cv"):
+        BinningProcess(cv=1).fit(X, y)
 
 
 def test_variable_binning_round_trips_through_a_dict() -> None:

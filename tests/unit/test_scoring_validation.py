@@ -88,6 +88,7 @@ def test_champion_challenger_table() -> None:
     assert list(table["role"]) == ["champion", "challenger"]
     row = table.iloc[1]
     assert row["auc_diff"] < 0 and row["auc_diff_low"] <= row["auc_diff"] <= row["auc_diff_high"]
+    assert list(table["verdict"]) == ["champion", "worse"]  # the noise costs AUC; its interval excludes 0
 
 
 def test_psi_is_zero_on_the_same_population_and_grows_with_shift() -> None:

@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._checks import as_frame, binary_target, category_strings, require_columns
 from creditloop.scoring._merge import PHASES, best_merge
+from creditloop.scoring._shape_cv import choose_shape, fold_counts, stratified_folds
 from creditloop.scoring.exceptions import BadValueWarning, DegenerateColumnWarning, UnseenCategoryWarning
 
 logger = logging.getLogger(__name__)
@@ -230,6 +231,12 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         (ascending, descending, peak, valley) with the highest IV; a peak/valley must beat the best monotone
         shape by more than ``auto_gain`` (relative, default 5 %) to be chosen, so noise does not bend a trend.
         Categorical bins are always ordered by event rate.
+    cv, ordinal_levels:
+        A numeric column with at most ``ordinal_levels`` distinct values (a status code, a grade) under ``"auto"``
+        also tries unconstrained bins (``"none"``): the order of a code need not be the order of risk (UCI
+        Taiwan's repayment status: paid in full is riskier than revolving, lateness riskier still). They are
+        kept only when their event rates predict held-out rows better (log-loss, ``cv`` stratified folds of the
+        training data, seeded by ``random_state``) than the ``"auto"`` shape. ``cv=None`` keeps ``"auto"``.
     max_bins:
         Cap on regular bins per variable (``None``: as many as the other constraints allow).
     min_bin_share:
@@ -252,6 +259,8 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         min_bin_share: float = 0.05,
         max_prebins: int = 100,
         auto_gain: float = 0.05,
+        cv: int | None = 3,
+        ordinal_levels: int = 12,
         subsample: int | None = 200_000,
         random_state: int = 0,
         n_jobs: int = 1,
@@ -263,6 +272,8 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.min_bin_share = min_bin_share
         self.max_prebins = max_prebins
         self.auto_gain = auto_gain
+        self.cv = cv
+        self.ordinal_levels = ordinal_levels
         self.subsample = subsample
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -284,10 +295,11 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 f"categorical column {sorted(unknown)[0]!r} is not in the data", field=sorted(unknown)[0]
             )
         sample = self._sample_index(len(X))
+        folds = stratified_folds(yf, self.cv, self.random_state) if self.cv else None
         columns = [str(c) for c in X.columns]
 
         def one(col: str) -> tuple[str, VariableBinning | str]:
-            return col, self._fit_column(col, X[col], yf, col in cat, sample)
+            return col, self._fit_column(col, X[col], yf, col in cat, sample, folds)
 
         if self.n_jobs > 1 and len(columns) > 1:
             with ThreadPoolExecutor(max_workers=self.n_jobs) as pool:
@@ -321,6 +333,8 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             raise ValidationError("max_bins must be at least 1", field="max_bins")
         if self.max_prebins < 2:
             raise ValidationError("max_prebins must be at least 2", field="max_prebins")
+        if self.cv is not None and self.cv < 2:
+            raise ValidationError("cv must be at least 2 folds, or None", field="cv")
 
     def _sample_index(self, n: int) -> NDArray[np.int64] | None:
         if self.subsample is None or n <= self.subsample:
@@ -341,7 +355,13 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return t.get(col, "auto") if isinstance(t, Mapping) else t
 
     def _fit_column(
-        self, col: str, s: pd.Series, y: NDArray[np.float64], force_cat: bool, sample: NDArray[np.int64] | None
+        self,
+        col: str,
+        s: pd.Series,
+        y: NDArray[np.float64],
+        force_cat: bool,
+        sample: NDArray[np.int64] | None,
+        folds: NDArray[np.int64] | None,
     ) -> VariableBinning | str:
         categorical = force_cat or not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
         specials = self._specials_for(col)
@@ -349,7 +369,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             categorical = False
         if categorical:
             return self._fit_categorical(col, s, y, specials)
-        return self._fit_numeric(col, s, y, specials, sample)
+        return self._fit_numeric(col, s, y, specials, sample, folds)
 
     def _fit_numeric(
         self,
@@ -358,6 +378,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         y: NDArray[np.float64],
         specials: tuple[Any, ...],
         sample: NDArray[np.int64] | None,
+        folds: NDArray[np.int64] | None,
     ) -> VariableBinning | str:
         x, _ = numeric_values(s)
         special_arr = np.asarray(specials, dtype=float) if specials else None
@@ -383,7 +404,15 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         idx[np.isnan(x)] = k + 1
         counts = np.bincount(idx, minlength=k + 2).astype(np.float64)
         events = np.bincount(idx, weights=y, minlength=k + 2).astype(np.float64)
-        starts = self._merge(counts, events, self._trend_for(col))
+        trend = self._trend_for(col)
+        n_values = int(np.count_nonzero(np.diff(xs) > 0)) + 1
+        if trend == "auto" and folds is not None and self.cv is not None and n_values <= self.ordinal_levels:
+            # A code with few values (repayment status, grade) need not be ordered by risk: unconstrained bins
+            # are kept only when they predict held-out folds better than the "auto" shape.
+            by_fold = fold_counts(idx, y, folds, self.cv, k + 2)
+            starts, _ = choose_shape(self._merge, counts, events, by_fold, ("auto", "none"))
+        else:
+            starts = self._merge(counts, events, trend)
         chosen = starts[1:] if starts else []
         splits = tuple(float(edges[s - 1]) for s in chosen)
         final_counts, final_events = _group_counts(counts, events, k, starts)
@@ -612,4 +641,6 @@ def _observed_trend(events: NDArray[np.float64], counts: NDArray[np.float64]) ->
         return "ascending"
     if (d < 0).all():
         return "descending"
+    if np.count_nonzero(np.diff(d)) > 1:
+        return "none"  # more than one turn
     return "peak" if d[0] > 0 else "valley"

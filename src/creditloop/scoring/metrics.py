@@ -207,7 +207,8 @@ def compare_models(
     predictions: Mapping[str, ArrayLike], y: ArrayLike, *, n_boot: int = 200, random_state: int = 0
 ) -> pd.DataFrame:
     """Champion/challenger table: each model's AUC, Gini, KS, Brier, and its AUC difference against the first
-    (the champion) with a paired bootstrap interval."""
+    (the champion) with a paired bootstrap interval. ``verdict`` reads that interval: a challenger is
+    ``"better"`` or ``"worse"`` only when the 95 % interval excludes 0, else ``"no clear difference"``."""
     yy = binary_target(y, "y")
     names = list(predictions)
     if not names:
@@ -234,4 +235,13 @@ def compare_models(
                 "auc_diff_high": 0.0 if diffs is None else float(np.nanquantile(diffs, 0.975)),
             }
         )
+        rows[-1]["verdict"] = _verdict(rows[-1]) if diffs is not None else "champion"
     return pd.DataFrame(rows)
+
+
+def _verdict(row: Mapping[str, Any]) -> str:
+    if row["auc_diff_low"] > 0:
+        return "better"
+    if row["auc_diff_high"] < 0:
+        return "worse"
+    return "no clear difference"

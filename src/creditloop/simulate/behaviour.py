@@ -1,11 +1,14 @@
-"""Customer behaviour: income path, purchases, plan choice, repayment, hardship acceptance.
+"""Customer behaviour: income path, purchases, plan choice, repayment, reminders, limit changes, hardship.
 
 Each decision is a small pure function of the customer's traits, the month's income and a seeded
-random generator, so a run is reproducible from its seed.
+random generator, so a run is reproducible from its seed. Every parameter below is listed with its source
+in docs/simulation.md ("Parameter sources").
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +22,26 @@ JOB_LOSS_INCOME_SHARE = 0.25
 PLAN_CHOICES = (1, 3, 6, 12)
 PLAN_WEIGHTS_LARGE = (0.35, 0.25, 0.2, 0.2)
 
+# Partial payers: a willing customer whose spare money covers at least this share of the bill pays all of it
+# by the due date (arrears first, by the waterfall) and stays a little behind instead of skipping the bill.
+PARTIAL_SHORTFALL = 0.5
+# Reminder on the day after the due date to lines that missed it: responds with probability
+# REMINDER_RESPONSE x willingness x min(1, spare money / amount due), paying within REMINDER_DAYS days.
+REMINDER_RESPONSE = 0.6
+REMINDER_DAYS = (1, 5)
+# Cure and relapse: after curing from 30+ the chance of missing a payment one is able to make is multiplied by
+# RELAPSE_RISK for RELAPSE_MONTHS (Credit Card Approval panel: 11.1 % of status-0 months roll to 30+ next
+# month after a 30+ episode in the previous 6 months, 1.6 % without one — a ratio of about 7).
+RELAPSE_RISK = 7.0
+RELAPSE_MONTHS = 6
+RELAPSE_MISS_CAP = 0.5
+# Limit changes: spending follows the limit with this elasticity (budget x (limit / opening limit) ** e).
+LIMIT_SPEND_ELASTICITY = 0.3
+LIMIT_FACTOR_BOUNDS = (0.5, 1.5)
+# Strategic defaulters stop paying once the balance reaches this share of the limit, or when the limit is cut.
+STRATEGIC_UTILISATION = 0.8
+STRATEGIC_CUT_DEFAULT = 0.5  # probability a strategic customer stops paying after a limit cut
+
 
 def assign_shock(customers: list[Customer], scenario: Scenario, rng: np.random.Generator) -> None:
     """Draw who the scenario's shock hits (ground truth, recorded separately)."""
@@ -30,15 +53,35 @@ def assign_shock(customers: list[Customer], scenario: Scenario, rng: np.random.G
             c.shock_cut = float(params.income_cut)
 
 
-def income_for_month(c: Customer, month: int, scenario: Scenario, rng: np.random.Generator) -> int:
-    if c.job_loss_until < month and rng.random() < JOB_LOSS_MONTHLY:
-        c.job_loss_until = month + int(rng.integers(1, 6))
-    factor = 1.0
-    if c.shock_cut and scenario.shock is not None:
-        factor = float(scenario.shock.income_factor(month, Decimal(str(c.shock_cut))))
-    if c.job_loss_until >= month:
-        factor *= JOB_LOSS_INCOME_SHARE
-    return int(c.base_income_minor * factor)
+def incomes_for_month(
+    customers: Sequence[Customer], month: int, scenario: Scenario, rng: np.random.Generator
+) -> list[int]:
+    """Everyone's income this month: base x macro shock x individual job loss x month-to-month volatility.
+
+    The random draws are made as arrays (one call each per month), so the cost per customer is arithmetic.
+    """
+    n = len(customers)
+    loss_u = rng.random(n)
+    loss_len = rng.integers(1, 6, size=n)
+    z = rng.standard_normal(n)
+    shock = scenario.shock
+    factors: dict[float, float] = {}
+    out = []
+    for i, c in enumerate(customers):
+        if c.job_loss_until < month and loss_u[i] < JOB_LOSS_MONTHLY:
+            c.job_loss_until = month + int(loss_len[i])
+        factor = 1.0
+        if c.shock_cut and shock is not None:
+            if c.shock_cut not in factors:
+                factors[c.shock_cut] = float(shock.income_factor(month, Decimal(str(c.shock_cut))))
+            factor = factors[c.shock_cut]
+        if c.job_loss_until >= month:
+            factor *= JOB_LOSS_INCOME_SHARE
+        s = c.income_volatility
+        if s:
+            factor *= math.exp(s * float(z[i]) - s * s / 2)  # mean one: volatility, not a trend
+        out.append(int(c.base_income_minor * factor))
+    return out
 
 
 def capacity_minor(c: Customer, income_minor: int) -> int:
@@ -47,8 +90,27 @@ def capacity_minor(c: Customer, income_minor: int) -> int:
 
 
 def affordable_bill_minor(c: Customer, income_minor: int) -> int:
-    """Most customers stop adding to the line when the bill already eats most of their spare money."""
+    """Most customers stop adding to the line when the bill already eats most of their spare money.
+
+    Fabricated applicants and strategic defaulters do not hold back: they never mean to pay the bill."""
+    if c.fraud or c.strategic:
+        return 2**62
     return int(capacity_minor(c, income_minor) * (0.4 + 0.5 * c.willingness))
+
+
+def limit_factor(limit_minor: int, opening_limit_minor: int) -> float:
+    """Spending response to a limit change: raised limits are used more, cut ones less."""
+    if opening_limit_minor <= 0 or limit_minor <= 0:
+        return LIMIT_FACTOR_BOUNDS[0]
+    ratio = float((limit_minor / opening_limit_minor) ** LIMIT_SPEND_ELASTICITY)
+    return min(LIMIT_FACTOR_BOUNDS[1], max(LIMIT_FACTOR_BOUNDS[0], ratio))
+
+
+def respond_to_limit_change(c: Customer, limit_minor: int, opening_limit_minor: int, cut: bool, u: float) -> None:
+    """The customer's spending follows the new limit; a strategic customer may walk away after a cut."""
+    c.limit_factor = limit_factor(limit_minor, opening_limit_minor)
+    if cut and c.strategic and u < STRATEGIC_CUT_DEFAULT:
+        c.defaulted = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +124,28 @@ class PurchaseIntent:
 def purchase_intents(
     c: Customer, income_minor: int, days_in_month: int, rng: np.random.Generator
 ) -> list[PurchaseIntent]:
-    """This month's wished-for purchases (the line may refuse some); spending falls with income."""
+    """This month's wished-for purchases (the line may refuse some); spending falls with income.
+
+    The number of draws depends only on the number of wishes, never on amounts or the line, so the world's
+    random stream is the same whatever the lender does (limit changes move amounts, not the stream)."""
     count = int(rng.poisson(1.4))
+    if not count:
+        return []
+    budget = income_minor * c.spend_propensity * c.limit_factor
+    z = rng.standard_normal(count)
+    plan_u = rng.random(count)
+    refund_u = rng.random(count)
+    refund_days = rng.integers(3, 12, size=count)
+    days = rng.integers(1, days_in_month + 1, size=count)
+    cum = np.cumsum(PLAN_WEIGHTS_LARGE)
+    scale = math.log(max(budget / 100 / 1.6, 20.0))
     out = []
-    budget = income_minor * c.spend_propensity
-    for _ in range(count):
-        amount_yuan = float(rng.lognormal(np.log(max(budget / 100 / 1.6, 20.0)), 0.8))
-        amount_minor = max(1_000, int(amount_yuan) * 100)
-        periods = 1 if amount_minor < 30000 else int(rng.choice(PLAN_CHOICES, p=PLAN_WEIGHTS_LARGE))
-        refund = int(rng.integers(3, 12)) if rng.random() < 0.02 else None
-        out.append(PurchaseIntent(int(rng.integers(1, days_in_month + 1)), amount_minor, periods, refund))
+    for k in range(count):
+        amount_minor = max(1_000, int(math.exp(scale + 0.8 * float(z[k]))) * 100)
+        pick = min(len(PLAN_CHOICES) - 1, int(np.searchsorted(cum, plan_u[k], side="right")))
+        periods = 1 if amount_minor < 30000 else PLAN_CHOICES[pick]
+        refund = int(refund_days[k]) if refund_u[k] < 0.02 else None
+        out.append(PurchaseIntent(int(days[k]), amount_minor, periods, refund))
     return out
 
 
@@ -79,27 +153,85 @@ def purchase_intents(
 class RepaymentIntent:
     amount_minor: int
     days_after_due: int  # negative = before the due date
+    mode: str = "full"  # full | part (just short: pays all spare money) | token (a share of little)
+
+
+def stops_paying(c: Customer, balance_minor: int, limit_minor: int) -> bool:
+    """Strategic default: a customer able to pay walks away once the line is (nearly) used up."""
+    if c.strategic and not c.defaulted and limit_minor > 0 and balance_minor >= STRATEGIC_UTILISATION * limit_minor:
+        c.defaulted = True
+    return c.defaulted
 
 
 def repayment_intent(
-    c: Customer, due_minor: int, income_minor: int, rng: np.random.Generator
+    c: Customer,
+    due_minor: int,
+    income_minor: int,
+    rng: np.random.Generator,
+    *,
+    month: int = 0,
 ) -> RepaymentIntent | None:
-    """How much of the statement the customer pays, and when. Capacity first, then willingness."""
-    if due_minor <= 0 or c.fraud:
+    """How much of the statement the customer pays, and when. Capacity first, then willingness.
+
+    - a habitual part-payer whose bill is above their budget for the line pays the budget (arrears first);
+    - able to pay in full: pays with probability 0.5 + 0.55 x willingness (lower for a while after curing
+      from 30+), sometimes a few days late; a customer who skips may still pay a token part;
+    - just short (spare money at least PARTIAL_SHORTFALL of the bill): a willing customer pays all the spare
+      money by the due date — the arrears first, so the line stays a little behind rather than rolling;
+    - otherwise a willing customer pays a random part of the spare money.
+    """
+    if due_minor <= 0 or c.fraud or c.defaulted:
         return None
     capacity = capacity_minor(c, income_minor)
-    pays_when_able = min(1.0, 0.5 + 0.55 * c.willingness)
-    if capacity >= due_minor and rng.random() < pays_when_able:
-        if rng.random() < c.lateness:
-            return RepaymentIntent(due_minor, int(rng.integers(1, 16)))
-        return RepaymentIntent(due_minor, -int(rng.integers(0, 9)))
+    budget = int(capacity * c.pay_budget_share)
+    if capacity >= due_minor > budget >= 100 and rng.random() < c.willingness:
+        # A habitual part-payer: the bill is above what they set aside for this line; they pay the budget.
+        return RepaymentIntent(budget // 100 * 100, -int(rng.integers(0, 4)), "part")
+    if capacity >= due_minor:
+        miss = 1.0 - min(1.0, 0.5 + 0.55 * c.willingness)
+        if month and c.relapse_until >= month:
+            miss = min(RELAPSE_MISS_CAP, miss * RELAPSE_RISK)
+        if rng.random() >= miss:
+            if rng.random() < c.lateness:
+                return RepaymentIntent(due_minor, int(rng.integers(1, 16)))
+            return RepaymentIntent(due_minor, -int(rng.integers(0, 9)))
+        if rng.random() < c.willingness:
+            token = min(due_minor, int(due_minor * float(rng.uniform(0.3, 1.0))) // 100 * 100)
+            return RepaymentIntent(token, 0, "token") if token > 0 else None
+        return None
+    if capacity >= PARTIAL_SHORTFALL * due_minor and rng.random() < c.willingness:
+        amount = capacity // 100 * 100  # below the bill by construction; covers the arrears when it can
+        return RepaymentIntent(amount, -int(rng.integers(0, 4)), "part") if amount > 0 else None
     if capacity > 0 and rng.random() < c.willingness:
         partial = min(due_minor, int(capacity * float(rng.uniform(0.3, 1.0))) // 100 * 100)
         if partial > 0:
-            return RepaymentIntent(partial, 0)
+            return RepaymentIntent(partial, 0, "token")
     return None
+
+
+def reminder_response(
+    c: Customer, amount_due_minor: int, spare_minor: int, u: float, days_u: float
+) -> RepaymentIntent | None:
+    """A late payer's answer to the day-after-due reminder (``u``, ``days_u``: uniform draws).
+
+    Responds with probability REMINDER_RESPONSE x willingness x min(1, spare / due); pays in full if the spare
+    money covers it, otherwise all of the spare money, within REMINDER_DAYS days.
+    """
+    if amount_due_minor <= 0 or c.fraud or c.defaulted or spare_minor <= 0:
+        return None
+    p = REMINDER_RESPONSE * c.willingness * min(1.0, spare_minor / amount_due_minor)
+    if u >= p:
+        return None
+    lo, hi = REMINDER_DAYS
+    days = lo + int(days_u * (hi - lo + 1))
+    if spare_minor >= amount_due_minor:
+        return RepaymentIntent(amount_due_minor, days, "full")
+    amount = spare_minor // 100 * 100
+    return RepaymentIntent(amount, days, "part") if amount > 0 else None
 
 
 def accepts_hardship(c: Customer, rng: np.random.Generator) -> bool:
     """Willing payers in trouble usually take a plan they can afford; strategic defaulters rarely do."""
+    if c.defaulted:
+        return bool(rng.random() < 0.05)
     return bool(rng.random() < 0.2 + 0.7 * c.willingness)

@@ -1,18 +1,25 @@
-"""Two strategies on the same seed: the same people, the same shocks, different lender decisions.
+"""Strategies on the same seed: the same people, the same shocks, different lender decisions.
 
-The first strategy comparison is the hardship outreach: offer term extensions to customers 31–90 days behind,
-or not. The report gives what a risk committee asks first: losses, delinquency, customers helped.
+Each named strategy (``simulate/strategies.py``) runs the same seeded world on its own in-memory ledger; the
+report gives what a risk committee asks first: losses (charged off), delinquency (peak and final 30+ share),
+customers helped (accepted hardship plans, and how many of them are current or repaid at the horizon), and
+what the lender did (reminders, limit changes, freezes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from creditloop.adapters.warehouse import DuckDBWarehouse
 from creditloop.bootstrap import build_memory
+from creditloop.core.errors import ValidationError
 from creditloop.simulate.runner import SimConfig, Simulation
+from creditloop.simulate.strategies import Strategy, get_strategy
+
+DEFAULT_STRATEGIES = ("baseline", "no-outreach")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +31,9 @@ class StrategyOutcome:
     customers_helped: int  # accepted hardship plans
     helped_now_current_or_repaid: int
     repaid_minor: int
+    lines_opened: int = 0
+    purchased_minor: int = 0
+    actions: tuple[tuple[str, int], ...] = ()  # lender actions by kind (reminder, limit, freeze, unfreeze)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +44,9 @@ class StrategyOutcome:
             "customers_helped": self.customers_helped,
             "helped_now_current_or_repaid": self.helped_now_current_or_repaid,
             "repaid_minor": self.repaid_minor,
+            "lines_opened": self.lines_opened,
+            "purchased_minor": self.purchased_minor,
+            "actions": dict(self.actions),
         }
 
 
@@ -52,11 +65,33 @@ def run_strategy(name: str, config: SimConfig, out_dir: Path) -> StrategyOutcome
         customers_helped=hardship.accepted,
         helped_now_current_or_repaid=helped_ok,
         repaid_minor=int(result.summary["paid_minor"]),
+        lines_opened=int(result.summary["lines_opened"]),
+        purchased_minor=int(result.summary["purchased_minor"]),
+        actions=tuple(sorted(result.summary["lender_actions"].items())),
     )
 
 
+def resolve_strategies(names: Sequence[str]) -> list[Strategy]:
+    """Named strategies, checked before anything runs: unknown or repeated names are refused."""
+    if not names:
+        raise ValidationError("name at least one strategy", field="strategy")
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        if name in seen:
+            raise ValidationError(f"strategy {name!r} is named twice", field="strategy")
+        seen.add(name)
+        out.append(get_strategy(name))
+    return out
+
+
+def compare_strategies(config: SimConfig, names: Sequence[str], out_dir: Path) -> list[StrategyOutcome]:
+    """Each named strategy on the same seed, its Parquet outputs in ``out_dir/<name>``."""
+    strategies = resolve_strategies(names)
+    return [run_strategy(s.name, replace(config, strategy=s), out_dir / s.name) for s in strategies]
+
+
 def compare_hardship_outreach(config: SimConfig, out_dir: Path) -> tuple[StrategyOutcome, StrategyOutcome]:
-    """The same world with and without hardship offers (an in-memory ledger: nothing is written but Parquet)."""
-    with_help = run_strategy("hardship outreach", replace(config, hardship_outreach=True), out_dir / "with")
-    without = run_strategy("no outreach", replace(config, hardship_outreach=False), out_dir / "without")
+    """The same world with and without hardship offers (the ``baseline`` and ``no-outreach`` strategies)."""
+    with_help, without = compare_strategies(config, DEFAULT_STRATEGIES, out_dir)
     return with_help, without

@@ -26,6 +26,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("reasons", pa.string()),
             ("limit_minor", pa.int64()),
             ("policy_version", pa.string()),
+            # What the application form states (the lender sees these; the policy uses age, income, debts
+            # and lenders). identity_key is a synthetic phone / device / ID fingerprint, never personal data.
+            ("stated_age", pa.int32()),
+            ("stated_sector", pa.string()),
+            ("stated_city_tier", pa.int32()),
+            ("stated_income_minor", pa.int64()),
+            ("stated_debt_minor", pa.int64()),
+            ("stated_lenders", pa.int32()),
+            ("identity_key", pa.string()),
         ]
     ),
     "snapshots": pa.schema(
@@ -99,6 +108,23 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("shock_cut", pa.float64()),
             ("shocked", pa.bool_()),
             ("fraud", pa.bool_()),
+            ("fraud_kind", pa.string()),
+            ("inconsistency", pa.string()),
+            ("identity_key", pa.string()),
+            ("strategic", pa.bool_()),
+            ("defaulted", pa.bool_()),
+        ]
+    ),
+    "actions": pa.schema(
+        [
+            ("line_id", pa.string()),
+            ("acted_on", pa.date32()),
+            ("month_index", pa.int32()),
+            ("action", pa.string()),
+            ("limit_before_minor", pa.int64()),
+            ("limit_after_minor", pa.int64()),
+            ("reason_code", pa.string()),
+            ("strategy", pa.string()),
         ]
     ),
 }
@@ -109,19 +135,30 @@ class OutputWriter:
         self.dir = out_dir
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
 
-    def application(self, application_id: str, customer_id: str, on: date, month: int, decision: Decision) -> None:
+    def application(self, application_id: str, cu: Customer, on: date, month: int, decision: Decision) -> None:
         self.rows["applications"].append(
             {
                 "application_id": application_id,
-                "customer_id": customer_id,
+                "customer_id": cu.customer_id,
                 "applied_on": on,
                 "month_index": month,
                 "approved": decision.approved,
                 "reasons": ",".join(r.value for r in decision.reasons),
                 "limit_minor": decision.limit_minor,
                 "policy_version": f"{decision.policy_id}@{decision.policy_version}",
+                "stated_age": cu.stated_age,
+                "stated_sector": cu.stated_sector,
+                "stated_city_tier": cu.stated_city_tier,
+                "stated_income_minor": cu.stated_income_minor,
+                "stated_debt_minor": cu.stated_debt_minor,
+                "stated_lenders": cu.stated_lenders,
+                "identity_key": cu.identity_key,
             }
         )
+
+    def action(self, row: dict[str, Any]) -> None:
+        """A lender action: reminder, limit change, freeze or unfreeze."""
+        self.rows["actions"].append(row)
 
     def event(self, on: date, line_id: str, kind: str, amount_minor: int, ref: str) -> None:
         rows = self.rows["events"]
@@ -171,6 +208,11 @@ class OutputWriter:
                         "willingness",
                         "shock_cut",
                         "fraud",
+                        "fraud_kind",
+                        "inconsistency",
+                        "identity_key",
+                        "strategic",
+                        "defaulted",
                     )
                 }
                 | {"shocked": cu.shock_cut > 0}

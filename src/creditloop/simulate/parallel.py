@@ -1,7 +1,7 @@
 """Run a simulation as independent blocks of customers, on several cores, into one ledger.
 
 Customers never interact, so the population is cut into fixed blocks (``SimConfig.block_size``), each with
-its own random stream fixed by the seed (``runner.block_rng``) and its own single-writer SQLite ledger.
+its own random stream fixed by the seed (``runner.block_entropy``) and its own single-writer SQLite ledger.
 Blocks run in worker processes; the finished ledgers and Parquet files are then merged, block by block,
 into the output directory, and an independent auditor checks the merged ledger against the simulator's
 own tally. The same seed gives byte-identical outputs whatever the number of workers.

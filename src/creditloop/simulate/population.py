@@ -1,13 +1,20 @@
 """A seeded synthetic population of applicants with latent traits.
 
-Parameters are deliberately few and documented here; the calibration against public statistics and the
-real data in ``../shared/datasets`` is the simulator issue's work. Sources of the rough magnitudes:
+Every parameter, its value and its source (public statistic, calibration against ``../shared/datasets``, or
+an assumption) is listed in docs/simulation.md ("Parameter sources"). In short:
 - monthly income medians by sector: NBS 2023 average urban wages (private units ≈ 5,600 yuan/month,
   non-private ≈ 10,000; IT highest, hospitality lowest), log-normal with sigma 0.45;
 - other-lender debt: about half of Chinese consumer-credit users hold loans elsewhere (multi-lending);
-- willingness to pay: Beta(8, 1.3) — most people pay, a thin tail does not (strategic defaulters);
-- fabricated applications: about 1 % (income inflated, never repay).
+- willingness to pay: Beta(8, 1.3) — most people pay, a thin tail does not;
+- fabricated applications, 2 % in all, of three kinds (ground truth ``fraud_kind``): inflated income (1 %),
+  inconsistent fields (0.5 %: age against sector and income, income implausible for sector and city tier,
+  stated debts contradicting the lenders count) and identity reuse (0.5 %: rings that share a synthetic
+  identity key — a stand-in for a phone / device / ID fingerprint, never real personal data);
+- strategic defaulters (1.5 %): able to pay, they stop once the line is nearly used up or cut.
 No protected attributes (sex, marital status, ethnicity, religion) are generated at all.
+
+Draws happen in a fixed order from the simulation's seeded generator; new traits are drawn after the
+original ones so adding a trait does not reshuffle the earlier ones.
 """
 
 from __future__ import annotations
@@ -27,8 +34,32 @@ SECTOR_MEDIAN_INCOME_YUAN = {
     "public_sector": 8000,
     "self_employed": 6800,
 }
+TIER_INCOME_FACTOR = {1: 1.35, 2: 1.1, 3: 0.95, 4: 0.8}
 INCOME_SIGMA = 0.45
-FRAUD_SHARE = 0.01
+# Month-to-month income volatility (sigma of a mean-one log-normal factor): irregular earners miss by a little.
+SECTOR_INCOME_VOLATILITY = {
+    "manufacturing": 0.08,
+    "retail_hospitality": 0.15,
+    "services": 0.12,
+    "technology": 0.06,
+    "public_sector": 0.03,
+    "self_employed": 0.25,
+}
+
+INFLATED_INCOME = "inflated_income"
+INCONSISTENT_FIELDS = "inconsistent_fields"
+IDENTITY_REUSE = "identity_reuse"
+FRAUD_SHARES: dict[str, float] = {INFLATED_INCOME: 0.01, INCONSISTENT_FIELDS: 0.005, IDENTITY_REUSE: 0.005}
+FRAUD_SHARE = sum(FRAUD_SHARES.values())
+IDENTITY_RING_SIZES = (1, 4)  # fabricated applications per stolen identity (plus its genuine owner)
+SHARED_DEVICE_SHARE = 0.004  # genuine customers who share a device with another genuine customer (household)
+STRATEGIC_SHARE = 0.015
+# Habitual part-payers: they budget only a share of their spare money for this line and, when the bill is
+# above that budget, pay the budget (arrears first) and stay a little behind — the installment analogue of
+# a card holder who revolves.
+PART_PAYER_SHARE = 0.15
+PART_PAYER_BUDGET = (0.6, 0.95)
+INCONSISTENCY_KINDS = ("age_vs_sector", "income_vs_sector_tier", "debts_vs_lenders")
 
 
 @dataclass(slots=True)
@@ -49,6 +80,22 @@ class Customer:
     apply_month: int
     shock_cut: float = 0.0  # income cut if hit by the scenario's shock, 0 if not hit
     job_loss_until: int = 0  # month through which an individual job loss lasts
+    # What the application form states (equal to the truth for genuine applicants).
+    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse
+    inconsistency: str = ""  # which field contradicts which, for inconsistent_fields
+    identity_key: str = ""  # synthetic phone / device / ID fingerprint; shared within a reuse ring
+    stated_age: int = 0
+    stated_sector: str = ""
+    stated_city_tier: int = 0
+    stated_debt_minor: int = 0
+    stated_lenders: int = 0
+    income_volatility: float = 0.0
+    strategic: bool = False  # able to pay, stops once the line is used up or cut
+    pay_budget_share: float = 1.0  # share of spare money the customer puts toward this line (< 1: part-payer)
+    # State the behaviour model keeps between months.
+    relapse_until: int = 0  # month through which a recently cured customer is more likely to fall behind
+    defaulted: bool = False  # a strategic defaulter who has stopped paying
+    limit_factor: float = 1.0  # spending response to limit changes since the line opened
 
 
 def generate_population(n: int, months: int, rng: np.random.Generator) -> list[Customer]:
@@ -64,32 +111,103 @@ def generate_population(n: int, months: int, rng: np.random.Generator) -> list[C
     spend = np.clip(rng.lognormal(np.log(0.12), 0.5, size=n), 0.02, 0.6)
     willing = rng.beta(8, 1.3, size=n)
     late = rng.uniform(0.0, 0.08, size=n)
-    fraud = rng.random(n) < FRAUD_SHARE
+    fraud_u = rng.random(n)
     apply_months = rng.integers(1, max(1, months // 2) + 1, size=n)
-    tier_factor = {1: 1.35, 2: 1.1, 3: 0.95, 4: 0.8}
+    # Drawn after the original traits (see the module docstring).
+    strategic_u = rng.random(n)
+    shared_u = rng.random(n)
+    partner = rng.integers(0, n, size=n)
+    anomaly = rng.integers(0, len(INCONSISTENCY_KINDS), size=n)
+    anomaly_scale = rng.uniform(0.0, 1.0, size=n)
+    part_u = rng.random(n)
+    budget = rng.uniform(*PART_PAYER_BUDGET, size=n)
+
+    thresholds = np.cumsum([FRAUD_SHARES[k] for k in (INFLATED_INCOME, INCONSISTENT_FIELDS, IDENTITY_REUSE)])
+    kinds = np.searchsorted(thresholds, fraud_u, side="right")  # 0, 1, 2 fraud kinds; 3 genuine
     out = []
     for i in range(n):
         sector = SECTORS[int(sectors[i])]
-        median = SECTOR_MEDIAN_INCOME_YUAN[sector] * tier_factor[int(tiers[i])]
+        tier = int(tiers[i])
+        median = SECTOR_MEDIAN_INCOME_YUAN[sector] * TIER_INCOME_FACTOR[tier]
         income_minor = round(median * float(np.exp(z[i]))) * 100
         other_debt = int(income_minor * float(debt_share[i])) // 100 * 100 if has_debt[i] else 0
-        stated = income_minor * 3 if fraud[i] else income_minor
-        out.append(
-            Customer(
-                customer_id=f"C{i + 1:07d}",
-                age=int(ages[i]),
-                city_tier=int(tiers[i]),
-                sector=sector,
-                base_income_minor=income_minor,
-                stated_income_minor=stated,
-                other_debt_minor=other_debt,
-                lenders_count=int(lenders[i]),
-                living_cost_share=float(living[i]),
-                spend_propensity=float(spend[i]),
-                willingness=float(willing[i]),
-                lateness=float(late[i]),
-                fraud=bool(fraud[i]),
-                apply_month=int(apply_months[i]),
-            )
+        kind = ("inflated_income", "inconsistent_fields", "identity_reuse", "")[int(kinds[i])]
+        cu = Customer(
+            customer_id=f"C{i + 1:07d}",
+            age=int(ages[i]),
+            city_tier=tier,
+            sector=sector,
+            base_income_minor=income_minor,
+            stated_income_minor=income_minor * 3 if kind == INFLATED_INCOME else income_minor,
+            other_debt_minor=other_debt,
+            lenders_count=int(lenders[i]),
+            living_cost_share=float(living[i]),
+            spend_propensity=float(spend[i]),
+            willingness=float(willing[i]),
+            lateness=float(late[i]),
+            fraud=kind != "",
+            apply_month=int(apply_months[i]),
+            fraud_kind=kind,
+            identity_key=f"K{i + 1:07d}",
+            stated_age=int(ages[i]),
+            stated_sector=sector,
+            stated_city_tier=tier,
+            stated_debt_minor=other_debt,
+            stated_lenders=int(lenders[i]),
+            income_volatility=SECTOR_INCOME_VOLATILITY[sector],
+            strategic=kind == "" and bool(strategic_u[i] < STRATEGIC_SHARE),
+            pay_budget_share=float(budget[i]) if part_u[i] < PART_PAYER_SHARE else 1.0,
         )
+        if kind == INCONSISTENT_FIELDS:
+            _make_inconsistent(cu, INCONSISTENCY_KINDS[int(anomaly[i])], float(anomaly_scale[i]))
+        if kind:
+            cu.spend_propensity = 0.6  # fabricated lines are drawn down fast (bust-out)
+        out.append(cu)
+    _share_identities(out, shared_u, partner, rng)
     return out
+
+
+def _make_inconsistent(cu: Customer, anomaly: str, u: float) -> None:
+    """A fabricated application whose fields contradict each other in one recognisable way."""
+    cu.inconsistency = anomaly
+    if anomaly == "age_vs_sector":
+        # A 18–20-year-old stating a senior public-sector or technology wage.
+        cu.stated_age = 18 + int(u * 3)
+        cu.stated_sector = "technology" if u < 0.5 else "public_sector"
+        median = SECTOR_MEDIAN_INCOME_YUAN[cu.stated_sector] * TIER_INCOME_FACTOR[cu.stated_city_tier]
+        cu.stated_income_minor = round(median * 3) * 100
+    elif anomaly == "income_vs_sector_tier":
+        # Six to ten times the median wage of the stated sector in the stated city tier.
+        median = SECTOR_MEDIAN_INCOME_YUAN[cu.stated_sector] * TIER_INCOME_FACTOR[cu.stated_city_tier]
+        cu.stated_income_minor = round(median * (6 + 4 * u)) * 100
+    else:
+        # Stated debts and the lenders count disagree: payments but no lender, or many lenders but no payments.
+        if u < 0.5:
+            cu.stated_debt_minor = max(cu.stated_debt_minor, cu.base_income_minor // 10 // 100 * 100 or 10_000)
+            cu.stated_lenders = 0
+        else:
+            cu.stated_debt_minor = 0
+            cu.stated_lenders = 4 + int(u * 2)
+
+
+def _share_identities(
+    customers: list[Customer], shared_u: np.ndarray, partner: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Identity reuse: fabricated applications reuse a genuine customer's identity key, in rings of 1–4;
+    a few genuine customers share a device with another genuine customer (not fraud: models must tell)."""
+    genuine = [cu for cu in customers if not cu.fraud]
+    if not genuine:
+        return
+    ring = [cu for cu in customers if cu.fraud_kind == IDENTITY_REUSE]
+    k = 0
+    while k < len(ring):
+        size = int(rng.integers(IDENTITY_RING_SIZES[0], IDENTITY_RING_SIZES[1] + 1))
+        victim = genuine[int(rng.integers(0, len(genuine)))]
+        for cu in ring[k : k + size]:
+            cu.identity_key = victim.identity_key
+        k += size
+    for i, cu in enumerate(customers):
+        if not cu.fraud and shared_u[i] < SHARED_DEVICE_SHARE:
+            other = customers[int(partner[i])]
+            if other is not cu and not other.fraud:
+                cu.identity_key = other.identity_key

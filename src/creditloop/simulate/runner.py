@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from creditloop.simulate import behaviour as b
 from creditloop.simulate.outputs import OutputWriter
 from creditloop.simulate.population import Customer, generate_population
 from creditloop.simulate.scenario import Scenario
+from creditloop.simulate.strategies import BASELINE, EWI_CUT_BPS, Strategy
+from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
 from creditloop.strategy.origination import Applicant
 
 log = logging.getLogger(__name__)
@@ -51,9 +53,9 @@ class SimConfig:
     seed: int
     scenario: Scenario
     start_on: date = date(2024, 1, 1)
-    hardship_outreach: bool = True  # strategy hook: does the lender offer term extensions at all
+    strategy: Strategy = BASELINE  # the lender's decisions (simulate/strategies.py)
     hardship_day: int = 15
-    hardship_outreach_dpd: int = 31  # strategy hook: contact customers once they are this far behind
+    limit_review_day: int = 20
     block_size: int = BLOCK_SIZE  # part of the seed's meaning: the same seed and block size give the same run
     # Months per database transaction: each line document is rewritten once per transaction, and documents grow
     # with history, so a quarter writes a third of a month's bytes. The outputs do not depend on it.
@@ -94,10 +96,10 @@ class SimConfig:
         return range(block * self.block_size, min(self.customers, (block + 1) * self.block_size))
 
 
-def block_rng(seed: int, block: int) -> np.random.Generator:
+def block_entropy(seed: int, block: int) -> int | list[int]:
     """Block 0 draws from the seed itself (a single-block run is what it always was); block k from (seed, k),
-    so every block's stream is fixed by the seed alone, whichever worker runs it and in whatever order."""
-    return np.random.default_rng(seed if block == 0 else [seed, block])
+    so every block's streams are fixed by the seed alone, whichever worker runs it and in whatever order."""
+    return seed if block == 0 else [seed, block]
 
 
 @dataclass
@@ -130,6 +132,8 @@ class PayInFull:
 
 Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay | PayInFull
 
+LOOKBACK_DEFAULT = 6
+
 
 class Simulation:
     def __init__(self, config: SimConfig, bus: MessageBus, out_dir: Path, *, block: int = 0) -> None:
@@ -138,11 +142,22 @@ class Simulation:
         self.bus = bus
         self.block = block
         self.out = OutputWriter(out_dir)
-        self.rng = block_rng(config.seed, block)
+        # Three seeded streams: the world (population, shocks, incomes, applications, purchase wishes) draws the
+        # same numbers whatever the lender does; customers' payment decisions and their answers to the lender
+        # (reminders, limit changes, hardship offers) have their own, so strategies compare the same world.
+        entropy = block_entropy(config.seed, block)
+        self.rng = np.random.default_rng(entropy)
+        pay_seq, answer_seq = np.random.SeedSequence(entropy).spawn(2)
+        self.rng_pay = np.random.default_rng(pay_seq)
+        self.rng_answer = np.random.default_rng(answer_seq)
+        self.strategy = config.strategy
+        if self.strategy.origination is not None:  # the strategy's origination policy decides applications
+            self.bus.policies = replace(self.bus.policies, origination=self.strategy.origination)
         indices = config.block_customers(block)
         self.customers = generate_population(len(indices), config.months, self.rng)
         for cu, i in zip(self.customers, indices, strict=True):
-            cu.customer_id = f"C{i + 1:07d}"  # ids run on across blocks
+            cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks
+            cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
         b.assign_shock(self.customers, config.scenario, self.rng)
         self.by_id = {cu.customer_id: cu for cu in self.customers}
         self.line_of: dict[str, str] = {}
@@ -153,6 +168,14 @@ class Simulation:
         self.hardship_rows: list[dict[str, Any]] = []
         self.rule = default_rule()
         self._open_tx: ExitStack | None = None
+        self.opening_limit: dict[str, int] = {}
+        self.dpd_history: dict[str, list[int]] = defaultdict(list)  # month-end DPD by line
+        self.alert_months: dict[str, list[int]] = defaultdict(list)
+        self.pay_pending_until: dict[str, date] = {}  # latest day a planned payment is still to come
+        self.action_counts: dict[str, int] = defaultdict(int)
+        rule = self.strategy.limit_rule
+        self.lookback = rule.lookback_months if rule is not None else LOOKBACK_DEFAULT
+        self.cut_rule = rule or LimitRule("ewi-cut", "1")
 
     # ----------------------------------------------------------------- helpers
 
@@ -189,24 +212,30 @@ class Simulation:
         first = add_months(self.cfg.start_on, m - 1)
         last = month_end(first)
         days = calendar.monthrange(first.year, first.month)[1]
-        for cu in self.customers:
-            self.income[cu.customer_id] = b.income_for_month(cu, m, self.cfg.scenario, self.rng)
+        incomes = b.incomes_for_month(self.customers, m, self.cfg.scenario, self.rng)
+        for cu, income in zip(self.customers, incomes, strict=True):
+            self.income[cu.customer_id] = income
             if cu.apply_month == m:
                 self.events[first + timedelta(days=int(self.rng.integers(0, 28)))].append(cu)
         self._plan_purchases(first, days, m)
         self.paid_in_month.clear()
         product = self.bus.policies.product
+        strategy = self.strategy
         with self._transaction(m):
             day = first
             while day <= last:
                 self._run_events(day, m)
-                if day.day == self.cfg.hardship_day and self.cfg.hardship_outreach:
+                if day.day == self.cfg.hardship_day and strategy.hardship_outreach:
                     self._hardship_outreach(day, m)
                 self._submit(c.RunDayEnd(day, reconcile=day == last))
                 if day.day == product.statement_day:
-                    self._plan_repayments(day)
+                    self._plan_repayments(day, m)
                 if day.day == product.statement_day + product.due_days_after_statement + 1:
                     self._early_warning(day, m)
+                    if strategy.reminders:
+                        self._remind(day, m)
+                if day.day == self.cfg.limit_review_day and strategy.reviewer is not None:
+                    self._review_limits(day, m)
                 day += timedelta(days=1)
             self._snapshot(m, last)
             self._audit(m, last)
@@ -252,6 +281,11 @@ class Simulation:
             else:
                 self._pay(event)
 
+    def _schedule_pay(self, line_id: str, on: date, event: Event) -> None:
+        self.events[on].append(event)
+        if on > self.pay_pending_until.get(line_id, date.min):
+            self.pay_pending_until[line_id] = on
+
     def _pay(self, command: c.Repay) -> None:
         if self._submit(command) is not None:
             self.tally.paid_minor += command.amount_minor
@@ -259,19 +293,20 @@ class Simulation:
             self.out.event(command.on, command.line_id, "repayment", command.amount_minor, command.payment_id)
 
     def _apply(self, cu: Customer, day: date, m: int) -> None:
-        applicant = Applicant(
+        applicant = Applicant(  # what the form states; sector, city tier and identity key go to the output
             application_id=f"A-{cu.customer_id}",
-            age=cu.age,
+            age=cu.stated_age,
             monthly_income_minor=cu.stated_income_minor,
-            monthly_debt_payments_minor=cu.other_debt_minor,
-            lenders_count=cu.lenders_count,
+            monthly_debt_payments_minor=cu.stated_debt_minor,
+            lenders_count=cu.stated_lenders,
         )
         decision = self._submit(c.SubmitApplication(applicant.application_id, cu.customer_id, applicant, day))
         if decision is None:
             return
         if decision.approved:
             self.line_of[cu.customer_id] = f"L-{cu.customer_id}"
-        self.out.application(applicant.application_id, cu.customer_id, day, m, decision)
+            self.opening_limit[f"L-{cu.customer_id}"] = decision.limit_minor
+        self.out.application(applicant.application_id, cu, day, m, decision)
 
     def _buy(self, item: tuple[Customer, b.PurchaseIntent], day: date) -> None:
         cu, intent = item
@@ -297,14 +332,14 @@ class Simulation:
             refund_on = day + timedelta(days=intent.refund_after_days)
             self.events[refund_on].append(c.Refund(f"R-{purchase_id}", line_id, purchase_id, amount, refund_on))
 
-    def _plan_repayments(self, day: date) -> None:
+    def _plan_repayments(self, day: date, m: int) -> None:
         """On statement day each customer looks at the bill and decides what to pay, and when."""
         for customer_id, line_id in self.line_of.items():
             line = self._line(line_id)
             cu = self.by_id[customer_id]
             income = self.income[customer_id]
             if line.status is LineStatus.CHARGED_OFF:
-                if line.charged_off_minor and self.rng.random() < 0.05 * cu.willingness:
+                if line.charged_off_minor and not cu.fraud and self.rng_pay.random() < 0.05 * cu.willingness:
                     amount = min(line.charged_off_minor, max(1_000, b.capacity_minor(cu, income) // 2 // 100 * 100))
                     if amount > 0:
                         pay_on = day + timedelta(days=9)
@@ -313,28 +348,131 @@ class Simulation:
             if not line.statements or line.statements[-1].statement_on != day:
                 continue
             st = line.statements[-1]
-            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng)
+            if b.stops_paying(cu, line.balance_minor, line.limit_minor):
+                continue  # strategic default: able to pay, chooses not to
+            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m)
             if intent is None:
                 continue
             pay_on = max(day + timedelta(days=1), st.due_on + timedelta(days=intent.days_after_due))
             ref = f"Y-{line_id}-{day}"
             if intent.amount_minor >= st.total_due_minor:
-                self.events[pay_on].append(PayInFull(line_id, ref))  # the app shows the amount due that day
+                self._schedule_pay(line_id, pay_on, PayInFull(line_id, ref))  # the app shows the amount due that day
             else:
-                self.events[pay_on].append(c.Repay(ref, line_id, intent.amount_minor, pay_on))
+                self._schedule_pay(line_id, pay_on, c.Repay(ref, line_id, intent.amount_minor, pay_on))
 
     def _early_warning(self, day: date, m: int) -> None:
+        action = self.strategy.ewi_action
         for item in run_early_warning(self.bus.uow, self.rule, day):
             self.out.alert(item, m)
+            self.alert_months[item.line_id].append(m)
+            if action == "record":
+                continue
+            line = self._line(item.line_id)
+            cu = self.by_id[line.customer_id]
+            if action == "remind":
+                self._remind_line(line, cu, day, m, "EWI_PAYMENT_RATIO_DROP")
+            elif action == "cut" and line.status is LineStatus.ACTIVE:
+                new = cut_limit_minor(self.cut_rule, self._review_of(line, m), EWI_CUT_BPS)
+                if new < line.limit_minor:
+                    self._change(line, cu, LimitAction("limit", new, "EWI_LIMIT_CUT"), day, m)
+            elif action == "freeze" and line.status is LineStatus.ACTIVE:
+                self._change(line, cu, LimitAction("freeze", None, "EWI_FREEZE"), day, m)
+
+    def _remind(self, day: date, m: int) -> None:
+        """The day after the due date: a reminder to every line that missed it and has no payment on the way."""
+        for customer_id, line_id in self.line_of.items():
+            if self.pay_pending_until.get(line_id, date.min) > day:
+                continue
+            line = self._line(line_id)
+            if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN):
+                continue
+            line.close_through(day)
+            if line.dpd > 0:
+                self._remind_line(line, self.by_id[customer_id], day, m, "MISSED_DUE_DATE")
+
+    def _remind_line(self, line: CreditLine, cu: Customer, day: date, m: int, reason: str) -> None:
+        self._action(line.line_id, day, m, "reminder", line.limit_minor, line.limit_minor, reason)
+        spare = b.capacity_minor(cu, self.income[cu.customer_id]) - self.paid_in_month.get(line.line_id, 0)
+        u, days_u = self.rng_answer.random(2)
+        intent = b.reminder_response(cu, line.amount_due_minor, spare, float(u), float(days_u))
+        if intent is None:
+            return
+        pay_on = day + timedelta(days=intent.days_after_due)
+        ref = f"M-{line.line_id}-{day}"
+        if intent.mode == "full":
+            self._schedule_pay(line.line_id, pay_on, PayInFull(line.line_id, ref))
+        else:
+            self._schedule_pay(line.line_id, pay_on, c.Repay(ref, line.line_id, intent.amount_minor, pay_on))
+
+    def _review_of(self, line: CreditLine, m: int) -> LineReview:
+        opened = line.opened_on
+        last = month_end(add_months(self.cfg.start_on, m - 1))
+        history = self.dpd_history.get(line.line_id, [])[-self.lookback :]
+        return LineReview(
+            line_id=line.line_id,
+            months_on_book=(last.year - opened.year) * 12 + last.month - opened.month + 1,
+            status=line.status.value,
+            limit_minor=line.limit_minor,
+            principal_minor=line.principal_minor,
+            dpd=line.dpd,
+            worst_dpd_recent=max(history, default=0),
+            alerts_recent=sum(1 for a in self.alert_months.get(line.line_id, ()) if a > m - self.lookback),
+            restructured=line.restructured_on is not None,
+        )
+
+    def _review_limits(self, day: date, m: int) -> None:
+        """The strategy's limit management: raises, cuts and unfreezes, sent as ``ChangeLine`` commands."""
+        reviewer = self.strategy.reviewer
+        assert reviewer is not None
+        for customer_id, line_id in self.line_of.items():
+            line = self._line(line_id)
+            if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN):
+                continue
+            line.close_through(day - timedelta(days=1))
+            action = reviewer(self._review_of(line, m))
+            if action is not None:
+                self._change(line, self.by_id[customer_id], action, day, m)
+
+    def _change(self, line: CreditLine, cu: Customer, action: LimitAction, day: date, m: int) -> None:
+        old = line.limit_minor
+        command = c.ChangeLine(
+            f"LC-{line.line_id}-{day.isoformat()}", line.line_id, action.action, day, action.limit_minor
+        )
+        try:
+            self.bus.handle(command)  # returns nothing: success is the absence of a refusal
+        except DomainError as exc:
+            self.tally.refused[exc.code] += 1
+            return
+        new = line.limit_minor
+        self._action(line.line_id, day, m, action.action, old, new, action.reason)
+        if action.action == "limit":
+            b.respond_to_limit_change(
+                cu, new, self.opening_limit.get(line.line_id, old), cut=new < old, u=float(self.rng_answer.random())
+            )
+
+    def _action(self, line_id: str, day: date, m: int, action: str, old: int, new: int, reason: str) -> None:
+        self.action_counts[action] += 1
+        self.out.action(
+            {
+                "line_id": line_id,
+                "acted_on": day,
+                "month_index": m,
+                "action": action,
+                "limit_before_minor": old,
+                "limit_after_minor": new,
+                "reason_code": reason,
+                "strategy": self.strategy.name,
+            }
+        )
 
     def _hardship_outreach(self, day: date, m: int) -> None:
         policy = self.bus.policies.hardship
         for customer_id, line_id in self.line_of.items():
             line = self._line(line_id)
             line.close_through(day - timedelta(days=1))
-            if line.status is not LineStatus.ACTIVE or line.restructured_on is not None:
+            if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or line.restructured_on is not None:
                 continue
-            if not max(policy.min_dpd, self.cfg.hardship_outreach_dpd) <= line.dpd <= policy.max_dpd:
+            if not max(policy.min_dpd, self.strategy.hardship_outreach_dpd) <= line.dpd <= policy.max_dpd:
                 continue
             cu = self.by_id[customer_id]
             balance = line.balance_minor
@@ -345,7 +483,7 @@ class Simulation:
                     day,
                     self.income[customer_id],
                     cu.other_debt_minor,
-                    accept=b.accepts_hardship(cu, self.rng),
+                    accept=b.accepts_hardship(cu, self.rng_answer),
                 )
             )
             if result is None:
@@ -382,6 +520,10 @@ class Simulation:
             )
             opened = line.opened_on
             mob = (last.year - opened.year) * 12 + last.month - opened.month + 1
+            history = self.dpd_history[line_id]
+            if history and history[-1] > 30 and dpd == 0 and not charged_off:
+                self.by_id[customer_id].relapse_until = m + b.RELAPSE_MONTHS  # cured from 30+: relapse risk
+            history.append(dpd)
             self.out.snapshot(
                 {
                     "month_index": m,
@@ -457,6 +599,8 @@ class Simulation:
             "customers": self.cfg.customers,
             "months": self.cfg.months,
             "scenario": self.cfg.scenario.name,
+            "strategy": self.strategy.name,
+            "lender_actions": dict(sorted(self.action_counts.items())),
             "shock_month": self.cfg.scenario.shock.start_month if self.cfg.scenario.shock else None,
             "start_on": self.cfg.start_on.isoformat(),
             "lines_opened": len(self.line_of),

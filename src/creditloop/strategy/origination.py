@@ -125,7 +125,19 @@ def load_policy(path: str | Path) -> OriginationPolicy:
 
 def default_policy() -> OriginationPolicy:
     """The packaged default policy (``policies/origination_v1.json``)."""
-    text = resources.files("creditloop.strategy").joinpath("policies/origination_v1.json").read_text("utf-8")
+    return packaged_policy("origination_v1")
+
+
+PACKAGED_POLICIES = ("origination_v1", "origination_strict_v1")
+
+
+def packaged_policy(name: str) -> OriginationPolicy:
+    """A policy shipped with the package, by file name without ``.json`` (see ``PACKAGED_POLICIES``)."""
+    if name not in PACKAGED_POLICIES:
+        raise ValidationError(
+            f"unknown packaged policy {name!r}; choose one of {', '.join(PACKAGED_POLICIES)}", field="policy"
+        )
+    text = resources.files("creditloop.strategy").joinpath(f"policies/{name}.json").read_text("utf-8")
     return OriginationPolicy.from_dict(json.loads(text))
 
 

@@ -50,6 +50,7 @@ OPTION_OF_FIELD = {
     "scenario": "--scenario",
     "shock_month": "--shock-month",
     "start_on": "--start",
+    "strategy": "--strategy",
 }
 
 EXIT_DOMAIN = 1
@@ -122,14 +123,29 @@ WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", help="Worker processes (default: one per core); the results do not depend on it."),
 ]
+StrategyOpt = Annotated[
+    str,
+    typer.Option(
+        "--strategy",
+        help="Lender strategy: baseline | no-outreach | no-reminders | tight-limits | limit-growth | "
+        "strict-origination | ewi-freeze.",
+    ),
+]
 
 
 def _sim_config(
-    customers: int, months: int, seed: int, scenario: str, shock_month: int | None, start: str
+    customers: int,
+    months: int,
+    seed: int,
+    scenario: str,
+    shock_month: int | None,
+    start: str,
+    strategy: str = "baseline",
 ) -> SimConfig:
     """The simulation options, every one checked (one line naming the option on a bad value)."""
     from creditloop.simulate.runner import SimConfig
     from creditloop.simulate.scenario import load_scenario
+    from creditloop.simulate.strategies import get_strategy
 
     start_on = parse_day(start, "--start")
 
@@ -137,7 +153,7 @@ def _sim_config(
         scen = load_scenario(scenario)
         if shock_month is not None:
             scen = scen.with_shock_month(shock_month)
-        return SimConfig(customers, months, seed, scen, start_on)
+        return SimConfig(customers, months, seed, scen, start_on, strategy=get_strategy(strategy))
 
     return guarded(config, OPTION_OF_FIELD)
 
@@ -152,11 +168,13 @@ def _simulate(
     data_dir: Path,
     as_json: bool,
     title: str,
+    strategy: str = "baseline",
     workers: int | None = None,
 ) -> dict[str, Any]:
     from creditloop.simulate.parallel import run_simulation
 
-    cfg = _sim_config(customers, months, seed, scenario, shock_month, start)  # checked before anything is written
+    # Every option is checked before anything is written.
+    cfg = _sim_config(customers, months, seed, scenario, shock_month, start, strategy)
     check_writable_dir(data_dir, "--data-dir")
     marker = data_dir / ".creditloop-simulation"
     if (data_dir / "ledger.sqlite").exists() and not marker.exists():
@@ -195,13 +213,14 @@ def demo(
     ] = Path("creditloop-data"),
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
+    strategy: StrategyOpt = "baseline",
 ) -> None:
     """Run a seeded synthetic portfolio through the whole credit loop and write an HTML report."""
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import DuckDBWarehouse
 
     summary = _simulate(
-        customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months", workers
+        customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months", strategy, workers
     )
     report = guarded(lambda: render_report(data_dir))
     summary["report"] = str(report.resolve())
@@ -240,11 +259,12 @@ def simulate(
         "creditloop-data"
     ),
     as_json: JsonOpt = False,
+    strategy: StrategyOpt = "baseline",
     workers: WorkersOpt = None,
 ) -> None:
     """Simulate a portfolio through a macro scenario, writing the ledger and Parquet outputs."""
     summary = _simulate(
-        customers, months, seed, scenario, shock_month, start, out_dir, as_json, "simulating months", workers
+        customers, months, seed, scenario, shock_month, start, out_dir, as_json, "simulating months", strategy, workers
     )
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
@@ -264,30 +284,51 @@ def compare_strategies(
         "creditloop-compare"
     ),
     as_json: JsonOpt = False,
+    strategies: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            help="A strategy to run (repeat the option for each; default: baseline and no-outreach). "
+            "Known: baseline, no-outreach, no-reminders, tight-limits, limit-growth, strict-origination, ewi-freeze.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the same seeded world with and without hardship offers and compare losses, delinquency and help."""
-    from creditloop.simulate.compare import compare_hardship_outreach
+    """Run the same seeded world under several lender strategies; compare losses, delinquency and help."""
+    from creditloop.simulate.compare import DEFAULT_STRATEGIES, compare_strategies, resolve_strategies
 
+    names = list(strategies or DEFAULT_STRATEGIES)
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start)
+    guarded(lambda: resolve_strategies(names), OPTION_OF_FIELD)  # unknown names refused before anything runs
     check_writable_dir(out_dir, "--out")
     with progress_bar() as bar:
-        bar.add_task("two strategies, same seed", total=None)
-        outcomes = guarded(lambda: compare_hardship_outreach(cfg, out_dir))
+        bar.add_task(f"{len(names)} strategies, same seed", total=None)
+        outcomes = guarded(lambda: compare_strategies(cfg, names, out_dir))
     rows = [o.as_dict() for o in outcomes]
     if as_json:
         typer.echo(json.dumps({"seed": seed, "scenario": cfg.scenario.name, "strategies": rows}, indent=2))
         return
     table = Table(title=f"strategies compared on seed {seed} ({cfg.scenario.name})")
-    for col in ("strategy", "charged off", "peak 30+", "final 30+", "helped", "helped now current/repaid"):
+    for col in (
+        "strategy",
+        "lines",
+        "charged off",
+        "peak 30+",
+        "final 30+",
+        "helped",
+        "helped now current/repaid",
+        "lender actions",
+    ):
         table.add_column(col)
     for o in outcomes:
         table.add_row(
             o.name,
+            str(o.lines_opened),
             format_major(o.charged_off_minor),
             f"{o.peak_30plus:.1%}",
             f"{o.final_30plus:.1%}",
             str(o.customers_helped),
             str(o.helped_now_current_or_repaid),
+            ", ".join(f"{k} {v}" for k, v in o.actions) or "-",
         )
     out.print(table)
 

@@ -10,6 +10,7 @@ import json
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -76,16 +77,30 @@ def _run(fn: Callable[[], T]) -> T:
     return result
 
 
-def _load_model(path: Path) -> Any:
+def _load_model(path: Path, option: str = "--model") -> Any:
+    from creditloop.core.errors import ValidationError
     from creditloop.scoring import load_scorecard
 
     cli = _cli()
     if not path.is_file():
-        cli.fail(f"--model: {path} does not exist", cli.EXIT_USAGE)
+        cli.fail(f"{option}: {path} does not exist", cli.EXIT_USAGE)
     try:
-        return _run(lambda: load_scorecard(path))
-    except typer.Exit:
-        raise
+        with _shown_warnings():
+            return load_scorecard(path)
+    except ValidationError as exc:  # name the option and the file: report may load several models
+        cli.fail(f"{option}: {path}: {exc.message}", cli.EXIT_USAGE)
+
+
+def _score(model: Any, frame: Any, path: Path, option: str) -> Any:
+    """Score, PD (no reasons) of every row; a column the model needs but the data lacks names the model file."""
+    from creditloop.core.errors import ValidationError
+
+    cli = _cli()
+    try:
+        with _shown_warnings():
+            return model.score_frame(frame, 0)
+    except ValidationError as exc:
+        cli.fail(f"{option} {path}: {exc.message}", cli.EXIT_USAGE)
 
 
 def _target(frame: Any, target: str, option: str = "--target") -> None:
@@ -247,11 +262,19 @@ def register(app: typer.Typer) -> None:
         ] = None,
         event: Annotated[str | None, typer.Option("--event", help="Target value meaning bad.")] = None,
         n_boot: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for intervals.")] = 200,
+        challengers: Annotated[
+            list[Path] | None,
+            typer.Option("--challenger", help="Challenger model file to compare with --model (repeatable)."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     ) -> None:
-        """Validate a scorecard on labelled data: AUC/Gini, KS, lift, calibration, stability; an HTML report."""
+        """Validate a scorecard on labelled data: AUC/Gini, KS, lift, calibration, stability; an HTML report.
+
+        With --challenger, every model scores the same rows and the report compares them with the --model
+        scorecard as champion (AUC difference with a paired bootstrap interval)."""
         from creditloop.scoring import (
             binary_target,
+            compare_models,
             csi,
             performance_decay,
             render_validation_report,
@@ -263,13 +286,33 @@ def register(app: typer.Typer) -> None:
         if out_path.suffix.lower() not in (".html", ".htm"):
             cli.fail(f"--out: {out_path} must end in .html", cli.EXIT_USAGE)
         model = _load_model(model_path)
+        for path in challengers or []:
+            if path.is_file() and model_path.is_file() and path.resolve() == model_path.resolve():
+                cli.fail(f"--challenger: {path} is the --model file; a model cannot challenge itself", cli.EXIT_USAGE)
+        rivals = {path: _load_model(path, "--challenger") for path in challengers or []}
         frame = _read_table(data, "--data")
         _target(frame, target)
         y = _run(lambda: binary_target(frame[target], target, event))
-        scored = _run(lambda: model.score_frame(frame, 0))
-        result = _run(lambda: validate(y, scored["pd"], score=scored["score"], name="current", n_boot=n_boot))
-        tables: dict[str, Any] = {"Points table / 评分卡分值表": model.points_table}
+        scored = _score(model, frame, model_path, "--model")
+        rival_pd = {path: _score(m, frame, path, "--challenger")["pd"] for path, m in rivals.items()}
+        names = _model_names([model_path, *rivals])
+        result = _run(
+            lambda: validate(
+                y, scored["pd"], score=scored["score"], name=names[0] if rivals else "current", n_boot=n_boot
+            )
+        )
+        tables: dict[str, Any] = {}
         summary: dict[str, Any] = result.to_dict()
+        results = [result]
+        comparison = None
+        if rivals:
+            preds = {names[0]: scored["pd"], **dict(zip(names[1:], rival_pd.values(), strict=True))}
+            for name in names[1:]:
+                results.append(_run(partial(validate, y, preds[name], name=name, n_boot=n_boot)))
+            comparison = _run(lambda: compare_models(preds, y, n_boot=n_boot))
+            tables["Champion / challenger / 冠军挑战者对比"] = comparison
+            summary["champion_challenger"] = comparison.to_dict("records")
+        tables["Points table / 评分卡分值表"] = model.points_table
         if time_col is not None:
             _target(frame, time_col, "--time-col")
             decay = _run(
@@ -288,7 +331,7 @@ def register(app: typer.Typer) -> None:
             )
             summary["score_psi"] = drift["psi"]
         render_validation_report(
-            result,
+            results,
             out_path,
             title=f"Scorecard {getattr(model, 'model_version_', '')}",
             tables=tables,
@@ -298,9 +341,35 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
             return
         typer.echo(result.summary.to_string(index=False))
+        if comparison is not None:
+            typer.echo(comparison[["model", "role", "auc", "ks", "auc_diff", "verdict"]].to_string(index=False))
+            for line in _verdicts(comparison):
+                typer.echo(line)
         typer.echo(f"Report: {out_path}")
 
     app.add_typer(group, name="scorecard")
+
+
+def _model_names(paths: list[Path]) -> list[str]:
+    """File names identify the models in tables and charts; the full path only where two names clash."""
+    names = [p.name for p in paths]
+    return [str(p) if names.count(n) > 1 else n for p, n in zip(paths, names, strict=True)]
+
+
+def _verdicts(comparison: Any) -> list[str]:
+    champion = comparison.iloc[0]
+    lines = []
+    for _, row in comparison.iloc[1:].iterrows():
+        outcome = {
+            "better": "challenger wins",
+            "worse": "champion wins",
+            "no clear difference": "no clear winner (the interval includes 0)",
+        }[row["verdict"]]
+        lines.append(
+            f"{row['model']} vs {champion['model']}: AUC {row['auc']:.4f} vs {champion['auc']:.4f}, difference "
+            f"{row['auc_diff']:+.4f} (95% CI {row['auc_diff_low']:+.4f} to {row['auc_diff_high']:+.4f}): {outcome}"
+        )
+    return lines
 
 
 def _frame(rows: list[dict[str, Any]]) -> Any:

@@ -1,0 +1,111 @@
+"""Lender strategies the simulator can run: the plug points and the named strategies to compare.
+
+A ``Strategy`` holds the lender's decisions, never the customers': which origination policy decides
+applications, how limits are managed, what is done with early-warning alerts, whether late payers get a
+reminder the day after the due date, and whether hardship plans are offered. Everything a strategy decides is
+sent through the message bus (``SubmitApplication`` under the strategy's policy, ``ChangeLine`` for limit
+changes and freezes, ``RequestHardship``), so it is audited like any production decision.
+
+Custom strategies: build a ``Strategy`` with any ``LimitReviewer`` callable (``LineReview`` in,
+``LimitAction | None`` out) and pass it in ``SimConfig(strategy=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal, get_args
+
+from creditloop.core.errors import ValidationError
+from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
+from creditloop.strategy.origination import OriginationPolicy, packaged_policy
+
+LimitReviewer = Callable[[LineReview], LimitAction | None]
+EwiAction = Literal["record", "remind", "cut", "freeze"]
+EWI_ACTIONS: tuple[str, ...] = get_args(EwiAction)
+EWI_CUT_BPS = 5_000  # an alert under the "cut" action halves the unused limit
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    name: str
+    description: str = ""
+    origination: OriginationPolicy | None = None  # None: the policy the system was built with
+    limit_rule: LimitRule | None = None  # periodic limit review (None: limits never change)
+    limit_reviewer: LimitReviewer | None = None  # custom review code; takes precedence over limit_rule
+    ewi_action: EwiAction = "record"  # what to do with a payment-ratio alert
+    reminders: bool = True  # remind lines that missed the due date, on the day after it
+    hardship_outreach: bool = True  # offer term extensions at all
+    hardship_outreach_dpd: int = 31  # contact customers once they are this far behind
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValidationError("a strategy needs a name", field="strategy")
+        if self.ewi_action not in EWI_ACTIONS:
+            raise ValidationError(
+                f"ewi_action must be one of {', '.join(EWI_ACTIONS)}, got {self.ewi_action!r}", field="ewi_action"
+            )
+        if not 1 <= self.hardship_outreach_dpd <= 180:
+            raise ValidationError("hardship_outreach_dpd must be between 1 and 180", field="hardship_outreach_dpd")
+
+    @property
+    def reviewer(self) -> LimitReviewer | None:
+        if self.limit_reviewer is not None:
+            return self.limit_reviewer
+        if self.limit_rule is not None:
+            return partial(review, self.limit_rule)
+        return None
+
+
+TIGHT_LIMITS = LimitRule(
+    "tight-limits", "1", review_every_months=3, min_months_on_book=3, cut_bps=5_000, unfreeze_when_clean=True
+)
+LIMIT_GROWTH = LimitRule("limit-growth", "1", review_every_months=6, min_months_on_book=6, raise_bps=2_500)
+UNFREEZE_ONLY = LimitRule("unfreeze-cured", "1", review_every_months=1, lookback_months=3, unfreeze_when_clean=True)
+
+
+def _named() -> dict[str, Strategy]:
+    return {
+        s.name: s
+        for s in (
+            Strategy("baseline", "reminders the day after the due date, hardship offers from 31 DPD, alerts recorded"),
+            Strategy("no-outreach", "baseline without hardship offers", hardship_outreach=False),
+            Strategy("no-reminders", "baseline without the day-after-due reminder", reminders=False),
+            Strategy(
+                "tight-limits",
+                "baseline, and every quarter risky lines (any DPD or alert in 6 months) lose half the unused limit; "
+                "an alert cuts at once",
+                limit_rule=TIGHT_LIMITS,
+                ewi_action="cut",
+            ),
+            Strategy(
+                "limit-growth",
+                "baseline, and every 6 months clean lines using at least 30 % of their limit get 25 % more",
+                limit_rule=LIMIT_GROWTH,
+            ),
+            Strategy(
+                "strict-origination",
+                "baseline with the stricter origination policy (origination_strict_v1)",
+                origination=packaged_policy("origination_strict_v1"),
+            ),
+            Strategy(
+                "ewi-freeze",
+                "baseline, and an early-warning alert freezes the line until 3 clean months",
+                limit_rule=UNFREEZE_ONLY,
+                ewi_action="freeze",
+            ),
+        )
+    }
+
+
+STRATEGY_NAMES: tuple[str, ...] = tuple(_named())
+BASELINE = _named()["baseline"]
+
+
+def get_strategy(name: str) -> Strategy:
+    """A named strategy; an unknown name is refused with the list of known ones."""
+    named = _named()
+    if name not in named:
+        raise ValidationError(f"unknown strategy {name!r}; choose one of {', '.join(named)}", field="strategy")
+    return named[name]
