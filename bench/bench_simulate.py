@@ -99,10 +99,12 @@ def baseline(customers: int, months: int, seed: int, out: Path) -> float:
     return time.perf_counter() - t
 
 
-def ours(customers: int, months: int, seed: int, out: Path, workers: int) -> tuple[float, dict[str, Any]]:
+def ours(
+    customers: int, months: int, seed: int, out: Path, workers: int
+) -> tuple[float, dict[str, Any], dict[str, float]]:
     t = time.perf_counter()
     result = run_simulation(config(customers, months, seed), out, workers=workers)
-    return time.perf_counter() - t, result.summary
+    return time.perf_counter() - t, result.summary, result.timings
 
 
 @contextmanager
@@ -166,7 +168,7 @@ def main() -> None:
         n = args.baseline_customers
         if not args.skip_baseline:
             base = baseline(n, args.months, args.seed, root / "baseline")
-            mine, _ = ours(n, args.months, args.seed, root / "ours-small", args.workers)
+            mine, _, _ = ours(n, args.months, args.seed, root / "ours-small", args.workers)
             report["side_by_side"] = {
                 "customers": n,
                 "baseline_s": round(base, 1),
@@ -185,7 +187,7 @@ def main() -> None:
         for size in args.sizes:
             out = root / f"ours-{size}"
             with TreeMemory() as mem:
-                wall, summary = ours(size, args.months, args.seed, out, args.workers)
+                wall, summary, timings = ours(size, args.months, args.seed, out, args.workers)
             _own, child = peak_rss_mb()
             cm = size * args.months
             rows.append(
@@ -197,6 +199,8 @@ def main() -> None:
                     "peak_rss_largest_process_mb": round(max(child, _own)),
                     "peak_rss_all_processes_mb": round(mem.peak_mb),
                     "journal_balanced": summary["journal_balanced"],
+                    "blocks_s": round(timings.get("blocks_s", wall), 1),
+                    "merge_s": round(timings.get("merge_s", 0.0), 1),
                 }
             )
             print(

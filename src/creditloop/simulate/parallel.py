@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -46,6 +47,7 @@ def run_simulation(
     if not 1 <= workers <= MAX_WORKERS:
         raise ValidationError(f"workers must be between 1 and {MAX_WORKERS}, got {workers}", field="workers")
     total = config.customers * config.months
+    started = time.perf_counter()
     if config.blocks == 1:
         return _run_block(
             config, 0, out_dir, None if progress is None else lambda m, _t: progress(m * config.customers, total)
@@ -59,8 +61,10 @@ def run_simulation(
             summaries[b] = _run_block(config, b, d, _block_progress(config, b, progress)).summary
     else:
         summaries = _run_parallel(config, dirs, workers, total, progress)
+    blocks_done = time.perf_counter()
     result = merge_blocks(config, dirs, out_dir, summaries)
     shutil.rmtree(block_root)
+    result.timings.update(blocks_s=blocks_done - started, merge_s=time.perf_counter() - blocks_done)
     return result
 
 

@@ -116,6 +116,7 @@ class Tally:
 class SimResult:
     out_dir: Path
     summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by phase; never in the outputs
 
 
 Progress = Callable[[int, int], None]
