@@ -171,10 +171,12 @@ def _simulate(
     strategy: str = "baseline",
     workers: int | None = None,
 ) -> dict[str, Any]:
-    from creditloop.simulate.parallel import run_simulation
+    from creditloop.simulate.parallel import MAX_WORKERS, run_simulation
 
     # Every option is checked before anything is written.
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start, strategy)
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        fail(f"--workers must be between 1 and {MAX_WORKERS}, got {workers}", EXIT_USAGE)
     check_writable_dir(data_dir, "--data-dir")
     marker = data_dir / ".creditloop-simulation"
     if (data_dir / "ledger.sqlite").exists() and not marker.exists():
@@ -183,8 +185,6 @@ def _simulate(
             "(choose another --data-dir)",
             EXIT_USAGE,
         )
-    if workers is not None and workers < 1:
-        fail(f"--workers must be at least 1, got {workers}", EXIT_USAGE)
     # Synthetic books always go to their own SQLite file, never to a configured production database.
     data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text("this ledger holds a synthetic simulation and may be replaced by the next one\n")
