@@ -61,6 +61,8 @@ def test_merged_summary_adds_the_blocks_and_ids_run_on(one_and_two: tuple[Path, 
     assert ids == [f"C{i:07d}" for i in range(1, 601)]
     paid = duckdb.sql(f"SELECT sum(amount_minor) FROM '{out}/events.parquet' WHERE kind = 'repayment'").fetchall()[0]
     assert paid is not None and paid[0] == summary["paid_minor"] > 0
+    actions = duckdb.sql(f"SELECT action, count(*) FROM '{out}/actions.parquet' GROUP BY 1 ORDER BY 1").fetchall()
+    assert summary["strategy"] == "baseline" and summary["lender_actions"] == dict(actions)
     seqs = [r[0] for r in duckdb.sql(f"SELECT seq FROM '{out}/events.parquet'").fetchall()]
     assert seqs == list(range(1, len(seqs) + 1))  # one sequence over the merged event log
 

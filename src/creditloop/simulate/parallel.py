@@ -256,26 +256,28 @@ def _merge_parquet(dirs: list[Path], out_dir: Path) -> None:
 
 
 _SUMMED = ("lines_opened", "purchased_minor", "refunded_minor", "paid_minor")
+_COUNTS = ("refused", "lender_actions")  # {code: count} per block, added up
 
 
 def _merge_summaries(
     config: SimConfig, summaries: dict[int, dict[str, Any]], balances: dict[str, int]
 ) -> dict[str, Any]:
-    first = summaries[0]
-    refused: dict[str, int] = defaultdict(int)
-    for s in summaries.values():
-        for code, n in s["refused"].items():
-            refused[code] += n
-    return {
-        **{k: first[k] for k in ("seed", "months", "scenario", "shock_month", "start_on")},
-        "customers": config.customers,
-        "blocks": config.blocks,
-        "block_size": config.block_size,
-        **{
-            k: sum(s[k] for s in summaries.values())
-            for k in ("lines_opened", "purchased_minor", "refunded_minor", "paid_minor")
-        },
-        "refused": dict(sorted(refused.items())),
-        "journal_balanced": sum(balances.values()) == 0,
-        "trial_balance": dict(sorted(balances.items())),
-    }
+    """The first block's run description, the blocks' totals and counts added up, the merged trial balance."""
+    merged = dict(summaries[0])
+    for key in _SUMMED:
+        merged[key] = sum(s[key] for s in summaries.values())
+    for key in _COUNTS:
+        if key in merged:
+            counts: dict[str, int] = defaultdict(int)
+            for s in summaries.values():
+                for code, n in s.get(key, {}).items():
+                    counts[code] += n
+            merged[key] = dict(sorted(counts.items()))
+    merged.update(
+        customers=config.customers,
+        blocks=config.blocks,
+        block_size=config.block_size,
+        journal_balanced=sum(balances.values()) == 0,
+        trial_balance=dict(sorted(balances.items())),
+    )
+    return merged
