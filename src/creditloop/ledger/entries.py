@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from creditloop.core.errors import require
+from creditloop.core.errors import InvariantViolation
 from creditloop.ledger.accounts import Account
 
 
@@ -38,10 +38,9 @@ class Posting:
     amount_minor: int
 
     def __post_init__(self) -> None:
-        require(
-            isinstance(self.amount_minor, int) and self.amount_minor > 0,
-            f"posting amount must be a positive integer, got {self.amount_minor!r}",
-        )
+        # Messages are built only on failure: a simulation creates millions of postings.
+        if not (isinstance(self.amount_minor, int) and self.amount_minor > 0):
+            raise InvariantViolation(f"posting amount must be a positive integer, got {self.amount_minor!r}")
 
     @property
     def signed_minor(self) -> int:
@@ -60,9 +59,11 @@ class JournalEntry:
     reverses: str | None = None
 
     def __post_init__(self) -> None:
-        require(len(self.postings) >= 2, f"entry {self.entry_id} needs at least two postings")
-        total = sum(p.signed_minor for p in self.postings)
-        require(total == 0, f"entry {self.entry_id} is unbalanced by {total} minor units: {self.postings}")
+        if len(self.postings) < 2:
+            raise InvariantViolation(f"entry {self.entry_id} needs at least two postings")
+        total = sum(p.amount_minor if p.side is Side.DEBIT else -p.amount_minor for p in self.postings)
+        if total != 0:
+            raise InvariantViolation(f"entry {self.entry_id} is unbalanced by {total} minor units: {self.postings}")
 
     @property
     def amount_minor(self) -> int:

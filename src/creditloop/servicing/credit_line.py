@@ -70,7 +70,11 @@ class Installment:
 
     @property
     def unpaid_minor(self) -> int:
-        return self.unpaid_principal_minor + self.unpaid_fee_minor + self.unpaid_interest_minor
+        # The three properties above, inlined: this runs for every installment in every day-end loop.
+        owed = self.principal_minor + self.carried_fee_minor + self.carried_interest_minor
+        if self.billed:
+            owed += self.fee_minor + self.interest_minor
+        return owed - self.paid_principal_minor - self.paid_fee_minor - self.paid_interest_minor
 
 
 @dataclass(slots=True)
@@ -127,13 +131,20 @@ def _reduce_evenly(plan: Plan, amount_minor: int) -> int:
 
 
 def _settled(plan: Plan) -> bool:
-    return all(
-        i.unpaid_principal_minor == 0
-        and i.unpaid_fee_minor == 0
-        and i.unpaid_interest_minor == 0
-        and (i.billed or (i.fee_minor == 0 and i.interest_minor == 0))
-        for i in plan.installments
-    )
+    """Nothing owed and nothing left to bill (unpaid principal, fee and interest all zero; an unbilled
+    installment must carry no scheduled fee or interest). Written out: it runs on every statement and payment."""
+    for i in plan.installments:
+        if i.principal_minor != i.paid_principal_minor:
+            return False
+        fee, interest = i.carried_fee_minor, i.carried_interest_minor
+        if i.billed:
+            fee += i.fee_minor
+            interest += i.interest_minor
+        elif i.fee_minor or i.interest_minor:
+            return False
+        if fee != i.paid_fee_minor or interest != i.paid_interest_minor:
+            return False
+    return True
 
 
 @dataclass(slots=True)
@@ -295,9 +306,10 @@ class CreditLine:
 
     def archive_settled(self) -> None:
         """Move fully paid plans out of the working set, so day-end cost follows what is still owed."""
-        if any(_settled(p) for p in self.plans):
-            self.settled_plans.extend(p for p in self.plans if _settled(p))
-            self.plans = [p for p in self.plans if not _settled(p)]
+        settled = [_settled(p) for p in self.plans]
+        if any(settled):
+            self.settled_plans.extend(p for p, done in zip(self.plans, settled, strict=True) if done)
+            self.plans = [p for p, done in zip(self.plans, settled, strict=True) if not done]
 
     def _installments(self) -> list[Installment]:
         return [i for p in self.plans for i in p.installments]
@@ -958,7 +970,8 @@ class CreditLine:
         if day.day == self.statement_day:
             self._cut_statement(day)
         oldest = min(
-            (i.due_on for i in self._installments() if i.billed and i.unpaid_minor and i.due_on < day), default=None
+            (i.due_on for p in self.plans for i in p.installments if i.billed and i.due_on < day and i.unpaid_minor),
+            default=None,
         )
         self.delinquent_since = oldest
         self.dpd = days_past_due(oldest, day)

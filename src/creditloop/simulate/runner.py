@@ -509,8 +509,10 @@ class Simulation:
     def _snapshot(self, m: int, last: date) -> None:
         for customer_id, line_id in self.line_of.items():
             line = self._line(line_id)
+            principal, fee, interest = line.balances()  # one pass over the installments
+            balance = principal + fee + interest + line.penalty_minor
             charged_off = line.status is LineStatus.CHARGED_OFF
-            owed = line.charged_off_minor if charged_off else line.balance_minor
+            owed = line.charged_off_minor if charged_off else balance
             dpd = line.dpd_on(last) if charged_off else line.dpd
             if owed == 0:
                 dpd = 0
@@ -535,10 +537,10 @@ class Simulation:
                     "mob": mob,
                     "status": line.status.value,
                     "limit_minor": line.limit_minor,
-                    "principal_minor": line.principal_minor,
-                    "fee_minor": line.fee_minor,
+                    "principal_minor": principal,
+                    "fee_minor": fee,
                     "penalty_minor": line.penalty_minor,
-                    "balance_minor": line.balance_minor,
+                    "balance_minor": balance,
                     "past_due_minor": line.past_due_minor(last + timedelta(days=1)),
                     "dpd": dpd,
                     "bucket": bucket(dpd),
