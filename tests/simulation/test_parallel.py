@@ -99,3 +99,22 @@ def test_zero_workers_is_refused_before_anything_is_written(tmp_path: Path) -> N
     )
     assert result.exit_code == 2 and "--workers" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "cli").exists()
+
+
+def test_a_multi_block_world_is_not_silently_cut_to_its_first_block(tmp_path: Path) -> None:
+    from creditloop.bootstrap import build_memory
+    from creditloop.simulate.runner import Simulation
+
+    with pytest.raises(ValidationError) as err:
+        Simulation(config(), build_memory().bus, tmp_path)
+    assert err.value.field == "customers" and "run_simulation" in str(err.value)
+
+
+def test_strategy_comparison_runs_large_worlds_as_blocks(tmp_path: Path) -> None:
+    from creditloop.simulate.compare import compare_strategies
+
+    small = SimConfig(300, 3, SEED, load_scenario("baseline"), block_size=150)
+    (outcome,) = compare_strategies(small, ["baseline"], tmp_path)
+    summary = json.loads((tmp_path / "baseline" / "summary.json").read_text())
+    assert summary["blocks"] == 2 and summary["customers"] == 300
+    assert outcome.repaid_minor == summary["paid_minor"] > 0

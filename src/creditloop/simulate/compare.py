@@ -51,8 +51,12 @@ class StrategyOutcome:
 
 
 def run_strategy(name: str, config: SimConfig, out_dir: Path) -> StrategyOutcome:
-    system = build_memory()
-    result = Simulation(config, system.bus, out_dir).run()
+    if config.blocks == 1:  # small worlds: an in-memory ledger is enough to compare
+        result = Simulation(config, build_memory().bus, out_dir).run()
+    else:  # large ones run as blocks on every core into a SQLite ledger per strategy
+        from creditloop.simulate.parallel import run_simulation
+
+        result = run_simulation(config, out_dir)
     wh = DuckDBWarehouse(out_dir)
     rates = [d.rate_30plus for d in wh.delinquency_by_month()]
     hardship = wh.hardship_outcomes()

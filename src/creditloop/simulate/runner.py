@@ -137,8 +137,16 @@ LOOKBACK_DEFAULT = 6
 
 
 class Simulation:
-    def __init__(self, config: SimConfig, bus: MessageBus, out_dir: Path, *, block: int = 0) -> None:
+    def __init__(self, config: SimConfig, bus: MessageBus, out_dir: Path, *, block: int | None = None) -> None:
         """One block of the population (all of it when it fits in one block), on its own ledger."""
+        if block is None:
+            if config.blocks > 1:
+                raise ValidationError(
+                    f"{config.customers} customers make {config.blocks} blocks of {config.block_size}: run them "
+                    "with creditloop.simulate.parallel.run_simulation, or name the block",
+                    field="customers",
+                )
+            block = 0
         self.cfg = config
         self.bus = bus
         self.block = block
