@@ -461,7 +461,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                     "reason_code": ch.reason_code,
                     "iv": ch.binning.iv,
                     "coef": ch.coef,
-                    "n_bins": ch.binning.n_regular,
+                    "n_bins": ch.binning.n_regular + len(ch.binning.point_masses),
                     "trend": ch.binning.trend,
                     "min_points": min(ch.points),
                     "max_points": max(ch.points),
