@@ -96,12 +96,29 @@ def test_report_writes_self_contained_html(model: Path, data: Path) -> None:
     assert "<svg" in html and "https://" not in html and "特征稳定性" in html
 
 
+def test_fit_with_sign_constrained_coefficients(model: Path, data: Path) -> None:
+    res = run(
+        "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
+        "--exclude", "app_id", "--sign-rule", "constrain", "--out", str(data / "constrained.json"),
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((data / "constrained.json").read_text(encoding="utf-8"))
+    ref = json.loads(model.read_text(encoding="utf-8"))
+    assert doc["training"]["metadata"]["sign_rule"] == "constrain"
+    assert all(c["coef"] < 0 for c in doc["characteristics"])
+    # Here every unconstrained coefficient already has the right sign, so both rules give the same model.
+    assert [c["name"] for c in doc["characteristics"]] == [c["name"] for c in ref["characteristics"]]
+    coef, ref_coef = ([c["coef"] for c in d["characteristics"]] for d in (doc, ref))
+    assert np.allclose(coef, ref_coef, atol=5e-3)  # sklearn's tol=1e-4 against the bounded fit's 1e-10
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
         (["--target", "region"], "'region'"),  # not binary
         (["--target", "nope"], "'nope'"),
         (["--target", "bad", "--exclude", "ghost"], "'ghost'"),
+        (["--target", "bad", "--sign-rule", "flip"], "--sign-rule: 'flip'"),
     ],
 )
 def test_fit_bad_input_names_the_column(data: Path, args: list[str], needle: str) -> None:

@@ -210,3 +210,109 @@ def test_characteristics_that_drift_over_time_are_rejected() -> None:
     assert not row["selected"] and "over time" in row["reason"]
     assert "delinquencies" not in model.features_
     assert model.training_["window"] == {"start": "1", "end": "3"}
+
+
+# ----------------------------------------------------------------- sign-constrained logistic regression
+def suppressor_world(n: int = 8000, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    """``b`` is risky on its own (it carries ``u``) but protective once ``u`` is known: a reversed coefficient."""
+    rng = np.random.default_rng(seed)
+    u, v, w = rng.normal(size=(3, n))
+    b = u + 1.5 * v  # correlation with u 0.55: passes the 0.7 correlation filter
+    logit = -1.5 + 1.5 * u - 0.3 * b + 0.6 * w
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"u": u, "b": b, "w": w}), y
+
+
+def test_constrained_fit_equals_sklearn_when_the_signs_are_already_right() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from creditloop.scoring._constrained import fit_nonpositive_logistic
+
+    X, y = known_world()
+    model = Scorecard().fit(X, y)
+    woe = model.binning_.transform(X[list(model.binning_.variables_)])[model.features_].to_numpy()
+    for C in (0.05, 1.0):
+        ref = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(woe, y)
+        assert (ref.coef_ < 0).all()
+        intercept, coef = fit_nonpositive_logistic(woe, y, C)
+        assert np.allclose(coef, ref.coef_[0], atol=1e-5) and math.isclose(intercept, ref.intercept_[0], abs_tol=1e-5)
+
+
+def test_constrained_scorecard_matches_the_default_when_no_sign_is_reversed(
+    fitted: tuple[Scorecard, pd.DataFrame, np.ndarray],
+) -> None:
+    model, X, y = fitted
+    constrained = Scorecard(sign_rule="constrain").fit(X, y, metadata={"purpose": "test"})
+    assert constrained.features_ == model.features_
+    # sklearn stops at tol=1e-4, the bounded fit at 1e-10: the coefficients agree to a few thousandths.
+    assert np.allclose(constrained.coef_, model.coef_, atol=5e-3)
+    pts = constrained.points_table["points"] - model.points_table["points"]
+    assert pts.abs().max() <= 1
+    assert abs(roc_auc(y, constrained.predict_pd(X)) - roc_auc(y, model.predict_pd(X))) < 1e-3
+
+
+def test_constrained_fit_holds_a_reversed_coefficient_at_zero_and_drops_it(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = suppressor_world()
+    unconstrained = Scorecard(sign_rule="drop").fit(X, y)
+    reason = unconstrained.selection_.set_index("variable")["reason"]
+    assert reason["b"] == "coefficient sign reversed"  # the design works: b's free coefficient is positive
+    model = Scorecard(sign_rule="constrain").fit(X, y)
+    assert model.features_ == ["u", "w"] and (model.coef_ < 0).all()
+    assert model.selection_.set_index("variable").loc["b", "reason"] == "coefficient held at 0 by the sign constraint"
+    assert "b" not in set(model.points_table["variable"]) and "b" not in set(model.summary["variable"])
+    # b adds exactly 0, so the constrained optimum is the free fit on the remaining characteristics.
+    woe = model.binning_.transform(X)[["u", "w"]]
+    ref = LogisticRegression(tol=1e-10, max_iter=10_000).fit(woe.to_numpy(), y)
+    assert np.allclose(model.coef_, ref.coef_[0], atol=1e-5)
+    assert math.isclose(model.intercept_, ref.intercept_[0], abs_tol=1e-5)
+    again = load_scorecard(save_scorecard(model, tmp_path / "constrained.json"))
+    assert again.features_ == ["u", "w"]
+    pd.testing.assert_frame_equal(model.score_frame(X.head(300)), again.score_frame(X.head(300)))
+
+
+def test_constrained_coefficients_are_never_positive() -> None:
+    from creditloop.scoring._constrained import fit_nonpositive_logistic
+
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(3000, 6))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(A @ np.array([-1.0, 0.8, -0.5, 0.3, 0.0, -0.2]))))).astype(int)
+    _, coef = fit_nonpositive_logistic(A, y, 1.0)
+    assert (coef <= 0).all()
+    assert coef[1] == 0.0 and coef[3] == 0.0  # positive truths are held exactly at the bound
+    assert coef[0] < -0.5 and coef[2] < -0.2
+
+
+def test_unknown_sign_rule_is_refused() -> None:
+    X, y = known_world(800)
+    with pytest.raises(ValidationError, match="sign_rule"):
+        Scorecard(sign_rule="flip").fit(X, y)
+
+
+def test_a_point_mass_bin_round_trips_through_the_model_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    n = 12_000
+    paid = np.round(rng.lognormal(7.0, 1.0, n))
+    util = rng.uniform(0, 1.2, n)
+    zero = rng.random(n) < 0.2
+    paid[zero] = 0.0
+    logit = -1.2 + 1.5 * util - 0.5 * np.log1p(paid) / 7 - np.where(zero, 1.5, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame({"payment_amount": paid, "utilization": util})
+    model = Scorecard(binning_params={"point_mass_share": 0.05}).fit(X, y)
+    (paid_char,) = [c for c in model.characteristics_ if c.name == "payment_amount"]
+    assert paid_char.binning.point_masses == (0.0,)
+    path = save_scorecard(model, tmp_path / "pm.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["format_version"] == 2  # a version-1 reader would misplace the zeros: it must refuse the file
+    loaded = load_scorecard(path)
+    new = X.head(200).copy()
+    new.loc[new.index[:3], "payment_amount"] = [0.0, 0.5, np.nan]  # the mass, an unseen neighbour, missing
+    pd.testing.assert_frame_equal(model.score_frame(new), loaded.score_frame(new))
+    table = model.points_table
+    zero_row = table[(table["variable"] == "payment_amount") & (table["label"] == "= 0")]
+    assert len(zero_row) == 1 and int(zero_row["count"].iloc[0]) == int(zero.sum())
+    # a model without point masses keeps writing format version 1
+    plain = Scorecard().fit(X, y)
+    assert json.loads(scorecard_to_json(plain))["format_version"] == 1

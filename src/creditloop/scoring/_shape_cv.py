@@ -85,3 +85,43 @@ def choose_shape(
             loss[t] += heldout_loss(starts, train_c[:k], train_e[:k], fold_c[f, :k], fold_e[f, :k])
     best = min(candidates, key=lambda t: loss[t])
     return full[best], best
+
+
+Layout = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.int64]]
+
+
+def grouped_loss(
+    assign: NDArray[np.int64],
+    train_c: NDArray[np.float64],
+    train_e: NDArray[np.float64],
+    test_c: NDArray[np.float64],
+    test_e: NDArray[np.float64],
+) -> float:
+    """Log-loss on the held-out rows when pre-bin ``i`` belongs to bin ``assign[i]`` (bins need not be
+    contiguous), event rates from the training rows; same smoothing as :func:`heldout_loss`."""
+    n = int(assign.max()) + 1
+    tc = np.bincount(assign, weights=train_c, minlength=n)
+    te = np.bincount(assign, weights=train_e, minlength=n)
+    hc = np.bincount(assign, weights=test_c, minlength=n)
+    he = np.bincount(assign, weights=test_e, minlength=n)
+    p = (te + _SMOOTH) / (tc + 2 * _SMOOTH)
+    return float(-(he * np.log(p) + (hc - he) * np.log1p(-p)).sum())
+
+
+def cv_loss(
+    layout: Layout,
+    counts: NDArray[np.float64],
+    events: NDArray[np.float64],
+    by_fold: tuple[NDArray[np.float64], NDArray[np.float64]],
+    n_scored: int,
+) -> float:
+    """Cross-validated log-loss of a binning rule: ``layout`` maps the training counts and events of every
+    pre-bin to the bin of each of the first ``n_scored`` pre-bins (the rest, special and missing, are binned
+    alike by every rule and left out); the bins are scored on each held-out fold in turn."""
+    fold_c, fold_e = by_fold
+    loss = 0.0
+    for f in range(fold_c.shape[0]):
+        train_c, train_e = counts - fold_c[f], events - fold_e[f]
+        assign = layout(train_c, train_e)
+        loss += grouped_loss(assign, train_c[:n_scored], train_e[:n_scored], fold_c[f, :n_scored], fold_e[f, :n_scored])
+    return loss

@@ -17,7 +17,7 @@ from creditloop.core.errors import ValidationError
 from creditloop.scoring.scorecard import Scorecard
 
 FORMAT = "creditloop.scorecard"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: numeric bins may have "point_masses" (values with a bin of their own)
 
 
 def scorecard_to_json(
@@ -25,9 +25,12 @@ def scorecard_to_json(
 ) -> str:
     """The model document as a JSON string (keys in a stable order, UTF-8 text, one attribute per line)."""
     body = model.to_dict()
+    # A reader of version 1 would score point-mass values in their regular bin: such files say version 2 so
+    # that it refuses them; files without point masses stay version 1, readable by every release.
+    masses = any(c.get("point_masses") for c in body.get("characteristics", []))
     doc: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if masses else 1,
         "model_version": model_version or f"sc-{body['training'].get('data_sha256', '')[:12]}",
         "library": {"name": "creditloop", "version": __version__},
         "metadata": dict(metadata or {}),

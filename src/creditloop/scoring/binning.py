@@ -1,5 +1,6 @@
 """Optimal binning with weight of evidence: numeric and categorical, missing and special values as their
-own bins, monotonic / peak / valley constraints, minimum bin share and a bin cap.
+own bins, point masses (a value held by many rows) as their own bins when held-out folds prefer it,
+monotonic / peak / valley constraints, minimum bin share and a bin cap.
 
 How it is fast: pre-bin edges come from quantiles of a fixed-size sample, every row is placed once with
 ``np.searchsorted`` (categorical: ``pd.factorize``), the event and row counts per pre-bin come from two
@@ -28,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._checks import as_frame, binary_target, category_strings, require_columns
 from creditloop.scoring._merge import PHASES, best_merge
-from creditloop.scoring._shape_cv import choose_shape, fold_counts, stratified_folds
+from creditloop.scoring._shape_cv import Layout, choose_shape, cv_loss, fold_counts, stratified_folds
 from creditloop.scoring.exceptions import BadValueWarning, DegenerateColumnWarning, UnseenCategoryWarning
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ _SMOOTH = 0.5
 class VariableBinning:
     """The learned bins of one variable.
 
-    Bins ``0 .. k-1`` are the regular bins, ``k`` the special-values bin and ``k+1`` the missing bin
-    (both always present; an empty one has WoE 0). Numeric bin ``b`` is ``[splits[b-1], splits[b])``.
+    Bins ``0 .. k-1`` are the regular bins, then one bin per point mass (numeric only: a value with its
+    own bin outside the shape constraint, ``k + j`` for ``point_masses[j]``), then the special-values bin
+    and the missing bin (both always present; an empty one has WoE 0). Numeric bin ``b`` is
+    ``[splits[b-1], splits[b])`` except for the point-mass values, which it does not hold.
     WoE is ``ln(share of non-events / share of events)``: higher means lower risk.
     """
 
@@ -54,6 +57,7 @@ class VariableBinning:
     splits: tuple[float, ...] = ()
     groups: tuple[tuple[str, ...], ...] = ()
     special_codes: tuple[Any, ...] = ()
+    point_masses: tuple[float, ...] = ()  # ascending
     trend: str = "ascending"
     counts: tuple[int, ...] = ()
     events: tuple[int, ...] = ()
@@ -71,11 +75,11 @@ class VariableBinning:
 
     @property
     def special_bin(self) -> int:
-        return self.n_regular
+        return self.n_regular + len(self.point_masses)
 
     @property
     def missing_bin(self) -> int:
-        return self.n_regular + 1
+        return self.special_bin + 1
 
     @property
     def iv(self) -> float:
@@ -96,6 +100,7 @@ class VariableBinning:
         if self.kind == "numeric":
             edges = [-math.inf, *self.splits, math.inf]
             regular = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in itertools.pairwise(edges)]
+            regular += [f"= {_fmt(v)}" for v in self.point_masses]
         else:
             regular = [", ".join(grp) for grp in self.groups]
         return [*regular, SPECIAL_LABEL, MISSING_LABEL]
@@ -128,6 +133,10 @@ class VariableBinning:
         if self.kind == "numeric":
             x, bad = numeric_values(values)
             idx = np.searchsorted(np.asarray(self.splits, dtype=float), x, side="right").astype(np.int64)
+            if self.point_masses:
+                masses = np.asarray(self.point_masses, dtype=float)
+                hit = np.isin(x, masses)
+                idx[hit] = self.n_regular + np.searchsorted(masses, x[hit])
             if self.special_codes:
                 idx[np.isin(x, np.asarray(self.special_codes, dtype=float))] = self.special_bin
             idx[np.isnan(x)] = self.missing_bin
@@ -154,6 +163,8 @@ class VariableBinning:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "trend": self.trend}
         if self.kind == "numeric":
             out["splits"] = list(self.splits)
+            if self.point_masses:  # only then: files without point masses stay readable by older versions
+                out["point_masses"] = list(self.point_masses)
         else:
             out["groups"] = [list(g) for g in self.groups]
         out["special_codes"] = list(self.special_codes)
@@ -172,6 +183,7 @@ class VariableBinning:
             splits=tuple(float(v) for v in data.get("splits", [])),
             groups=tuple(tuple(str(c) for c in g) for g in data.get("groups", [])),
             special_codes=tuple(data.get("special_codes", [])),
+            point_masses=tuple(float(v) for v in data.get("point_masses", [])),
             trend=str(data.get("trend", "ascending")),
             counts=tuple(int(v) for v in data["counts"]),
             events=tuple(int(v) for v in data["events"]),
@@ -237,6 +249,12 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Taiwan's repayment status: paid in full is riskier than revolving, lateness riskier still). They are
         kept only when their event rates predict held-out rows better (log-loss, ``cv`` stratified folds of the
         training data, seeded by ``random_state``) than the ``"auto"`` shape. ``cv=None`` keeps ``"auto"``.
+    point_mass_share:
+        A numeric column with more than ``ordinal_levels`` values under ``"auto"``: a single value held by at
+        least this share of all rows (and at least ``min_bin_share``) is a point mass — payment 0, bill 0,
+        a round credit limit — and may get its own bin outside the shape constraint, like a special value.
+        Point masses are tried largest first and each is kept only when it lowers the held-out log-loss of
+        the ``cv`` folds (ties: not kept). ``None`` (the default) never isolates one; needs ``cv``.
     max_bins:
         Cap on regular bins per variable (``None``: as many as the other constraints allow).
     min_bin_share:
@@ -261,6 +279,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         auto_gain: float = 0.05,
         cv: int | None = 3,
         ordinal_levels: int = 12,
+        point_mass_share: float | None = None,
         subsample: int | None = 200_000,
         random_state: int = 0,
         n_jobs: int = 1,
@@ -274,6 +293,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.auto_gain = auto_gain
         self.cv = cv
         self.ordinal_levels = ordinal_levels
+        self.point_mass_share = point_mass_share
         self.subsample = subsample
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -335,6 +355,8 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             raise ValidationError("max_prebins must be at least 2", field="max_prebins")
         if self.cv is not None and self.cv < 2:
             raise ValidationError("cv must be at least 2 folds, or None", field="cv")
+        if self.point_mass_share is not None and not 0.0 < self.point_mass_share <= 0.5:
+            raise ValidationError("point_mass_share must be in (0, 0.5], or None", field="point_mass_share")
 
     def _sample_index(self, n: int) -> NDArray[np.int64] | None:
         if self.subsample is None or n <= self.subsample:
@@ -413,20 +435,127 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             starts, _ = choose_shape(self._merge, counts, events, by_fold, ("auto", "none"))
         else:
             starts = self._merge(counts, events, trend)
+        masses: tuple[float, ...] = ()
+        mass_c, mass_e = np.zeros(0), np.zeros(0)
+        if trend == "auto" and folds is not None and self.cv is not None and n_values > self.ordinal_levels:
+            found = self._point_masses(xs, len(x) if sample is None else sample.size)
+            if found.size:
+                picked = self._isolate_masses(x, y, idx, counts, events, edges, found, folds)
+                if picked is not None:
+                    starts, counts, events, masses, mass_c, mass_e = picked
         chosen = starts[1:] if starts else []
         splits = tuple(float(edges[s - 1]) for s in chosen)
         final_counts, final_events = _group_counts(counts, events, k, starts)
         trend = _observed_trend(final_events[:-2], final_counts[:-2])
+        if masses:  # point-mass bins sit between the regular bins and the special bin
+            final_counts = np.concatenate((final_counts[:-2], mass_c, final_counts[-2:]))
+            final_events = np.concatenate((final_events[:-2], mass_e, final_events[-2:]))
         return VariableBinning(
             name=col,
             kind="numeric",
             splits=splits,
             special_codes=tuple(float(v) for v in specials),
+            point_masses=masses,
             trend=trend,
             counts=tuple(int(v) for v in final_counts),
             events=tuple(round(v) for v in final_events),
             woe=tuple(float(v) for v in woe_from_counts(final_counts, final_events)),
         )
+
+    def _point_masses(self, xs: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
+        """Values of the sorted sample ``xs`` (of ``n_rows`` sampled rows) holding at least the point-mass share,
+        largest share first."""
+        if self.point_mass_share is None:
+            return np.zeros(0)
+        first = np.concatenate(([0], np.flatnonzero(np.diff(xs) > 0) + 1))
+        run = np.diff(np.append(first, xs.size))
+        big = run >= max(self.point_mass_share, self.min_bin_share) * n_rows
+        order = np.argsort(-run[big], kind="stable")
+        return np.asarray(xs[first[big]][order], dtype=np.float64)
+
+    def _isolate_masses(
+        self,
+        x: NDArray[np.float64],
+        y: NDArray[np.float64],
+        idx: NDArray[np.int64],
+        counts: NDArray[np.float64],
+        events: NDArray[np.float64],
+        edges: NDArray[np.float64],
+        found: NDArray[np.float64],
+        folds: NDArray[np.int64],
+    ) -> (
+        tuple[
+            list[int],
+            NDArray[np.float64],
+            NDArray[np.float64],
+            tuple[float, ...],
+            NDArray[np.float64],
+            NDArray[np.float64],
+        ]
+        | None
+    ):
+        """Point masses the held-out folds prefer as bins of their own (greedy, largest first), or ``None``.
+
+        Each candidate value gets an extra pre-bin after the regular ones (its rows leave their quantile
+        pre-bin, its "home"). A rule "these values are isolated" folds the others back home, parks the
+        isolated ones with the special values while the regular bins are merged (so the merge's totals are
+        the column's), and then gives each its own bin. With nothing isolated the rule is exactly the
+        usual binning, which is what each addition must beat.
+        Returns the regular starts, the regular + special + missing counts and events with the isolated
+        values removed, the isolated values (ascending) and their counts and events.
+        """
+        k = len(edges) + 1
+        p = found.size
+        ext = idx.copy()
+        hit = np.isin(x, found)
+        order = np.argsort(found)
+        ext[hit] = k + order[np.searchsorted(found[order], x[hit])]
+        ext[idx == k] = k + p  # special
+        ext[idx == k + 1] = k + p + 1  # missing
+        size = k + p + 2
+        ec = np.bincount(ext, minlength=size).astype(np.float64)
+        ee = np.bincount(ext, weights=y, minlength=size).astype(np.float64)
+        home = np.searchsorted(edges, found, side="right")
+        # the sample may overstate a value's share; every bin must still meet the minimum share
+        usable = ec[k : k + p] >= self.min_bin_share * ec.sum()
+        by_fold = fold_counts(ext, y, folds, int(folds.max()) + 1, size)
+
+        def fold_back(
+            c: NDArray[np.float64], e: NDArray[np.float64], keep: NDArray[np.bool_]
+        ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            rc, re_ = c[:k].copy(), e[:k].copy()
+            np.add.at(rc, home[~keep], c[k : k + p][~keep])
+            np.add.at(re_, home[~keep], e[k : k + p][~keep])
+            spec_c = c[k + p] + c[k : k + p][keep].sum()
+            spec_e = e[k + p] + e[k : k + p][keep].sum()
+            return np.append(rc, [spec_c, c[k + p + 1]]), np.append(re_, [spec_e, e[k + p + 1]])
+
+        def layout_for(keep: NDArray[np.bool_]) -> Layout:
+            def layout(c: NDArray[np.float64], e: NDArray[np.float64]) -> NDArray[np.int64]:
+                starts = self._merge(*fold_back(c, e, keep), "auto")
+                regular = np.searchsorted(np.asarray(starts), np.arange(k), side="right") - 1
+                out = np.append(regular, regular[home]).astype(np.int64)
+                out[k + np.flatnonzero(keep)] = len(starts) + np.arange(int(keep.sum()))
+                return out
+
+            return layout
+
+        keep = np.zeros(p, dtype=bool)
+        best = cv_loss(layout_for(keep), ec, ee, by_fold, k + p)
+        for j in np.flatnonzero(usable):
+            trial = keep.copy()
+            trial[j] = True
+            loss = cv_loss(layout_for(trial), ec, ee, by_fold, k + p)
+            if loss < best:
+                keep, best = trial, loss
+        if not keep.any():
+            return None
+        c, e = fold_back(ec, ee, keep)
+        starts = self._merge(c, e, "auto")
+        c[k], e[k] = counts[k], events[k]  # the special bin holds only the declared special values
+        ranked = np.flatnonzero(keep)[np.argsort(found[keep])]
+        masses = tuple(float(v) for v in found[ranked])
+        return starts, c, e, masses, ec[k + ranked], ee[k + ranked]
 
     def _fit_categorical(
         self, col: str, s: pd.Series, y: NDArray[np.float64], specials: tuple[Any, ...]
@@ -544,7 +673,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             {
                 "variable": v.name,
                 "kind": v.kind,
-                "n_bins": v.n_regular,
+                "n_bins": v.n_regular + len(v.point_masses),
                 "trend": v.trend,
                 "iv": v.iv,
                 "missing_share": v.counts[-1] / max(sum(v.counts), 1),

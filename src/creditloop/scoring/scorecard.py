@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._checks import as_frame, binary_target, protected_columns, require_columns
+from creditloop.scoring._constrained import fit_nonpositive_logistic
 from creditloop.scoring.binning import BinningProcess, VariableBinning
 from creditloop.scoring.exceptions import BadValueWarning, ProtectedAttributeWarning, UnseenCategoryWarning
 from creditloop.scoring.metrics import _auc, _ks
@@ -33,6 +34,8 @@ from creditloop.scoring.reasons import ReasonText, describe, statement
 from creditloop.scoring.selection import select_features
 
 logger = logging.getLogger(__name__)
+
+SIGN_RULES = ("drop", "constrain")
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,12 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         With ``time`` given to :meth:`fit`, a characteristic whose bin distribution moves by more than this PSI
         between the first period and any later one is rejected as unstable (``None``: no check).
     C:
-        Inverse L2 strength of the logistic regression.
+        Inverse L2 strength of the logistic regression (scikit-learn's meaning: the log-loss is summed over rows).
+    sign_rule:
+        How the logistic regression keeps every coefficient consistent with the WoE (WoE rises with quality, so
+        a coefficient must be negative): ``"drop"`` fits unconstrained and drops the weakest characteristic with
+        a reversed sign, refitting until none is left; ``"constrain"`` fits once with every coefficient bounded
+        at ≤ 0 (non-negative logistic regression on the risk scale) and drops those held at 0.
     pdo, base_score, base_odds:
         Points to double the odds, and the score at the base odds of good:bad.
     n_reasons:
@@ -125,6 +133,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_features: int | None = None,
         max_psi: float | None = 0.25,
         C: float = 1.0,
+        sign_rule: str = "drop",
         pdo: float = 20.0,
         base_score: float = 600.0,
         base_odds: float = 50.0,
@@ -141,6 +150,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.max_features = max_features
         self.max_psi = max_psi
         self.C = C
+        self.sign_rule = sign_rule
         self.pdo = pdo
         self.base_score = base_score
         self.base_odds = base_odds
@@ -162,6 +172,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Fit on ``X`` and the binary target ``y``; ``time`` (optional) records the training window."""
         if self.pdo <= 0 or self.base_odds <= 0:
             raise ValidationError("pdo and base_odds must be positive", field="pdo")
+        if self.sign_rule not in SIGN_RULES:
+            raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
         X = as_frame(X)
         target = binary_target(y, target_name, event)
         if len(target) != len(X):
@@ -187,14 +199,14 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValidationError(
                 f"no characteristic has IV >= {self.min_iv}: nothing predicts {target_name!r}", field=target_name
             )
-        model, chosen, dropped_sign = self._fit_logistic(woe, target, chosen)
-        for col in dropped_sign:
-            selection.loc[selection["variable"] == col, ["selected", "reason"]] = [False, "coefficient sign reversed"]
+        intercept, coef, chosen, dropped_sign = self._fit_logistic(woe, target, chosen)
+        for col, why in dropped_sign.items():
+            selection.loc[selection["variable"] == col, ["selected", "reason"]] = [False, why]
         self.binning_ = binning
         self.selection_ = selection
         self.excluded_ = excluded
-        self.intercept_ = float(model.intercept_[0])
-        self.coef_ = np.asarray(model.coef_[0], dtype=float)
+        self.intercept_ = intercept
+        self.coef_ = coef
         self.factor_ = self.pdo / math.log(2.0)
         self.offset_ = self.base_score - self.factor_ * math.log(self.base_odds)
         self.characteristics_ = self._points(binning, chosen, self.coef_)
@@ -267,19 +279,34 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _fit_logistic(
         self, woe: pd.DataFrame, y: NDArray[np.int8], chosen: list[str]
-    ) -> tuple[LogisticRegression, list[str], list[str]]:
-        """Logistic regression on WoE; drop characteristics whose coefficient has the wrong sign (WoE rises with
-        quality, so every coefficient must be negative) one at a time, the least informative first."""
-        dropped: list[str] = []
+    ) -> tuple[float, NDArray[np.float64], list[str], dict[str, str]]:
+        """Logistic regression on WoE with every coefficient negative (WoE rises with quality): (intercept,
+        coefficients, characteristics kept, {characteristic dropped: why})."""
+        if self.sign_rule == "constrain":
+            return self._fit_constrained(woe, y, chosen)
+        dropped: dict[str, str] = {}
         while True:
             model = LogisticRegression(C=self.C, max_iter=1000)
             model.fit(woe[chosen].to_numpy(), y)
             wrong = [c for c, b in zip(chosen, model.coef_[0], strict=True) if b >= 0]
             if not wrong or len(chosen) == 1:
-                return model, chosen, dropped
+                return float(model.intercept_[0]), np.asarray(model.coef_[0], dtype=float), chosen, dropped
             worst = wrong[-1]  # chosen is ordered by IV: drop the weakest offender
             chosen = [c for c in chosen if c != worst]
-            dropped.append(worst)
+            dropped[worst] = "coefficient sign reversed"
+
+    def _fit_constrained(
+        self, woe: pd.DataFrame, y: NDArray[np.int8], chosen: list[str]
+    ) -> tuple[float, NDArray[np.float64], list[str], dict[str, str]]:
+        """One fit with every coefficient bounded at ≤ 0; a coefficient held at 0 drops its characteristic."""
+        intercept, coef = fit_nonpositive_logistic(woe[chosen].to_numpy(dtype=float), y, self.C)
+        pinned = coef == 0.0
+        if pinned.all():  # nothing adds evidence beyond the base rate: keep the strongest, flat
+            pinned[0] = False
+        # A pinned column contributes exactly 0, so dropping it leaves the optimum (and every point) unchanged.
+        dropped = {c: "coefficient held at 0 by the sign constraint" for c, p in zip(chosen, pinned, strict=True) if p}
+        kept = [c for c, p in zip(chosen, pinned, strict=True) if not p]
+        return intercept, coef[~pinned], kept, dropped
 
     def _points(self, binning: BinningProcess, chosen: list[str], coef: NDArray[np.float64]) -> list[Characteristic]:
         n = len(chosen)
@@ -434,7 +461,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                     "reason_code": ch.reason_code,
                     "iv": ch.binning.iv,
                     "coef": ch.coef,
-                    "n_bins": ch.binning.n_regular,
+                    "n_bins": ch.binning.n_regular + len(ch.binning.point_masses),
                     "trend": ch.binning.trend,
                     "min_points": min(ch.points),
                     "max_points": max(ch.points),

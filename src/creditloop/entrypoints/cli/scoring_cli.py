@@ -140,14 +140,24 @@ def register(app: typer.Typer) -> None:
         base_odds: Annotated[float, typer.Option("--base-odds", help="Base odds good:bad.")] = 50.0,
         max_bins: Annotated[int | None, typer.Option("--max-bins", help="Cap on bins per characteristic.")] = None,
         min_bin_share: Annotated[float, typer.Option("--min-bin-share", help="Smallest bin share.")] = 0.05,
+        sign_rule: Annotated[
+            str,
+            typer.Option(
+                "--sign-rule",
+                help="drop: drop characteristics with a reversed coefficient; constrain: fit with coefficients ≤ 0.",
+            ),
+        ] = "drop",
         model_version: Annotated[str | None, typer.Option("--model-version", help="Version label.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Fit a scorecard and write it as a versioned JSON model file."""
         from creditloop.scoring import Scorecard, out_of_time_split, roc_auc, save_scorecard
         from creditloop.scoring.metrics import ks_statistic
+        from creditloop.scoring.scorecard import SIGN_RULES
 
         cli = _cli()
+        if sign_rule not in SIGN_RULES:
+            cli.fail(f"--sign-rule: {sign_rule!r} is not one of {', '.join(SIGN_RULES)}", cli.EXIT_USAGE)
         if out_path.suffix.lower() != ".json":
             cli.fail(f"--out: {out_path} must end in .json", cli.EXIT_USAGE)
         if not out_path.parent.exists():
@@ -170,8 +180,9 @@ def register(app: typer.Typer) -> None:
             pdo=pdo,
             base_score=base_score,
             base_odds=base_odds,
+            sign_rule=sign_rule,
         )
-        meta: dict[str, Any] = {"source": data.name, "time_col": time_col}
+        meta: dict[str, Any] = {"source": data.name, "time_col": time_col, "sign_rule": sign_rule}
         _run(
             lambda: model.fit(
                 train.drop(columns=drop),
