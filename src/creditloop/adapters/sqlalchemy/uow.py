@@ -608,6 +608,11 @@ def _line_row(line: CreditLine) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- logs
 
 
+_SQLITE_GET_DECISION = (
+    f"SELECT {', '.join(c.name for c in audit_decisions.columns)} FROM audit_decisions WHERE decision_id = ?"
+)
+
+
 class SqlAudit:
     """Audit log of automated decisions: insert-only. The same record again is a no-op; another record under
     the same id is refused, so a decision once made can never be rewritten."""
@@ -628,23 +633,30 @@ class SqlAudit:
             "reasons": _json(list(item.reasons)),
             "trace": _json(list(item.trace)),
         }
-        known = self.get(item.decision_id)
-        if known is not None:
-            if known != item:
-                raise IdempotencyConflict(f"decision {item.decision_id!r} is already recorded with another outcome")
+        conn = self._connection()
+        # Insert unless the id exists (one statement on the usual path); only then compare with what is stored.
+        insert: Any = (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert(audit_decisions)
+        if conn.execute(insert.on_conflict_do_nothing(index_elements=["decision_id"]), row).rowcount == 1:
             return
-        self._connection().execute(audit_decisions.insert(), [row])
+        known = self.get(item.decision_id)
+        if known != item:
+            raise IdempotencyConflict(f"decision {item.decision_id!r} is already recorded with another outcome")
 
     def get(self, decision_id: str) -> AuditRecord | None:
         t = audit_decisions
-        r = self._connection().execute(sa.select(t).where(t.c.decision_id == decision_id)).first()
+        conn = self._connection()
+        if conn.dialect.name == "sqlite":  # the driver directly: one lookup per application in a simulation
+            r = conn.exec_driver_sql(_SQLITE_GET_DECISION, (decision_id,)).first()
+        else:
+            r = conn.execute(sa.select(t).where(t.c.decision_id == decision_id)).first()
         if r is None:
             return None
+        decided_on = r.decided_on if isinstance(r.decided_on, date) else date.fromisoformat(r.decided_on)
         return AuditRecord(
             decision_id=r.decision_id,
             kind=r.kind,
             subject_id=r.subject_id,
-            decided_on=r.decided_on,
+            decided_on=decided_on,
             policy_id=r.policy_id,
             policy_version=r.policy_version,
             inputs_hash=r.inputs_hash,
