@@ -294,11 +294,11 @@ class CreditLine:
     @property
     def amount_due_minor(self) -> int:
         """What the customer must pay now to owe nothing billed: billed installments plus penalty to date."""
-        return sum(i.unpaid_minor for i in self._installments() if i.billed) + self.penalty_minor
+        return sum(i.unpaid_minor for p in self.plans for i in p.installments if i.billed) + self.penalty_minor
 
     def past_due_minor(self, on: date) -> int:
         """Unpaid principal and fees of installments due before ``on``."""
-        return sum(i.unpaid_minor for i in self._installments() if i.billed and i.due_on < on and i.unpaid_minor)
+        return sum(i.unpaid_minor for p in self.plans for i in p.installments if i.billed and i.due_on < on)
 
     @property
     def plan_count(self) -> int:
@@ -926,7 +926,7 @@ class CreditLine:
     def next_action_on(self) -> date:
         """The first business date whose day-end would change this line (stores index it for day-end)."""
         memo = self._next_action_memo
-        if memo is not None and memo[:3] == (self.version, self.last_closed_on, self.status):
+        if memo is not None and memo[0] == self.version and memo[1] == self.last_closed_on and memo[2] is self.status:
             return memo[3]
         day = self.last_closed_on + timedelta(days=1)
         quiet_until = self._quiet_until(day)
@@ -1002,7 +1002,7 @@ class CreditLine:
 
     def _bill(self, day: date) -> None:
         """Installments whose billing date has come become owed; their fees and interest are recognised."""
-        billed = [i for i in self._installments() if not i.billed and i.statement_on <= day]
+        billed = [i for p in self.plans for i in p.installments if not i.billed and i.statement_on <= day]
         if not billed:
             return
         for inst in billed:
@@ -1115,8 +1115,10 @@ class CreditLine:
 
     def _accrue_revolving(self, day: date) -> None:
         rule = self.product.minimum_payment
+        if rule is None:
+            return  # runs every day for every line in good standing: leave before looking at installments
         revolving = [i for i in self._installments() if i.revolving and i.unpaid_principal_minor]
-        if rule is None or not revolving:
+        if not revolving:
             return
         exact = Decimal(sum(i.unpaid_principal_minor for i in revolving)) * rule.revolving_daily_rate
         total = exact + self.revolving_carry
