@@ -357,7 +357,9 @@ class Simulation:
             if not line.statements or line.statements[-1].statement_on != day:
                 continue
             st = line.statements[-1]
-            if b.stops_paying(cu, line.balance_minor, line.limit_minor):
+            # the balance is only needed for strategic customers who have not walked away yet
+            balance = line.balance_minor if cu.strategic and not cu.defaulted else 0
+            if b.stops_paying(cu, balance, line.limit_minor):
                 continue  # strategic default: able to pay, chooses not to
             intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m)
             if intent is None:
