@@ -507,15 +507,17 @@ class SqlLines:
                 updates.append(row)
         written = {r["line_id"]: (r["version"], _stored_balances(r)) for r in (*inserts, *updates)}
         conn = self._connection()
-        if conn.dialect.name == "sqlite":
-            self._save_sqlite(conn, inserts, updates)
-            return written
+        # SQLite: plain tuples through the driver's executemany (see ``SqlJournal._append_sqlite``).
+        sqlite = conn.dialect.name == "sqlite"
         if updates:
-            c = credit_lines.c
-            stmt = credit_lines.update().where(
-                c.line_id == sa.bindparam("b_line_id"), c.version == sa.bindparam("b_version")
-            )
-            done = conn.execute(stmt, updates).rowcount
+            if sqlite:
+                done = conn.exec_driver_sql(_SQLITE_UPDATE_LINE, [_sqlite_line_values(r) for r in updates]).rowcount
+            else:
+                c = credit_lines.c
+                stmt = credit_lines.update().where(
+                    c.line_id == sa.bindparam("b_line_id"), c.version == sa.bindparam("b_version")
+                )
+                done = conn.execute(stmt, updates).rowcount
             if done != len(updates):
                 raise ConcurrencyConflict(
                     f"{len(updates) - done} credit line(s) changed since they were loaded: "
@@ -523,25 +525,13 @@ class SqlLines:
                 )
         if inserts:
             try:
-                conn.execute(credit_lines.insert(), inserts)
+                if sqlite:
+                    conn.exec_driver_sql(_SQLITE_INSERT_LINE, [_sqlite_line_values(r) for r in inserts])
+                else:
+                    conn.execute(credit_lines.insert(), inserts)
             except IntegrityError as exc:  # another transaction created the same line first
                 raise IdempotencyConflict(f"{len(inserts)} new line(s): one already exists ({exc.orig})") from exc
         return written
-
-    def _save_sqlite(self, conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
-        """As the Core path, through the driver's executemany (see ``SqlJournal._append_sqlite``)."""
-        if updates:
-            done = conn.exec_driver_sql(_SQLITE_UPDATE_LINE, [_sqlite_line_values(r) for r in updates]).rowcount
-            if done != len(updates):
-                raise ConcurrencyConflict(
-                    f"{len(updates) - done} credit line(s) changed since they were loaded: "
-                    f"{', '.join(self._stale(conn, updates))}"
-                )
-        if inserts:
-            try:
-                conn.exec_driver_sql(_SQLITE_INSERT_LINE, [_sqlite_line_values(r) for r in inserts])
-            except IntegrityError as exc:
-                raise IdempotencyConflict(f"{len(inserts)} new line(s): one already exists ({exc.orig})") from exc
 
     @staticmethod
     def _stale(conn: Connection, updates: list[dict[str, Any]]) -> list[str]:
