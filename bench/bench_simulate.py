@@ -9,17 +9,18 @@ Run: ``.venv/bin/python bench/bench_simulate.py [--sizes 10000 100000] [--months
    produce a balanced, audited ledger and the same Parquet schema.
 2. **Where the time goes** in one block on one core: inside the message bus (the ledger: handlers, domain,
    SQL writes and commits) versus outside it (behaviour: population, decisions, outputs).
-3. **Scaling** of creditloop's path over ``--sizes`` (wall time, customer-months per second, peak memory of the
-   largest process, the total over all processes).
+3. **Scaling** of creditloop's path over ``--sizes``: ``creditloop simulate`` run as a user runs it, in a fresh
+   process tree (wall time, time in blocks and in the merge, customer-months per second, peak memory of the
+   whole tree as summed PSS, so pages shared by forked workers count once).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,7 +33,7 @@ from typing import Any
 from creditloop.app.bus import MessageBus
 from creditloop.bootstrap import build
 from creditloop.config import Settings
-from creditloop.simulate.parallel import run_simulation
+from creditloop.simulate.parallel import run_block, run_simulation
 from creditloop.simulate.runner import BLOCK_SIZE, SimConfig, Simulation
 from creditloop.simulate.scenario import load_scenario
 
@@ -42,9 +43,11 @@ def config(customers: int, months: int, seed: int, block_size: int = BLOCK_SIZE)
 
 
 class TreeMemory:
-    """Peak of the summed RSS of this process and all its descendants, sampled from /proc (Linux)."""
+    """Peak of the summed proportional set size (PSS: shared pages split between the processes sharing them, so
+    forked workers are not double-counted) of a process and all its descendants, sampled from /proc (Linux)."""
 
-    def __init__(self, every_s: float = 0.25) -> None:
+    def __init__(self, root: int, every_s: float = 0.25) -> None:
+        self.root = root
         self.every_s = every_s
         self.peak_mb = 0.0
         self._stop = threading.Event()
@@ -60,7 +63,7 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
-            self.peak_mb = max(self.peak_mb, sum(_rss_kb(p) for p in _tree(os.getpid())) / 1024)
+            self.peak_mb = max(self.peak_mb, sum(_pss_kb(p) for p in _tree(self.root)) / 1024)
 
 
 def _tree(pid: int) -> list[int]:
@@ -74,21 +77,14 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
-
-
-def peak_rss_mb() -> tuple[float, float]:
-    """Peak RSS of this process and of the largest finished child, in MB (Linux reports KiB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
 
 
 def baseline(customers: int, months: int, seed: int, out: Path) -> float:
@@ -146,13 +142,38 @@ def bus_timer() -> Iterator[dict[str, float]]:
 
 
 def split(customers: int, months: int, seed: int, out: Path) -> dict[str, float]:
-    cfg = config(customers, months, seed)
-    system = build(Settings(data_dir=out, database_url=None), fresh=True, single_writer=True)
+    """One block exactly as a worker runs it, on this process's one core."""
     with bus_timer() as spent:
         t = time.perf_counter()
-        Simulation(cfg, system.bus, out).run()
+        run_block(config(customers, months, seed), 0, out, None)
         total = time.perf_counter() - t
     return {"total_s": total, "ledger_s": spent["ledger"], "behaviour_s": total - spent["ledger"]}
+
+
+def cli_run(customers: int, months: int, seed: int, out: Path, workers: int) -> dict[str, Any]:
+    """``creditloop simulate`` in a fresh process tree, as a user runs it; memory is the tree's summed PSS."""
+    cmd = [sys.executable, "-m", "creditloop.entrypoints.cli.main", "simulate", "--customers", str(customers)]
+    cmd += ["--months", str(months), "--seed", str(seed), "--scenario", "pandemic", "--out", str(out)]
+    cmd += ["--workers", str(workers), "--json"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    with TreeMemory(proc.pid) as mem:
+        stdout, _ = proc.communicate()
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"simulate failed for {customers} customers (exit {proc.returncode})")
+    summary = json.loads(stdout)
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        "customers": customers,
+        "wall_s": round(wall, 1),
+        "blocks_s": summary["timings_s"]["blocks_s"],
+        "merge_s": summary["timings_s"]["merge_s"],
+        "customer_months_per_s": round(customers * months / wall),
+        "lines_opened": summary["lines_opened"],
+        "peak_pss_all_processes_mb": round(mem.peak_mb),
+        "journal_balanced": summary["journal_balanced"],
+    }
 
 
 def main() -> None:
@@ -187,29 +208,13 @@ def main() -> None:
         )
         rows = []
         for size in args.sizes:
-            out = root / f"ours-{size}"
-            with TreeMemory() as mem:
-                wall, summary, timings = ours(size, args.months, args.seed, out, args.workers)
-            _own, child = peak_rss_mb()
-            cm = size * args.months
-            rows.append(
-                {
-                    "customers": size,
-                    "wall_s": round(wall, 1),
-                    "customer_months_per_s": round(cm / wall),
-                    "lines_opened": summary["lines_opened"],
-                    "peak_rss_largest_process_mb": round(max(child, _own)),
-                    "peak_rss_all_processes_mb": round(mem.peak_mb),
-                    "journal_balanced": summary["journal_balanced"],
-                    "blocks_s": round(timings.get("blocks_s", wall), 1),
-                    "merge_s": round(timings.get("merge_s", 0.0), 1),
-                }
-            )
+            row = cli_run(size, args.months, args.seed, root / f"ours-{size}", args.workers)
+            rows.append(row)
             print(
-                f"{size:>7} × {args.months}: {wall:7.1f} s  {cm / wall:8.0f} customer-months/s  "
-                f"peak RSS of a process {max(child, _own):.0f} MB, all {mem.peak_mb:.0f} MB  balanced={summary['journal_balanced']}"
+                f"{size:>7} × {args.months}: {row['wall_s']:7.1f} s (blocks {row['blocks_s']} s, merge "
+                f"{row['merge_s']} s)  {row['customer_months_per_s']:6d} customer-months/s  peak memory of the "
+                f"whole process tree {row['peak_pss_all_processes_mb']} MB  balanced={row['journal_balanced']}"
             )
-            shutil.rmtree(out, ignore_errors=True)
         report["scaling"] = rows
         print(json.dumps(report, indent=2))
     finally:

@@ -49,16 +49,22 @@ def run_simulation(
     total = config.customers * config.months
     started = time.perf_counter()
     if config.blocks == 1:
-        return _run_block(
-            config, 0, out_dir, None if progress is None else lambda m, _t: progress(m * config.customers, total)
+        result = run_block(
+            config,
+            0,
+            out_dir,
+            None if progress is None else lambda m, _t: progress(m * config.customers, total),
+            keep_indexes=True,
         )
+        result.timings.update(blocks_s=time.perf_counter() - started, merge_s=0.0)
+        return result
     block_root = out_dir / "blocks"
     shutil.rmtree(block_root, ignore_errors=True)
     dirs = [block_root / f"b{b:04d}" for b in range(config.blocks)]
     summaries: dict[int, dict[str, Any]] = {}
     if workers == 1:
         for b, d in enumerate(dirs):
-            summaries[b] = _run_block(config, b, d, _block_progress(config, b, progress)).summary
+            summaries[b] = run_block(config, b, d, _block_progress(config, b, progress)).summary
     else:
         summaries = _run_parallel(config, dirs, workers, total, progress)
     blocks_done = time.perf_counter()
@@ -82,22 +88,60 @@ def _block_progress(config: SimConfig, block: int, progress: Progress | None) ->
     return tick
 
 
-def _run_block(config: SimConfig, block: int, out_dir: Path, progress: Progress | None) -> SimResult:
+def run_block(
+    config: SimConfig, block: int, out_dir: Path, progress: Progress | None, *, keep_indexes: bool = False
+) -> SimResult:
+    """One block on its own ledger. Its secondary indexes (by line, account, customer, due date) serve queries a
+    simulation never makes, so they are dropped while it runs and built once where the ledger is kept."""
     from creditloop.bootstrap import build
     from creditloop.config import Settings
 
     system = build(Settings(data_dir=out_dir, database_url=None), fresh=True, single_writer=True)
+    engine: sa.Engine = system.bus.uow.engine  # type: ignore[attr-defined]
     try:
-        return Simulation(config, system.bus, out_dir, block=block).run(progress)
+        with engine.connect() as conn:
+            indexes = drop_secondary_indexes(conn)
+        result = Simulation(config, system.bus, out_dir, block=block).run(progress)
+        if keep_indexes:
+            with engine.connect() as conn:
+                create_indexes(conn, indexes)
+        return result
     finally:
-        system.bus.uow.engine.dispose()  # type: ignore[attr-defined]
+        engine.dispose()
+        if keep_indexes:
+            _as_ledger(out_dir)
+
+
+def _as_ledger(out_dir: Path) -> None:
+    """Leave the file as every ledger is kept: the ordinary engine's connections switch it to WAL."""
+    from creditloop.adapters.sqlalchemy.db import make_engine, sqlite_url
+
+    ledger = make_engine(sqlite_url(out_dir.resolve()))
+    with ledger.connect():
+        pass
+    ledger.dispose()
+
+
+def drop_secondary_indexes(conn: sa.Connection) -> list[str]:
+    """Drop the SQLite file's explicit indexes (not the keys'); returns their CREATE statements."""
+    rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all()
+    for name, _sql in rows:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    conn.commit()
+    return [sql for _name, sql in rows]
+
+
+def create_indexes(conn: sa.Connection, statements: list[str]) -> None:
+    for sql in statements:
+        conn.exec_driver_sql(sql)
+    conn.commit()
 
 
 def _block_worker(config: SimConfig, block: int, out_dir: str, ticks: Any) -> dict[str, Any]:
     def tick(month: int, _total: int) -> None:
         ticks.put((block, month))
 
-    return _run_block(config, block, Path(out_dir), tick).summary
+    return run_block(config, block, Path(out_dir), tick).summary
 
 
 def _run_parallel(
@@ -132,7 +176,7 @@ def _run_parallel(
 # ------------------------------------------------------------------------------------------------ merging
 
 
-_COPIED_TABLES = ("postings", "credit_lines", "audit_decisions")
+_COPIED_TABLES = (("postings", "entry_id, idx"), ("credit_lines", "line_id"), ("audit_decisions", "decision_id"))
 
 
 def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: dict[int, dict[str, Any]]) -> SimResult:
@@ -141,12 +185,17 @@ def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: 
 
     for suffix in ("", "-wal", "-shm"):
         (out_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
-    engine = make_engine(sqlite_url(out_dir.resolve()))
+    # Bulk-loaded as a scratch file (no syncing, no write-ahead log, secondary indexes built once at the end),
+    # then turned into an ordinary WAL ledger.
+    engine = make_engine(sqlite_url(out_dir.resolve()), durable=False)
     migrate(engine)
     with engine.connect() as conn:
+        indexes = drop_secondary_indexes(conn)
         _merge_ledgers(conn, dirs)
+        create_indexes(conn, indexes)
     balances = _audit_merged(engine, config, summaries)
     engine.dispose()
+    _as_ledger(out_dir)
     _merge_parquet(dirs, out_dir)
     summary = _merge_summaries(config, summaries, balances)
     (out_dir / "summary.json").write_text(
@@ -163,14 +212,16 @@ def _merge_ledgers(conn: sa.Connection, dirs: list[Path]) -> None:
     for d in dirs:
         conn.exec_driver_sql("ATTACH DATABASE ? AS blk", (str((d / "ledger.sqlite").resolve()),))
         offset = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM journal_entries").scalar_one()
+        # Rows go in primary-key order: block k's ids all sort after block k-1's (zero-padded customer numbers), so
+        # the key indexes grow at their right edge instead of taking random inserts across millions of rows.
         conn.exec_driver_sql(
             "INSERT INTO journal_entries (entry_id, code, effective_on, line_id, links, reverses, seq) "
             "SELECT entry_id, code, effective_on, line_id, links, reverses, seq + ? FROM blk.journal_entries "
-            "ORDER BY seq",
+            "ORDER BY entry_id",
             (offset,),
         )
-        for table in _COPIED_TABLES:
-            conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM blk.{table}")  # fixed table names
+        for table, key in _COPIED_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM blk.{table} ORDER BY {key}")  # fixed names
         conn.exec_driver_sql(
             "INSERT INTO account_totals (account, balance_minor) SELECT account, balance_minor FROM "
             "blk.account_totals WHERE true ON CONFLICT (account) DO UPDATE SET balance_minor = "

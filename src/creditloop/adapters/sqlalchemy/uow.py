@@ -187,7 +187,7 @@ class SqlJournal:
             )
             for idx, p in enumerate(e.postings):
                 posting_rows.append((e.entry_id, idx, p.account.value, p.side.value, p.amount_minor))
-                totals[p.account] += p.signed_minor
+                totals[p.account] += p.amount_minor if p.side is Side.DEBIT else -p.amount_minor
         try:
             conn.exec_driver_sql(_SQLITE_INSERT_ENTRY, entry_rows)
         except IntegrityError as exc:
@@ -206,8 +206,14 @@ class SqlJournal:
     def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
         found: set[str] = set()
         col = journal_entries.c.entry_id
+        sqlite = conn.dialect.name == "sqlite"
         for chunk in _chunks(ids):
-            found.update(conn.execute(sa.select(col).where(col.in_(chunk))).scalars())
+            if sqlite:  # a plain statement: the expanding IN of a Core select is compiled per chunk
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT entry_id FROM journal_entries WHERE entry_id IN ({marks})"
+                found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
+            else:
+                found.update(conn.execute(sa.select(col).where(col.in_(chunk))).scalars())
         return found
 
     @staticmethod

@@ -194,6 +194,7 @@ def _simulate(
             lambda: run_simulation(cfg, data_dir, workers=workers, progress=lambda d, t: bar.update(task, completed=d))
         )
     summary = dict(result.summary)
+    summary["timings_s"] = {k: round(v, 1) for k, v in result.timings.items()}  # printed only, never in the files
     summary["data_dir"] = str(data_dir.resolve())
     summary["ledger"] = f"sqlite:///{(data_dir / 'ledger.sqlite').resolve()}"
     return summary
