@@ -17,7 +17,7 @@ import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +148,10 @@ def _run_parallel(
     config: SimConfig, dirs: list[Path], workers: int, total: int, progress: Progress | None
 ) -> dict[int, dict[str, Any]]:
     # fork where there is one: no re-import per worker, and scripts need no ``if __name__ == "__main__"``.
-    # The parent holds no database connection at this point.
+    # The parent holds no database connection at this point; it checks the product once for every worker.
+    from creditloop.bootstrap import default_policies
+
+    default_policies()
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     summaries: dict[int, dict[str, Any]] = {}
     months_done: dict[int, int] = defaultdict(int)
@@ -189,14 +192,17 @@ def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: 
     # then turned into an ordinary WAL ledger.
     engine = make_engine(sqlite_url(out_dir.resolve()), durable=False)
     migrate(engine)
-    with engine.connect() as conn:
-        indexes = drop_secondary_indexes(conn)
-        _merge_ledgers(conn, dirs)
-        create_indexes(conn, indexes)
-    balances = _audit_merged(engine, config, summaries)
-    engine.dispose()
-    _as_ledger(out_dir)
-    _merge_parquet(dirs, out_dir)
+    # The Parquet files merge on a second thread meanwhile (Arrow and SQLite both release the GIL).
+    with ThreadPoolExecutor(max_workers=1) as side:
+        parquet = side.submit(_merge_parquet, dirs, out_dir)
+        with engine.connect() as conn:
+            indexes = drop_secondary_indexes(conn)
+            _merge_ledgers(conn, dirs)
+            create_indexes(conn, indexes)
+        balances = _audit_merged(engine, config, summaries)
+        engine.dispose()
+        _as_ledger(out_dir)
+        parquet.result()
     summary = _merge_summaries(config, summaries, balances)
     (out_dir / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
