@@ -196,6 +196,8 @@ def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: 
     with ThreadPoolExecutor(max_workers=1) as side:
         parquet = side.submit(_merge_parquet, dirs, out_dir)
         with engine.connect() as conn:
+            # The workers are done: the merge may use 512 MB of page cache (a 100,000-customer ledger is ~6 GB).
+            conn.exec_driver_sql("PRAGMA cache_size=-524288")
             indexes = drop_secondary_indexes(conn)
             _merge_ledgers(conn, dirs)
             create_indexes(conn, indexes)
