@@ -112,6 +112,20 @@ def test_fit_with_sign_constrained_coefficients(model: Path, data: Path) -> None
     assert np.allclose(coef, ref_coef, atol=5e-3)  # sklearn's tol=1e-4 against the bounded fit's 1e-10
 
 
+def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
+    """--cv 0 turns the held-out choice of unordered bins off; the binning settings are kept in the model file."""
+    res = run(
+        "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
+        "--exclude", "app_id", "--cv", "0", "--ordinal-levels", "5", "--point-mass-share", "0.2",
+        "--out", str(data / "options.json"),
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((data / "options.json").read_text(encoding="utf-8"))
+    meta = doc["training"]["metadata"]
+    assert (meta["cv"], meta["ordinal_levels"], meta["point_mass_share"]) == (None, 5, 0.2)
+    assert doc["characteristics"]
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -119,6 +133,9 @@ def test_fit_with_sign_constrained_coefficients(model: Path, data: Path) -> None
         (["--target", "nope"], "'nope'"),
         (["--target", "bad", "--exclude", "ghost"], "'ghost'"),
         (["--target", "bad", "--sign-rule", "flip"], "--sign-rule: 'flip'"),
+        (["--target", "bad", "--cv", "1"], "--cv must be 0 (off) or at least 2"),
+        (["--target", "bad", "--ordinal-levels", "1"], "--ordinal-levels must be at least 2"),
+        (["--target", "bad", "--point-mass-share", "1.5"], "--point-mass-share must be between 0 and 1"),
     ],
 )
 def test_fit_bad_input_names_the_column(data: Path, args: list[str], needle: str) -> None:

@@ -140,6 +140,17 @@ def register(app: typer.Typer) -> None:
         base_odds: Annotated[float, typer.Option("--base-odds", help="Base odds good:bad.")] = 50.0,
         max_bins: Annotated[int | None, typer.Option("--max-bins", help="Cap on bins per characteristic.")] = None,
         min_bin_share: Annotated[float, typer.Option("--min-bin-share", help="Smallest bin share.")] = 0.05,
+        cv: Annotated[
+            int,
+            typer.Option("--cv", help="Folds that choose unordered bins for codes (0: monotone shapes only)."),
+        ] = 3,
+        ordinal_levels: Annotated[
+            int, typer.Option("--ordinal-levels", help="Numeric columns with at most this many values are codes.")
+        ] = 12,
+        point_mass_share: Annotated[
+            float | None,
+            typer.Option("--point-mass-share", help="A value this common may get its own bin (default: off)."),
+        ] = None,
         sign_rule: Annotated[
             str,
             typer.Option(
@@ -158,6 +169,12 @@ def register(app: typer.Typer) -> None:
         cli = _cli()
         if sign_rule not in SIGN_RULES:
             cli.fail(f"--sign-rule: {sign_rule!r} is not one of {', '.join(SIGN_RULES)}", cli.EXIT_USAGE)
+        if cv == 1 or cv < 0:
+            cli.fail(f"--cv must be 0 (off) or at least 2, got {cv}", cli.EXIT_USAGE)
+        if ordinal_levels < 2:
+            cli.fail(f"--ordinal-levels must be at least 2, got {ordinal_levels}", cli.EXIT_USAGE)
+        if point_mass_share is not None and not 0 < point_mass_share < 1:
+            cli.fail(f"--point-mass-share must be between 0 and 1, got {point_mass_share}", cli.EXIT_USAGE)
         if out_path.suffix.lower() != ".json":
             cli.fail(f"--out: {out_path} must end in .json", cli.EXIT_USAGE)
         if not out_path.parent.exists():
@@ -174,7 +191,14 @@ def register(app: typer.Typer) -> None:
         if time_col is not None:
             train, test = _run(lambda: out_of_time_split(frame, time_col, oot_fraction))
         model = Scorecard(
-            binning_params={"categorical": categorical, "max_bins": max_bins, "min_bin_share": min_bin_share},
+            binning_params={
+                "categorical": categorical,
+                "max_bins": max_bins,
+                "min_bin_share": min_bin_share,
+                "cv": cv or None,
+                "ordinal_levels": ordinal_levels,
+                "point_mass_share": point_mass_share,
+            },
             exclude=list(exclude or []),
             protected=list(protected) if protected else "auto",
             pdo=pdo,
@@ -182,7 +206,14 @@ def register(app: typer.Typer) -> None:
             base_odds=base_odds,
             sign_rule=sign_rule,
         )
-        meta: dict[str, Any] = {"source": data.name, "time_col": time_col, "sign_rule": sign_rule}
+        meta: dict[str, Any] = {
+            "source": data.name,
+            "time_col": time_col,
+            "sign_rule": sign_rule,
+            "cv": cv or None,
+            "ordinal_levels": ordinal_levels,
+            "point_mass_share": point_mass_share,
+        }
         _run(
             lambda: model.fit(
                 train.drop(columns=drop),
