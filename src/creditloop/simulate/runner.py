@@ -150,6 +150,8 @@ class Simulation:
         self.cfg = config
         self.bus = bus
         self.block = block
+        # Failures name the block too when there are several (each has its own streams and ledger).
+        self._where = f", block {block} of {config.blocks}" if config.blocks > 1 else ""
         self.out = OutputWriter(out_dir)
         # Three seeded streams: the world (population, shocks, incomes, applications, purchase wishes) draws the
         # same numbers whatever the lender does; customers' payment decisions and their answers to the lender
@@ -213,7 +215,8 @@ class Simulation:
         except Exception as exc:
             # Any failure names the seed (and the month), so the run can be reproduced exactly.
             raise InvariantViolation(
-                f"simulation failed in month {m} (seed {self.cfg.seed}, scenario {self.cfg.scenario.name}): "
+                f"simulation failed in month {m} (seed {self.cfg.seed}{self._where}, scenario "
+                f"{self.cfg.scenario.name}): "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
@@ -581,7 +584,7 @@ class Simulation:
         if rec is None or not rec.ok:
             problems.append(f"reconciliation on {last} failed: {rec}")
         if problems:
-            raise InvariantViolation(f"auditor, month {m}, seed {self.cfg.seed}: " + "; ".join(problems))
+            raise InvariantViolation(f"auditor, month {m}, seed {self.cfg.seed}{self._where}: " + "; ".join(problems))
 
     def _finish(self) -> SimResult:
         final: dict[str, str] = {}
