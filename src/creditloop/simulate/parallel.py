@@ -62,13 +62,18 @@ def run_simulation(
     shutil.rmtree(block_root, ignore_errors=True)
     dirs = [block_root / f"b{b:04d}" for b in range(config.blocks)]
     summaries: dict[int, dict[str, Any]] = {}
-    if workers == 1:
-        for b, d in enumerate(dirs):
-            summaries[b] = run_block(config, b, d, _block_progress(config, b, progress)).summary
-    else:
-        summaries = _run_parallel(config, dirs, workers, total, progress)
-    blocks_done = time.perf_counter()
-    result = merge_blocks(config, dirs, out_dir, summaries)
+    merger = LedgerMerger(out_dir)
+    try:
+        if workers == 1:
+            for b, d in enumerate(dirs):
+                summaries[b] = run_block(config, b, d, _block_progress(config, b, progress)).summary
+                merger.add(d)
+        else:
+            summaries = _run_parallel(config, dirs, workers, total, progress, merger.add)
+        blocks_done = time.perf_counter()
+        result = merge_blocks(config, dirs, out_dir, summaries, merger)
+    finally:
+        merger.close()
     shutil.rmtree(block_root)
     result.timings.update(blocks_s=blocks_done - started, merge_s=time.perf_counter() - blocks_done)
     return result
@@ -145,8 +150,15 @@ def _block_worker(config: SimConfig, block: int, out_dir: str, ticks: Any) -> di
 
 
 def _run_parallel(
-    config: SimConfig, dirs: list[Path], workers: int, total: int, progress: Progress | None
+    config: SimConfig,
+    dirs: list[Path],
+    workers: int,
+    total: int,
+    progress: Progress | None,
+    on_block: Callable[[Path], None],
 ) -> dict[int, dict[str, Any]]:
+    """Blocks on worker processes; each finished block is handed to ``on_block`` in block order while the
+    others still run (the parent's core is otherwise idle until the last block ends)."""
     # fork where there is one: no re-import per worker, and scripts need no ``if __name__ == "__main__"``.
     # The parent holds no database connection at this point; it checks the product once for every worker.
     from creditloop.bootstrap import default_policies
@@ -161,10 +173,15 @@ def _run_parallel(
             pool.submit(_block_worker, config, b, str(d), ticks): b for b, d in enumerate(dirs)
         }
         pending = set(futures)
+        next_block = 0
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for f in finished:
                 summaries[futures[f]] = f.result()  # a block's failure names the seed and month
+            # Every worker was forked at the first submissions, so the parent may now open the merged ledger.
+            while next_block in summaries:
+                on_block(dirs[next_block])
+                next_block += 1
             while True:
                 try:
                     block, month = ticks.get_nowait()
@@ -182,27 +199,18 @@ def _run_parallel(
 _COPIED_TABLES = (("postings", "entry_id, idx"), ("credit_lines", "line_id"), ("audit_decisions", "decision_id"))
 
 
-def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: dict[int, dict[str, Any]]) -> SimResult:
-    """One ledger and one set of Parquet files from the blocks' own, then the auditor's check."""
-    from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
-
-    for suffix in ("", "-wal", "-shm"):
-        (out_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
-    # Bulk-loaded as a scratch file (no syncing, no write-ahead log, secondary indexes built once at the end),
-    # then turned into an ordinary WAL ledger.
-    engine = make_engine(sqlite_url(out_dir.resolve()), durable=False)
-    migrate(engine)
-    # The Parquet files merge on a second thread meanwhile (Arrow and SQLite both release the GIL).
+def merge_blocks(
+    config: SimConfig, dirs: list[Path], out_dir: Path, summaries: dict[int, dict[str, Any]], merger: LedgerMerger
+) -> SimResult:
+    """Finish the merged ledger (blocks not yet added, per-date records, indexes), audit it, and write the
+    Parquet files (on a second thread meanwhile: Arrow and SQLite both release the GIL) and the summary."""
     with ThreadPoolExecutor(max_workers=1) as side:
         parquet = side.submit(_merge_parquet, dirs, out_dir)
-        with engine.connect() as conn:
-            # The workers are done: the merge may use 512 MB of page cache (a 100,000-customer ledger is ~6 GB).
-            conn.exec_driver_sql("PRAGMA cache_size=-524288")
-            indexes = drop_secondary_indexes(conn)
-            _merge_ledgers(conn, dirs)
-            create_indexes(conn, indexes)
+        for d in dirs[merger.added :]:
+            merger.add(d)
+        engine = merger.finish()
         balances = _audit_merged(engine, config, summaries)
-        engine.dispose()
+        merger.close()
         _as_ledger(out_dir)
         parquet.result()
     summary = _merge_summaries(config, summaries, balances)
@@ -212,47 +220,97 @@ def merge_blocks(config: SimConfig, dirs: list[Path], out_dir: Path, summaries: 
     return SimResult(out_dir, summary)
 
 
-def _merge_ledgers(conn: sa.Connection, dirs: list[Path]) -> None:
-    """Entries keep their ids (line ids are unique across blocks); the journal's insertion order is block by
-    block. Per-date day-end runs and reconciliations are summed over the blocks."""
-    runs: dict[str, list[Any]] = {}
-    recs: dict[str, list[Any]] = {}
-    for d in dirs:
-        conn.exec_driver_sql("ATTACH DATABASE ? AS blk", (str((d / "ledger.sqlite").resolve()),))
-        offset = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM journal_entries").scalar_one()
-        # Rows go in primary-key order: block k's ids all sort after block k-1's (zero-padded customer numbers), so
-        # the key indexes grow at their right edge instead of taking random inserts across millions of rows.
-        conn.exec_driver_sql(
-            "INSERT INTO journal_entries (entry_id, code, effective_on, line_id, links, reverses, seq) "
-            "SELECT entry_id, code, effective_on, line_id, links, reverses, seq + ? FROM blk.journal_entries "
-            "ORDER BY entry_id",
-            (offset,),
-        )
-        for table, key in _COPIED_TABLES:
-            conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM blk.{table} ORDER BY {key}")  # fixed names
-        conn.exec_driver_sql(
-            "INSERT INTO account_totals (account, balance_minor) SELECT account, balance_minor FROM "
-            "blk.account_totals WHERE true ON CONFLICT (account) DO UPDATE SET balance_minor = "
-            "account_totals.balance_minor + excluded.balance_minor"
-        )
-        for day, status, closed in conn.exec_driver_sql("SELECT * FROM blk.day_end_runs"):
-            prior = runs.setdefault(day, [status, 0])
-            if status != "DONE":
-                prior[0] = status
-            prior[1] += closed
-        for day, trial, control, sub_ledger, ok in conn.exec_driver_sql(
-            "SELECT business_date, trial_balance_minor, control, sub_ledger, ok FROM blk.reconciliations"
-        ):
-            prior = recs.setdefault(day, [0, defaultdict(int), defaultdict(int), True])
-            prior[0] += trial
-            for acct, v in json.loads(control).items():
-                prior[1][acct] += v
-            for acct, v in json.loads(sub_ledger).items():
-                prior[2][acct] += v
-            prior[3] = prior[3] and bool(ok)
-        conn.commit()  # one block at a time: SQLite detaches only outside a transaction
-        conn.exec_driver_sql("DETACH DATABASE blk")
-        conn.commit()
+class LedgerMerger:
+    """Builds one ledger from the blocks' own, block by block in block order.
+
+    Entries keep their ids (line ids are unique across blocks); the journal's insertion order is block by block.
+    Per-date day-end runs and reconciliations are summed over the blocks. The file is bulk-loaded as a scratch
+    file (no syncing, no write-ahead log, secondary indexes built once at the end), then turned into an ordinary
+    WAL ledger.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.added = 0
+        self._engine: sa.Engine | None = None
+        self._conn: sa.Connection | None = None
+        self._indexes: list[str] = []
+        self._runs: dict[str, list[Any]] = {}
+        self._recs: dict[str, list[Any]] = {}
+
+    def _open(self) -> sa.Connection:
+        from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
+
+        if self._conn is None:
+            for suffix in ("", "-wal", "-shm"):
+                (self.out_dir / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+            self._engine = make_engine(sqlite_url(self.out_dir.resolve()), durable=False)
+            migrate(self._engine)
+            self._conn = self._engine.connect()
+            self._conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: a 100,000-customer ledger is ~6 GB
+            self._indexes = drop_secondary_indexes(self._conn)
+        return self._conn
+
+    def add(self, block_dir: Path) -> None:
+        conn = self._open()
+        _merge_block(conn, block_dir, self._runs, self._recs)
+        self.added += 1
+
+    def finish(self) -> sa.Engine:
+        conn = self._open()
+        _write_day_ends(conn, self._runs, self._recs)
+        create_indexes(conn, self._indexes)
+        assert self._engine is not None
+        return self._engine
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _merge_block(conn: sa.Connection, d: Path, runs: dict[str, list[Any]], recs: dict[str, list[Any]]) -> None:
+    conn.exec_driver_sql("ATTACH DATABASE ? AS blk", (str((d / "ledger.sqlite").resolve()),))
+    offset = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM journal_entries").scalar_one()
+    # Rows go in primary-key order: block k's ids all sort after block k-1's (zero-padded customer numbers), so
+    # the key indexes grow at their right edge instead of taking random inserts across millions of rows.
+    conn.exec_driver_sql(
+        "INSERT INTO journal_entries (entry_id, code, effective_on, line_id, links, reverses, seq) "
+        "SELECT entry_id, code, effective_on, line_id, links, reverses, seq + ? FROM blk.journal_entries "
+        "ORDER BY entry_id",
+        (offset,),
+    )
+    for table, key in _COPIED_TABLES:
+        conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM blk.{table} ORDER BY {key}")  # fixed names
+    conn.exec_driver_sql(
+        "INSERT INTO account_totals (account, balance_minor) SELECT account, balance_minor FROM "
+        "blk.account_totals WHERE true ON CONFLICT (account) DO UPDATE SET balance_minor = "
+        "account_totals.balance_minor + excluded.balance_minor"
+    )
+    for day, status, closed in conn.exec_driver_sql("SELECT * FROM blk.day_end_runs"):
+        prior = runs.setdefault(day, [status, 0])
+        if status != "DONE":
+            prior[0] = status
+        prior[1] += closed
+    for day, trial, control, sub_ledger, ok in conn.exec_driver_sql(
+        "SELECT business_date, trial_balance_minor, control, sub_ledger, ok FROM blk.reconciliations"
+    ):
+        prior = recs.setdefault(day, [0, defaultdict(int), defaultdict(int), True])
+        prior[0] += trial
+        for acct, v in json.loads(control).items():
+            prior[1][acct] += v
+        for acct, v in json.loads(sub_ledger).items():
+            prior[2][acct] += v
+        prior[3] = prior[3] and bool(ok)
+    conn.commit()  # one block at a time: SQLite detaches only outside a transaction
+    conn.exec_driver_sql("DETACH DATABASE blk")
+    conn.commit()
+
+
+def _write_day_ends(conn: sa.Connection, runs: dict[str, list[Any]], recs: dict[str, list[Any]]) -> None:
     conn.exec_driver_sql(
         "INSERT INTO day_end_runs (business_date, status, lines_closed) VALUES (?, ?, ?)",
         [(day, status, closed) for day, (status, closed) in sorted(runs.items())],
