@@ -46,7 +46,7 @@ class TreeMemory:
     """Peak of the summed proportional set size (PSS: shared pages split between the processes sharing them, so
     forked workers are not double-counted) of a process and all its descendants, sampled from /proc (Linux)."""
 
-    def __init__(self, root: int, every_s: float = 0.25) -> None:
+    def __init__(self, root: int, every_s: float = 1.0) -> None:
         self.root = root
         self.every_s = every_s
         self.peak_mb = 0.0
