@@ -2,8 +2,8 @@
 
 Customers never interact, so the population is cut into fixed blocks (``SimConfig.block_size``), each with
 its own random stream fixed by the seed (``runner.block_entropy``) and its own single-writer SQLite ledger.
-Blocks run in worker processes; the finished ledgers and Parquet files are then merged, block by block,
-into the output directory, and an independent auditor checks the merged ledger against the simulator's
+Blocks run in worker processes; each finished ledger is merged, in block order, while later blocks still run,
+the Parquet files at the end, and an independent auditor checks the merged ledger against the simulator's
 own tally. The same seed gives byte-identical outputs whatever the number of workers.
 """
 

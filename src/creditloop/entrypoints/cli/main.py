@@ -245,7 +245,7 @@ def _print_summary(summary: dict[str, Any], rates: list[tuple[int, float]]) -> N
     out.print(table)
     out.print(f"Report:  {summary['report']}")
     out.print(f"Ledger:  {summary['ledger']}")
-    out.print(f"Parquet: {summary['data_dir']}/*.parquet (applications, snapshots, alerts, hardship, events)")
+    out.print(f"Parquet: {summary['data_dir']}/*.parquet (applications, snapshots, alerts, hardship, actions, events)")
 
 
 @app.command()
