@@ -162,6 +162,18 @@ class CreditLineMachine(RuleBasedStateMachine):
         assert line_to_dict(fresh) | {"version": 0} == line_to_dict(self.line) | {"version": 0}
 
     @invariant()
+    def the_memoised_next_action_is_what_a_fresh_look_finds(self) -> None:
+        memoised = self.line.next_action_on
+        self.line._next_action_memo = None
+        assert self.line.next_action_on == memoised
+        # _quiet_until stops at a plan's first unbilled installment: plans bill in order.
+        for plan in self.line.plans:
+            billed = [i.billed for i in plan.installments]
+            assert billed == sorted(billed, reverse=True), plan.plan_id
+            unbilled = [i.statement_on for i in plan.installments if not i.billed]
+            assert unbilled == sorted(unbilled), plan.plan_id
+
+    @invariant()
     def open_to_buy_never_negative(self) -> None:
         assert 0 <= self.line.open_to_buy_minor <= self.line.limit_minor
 

@@ -386,6 +386,7 @@ class CreditLine:
             handler = restructure.APPLIERS.get(kind)
         if handler is None:
             raise ValidationError(f"unknown command kind {kind!r}", field="kind")
+        self._next_action_memo = None  # a replay applies commands without new versions
         return handler(self, ev)
 
     def correct(self, ev: dict[str, Any], posted: Sequence[JournalEntry]) -> Any:
@@ -926,7 +927,14 @@ class CreditLine:
     def next_action_on(self) -> date:
         """The first business date whose day-end would change this line (stores index it for day-end)."""
         memo = self._next_action_memo
-        if memo is not None and memo[0] == self.version and memo[1] == self.last_closed_on and memo[2] is self.status:
+        # The answer holds while nothing changed (same version and status) and the closed date has not reached
+        # it: a quiet stretch ends at the same date whichever of its days the line was last closed through.
+        if (
+            memo is not None
+            and memo[0] == self.version
+            and memo[2] is self.status
+            and memo[1] <= self.last_closed_on < memo[3]
+        ):
             return memo[3]
         day = self.last_closed_on + timedelta(days=1)
         quiet_until = self._quiet_until(day)
@@ -949,15 +957,17 @@ class CreditLine:
         for hold in self.holds.values():
             if hold.status == "ACTIVE" and hold.expires_on < horizon:
                 horizon = hold.expires_on  # it expires at the end of the day after
-        # One pass over the working installments (this runs for every line a store asks about).
+        # One pass over the working installments (this runs for every line a store asks about). A plan bills
+        # its installments in order, so its first unbilled one is the earliest still to bill and ends the scan.
         for plan in self.plans:
             for inst in plan.installments:
-                if inst.revolving and inst.principal_minor != inst.paid_principal_minor:
-                    return None  # revolving interest accrues every day
                 if not inst.billed:
                     if inst.statement_on <= horizon:
                         horizon = inst.statement_on - _ONE_DAY  # billed at that day's close
-                elif inst.due_on < horizon and inst.unpaid_minor:
+                    break
+                if inst.revolving and inst.principal_minor != inst.paid_principal_minor:
+                    return None  # revolving interest accrues every day
+                if inst.due_on < horizon and inst.unpaid_minor:
                     horizon = inst.due_on  # the day after the due date is DPD 1
         return horizon
 
