@@ -117,13 +117,21 @@ def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
     res = run(
         "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
         "--exclude", "app_id", "--cv", "0", "--ordinal-levels", "5", "--point-mass-share", "0.2",
-        "--out", str(data / "options.json"),
+        "--attribute-penalty", "none", "--out", str(data / "options.json"),
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     doc = json.loads((data / "options.json").read_text(encoding="utf-8"))
     meta = doc["training"]["metadata"]
     assert (meta["cv"], meta["ordinal_levels"], meta["point_mass_share"]) == (None, 5, 0.2)
+    assert meta["attribute_penalty"] is None and doc["training"]["attribute_penalty"] is None
     assert doc["characteristics"]
+    res = run(
+        "fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+        "--attribute-penalty", "10", "--out", str(data / "refined.json"),
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((data / "refined.json").read_text(encoding="utf-8"))
+    assert doc["training"]["attribute_penalty"] == 10.0 and doc["training"]["metadata"]["attribute_penalty"] == 10.0
 
 
 @pytest.mark.parametrize(
@@ -136,6 +144,8 @@ def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
         (["--target", "bad", "--cv", "1"], "--cv must be 0 (off) or at least 2"),
         (["--target", "bad", "--ordinal-levels", "1"], "--ordinal-levels must be at least 2"),
         (["--target", "bad", "--point-mass-share", "1.5"], "--point-mass-share must be between 0 and 1"),
+        (["--target", "bad", "--attribute-penalty", "0"], "--attribute-penalty: '0'"),
+        (["--target", "bad", "--attribute-penalty", "auto"], "--attribute-penalty: 'auto'"),
     ],
 )
 def test_fit_bad_input_names_the_column(data: Path, args: list[str], needle: str) -> None:

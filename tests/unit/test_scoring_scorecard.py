@@ -316,3 +316,93 @@ def test_a_point_mass_bin_round_trips_through_the_model_file(tmp_path: Path) -> 
     # a model without point masses keeps writing format version 1
     plain = Scorecard().fit(X, y)
     assert json.loads(scorecard_to_json(plain))["format_version"] == 1
+
+
+# ----------------------------------------------------------------- per-attribute refinement of the points
+def step_world(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """``a`` acts as a step once ``b`` (correlated with it) is known: its own WoE is smoother than its effect, so
+    points linear in the WoE misjudge it and per-attribute points can do better."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0, 1, n)
+    b = a + rng.normal(0, 0.3, n)
+    c = rng.normal(size=n)
+    logit = -1.5 + 2.0 * (a > 0.7) + 1.2 * b + 0.5 * c
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"a": a, "b": b, "c": c}), y
+
+
+def test_step_fit_is_the_dense_thermometer_regression() -> None:
+    """The look-up objective and gradient equal an explicit (rows × steps) design fitted by a generic solver."""
+    from scipy.optimize import minimize
+
+    from creditloop.scoring._attributes import fit_steps, woe_levels
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    W = np.column_stack([rng.choice([-0.8, -0.1, 0.3, 0.9], n), rng.choice([-0.5, 0.2, 0.6], n)])
+    y = (rng.random(n) < 1 / (1 + np.exp(1.0 * W[:, 0] + 2.0 * (W[:, 1] > 0)))).astype(int)
+    beta = np.array([-0.9, -0.7])
+    fit = fit_steps(W, y, beta, 5.0)
+    levels = woe_levels(W)
+    Z = np.hstack([(W[:, [k]] >= lv[None, 1:]) * np.diff(lv)[None, :] for k, lv in enumerate(levels)])
+    center = np.repeat(beta, [len(lv) - 1 for lv in levels])
+
+    def objective(theta: np.ndarray) -> float:
+        z = theta[0] + Z @ theta[1:]
+        return float(np.sum(np.logaddexp(0, z) - y * z) + 0.5 * 5.0 * np.sum((theta[1:] - center) ** 2))
+
+    bounds = [(None, None)] + [(None, 0.0)] * Z.shape[1]
+    ref = minimize(objective, np.zeros(Z.shape[1] + 1), method="L-BFGS-B", bounds=bounds, options={"gtol": 1e-10})
+    assert np.allclose(np.concatenate(fit.steps), ref.x[1:], atol=1e-3)
+    assert math.isclose(fit.intercept, ref.x[0], abs_tol=1e-3)
+    assert (np.concatenate(fit.steps) <= 0).all()
+    # the second column's truth is a single step at 0 (slope −2/0.7 over the first gap, 0 over the second): the
+    # step coefficients find it through the pull towards the common slope −0.7
+    assert fit.steps[1][0] < -2.0 and fit.steps[1][1] > -0.5
+
+
+def test_an_infinite_penalty_gives_back_the_woe_scorecard() -> None:
+    from creditloop.scoring._attributes import fit_steps
+
+    X, y = known_world()
+    model = Scorecard(attribute_penalty=None).fit(X, y)
+    W = model.binning_.transform(X)[model.features_].to_numpy()
+    stiff = fit_steps(W, y, model.coef_, 1e9)
+    for k, ch in enumerate(model.characteristics_):
+        woe = np.asarray(ch.binning.woe)
+        assert np.allclose(stiff.contribution(k, woe), model.coef_[k] * woe, atol=1e-4)  # β·WoE, 0 at WoE 0
+
+
+def test_refined_points_rise_with_the_woe_and_rank_new_data_better(tmp_path: Path) -> None:
+    X, y = step_world(20_000, seed=1)
+    model = Scorecard().fit(X, y)
+    woe_only = Scorecard(attribute_penalty=None).fit(X, y)
+    assert model.attribute_penalty_ is not None  # chosen by held-out log-loss on the training folds
+    assert model.attribute_cv_loss_[f"{model.attribute_penalty_:g}"] < model.attribute_cv_loss_["woe"]
+    assert model.training_["attribute_penalty"] == model.attribute_penalty_
+    for ch in model.characteristics_:
+        order = np.argsort(ch.binning.woe, kind="stable")
+        assert (np.diff(np.asarray(ch.points)[order]) >= 0).all()  # never fewer points for a safer bin
+        assert (np.asarray(ch.coef) < 0).all()
+    X_new, y_new = step_world(50_000, seed=2)
+    gain = roc_auc(y_new, model.predict_pd(X_new)) - roc_auc(y_new, woe_only.predict_pd(X_new))
+    assert gain > 0.001  # 0.8039 vs 0.8022
+    assert model.predict_pd(X).mean() == pytest.approx(y.mean(), abs=0.01)
+    again = load_scorecard(save_scorecard(model, tmp_path / "refined.json"))
+    pd.testing.assert_frame_equal(model.score_frame(X_new.head(500)), again.score_frame(X_new.head(500)))
+
+
+def test_small_samples_keep_the_woe_scorecard() -> None:
+    X, y = known_world(800)
+    model = Scorecard().fit(X, y)
+    plain = Scorecard(attribute_penalty=None).fit(X, y)
+    assert model.attribute_penalty_ is None and plain.attribute_penalty_ is None
+    assert model.attribute_cv_loss_["woe"] <= min(model.attribute_cv_loss_.values())
+    pd.testing.assert_frame_equal(model.points_table, plain.points_table)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, "auto", True, math.inf])
+def test_bad_attribute_penalty_is_refused(bad: object) -> None:
+    X, y = known_world(800)
+    with pytest.raises(ValidationError, match="attribute_penalty"):
+        Scorecard(attribute_penalty=bad).fit(X, y)

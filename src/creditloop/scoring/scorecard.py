@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from creditloop.core.errors import ValidationError
+from creditloop.scoring._attributes import ATTRIBUTE_PENALTIES, AttributeFit, choose_penalty, fit_steps
 from creditloop.scoring._checks import as_frame, binary_target, protected_columns, require_columns
 from creditloop.scoring._constrained import fit_nonpositive_logistic
 from creditloop.scoring.binning import BinningProcess, VariableBinning
@@ -113,6 +114,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         a coefficient must be negative): ``"drop"`` fits unconstrained and drops the weakest characteristic with
         a reversed sign, refitting until none is left; ``"constrain"`` fits once with every coefficient bounded
         at ≤ 0 (non-negative logistic regression on the risk scale) and drops those held at 0.
+    attribute_penalty:
+        Per-attribute refinement of the points (:mod:`creditloop.scoring._attributes`): every step between two
+        bins adjacent in WoE order gets its own coefficient, bounded at ≤ 0 (points never fall as WoE rises)
+        and pulled towards the characteristic's WoE coefficient by this ridge penalty. ``"cv"`` (default)
+        picks the penalty among ``ATTRIBUTE_PENALTIES`` or none at all by held-out log-loss on ``attribute_cv``
+        stratified folds of the training data; a number fixes it; ``None`` keeps the plain WoE scorecard
+        (points linear in the WoE). The choice is ``attribute_penalty_`` (``None``: WoE scorecard), the held-out
+        log-loss per row of each candidate ``attribute_cv_loss_``; ``coef_`` stays the WoE regression's.
+    attribute_cv:
+        Folds for ``attribute_penalty="cv"`` (seeded, stratified).
     pdo, base_score, base_odds:
         Points to double the odds, and the score at the base odds of good:bad.
     n_reasons:
@@ -134,6 +145,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_psi: float | None = 0.25,
         C: float = 1.0,
         sign_rule: str = "drop",
+        attribute_penalty: float | str | None = "cv",
+        attribute_cv: int = 3,
         pdo: float = 20.0,
         base_score: float = 600.0,
         base_odds: float = 50.0,
@@ -151,6 +164,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.max_psi = max_psi
         self.C = C
         self.sign_rule = sign_rule
+        self.attribute_penalty = attribute_penalty
+        self.attribute_cv = attribute_cv
         self.pdo = pdo
         self.base_score = base_score
         self.base_odds = base_odds
@@ -174,6 +189,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValidationError("pdo and base_odds must be positive", field="pdo")
         if self.sign_rule not in SIGN_RULES:
             raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
+        self._check_attribute_params()
         X = as_frame(X)
         target = binary_target(y, target_name, event)
         if len(target) != len(X):
@@ -202,6 +218,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         intercept, coef, chosen, dropped_sign = self._fit_logistic(woe, target, chosen)
         for col, why in dropped_sign.items():
             selection.loc[selection["variable"] == col, ["selected", "reason"]] = [False, why]
+        # Points per attribute, still ordered like the WoE (docs/scoring.md, "Per-attribute points"): adopted only
+        # when held-out folds of the training data prefer them to points linear in the WoE. coef_ stays the WoE
+        # regression's (the refinement's centre); intercept_ is the one the points are computed with.
+        W = woe[chosen].to_numpy(dtype=float)
+        self.attribute_penalty_, self.attribute_cv_loss_ = self._attribute_penalty(W, target)
+        contributions = [coef[k] * np.asarray(binning.variables_[c].woe, dtype=float) for k, c in enumerate(chosen)]
+        if self.attribute_penalty_ is not None:
+            refined = fit_steps(W, target, coef, self.attribute_penalty_)
+            intercept = refined.neutral_intercept()
+            contributions = self._refined_contributions(refined, binning, chosen)
         self.binning_ = binning
         self.selection_ = selection
         self.excluded_ = excluded
@@ -209,7 +235,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.coef_ = coef
         self.factor_ = self.pdo / math.log(2.0)
         self.offset_ = self.base_score - self.factor_ * math.log(self.base_odds)
-        self.characteristics_ = self._points(binning, chosen, self.coef_)
+        self.characteristics_ = self._points(binning, chosen, self.coef_, contributions)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(X.columns)
@@ -228,9 +254,42 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "data_sha256": data_fingerprint(X, target),
             "window": window,
             "metrics": {"auc": _auc(target, pd_train), "ks": _ks(target, pd_train)},
+            "attribute_penalty": self.attribute_penalty_,
             "metadata": dict(metadata or {}),
         }
         return self
+
+    def _check_attribute_params(self) -> None:
+        p = self.attribute_penalty
+        positive = isinstance(p, int | float) and not isinstance(p, bool) and 0 < p < math.inf
+        if not (p is None or p == "cv" or positive):
+            raise ValidationError(
+                f"attribute_penalty must be 'cv', a positive number or None, not {p!r}", field="attribute_penalty"
+            )
+        if p == "cv" and (not isinstance(self.attribute_cv, int) or self.attribute_cv < 2):
+            raise ValidationError(
+                f"attribute_cv must be an integer >= 2, not {self.attribute_cv!r}", field="attribute_cv"
+            )
+
+    def _attribute_penalty(self, W: NDArray[np.float64], y: NDArray[np.int8]) -> tuple[float | None, dict[str, float]]:
+        """The ridge penalty of the per-attribute refinement (``None``: keep the WoE scorecard) and, under
+        ``"cv"``, the held-out log-loss per row of every candidate."""
+        if self.attribute_penalty is None:
+            return None, {}
+        if self.attribute_penalty != "cv":
+            return float(self.attribute_penalty), {}
+        if int(y.sum()) < self.attribute_cv or len(y) - int(y.sum()) < self.attribute_cv:
+            return None, {}  # too few events to cross-validate anything
+        return choose_penalty(W, y, self.C, penalties=ATTRIBUTE_PENALTIES, folds=self.attribute_cv)
+
+    @staticmethod
+    def _refined_contributions(
+        refined: AttributeFit, binning: BinningProcess, chosen: list[str]
+    ) -> list[NDArray[np.float64]]:
+        """Per characteristic, the refined log-odds contribution of every bin (monotone in the bin's WoE)."""
+        return [
+            refined.contribution(k, np.asarray(binning.variables_[c].woe, dtype=float)) for k, c in enumerate(chosen)
+        ]
 
     def _stability(
         self, selection: pd.DataFrame, binning: BinningProcess, X: pd.DataFrame, time: object
@@ -308,12 +367,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         kept = [c for c, p in zip(chosen, pinned, strict=True) if not p]
         return intercept, coef[~pinned], kept, dropped
 
-    def _points(self, binning: BinningProcess, chosen: list[str], coef: NDArray[np.float64]) -> list[Characteristic]:
+    def _points(
+        self,
+        binning: BinningProcess,
+        chosen: list[str],
+        coef: NDArray[np.float64],
+        contributions: list[NDArray[np.float64]],
+    ) -> list[Characteristic]:
+        """Integer points per bin from each bin's log-odds contribution (``β·WoE`` for the WoE scorecard)."""
         n = len(chosen)
         out = []
         for k, (name, beta) in enumerate(zip(chosen, coef, strict=True)):
             var = binning.variables_[name]
-            raw = self.offset_ / n - self.factor_ * (beta * np.asarray(var.woe) + self.intercept_ / n)
+            raw = self.offset_ / n - self.factor_ * (contributions[k] + self.intercept_ / n)
             pts = np.round(raw) if self.round_points else raw
             out.append(
                 Characteristic(

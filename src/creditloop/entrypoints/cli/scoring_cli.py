@@ -7,6 +7,7 @@ scored as missing...) are printed to stderr as ``warning:`` lines.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,6 +110,21 @@ def _target(frame: Any, target: str, option: str = "--target") -> None:
         cli.fail(f"{option}: column {target!r} is not in the data", cli.EXIT_USAGE)
 
 
+def _attribute_penalty(text: str) -> float | str | None:
+    """``--attribute-penalty``: ``cv``, ``none`` or a positive number."""
+    word = text.strip().lower()
+    if word in ("cv", "none"):
+        return None if word == "none" else "cv"
+    try:
+        value = float(word)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        cli = _cli()
+        cli.fail(f"--attribute-penalty: {text!r} is not cv, none or a positive number", cli.EXIT_USAGE)
+    return value
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``scorecard`` command group to ``app``."""
     group = typer.Typer(
@@ -158,6 +174,13 @@ def register(app: typer.Typer) -> None:
                 help="drop: drop characteristics with a reversed coefficient; constrain: fit with coefficients ≤ 0.",
             ),
         ] = "drop",
+        attribute_penalty: Annotated[
+            str,
+            typer.Option(
+                "--attribute-penalty",
+                help="Per-attribute points: cv (choose by held-out folds), none (plain WoE scorecard) or a penalty.",
+            ),
+        ] = "cv",
         model_version: Annotated[str | None, typer.Option("--model-version", help="Version label.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
@@ -171,6 +194,7 @@ def register(app: typer.Typer) -> None:
             cli.fail(f"--sign-rule: {sign_rule!r} is not one of {', '.join(SIGN_RULES)}", cli.EXIT_USAGE)
         if cv == 1 or cv < 0:
             cli.fail(f"--cv must be 0 (off) or at least 2, got {cv}", cli.EXIT_USAGE)
+        penalty = _attribute_penalty(attribute_penalty)
         if ordinal_levels < 2:
             cli.fail(f"--ordinal-levels must be at least 2, got {ordinal_levels}", cli.EXIT_USAGE)
         if point_mass_share is not None and not 0 < point_mass_share < 1:
@@ -205,11 +229,13 @@ def register(app: typer.Typer) -> None:
             base_score=base_score,
             base_odds=base_odds,
             sign_rule=sign_rule,
+            attribute_penalty=penalty,
         )
         meta: dict[str, Any] = {
             "source": data.name,
             "time_col": time_col,
             "sign_rule": sign_rule,
+            "attribute_penalty": penalty,
             "cv": cv or None,
             "ordinal_levels": ordinal_levels,
             "point_mass_share": point_mass_share,
