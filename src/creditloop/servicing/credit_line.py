@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
@@ -169,6 +170,10 @@ RESTRUCTURE_KINDS = frozenset(
 
 
 _ONE_DAY = timedelta(days=1)
+
+
+def _statement_on(inst: Installment) -> date:
+    return inst.statement_on
 
 
 def _day(value: str) -> date:
@@ -979,16 +984,11 @@ class CreditLine:
         self._bill(day)
         if day.day == self.statement_day:
             self._cut_statement(day)
-        oldest = min(
-            (i.due_on for p in self.plans for i in p.installments if i.billed and i.due_on < day and i.unpaid_minor),
-            default=None,
-        )
+        oldest, past_due = self._past_due(day)
         self.delinquent_since = oldest
         self.dpd = days_past_due(oldest, day)
         if self.dpd > self.product.penalty.grace_days:
-            posted, self.penalty_carry = accrue_penalty(
-                self.past_due_minor(day), self.product.penalty, self.penalty_carry
-            )
+            posted, self.penalty_carry = accrue_penalty(past_due, self.product.penalty, self.penalty_carry)
             if posted:
                 self.penalty_minor += posted
                 self._post(
@@ -1010,9 +1010,34 @@ class CreditLine:
         self.last_closed_on = day
         self.version += 1
 
+    def _past_due(self, day: date) -> tuple[date | None, int]:
+        """Due date of the oldest unpaid installment due before ``day``, and what those installments owe
+        (``past_due_minor``) in one pass: it runs every day for every delinquent line. Billed installments
+        come first in a plan, so the first unbilled one ends its scan."""
+        oldest: date | None = None
+        owed = 0
+        for plan in self.plans:
+            for inst in plan.installments:
+                if not inst.billed:
+                    break
+                if inst.due_on < day:
+                    unpaid = inst.unpaid_minor
+                    if unpaid:
+                        owed += unpaid
+                        if oldest is None or inst.due_on < oldest:
+                            oldest = inst.due_on
+        return oldest, owed
+
     def _bill(self, day: date) -> None:
         """Installments whose billing date has come become owed; their fees and interest are recognised."""
-        billed = [i for p in self.plans for i in p.installments if not i.billed and i.statement_on <= day]
+        billed: list[Installment] = []
+        for plan in self.plans:
+            # A plan's installments are in billing order and its billed ones come first: the installments up to
+            # ``day`` are a prefix, and there is something to bill only if the prefix's last one is unbilled.
+            insts = plan.installments
+            k = bisect_right(insts, day, key=_statement_on)
+            if k and not insts[k - 1].billed:
+                billed.extend(i for i in insts[:k] if not i.billed)
         if not billed:
             return
         for inst in billed:
