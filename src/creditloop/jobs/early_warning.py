@@ -17,11 +17,25 @@ class RaisedAlert:
     alert: Alert
 
 
-def cycle_history(line: CreditLine, as_of: date) -> list[CycleRecord]:
-    """One record per statement whose due date has passed: what was due and what was paid by then."""
-    return [
-        CycleRecord(s.statement_on, s.total_due_minor, s.paid_by_due_minor) for s in line.statements if s.due_on < as_of
-    ]
+def cycle_history(line: CreditLine, as_of: date, informative: int | None = None) -> list[CycleRecord]:
+    """One record per statement whose due date has passed: what was due and what was paid by then.
+
+    With ``informative``, only the most recent records, back to the ``informative``-th one with something
+    due: a rule that reads that many such cycles decides the same on them (``evaluate`` skips cycles with
+    nothing due and raises on the last cycle), and the job need not rebuild a line's whole history monthly.
+    """
+    out: list[CycleRecord] = []
+    need = informative
+    for s in reversed(line.statements):  # in statement order, so those still before their due date come last
+        if s.due_on >= as_of:
+            continue
+        out.append(CycleRecord(s.statement_on, s.total_due_minor, s.paid_by_due_minor))
+        if need is not None and s.total_due_minor:
+            need -= 1
+            if need == 0:
+                break
+    out.reverse()
+    return out
 
 
 def run_early_warning(uow: UnitOfWork, rule: PaymentRatioRule, as_of: date) -> list[RaisedAlert]:
@@ -29,7 +43,7 @@ def run_early_warning(uow: UnitOfWork, rule: PaymentRatioRule, as_of: date) -> l
     for line in uow.lines:
         if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN):
             continue
-        history = cycle_history(line, as_of)
+        history = cycle_history(line, as_of, rule.recent_cycles + rule.base_cycles)
         if not history:
             continue
         alert = evaluate(rule, history)
