@@ -75,9 +75,15 @@ def test_merged_ledger_passes_the_journal_check(one_and_two: tuple[Path, Path]) 
     assert payload["ok"] is True and payload["lines_mismatched"] == [] and payload["trial_balance_minor"] == 0
 
 
-def test_transaction_length_does_not_change_the_outputs(one_and_two: tuple[Path, Path], tmp_path: Path) -> None:
-    run_simulation(config(months_per_transaction=1), tmp_path, workers=1)
-    assert digests(tmp_path) == digests(one_and_two[0])
+DEFAULT_MONTHS_PER_TRANSACTION = SimConfig.__dataclass_fields__["months_per_transaction"].default
+
+
+@pytest.mark.parametrize("months", [1, DEFAULT_MONTHS_PER_TRANSACTION])  # a month, and the default (a year)
+def test_transaction_length_does_not_change_the_outputs(
+    one_and_two: tuple[Path, Path], tmp_path: Path, months: int
+) -> None:
+    run_simulation(config(months_per_transaction=months), tmp_path, workers=1)
+    assert digests(tmp_path) == digests(one_and_two[0])  # made with a quarter per transaction
 
 
 @pytest.mark.parametrize(
