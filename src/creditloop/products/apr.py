@@ -19,18 +19,18 @@ or a failure to converge is an error, never a silently wrong rate.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation, localcontext
 from enum import StrEnum
-from itertools import pairwise
 from typing import Any
 
 from creditloop.core.dates import add_months
 from creditloop.core.errors import DomainError, ValidationError
 from creditloop.core.money import format_major, parse_major
+from creditloop.products.regz_units import UnitPeriod, is_month_end_series, unit_position
+from creditloop.products.regz_units import infer_unit_period as unit_period_of
 
 PRECISION = 40
 X_TOL = Decimal("1e-22")
@@ -44,30 +44,9 @@ class Regime(StrEnum):
     EU = "eu"
 
 
-class UnitPeriod(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    BIWEEK = "biweek"
-    MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
-
-
 class EuTimeBasis(StrEnum):
     CALENDAR = "calendar"
     DAYS_365 = "days_365"
-
-
-PER_YEAR = {
-    UnitPeriod.DAY: 365,
-    UnitPeriod.WEEK: 52,
-    UnitPeriod.BIWEEK: 26,
-    UnitPeriod.MONTH: 12,
-    UnitPeriod.QUARTER: 4,
-    UnitPeriod.YEAR: 1,
-}
-_UNIT_DAYS = {UnitPeriod.DAY: 1, UnitPeriod.WEEK: 7, UnitPeriod.BIWEEK: 14}
-_UNIT_MONTHS = {UnitPeriod.MONTH: 1, UnitPeriod.QUARTER: 3, UnitPeriod.YEAR: 12}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +142,8 @@ class AprResult:
     period_rate: Decimal
 
     @property
-    def periods_per_year(self) -> int:
-        return PER_YEAR[self.unit_period]
+    def periods_per_year(self) -> Decimal:
+        return self.unit_period.per_year
 
     @property
     def nominal(self) -> Decimal:
@@ -210,17 +189,6 @@ def months_and_days(start: date, on: date) -> tuple[int, int]:
     return months, (add_months(on, -months) - start).days
 
 
-def unit_position(start: date, on: date, unit: UnitPeriod) -> tuple[int, Decimal]:
-    """Appendix J (b)(5): whole unit periods ``t`` counted back from the flow, odd fraction ``f`` at the start."""
-    if unit in _UNIT_DAYS:
-        whole, odd = divmod((on - start).days, _UNIT_DAYS[unit])
-        return whole, Decimal(odd) / _UNIT_DAYS[unit]
-    per = _UNIT_MONTHS[unit]
-    months, odd_days = months_and_days(start, on)
-    whole, odd_months = divmod(months, per)
-    return whole, Decimal(odd_months * 30 + odd_days) / (30 * per)  # a month of odd days is 30 days
-
-
 def eu_years(start: date, on: date, basis: EuTimeBasis) -> Decimal:
     """Time from the first drawdown in years under the chosen EU convention."""
     if basis is EuTimeBasis.DAYS_365:
@@ -232,25 +200,8 @@ def eu_years(start: date, on: date, basis: EuTimeBasis) -> Decimal:
 
 
 def infer_unit_period(flows: Flows) -> UnitPeriod:
-    """Appendix J (b)(4): the most common interval between payments (a single payment: from the start)."""
-    dates = sorted({p.on for p in flows.payments})
-    points = dates if len(dates) > 1 else [flows.start_on, *dates]
-    votes: Counter[UnitPeriod] = Counter()
-    for a, b in pairwise(points):
-        gap = (b - a).days
-        for unit, low, high in (
-            (UnitPeriod.DAY, 1, 1),
-            (UnitPeriod.WEEK, 6, 8),
-            (UnitPeriod.BIWEEK, 13, 16),
-            (UnitPeriod.MONTH, 27, 32),
-            (UnitPeriod.QUARTER, 88, 93),
-            (UnitPeriod.YEAR, 364, 367),
-        ):
-            if low <= gap <= high:
-                votes[unit] += 1
-    if not votes:
-        return UnitPeriod.MONTH
-    return max(votes, key=lambda u: (votes[u], -PER_YEAR[u]))  # ties: the longer unit period
+    """Appendix J (b)(4): the unit period the regulation designates for these flows (see ``regz_units``)."""
+    return unit_period_of(flows.start_on, [a.on for a in flows.advances], [p.on for p in flows.payments])
 
 
 # ------------------------------------------------------------------------------------------------ root finding
@@ -395,9 +346,10 @@ def reg_z_rate(flows: Flows, unit_period: UnitPeriod | None = None) -> AprResult
     """Reg Z Appendix J actuarial method, general equation (b)(8); APR = i × unit periods per year."""
     unit = unit_period or infer_unit_period(flows)
     start = flows.start_on
+    month_ends = is_month_end_series(sorted({p.on for p in flows.payments}))
 
     def discount(i: Decimal, on: date) -> Decimal:
-        t, f = unit_position(start, on, unit)
+        t, f = unit_position(start, on, unit, month_end_series=month_ends)
         return 1 / ((1 + f * i) * (1 + i) ** t)
 
     return AprResult(Regime.REG_Z, unit, _solve(flows, discount))
