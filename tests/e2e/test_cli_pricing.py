@@ -138,7 +138,7 @@ def test_apr_reg_z_unit_period_option(tmp_path: Path) -> None:
     path = write(tmp_path, "flows.json", MONTHLY_C1)
     res = run("apr", "--regime", "reg-z", "--input", path, "--unit-period", "month", "--json")
     assert json.loads(res.stdout)["nominal_percent"] == "12.80"
-    one_line_error(run("apr", "--regime", "reg-z", "--input", path, "--unit-period", "fortnight"), 2, "--unit-period")
+    one_line_error(run("apr", "--regime", "reg-z", "--input", path, "--unit-period", "lunar-month"), 2, "--unit-period")
 
 
 @pytest.mark.parametrize(

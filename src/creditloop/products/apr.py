@@ -29,8 +29,9 @@ from typing import Any
 from creditloop.core.dates import add_months
 from creditloop.core.errors import DomainError, ValidationError
 from creditloop.core.money import format_major, parse_major
-from creditloop.products.regz_units import UnitPeriod, is_month_end_series, unit_position
+from creditloop.products.regz_units import UnitPeriod as UnitPeriod  # re-exported: the Reg Z unit period
 from creditloop.products.regz_units import infer_unit_period as unit_period_of
+from creditloop.products.regz_units import is_month_end_series, unit_position
 
 PRECISION = 40
 X_TOL = Decimal("1e-22")

@@ -84,7 +84,9 @@ def _parse(kind: object, count: object) -> tuple[str, int]:
         text, count = parsed
     days = {"day": 1, "week": 7, "semimonth": 15, "month": 30}[text] * count
     if count < 1 or days > 366 or (text == "month" and count > 12) or (text == "semimonth" and count != 1):
-        raise ValidationError(f"unit_period must be between a day and a year, got {kind!r} x {count}", "unit_period")
+        raise ValidationError(
+            f"unit_period must be between a day and a year, got {kind!r} x {count}", field="unit_period"
+        )
     return text, count
 
 

@@ -168,13 +168,11 @@ def _apr_from_doc(doc: Any, regime: Regime, unit_period: str | None) -> tuple[Fl
     flows = Flows.from_dict(doc)
     unit_text = unit_period or (doc.get("unit_period") if isinstance(doc, dict) else None)
     unit = None
-    if unit_text:
+    if unit_text is not None and unit_text != "":
         try:
             unit = UnitPeriod(str(unit_text))
-        except ValueError:
-            raise ValidationError(
-                f"unit_period must be one of {[u.value for u in UnitPeriod]}, got {unit_text!r}", field="unit_period"
-            ) from None
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field="--unit-period" if unit_period else "unit_period") from None
     basis_text = str(doc.get("time_basis", EuTimeBasis.CALENDAR.value))
     # The labels the official worked examples use (vectors/apr.json) name the same two conventions.
     labels = {"calendar days / 365": EuTimeBasis.DAYS_365.value, "whole years": EuTimeBasis.CALENDAR.value}
@@ -192,7 +190,12 @@ def apr(
     regime: Annotated[str, typer.Option("--regime", help="pboc | reg-z | eu")],
     input_path: InputOpt,
     unit_period: Annotated[
-        str | None, typer.Option("--unit-period", help="Reg Z unit period (day|week|biweek|month|quarter|year).")
+        str | None,
+        typer.Option(
+            "--unit-period",
+            help="Reg Z unit period: day|week|biweek|semimonth|month|quarter|semiannual|year|N-week|N-month "
+            "(default: Appendix J (b)(4) picks it from the flows).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -204,7 +207,7 @@ def apr(
     except ValueError:
         _fail(f"--regime: must be one of {', '.join(r.value for r in Regime)}; got {regime!r}")
     doc = _read_json(input_path)
-    flows, rate = _guarded(lambda: _apr_from_doc(doc, chosen, unit_period), {"unit_period": "--unit-period"})
+    flows, rate = _guarded(lambda: _apr_from_doc(doc, chosen, unit_period))
     try:
         result = rate.to_dict()
     except (ArithmeticError, ValueError):  # a rate beyond any printable precision (e.g. 100 % in one day)
