@@ -134,6 +134,23 @@ def test_apr_every_vector_case_through_the_cli(tmp_path: Path) -> None:
         assert json.loads(res.stdout)["effective_percent"] == case["expected_aprc_percent"], case["id"]
 
 
+def test_apr_reg_z_appendix_j_examples_through_the_cli(tmp_path: Path) -> None:
+    """Every Appendix J (c) example, no unit period given: the CLI designates it ((b)(4)) and prints the APR."""
+    examples = Path(__file__).resolve().parents[1] / "data" / "reg_z_appendix_j_examples.json"
+    for case in json.loads(examples.read_text("utf-8"))["cases"]:
+        res = run("apr", "--regime", "reg-z", "--input", write(tmp_path, f"{case['id']}.json", case), "--json")
+        out = json.loads(res.stdout)
+        assert (out["nominal_percent"], out["unit_period"]) == (
+            case["expected_apr_percent"],
+            case["expected_unit_period"],
+        ), case["id"]
+    semimonthly = dict(case, unit_period="semimonth")  # an explicit label in the file is honoured
+    res = run("apr", "--regime", "reg-z", "--input", write(tmp_path, "s.json", semimonthly), "--json")
+    assert json.loads(res.stdout)["unit_period"] == "semimonth"
+    bad = write(tmp_path, "bad.json", dict(case, unit_period="13-month"))
+    one_line_error(run("apr", "--regime", "reg-z", "--input", bad), 2, "unit_period", "13-month")
+
+
 def test_apr_reg_z_unit_period_option(tmp_path: Path) -> None:
     path = write(tmp_path, "flows.json", MONTHLY_C1)
     res = run("apr", "--regime", "reg-z", "--input", path, "--unit-period", "month", "--json")

@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 
 from creditloop.core.dates import add_months
 from creditloop.core.errors import DomainError
-from creditloop.products.apr import CashFlow, Flows, Regime, annual_rate, approx_pboc_period_rate, flows_of
+from creditloop.products.apr import (
+    CashFlow,
+    Flows,
+    Regime,
+    UnitPeriod,
+    annual_rate,
+    approx_pboc_period_rate,
+    flows_of,
+    infer_unit_period,
+)
 from creditloop.products.caps import check_cap, clearly_within_cap
 from creditloop.products.daycount import DayCount, Frequency
 from creditloop.products.pricing import PlanTerms, PricingMethod, build_schedule, product_schedule, terms_for_option
@@ -163,3 +172,27 @@ def test_clearly_within_cap_defers_at_the_rounding_boundary() -> None:
     assert not clearly_within_cap(edge, on, "cn_licensed")
     with pytest.raises(DomainError, match="exceeds"):
         check_cap(annual_rate(edge, Regime.PBOC), on, "cn_licensed")
+
+
+@st.composite
+def regular_schedules(draw: st.DrawFn) -> tuple[date, UnitPeriod, list[date]]:
+    """A start and 2–40 payments every k weeks (1–4) or every m months (1–12) from it, first period regular."""
+    start = draw(st.dates(date(1990, 1, 1), date(2060, 12, 31)))
+    n = draw(st.integers(2, 40))
+    if draw(st.booleans()):
+        k = draw(st.integers(1, 4))
+        return start, UnitPeriod("week", k), [start + timedelta(days=7 * k * j) for j in range(1, n + 1)]
+    m = draw(st.integers(1, 12))
+    return start, UnitPeriod("month", m), [add_months(start, m * j) for j in range(1, n + 1)]
+
+
+@given(regular_schedules(), st.integers(0, 5_000))
+def test_reg_z_designates_the_schedules_own_unit_period(
+    schedule: tuple[date, UnitPeriod, list[date]], cost: int
+) -> None:
+    """Appendix J (b)(4): a regular schedule's unit period is its interval; the APR uses its count a year."""
+    start, unit, dates = schedule
+    part = 100_000 // len(dates) + 1 + cost
+    flows = flows_of(start, 100_000, [(d, part) for d in dates])
+    assert infer_unit_period(flows) is unit
+    assert annual_rate(flows, Regime.REG_Z).periods_per_year == unit.per_year
