@@ -127,6 +127,42 @@ def test_v7_365_actual_months_from_1_jan_2024() -> None:
     assert [r.interest_minor for r in rows] == [133, 105, 90, 66, 46, 22]
 
 
+def test_act_act_year_crossing_first_period_matches_fineract_progressive_emi() -> None:
+    """5,000.00 at 7 %, 12 × monthly, actual/actual, disbursed 20 Dec 2024 (leap year), first due 20 Jan 2025.
+
+    Fineract ``ProgressiveEMICalculator.calculateRateFactorPerPeriod``: daysInYear ACTUAL and a period whose due year
+    is after its from year → ``calculatePeriodFractions``: each year's slice ends on 31 Dec (interest recognised from
+    the day after disbursement), so the first rate factor is 7 % × (11/366 + 20/365), not ISDA's 12/366 + 19/365.
+    Other periods: 7 % × actual days / 365. EMI = round(Π(1+rf) × P / fn), interest = round(balance × rf), the last
+    period pays the balance plus its interest; the adjustment step leaves it (|43267 − 43261| = 6 ≤ floor(12/2)).
+    The first interest is 29.70 (ISDA's split gave 29.69 and a 43266 last installment: the fen the issue reports).
+    """
+    rate = Decimal("0.07")
+    dues = [date(2025 + (m // 12), m % 12 + 1, 20) for m in range(12)]
+    starts = [date(2024, 12, 20), *dues[:-1]]
+    rfs = [rate * (Decimal(11) / 366 + Decimal(20) / 365)] + [
+        rate * Decimal((e - s).days) / 365 for s, e in zip(starts[1:], dues[1:], strict=True)
+    ]
+    product, fn = Decimal(1), Decimal(1)
+    for rf in rfs:
+        product *= 1 + rf
+    for rf in rfs[1:]:
+        fn = 1 + fn * (1 + rf)
+    emi = int((500000 * product / fn).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    expected, balance = [], 500000
+    for k, rf in enumerate(rfs):
+        interest = int((balance * rf).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+        principal = balance if k == 11 else emi - interest
+        expected.append((dues[k], principal, interest))
+        balance -= principal
+
+    terms = PlanTerms(EMI, 12, annual_rate=rate, day_count=DayCount.ACT_ACT)
+    rows = build_schedule(500000, terms, date(2024, 12, 20))
+    assert [(r.due_on, r.principal_minor, r.interest_minor) for r in rows] == expected
+    assert emi == 43261 and rows[0].interest_minor == 2970 and rows[0].principal_minor == 40291
+    assert [r.total_minor for r in rows] == [43261] * 11 + [43267]
+
+
 def test_emi_adjustment_step() -> None:
     """10,000 @ 15.678 %, 6 × monthly 360/30: the raw EMI 1743.70 leaves a last installment of 1743.74 (4 fen >
     floor(6/2)); EMI + round(4/6) = 1743.71 leaves 1743.69 (2 fen), so the adjusted EMI is kept."""
@@ -245,7 +281,7 @@ def test_day_counts() -> None:
     assert days_30e_360(date(2024, 1, 15), date(2024, 2, 15)) == 30
     assert (
         year_fraction(date(2023, 12, 12), date(2024, 1, 12), DayCount.ACT_ACT)
-        == Decimal(20) / 365 + Decimal(11) / 366  # ISDA: 12→31 Dec is 20 days
+        == Decimal(19) / 365 + Decimal(12) / 366  # Fineract: 12 → 31 Dec, then 31 Dec → 12 Jan (LOAN_ENGINE §1.3)
     )
     assert year_fraction(date(2024, 2, 1), date(2024, 3, 1), DayCount.ACT_365) == Decimal(29) / 365
     assert year_fraction(date(2024, 1, 1), date(2024, 1, 8), DayCount.ACT_364) == Decimal(7) / 364

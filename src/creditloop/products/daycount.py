@@ -20,7 +20,7 @@ class DayCount(StrEnum):
     ACT_360 = "act/360"
     ACT_364 = "act/364"  # Fineract DAYS_364 (weekly products)
     ACT_365 = "act/365"  # fixed 365 even in leap years (Fineract cumulative DAILY quirk)
-    ACT_ACT = "act/act"  # ISDA: days in each calendar year over that year's length
+    ACT_ACT = "act/act"  # days in each year over its length, years split on 31 Dec as Fineract does
 
 
 class Frequency(StrEnum):
@@ -48,14 +48,24 @@ def year_fraction(start: date, end: date, day_count: DayCount) -> Decimal:
     if day_count is DayCount.THIRTY_360:
         return Decimal(days_30e_360(start, end)) / 360
     if day_count is DayCount.ACT_ACT:
-        total = Decimal(0)
-        cursor = start
-        while cursor.year < end.year:
-            year_end = date(cursor.year + 1, 1, 1)
-            total += Decimal((year_end - cursor).days) / (366 if calendar.isleap(cursor.year) else 365)
-            cursor = year_end
-        return total + Decimal((end - cursor).days) / (366 if calendar.isleap(end.year) else 365)
+        return act_act_fineract(start, end)
     return Decimal((end - start).days) / _BASIS[day_count]
+
+
+def act_act_fineract(start: date, end: date) -> Decimal:
+    """Actual/actual as Fineract's progressive EMI splits a period that crosses a year end.
+
+    ``ProgressiveEMICalculator.calculatePeriodFractions``: each year's slice ends on 31 December (not 1 January:
+    interest is recognised from the day after disbursement), so 20 Dec 2024 → 20 Jan 2025 is 11/366 + 20/365 where
+    ISDA says 12/366 + 19/365 — a fen on 5,000.00 at 7 %. Inside one year both are days / that year's length.
+    """
+    total = Decimal(0)
+    cursor = start
+    for year in range(start.year, end.year + 1):
+        slice_end = end if year == end.year else date(year, 12, 31)
+        total += Decimal((slice_end - cursor).days) / (366 if calendar.isleap(year) else 365)
+        cursor = slice_end
+    return total
 
 
 def nominal_days(frequency: Frequency, every: int) -> int:
