@@ -28,7 +28,8 @@ from typing import Any
 
 from creditloop.core.dates import add_months
 from creditloop.core.errors import DomainError, ValidationError
-from creditloop.core.money import format_major, parse_major
+from creditloop.core.money import format_major
+from creditloop.products.inputs import MAX_FLOWS, amount_minor, iso_date
 from creditloop.products.regz_units import UnitPeriod as UnitPeriod  # re-exported: the Reg Z unit period
 from creditloop.products.regz_units import infer_unit_period as unit_period_of
 from creditloop.products.regz_units import is_month_end_series, unit_position
@@ -114,22 +115,15 @@ def _parse_list(doc: dict[str, Any], name: str) -> tuple[CashFlow, ...]:
     raw = doc.get(name)
     if not isinstance(raw, list):
         raise ValidationError(f"{name} must be a list of {{date, amount}} objects", field=name)
+    if len(raw) > MAX_FLOWS:
+        raise ValidationError(f"{name} must hold at most {MAX_FLOWS} flows, got {len(raw)}", field=name)
     out = []
     for k, item in enumerate(raw):
         where = f"{name}[{k}]"
         if not isinstance(item, dict) or "date" not in item or "amount" not in item:
             raise ValidationError(f"{where} must be an object with date and amount", field=where)
-        try:
-            on = date.fromisoformat(str(item["date"]))
-        except ValueError:
-            raise ValidationError(
-                f"{where}.date must be a real date YYYY-MM-DD, got {item['date']!r}", field=f"{where}.date"
-            ) from None
-        if isinstance(item["amount"], float):
-            raise ValidationError(f"{where}.amount must be a decimal string, not a float", field=f"{where}.amount")
-        amount = parse_major(str(item["amount"]), field=f"{where}.amount")
-        if amount <= 0:
-            raise ValidationError(f"{where}.amount must be positive, got {item['amount']!r}", field=f"{where}.amount")
+        on = iso_date(item["date"], f"{where}.date", label=f"{where}.date ")
+        amount = amount_minor(item["amount"], f"{where}.amount", label=f"{where}.amount ")
         out.append(CashFlow(on, amount))
     return tuple(out)
 

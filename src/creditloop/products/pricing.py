@@ -238,10 +238,19 @@ def emi_rows(balance_minor: int, rate_factors: Sequence[Decimal], terms: PlanTer
 
 
 def due_dates(terms: PlanTerms, disbursed_on: date, first_due_on: date | None = None) -> list[date]:
-    first = first_due_on or add_periods(disbursed_on, 1, terms.frequency, terms.every)
-    if first <= disbursed_on:
-        raise ValidationError(f"first_due_on {first} must be after disbursed_on {disbursed_on}", field="first_due_on")
-    return [add_periods(first, k, terms.frequency, terms.every) for k in range(terms.periods)]
+    try:
+        first = first_due_on or add_periods(disbursed_on, 1, terms.frequency, terms.every)
+        if first <= disbursed_on:
+            raise ValidationError(
+                f"first_due_on {first} must be after disbursed_on {disbursed_on}", field="first_due_on"
+            )
+        return [add_periods(first, k, terms.frequency, terms.every) for k in range(terms.periods)]
+    except (ValueError, OverflowError):  # datetime's last year is 9999
+        raise ValidationError(
+            f"{terms.periods} installments every {terms.every} {terms.frequency.value} period(s) from "
+            f"{first_due_on or disbursed_on} would fall due after 9999-12-31",
+            field="disbursed_on",
+        ) from None
 
 
 def rate_factors(terms: PlanTerms, disbursed_on: date, dues: Sequence[date]) -> list[Decimal]:

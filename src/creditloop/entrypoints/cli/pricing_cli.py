@@ -18,10 +18,11 @@ import typer
 from rich.table import Table
 
 from creditloop.core.errors import ValidationError
-from creditloop.core.money import format_major, parse_major
+from creditloop.core.money import format_major
 from creditloop.products.apr import AprResult, EuTimeBasis, Flows, Regime, UnitPeriod, annual_rate, percent
 from creditloop.products.caps import CapRegime, check_cap
 from creditloop.products.disclosure import Disclosure, disclose_option, installment_dict
+from creditloop.products.inputs import amount_minor, iso_date
 from creditloop.products.pricing import Charge, PlanTerms, build_schedule
 from creditloop.products.schedule import ScheduledInstallment
 from creditloop.products.terms import resolve_product
@@ -54,24 +55,33 @@ def _guarded(fn: Callable[[], T], option_of_field: dict[str, str] | None = None)
     return guarded(call)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _read_json(path: Path) -> Any:
     if not path.exists():
         _fail(f"--input: file not found: {path}")
     if not path.is_file():
         _fail(f"--input: {path} is not a file")
     try:
-        return json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as exc:
-        _fail(f"--input: {path} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+        text = path.read_text("utf-8-sig")  # a leading byte-order mark is harmless
     except (UnicodeDecodeError, OSError) as exc:
         _fail(f"--input: cannot read {path}: {exc}")
+    if not text.strip():
+        _fail(f"--input: {path} is empty")
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        _fail(f"--input: {path} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        _fail(f"--input: {path} is nested too deeply to be a pricing input")
+    except ValueError as exc:  # NaN / Infinity literals, integers of thousands of digits
+        _fail(f"--input: {path} is not valid JSON ({exc})")
 
 
 def _date(value: object, field: str) -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(f"expected a real date YYYY-MM-DD, got {value!r}", field=field) from None
+    return iso_date(value, field)
 
 
 def _echo_json(doc: dict[str, Any]) -> None:
@@ -87,20 +97,21 @@ def _parse_schedule_input(doc: Any) -> tuple[int, PlanTerms, date, date | None, 
     for key in ("amount", "disbursed_on", "terms"):
         if key not in doc:
             raise ValidationError(f"{key} is required", field=key)
-    amount = parse_major(str(doc["amount"]), field="amount")
-    if amount <= 0:
-        raise ValidationError(f"must be positive, got {doc['amount']!r}", field="amount")
+    amount = amount_minor(doc["amount"], "amount")
     disbursed_on = _date(doc["disbursed_on"], "disbursed_on")
-    first_due_on = _date(doc["first_due_on"], "first_due_on") if doc.get("first_due_on") else None
+    first_due_on = _date(doc["first_due_on"], "first_due_on") if doc.get("first_due_on") is not None else None
     try:
         terms = PlanTerms.from_dict(doc["terms"])
     except ValidationError as exc:
         raise ValidationError(exc.message, field=f"terms.{exc.field}") from None
+    raw_charges = doc.get("charges") or []
+    if not isinstance(raw_charges, list):
+        raise ValidationError("must be a list of {date, amount} objects", field="charges")
     charges = []
-    for k, raw in enumerate(doc.get("charges") or []):
+    for k, raw in enumerate(raw_charges):
         if not isinstance(raw, dict):
             raise ValidationError("must be an object with date and amount", field=f"charges[{k}]")
-        charge_minor = parse_major(str(raw.get("amount")), field=f"charges[{k}].amount")
+        charge_minor = amount_minor(raw.get("amount"), f"charges[{k}].amount")
         charges.append(Charge(_date(raw.get("date"), f"charges[{k}].date"), charge_minor))
     return amount, terms, disbursed_on, first_due_on, charges
 
@@ -246,7 +257,7 @@ def disclose(
     ] = "baitiao-standard",
 ) -> None:
     """Disclose an installment option of the packaged product: schedule, cost, annualised rate, bilingual text."""
-    from creditloop.entrypoints.cli.main import out, parse_day
+    from creditloop.entrypoints.cli.main import out
 
     if lang not in ("zh", "en"):
         _fail(f"--lang: must be zh or en; got {lang!r}")
@@ -256,7 +267,7 @@ def disclose(
         _fail(f"--regime: must be one of {', '.join(r.value for r in Regime)}; got {regime!r}")
     if cap != "none" and cap not in {c.value for c in CapRegime}:
         _fail(f"--cap: must be one of {', '.join([*(c.value for c in CapRegime), 'none'])}; got {cap!r}")
-    purchased_on = parse_day(on, "--on") if on else datetime.now(LOCAL_TZ).date()
+    purchased_on = _guarded(lambda: iso_date(on, "--on")) if on is not None else datetime.now(LOCAL_TZ).date()
     amount_minor = _guarded(lambda: _positive_amount(amount))
     product = _guarded(lambda: resolve_product(product_ref), {"product": "--product"})
     options = {"periods": "--periods", "amount_minor": "--amount", "amount": "--amount"}
@@ -283,12 +294,9 @@ def disclose(
 
 def _positive_amount(text: str) -> int:
     try:
-        amount_minor = parse_major(text, field="amount")
+        return amount_minor(text, "--amount")
     except ValidationError as exc:
         raise ValidationError(exc.message, field="--amount") from None
-    if amount_minor <= 0:
-        raise ValidationError(f"must be positive, got {text!r}", field="--amount")
-    return amount_minor
 
 
 def register(app: typer.Typer) -> None:
