@@ -143,7 +143,7 @@ def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
         (["--target", "bad", "--sign-rule", "flip"], "--sign-rule: 'flip'"),
         (["--target", "bad", "--cv", "1"], "--cv must be 0 (off) or at least 2"),
         (["--target", "bad", "--ordinal-levels", "1"], "--ordinal-levels must be at least 2"),
-        (["--target", "bad", "--point-mass-share", "1.5"], "--point-mass-share must be between 0 and 1"),
+        (["--target", "bad", "--point-mass-share", "1.5"], "--point-mass-share must be above 0 and at most 0.5"),
         (["--target", "bad", "--attribute-penalty", "0"], "--attribute-penalty: '0'"),
         (["--target", "bad", "--attribute-penalty", "auto"], "--attribute-penalty: 'auto'"),
     ],
