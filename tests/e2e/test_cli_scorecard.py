@@ -143,7 +143,7 @@ def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
         (["--target", "bad", "--sign-rule", "flip"], "--sign-rule: 'flip'"),
         (["--target", "bad", "--cv", "1"], "--cv must be 0 (off) or at least 2"),
         (["--target", "bad", "--ordinal-levels", "1"], "--ordinal-levels must be at least 2"),
-        (["--target", "bad", "--point-mass-share", "1.5"], "--point-mass-share must be between 0 and 1"),
+        (["--target", "bad", "--point-mass-share", "1.5"], "--point-mass-share must be above 0 and at most 0.5"),
         (["--target", "bad", "--attribute-penalty", "0"], "--attribute-penalty: '0'"),
         (["--target", "bad", "--attribute-penalty", "auto"], "--attribute-penalty: 'auto'"),
     ],
@@ -219,3 +219,102 @@ def test_report_challenger_bad_input_is_one_line(model: Path, weak_model: Path, 
     assert "--challenger" in res.stderr and "broken.json" in res.stderr
     res = refused(*base, *train, "--model", str(model), "--challenger", str(model))
     assert "cannot challenge itself" in res.stderr
+
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def resident_id(rng: np.random.Generator) -> str:
+    area = str(rng.choice(["110101", "310104", "440305", "510107"]))
+    body = (
+        f"{area}{rng.integers(1955, 2004)}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}{rng.integers(0, 1000):03d}"
+    )
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+@pytest.fixture(scope="module")
+def people(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Applicants with name, ID number (all digits, so pandas reads an integer column) and mobile number;
+    the ID's birth year predicts the target, the reproduction of issue 11 item 7."""
+    rng = np.random.default_rng(21)
+    ids: list[str] = []
+    while len(ids) < 2000:
+        pid = resident_id(rng)
+        if not pid.endswith("X"):
+            ids.append(pid)
+    util = rng.uniform(0, 1.2, len(ids))
+    year = np.array([int(i[6:10]) for i in ids])
+    logit = -2 + 2.0 * util + (year - 1980) / 8
+    frame = pd.DataFrame(
+        {
+            "name": [
+                str(rng.choice(list("王李张刘陈杨黄赵吴周"))) + str(rng.choice(list("伟芳娜敏静丽强磊"))) * 2
+                for _ in ids
+            ],
+            "id_number": ids,
+            "phone": [f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10**9):09d}" for _ in ids],
+            "utilization": util.round(4),
+            "bad": (rng.random(len(ids)) < 1 / (1 + np.exp(-logit))).astype(int),
+        }
+    )
+    folder = tmp_path_factory.mktemp("people")
+    frame.to_csv(folder / "people.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def people_fit(people: Path) -> subprocess.CompletedProcess[str]:
+    res = run("fit", "--data", str(people / "people.csv"), "--target", "bad", "--out", str(people / "m.json"), "--json")
+    assert res.returncode == 0, res.stderr
+    return res
+
+
+def test_fit_on_personal_data_excludes_it_and_writes_no_value(
+    people: Path, people_fit: subprocess.CompletedProcess[str]
+) -> None:
+    res = people_fit
+    out = json.loads(res.stdout)
+    assert out["characteristics"] == ["utilization"]
+    assert out["excluded"] == {
+        "name": "identifier by name (the word 'name')",
+        "id_number": "personal data: values look like 18-digit PRC resident ID numbers",
+        "phone": "personal data: values look like 11-digit Chinese mobile numbers",
+    }
+    for col in ("name", "id_number", "phone"):
+        assert f"warning: column '{col}'" in res.stderr
+    frame = pd.read_csv(people / "people.csv", dtype=str)
+    for path_text in ((people / "m.json").read_text(encoding="utf-8"), res.stdout, res.stderr):
+        for col in ("name", "id_number", "phone"):
+            assert not any(v in path_text for v in frame[col]), col
+    doc = json.loads((people / "m.json").read_text(encoding="utf-8"))
+    assert max(max(c.get("splits") or [0]) for c in doc["characteristics"]) < 2  # utilization only
+    # the pattern-detected ID cannot be let back in; a text report of the model names no value either
+    res = run("fit", "--data", str(people / "people.csv"), "--target", "bad", "--out", str(people / "m2.json"),
+              "--allow-column", "id_number")  # fmt: skip
+    assert res.returncode == 2 and "--allow-column: column 'id_number' cannot be allowed" in res.stderr
+    assert not (people / "m2.json").exists()
+    res = run("report", "--model", str(people / "m.json"), "--data", str(people / "people.csv"), "--target", "bad",
+              "--out", str(people / "r.html"), "--bootstrap", "10")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    html = (people / "r.html").read_text(encoding="utf-8")
+    assert not any(v in html for col in ("name", "id_number", "phone") for v in frame[col])
+
+
+def test_score_copies_no_personal_column_unless_asked(people: Path, people_fit: object) -> None:
+    args = ["score", "--model", str(people / "m.json"), "--data", str(people / "people.csv")]
+    res = run(*args, "--out", str(people / "s.csv"))
+    assert res.returncode == 0, res.stderr
+    scored = pd.read_csv(people / "s.csv", dtype=str)
+    assert list(scored.columns[:3]) == ["row", "score", "pd"]
+    assert not {"name", "id_number", "phone", "utilization", "bad"} & set(scored.columns)
+    assert scored["row"].tolist() == [str(k) for k in range(2000)]
+    text = (people / "s.csv").read_text(encoding="utf-8")
+    frame = pd.read_csv(people / "people.csv", dtype=str)
+    assert not any(v in text for col in ("id_number", "phone") for v in frame[col])
+    res = run(*args, "--out", str(people / "k.csv"), "--keep", "id_number")  # asked for: copied, and said aloud
+    assert res.returncode == 0, res.stderr
+    assert "warning: --keep id_number: personal data" in res.stderr
+    kept = pd.read_csv(people / "k.csv", dtype=str)
+    assert (
+        list(kept.columns[:2]) == ["id_number", "score"] and kept["id_number"].tolist() == frame["id_number"].tolist()
+    )

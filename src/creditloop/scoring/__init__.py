@@ -8,6 +8,7 @@ Everything a caller needs is importable from here::
 """
 
 from creditloop.scoring._checks import PROTECTED_TOKENS, binary_target, protected_columns
+from creditloop.scoring._identifiers import Identifier, identifier_columns
 from creditloop.scoring.artifact import (
     FORMAT_VERSION,
     load_scorecard,
@@ -19,6 +20,7 @@ from creditloop.scoring.binning import BinningProcess, VariableBinning, woe_from
 from creditloop.scoring.exceptions import (
     BadValueWarning,
     DegenerateColumnWarning,
+    IdentifierWarning,
     ProtectedAttributeWarning,
     ScoringWarning,
     UnseenCategoryWarning,
@@ -58,6 +60,8 @@ __all__ = [
     "Characteristic",
     "DegenerateColumnWarning",
     "GBMScorer",
+    "Identifier",
+    "IdentifierWarning",
     "ProtectedAttributeWarning",
     "ReasonText",
     "Scorecard",
@@ -74,6 +78,7 @@ __all__ = [
     "describe",
     "gains_table",
     "gini",
+    "identifier_columns",
     "iv_strength",
     "ks_statistic",
     "load_scorecard",

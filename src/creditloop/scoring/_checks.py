@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from creditloop.core.errors import ValidationError
+from creditloop.scoring._identifiers import name_tokens
 
 # Words that mark a protected attribute under ECOA / Regulation B and China's PIPL-era fair-lending
 # practice: sex, marital status, age, race, religion, national origin. Matched on whole name tokens.
@@ -31,17 +31,24 @@ PROTECTED_TOKENS = frozenset(
         "dob",
     }
 )
-_TOKEN = re.compile(r"[a-z]+")
+# The same attributes named in Chinese (性别 sex, 婚姻 marital status, 年龄 age, 民族 ethnicity, 宗教 religion,
+# 国籍 nationality, 出生 birth), matched as substrings since Chinese names have no word breaks.
+PROTECTED_WORDS_ZH = ("性别", "婚姻", "年龄", "民族", "种族", "宗教", "国籍", "出生")
 _BAD_WORDS = frozenset({"bad", "default", "defaulted", "1", "true", "yes", "y", "event", "charged off"})
 _GOOD_WORDS = frozenset({"good", "0", "false", "no", "n", "nonevent", "fully paid", "current"})
 
 
 def protected_columns(columns: Iterable[str]) -> list[str]:
-    """Columns whose names contain a protected-attribute word (``personal_status_and_sex``, ``AGE``...)."""
+    """Columns whose names contain a protected-attribute word (``personal_status_and_sex``, ``AGE``,
+    ``maritalStatus``, ``性别``...). Tokens are split like identifier names (:func:`name_tokens`)."""
     found = []
     for col in columns:
-        tokens = set(_TOKEN.findall(str(col).lower()))
-        if tokens & PROTECTED_TOKENS or "personal_status" in str(col).lower():
+        text = str(col)
+        if (
+            name_tokens(text) & PROTECTED_TOKENS
+            or "personal_status" in text.lower()
+            or any(word in text for word in PROTECTED_WORDS_ZH)
+        ):
             found.append(col)
     return found
 
@@ -71,8 +78,12 @@ def binary_target(y: object, name: str = "target", event: object = None) -> NDAr
         raise ValidationError(
             f"target {name!r} must be binary but has {len(values)} distinct values ({shown}...)", field=name
         )
+    if len(values) == 0:
+        raise ValidationError(f"target {name!r} has no rows: nothing to learn from", field=name)
     if len(values) < 2:
-        raise ValidationError(f"target {name!r} has a single value {values[0]!r}: both classes are needed", field=name)
+        raise ValidationError(
+            f"target {name!r} has a single value {_label(values[0])!r}: both classes are needed", field=name
+        )
     if event is not None:
         if not (s == event).any() and not (s.astype(str) == str(event)).any():
             raise ValidationError(f"event value {event!r} does not occur in target {name!r}", field=name)

@@ -57,16 +57,21 @@ def scorecard_from_json(text: str) -> Scorecard:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"model file is not valid JSON ({exc.msg} at line {exc.lineno})", field="model") from None
+    except RecursionError:  # hostile nesting: the parser gives up before the format check can
+        raise ValidationError("model file is nested too deeply to be a scorecard", field="model") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValidationError(f"not a creditloop scorecard file (format should be {FORMAT!r})", field="model")
-    if int(doc.get("format_version", 0)) > FORMAT_VERSION:
+    version = doc.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValidationError(f"model file format_version must be an integer, not {version!r}", field="model")
+    if version > FORMAT_VERSION:
         raise ValidationError(
             f"model file format {doc['format_version']} is newer than this creditloop reads ({FORMAT_VERSION})",
             field="model",
         )
     try:
         model = Scorecard.from_dict(doc)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
         raise ValidationError(f"model file is incomplete or damaged: {exc!r}", field="model") from None
     model.model_version_ = str(doc.get("model_version", ""))
     model.metadata_ = dict(doc.get("metadata", {}))

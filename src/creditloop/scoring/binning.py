@@ -335,7 +335,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             else:
                 self.variables_[col] = res
         if not self.variables_:
-            raise ValidationError("every column is constant or all missing: nothing to bin", field=columns[0])
+            raise ValidationError("every column is constant or all missing: nothing to bin", field="X")
         self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.n_features_in_ = len(columns)
         self.n_samples_ = len(X)

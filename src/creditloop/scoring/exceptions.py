@@ -7,6 +7,7 @@ from creditloop.core.errors import ValidationError
 __all__ = [
     "BadValueWarning",
     "DegenerateColumnWarning",
+    "IdentifierWarning",
     "ProtectedAttributeWarning",
     "ScoringWarning",
     "UnseenCategoryWarning",
@@ -32,3 +33,7 @@ class BadValueWarning(ScoringWarning):
 
 class ProtectedAttributeWarning(ScoringWarning):
     """A column looks like a protected attribute (sex, age, marital status...) and was excluded."""
+
+
+class IdentifierWarning(ScoringWarning):
+    """A column looks like an identifier or personal data (ID number, name, phone...) and was excluded."""

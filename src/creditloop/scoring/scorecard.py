@@ -27,8 +27,14 @@ from creditloop.core.errors import ValidationError
 from creditloop.scoring._attributes import ATTRIBUTE_PENALTIES, AttributeFit, choose_penalty, fit_steps
 from creditloop.scoring._checks import as_frame, binary_target, protected_columns, require_columns
 from creditloop.scoring._constrained import fit_nonpositive_logistic
+from creditloop.scoring._identifiers import check_allowed, identifier_columns
 from creditloop.scoring.binning import BinningProcess, VariableBinning
-from creditloop.scoring.exceptions import BadValueWarning, ProtectedAttributeWarning, UnseenCategoryWarning
+from creditloop.scoring.exceptions import (
+    BadValueWarning,
+    IdentifierWarning,
+    ProtectedAttributeWarning,
+    UnseenCategoryWarning,
+)
 from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.monitoring import psi_by_period
 from creditloop.scoring.reasons import ReasonText, describe, statement
@@ -102,6 +108,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ``"auto"`` excludes every column whose name marks a protected attribute (sex, gender, marital status,
         age, race, religion, nationality/foreign, birth date — see ``PROTECTED_TOKENS``); a list names them
         explicitly (``["X2", "X4", "X5"]`` for UCI Taiwan); ``None`` excludes nothing more.
+    allow_columns:
+        Identifier-like columns are always excluded (:mod:`creditloop.scoring._identifiers`: by name, by
+        cardinality, by personal-data patterns such as ID and mobile numbers); a column named here is kept
+        despite its name or cardinality. A column whose values look like personal data cannot be allowed.
     min_iv, max_corr, max_vif, max_features:
         Variable selection (see :func:`select_features`).
     max_psi:
@@ -138,6 +148,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         binning_params: Mapping[str, Any] | None = None,
         exclude: Sequence[str] = (),
         protected: str | Sequence[str] | None = "auto",
+        allow_columns: Sequence[str] = (),
         min_iv: float = 0.02,
         max_corr: float = 0.7,
         max_vif: float | None = 10.0,
@@ -157,6 +168,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.binning_params = binning_params
         self.exclude = exclude
         self.protected = protected
+        self.allow_columns = allow_columns
         self.min_iv = min_iv
         self.max_corr = max_corr
         self.max_vif = max_vif
@@ -185,8 +197,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         metadata: Mapping[str, Any] | None = None,
     ) -> Scorecard:
         """Fit on ``X`` and the binary target ``y``; ``time`` (optional) records the training window."""
-        if self.pdo <= 0 or self.base_odds <= 0:
-            raise ValidationError("pdo and base_odds must be positive", field="pdo")
+        for field in ("pdo", "base_odds"):  # NaN fails every comparison: test for the good range
+            if not 0 < float(getattr(self, field)) < math.inf:
+                raise ValidationError(f"{field} must be a positive finite number", field=field)
+        if not math.isfinite(float(self.base_score)):
+            raise ValidationError("base_score must be a finite number", field="base_score")
         if self.sign_rule not in SIGN_RULES:
             raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
         self._check_attribute_params()
@@ -200,7 +215,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         use = [c for c in X.columns if c not in excluded]
         if not use:
             raise ValidationError("every column is excluded: nothing to model", field="exclude")
-        binning = BinningProcess(**dict(self.binning_params or {})).fit(X[use], target, target_name=target_name)
+        binning = BinningProcess(**self._binning_params(use)).fit(X[use], target, target_name=target_name)
         for col, why in binning.dropped_.items():
             excluded[col] = why
         woe = binning.transform(X[list(binning.variables_)])
@@ -258,6 +273,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "metadata": dict(metadata or {}),
         }
         return self
+
+    def _binning_params(self, use: Sequence[str]) -> dict[str, Any]:
+        """The binning parameters, without columns excluded before binning (a declared categorical id...)."""
+        params = dict(self.binning_params or {})
+        if params.get("categorical"):
+            params["categorical"] = [c for c in params["categorical"] if c in use]
+        return params
 
     def _check_attribute_params(self) -> None:
         p = self.attribute_penalty
@@ -334,6 +356,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 warnings.warn(
                     f"column {col!r} is treated as a protected attribute; excluded", ProtectedAttributeWarning, 3
                 )
+        # Identifiers last, so a column excluded by request or as protected keeps that reason. The reason names
+        # the rule only: it is written into the model file, where no value of the column may appear.
+        found = identifier_columns(X, [c for c in X.columns if c not in excluded])
+        allow = list(self.allow_columns or ())
+        check_allowed(X, allow, found)
+        for ident in found:
+            if ident.column in allow:
+                continue
+            excluded[ident.column] = ident.reason
+            warnings.warn(f"column {ident.column!r}: {ident.reason}; excluded", IdentifierWarning, 3)
         return excluded
 
     def _fit_logistic(

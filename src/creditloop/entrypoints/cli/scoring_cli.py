@@ -1,7 +1,9 @@
 """``creditloop scorecard fit | score | report``: parse, call :mod:`creditloop.scoring`, render.
 
-Reads and writes CSV or Parquet (by file suffix). Library warnings (protected columns excluded, bad values
-scored as missing...) are printed to stderr as ``warning:`` lines.
+Reads and writes CSV or Parquet (by file suffix) through :mod:`creditloop.entrypoints.cli.scoring_files`
+(every ``--out`` guarded: no ledger, no input, no existing file without ``--force``; atomic writes). Library
+warnings (protected or identifier columns excluded, bad values scored as missing...) are printed to stderr as
+``warning:`` lines.
 """
 
 from __future__ import annotations
@@ -17,44 +19,28 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from creditloop.entrypoints.cli.scoring_files import TABLE_SUFFIXES, guard_output, read_table, write_file, write_table
+
 T = TypeVar("T")
-_TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+MAX_BOOTSTRAP = 100_000  # resamples: beyond this a report takes hours and the intervals no longer move
+# Library field names → the option they come from, so an error from the library names the option.
+FIT_OPTIONS = {
+    "pdo": "--pdo",
+    "base_odds": "--base-odds",
+    "base_score": "--base-score",
+    "max_bins": "--max-bins",
+    "min_bin_share": "--min-bin-share",
+    "point_mass_share": "--point-mass-share",
+    "allow_columns": "--allow-column",
+    "exclude": "--exclude",
+    "X": "--data",
+}
 
 
 def _cli() -> Any:
     from creditloop.entrypoints.cli import main
 
     return main
-
-
-def _read_table(path: Path, option: str) -> Any:
-    import pandas as pd
-
-    cli = _cli()
-    if not path.is_file():
-        cli.fail(f"{option}: {path} does not exist", cli.EXIT_USAGE)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, low_memory=False)
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-    except Exception as exc:  # a damaged file: one clear line, not a traceback
-        cli.fail(f"{option}: cannot read {path}: {exc}", cli.EXIT_USAGE)
-    cli.fail(f"{option}: {path} must be .csv or .parquet", cli.EXIT_USAGE)
-
-
-def _write_table(frame: Any, path: Path, option: str) -> None:
-    cli = _cli()
-    suffix = path.suffix.lower()
-    if suffix not in _TABLE_SUFFIXES:
-        cli.fail(f"{option}: {path} must end in .csv or .parquet", cli.EXIT_USAGE)
-    if not path.parent.exists():
-        cli.fail(f"{option}: directory {path.parent} does not exist", cli.EXIT_USAGE)
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_parquet(path, index=False)
 
 
 @contextmanager
@@ -71,11 +57,20 @@ def _shown_warnings() -> Iterator[None]:
             cli.err.print(f"warning: {text}", markup=False, highlight=False)
 
 
-def _run(fn: Callable[[], T]) -> T:
+def _run(fn: Callable[[], T], options: dict[str, str] | None = None) -> T:
     cli = _cli()
     with _shown_warnings():
-        result: T = cli.guarded(fn)
+        result: T = cli.guarded(fn, options)
     return result
+
+
+def _finite(value: float, option: str, *, positive: bool = False) -> None:
+    """NaN and infinities pass every ``<`` test in the wrong direction: check the good range explicitly."""
+    ok = 0 < value < math.inf if positive else math.isfinite(value)
+    if not ok:
+        cli = _cli()
+        rule = "a positive finite number" if positive else "a finite number"
+        cli.fail(f"{option} must be {rule}, got {value}", cli.EXIT_USAGE)
 
 
 def _load_model(path: Path, option: str = "--model") -> Any:
@@ -84,7 +79,10 @@ def _load_model(path: Path, option: str = "--model") -> Any:
 
     cli = _cli()
     if not path.is_file():
-        cli.fail(f"{option}: {path} does not exist", cli.EXIT_USAGE)
+        cli.fail(
+            f"{option}: {path} does not exist" if not path.exists() else f"{option}: {path} is not a file",
+            cli.EXIT_USAGE,
+        )
     try:
         with _shown_warnings():
             return load_scorecard(path)
@@ -146,6 +144,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--protected", help="Protected attribute to exclude (repeatable); default: detect by name."),
         ] = None,
+        allow_column: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--allow-column",
+                help="Keep a column excluded as an identifier by its name or cardinality (repeatable); "
+                "never one whose values look like personal data.",
+            ),
+        ] = None,
         categorical: Annotated[
             list[str] | None, typer.Option("--categorical", help="Treat this column as categorical (repeatable).")
         ] = None,
@@ -182,14 +188,28 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "cv",
         model_version: Annotated[str | None, typer.Option("--model-version", help="Version label.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
-        """Fit a scorecard and write it as a versioned JSON model file."""
+        """Fit a scorecard and write it as a versioned JSON model file.
+
+        Identifier-like columns (ID, name, phone, e-mail, account numbers; near-unique keys) and protected
+        attributes are excluded and listed (names and rules only, never values)."""
         from creditloop.scoring import Scorecard, out_of_time_split, roc_auc, save_scorecard
         from creditloop.scoring.metrics import ks_statistic
         from creditloop.scoring.scorecard import SIGN_RULES
 
         cli = _cli()
+        guard_output(out_path, "--out", force=force, inputs=[data], suffixes=(".json",))
+        _finite(pdo, "--pdo", positive=True)
+        _finite(base_odds, "--base-odds", positive=True)
+        _finite(base_score, "--base-score")
+        if not 0 < oot_fraction < 1:  # NaN fails this too
+            cli.fail(f"--oot-fraction must be between 0 and 1 (exclusive), got {oot_fraction}", cli.EXIT_USAGE)
+        if max_bins is not None and max_bins < 2:
+            cli.fail(f"--max-bins must be at least 2, got {max_bins}", cli.EXIT_USAGE)
+        if not 0 <= min_bin_share < 0.5:
+            cli.fail(f"--min-bin-share must be at least 0 and below 0.5, got {min_bin_share}", cli.EXIT_USAGE)
         if sign_rule not in SIGN_RULES:
             cli.fail(f"--sign-rule: {sign_rule!r} is not one of {', '.join(SIGN_RULES)}", cli.EXIT_USAGE)
         if cv == 1 or cv < 0:
@@ -197,23 +217,21 @@ def register(app: typer.Typer) -> None:
         penalty = _attribute_penalty(attribute_penalty)
         if ordinal_levels < 2:
             cli.fail(f"--ordinal-levels must be at least 2, got {ordinal_levels}", cli.EXIT_USAGE)
-        if point_mass_share is not None and not 0 < point_mass_share < 1:
-            cli.fail(f"--point-mass-share must be between 0 and 1, got {point_mass_share}", cli.EXIT_USAGE)
-        if out_path.suffix.lower() != ".json":
-            cli.fail(f"--out: {out_path} must end in .json", cli.EXIT_USAGE)
-        if not out_path.parent.exists():
-            cli.fail(f"--out: directory {out_path.parent} does not exist", cli.EXIT_USAGE)
-        frame = _read_table(data, "--data")
+        if point_mass_share is not None and not 0 < point_mass_share <= 0.5:
+            cli.fail(f"--point-mass-share must be above 0 and at most 0.5, got {point_mass_share}", cli.EXIT_USAGE)
+        frame = read_table(data, "--data")
         _target(frame, target)
         if time_col is not None:
             _target(frame, time_col, "--time-col")
         drop = [target] + ([time_col] if time_col else [])
-        for col in exclude or []:
-            if col not in frame.columns:
-                cli.fail(f"--exclude: column {col!r} is not in the data", cli.EXIT_USAGE)
+        for option, cols in (("--exclude", exclude), ("--allow-column", allow_column), ("--categorical", categorical)):
+            for col in cols or []:
+                if col not in frame.columns:
+                    cli.fail(f"{option}: column {col!r} is not in the data", cli.EXIT_USAGE)
+        options = {**FIT_OPTIONS, target: "--target", **({time_col: "--time-col"} if time_col else {})}
         train, test = frame, None
         if time_col is not None:
-            train, test = _run(lambda: out_of_time_split(frame, time_col, oot_fraction))
+            train, test = _run(lambda: out_of_time_split(frame, time_col, oot_fraction), options)
         model = Scorecard(
             binning_params={
                 "categorical": categorical,
@@ -225,6 +243,7 @@ def register(app: typer.Typer) -> None:
             },
             exclude=list(exclude or []),
             protected=list(protected) if protected else "auto",
+            allow_columns=list(allow_column or []),
             pdo=pdo,
             base_score=base_score,
             base_odds=base_odds,
@@ -248,20 +267,21 @@ def register(app: typer.Typer) -> None:
                 event=event,
                 time=train[time_col] if time_col else None,
                 metadata=meta,
-            )
+            ),
+            options,
         )
         metrics: dict[str, Any] = dict(model.training_["metrics"])
         if test is not None and len(test):
             from creditloop.scoring import binary_target
 
-            y_oot = _run(lambda: binary_target(test[target], target, event))
-            p_oot = _run(lambda: model.predict_pd(test.drop(columns=drop)))
+            y_oot = _run(lambda: binary_target(test[target], target, event), options)
+            p_oot = _run(lambda: model.predict_pd(test.drop(columns=drop)), options)
             metrics["oot_auc"] = roc_auc(y_oot, p_oot) if 0 < y_oot.sum() < len(y_oot) else None
             metrics["oot_ks"] = ks_statistic(y_oot, p_oot) if 0 < y_oot.sum() < len(y_oot) else None
             metrics["oot_rows"] = len(test)
             metrics["oot_window"] = {"start": str(test[time_col].min()), "end": str(test[time_col].max())}
             model.training_["metrics"] = metrics
-        save_scorecard(model, out_path, model_version=model_version)
+        write_file(out_path, lambda tmp: save_scorecard(model, tmp, model_version=model_version))
         result = {
             "model": str(out_path),
             "characteristics": model.features_,
@@ -296,23 +316,43 @@ def register(app: typer.Typer) -> None:
         data: Annotated[Path, typer.Option("--data", help="Data to score (.csv or .parquet).")],
         out_path: Annotated[Path, typer.Option("--out", help="Scored file (.csv or .parquet).")],
         keep: Annotated[
-            list[str] | None, typer.Option("--keep", help="Input column to carry into the output (default: all).")
+            list[str] | None,
+            typer.Option(
+                "--keep", help="Input column to carry into the output, e.g. a key (repeatable; default: none)."
+            ),
         ] = None,
         n_reasons: Annotated[int | None, typer.Option("--reasons", help="Reason codes per row.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
     ) -> None:
-        """Add score, PD and reason codes (en / zh) to every row. Bad values are reported and scored as missing."""
+        """Score every row: score, PD, reason codes (en / zh) and data issues. Bad values are scored as missing.
+
+        The output carries no input column unless named with --keep (personal data is never copied by
+        default); without --keep it starts with ``row``, the row's 0-based position in --data."""
+        from creditloop.scoring import identifier_columns
+
         cli = _cli()
-        if out_path.suffix.lower() not in _TABLE_SUFFIXES:
-            cli.fail(f"--out: {out_path} must end in .csv or .parquet", cli.EXIT_USAGE)
+        guard_output(out_path, "--out", force=force, inputs=[data, model_path], suffixes=TABLE_SUFFIXES)
+        if n_reasons is not None and n_reasons < 0:
+            cli.fail(f"--reasons must be 0 or more, got {n_reasons}", cli.EXIT_USAGE)
         model = _load_model(model_path)
-        frame = _read_table(data, "--data")
-        for col in keep or []:
+        frame = read_table(data, "--data")
+        keep = list(dict.fromkeys(keep or []))
+        for col in keep:
             if col not in frame.columns:
                 cli.fail(f"--keep: column {col!r} is not in the data", cli.EXIT_USAGE)
-        scored = _run(lambda: model.score_frame(frame, n_reasons))
-        base = frame[list(keep)] if keep else frame
-        result = base.reset_index(drop=True).join(scored.reset_index(drop=True), rsuffix="_scored")
-        _write_table(result, out_path, "--out")
+        scored = _run(lambda: model.score_frame(frame, n_reasons)).reset_index(drop=True)
+        if keep:
+            for ident in identifier_columns(frame, keep):  # asked for explicitly: allowed, but said aloud
+                cli.err.print(
+                    f"warning: --keep {ident.column}: {ident.reason}; it is copied into {out_path}",
+                    markup=False,
+                    highlight=False,
+                )
+            result = frame[keep].reset_index(drop=True).join(scored, rsuffix="_scored")
+        else:
+            result = scored
+            result.insert(0, "row", range(len(scored)))
+        write_table(result, out_path)
         flagged = int((scored["issues"] != "").sum())
         typer.echo(f"Scored {len(result)} rows into {out_path} ({flagged} with data issues)")
 
@@ -334,6 +374,7 @@ def register(app: typer.Typer) -> None:
             list[Path] | None,
             typer.Option("--challenger", help="Challenger model file to compare with --model (repeatable)."),
         ] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     ) -> None:
         """Validate a scorecard on labelled data: AUC/Gini, KS, lift, calibration, stability; an HTML report.
@@ -351,16 +392,18 @@ def register(app: typer.Typer) -> None:
         )
 
         cli = _cli()
-        if out_path.suffix.lower() not in (".html", ".htm"):
-            cli.fail(f"--out: {out_path} must end in .html", cli.EXIT_USAGE)
+        inputs = [model_path, data, baseline, *(challengers or [])]
+        guard_output(out_path, "--out", force=force, inputs=inputs, suffixes=(".html", ".htm"))
+        if not 1 <= n_boot <= MAX_BOOTSTRAP:
+            cli.fail(f"--bootstrap must be between 1 and {MAX_BOOTSTRAP:,}, got {n_boot}", cli.EXIT_USAGE)
         model = _load_model(model_path)
         for path in challengers or []:
             if path.is_file() and model_path.is_file() and path.resolve() == model_path.resolve():
                 cli.fail(f"--challenger: {path} is the --model file; a model cannot challenge itself", cli.EXIT_USAGE)
         rivals = {path: _load_model(path, "--challenger") for path in challengers or []}
-        frame = _read_table(data, "--data")
+        frame = read_table(data, "--data")
         _target(frame, target)
-        y = _run(lambda: binary_target(frame[target], target, event))
+        y = _run(lambda: binary_target(frame[target], target, event), {target: "--target"})
         scored = _score(model, frame, model_path, "--model")
         rival_pd = {path: _score(m, frame, path, "--challenger")["pd"] for path, m in rivals.items()}
         names = _model_names([model_path, *rivals])
@@ -390,7 +433,7 @@ def register(app: typer.Typer) -> None:
             )
             tables["Performance by period / 分期表现"] = decay
         if baseline is not None:
-            dev = _read_table(baseline, "--baseline")
+            dev = read_table(baseline, "--baseline")
             dev_scores = _run(lambda: model.predict_score(dev))
             drift = score_drift(dev_scores, scored["score"])
             tables["Score drift / 分数漂移"] = _frame([drift])
@@ -398,13 +441,13 @@ def register(app: typer.Typer) -> None:
                 lambda: csi({c.name: c.binning for c in model.characteristics_}, dev, frame)
             )
             summary["score_psi"] = drift["psi"]
-        render_validation_report(
+        html = render_validation_report(
             results,
-            out_path,
             title=f"Scorecard {getattr(model, 'model_version_', '')}",
             tables=tables,
             notes=[f"Data: {data.name}, {len(frame)} rows, event rate {result.event_rate:.2%}."],
         )
+        write_file(out_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
         if as_json:
             typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
             return
