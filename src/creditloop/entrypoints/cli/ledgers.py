@@ -60,8 +60,8 @@ def check_simulation_dir(path: Path, option: str) -> None:
         recorded, lines = _inspect(ledger)
         if recorded == OPERATING or (recorded is None and not (path / SIDE_MARKER).exists()):
             raise DirectoryRefused(
-                f"{option}: {path} holds an operating ledger (real credit lines); a simulation would replace it "
-                "(choose another directory)"
+                f"{option}: {path} holds an operating ledger (real credit lines), not a simulation's; a "
+                "simulation would replace it (choose another directory)"
             )
         if recorded is None and lines != _simulated_lines(path):
             # An old-style simulation directory written to by servicing commands: real lines may be in it.

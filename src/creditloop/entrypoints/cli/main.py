@@ -73,8 +73,8 @@ def guarded(fn: Callable[[], T], options: dict[str, str] | None = None) -> T:
     try:
         return fn()
     except ValidationError as exc:
-        field = exc.field or "input"
-        fail(f"{(options or {}).get(field, field)}: {exc.message}", EXIT_USAGE)
+        label = (options or {}).get(exc.field or "input", exc.field or "input")
+        fail(exc.message if exc.message.startswith(label) else f"{label}: {exc.message}", EXIT_USAGE)
     except CreditloopError as exc:
         fail(f"{exc.code}: {exc.message}", EXIT_DOMAIN)
 
@@ -418,6 +418,10 @@ def version() -> None:
 from creditloop.entrypoints.cli import servicing_cli  # noqa: E402
 
 servicing_cli.register(app)
+
+from creditloop.entrypoints.cli import db_cli  # noqa: E402
+
+db_cli.register(app)
 
 from creditloop.entrypoints.cli import pricing_cli  # noqa: E402
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -433,10 +434,10 @@ def restructure_cmd(
 def _param_value(text: str) -> object:
     if text.lower() in {"true", "false"}:
         return text.lower() == "true"
-    try:
+    # ASCII digits only: int() also takes "１２", "١٢" and "1_000".
+    if re.fullmatch(r"[+-]?[0-9]{1,18}", text, re.ASCII):
         return int(text)
-    except ValueError:
-        return text
+    return text
 
 
 @line_app.command()
