@@ -51,7 +51,9 @@ def _engine(data_dir: Path, *, create: bool) -> tuple[Any, str]:
     try:
         return make_engine(url), shown
     except Exception as exc:  # an unusable URL is a usage error, never a traceback
-        main.fail(f"CREDITLOOP_DATABASE_URL: {str(exc).splitlines()[0]}", main.EXIT_USAGE)
+        from creditloop.entrypoints.cli.main import fail
+
+        fail(f"CREDITLOOP_DATABASE_URL: {str(exc).splitlines()[0]}", main.EXIT_USAGE)
 
 
 def _status(engine: Any) -> dict[str, Any]:
