@@ -42,8 +42,13 @@ def refused(res: subprocess.CompletedProcess[str], code: int, *needles: str) -> 
 
 
 def files(d: Path) -> dict[str, str]:
-    """Every file of a directory and its digest: "byte-identical" means this is unchanged."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir()) if p.is_file()}
+    """Every file of a directory and its digest: "byte-identical" means this is unchanged. The -shm file is
+    SQLite's shared-memory index, rewritten by every reader, and an empty -wal holds nothing: both left out."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(d.iterdir())
+        if p.is_file() and not p.name.endswith("-shm") and not (p.name.endswith("-wal") and not p.stat().st_size)
+    }
 
 
 def open_line(d: Path, line_id: str = "L1", *extra: str) -> None:

@@ -3,6 +3,7 @@ a failed write leaves the old file (or nothing) behind."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -141,3 +142,17 @@ def test_a_ledger_that_appears_during_the_write_is_not_replaced(tmp_path: Path) 
     with pytest.raises(OutputRefused, match="became a ledger"):
         atomic_write(target, racing)
     assert is_ledger_path(target) and [p.name for p in tmp_path.iterdir()] == ["out.db"]
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
+def test_a_device_is_never_replaced_even_with_force(device: str) -> None:
+    with pytest.raises(OutputRefused, match="not a regular file"):
+        check_output(Path(device), force=True)
+    assert not Path(device).is_file()  # still a device
+
+
+def test_a_fifo_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputRefused, match="not a regular file"):
+        check_output(fifo, force=True)

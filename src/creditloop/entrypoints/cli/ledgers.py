@@ -37,7 +37,11 @@ def _inspect(ledger: Path) -> tuple[str | None, int]:
 
     if not ledger.is_file():
         raise DirectoryRefused(f"{ledger} is not a file")
-    engine = sa.create_engine(f"sqlite:///file:{ledger.resolve()}?mode=ro&uri=true")
+    # Read-only; with no write-ahead log beside it the file is complete, and ``immutable`` opens it without
+    # creating -wal/-shm files (a check must leave the directory exactly as it found it).
+    wal = ledger.with_name(ledger.name + "-wal")
+    flags = "mode=ro" if wal.exists() and wal.stat().st_size else "immutable=1"
+    engine = sa.create_engine(f"sqlite:///file:{ledger.resolve()}?{flags}&uri=true")
     try:
         with engine.connect() as connection:
             return read_purpose(connection), count_lines(connection)

@@ -398,6 +398,8 @@ def report(
 
     if not data_dir.is_dir():
         fail(f"--data-dir: {data_dir} is not a directory", EXIT_USAGE)
+    if not (data_dir / "summary.json").is_file():
+        fail(f"--data-dir: {data_dir} is not a simulation's output (no summary.json; run `simulate` first)", 2)
     # The default file belongs to the simulation's directory and is refreshed; an explicit --out is guarded.
     target = out_path if out_path is not None else data_dir / "report.html"
     inputs = [p for p in data_dir.iterdir() if p.is_file() and p.name != "report.html"]

@@ -74,6 +74,9 @@ def check_output(
             raise OutputRefused(f"{option}: {path} is also this command's input; choose another file")
     if target.is_dir():
         raise OutputRefused(f"{option}: {path} is a directory; give a file name")
+    if target.exists() and not target.is_file():
+        # A device, pipe or socket: renaming a file over it would replace the device itself (/dev/null, /dev/full).
+        raise OutputRefused(f"{option}: {path} is not a regular file; omit {option} to write to standard output")
     if target.exists() and not force:
         raise OutputRefused(f"{option}: {path} exists; pass --force to replace it")
     parent = target.parent if str(target.parent) else Path(".")
@@ -118,6 +121,8 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def _refuse_ledger_now(target: Path) -> None:
-    """Checked again just before the rename: a ledger may have appeared there while the output was written."""
+    """Checked again just before the rename: a ledger (or anything but a file) may have appeared there meanwhile."""
     if is_ledger_path(target):
         raise OutputRefused(f"{target} became a ledger database while it was written; not replaced")
+    if target.exists() and not target.is_file():
+        raise OutputRefused(f"{target} is not a regular file; not replaced")

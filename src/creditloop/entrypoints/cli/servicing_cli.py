@@ -34,6 +34,7 @@ OnOpt = Annotated[str | None, typer.Option("--on", help="Business date YYYY-MM-D
 AmountOpt = Annotated[str, typer.Option("--amount", help="Amount in yuan, e.g. 350.00.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DEFAULT_DIR = Path("creditloop-data")
+MAX_CHUNK = 1_000_000  # lines per committed chunk; larger only holds one transaction longer
 MAX_HOLD_DAYS = 366  # an authorisation hold is days or weeks; a year is already generous (year 9999 was taken)
 
 
@@ -156,9 +157,27 @@ def _stamp_operating(engine: Any, *, legacy_simulation: bool) -> str:
         return stamp_purpose(connection, OPERATING)
 
 
-def _send(data_dir: Path, command: object, *, create: bool = False) -> Any:
+# A library error names a field; tell the user which option it came from.
+OPTION_OF_FIELD = {
+    "line_id": "--line-id",
+    "customer_id": "--customer-id",
+    "limit_minor": "--limit",
+    "amount_minor": "--amount",
+    "periods": "--periods",
+    "on": "--on",
+    "opened_on": "--on",
+    "expires_on": "--expires",
+    "statement_day": "--statement-day",
+    "due_days": "--due-days",
+}
+# A restructure's fields come from --param name=value (all but the kind and the date).
+RESTRUCTURE_PARAMS: tuple[str, ...] = ("periods", "first_due_on", "from_due_on", "monthly_fee_bps", "freeze")
+RESTRUCTURE_PARAMS += ("waive_penalty", "unit", "start_on", "amount_minor", "penalty_minor", "input")
+
+
+def _send(data_dir: Path, command: object, *, create: bool = False, options: dict[str, str] | None = None) -> Any:
     bus = _bus(data_dir, create=create)
-    return _main().guarded(lambda: bus.handle(command))
+    return _main().guarded(lambda: bus.handle(command), OPTION_OF_FIELD if options is None else options)
 
 
 def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
@@ -397,12 +416,10 @@ def restructure_cmd(
         if not sep:
             _main().fail(f"--param: expected name=value, got {item!r}", 2)
         params[name] = _param_value(value)
-    result = _send(
-        data_dir,
-        c.Restructure(
-            request_id, line_id, kind, _when(on, data_dir, line_id, request_id), tuple(params.items()), preview
-        ),
-    )
+    options = {**OPTION_OF_FIELD, **{name: "--param" for name in (*params, *RESTRUCTURE_PARAMS)}, "kind": "--kind"}
+    day = _when(on, data_dir, line_id, request_id)
+    command = c.Restructure(request_id, line_id, kind, day, tuple(params.items()), preview)
+    result = _send(data_dir, command, options=options)
     payload = {
         "kind": result.kind,
         "preview": preview,
@@ -555,8 +572,8 @@ def day_end(
     target = _day(business_date, "--date") if business_date else _today() - timedelta(days=1)
     if target >= _today():
         main.fail(f"--date: {target} has not ended yet; day-end closes dates before today ({_today()})", 2)
-    if chunk < 1:
-        main.fail("--chunk: must be at least 1", main.EXIT_USAGE)
+    if not 1 <= chunk <= MAX_CHUNK:
+        main.fail(f"--chunk: must be between 1 and {MAX_CHUNK:,}, got {chunk}", main.EXIT_USAGE)
     bus = _bus(data_dir)
     with progress_bar() as bar:
         task = bar.add_task("day-end", total=None)
