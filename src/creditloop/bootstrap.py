@@ -81,5 +81,10 @@ def build(
     # A single writer here is a simulation writing its own file, rebuilt from the seed after any crash.
     engine = make_engine(url, durable=not (single_writer and url.startswith("sqlite")))
     migrate(engine)
+    if fresh:  # only a simulation starts its file afresh: mark the ledger as synthetic, inside the database
+        from creditloop.adapters.sqlalchemy.purpose import SIMULATION, stamp_purpose
+
+        with engine.begin() as connection:
+            stamp_purpose(connection, SIMULATION)
     uow = SqlUnitOfWork(engine, products.__getitem__, single_writer=single_writer)
     return System(MessageBus(uow, policies), data_dir, url)

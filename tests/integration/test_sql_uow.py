@@ -22,6 +22,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 from creditloop.adapters.sqlalchemy import ConcurrencyConflict, SqlUnitOfWork, make_engine, migrate, sqlite_url
+from creditloop.adapters.sqlalchemy.db import head_revision
 from creditloop.adapters.sqlalchemy.tables import credit_lines, journal_entries, metadata, postings
 from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
@@ -514,7 +515,7 @@ def test_migrate_is_idempotent_and_matches_the_tables(engine: Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
 
 
 def test_unit_of_work_satisfies_the_port(engine: Engine) -> None:

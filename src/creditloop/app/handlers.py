@@ -124,8 +124,33 @@ def open_line(cmd: c.OpenLine, uow: UnitOfWork, policies: Policies) -> CreditLin
         statement_day=cmd.statement_day,
         due_days=cmd.due_days,
     )
-    uow.lines.add(line)
+    try:
+        uow.lines.add(line)
+    except IdempotencyConflict:
+        existing = uow.lines.get(cmd.line_id)
+        if not _same_opening(existing, line):
+            raise IdempotencyConflict(
+                f"line {cmd.line_id} already exists with a different customer, limit, date or cycle"
+            ) from None
+        return existing  # a retry of the same request: the original result
     return line
+
+
+def _same_opening(existing: CreditLine, requested: CreditLine) -> bool:
+    """The request that opened ``existing``, compared field by field (its limit as opened, not as changed since)."""
+    return (
+        existing.customer_id,
+        existing.opened_limit_minor,
+        existing.opened_on,
+        existing.statement_day,
+        existing.due_days,
+    ) == (
+        requested.customer_id,
+        requested.limit_minor,
+        requested.opened_on,
+        requested.statement_day,
+        requested.due_days,
+    )
 
 
 def _posted(uow: UnitOfWork, line: CreditLine, on: date) -> list[JournalEntry] | None:

@@ -73,13 +73,14 @@ def split_evenly(total_minor: int, parts: int) -> list[int]:
 
 # Larger amounts are certainly typing errors, and would overflow a 64-bit database column.
 MAX_MINOR = 10**15
-_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# ASCII digits only: ``\d`` and ``Decimal`` also take full-width (１２) and Arabic-Indic (١٢) digits.
+_DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
 def parse_major(text: str, *, field: str = "amount") -> int:
     """Parse a decimal string in major units ("12.34") into minor units, refusing sub-fen input."""
     raw = str(text).strip()
-    if not _DECIMAL_TEXT.match(raw):
+    if not _DECIMAL_TEXT.fullmatch(raw):
         raise ValidationError(f"{field} must be a plain decimal number like 12.34, got {text!r}", field=field)
     try:
         value = Decimal(raw)

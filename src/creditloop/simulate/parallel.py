@@ -240,6 +240,7 @@ class LedgerMerger:
 
     def _open(self) -> sa.Connection:
         from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
+        from creditloop.adapters.sqlalchemy.purpose import SIMULATION, stamp_purpose
 
         if self._conn is None:
             for suffix in ("", "-wal", "-shm"):
@@ -247,6 +248,7 @@ class LedgerMerger:
             self._engine = make_engine(sqlite_url(self.out_dir.resolve()), durable=False)
             migrate(self._engine)
             self._conn = self._engine.connect()
+            stamp_purpose(self._conn, SIMULATION)  # synthetic books: servicing commands refuse to write here
             self._conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: a 100,000-customer ledger is ~6 GB
             self._indexes = drop_secondary_indexes(self._conn)
         return self._conn

@@ -7,7 +7,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -86,9 +88,42 @@ def alembic_config() -> Config:
     return config
 
 
+# pg_advisory_xact_lock key for schema upgrades (any fixed 64-bit number; "creditlp" in ASCII).
+_PG_MIGRATION_LOCK = 0x6372656469746C70
+
+
+def head_revision() -> str:
+    """The newest schema revision this code ships."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError("no migrations found")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None: an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest schema (``alembic upgrade head``). Safe to run again."""
+    """Upgrade the database to the newest schema (``alembic upgrade head``). Safe to run again, and safe to run
+    from many processes at once: the upgrade runs under a database-wide lock and re-checks the revision inside it
+    (issue 11, item 6: parallel first use of a fresh PostgreSQL database raced on ``CREATE TABLE``)."""
+    if current_revision(engine) == head_revision():
+        return  # the common case takes no lock: a reader never waits behind a writer's transaction
     config = alembic_config()
     with engine.begin() as connection:
+        _lock_for_migration(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """Hold the database's migration lock until this transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+    elif connection.dialect.name == "sqlite":
+        # pysqlite runs DDL outside any transaction; an explicit write transaction serialises the upgraders (the
+        # others wait on the busy timeout) and makes the whole upgrade atomic.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

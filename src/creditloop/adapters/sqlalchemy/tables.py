@@ -1,6 +1,7 @@
 """SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
 
-The migration ``0001_initial`` creates exactly these tables; keep the two in step (a test compares them).
+The migrations (``0001_initial``, ``0002_ledger_meta``) create exactly these tables; keep them in step (a test
+compares them).
 """
 
 from __future__ import annotations
@@ -101,4 +102,13 @@ reconciliations = sa.Table(
     sa.Column("control", sa.Text, nullable=False),  # JSON {account: minor}
     sa.Column("sub_ledger", sa.Text, nullable=False),  # JSON {account: minor}
     sa.Column("ok", sa.Boolean, nullable=False),
+)
+
+# What this ledger is, stored inside it so it cannot be lost like a side file: ``purpose`` is ``simulation``
+# (synthetic books a simulation may replace) or ``operating`` (real lines; nothing may replace them).
+ledger_meta = sa.Table(
+    "ledger_meta",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )

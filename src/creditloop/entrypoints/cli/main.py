@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -71,8 +73,8 @@ def guarded(fn: Callable[[], T], options: dict[str, str] | None = None) -> T:
     try:
         return fn()
     except ValidationError as exc:
-        field = exc.field or "input"
-        fail(f"{(options or {}).get(field, field)}: {exc.message}", EXIT_USAGE)
+        label = (options or {}).get(exc.field or "input", exc.field or "input")
+        fail(exc.message if exc.message.startswith(label) else f"{label}: {exc.message}", EXIT_USAGE)
     except CreditloopError as exc:
         fail(f"{exc.code}: {exc.message}", EXIT_DOMAIN)
 
@@ -90,11 +92,45 @@ def check_writable_dir(path: Path, option: str) -> None:
         fail(f"{option}: {path} is not writable", EXIT_USAGE)
 
 
+# Dates the ledger and the simulator can compute with: schedules and statements run years past a business date,
+# and the calendar ends in 9999 (year 1 or 9999 overflowed as a bare OverflowError before, issue 11 item 8).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def parse_day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    """A calendar date written ``YYYY-MM-DD`` exactly (``date.fromisoformat`` also takes ``20240210`` and week
+    dates such as ``2024-W06-6``; the docs promise neither), between 1900-01-01 and 2999-12-31."""
+    if not _ISO_DAY.fullmatch(text):
         fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}", EXIT_USAGE)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not a calendar date (YYYY-MM-DD)", EXIT_USAGE)
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        fail(f"{option}: {day} is outside the supported dates {EARLIEST_DAY} to {LATEST_DAY}", EXIT_USAGE)
+    return day
+
+
+def check_dir(check: Callable[[], None]) -> None:
+    """Run a directory check from ``ledgers``; a refusal is a usage error naming the option."""
+    from creditloop.entrypoints.cli.ledgers import DirectoryRefused
+
+    try:
+        check()
+    except DirectoryRefused as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def checked_output(path: Path, option: str = "--out", *, force: bool = False, inputs: Sequence[Path] = ()) -> None:
+    """The shared output guard (``outputs.check_output``) as a usage error naming the option."""
+    from creditloop.entrypoints.cli.outputs import OutputRefused, check_output
+
+    try:
+        check_output(path, option, force=force, inputs=inputs)
+    except OutputRefused as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def progress_bar() -> Progress:
@@ -170,24 +206,19 @@ def _simulate(
     title: str,
     strategy: str = "baseline",
     workers: int | None = None,
+    option: str = "--data-dir",
 ) -> dict[str, Any]:
+    from creditloop.entrypoints.cli.ledgers import check_simulation_dir, mark_simulation_dir
     from creditloop.simulate.parallel import MAX_WORKERS, run_simulation
 
     # Every option is checked before anything is written.
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start, strategy)
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         fail(f"--workers must be between 1 and {MAX_WORKERS}, got {workers}", EXIT_USAGE)
-    check_writable_dir(data_dir, "--data-dir")
-    marker = data_dir / ".creditloop-simulation"
-    if (data_dir / "ledger.sqlite").exists() and not marker.exists():
-        fail(
-            f"--data-dir: {data_dir} holds a ledger that is not a simulation's; a simulation would replace it "
-            "(choose another --data-dir)",
-            EXIT_USAGE,
-        )
+    check_writable_dir(data_dir, option)
+    check_dir(lambda: check_simulation_dir(data_dir, option))
     # Synthetic books always go to their own SQLite file, never to a configured production database.
-    data_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text("this ledger holds a synthetic simulation and may be replaced by the next one\n")
+    mark_simulation_dir(data_dir)
     with progress_bar() as bar:
         task = bar.add_task(title, total=customers * months)  # customer-months
         result = guarded(
@@ -265,7 +296,18 @@ def simulate(
 ) -> None:
     """Simulate a portfolio through a macro scenario, writing the ledger and Parquet outputs."""
     summary = _simulate(
-        customers, months, seed, scenario, shock_month, start, out_dir, as_json, "simulating months", strategy, workers
+        customers,
+        months,
+        seed,
+        scenario,
+        shock_month,
+        start,
+        out_dir,
+        as_json,
+        "simulating months",
+        strategy,
+        workers,
+        option="--out",
     )
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
@@ -295,12 +337,19 @@ def compare_strategies(
     ] = None,
 ) -> None:
     """Run the same seeded world under several lender strategies; compare losses, delinquency and help."""
+    from creditloop.entrypoints.cli.ledgers import check_simulation_dir, mark_simulation_dir
     from creditloop.simulate.compare import DEFAULT_STRATEGIES, compare_strategies, resolve_strategies
 
     names = list(strategies or DEFAULT_STRATEGIES)
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start)
     guarded(lambda: resolve_strategies(names), OPTION_OF_FIELD)  # unknown names refused before anything runs
     check_writable_dir(out_dir, "--out")
+    check_dir(lambda: check_simulation_dir(out_dir, "--out"))
+    for sub in [out_dir / name for name in names]:
+        check_dir(partial(check_simulation_dir, sub, "--out"))
+    for name in names:
+        mark_simulation_dir(out_dir / name)
+    mark_simulation_dir(out_dir)
     with progress_bar() as bar:
         bar.add_task(f"{len(names)} strategies, same seed", total=None)
         outcomes = guarded(lambda: compare_strategies(cfg, names, out_dir))
@@ -340,18 +389,26 @@ def report(
         "creditloop-data"
     ),
     out_path: Annotated[Path | None, typer.Option("--out", help="Report file (default DATA_DIR/report.html).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
 ) -> None:
     """Render the bilingual HTML portfolio report from a simulation's Parquet outputs."""
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import WarehouseError
+    from creditloop.entrypoints.cli.outputs import atomic_write
 
     if not data_dir.is_dir():
         fail(f"--data-dir: {data_dir} is not a directory", EXIT_USAGE)
+    if not (data_dir / "summary.json").is_file():
+        fail(f"--data-dir: {data_dir} is not a simulation's output (no summary.json; run `simulate` first)", 2)
+    # The default file belongs to the simulation's directory and is refreshed; an explicit --out is guarded.
+    target = out_path if out_path is not None else data_dir / "report.html"
+    inputs = [p for p in data_dir.iterdir() if p.is_file() and p.name != "report.html"]
+    checked_output(target, "--out", force=force or out_path is None, inputs=inputs)
     try:
-        path = render_report(data_dir, out_path)
+        atomic_write(target, lambda tmp: render_report(data_dir, tmp))
     except WarehouseError as exc:
         fail(f"--data-dir: {exc}", EXIT_DOMAIN)
-    out.print(f"Report: {path}")
+    out.print(f"Report: {target}")
 
 
 @app.command()
@@ -363,6 +420,10 @@ def version() -> None:
 from creditloop.entrypoints.cli import servicing_cli  # noqa: E402
 
 servicing_cli.register(app)
+
+from creditloop.entrypoints.cli import db_cli  # noqa: E402
+
+db_cli.register(app)
 
 from creditloop.entrypoints.cli import pricing_cli  # noqa: E402
 

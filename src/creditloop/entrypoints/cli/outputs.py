@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import IO, Any
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# A write-ahead log and a rollback journal, whatever they are called (a copy or hard link of a side file).
+SIDE_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
 # SQLite's side files: a write to one of them corrupts or destroys the database beside it.
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -25,11 +27,13 @@ class OutputRefused(ValueError):
 
 
 def is_sqlite_file(path: Path) -> bool:
+    """An SQLite database, write-ahead log or rollback journal, by its first bytes."""
     try:
         with path.open("rb") as fh:
-            return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+            head = fh.read(len(SQLITE_MAGIC))
     except OSError:
         return False
+    return head == SQLITE_MAGIC or any(head.startswith(magic) for magic in SIDE_MAGICS)
 
 
 def is_ledger_path(path: Path) -> bool:
@@ -70,6 +74,9 @@ def check_output(
             raise OutputRefused(f"{option}: {path} is also this command's input; choose another file")
     if target.is_dir():
         raise OutputRefused(f"{option}: {path} is a directory; give a file name")
+    if target.exists() and not target.is_file():
+        # A device, pipe or socket: renaming a file over it would replace the device itself (/dev/null, /dev/full).
+        raise OutputRefused(f"{option}: {path} is not a regular file; omit {option} to write to standard output")
     if target.exists() and not force:
         raise OutputRefused(f"{option}: {path} exists; pass --force to replace it")
     parent = target.parent if str(target.parent) else Path(".")
@@ -90,6 +97,7 @@ def atomic_output(
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
         with os.fdopen(fd, mode, **kwargs) as fh:  # type: ignore[call-overload]
             yield fh
+        _refuse_ledger_now(target)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -105,7 +113,16 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        _refuse_ledger_now(target)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _refuse_ledger_now(target: Path) -> None:
+    """Checked again just before the rename: a ledger (or anything but a file) may have appeared there meanwhile."""
+    if is_ledger_path(target):
+        raise OutputRefused(f"{target} became a ledger database while it was written; not replaced")
+    if target.exists() and not target.is_file():
+        raise OutputRefused(f"{target} is not a regular file; not replaced")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -33,6 +34,8 @@ OnOpt = Annotated[str | None, typer.Option("--on", help="Business date YYYY-MM-D
 AmountOpt = Annotated[str, typer.Option("--amount", help="Amount in yuan, e.g. 350.00.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DEFAULT_DIR = Path("creditloop-data")
+MAX_CHUNK = 1_000_000  # lines per committed chunk; larger only holds one transaction longer
+MAX_HOLD_DAYS = 366  # an authorisation hold is days or weeks; a year is already generous (year 9999 was taken)
 
 
 def _main() -> Any:
@@ -52,6 +55,38 @@ def _day(text: str | None, option: str = "--on") -> date:
     return day
 
 
+def _when(on: str | None, data_dir: Path, line_id: str, command_id: str | None) -> date:
+    """The business date of a command: ``--on``, or on a retry without ``--on`` the date the command was first
+    recorded with, so a retry after midnight is the same request, not a conflict; otherwise today.
+
+    ``command_id`` None means the line's opening (``line open``: the line id is the command id)."""
+    if on is not None:
+        return _day(on)
+    recorded = _recorded_day(data_dir, line_id, command_id)
+    return recorded if recorded is not None else _today()
+
+
+def _recorded_day(data_dir: Path, line_id: str, command_id: str | None) -> date | None:
+    from creditloop.config import Settings
+    from creditloop.core.errors import CreditloopError
+
+    if Settings(data_dir=data_dir).database_url is None and not (data_dir / "ledger.sqlite").is_file():
+        return None  # no ledger yet: nothing was recorded (and nothing is created here)
+    try:
+        bus = _bus(data_dir, write=False)
+        with bus.uow:
+            line = bus.uow.lines.get(line_id)
+            if command_id is None:
+                opened: date = line.opened_on
+                return opened
+            for event in line.events:
+                if event.get("id") == command_id and "on" in event:
+                    return date.fromisoformat(event["on"])
+    except CreditloopError:  # no such line: the command itself reports it
+        return None
+    return None
+
+
 def _today() -> date:
     from creditloop.adapters.clock import SystemClock
     from creditloop.config import Settings
@@ -67,22 +102,82 @@ def _amount(text: str, option: str = "--amount") -> int:
     return minor
 
 
-def _bus(data_dir: Path, read_only: bool = False) -> Any:
+def _bus(data_dir: Path, *, write: bool = True, create: bool = False) -> Any:
+    """The bus over the ledger of ``--data-dir`` (or ``CREDITLOOP_DATABASE_URL``).
+
+    Only ``line open`` (``create``) may start a new ledger: any other command on a directory without one is a
+    mistyped path, refused before anything is written. Commands that write refuse a simulation's ledger: its
+    books are synthetic and the next simulation replaces them (issue 11, item 4)."""
     from creditloop.bootstrap import build
     from creditloop.config import Settings
+    from creditloop.entrypoints.cli.ledgers import SIDE_MARKER
 
     main = _main()
     settings = Settings(data_dir=data_dir)
-    if settings.database_url is None and not (data_dir / "ledger.sqlite").exists():
-        if read_only:
-            main.fail(f"--data-dir: no ledger in {data_dir} (open a line first, or check the path)", main.EXIT_USAGE)
-        main.check_writable_dir(data_dir, "--data-dir")
-    return main.guarded(lambda: build(settings)).bus
+    local = settings.database_url is None
+    if local:
+        if data_dir.exists() and not data_dir.is_dir():
+            main.fail(f"--data-dir: {data_dir} is a file, not a directory", main.EXIT_USAGE)
+        if not (data_dir / "ledger.sqlite").exists():
+            if not create:
+                main.fail(f"--data-dir: no ledger in {data_dir} (open a line first, or check the path)", 2)
+            main.check_writable_dir(data_dir, "--data-dir")
+            main.check_dir(lambda: _refuse_simulation_dir(data_dir))
+    bus = main.guarded(lambda: build(settings)).bus
+    if write:
+        purpose = _stamp_operating(bus.uow.engine, legacy_simulation=local and (data_dir / SIDE_MARKER).exists())
+        if purpose != "operating":
+            where = f"--data-dir: {data_dir}" if local else "CREDITLOOP_DATABASE_URL"
+            main.fail(
+                f"{where} holds a simulation's ledger (synthetic books the next simulation replaces); servicing "
+                "commands do not write to it (use another --data-dir for real lines; reads such as `line show` and "
+                "`journal verify` still work)",
+                main.EXIT_USAGE,
+            )
+    return bus
 
 
-def _send(data_dir: Path, command: object) -> Any:
-    bus = _bus(data_dir)
-    return _main().guarded(lambda: bus.handle(command))
+def _refuse_simulation_dir(data_dir: Path) -> None:
+    from creditloop.entrypoints.cli.ledgers import SIDE_MARKER, DirectoryRefused
+
+    if (data_dir / SIDE_MARKER).exists():
+        raise DirectoryRefused(f"--data-dir: {data_dir} is a simulation's directory; open real lines elsewhere")
+
+
+def _stamp_operating(engine: Any, *, legacy_simulation: bool) -> str:
+    """The ledger's purpose, recording ``operating`` on a ledger that has none yet (and no old simulation file)."""
+    from creditloop.adapters.sqlalchemy.purpose import OPERATING, SIMULATION, read_purpose, stamp_purpose
+
+    with engine.begin() as connection:
+        recorded = read_purpose(connection)
+        if recorded is not None:
+            return recorded
+        if legacy_simulation:
+            return SIMULATION
+        return stamp_purpose(connection, OPERATING)
+
+
+# A library error names a field; tell the user which option it came from.
+OPTION_OF_FIELD = {
+    "line_id": "--line-id",
+    "customer_id": "--customer-id",
+    "limit_minor": "--limit",
+    "amount_minor": "--amount",
+    "periods": "--periods",
+    "on": "--on",
+    "opened_on": "--on",
+    "expires_on": "--expires",
+    "statement_day": "--statement-day",
+    "due_days": "--due-days",
+}
+# A restructure's fields come from --param name=value (all but the kind and the date).
+RESTRUCTURE_PARAMS: tuple[str, ...] = ("periods", "first_due_on", "from_due_on", "monthly_fee_bps", "freeze")
+RESTRUCTURE_PARAMS += ("waive_penalty", "unit", "start_on", "amount_minor", "penalty_minor", "input")
+
+
+def _send(data_dir: Path, command: object, *, create: bool = False, options: dict[str, str] | None = None) -> Any:
+    bus = _bus(data_dir, create=create)
+    return _main().guarded(lambda: bus.handle(command), OPTION_OF_FIELD if options is None else options)
 
 
 def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
@@ -107,8 +202,15 @@ def open_line(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a credit line with a limit."""
-    cmd = c.OpenLine(line_id, customer_id, _amount(limit, "--limit"), _day(on), statement_day, due_days)
-    line = _send(data_dir, cmd)
+    main = _main()
+    limit_minor = _amount(limit, "--limit")
+    # Checked here as well as in the domain: a refused line must not leave a new, empty ledger behind.
+    if statement_day is not None and not 1 <= statement_day <= 28:
+        main.fail(f"--statement-day: must be between 1 and 28, got {statement_day}", main.EXIT_USAGE)
+    if due_days is not None and not 0 <= due_days <= 27:
+        main.fail(f"--due-days: must be between 0 and 27, got {due_days}", main.EXIT_USAGE)
+    cmd = c.OpenLine(line_id, customer_id, limit_minor, _when(on, data_dir, line_id, None), statement_day, due_days)
+    line = _send(data_dir, cmd, create=True)
     _emit(
         as_json,
         {"line_id": line.line_id, "limit_minor": line.limit_minor, "opened_on": line.opened_on},
@@ -127,8 +229,17 @@ def authorise(
     as_json: JsonOpt = False,
 ) -> None:
     """Reserve open-to-buy for a checkout (a hold)."""
-    expires_on = _main().parse_day(expires, "--expires")
-    hold = _send(data_dir, c.Authorise(hold_id, line_id, _amount(amount), _day(on), expires_on))
+    main = _main()
+    expires_on = main.parse_day(expires, "--expires")
+    minor = _amount(amount)
+    day = _when(on, data_dir, line_id, hold_id)
+    if expires_on < day:
+        main.fail(f"--expires: {expires_on} is before the hold's date {day}", main.EXIT_USAGE)
+    if expires_on > day + timedelta(days=MAX_HOLD_DAYS):
+        main.fail(
+            f"--expires: a hold stands at most {MAX_HOLD_DAYS} days, until {day + timedelta(days=MAX_HOLD_DAYS)}", 2
+        )
+    hold = _send(data_dir, c.Authorise(hold_id, line_id, minor, day, expires_on))
     _emit(as_json, asdict(hold), f"Hold {hold.hold_id}: {format_major(hold.remaining_minor)} until {hold.expires_on}")
 
 
@@ -145,7 +256,15 @@ def capture(
     as_json: JsonOpt = False,
 ) -> None:
     """Capture (part of) a hold as a purchase."""
-    cmd = c.Capture(capture_id, line_id, hold_id, _amount(amount), periods, _day(on), final=not partial)
+    cmd = c.Capture(
+        capture_id,
+        line_id,
+        hold_id,
+        _amount(amount),
+        periods,
+        _when(on, data_dir, line_id, capture_id),
+        final=not partial,
+    )
     plan = _send(data_dir, cmd)
     _emit(
         as_json,
@@ -163,7 +282,7 @@ def void(
     data_dir: DataDirOpt = DEFAULT_DIR,
 ) -> None:
     """Release a hold."""
-    _send(data_dir, c.Void(void_id, line_id, hold_id, _day(on)))
+    _send(data_dir, c.Void(void_id, line_id, hold_id, _when(on, data_dir, line_id, void_id)))
     out.print(f"Voided {hold_id}")
 
 
@@ -178,7 +297,9 @@ def purchase(
     as_json: JsonOpt = False,
 ) -> None:
     """Buy on the line (a back-dated purchase re-derives history)."""
-    plan = _send(data_dir, c.Purchase(purchase_id, line_id, _amount(amount), periods, _day(on)))
+    plan = _send(
+        data_dir, c.Purchase(purchase_id, line_id, _amount(amount), periods, _when(on, data_dir, line_id, purchase_id))
+    )
     rows = [
         {"seq": i.seq, "due_on": i.due_on, "principal_minor": i.principal_minor, "fee_minor": i.fee_minor}
         for i in plan.installments
@@ -201,7 +322,9 @@ def refund(
     data_dir: DataDirOpt = DEFAULT_DIR,
 ) -> None:
     """A merchant refund or return."""
-    to_credit = _send(data_dir, c.Refund(refund_id, line_id, purchase_id, _amount(amount), _day(on)))
+    to_credit = _send(
+        data_dir, c.Refund(refund_id, line_id, purchase_id, _amount(amount), _when(on, data_dir, line_id, refund_id))
+    )
     out.print(f"Refunded; {format_major(to_credit)} to the credit balance")
 
 
@@ -215,7 +338,7 @@ def repay(
     as_json: JsonOpt = False,
 ) -> None:
     """Repay through the waterfall (an earlier value date re-derives penalty and delinquency)."""
-    result = _send(data_dir, c.Repay(payment_id, line_id, _amount(amount), _day(on)))
+    result = _send(data_dir, c.Repay(payment_id, line_id, _amount(amount), _when(on, data_dir, line_id, payment_id)))
     _emit(
         as_json,
         asdict(result),
@@ -234,7 +357,7 @@ def reverse(
     data_dir: DataDirOpt = DEFAULT_DIR,
 ) -> None:
     """Reverse a bounced payment and re-derive everything after it."""
-    _send(data_dir, c.ReversePayment(reversal_id, line_id, payment_id, _day(on)))
+    _send(data_dir, c.ReversePayment(reversal_id, line_id, payment_id, _when(on, data_dir, line_id, reversal_id)))
     out.print(f"Reversed {payment_id}")
 
 
@@ -247,7 +370,7 @@ def refund_credit(
     data_dir: DataDirOpt = DEFAULT_DIR,
 ) -> None:
     """Pay a credit balance back to the customer."""
-    _send(data_dir, c.RefundCreditBalance(refund_id, line_id, _amount(amount), _day(on)))
+    _send(data_dir, c.RefundCreditBalance(refund_id, line_id, _amount(amount), _when(on, data_dir, line_id, refund_id)))
     out.print("Credit balance refunded")
 
 
@@ -264,7 +387,7 @@ def change(
     if action not in {"limit", "freeze", "unfreeze", "close"}:
         _main().fail(f"--action: must be limit, freeze, unfreeze or close, got {action!r}", 2)
     limit_minor = _amount(limit, "--limit") if limit is not None else None
-    _send(data_dir, c.ChangeLine(change_id, line_id, action, _day(on), limit_minor))
+    _send(data_dir, c.ChangeLine(change_id, line_id, action, _when(on, data_dir, line_id, change_id), limit_minor))
     out.print(f"{action}: done")
 
 
@@ -293,7 +416,10 @@ def restructure_cmd(
         if not sep:
             _main().fail(f"--param: expected name=value, got {item!r}", 2)
         params[name] = _param_value(value)
-    result = _send(data_dir, c.Restructure(request_id, line_id, kind, _day(on), tuple(params.items()), preview))
+    options = {**OPTION_OF_FIELD, **{name: "--param" for name in (*params, *RESTRUCTURE_PARAMS)}, "kind": "--kind"}
+    day = _when(on, data_dir, line_id, request_id)
+    command = c.Restructure(request_id, line_id, kind, day, tuple(params.items()), preview)
+    result = _send(data_dir, command, options=options)
     payload = {
         "kind": result.kind,
         "preview": preview,
@@ -325,10 +451,10 @@ def restructure_cmd(
 def _param_value(text: str) -> object:
     if text.lower() in {"true", "false"}:
         return text.lower() == "true"
-    try:
+    # ASCII digits only: int() also takes "１２", "١٢" and "1_000".
+    if re.fullmatch(r"[+-]?[0-9]{1,18}", text, re.ASCII):
         return int(text)
-    except ValueError:
-        return text
+    return text
 
 
 @line_app.command()
@@ -340,14 +466,14 @@ def undo(
     data_dir: DataDirOpt = DEFAULT_DIR,
 ) -> None:
     """Undo a restructure while nothing has happened after it."""
-    _send(data_dir, c.UndoRestructure(undo_id, line_id, request_id, _day(on)))
+    _send(data_dir, c.UndoRestructure(undo_id, line_id, request_id, _when(on, data_dir, line_id, undo_id)))
     out.print(f"Undone {request_id}")
 
 
 @line_app.command()
 def show(line_id: LineOpt, data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False) -> None:
     """The account with its schedule, statements and history."""
-    bus = _bus(data_dir, read_only=True)
+    bus = _bus(data_dir, write=False)
     with bus.uow:
         line = _main().guarded(lambda: bus.uow.lines.get(line_id))
         view = line_view(line)
@@ -410,7 +536,7 @@ def line_view(line: Any) -> dict[str, Any]:
 @line_app.command()
 def statement(line_id: LineOpt, data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False) -> None:
     """The latest statement: purchases, installments, fees, penalty, payments, minimum and total due."""
-    bus = _bus(data_dir, read_only=True)
+    bus = _bus(data_dir, write=False)
     with bus.uow:
         line = _main().guarded(lambda: bus.uow.lines.get(line_id))
         if not line.statements:
@@ -446,8 +572,8 @@ def day_end(
     target = _day(business_date, "--date") if business_date else _today() - timedelta(days=1)
     if target >= _today():
         main.fail(f"--date: {target} has not ended yet; day-end closes dates before today ({_today()})", 2)
-    if chunk < 1:
-        main.fail("--chunk: must be at least 1", main.EXIT_USAGE)
+    if not 1 <= chunk <= MAX_CHUNK:
+        main.fail(f"--chunk: must be between 1 and {MAX_CHUNK:,}, got {chunk}", main.EXIT_USAGE)
     bus = _bus(data_dir)
     with progress_bar() as bar:
         task = bar.add_task("day-end", total=None)
@@ -479,51 +605,49 @@ def day_end(
 def export_journal(
     out_path: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv | jsonl")] = "csv",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
     data_dir: DataDirOpt = DEFAULT_DIR,
 ) -> None:
     """Every posting of every entry, in the order they were recorded."""
+    from creditloop.entrypoints.cli.outputs import atomic_output
+
+    main = _main()
     if fmt not in {"csv", "jsonl"}:
-        _main().fail(f"--format: must be csv or jsonl, got {fmt!r}", 2)
-    if out_path is not None and (out_path.is_dir() or not out_path.parent.is_dir()):
-        _main().fail(f"--out: cannot write a file at {out_path}", 2)
-    bus = _bus(data_dir, read_only=True)
-    stream = out_path.open("w", encoding="utf-8", newline="") if out_path else sys.stdout
-    try:
-        with bus.uow:
-            fields = [
-                "entry_id",
-                "code",
-                "effective_on",
-                "line_id",
-                "account",
-                "side",
-                "amount_minor",
-                "links",
-                "reverses",
-            ]
-            writer = csv.DictWriter(stream, fieldnames=fields) if fmt == "csv" else None
-            if writer:
-                writer.writeheader()
-            for e in bus.uow.journal.entries():
-                for p in e.postings:
-                    row = {
-                        "entry_id": e.entry_id,
-                        "code": e.code.value,
-                        "effective_on": e.effective_on.isoformat(),
-                        "line_id": e.line_id,
-                        "account": p.account.value,
-                        "side": p.side.value,
-                        "amount_minor": p.amount_minor,
-                        "links": ";".join(sorted(e.links)),
-                        "reverses": e.reverses or "",
-                    }
-                    if writer:
-                        writer.writerow(row)
-                    else:
-                        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if out_path:
-            stream.close()
+        main.fail(f"--format: must be csv or jsonl, got {fmt!r}", 2)
+    if out_path is not None:  # never the ledger, its side files or an existing file (issue 11, item 1)
+        main.checked_output(out_path, "--out", force=force, inputs=[data_dir / "ledger.sqlite"])
+    bus = _bus(data_dir, write=False)
+    if out_path is None:
+        _write_journal(bus, sys.stdout, fmt)
+        return
+    with atomic_output(out_path, newline="") as stream:  # written aside, renamed into place when complete
+        _write_journal(bus, stream, fmt)
+    out.print(f"Journal written to {out_path}", highlight=False)
+
+
+def _write_journal(bus: Any, stream: Any, fmt: str) -> None:
+    fields = ["entry_id", "code", "effective_on", "line_id", "account", "side", "amount_minor", "links", "reverses"]
+    with bus.uow:
+        writer = csv.DictWriter(stream, fieldnames=fields) if fmt == "csv" else None
+        if writer:
+            writer.writeheader()
+        for e in bus.uow.journal.entries():
+            for p in e.postings:
+                row = {
+                    "entry_id": e.entry_id,
+                    "code": e.code.value,
+                    "effective_on": e.effective_on.isoformat(),
+                    "line_id": e.line_id,
+                    "account": p.account.value,
+                    "side": p.side.value,
+                    "amount_minor": p.amount_minor,
+                    "links": ";".join(sorted(e.links)),
+                    "reverses": e.reverses or "",
+                }
+                if writer:
+                    writer.writerow(row)
+                else:
+                    stream.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 @journal_app.command("verify")
@@ -532,7 +656,7 @@ def verify_journal(data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False)
     from the journal equal to its stored balances."""
     from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 
-    bus = _bus(data_dir, read_only=True)
+    bus = _bus(data_dir, write=False)
     with bus.uow:
         balances = bus.uow.journal.account_balances()  # the running totals...
         rebuilt: dict[Any, int] = {}
