@@ -41,6 +41,7 @@ from creditloop.app.ports import (
 )
 from creditloop.core.errors import CreditloopError, IdempotencyConflict, NotFound
 from creditloop.ledger.accounts import Account
+from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import EntryCode, JournalEntry, Posting, Side
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
@@ -295,8 +296,13 @@ class SqlJournal:
         if not self._pending_totals:
             return
         rows = [{"account": a.value, "balance_minor": d} for a, d in sorted(self._pending_totals.items())]
+        conn = self._connection()
+        col = account_totals.c
+        current = conn.execute(sa.select(col.account, col.balance_minor).where(col.account.in_([r["account"] for r in rows])))
+        # Checked before writing: SQLite would silently turn an overflowing sum into a float.
+        check_totals({a: int(b) for a, b in current}, {r["account"]: r["balance_minor"] for r in rows})
         _upsert(
-            self._connection(),
+            conn,
             account_totals,
             rows,
             ["account"],
