@@ -9,30 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from datetime import date
 from typing import Any
 
-from creditloop.core.errors import ValidationError
-from creditloop.ledger.bounds import check_amount
+from creditloop.ledger.bounds import check_amount, check_business_date
 from creditloop.ledger.ids import check_client_id
-
-# Business dates the books accept: wide enough for any real account, far enough from date.max that a
-# 60-period schedule, its statements and due dates can never overflow the calendar.
-MIN_BUSINESS_DATE = date(1900, 1, 1)
-MAX_BUSINESS_DATE = date(2999, 12, 31)
 
 # Amounts that may be zero (a hardship applicant with no other debt).
 _ZERO_ALLOWED = frozenset({"monthly_other_debt_minor", "monthly_income_minor"})
-
-
-def check_business_date(value: object, field: str) -> date:
-    if not isinstance(value, date):
-        raise ValidationError(f"{field} must be a date", field=field)
-    if not MIN_BUSINESS_DATE <= value <= MAX_BUSINESS_DATE:
-        raise ValidationError(
-            f"{field} must be between {MIN_BUSINESS_DATE} and {MAX_BUSINESS_DATE}, got {value}", field=field
-        )
-    return value
 
 
 def _checker(name: str, annotation: Any) -> Callable[[Any], object] | None:

@@ -10,11 +10,16 @@ sums that reconciliation and reports take over the lines' own balances.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from creditloop.core.errors import DomainError, ValidationError
 
 MAX_AMOUNT_MINOR = 10**11  # 1,000,000,000.00 in a currency with two decimals: one amount or one credit limit
 MAX_TOTAL_MINOR = 10**18  # any running total (an account, a sum over lines)
+# Business dates the books accept: wide enough for any real account, far enough from date.max that a
+# 60-period schedule, its statements, due dates and ageing can never overflow the calendar.
+MIN_BUSINESS_DATE = date(1900, 1, 1)
+MAX_BUSINESS_DATE = date(2999, 12, 31)
 
 
 def check_amount(value: object, field: str, *, allow_zero: bool = False) -> int:
@@ -24,6 +29,16 @@ def check_amount(value: object, field: str, *, allow_zero: bool = False) -> int:
         raise ValidationError(
             f"{field} must be an integer number of minor units in [{low}, {MAX_AMOUNT_MINOR}], got {value!r}",
             field=field,
+        )
+    return value
+
+
+def check_business_date(value: object, field: str) -> date:
+    if not isinstance(value, date):
+        raise ValidationError(f"{field} must be a date", field=field)
+    if not MIN_BUSINESS_DATE <= value <= MAX_BUSINESS_DATE:
+        raise ValidationError(
+            f"{field} must be between {MIN_BUSINESS_DATE} and {MAX_BUSINESS_DATE}, got {value}", field=field
         )
     return value
 

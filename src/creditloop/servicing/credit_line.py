@@ -22,6 +22,7 @@ from typing import Any
 from creditloop.core.errors import DomainError, IdempotencyConflict, NotFound, ValidationError, require
 from creditloop.core.money import allocate, require_positive, round_minor
 from creditloop.ledger.accounts import Account
+from creditloop.ledger.bounds import MAX_BUSINESS_DATE, check_business_date
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.ledger.ids import escape_id
 from creditloop.products.penalty import accrue_penalty
@@ -245,6 +246,7 @@ class CreditLine:
         require_positive(limit_minor, "limit_minor")
         if not line_id:
             raise ValidationError("line_id must not be empty", field="line_id")
+        check_business_date(opened_on, "opened_on")  # schedules and ageing must stay inside the calendar
         day = product.statement_day if statement_day is None else statement_day
         if not 1 <= day <= 28:
             raise ValidationError(f"statement_day must be between 1 and 28, got {day}", field="statement_day")
@@ -348,6 +350,8 @@ class CreditLine:
         on = _day(ev["on"])
         if on < self.opened_on:
             raise ValidationError(f"date {on} is before the line opened on {self.opened_on}", field="on")
+        if on > MAX_BUSINESS_DATE:
+            check_business_date(on, "on")
         if on <= self.last_closed_on:
             if posted is not None:
                 return self.correct(ev, posted)

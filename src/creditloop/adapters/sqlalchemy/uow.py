@@ -295,12 +295,13 @@ class SqlJournal:
         """Fold the pending deltas into ``account_totals`` (sorted: a stable lock order on PostgreSQL)."""
         if not self._pending_totals:
             return
-        rows = [{"account": a.value, "balance_minor": d} for a, d in sorted(self._pending_totals.items())]
+        deltas = {a.value: d for a, d in sorted(self._pending_totals.items())}
+        rows = [{"account": a, "balance_minor": d} for a, d in deltas.items()]
         conn = self._connection()
         col = account_totals.c
-        current = conn.execute(sa.select(col.account, col.balance_minor).where(col.account.in_([r["account"] for r in rows])))
+        current = conn.execute(sa.select(col.account, col.balance_minor).where(col.account.in_(list(deltas))))
         # Checked before writing: SQLite would silently turn an overflowing sum into a float.
-        check_totals({a: int(b) for a, b in current}, {r["account"]: r["balance_minor"] for r in rows})
+        check_totals({a: int(b) for a, b in current}, deltas)
         _upsert(
             conn,
             account_totals,
