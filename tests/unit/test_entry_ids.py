@@ -128,7 +128,9 @@ ids = st.text(alphabet=st.sampled_from("ab/~%2F7E5"), min_size=1, max_size=8)
 
 
 @settings(max_examples=200, deadline=None)
-@given(lines=st.lists(ids, min_size=2, max_size=3, unique=True), clients=st.lists(ids, min_size=1, max_size=4, unique=True))
+@given(
+    lines=st.lists(ids, min_size=2, max_size=3, unique=True), clients=st.lists(ids, min_size=1, max_size=4, unique=True)
+)
 def test_distinct_client_ids_never_collide_and_round_trip(lines: list[str], clients: list[str]) -> None:
     journal = InMemoryJournal()
     for line_id in lines:
