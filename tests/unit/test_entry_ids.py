@@ -150,3 +150,16 @@ def test_distinct_client_ids_never_collide_and_round_trip(lines: list[str], clie
             raise AssertionError(f"entry ids collided: {exc}") from exc
     all_ids = [e.entry_id for e in journal.entries()]
     assert len(all_ids) == len(set(all_ids)) == len(lines) * len(clients) * 3
+
+
+def test_existing_ledgers_keep_their_entry_ids() -> None:
+    """Ids without %, / or ~ give exactly the entry ids written before escaping existed: no data migration."""
+    line = CreditLine.open("L-1", "C1", default_product(), 50000, START)
+    line.purchase("buy-1", 10000, 3, START)
+    line.repay("pay-1", 200, START)
+    line.refund("ref-1", "buy-1", 100, START + timedelta(days=1))
+    line.close_through(date(2024, 3, 20))
+    ids = {e.entry_id for e in line.drain_entries()}
+    assert {"L-1/buy/buy-1", "L-1/pay/pay-1", "L-1/refund/ref-1", "L-1/fee/2024-02-01"} <= ids
+    assert "L-1/pen/2024-02-11" in ids  # the same ids main wrote for this history
+    assert line.plans[0].plan_id == "L-1/plan/1"
