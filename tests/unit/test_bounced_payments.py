@@ -145,3 +145,15 @@ def test_holds_cannot_expire_beyond_a_year_nor_lines_open_past_the_calendar_boun
     late = CreditLine.open("L8", "C8", default_product(), 100000, date(2999, 12, 31))
     late.purchase("b1", 1200, 12, date(2999, 12, 31))  # statements and due dates run into 3000: no overflow
     assert late.plans[0].installments[-1].due_on == date(3000, 12, 10)
+
+
+def test_refunds_recorded_before_the_clearing_rule_still_replay() -> None:
+    """The cap and the clearing period judge new commands; a replay re-applies what an older ledger recorded."""
+    line, journal = line_with_purchase()
+    line.repay("p1", 11000, D)
+    line._run({"kind": "credit_refund", "id": "r1", "on": day(1).isoformat(), "amount_minor": 10000})  # as recorded
+    line.close_through(day(3))
+    books(line, journal)
+    line.repay("late", 100, D, posted=list(journal.entries()))  # a back-dated payment re-derives history
+    books(line, journal)
+    assert line.credit_balance_minor == 100

@@ -537,7 +537,10 @@ class CreditLine:
     ) -> RepaymentResult:
         """Pay through the waterfall. With ``posted``, a payment with an earlier value date is re-derived."""
         if payment_id not in self.seen_ids and amount_minor > self.limit_minor - self.credit_balance_minor:
-            self._check_overpayment(amount_minor)  # only a payment near the limit can break the cap
+            # Only a payment near the limit can break the cap. Checked here, for new payments only: a replay
+            # re-applies payments recorded before the cap existed.
+            self.close_through(on - _ONE_DAY)  # what is owed on the payment's date (the command catches up anyway)
+            self._check_overpayment(amount_minor)
         result: RepaymentResult = self._run(
             {"kind": "repay", "id": payment_id, "on": on.isoformat(), "amount_minor": amount_minor}, posted
         )
@@ -556,8 +559,24 @@ class CreditLine:
                 code="overpayment_exceeds_limit",
             )
 
+    def _check_cleared(self, amount_minor: int, on: date) -> None:
+        """Credit a payment left is refunded only after the product's clearing period: the payment may bounce."""
+        days = self.product.payment_clearing_days
+        uncleared = sum(r.to_credit_balance_minor for r in self.results.values() if (on - r.paid_on).days < days)
+        cleared = self.credit_balance_minor - min(self.credit_balance_minor, uncleared)
+        if 0 < amount_minor <= self.credit_balance_minor and amount_minor > cleared:
+            raise DomainError(
+                f"refund {amount_minor} exceeds the cleared credit {cleared}: {uncleared} of the credit comes from "
+                f"payments made less than {days} days ago (the product's payment_clearing_days) and may bounce",
+                code="credit_not_cleared",
+            )
+
     def refund_credit_balance(self, refund_id: str, amount_minor: int, on: date) -> None:
-        """Pay a credit balance (overpayment, refund) back to the customer."""
+        """Pay a credit balance (overpayment, refund) back to the customer, once the payments it came from cleared."""
+        if refund_id not in self.seen_ids:
+            # Checked for new refunds only (a replay re-applies refunds recorded before the clearing period existed).
+            self.close_through(on - _ONE_DAY)  # the credit left on that date (a statement may have applied some)
+            self._check_cleared(amount_minor, on)
         self._run({"kind": "credit_refund", "id": refund_id, "on": on.isoformat(), "amount_minor": amount_minor})
 
     def change_limit(self, change_id: str, limit_minor: int, on: date) -> None:
@@ -831,21 +850,12 @@ class CreditLine:
         return result
 
     def _do_credit_refund(self, ev: dict[str, Any]) -> None:
-        amount_minor, on = ev["amount_minor"], _day(ev["on"])
+        amount_minor = ev["amount_minor"]
         require_positive(amount_minor, "amount_minor")
         if amount_minor > self.credit_balance_minor:
             raise DomainError(
                 f"refund {amount_minor} exceeds the credit balance {self.credit_balance_minor}",
                 code="insufficient_credit_balance",
-            )
-        days = self.product.payment_clearing_days
-        uncleared = sum(r.to_credit_balance_minor for r in self.results.values() if (on - r.paid_on).days < days)
-        cleared = self.credit_balance_minor - min(self.credit_balance_minor, uncleared)
-        if amount_minor > cleared:
-            raise DomainError(
-                f"refund {amount_minor} exceeds the cleared credit {cleared}: {uncleared} of the credit comes from "
-                f"payments made less than {days} days ago (the product's payment_clearing_days) and may bounce",
-                code="credit_not_cleared",
             )
         self.credit_balance_minor -= amount_minor
         self._post(
