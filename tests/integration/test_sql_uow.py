@@ -510,11 +510,23 @@ def test_audit_and_day_end_logs(engine: Engine) -> None:
         assert uow.day_ends.reconciliation(date(2024, 1, 3)) is None
 
 
+def _length_only(diff: object) -> bool:
+    """A column diff that only changes a VARCHAR's declared length (``modify_type`` String -> String)."""
+    if not (isinstance(diff, list) and len(diff) == 1 and diff[0][0] == "modify_type"):
+        return False
+    old, new = diff[0][5], diff[0][6]
+    return isinstance(old, sa.String) and isinstance(new, sa.String)
+
+
 def test_migrate_is_idempotent_and_matches_the_tables(engine: Engine) -> None:
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+        if conn.dialect.name == "sqlite":
+            # SQLite does not enforce VARCHAR lengths: 0003 widens the entry id columns on PostgreSQL only.
+            diffs = [d for d in diffs if not _length_only(d)]
+        assert diffs == []
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
 
 

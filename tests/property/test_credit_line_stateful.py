@@ -58,7 +58,7 @@ class CreditLineMachine(RuleBasedStateMachine):
             self.paid += amount
             self.payments[pid] = amount
         except DomainError as e:
-            assert e.code == "line_closed"
+            assert e.code in {"line_closed", "overpayment_exceeds_limit"}
 
     @precondition(lambda self: self.line.last_closed_on > START)
     @rule(amount=st.integers(1, 400000), back=st.integers(0, 40))
@@ -70,7 +70,7 @@ class CreditLineMachine(RuleBasedStateMachine):
         try:
             self.line.repay(pid, amount, value_on, posted=list(self.journal.entries()))
         except DomainError as e:
-            assert e.code in {"line_closed", "line_not_active", "correction_conflict"}
+            assert e.code in {"line_closed", "line_not_active", "correction_conflict", "overpayment_exceeds_limit"}
             return
         self.paid += amount
         self.payments[pid] = amount
@@ -78,15 +78,39 @@ class CreditLineMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.payments))
     @rule(data=st.data())
     def reverse(self, data: st.DataObject) -> None:
-        """A bounced payment: undone, and everything after it re-derived."""
+        """A bounced payment: always reversible, whatever happened since (credit refunded, line closed...)."""
         pid = data.draw(st.sampled_from(sorted(self.payments)))
         self._flush()
-        try:
-            self.line.reverse_payment(self._id("x"), pid, self.today, posted=list(self.journal.entries()))
-        except DomainError as e:
-            assert e.code in {"line_closed", "line_not_active", "correction_conflict"}
-            return
+        rid = self._id("x")
+        self.line.reverse_payment(rid, pid, self.today, posted=list(self.journal.entries()))
         self.paid -= self.payments.pop(pid)
+        self._flush()
+        before = len(list(self.journal.entries()))
+        self.line.reverse_payment(rid, pid, self.today, posted=list(self.journal.entries()))  # a retry
+        assert not self.line.pending_entries and len(list(self.journal.entries())) == before
+
+    @precondition(lambda self: self.line.credit_balance_minor > 0)
+    @rule(data=st.data())
+    def refund_credit(self, data: st.DataObject) -> None:
+        """Credit is paid back only once the payments that left it have cleared."""
+        amount = data.draw(st.integers(1, self.line.credit_balance_minor))
+        recent = any(
+            (self.today - r.paid_on).days < PRODUCT.payment_clearing_days and r.to_credit_balance_minor
+            for r in self.line.results.values()
+        )
+        try:
+            self.line.refund_credit_balance(self._id("k"), amount, self.today)
+        except DomainError as e:
+            assert e.code == "credit_not_cleared" and recent
+            return
+        self.paid -= amount
+
+    @rule()
+    def close(self) -> None:
+        try:
+            self.line.close(self._id("z"), self.today)
+        except DomainError as e:
+            assert e.code in {"line_not_settled", "open_authorisations", "line_not_active"}
 
     @rule(amount=st.integers(1, 200000), days=st.integers(0, 20))
     def authorise(self, amount: int, days: int) -> None:

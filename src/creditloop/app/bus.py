@@ -8,6 +8,7 @@ from typing import Any
 
 from creditloop.app.handlers import HANDLERS, Policies
 from creditloop.app.ports import UnitOfWork
+from creditloop.app.validation import check_command
 
 
 class MessageBus:
@@ -23,6 +24,7 @@ class MessageBus:
         handler = self._handlers.get(type(command))
         if handler is None:
             raise TypeError(f"no handler for {type(command).__name__}")
+        check_command(command)  # ids, amounts and dates at the boundary, before anything is loaded
         if self._in_batch:
             return handler(command, self.uow, self.policies)
         with self.uow:

@@ -32,6 +32,7 @@ class EntryCode(StrEnum):
     CHARGE_OFF = "CHARGE_OFF"
     RECOVERY = "RECOVERY"
     REVERSAL = "REVERSAL"
+    RETURNED_PAYMENT = "RETURNED_PAYMENT"  # a bounced payment that stands in history: owed again at once
 
 
 @dataclass(frozen=True, slots=True)

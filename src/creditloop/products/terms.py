@@ -90,6 +90,8 @@ class Product:
     early_settlement: str = "waive_unbilled"
     refund_allocation: str = "last"  # a refund reduces the plan's last | next installments, or "reamortise"
     prepayment_allocation: str = "next"  # money for the future pays the next | last installments, or "reamortise"
+    # Days a payment takes to clear: credit it leaves may be paid back to the customer only after them.
+    payment_clearing_days: int = 3
 
     @property
     def key(self) -> str:
@@ -185,6 +187,7 @@ def _parse_product(doc: dict[str, Any]) -> Product:
         early_settlement=_choice(doc, "early_settlement", ("waive_unbilled", "charge_remaining")),
         refund_allocation=_choice(doc, "refund_allocation", ("last", "next", "reamortise")),
         prepayment_allocation=_choice(doc, "prepayment_allocation", ("next", "last", "reamortise")),
+        payment_clearing_days=_int_field(doc, "payment_clearing_days", 0, 30) if "payment_clearing_days" in doc else 3,
     )
 
 

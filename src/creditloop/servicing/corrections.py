@@ -1,6 +1,7 @@
 """Journal corrections after a re-derivation: reverse what changed or vanished, post what is new.
 
-Entry ids are deterministic (``<line>/pen/<date>``, ``<line>/pay/<id>``…), so a replay produces the same
+Entry ids are deterministic (``<line>/pen/<date>``, ``<line>/pay/<id>``…, client ids escaped by
+``ledger.ids.escape_id`` so they never contain ``/`` or ``~``), so a replay produces the same
 id for the same economic event. An entry whose replayed version differs is reversed and re-posted under a
 revision id (``<id>~2``); one that no longer exists is reversed. Corrections are booked on the business
 date they are made, carrying the original value date in their links, so closed days stay closed.
@@ -15,13 +16,22 @@ from datetime import date
 from creditloop.ledger.entries import EntryCode, JournalEntry
 
 
+def _split_revision(entry_id: str) -> tuple[str, int]:
+    """``<base>~<n>`` -> (base, n); anything else is a first revision. Client ids are escaped
+    (``ledger.ids.escape_id``), so a ``~`` followed by digits at the end can only be a revision suffix; an id
+    written before escaping existed with another ``~`` in it stands as its own base and is corrected normally."""
+    base, sep, rev = entry_id.rpartition("~")
+    if sep and rev.isdigit() and rev.isascii():
+        return base, int(rev)
+    return entry_id, 1
+
+
 def base_id(entry_id: str) -> str:
-    return entry_id.split("~", 1)[0]
+    return _split_revision(entry_id)[0]
 
 
 def _revision(entry_id: str) -> int:
-    _, sep, rev = entry_id.partition("~")
-    return int(rev) if sep else 1
+    return _split_revision(entry_id)[1]
 
 
 def _legs(e: JournalEntry) -> list[tuple[str, str, int]]:

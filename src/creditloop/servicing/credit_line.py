@@ -22,7 +22,9 @@ from typing import Any
 from creditloop.core.errors import DomainError, IdempotencyConflict, NotFound, ValidationError, require
 from creditloop.core.money import allocate, require_positive, round_minor
 from creditloop.ledger.accounts import Account
+from creditloop.ledger.bounds import MAX_BUSINESS_DATE, check_business_date
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
+from creditloop.ledger.ids import escape_id
 from creditloop.products.penalty import accrue_penalty
 from creditloop.products.schedule import ScheduledInstallment, next_statement_on
 from creditloop.products.terms import Product
@@ -170,6 +172,8 @@ RESTRUCTURE_KINDS = frozenset(
 
 
 _ONE_DAY = timedelta(days=1)
+_REVERSAL_KINDS = ("reverse_payment", "return_payment")
+MAX_HOLD_DAYS = 366  # a checkout authorisation reserves open-to-buy for a while, not for ever
 
 
 def _statement_on(inst: Installment) -> date:
@@ -242,6 +246,7 @@ class CreditLine:
         require_positive(limit_minor, "limit_minor")
         if not line_id:
             raise ValidationError("line_id must not be empty", field="line_id")
+        check_business_date(opened_on, "opened_on")  # schedules and ageing must stay inside the calendar
         day = product.statement_day if statement_day is None else statement_day
         if not 1 <= day <= 28:
             raise ValidationError(f"statement_day must be between 1 and 28, got {day}", field="statement_day")
@@ -345,6 +350,8 @@ class CreditLine:
         on = _day(ev["on"])
         if on < self.opened_on:
             raise ValidationError(f"date {on} is before the line opened on {self.opened_on}", field="on")
+        if on > MAX_BUSINESS_DATE:
+            check_business_date(on, "on")
         if on <= self.last_closed_on:
             if posted is not None:
                 return self.correct(ev, posted)
@@ -529,13 +536,47 @@ class CreditLine:
         self, payment_id: str, amount_minor: int, on: date, posted: Sequence[JournalEntry] | None = None
     ) -> RepaymentResult:
         """Pay through the waterfall. With ``posted``, a payment with an earlier value date is re-derived."""
+        if payment_id not in self.seen_ids and amount_minor > self.limit_minor - self.credit_balance_minor:
+            # Only a payment near the limit can break the cap. Checked here, for new payments only: a replay
+            # re-applies payments recorded before the cap existed.
+            self.close_through(on - _ONE_DAY)  # what is owed on the payment's date (the command catches up anyway)
+            self._check_overpayment(amount_minor)
         result: RepaymentResult = self._run(
             {"kind": "repay", "id": payment_id, "on": on.isoformat(), "amount_minor": amount_minor}, posted
         )
         return result
 
+    def _check_overpayment(self, amount_minor: int) -> None:
+        """A payment may exceed what is owed by at most the credit limit (less credit already held): a bounced
+        overpayment then never leaves more than a limit's worth of credit that may have been paid out."""
+        principal, fee, interest = self.balances()
+        owed = principal + fee + interest + self.penalty_minor + self.charged_off_minor
+        cap = owed + max(0, self.limit_minor - self.credit_balance_minor)
+        if amount_minor > cap:
+            raise DomainError(
+                f"amount_minor {amount_minor} exceeds what is owed ({owed}) plus the credit limit less credit "
+                f"held ({cap - owed}): an overpayment may be at most the credit limit",
+                code="overpayment_exceeds_limit",
+            )
+
+    def _check_cleared(self, amount_minor: int, on: date) -> None:
+        """Credit a payment left is refunded only after the product's clearing period: the payment may bounce."""
+        days = self.product.payment_clearing_days
+        uncleared = sum(r.to_credit_balance_minor for r in self.results.values() if (on - r.paid_on).days < days)
+        cleared = self.credit_balance_minor - min(self.credit_balance_minor, uncleared)
+        if 0 < amount_minor <= self.credit_balance_minor and amount_minor > cleared:
+            raise DomainError(
+                f"refund {amount_minor} exceeds the cleared credit {cleared}: {uncleared} of the credit comes from "
+                f"payments made less than {days} days ago (the product's payment_clearing_days) and may bounce",
+                code="credit_not_cleared",
+            )
+
     def refund_credit_balance(self, refund_id: str, amount_minor: int, on: date) -> None:
-        """Pay a credit balance (overpayment, refund) back to the customer."""
+        """Pay a credit balance (overpayment, refund) back to the customer, once the payments it came from cleared."""
+        if refund_id not in self.seen_ids:
+            # Checked for new refunds only (a replay re-applies refunds recorded before the clearing period existed).
+            self.close_through(on - _ONE_DAY)  # the credit left on that date (a statement may have applied some)
+            self._check_cleared(amount_minor, on)
         self._run({"kind": "credit_refund", "id": refund_id, "on": on.isoformat(), "amount_minor": amount_minor})
 
     def change_limit(self, change_id: str, limit_minor: int, on: date) -> None:
@@ -556,12 +597,29 @@ class CreditLine:
         original = next((e for e in self.events if e["id"] == payment_id and e["kind"] == "repay"), None)
         if original is None:
             raise NotFound(f"payment {payment_id!r} not found on line {self.line_id}", field="payment_id")
-        reversed_before = any(e["kind"] == "reverse_payment" and e["target_id"] == payment_id for e in self.events)
-        if reversed_before and self.seen_ids.get(reversal_id) is None:
+        if on < _day(original["on"]):
+            raise ValidationError(
+                f"on {on} is before the payment's value date {original['on']}: a payment cannot bounce before it "
+                "was made",
+                field="on",
+            )
+        done = next((e for e in self.events if e["id"] == reversal_id), None)
+        if done is not None and done["kind"] == "return_payment" and done.get("target_id") == payment_id:
+            return  # a retry of a reversal booked as a returned payment
+        reversed_before = any(e["kind"] in _REVERSAL_KINDS and e["target_id"] == payment_id for e in self.events)
+        if reversed_before and done is None:
             raise DomainError(f"payment {payment_id!r} is already reversed", code="already_reversed")
-        self.correct(
-            {"kind": "reverse_payment", "id": reversal_id, "target_id": payment_id, "on": on.isoformat()}, posted
-        )
+        ev = {"kind": "reverse_payment", "id": reversal_id, "target_id": payment_id, "on": on.isoformat()}
+        try:
+            self.correct(ev, posted)
+        except DomainError as exc:
+            if exc.code != "correction_conflict":
+                raise
+            # History cannot be re-derived without the payment (its credit was paid out or used, the line was
+            # closed or re-borrowed since...): the payment stands and the money that never arrived becomes a
+            # returned-payment receivable, due at once. Every bounced payment is reversible.
+            today = max(self.last_closed_on + timedelta(days=1), on)
+            self._run({**ev, "kind": "return_payment", "on": today.isoformat(), "value_on": on.isoformat()})
 
     def undo(self, undo_id: str, request_id: str, on: date, posted: Sequence[JournalEntry]) -> None:
         """Undo a restructure while nothing has happened after it (later day-ends are re-derived)."""
@@ -596,7 +654,7 @@ class CreditLine:
         option = self.product.option(periods)
         schedule = self._schedule(amount_minor, periods, on)
         plan = Plan(
-            plan_id=f"{self.line_id}/plan/{self.plan_count + 1}",
+            plan_id=f"{escape_id(self.line_id)}/plan/{self.plan_count + 1}",
             purchase_id=purchase_id,
             purchased_on=on,
             principal_minor=amount_minor,
@@ -619,7 +677,7 @@ class CreditLine:
         self.purchases_since_cut_minor += amount_minor
         self._post(
             entry(
-                f"{self.line_id}/buy/{purchase_id}",
+                f"{escape_id(self.line_id)}/buy/{escape_id(purchase_id)}",
                 EntryCode.PURCHASE,
                 on,
                 self.line_id,
@@ -635,7 +693,7 @@ class CreditLine:
             first.paid_principal_minor = first.principal_minor
             self._post(
                 entry(
-                    f"{self.line_id}/buy/{purchase_id}/down-payment",
+                    f"{escape_id(self.line_id)}/buy/{escape_id(purchase_id)}/down-payment",
                     EntryCode.REPAYMENT,
                     on,
                     self.line_id,
@@ -651,6 +709,11 @@ class CreditLine:
         require_positive(amount_minor, "amount_minor")
         if expires_on < on:
             raise ValidationError("expires_on must not be before the authorisation date", field="expires_on")
+        if (expires_on - on).days > MAX_HOLD_DAYS:
+            raise ValidationError(
+                f"expires_on must be at most {MAX_HOLD_DAYS} days after the authorisation date, got {expires_on}",
+                field="expires_on",
+            )
         if self.status is not LineStatus.ACTIVE:
             raise DomainError(f"line {self.line_id} is {self.status.value}: purchases refused", code="line_not_active")
         if amount_minor > self.open_to_buy_minor:
@@ -737,7 +800,7 @@ class CreditLine:
         self.credit_balance_minor += to_credit
         self._post(
             entry(
-                f"{self.line_id}/refund/{ev['id']}",
+                f"{escape_id(self.line_id)}/refund/{escape_id(ev['id'])}",
                 EntryCode.REFUND,
                 on,
                 self.line_id,
@@ -768,7 +831,7 @@ class CreditLine:
         credits.append((Account.CUSTOMER_CREDIT, left))
         self._post(
             entry(
-                f"{self.line_id}/pay/{payment_id}",
+                f"{escape_id(self.line_id)}/pay/{escape_id(payment_id)}",
                 EntryCode.RECOVERY if recovery else EntryCode.REPAYMENT,
                 on,
                 self.line_id,
@@ -797,7 +860,7 @@ class CreditLine:
         self.credit_balance_minor -= amount_minor
         self._post(
             entry(
-                f"{self.line_id}/credit-refund/{ev['id']}",
+                f"{escape_id(self.line_id)}/credit-refund/{escape_id(ev['id'])}",
                 EntryCode.CREDIT_BALANCE_REFUND,
                 _day(ev["on"]),
                 self.line_id,
@@ -842,6 +905,43 @@ class CreditLine:
         if any(h.status == "ACTIVE" for h in self.holds.values()):
             raise DomainError("void or capture the open authorisations first", code="open_authorisations")
         self.status = LineStatus.CLOSED
+
+    def _do_return_payment(self, ev: dict[str, Any]) -> None:
+        """A bounced payment whose history cannot be re-derived: the payment stands and what never arrived is
+        taken back from the credit it left, if still held, and the rest is owed again at once, as a
+        one-installment plan past due from the next day (so it ages, bears penalty and is collected like any
+        overdue amount). A bounced recovery is written off again."""
+        on = _day(ev["on"])
+        result = self.results[ev["target_id"]]
+        recovered = result.recovery_minor
+        owed = result.amount_minor - recovered
+        from_credit = min(self.credit_balance_minor, owed)
+        self.credit_balance_minor -= from_credit
+        rest = owed - from_credit
+        debits = [(Account.INCOME_RECOVERIES, recovered), (Account.CUSTOMER_CREDIT, from_credit)]
+        if self.status is LineStatus.CHARGED_OFF:
+            self.charged_off_minor += recovered + rest  # nothing is collected through the waterfall any more
+            debits.append((Account.EXPENSE_CREDIT_LOSS, rest))
+        else:
+            self.charged_off_minor += recovered
+            if rest:
+                plan_id = f"{escape_id(self.line_id)}/plan/{self.plan_count + 1}"
+                item = Installment(1, on, on, rest, 0, billed=True)
+                self.plans.append(Plan(plan_id, ev["id"], on, rest, 1, 0, [item], kind="returned_payment"))
+                debits.append((Account.RECEIVABLE_PRINCIPAL, rest))
+                if self.status is LineStatus.CLOSED:
+                    self.status = LineStatus.FROZEN  # owes again, lends no more
+        self._post(
+            entry(
+                f"{escape_id(self.line_id)}/returned/{escape_id(ev['id'])}",
+                EntryCode.RETURNED_PAYMENT,
+                on,
+                self.line_id,
+                debits,
+                [(Account.CASH_CLEARING, result.amount_minor)],
+                frozenset({f"payment:{ev['target_id']}", f"value_on:{ev['value_on']}"}),
+            )
+        )
 
     def _do_nothing(self, ev: dict[str, Any]) -> None:
         """Reversals and undos take effect through the replay, which skips their target."""
@@ -993,7 +1093,7 @@ class CreditLine:
                 self.penalty_minor += posted
                 self._post(
                     entry(
-                        f"{self.line_id}/pen/{day.isoformat()}",
+                        f"{escape_id(self.line_id)}/pen/{day.isoformat()}",
                         EntryCode.PENALTY_ACCRUAL,
                         day,
                         self.line_id,
@@ -1047,7 +1147,7 @@ class CreditLine:
         if fees:
             self._post(
                 entry(
-                    f"{self.line_id}/fee/{day.isoformat()}",
+                    f"{escape_id(self.line_id)}/fee/{day.isoformat()}",
                     EntryCode.FEE,
                     day,
                     self.line_id,
@@ -1058,7 +1158,7 @@ class CreditLine:
         if interest:
             self._post(
                 entry(
-                    f"{self.line_id}/interest/{day.isoformat()}",
+                    f"{escape_id(self.line_id)}/interest/{day.isoformat()}",
                     EntryCode.INTEREST,
                     day,
                     self.line_id,
@@ -1163,7 +1263,7 @@ class CreditLine:
             revolving[0].carried_interest_minor += posted
             self._post(
                 entry(
-                    f"{self.line_id}/revolving/{day.isoformat()}",
+                    f"{escape_id(self.line_id)}/revolving/{day.isoformat()}",
                     EntryCode.INTEREST,
                     day,
                     self.line_id,
@@ -1181,7 +1281,7 @@ class CreditLine:
             self.credit_balance_minor = left
             self._post(
                 entry(
-                    f"{self.line_id}/credit-applied/{day.isoformat()}",
+                    f"{escape_id(self.line_id)}/credit-applied/{day.isoformat()}",
                     EntryCode.REPAYMENT,
                     day,
                     self.line_id,
@@ -1210,7 +1310,7 @@ class CreditLine:
         if total:
             self._post(
                 entry(
-                    f"{self.line_id}/chargeoff/{day.isoformat()}",
+                    f"{escape_id(self.line_id)}/chargeoff/{day.isoformat()}",
                     EntryCode.CHARGE_OFF,
                     day,
                     self.line_id,
@@ -1299,6 +1399,7 @@ _APPLIERS: dict[str, Callable[[CreditLine, dict[str, Any]], Any]] = {
     "unfreeze": CreditLine._do_unfreeze,
     "close": CreditLine._do_close,
     "reverse_payment": CreditLine._do_nothing,
+    "return_payment": CreditLine._do_return_payment,
     "undo": CreditLine._do_nothing,
 }
 

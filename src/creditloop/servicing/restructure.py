@@ -22,6 +22,7 @@ from creditloop.core.errors import DomainError, ValidationError
 from creditloop.core.money import round_minor
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
+from creditloop.ledger.ids import escape_id
 from creditloop.products.schedule import next_statement_on
 from creditloop.servicing.credit_line import CreditLine, Installment, LineStatus, Plan
 
@@ -330,7 +331,7 @@ def _waive(line: CreditLine, request_id: str, on: date, amount: int) -> None:
     line.penalty_minor -= amount
     line._post(
         entry(
-            f"{line.line_id}/waive/{request_id}",
+            f"{escape_id(line.line_id)}/waive/{escape_id(request_id)}",
             EntryCode.CONCESSION,
             on,
             line.line_id,
@@ -358,7 +359,7 @@ def _new_plan(
     line: CreditLine, request_id: str, on: date, principal: int, fee_bps: int, installments: list[Installment]
 ) -> Plan:
     plan = Plan(
-        plan_id=f"{line.line_id}/plan/{line.plan_count + 1}",
+        plan_id=f"{escape_id(line.line_id)}/plan/{line.plan_count + 1}",
         purchase_id=request_id,
         purchased_on=on,
         principal_minor=principal,
@@ -519,7 +520,7 @@ def _do_fee_reduction(line: CreditLine, ev: dict[str, Any]) -> None:
     if conceded:
         line._post(
             entry(
-                f"{line.line_id}/fee-cut/{ev['id']}",
+                f"{escape_id(line.line_id)}/fee-cut/{escape_id(ev['id'])}",
                 EntryCode.CONCESSION,
                 on,
                 line.line_id,

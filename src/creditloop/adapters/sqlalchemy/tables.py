@@ -1,12 +1,15 @@
 """SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
 
-The migrations (``0001_initial``, ``0002_ledger_meta``) create exactly these tables; keep them in step (a test
-compares them).
+The migrations (``0001_initial``, ``0002_ledger_meta``, ``0003_entry_id_width``) create exactly these tables;
+keep them in step (a test compares them). Entry id columns hold ``ledger.ids.MAX_ENTRY_ID_CHARS`` (escaped client ids + suffixes).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from creditloop.core.errors import require
+from creditloop.ledger.ids import MAX_ENTRY_ID_CHARS
 
 # Named constraints, so the hand-written migration and the metadata agree on every name.
 NAMING_CONVENTION = {
@@ -18,15 +21,18 @@ NAMING_CONVENTION = {
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+ENTRY_ID_CHARS = 512
+require(MAX_ENTRY_ID_CHARS <= ENTRY_ID_CHARS, "the longest entry id must fit the journal's id columns")
+
 journal_entries = sa.Table(
     "journal_entries",
     metadata,
-    sa.Column("entry_id", sa.String(200), primary_key=True),
+    sa.Column("entry_id", sa.String(ENTRY_ID_CHARS), primary_key=True),
     sa.Column("code", sa.String(40), nullable=False),
     sa.Column("effective_on", sa.Date, nullable=False),
     sa.Column("line_id", sa.String(100), nullable=False, index=True),
     sa.Column("links", sa.Text, nullable=False),  # JSON list, sorted
-    sa.Column("reverses", sa.String(200), nullable=True),
+    sa.Column("reverses", sa.String(ENTRY_ID_CHARS), nullable=True),
     # Insertion order. PostgreSQL fills it from an identity; SQLite has no identity on a non-key
     # column, so the adapter inserts max(seq) + 1 inside the same statement (SQLite has one writer).
     sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
@@ -35,7 +41,7 @@ journal_entries = sa.Table(
 postings = sa.Table(
     "postings",
     metadata,
-    sa.Column("entry_id", sa.String(200), sa.ForeignKey("journal_entries.entry_id"), primary_key=True),
+    sa.Column("entry_id", sa.String(ENTRY_ID_CHARS), sa.ForeignKey("journal_entries.entry_id"), primary_key=True),
     sa.Column("idx", sa.Integer, primary_key=True),
     sa.Column("account", sa.String(100), nullable=False, index=True),
     sa.Column("side", sa.CHAR(1), nullable=False),

@@ -41,6 +41,7 @@ from creditloop.app.ports import (
 )
 from creditloop.core.errors import CreditloopError, IdempotencyConflict, NotFound
 from creditloop.ledger.accounts import Account
+from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import EntryCode, JournalEntry, Posting, Side
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
@@ -294,9 +295,15 @@ class SqlJournal:
         """Fold the pending deltas into ``account_totals`` (sorted: a stable lock order on PostgreSQL)."""
         if not self._pending_totals:
             return
-        rows = [{"account": a.value, "balance_minor": d} for a, d in sorted(self._pending_totals.items())]
+        deltas = {a.value: d for a, d in sorted(self._pending_totals.items())}
+        rows = [{"account": a, "balance_minor": d} for a, d in deltas.items()]
+        conn = self._connection()
+        col = account_totals.c
+        current = conn.execute(sa.select(col.account, col.balance_minor).where(col.account.in_(list(deltas))))
+        # Checked before writing: SQLite would silently turn an overflowing sum into a float.
+        check_totals({a: int(b) for a, b in current}, deltas)
         _upsert(
-            self._connection(),
+            conn,
             account_totals,
             rows,
             ["account"],
