@@ -68,6 +68,12 @@ def main() -> int:
                 kinds.update(row["accepted_by_kind"])
                 refused.update(row["refused"])
                 imbalance += row["imbalance_minor"]
+            if len(seeds) % 25 == 0:
+                print(
+                    f"{len(seeds)} seeds, {total['operations']} operations, {time.perf_counter() - began:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             if total["operations"] >= args.ops or failures:
                 pool.terminate()  # seeds still running are dropped: only completed seeds count
                 break
