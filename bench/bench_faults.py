@@ -1,6 +1,6 @@
 """Fault-injecting simulation at scale: seeds of ``simulate.faults`` until ``--ops`` ledger operations are done.
 
-Run: ``.venv/bin/python bench/bench_faults.py --ops 1000000 [--first-seed 1] [--workers 2] [--lines 40] [--days 60]``
+Run: ``.venv/bin/python bench/bench_faults.py --ops 1000000 [--first-seed 1] [--workers 2] [--lines 40] [--days 45] [--max-seconds S]``
 
 Each seed drives a fresh in-memory book through every money command with crashes mid-batch, lost
 acknowledgements, serialisation failures, duplicates and late (back-dated) payments, audited after every
@@ -45,7 +45,8 @@ def main() -> int:
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--lines", type=int, default=40)
-    ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--days", type=int, default=45)
+    ap.add_argument("--max-seconds", type=float, default=None, help="stop early and report the completed seeds")
     args = ap.parse_args()
     began = time.perf_counter()
     total: Counter[str] = Counter()
@@ -74,7 +75,8 @@ def main() -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-            if total["operations"] >= args.ops or failures:
+            out_of_time = args.max_seconds is not None and time.perf_counter() - began > args.max_seconds
+            if total["operations"] >= args.ops or failures or out_of_time:
                 pool.terminate()  # seeds still running are dropped: only completed seeds count
                 break
     wall = time.perf_counter() - began
@@ -92,6 +94,7 @@ def main() -> int:
         "imbalance_minor": imbalance,
         "failures": [f["seed"] for f in failures],
         "workers": args.workers,
+        "stopped_at_max_seconds": total["operations"] < args.ops and not failures,
         "wall_s": round(wall, 1),
         "operations_per_s": round(total["operations"] / wall, 1) if wall else None,
     }
