@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from creditloop.core.errors import ValidationError
+from creditloop.simulate.fault_plan import FaultPlan, parse_fault_plan
 
 SECTORS: tuple[str, ...] = (
     "manufacturing",
@@ -53,6 +54,7 @@ class Scenario:
     description_en: str
     description_zh: str
     shock: Shock | None
+    faults: FaultPlan | None = None  # a chaos run (simulate.faults) instead of the behavioural simulation
 
     def with_shock_month(self, month: int) -> Scenario:
         if month < 1:
@@ -60,7 +62,7 @@ class Scenario:
         if self.shock is None:
             raise ValidationError(f"scenario {self.name!r} has no shock to move", field="shock_month")
         shock = Shock(month, self.shock.duration_months, self.shock.recovery_months, self.shock.sectors)
-        return Scenario(self.name, self.description_en, self.description_zh, shock)
+        return Scenario(self.name, self.description_en, self.description_zh, shock, self.faults)
 
 
 def _dec(doc: dict[str, Any], key: str, where: str) -> Decimal:
@@ -113,7 +115,8 @@ def parse_scenario(doc: Any) -> Scenario:
             _int(raw, "recovery_months", "shock", 0),
             sectors,
         )
-    return Scenario(name, str(desc.get("en", "")), str(desc.get("zh", "")), shock)
+    faults = parse_fault_plan(doc["faults"]) if doc.get("faults") is not None else None
+    return Scenario(name, str(desc.get("en", "")), str(desc.get("zh", "")), shock, faults)
 
 
 def builtin_scenarios() -> list[str]:
