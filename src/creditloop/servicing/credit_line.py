@@ -262,18 +262,28 @@ class CreditLine:
 
     # ----------------------------------------------------------------- balances
 
+    # The sums below are written as loops, not sum() over generators: they run for every line many times a day in
+    # a simulation, and a plain loop is about twice as fast in CPython.
+
     @property
     def principal_minor(self) -> int:
-        return sum(i.principal_minor - i.paid_principal_minor for p in self.plans for i in p.installments)
+        total = 0
+        for p in self.plans:
+            for i in p.installments:
+                total += i.principal_minor - i.paid_principal_minor
+        return total
 
     def balances(self) -> tuple[int, int, int]:
         """Unpaid principal, owed fees and owed interest in one pass (stores write all three at once)."""
         principal = fee = interest = 0
         for p in self.plans:
-            for i in p.installments:
+            for i in p.installments:  # Installment's unpaid_* properties, inlined
                 principal += i.principal_minor - i.paid_principal_minor
-                fee += i.unpaid_fee_minor
-                interest += i.unpaid_interest_minor
+                fee += i.carried_fee_minor - i.paid_fee_minor
+                interest += i.carried_interest_minor - i.paid_interest_minor
+                if i.billed:
+                    fee += i.fee_minor
+                    interest += i.interest_minor
         return principal, fee, interest
 
     @property
@@ -299,11 +309,21 @@ class CreditLine:
     @property
     def amount_due_minor(self) -> int:
         """What the customer must pay now to owe nothing billed: billed installments plus penalty to date."""
-        return sum(i.unpaid_minor for p in self.plans for i in p.installments if i.billed) + self.penalty_minor
+        total = self.penalty_minor
+        for p in self.plans:
+            for i in p.installments:
+                if i.billed:
+                    total += i.unpaid_minor
+        return total
 
     def past_due_minor(self, on: date) -> int:
         """Unpaid principal and fees of installments due before ``on``."""
-        return sum(i.unpaid_minor for p in self.plans for i in p.installments if i.billed and i.due_on < on)
+        total = 0
+        for p in self.plans:
+            for i in p.installments:
+                if i.billed and i.due_on < on:
+                    total += i.unpaid_minor
+        return total
 
     @property
     def plan_count(self) -> int:

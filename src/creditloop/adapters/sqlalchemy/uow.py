@@ -373,6 +373,8 @@ class SqlLines:
         # Day-end asks every day which lines are due: the answer is cached per line and recomputed only
         # for lines handed out since the last question (a caller can change only a line it was given).
         self._next_action: dict[str, date] = {}
+        # The same cache by date, so a day's question reads only the lines due by then, not every line held.
+        self._due_by_date: dict[date, set[str]] = {}
         self._handed_out: set[str] = set()
 
     def reset(self) -> None:
@@ -380,6 +382,7 @@ class SqlLines:
         self.loaded.clear()
         self._all_loaded = False
         self._next_action.clear()
+        self._due_by_date.clear()
         self._handed_out.clear()
 
     def keep(self, written: dict[str, tuple[int, tuple[int, int, int, int, int]]]) -> None:
@@ -459,11 +462,20 @@ class SqlLines:
         """Lines whose day-end on ``day`` changes something, in line-id order, a page at a time (keyset:
         ``after`` the last id of the previous page): stored ones by index, plus those changed here."""
         if self._all_loaded:  # every stored line is in the identity map: ask the lines themselves
-            cache = self._next_action
+            cache, by_date = self._next_action, self._due_by_date
             for i in self._handed_out:
-                cache[i] = self.seen[i].next_action_on
+                new = self.seen[i].next_action_on
+                old = cache.get(i)
+                if old != new:
+                    if old is not None:
+                        ids = by_date[old]
+                        ids.discard(i)
+                        if not ids:
+                            del by_date[old]
+                    by_date.setdefault(new, set()).add(i)
+                    cache[i] = new
             self._handed_out.clear()
-            mine = sorted(i for i, d in cache.items() if d <= day and (after is None or i > after))
+            mine = sorted(i for d, ids in by_date.items() if d <= day for i in ids if after is None or i > after)
             return mine[:limit] if limit is not None else mine
         c = credit_lines.c
         stmt = sa.select(c.line_id).where(c.next_action_on <= day).order_by(c.line_id)
@@ -499,13 +511,8 @@ class SqlLines:
             prior = self.loaded.get(line_id)
             if prior is not None and prior[0] == line.version:
                 continue  # balances change only with the version: the table's row is this line's
-            now = (
-                line.principal_minor,
-                line.fee_minor,
-                line.penalty_minor,
-                line.interest_minor,
-                line.credit_balance_minor,
-            )
+            principal, fee, interest = line.balances()  # one pass over the installments for all three
+            now = (principal, fee, line.penalty_minor, interest, line.credit_balance_minor)
             before = prior[1] if prior is not None else (0, 0, 0, 0, 0)
             totals = [t - b + n for t, b, n in zip(totals, before, now, strict=True)]
         principal, fee, penalty, interest, credit = totals
