@@ -10,13 +10,13 @@ misses a day and never processes one twice.
 from __future__ import annotations
 
 import hashlib
-import json
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from creditloop.core.errors import DomainError, IdempotencyConflict, NotFound, ValidationError, require
@@ -181,12 +181,16 @@ def _day(value: str) -> date:
 
 
 def _payload(ev: dict[str, Any]) -> str:
-    return fingerprint(*sorted((k, v) for k, v in ev.items() if k != "seq"))
+    return fingerprint(*sorted([(k, v) for k, v in ev.items() if k != "seq"]))
 
 
 def fingerprint(*parts: object) -> str:
-    """Stable hash of a command payload, to tell a retry from a conflicting reuse of an id."""
-    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]
+    """Stable hash of a command payload, to tell a retry from a conflicting reuse of an id.
+
+    The hashed text is exactly ``json.dumps([str(p) for p in parts])`` (stored fingerprints depend on it), built
+    from json's own string encoder without the general encoder's set-up: it runs for every command."""
+    text = "[" + ", ".join([encode_basestring_ascii(str(p)) for p in parts]) + "]"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(slots=True)
