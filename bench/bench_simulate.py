@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -196,9 +197,9 @@ from creditloop.simulate.parallel import run_block
 from creditloop.simulate.runner import SimConfig
 from creditloop.simulate.scenario import load_scenario
 customers, months, seed, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 run_block(SimConfig(customers, months, seed, load_scenario("pandemic")), 0, out, None)
-seconds = time.perf_counter() - t
+seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
 h = hashlib.sha256()
 for f in sorted(out.glob("*.parquet")) + [out / "summary.json"]:
     h.update(f.name.encode() + f.read_bytes())
@@ -209,7 +210,7 @@ with sqlite3.connect(out / "ledger.sqlite") as db:
             continue
         for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2"):
             h.update(repr(row).encode())
-print(json.dumps({"seconds": seconds, "outputs_sha256": h.hexdigest()}))
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "outputs_sha256": h.hexdigest()}))
 """
 
 
@@ -249,35 +250,40 @@ def against_reference(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     here = Path(__file__).resolve().parents[1] / "src"
     report: dict[str, Any] = {"reference_rev": args.reference_rev, "cpu": args.cpu}
     with reference_tree(args.reference_rev) as tree:
-        times: dict[str, list[float]] = {"reference": [], "current": []}
+        times: dict[str, dict[str, list[float]]] = {
+            "wall": {"reference": [], "current": []},
+            "cpu": {"reference": [], "current": []},  # the child's own CPU time: steadier on a shared machine
+        }
         hashes: dict[str, set[str]] = {"reference": set(), "current": set()}
         n = args.block_customers
         for k in range(args.repeat):
             order = [("reference", tree / "src"), ("current", here)]
             for name, src in order if k % 2 == 0 else order[::-1]:
                 run = _block_in(src, n, args.months, args.seed, root / f"{name}-{k}", args.cpu)
-                times[name].append(run["seconds"])
+                times["wall"][name].append(run["seconds"])
+                times["cpu"][name].append(run["cpu_seconds"])
                 hashes[name].add(run["outputs_sha256"])
                 print(
-                    f"run {k + 1}/{args.repeat} {name:>9}: one block of {n} × {args.months} in {run['seconds']:.1f} s"
+                    f"run {k + 1}/{args.repeat} {name:>9}: one block of {n} × {args.months} in {run['seconds']:.1f} s "
+                    f"(CPU {run['cpu_seconds']:.1f} s)"
                 )
         if len(hashes["reference"] | hashes["current"]) != 1:
             raise SystemExit(f"the outputs differ between the revisions (or between runs): {hashes}")
-        ref, cur = statistics.median(times["reference"]), statistics.median(times["current"])
-        ratios = [c / r for r, c in zip(times["reference"], times["current"], strict=True)]
-        report["block"] = {
-            "customers": n,
-            "months": args.months,
-            "reference_s": [round(t, 1) for t in times["reference"]],
-            "current_s": [round(t, 1) for t in times["current"]],
-            "median_ratio": round(cur / ref, 3),
-            "pair_ratios": [round(r, 3) for r in ratios],
-            "outputs_identical": True,
-        }
-        print(
-            f"one block of {n} × {args.months}: reference median {ref:.1f} s, current median {cur:.1f} s, "
-            f"current / reference = {cur / ref:.3f} (pairs {', '.join(f'{r:.3f}' for r in ratios)}); outputs identical"
-        )
+        report["block"] = {"customers": n, "months": args.months, "outputs_identical": True}
+        for kind, runs in times.items():
+            ref, cur = statistics.median(runs["reference"]), statistics.median(runs["current"])
+            ratios = [c / r for r, c in zip(runs["reference"], runs["current"], strict=True)]
+            report["block"][kind] = {
+                "reference_s": [round(t, 1) for t in runs["reference"]],
+                "current_s": [round(t, 1) for t in runs["current"]],
+                "median_ratio": round(cur / ref, 3),
+                "pair_ratios": [round(r, 3) for r in ratios],
+            }
+            print(
+                f"one block of {n} × {args.months}, {kind} time: reference median {ref:.1f} s, current median "
+                f"{cur:.1f} s, current / reference = {cur / ref:.3f} (pairs {', '.join(f'{r:.3f}' for r in ratios)})"
+            )
+        print("outputs identical (Parquet, summary.json and every ledger table)")
         if args.reference_cli_size:
             size, rows = args.reference_cli_size, {"reference": [], "current": []}
             for k in range(args.repeat):
@@ -290,6 +296,10 @@ def against_reference(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             report["cli"] = {"customers": size, **rows, "median_ratio": round(cur / ref, 3)}
             print(f"creditloop simulate {size} × {args.months}: current / reference = {cur / ref:.3f}")
     return report
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise SystemExit("terminated")
 
 
 def main() -> None:
@@ -307,6 +317,7 @@ def main() -> None:
     ap.add_argument("--reference-cli-size", type=int, default=0, help="also run creditloop simulate of this size")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-sim-"))
+    signal.signal(signal.SIGTERM, _terminate)  # a stopped bench still removes its temporary worktree
     if args.reference_rev:
         try:
             print(json.dumps(against_reference(args, root), indent=2))

@@ -89,6 +89,36 @@ class Plan:
     installments: list[Installment]
     kind: str = "purchase"  # purchase | restructure
     refunded_minor: int = 0
+    # How many leading installments are billed and fully paid (``_open_part``); -1 while a command that may
+    # reopen one runs. Derived, never stored.
+    settled_upto: int = field(default=0, compare=False, repr=False)
+
+
+def _open_part(plan: Plan) -> list[Installment]:
+    """The plan's installments after its leading settled ones (billed, nothing owed: every balance, due and
+    delinquency scan skips them), moving the plan's cursor on.
+
+    Safe because nothing reopens a settled installment except commands outside ``_KEEP_CURSORS`` (restructures,
+    refunds, corrections), and those run with the cursors off and reset them after; payments, billing,
+    charge-off and revolving interest only settle installments or change unsettled ones (the stateful property
+    test checks the prefix after every step)."""
+    insts = plan.installments
+    k = plan.settled_upto
+    if k < 0:
+        return insts
+    n = len(insts)
+    while k < n:
+        i = insts[k]
+        if (
+            not i.billed
+            or i.principal_minor != i.paid_principal_minor
+            or i.carried_fee_minor + i.fee_minor != i.paid_fee_minor
+            or i.carried_interest_minor + i.interest_minor != i.paid_interest_minor
+        ):
+            break
+        k += 1
+    plan.settled_upto = k
+    return insts[k:] if k else insts
 
 
 @dataclass(slots=True)
@@ -134,7 +164,7 @@ def _reduce_evenly(plan: Plan, amount_minor: int) -> int:
 def _settled(plan: Plan) -> bool:
     """Nothing owed and nothing left to bill (unpaid principal, fee and interest all zero; an unbilled
     installment must carry no scheduled fee or interest). Written out: it runs on every statement and payment."""
-    for i in plan.installments:
+    for i in _open_part(plan):
         if i.principal_minor != i.paid_principal_minor:
             return False
         fee, interest = i.carried_fee_minor, i.carried_interest_minor
@@ -273,7 +303,7 @@ class CreditLine:
     def principal_minor(self) -> int:
         total = 0
         for p in self.plans:
-            for i in p.installments:
+            for i in _open_part(p):
                 total += i.principal_minor - i.paid_principal_minor
         return total
 
@@ -281,7 +311,7 @@ class CreditLine:
         """Unpaid principal, owed fees and owed interest in one pass (stores write all three at once)."""
         principal = fee = interest = 0
         for p in self.plans:
-            for i in p.installments:  # Installment's unpaid_* properties, inlined
+            for i in _open_part(p):  # Installment's unpaid_* properties, inlined
                 principal += i.principal_minor - i.paid_principal_minor
                 fee += i.carried_fee_minor - i.paid_fee_minor
                 interest += i.carried_interest_minor - i.paid_interest_minor
@@ -315,7 +345,7 @@ class CreditLine:
         """What the customer must pay now to owe nothing billed: billed installments plus penalty to date."""
         total = self.penalty_minor
         for p in self.plans:
-            for i in p.installments:
+            for i in _open_part(p):
                 if i.billed:
                     total += i.unpaid_minor
         return total
@@ -324,7 +354,7 @@ class CreditLine:
         """Unpaid principal and fees of installments due before ``on``."""
         total = 0
         for p in self.plans:
-            for i in p.installments:
+            for i in _open_part(p):
                 if i.billed and i.due_on < on:
                     total += i.unpaid_minor
         return total
@@ -344,7 +374,7 @@ class CreditLine:
         return [i for p in self.plans for i in p.installments]
 
     def _open_installments(self) -> list[Installment]:
-        items = [i for p in self.plans for i in p.installments if i.unpaid_minor or i.unpaid_principal_minor]
+        items = [i for p in self.plans for i in _open_part(p) if i.unpaid_minor or i.unpaid_principal_minor]
         items.sort(key=lambda i: i.due_on)
         return items
 
@@ -416,7 +446,19 @@ class CreditLine:
         if handler is None:
             raise ValidationError(f"unknown command kind {kind!r}", field="kind")
         self._next_action_memo = None  # a replay applies commands without new versions
-        return handler(self, ev)
+        if kind in _KEEP_CURSORS:
+            return handler(self, ev)
+        self._set_cursors(-1)
+        try:
+            return handler(self, ev)
+        finally:
+            self._set_cursors(0)
+
+    def _set_cursors(self, value: int) -> None:
+        for plan in self.plans:
+            plan.settled_upto = value
+        for plan in self.settled_plans:
+            plan.settled_upto = value
 
     def correct(self, ev: dict[str, Any], posted: Sequence[JournalEntry]) -> Any:
         """Record a back-dated command, or a reversal, and re-derive everything after its value date.
@@ -989,7 +1031,7 @@ class CreditLine:
         # One pass over the working installments (this runs for every line a store asks about). A plan bills
         # its installments in order, so its first unbilled one is the earliest still to bill and ends the scan.
         for plan in self.plans:
-            for inst in plan.installments:
+            for inst in _open_part(plan):
                 if not inst.billed:
                     if inst.statement_on <= horizon:
                         horizon = inst.statement_on - _ONE_DAY  # billed at that day's close
@@ -1041,7 +1083,7 @@ class CreditLine:
         oldest: date | None = None
         owed = 0
         for plan in self.plans:
-            for inst in plan.installments:
+            for inst in _open_part(plan):
                 if not inst.billed:
                     break
                 if inst.due_on < day:
@@ -1327,6 +1369,10 @@ _APPLIERS: dict[str, Callable[[CreditLine, dict[str, Any]], Any]] = {
 }
 
 # Everything a replay re-derives (identity, product and the pending/version bookkeeping stay).
+# Commands that never reopen a settled installment (they add plans, pay, or leave installments alone), so the
+# plans' settled cursors (``_open_part``) stay valid across them; every other command resets the cursors.
+_KEEP_CURSORS = frozenset({"purchase", "capture", "repay", "authorise", "void", "limit", "freeze", "unfreeze"})
+
 _STATE_FIELDS = tuple(
     f.name
     for f in fields(CreditLine)
