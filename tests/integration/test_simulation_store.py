@@ -67,6 +67,15 @@ def test_journal_rows_are_numbered_in_order_across_batches_and_transactions(tmp_
     assert [(r[0], r[1]) for r in rows] == [(f"L-S/buy/{i}", k) for k, i in enumerate("abcdef", 1)]
     linked = '["L-S/plan/1"]'  # every second entry of a batch has a link
     assert [r[2] for r in rows] == ["[]", "[]", linked, "[]", "[]", linked]
+    with engine.connect() as conn:  # enum members are stored as their plain text
+        kinds = conn.exec_driver_sql(
+            "SELECT DISTINCT e.code, typeof(e.code), p.account, typeof(p.account), p.side, typeof(p.side) "
+            "FROM journal_entries e JOIN postings p USING (entry_id) ORDER BY p.side"
+        ).all()
+    assert [tuple(k) for k in kinds] == [
+        ("PURCHASE", "text", "Liabilities:MerchantPayable", "text", "C", "text"),
+        ("PURCHASE", "text", "Assets:Receivable:Principal", "text", "D", "text"),
+    ]
     engine.dispose()
 
 

@@ -186,11 +186,14 @@ class SqlJournal:
         entry_rows: list[tuple[Any, ...]] = []
         posting_rows: list[tuple[Any, ...]] = []
         totals = self._pending_totals
+        debit = Side.DEBIT
+        # Codes, accounts and sides are StrEnum members, i.e. str: the driver binds them as their text (the same
+        # bytes as ``.value``, whose look-up is slow at millions of rows).
         for e in batch:
             entry_rows.append(
                 (
                     e.entry_id,
-                    e.code.value,
+                    e.code,
                     e.effective_on.isoformat(),
                     e.line_id,
                     _json(sorted(e.links)) if e.links else "[]",
@@ -198,8 +201,8 @@ class SqlJournal:
                 )
             )
             for idx, p in enumerate(e.postings):
-                posting_rows.append((e.entry_id, idx, p.account.value, p.side.value, p.amount_minor))
-                totals[p.account] += p.amount_minor if p.side is Side.DEBIT else -p.amount_minor
+                posting_rows.append((e.entry_id, idx, p.account, p.side, p.amount_minor))
+                totals[p.account] += p.amount_minor if p.side is debit else -p.amount_minor
         try:
             # The first row numbers itself inside the statement and takes the write lock; the file then has one
             # writer until commit, so the rest are numbered on from it here: the same ``seq`` values as one
