@@ -95,14 +95,16 @@ def _block_with_orphan_posting(block: Path) -> None:
     engine = make_engine(sqlite_url(block), durable=False)
     migrate(engine)
     with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO postings VALUES ('L-X/buy/nowhere', 0, 'Assets:Receivable:Principal', 'D', 5)")
+        conn.exec_driver_sql(
+            "INSERT INTO postings VALUES ('L-X/buy/nowhere', 0, 'Assets:Receivable:Principal', 'D', 5)"
+        )
     engine.dispose()
 
 
 def test_a_kept_scratch_file_with_a_posting_without_its_entry_is_refused(tmp_path: Path) -> None:
     _block_with_orphan_posting(tmp_path)
     engine = make_engine(sqlite_url(tmp_path), durable=False)
-    with engine.connect() as conn, pytest.raises(InvariantViolation, match="foreign keys broken.*postings"):
+    with engine.connect() as conn, pytest.raises(InvariantViolation, match=r"foreign keys broken.*postings"):
         check_foreign_keys(conn)
     engine.dispose()
 
@@ -148,7 +150,9 @@ dates = st.integers(0, 40).map(lambda k: date.max if k == 40 else DAY0 + timedel
         max_size=25,
     )
 )
-def test_due_lines_are_exactly_those_whose_next_action_has_come(steps: list[tuple[list[tuple[int, date]], int, int]]) -> None:
+def test_due_lines_are_exactly_those_whose_next_action_has_come(
+    steps: list[tuple[list[tuple[int, date]], int, int]],
+) -> None:
     """Whatever lines change between questions, the by-date index answers as a scan of every line would."""
     lines = SqlLines(lambda: None, products)  # type: ignore[arg-type,return-value]  # never touches the database
     lines._all_loaded = True
