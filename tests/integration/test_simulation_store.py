@@ -8,6 +8,7 @@ a by-date index of the memoised next-action dates.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from creditloop.adapters.sqlalchemy import SqlUnitOfWork, make_engine, migrate, sqlite_url
 from creditloop.adapters.sqlalchemy.db import check_foreign_keys
 from creditloop.adapters.sqlalchemy.uow import SqlLines
-from creditloop.core.errors import InvariantViolation
+from creditloop.app.ports import AuditRecord
+from creditloop.core.errors import IdempotencyConflict, InvariantViolation
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.products.terms import Product, default_product
@@ -168,3 +170,26 @@ def test_due_lines_are_exactly_those_whose_next_action_has_come(
         expected = sorted(i for i, ln in held.items() if ln.next_action_on <= day and (after is None or i > after))
         assert lines.due_for_day_end(day, after=after) == expected
         assert lines.due_for_day_end(day, limit=3, after=after) == expected[:3]
+
+
+def test_decisions_recorded_through_the_driver_are_stored_as_before_and_never_rewritten(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path), durable=False)
+    migrate(engine)
+    item = AuditRecord(
+        "origination/A-1", "origination", "A-1", date(2024, 1, 2), "p", "1", "h" * 16, "approved", ("R1",), ({"k": 1},)
+    )
+    uow = SqlUnitOfWork(engine, products, single_writer=True)
+    with uow:
+        uow.audit.record(item)
+        uow.audit.record(item)  # the same decision again: nothing happens
+        with pytest.raises(IdempotencyConflict, match="another outcome"):
+            uow.audit.record(replace(item, outcome="declined"))
+        uow.commit()
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT * FROM audit_decisions").all()
+    assert [tuple(r) for r in rows] == [
+        ("origination/A-1", "origination", "A-1", "2024-01-02", "p", "1", "h" * 16, "approved", '["R1"]', '[{"k":1}]')
+    ]
+    with uow:
+        assert uow.audit.get("origination/A-1") == item
+    engine.dispose()

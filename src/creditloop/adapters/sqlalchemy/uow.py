@@ -634,6 +634,11 @@ def _line_row(line: CreditLine) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- logs
 
 
+_AUDIT_COLUMNS = tuple(c.name for c in audit_decisions.columns)
+_SQLITE_RECORD_DECISION = (
+    f"INSERT INTO audit_decisions ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join('?' for _ in _AUDIT_COLUMNS)}) "
+    "ON CONFLICT (decision_id) DO NOTHING"
+)
 _SQLITE_GET_DECISION = (
     f"SELECT {', '.join(c.name for c in audit_decisions.columns)} FROM audit_decisions WHERE decision_id = ?"
 )
@@ -661,8 +666,13 @@ class SqlAudit:
         }
         conn = self._connection()
         # Insert unless the id exists (one statement on the usual path); only then compare with what is stored.
-        insert: Any = (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert(audit_decisions)
-        if conn.execute(insert.on_conflict_do_nothing(index_elements=["decision_id"]), row).rowcount == 1:
+        if conn.dialect.name == "sqlite" and type(item.decided_on) is date:  # the driver directly (as ``get``)
+            values = tuple(row[c].isoformat() if c == "decided_on" else row[c] for c in _AUDIT_COLUMNS)
+            inserted = conn.exec_driver_sql(_SQLITE_RECORD_DECISION, values).rowcount
+        else:
+            insert: Any = (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert(audit_decisions)
+            inserted = conn.execute(insert.on_conflict_do_nothing(index_elements=["decision_id"]), row).rowcount
+        if inserted == 1:
             return
         known = self.get(item.decision_id)
         if known != item:
