@@ -667,7 +667,7 @@ class SqlAudit:
         conn = self._connection()
         # Insert unless the id exists (one statement on the usual path); only then compare with what is stored.
         if conn.dialect.name == "sqlite" and type(item.decided_on) is date:  # the driver directly (as ``get``)
-            values = tuple(row[c].isoformat() if c == "decided_on" else row[c] for c in _AUDIT_COLUMNS)
+            values = tuple(item.decided_on.isoformat() if c == "decided_on" else row[c] for c in _AUDIT_COLUMNS)
             inserted = conn.exec_driver_sql(_SQLITE_RECORD_DECISION, values).rowcount
         else:
             insert: Any = (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert(audit_decisions)
