@@ -199,6 +199,24 @@ class CreditLineMachine(RuleBasedStateMachine):
             assert dates == sorted(dates), plan.plan_id
 
     @invariant()
+    def settled_cursors_skip_only_what_owes_nothing(self) -> None:
+        # Scans skip each plan's leading billed-and-paid installments (``_open_part``): the cursor never covers an
+        # installment that owes something, and every balance equals the plain sum over all installments.
+        for plan in [*self.line.plans, *self.line.settled_plans]:
+            assert plan.settled_upto >= 0
+            for i in plan.installments[: plan.settled_upto]:
+                assert i.billed and (i.unpaid_principal_minor, i.unpaid_fee_minor, i.unpaid_interest_minor) == (0, 0, 0)
+        insts = [i for p in self.line.plans for i in p.installments]
+        principal = sum(i.unpaid_principal_minor for i in insts)
+        fees, interest = sum(i.unpaid_fee_minor for i in insts), sum(i.unpaid_interest_minor for i in insts)
+        assert self.line.principal_minor == principal
+        assert self.line.balances() == (principal, fees, interest)
+        billed = sum(i.unpaid_minor for i in insts if i.billed)
+        assert self.line.amount_due_minor == billed + self.line.penalty_minor
+        on = self.today + timedelta(days=1)
+        assert self.line.past_due_minor(on) == sum(i.unpaid_minor for i in insts if i.billed and i.due_on < on)
+
+    @invariant()
     def open_to_buy_never_negative(self) -> None:
         assert 0 <= self.line.open_to_buy_minor <= self.line.limit_minor
 

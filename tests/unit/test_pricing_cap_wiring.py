@@ -93,3 +93,29 @@ def test_the_cap_is_checked_on_the_real_purchase_day() -> None:
     assert e.value.code == "pricing_cap_exceeded" and "32.48%" in e.value.message
     with pytest.raises(DomainError):
         check_product_cycle(product, date(2024, 1, 1), "cn_licensed")  # the product itself is refused
+
+
+def test_a_passed_check_is_remembered_per_product_object_never_for_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    from creditloop.app import handlers
+
+    calls: list[int] = []
+    real = handlers._option_checked
+    monkeypatch.setattr(handlers, "_PASSED", {})
+    monkeypatch.setattr(handlers, "_option_checked", lambda *a: calls.append(a[1]) or real(*a))
+    fair = default_policies()
+    bus = MessageBus(MemoryUnitOfWork({fair.product.key: fair.product}.__getitem__), fair)
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))
+    for k in range(3):
+        bus.handle(c.Purchase(f"p{k}", "L", 10_000, 12, date(2024, 1, 6)))
+    assert calls == [12]  # checked once; the same product, option and day pass from memory
+    # Another product object (here the same key, pricier terms) is checked afresh, even for the same option and day.
+    doc = json.loads(
+        resources.files("creditloop.products.catalog").joinpath("baitiao_standard_v1.json").read_text("utf-8")
+    )
+    doc["installment_options"] = [{"periods": 12, "monthly_fee_bps": 300}]
+    pricier = Product.from_dict(doc)
+    assert pricier.key == fair.product.key
+    bus.policies = replace(fair, product=pricier)
+    with pytest.raises(DomainError) as e:
+        bus.handle(c.Purchase("p9", "L", 10_000, 12, date(2024, 1, 6)))
+    assert e.value.code == "pricing_cap_exceeded" and calls == [12, 12]

@@ -59,10 +59,25 @@ def _option_checked(product: Product, periods: int, regime: str, on: date, state
         check_cap(rate, on, regime)
 
 
+# Checks already passed, keyed by the product object's identity: hashing a Product (a frozen dataclass of nested
+# terms) for the cache above costs several microseconds on every purchase. Each entry holds its product, so the
+# id cannot be reused by another object while the entry exists; the value is compared by identity.
+_PASSED: dict[tuple[int, int, str, date, int, int], Product] = {}
+_PASSED_MAX = 8192
+
+
 def check_pricing_cap(policies: Policies, line: CreditLine, periods: int, on: date) -> None:
     """Refuse a plan whose annualised cost breaks the cap in force (the error shows the rate and the cap)."""
-    if policies.cap_regime is not None:
-        _option_checked(policies.product, periods, policies.cap_regime, on, line.statement_day, line.due_days)
+    regime, product = policies.cap_regime, policies.product
+    if regime is None:
+        return
+    key = (id(product), periods, regime, on, line.statement_day, line.due_days)
+    if _PASSED.get(key) is product:
+        return
+    _option_checked(product, periods, regime, on, line.statement_day, line.due_days)  # raises on a breach
+    if len(_PASSED) >= _PASSED_MAX:
+        _PASSED.clear()
+    _PASSED[key] = product
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ class Side(StrEnum):
     CREDIT = "C"
 
 
-_DEBIT = Side.DEBIT  # a module constant: enum member lookups are slow in the hottest loops
+_DEBIT = Side.DEBIT  # module constants: enum member lookups are slow in the hottest loops
+_CREDIT = Side.CREDIT
 
 
 class EntryCode(StrEnum):
@@ -97,6 +98,6 @@ def entry(
 ) -> JournalEntry:
     """Build an entry from debit and credit legs, dropping zero legs."""
     postings = tuple(
-        [Posting(a, Side.DEBIT, m) for a, m in debits if m] + [Posting(a, Side.CREDIT, m) for a, m in credits if m]
+        [Posting(a, _DEBIT, m) for a, m in debits if m] + [Posting(a, _CREDIT, m) for a, m in credits if m]
     )
     return JournalEntry(entry_id, code, effective_on, line_id, postings, links)

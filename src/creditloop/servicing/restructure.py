@@ -75,7 +75,16 @@ def _unbilled_fees(line: CreditLine) -> int:
 
 def preview(line: CreditLine, ev: dict[str, Any]) -> RestructurePreview:
     """What a restructure would do, computed on a copy: the line itself is untouched."""
-    trial = copy.deepcopy(line)
+    # The copy shares what no command changes in place: the product (frozen), the logged events and the stored
+    # repayment results (each replaced, never edited); their containers are copied, everything else deeply.
+    # The event log grows with the line's history, and copying it deeply was most of a preview's time.
+    shared: dict[int, Any] = {
+        id(line.product): line.product,
+        id(line.events): list(line.events),
+        id(line.seen_ids): dict(line.seen_ids),
+        id(line.results): dict(line.results),
+    }
+    trial = copy.deepcopy(line, shared)
     trial.pending_entries = []
     on = date.fromisoformat(ev["on"])
     trial.close_through(on - timedelta(days=1))

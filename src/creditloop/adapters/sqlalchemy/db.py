@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from creditloop.core.errors import InvariantViolation
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -71,14 +73,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_scratch_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """A file that is rebuilt from its inputs after a crash (a simulation's ledger): no syncing at all, and the
-    rollback journal in memory instead of a write-ahead log (pages are written once, not twice)."""
+    """A file that is rebuilt from its inputs after a crash (a simulation's ledger): no syncing at all, the
+    rollback journal in memory instead of a write-ahead log (pages are written once, not twice), and no
+    per-row foreign-key look-ups (a posting's entry is written just before it, in the same batch). Whoever
+    keeps such a file checks its keys once (``check_foreign_keys``): the block merge inserts with them on."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=MEMORY")
         cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA foreign_keys=OFF")
     finally:
         cursor.close()
+
+
+def check_foreign_keys(conn: Connection) -> None:
+    """Refuse a SQLite file with a row whose foreign key points nowhere (one pass over the child tables)."""
+    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(5)
+    if bad:
+        raise InvariantViolation(f"foreign keys broken in the ledger file (table, rowid, parent): {bad}")
 
 
 def alembic_config() -> Config:

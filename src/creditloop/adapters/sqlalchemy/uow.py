@@ -104,6 +104,11 @@ _SQLITE_INSERT_ENTRY = (
     "INSERT INTO journal_entries (entry_id, code, effective_on, line_id, links, reverses, seq) "
     "VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM journal_entries))"
 )
+_SQLITE_INSERT_ENTRY_SEQ = (
+    "INSERT INTO journal_entries (entry_id, code, effective_on, line_id, links, reverses, seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_LAST_SEQ = "SELECT max(seq) FROM journal_entries"
 _SQLITE_INSERT_POSTING = "INSERT INTO postings (entry_id, idx, account, side, amount_minor) VALUES (?, ?, ?, ?, ?)"
 
 
@@ -182,15 +187,33 @@ class SqlJournal:
         entry_rows: list[tuple[Any, ...]] = []
         posting_rows: list[tuple[Any, ...]] = []
         totals = self._pending_totals
+        debit = Side.DEBIT
+        # Codes, accounts and sides are StrEnum members, i.e. str: the driver binds them as their text (the same
+        # bytes as ``.value``, whose look-up is slow at millions of rows).
         for e in batch:
             entry_rows.append(
-                (e.entry_id, e.code.value, e.effective_on.isoformat(), e.line_id, _json(sorted(e.links)), e.reverses)
+                (
+                    e.entry_id,
+                    e.code,
+                    e.effective_on.isoformat(),
+                    e.line_id,
+                    _json(sorted(e.links)) if e.links else "[]",
+                    e.reverses,
+                )
             )
             for idx, p in enumerate(e.postings):
-                posting_rows.append((e.entry_id, idx, p.account.value, p.side.value, p.amount_minor))
-                totals[p.account] += p.amount_minor if p.side is Side.DEBIT else -p.amount_minor
+                posting_rows.append((e.entry_id, idx, p.account, p.side, p.amount_minor))
+                totals[p.account] += p.amount_minor if p.side is debit else -p.amount_minor
         try:
-            conn.exec_driver_sql(_SQLITE_INSERT_ENTRY, entry_rows)
+            # The first row numbers itself inside the statement and takes the write lock; the file then has one
+            # writer until commit, so the rest are numbered on from it here: the same ``seq`` values as one
+            # ``max(seq) + 1`` per row, without a subquery per row (a simulation writes millions of entries).
+            conn.exec_driver_sql(_SQLITE_INSERT_ENTRY, entry_rows[0])
+            if len(entry_rows) > 1:
+                first = conn.exec_driver_sql(_SQLITE_LAST_SEQ).scalar_one()
+                conn.exec_driver_sql(
+                    _SQLITE_INSERT_ENTRY_SEQ, [(*row, first + k) for k, row in enumerate(entry_rows[1:], 1)]
+                )
         except IntegrityError as exc:
             raise ConcurrencyConflict(f"journal entries were written concurrently ({exc.orig})") from exc
         conn.exec_driver_sql(_SQLITE_INSERT_POSTING, posting_rows)
@@ -360,6 +383,8 @@ class SqlLines:
         # Day-end asks every day which lines are due: the answer is cached per line and recomputed only
         # for lines handed out since the last question (a caller can change only a line it was given).
         self._next_action: dict[str, date] = {}
+        # The same cache by date, so a day's question reads only the lines due by then, not every line held.
+        self._due_by_date: dict[date, set[str]] = {}
         self._handed_out: set[str] = set()
 
     def reset(self) -> None:
@@ -367,6 +392,7 @@ class SqlLines:
         self.loaded.clear()
         self._all_loaded = False
         self._next_action.clear()
+        self._due_by_date.clear()
         self._handed_out.clear()
 
     def keep(self, written: dict[str, tuple[int, tuple[int, int, int, int, int]]]) -> None:
@@ -446,11 +472,20 @@ class SqlLines:
         """Lines whose day-end on ``day`` changes something, in line-id order, a page at a time (keyset:
         ``after`` the last id of the previous page): stored ones by index, plus those changed here."""
         if self._all_loaded:  # every stored line is in the identity map: ask the lines themselves
-            cache = self._next_action
+            cache, by_date = self._next_action, self._due_by_date
             for i in self._handed_out:
-                cache[i] = self.seen[i].next_action_on
+                new = self.seen[i].next_action_on
+                old = cache.get(i)
+                if old != new:
+                    if old is not None:
+                        ids = by_date[old]
+                        ids.discard(i)
+                        if not ids:
+                            del by_date[old]
+                    by_date.setdefault(new, set()).add(i)
+                    cache[i] = new
             self._handed_out.clear()
-            mine = sorted(i for i, d in cache.items() if d <= day and (after is None or i > after))
+            mine = sorted(i for d, ids in by_date.items() if d <= day for i in ids if after is None or i > after)
             return mine[:limit] if limit is not None else mine
         c = credit_lines.c
         stmt = sa.select(c.line_id).where(c.next_action_on <= day).order_by(c.line_id)
@@ -486,13 +521,8 @@ class SqlLines:
             prior = self.loaded.get(line_id)
             if prior is not None and prior[0] == line.version:
                 continue  # balances change only with the version: the table's row is this line's
-            now = (
-                line.principal_minor,
-                line.fee_minor,
-                line.penalty_minor,
-                line.interest_minor,
-                line.credit_balance_minor,
-            )
+            principal, fee, interest = line.balances()  # one pass over the installments for all three
+            now = (principal, fee, line.penalty_minor, interest, line.credit_balance_minor)
             before = prior[1] if prior is not None else (0, 0, 0, 0, 0)
             totals = [t - b + n for t, b, n in zip(totals, before, now, strict=True)]
         principal, fee, penalty, interest, credit = totals
@@ -611,6 +641,11 @@ def _line_row(line: CreditLine) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- logs
 
 
+_AUDIT_COLUMNS = tuple(c.name for c in audit_decisions.columns)
+_SQLITE_RECORD_DECISION = (
+    f"INSERT INTO audit_decisions ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join('?' for _ in _AUDIT_COLUMNS)}) "
+    "ON CONFLICT (decision_id) DO NOTHING"
+)
 _SQLITE_GET_DECISION = (
     f"SELECT {', '.join(c.name for c in audit_decisions.columns)} FROM audit_decisions WHERE decision_id = ?"
 )
@@ -638,8 +673,13 @@ class SqlAudit:
         }
         conn = self._connection()
         # Insert unless the id exists (one statement on the usual path); only then compare with what is stored.
-        insert: Any = (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert(audit_decisions)
-        if conn.execute(insert.on_conflict_do_nothing(index_elements=["decision_id"]), row).rowcount == 1:
+        if conn.dialect.name == "sqlite" and type(item.decided_on) is date:  # the driver directly (as ``get``)
+            values = tuple(item.decided_on.isoformat() if c == "decided_on" else row[c] for c in _AUDIT_COLUMNS)
+            inserted = conn.exec_driver_sql(_SQLITE_RECORD_DECISION, values).rowcount
+        else:
+            insert: Any = (pg_dialect if conn.dialect.name == "postgresql" else sqlite_dialect).insert(audit_decisions)
+            inserted = conn.execute(insert.on_conflict_do_nothing(index_elements=["decision_id"]), row).rowcount
+        if inserted == 1:
             return
         known = self.get(item.decision_id)
         if known != item:
@@ -669,6 +709,13 @@ class SqlAudit:
         )
 
 
+_SQLITE_LAST_DONE = "SELECT max(business_date) FROM day_end_runs WHERE status = 'DONE'"
+_SQLITE_MARK_DAY = (
+    "INSERT INTO day_end_runs (business_date, status, lines_closed) VALUES (?, ?, ?) ON CONFLICT (business_date) "
+    "DO UPDATE SET status = excluded.status, lines_closed = excluded.lines_closed"
+)
+
+
 class SqlDayEnds:
     """Day-end runs and reconciliation records, one row per business date (upserted)."""
 
@@ -682,16 +729,23 @@ class SqlDayEnds:
 
     def last_done(self) -> date | None:
         t = day_end_runs
-        value: date | None = (
-            self._connection()
-            .execute(sa.select(sa.func.max(t.c.business_date)).where(t.c.status == "DONE"))
-            .scalar_one()
-        )
+        conn = self._connection()
+        if conn.dialect.name == "sqlite":  # the driver directly: asked every simulated day (dates are ISO text)
+            text = conn.exec_driver_sql(_SQLITE_LAST_DONE).scalar_one()
+            return None if text is None else date.fromisoformat(text)
+        value: date | None = conn.execute(
+            sa.select(sa.func.max(t.c.business_date)).where(t.c.status == "DONE")
+        ).scalar_one()
         return value
 
     def mark(self, record: DayEndRecord) -> None:
+        conn = self._connection()
+        if conn.dialect.name == "sqlite":  # the same upsert as below, without building a statement twice a day
+            values = (record.business_date.isoformat(), record.status, record.lines_closed)
+            conn.exec_driver_sql(_SQLITE_MARK_DAY, values)
+            return
         row = {"business_date": record.business_date, "status": record.status, "lines_closed": record.lines_closed}
-        _upsert(self._connection(), day_end_runs, [row], ["business_date"])
+        _upsert(conn, day_end_runs, [row], ["business_date"])
 
     def reconcile(self, record: ReconciliationRecord) -> None:
         row = {
