@@ -147,6 +147,9 @@ def test_semimonthly_series_with_a_february_fortnight_stays_semimonthly() -> Non
         ("semiannual", "month", 6, "semiannual"),
         ("12 months", "month", 12, "year"),
         ("255-day", "day", 255, "255-day"),
+        ("every 4 weeks", "week", 4, "4-week"),
+        ("semi-monthly", "semimonth", 1, "semimonth"),
+        ("1 year", "month", 12, "year"),
     ],
 )
 def test_unit_period_labels(label: str, kind: str, count: int, value: str) -> None:
@@ -155,7 +158,7 @@ def test_unit_period_labels(label: str, kind: str, count: int, value: str) -> No
     assert unit is UnitPeriod(kind, count) is UnitPeriod(value)
 
 
-@pytest.mark.parametrize("label", ["lunar", "13-month", "53-week", "0-week", "367-day", "2-semimonth", ""])
+@pytest.mark.parametrize("label", ["lunar", "13-month", "53-week", "0-week", "367-day", "2-semimonth", "2 years", ""])
 def test_unit_period_refusals_name_the_field(label: str) -> None:
     with pytest.raises(ValidationError) as err:
         UnitPeriod(label)
