@@ -113,6 +113,13 @@ def test_no_common_period_rounds_the_average_to_the_nearest_standard_interval() 
     assert infer_unit_period(spread) is UnitPeriod.MONTH
 
 
+def test_four_weeks_is_smaller_than_a_month_in_a_tie() -> None:
+    """(b)(4)(i)(A): 1 Feb → 1 Mar → 1 Apr (two months) against 1 Apr → 29 Apr → 27 May (two 4-week periods)."""
+    dates = [date(2023, 3, 1), date(2023, 4, 1), date(2023, 4, 29), date(2023, 5, 27)]
+    flows = flows_of(date(2023, 2, 1), 100000, [(d, 26000) for d in dates])
+    assert infer_unit_period(flows) is UnitPeriod("4-week")
+
+
 def test_single_payment_unit_is_the_term_up_to_a_year() -> None:
     """(b)(4)(ii), (b)(5)(vi)/(vii): 9 whole months → a 9-month unit (12/9 a year); past a year → the year."""
     nine = flows_of(date(2024, 1, 15), 100000, [(date(2024, 10, 15), 106000)])

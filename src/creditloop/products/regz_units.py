@@ -172,17 +172,17 @@ UnitPeriod.MONTH = UnitPeriod("month")
 UnitPeriod.QUARTER = UnitPeriod("month", 3)
 UnitPeriod.YEAR = UnitPeriod("month", 12)
 
-# Standard intervals (b)(3)(iii), smallest first: the order ties are broken in.
-STANDARD = (
-    UnitPeriod.DAY,
-    *(UnitPeriod("week", k) for k in (1, 2)),
-    UnitPeriod.SEMIMONTH,
-    *(UnitPeriod("week", k) for k in (3,)),
-    UnitPeriod.MONTH,
-    *sorted(
-        [*(UnitPeriod("week", k) for k in range(4, 53)), *(UnitPeriod("month", k) for k in range(2, 13))],
+# Standard intervals (b)(3)(iii), smallest first (four weeks before a month): the order ties are broken in.
+STANDARD = tuple(
+    sorted(
+        [
+            UnitPeriod.DAY,
+            UnitPeriod.SEMIMONTH,
+            *(UnitPeriod("week", k) for k in range(1, 53)),
+            *(UnitPeriod("month", k) for k in range(1, 13)),
+        ],
         key=lambda u: u.nominal_days,
-    ),
+    )
 )
 
 
