@@ -7,8 +7,9 @@ and how the per-period rate is annualised (DOMAIN §0.1):
   flow to the first advance, odd days / 30), compound discounting ``(1+r)^-τ``. Reported as nominal ``12 r``
   (年化利率, IRR ×12) and effective ``(1+r)^12 − 1`` (复利年化), each labelled.
 * Reg Z Appendix J actuarial, general equation (b)(8): each flow discounted by ``(1 + f·i)(1 + i)^t`` where t whole
-  unit periods are counted back from the flow to the start and f is the odd fraction of a unit period (days / 30
-  for monthly unit periods). APR = i × unit periods per year (nominal).
+  unit periods are counted back from the flow to the start and f is the fraction of a unit period left at the start.
+  The unit period ((b)(4): semimonths, multiples of weeks or months, a single payment's term) and the counting
+  ((b)(5)) live in ``regz_units``. APR = i × unit periods per year (nominal).
 * EU APRC (2008/48/EC Annex I = CCD2 Annex III): ``Σ C_k (1+X)^-t_k = Σ D_l (1+X)^-s_l``, t in years, effective.
   ``CALENDAR`` (the directive): whole months count 1/12 year, left-over days over the 365 or 366 days of the year
   counted back from the end of the odd period. ``DAYS_365`` (Directive 98/7/EC examples): calendar days / 365.
