@@ -24,7 +24,7 @@ from creditloop.products.apr import (
     infer_unit_period,
 )
 from creditloop.products.caps import check_cap, clearly_within_cap
-from creditloop.products.daycount import DayCount, Frequency
+from creditloop.products.daycount import DayCount, Frequency, year_fraction
 from creditloop.products.pricing import PlanTerms, PricingMethod, build_schedule, product_schedule, terms_for_option
 from creditloop.products.terms import default_product
 
@@ -196,3 +196,29 @@ def test_reg_z_designates_the_schedules_own_unit_period(
     flows = flows_of(start, 100_000, [(d, part) for d in dates])
     assert infer_unit_period(flows) is unit
     assert annual_rate(flows, Regime.REG_Z).periods_per_year == unit.per_year
+
+
+def _year_length(year: int) -> int:
+    return (date(year + 1, 1, 1) - date(year, 1, 1)).days
+
+
+@given(st.dates(date(1900, 1, 1), date(2990, 12, 31)), st.integers(1, 1500))
+def test_act_act_moves_one_day_per_year_end_from_isda(start: date, days: int) -> None:
+    """Fineract's act/act slices a period on 31 Dec, so each year end crossed moves one day from the earlier year's
+    denominator to the later one's; inside one year it is days / the year's length."""
+    end = start + timedelta(days=days)
+    isda = sum(
+        (
+            Decimal((min(end, date(y + 1, 1, 1)) - max(start, date(y, 1, 1))).days) / _year_length(y)
+            for y in range(start.year, end.year + 1)
+        ),
+        Decimal(0),
+    )
+    shift = sum(
+        (Decimal(1) / _year_length(y + 1) - Decimal(1) / _year_length(y) for y in range(start.year, end.year)),
+        Decimal(0),
+    )
+    got = year_fraction(start, end, DayCount.ACT_ACT)
+    assert abs(got - (isda + shift)) < Decimal("1e-25")
+    if start.year == end.year:
+        assert got == Decimal(days) / _year_length(start.year)

@@ -113,6 +113,13 @@ def test_no_common_period_rounds_the_average_to_the_nearest_standard_interval() 
     assert infer_unit_period(spread) is UnitPeriod.MONTH
 
 
+def test_four_weeks_is_smaller_than_a_month_in_a_tie() -> None:
+    """(b)(4)(i)(A): 1 Feb → 1 Mar → 1 Apr (two months) against 1 Apr → 29 Apr → 27 May (two 4-week periods)."""
+    dates = [date(2023, 3, 1), date(2023, 4, 1), date(2023, 4, 29), date(2023, 5, 27)]
+    flows = flows_of(date(2023, 2, 1), 100000, [(d, 26000) for d in dates])
+    assert infer_unit_period(flows) is UnitPeriod("4-week")
+
+
 def test_single_payment_unit_is_the_term_up_to_a_year() -> None:
     """(b)(4)(ii), (b)(5)(vi)/(vii): 9 whole months → a 9-month unit (12/9 a year); past a year → the year."""
     nine = flows_of(date(2024, 1, 15), 100000, [(date(2024, 10, 15), 106000)])
@@ -147,6 +154,9 @@ def test_semimonthly_series_with_a_february_fortnight_stays_semimonthly() -> Non
         ("semiannual", "month", 6, "semiannual"),
         ("12 months", "month", 12, "year"),
         ("255-day", "day", 255, "255-day"),
+        ("every 4 weeks", "week", 4, "4-week"),
+        ("semi-monthly", "semimonth", 1, "semimonth"),
+        ("1 year", "month", 12, "year"),
     ],
 )
 def test_unit_period_labels(label: str, kind: str, count: int, value: str) -> None:
@@ -155,7 +165,7 @@ def test_unit_period_labels(label: str, kind: str, count: int, value: str) -> No
     assert unit is UnitPeriod(kind, count) is UnitPeriod(value)
 
 
-@pytest.mark.parametrize("label", ["lunar", "13-month", "53-week", "0-week", "367-day", "2-semimonth", ""])
+@pytest.mark.parametrize("label", ["lunar", "13-month", "53-week", "0-week", "367-day", "2-semimonth", "2 years", ""])
 def test_unit_period_refusals_name_the_field(label: str) -> None:
     with pytest.raises(ValidationError) as err:
         UnitPeriod(label)

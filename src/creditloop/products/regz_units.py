@@ -38,19 +38,24 @@ _NAMED: dict[str, tuple[str, int]] = {
     "fortnight": ("week", 2),
     "semimonth": ("semimonth", 1),
     "semimonthly": ("semimonth", 1),
-    "half-month": ("semimonth", 1),
+    "halfmonth": ("semimonth", 1),
+    "twicemonthly": ("semimonth", 1),
     "month": ("month", 1),
     "monthly": ("month", 1),
     "bimonth": ("month", 2),
+    "bimonthly": ("month", 2),
     "quarter": ("month", 3),
     "quarterly": ("month", 3),
     "semiannual": ("month", 6),
-    "half-year": ("month", 6),
+    "semiannually": ("month", 6),
+    "halfyear": ("month", 6),
+    "halfyearly": ("month", 6),
     "year": ("month", 12),
     "annual": ("month", 12),
     "yearly": ("month", 12),
+    "annually": ("month", 12),
 }
-_MULTIPLE = re.compile(r"^(\d{1,3})[- _]?(day|week|month)s?$")
+_MULTIPLE = re.compile(r"^([0-9]{1,3}) ?(day|week|month|year)(s|ly)?$")
 _LABEL = {("week", 2): "biweek", ("month", 3): "quarter", ("month", 6): "semiannual", ("month", 12): "year"}
 
 
@@ -64,17 +69,19 @@ _WORDS = {
 
 def _parse(kind: object, count: object) -> tuple[str, int]:
     """(kind, count) of a label or a kind and count; ``ValidationError(field="unit_period")`` when neither."""
-    text = " ".join(str(kind).strip().lower().split())
+    text = " ".join(str(kind).lower().replace("-", " ").replace("_", " ").split())
+    text = text.removeprefix("every ").removeprefix("per ")
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValidationError(f"unit_period count must be a positive integer, got {count!r}", field="unit_period")
     if text not in _KINDS:
         first, _, rest = text.partition(" ")
         if first in _WORDS and rest:  # "four weeks"
             text = f"{_WORDS[first]} {rest}"
-        parsed = _NAMED.get(text)
+        parsed = _NAMED.get(text.replace(" ", ""))  # "semi-monthly", "half month", "bi weekly"
         match = _MULTIPLE.match(text)
         if parsed is None and match:
-            parsed = (match.group(2), int(match.group(1)))
+            unit, number = match.group(2), int(match.group(1))
+            parsed = ("month", 12 * number) if unit == "year" else (unit, number)
         if parsed is None or count != 1:
             raise ValidationError(
                 "unit_period must be day | week | biweek | semimonth | month | quarter | semiannual | year "
@@ -165,17 +172,17 @@ UnitPeriod.MONTH = UnitPeriod("month")
 UnitPeriod.QUARTER = UnitPeriod("month", 3)
 UnitPeriod.YEAR = UnitPeriod("month", 12)
 
-# Standard intervals (b)(3)(iii), smallest first: the order ties are broken in.
-STANDARD = (
-    UnitPeriod.DAY,
-    *(UnitPeriod("week", k) for k in (1, 2)),
-    UnitPeriod.SEMIMONTH,
-    *(UnitPeriod("week", k) for k in (3,)),
-    UnitPeriod.MONTH,
-    *sorted(
-        [*(UnitPeriod("week", k) for k in range(4, 53)), *(UnitPeriod("month", k) for k in range(2, 13))],
+# Standard intervals (b)(3)(iii), smallest first (four weeks before a month): the order ties are broken in.
+STANDARD = tuple(
+    sorted(
+        [
+            UnitPeriod.DAY,
+            UnitPeriod.SEMIMONTH,
+            *(UnitPeriod("week", k) for k in range(1, 53)),
+            *(UnitPeriod("month", k) for k in range(1, 13)),
+        ],
         key=lambda u: u.nominal_days,
-    ),
+    )
 )
 
 
