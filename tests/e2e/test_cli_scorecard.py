@@ -189,8 +189,8 @@ def test_report_compares_champion_and_challenger(model: Path, weak_model: Path, 
     assert chall["auc_diff_high"] < 0 and chall["verdict"] == "worse"
     html = out.read_text(encoding="utf-8")
     assert "冠军挑战者对比" in html and "weak.json" in html and "https://" not in html
-    # the other way round, in text: the stronger challenger wins, and the line gives both AUCs
-    res = run("report", "--model", str(weak_model), "--challenger", str(model), *args)
+    # the other way round, in text: the stronger challenger wins, and the line gives both AUCs (replacing cc.html)
+    res = run("report", "--model", str(weak_model), "--challenger", str(model), *args, "--force")  # same --out again
     assert res.returncode == 0, res.stderr
     verdict = next(line for line in res.stdout.splitlines() if line.startswith("model.json vs weak.json"))
     assert verdict.endswith("challenger wins")

@@ -78,6 +78,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "phone,utilization,bad\n"
         + "".join(f"1{3 + k % 6}{k:09d},{u},{y}\n" for k, (u, y) in enumerate(zip(util, bad, strict=True)))
     )
+    pd.read_csv(d / "person.csv", dtype=str).drop(columns="utilization").to_csv(d / "only_ids.csv", index=False)
     return d
 
 
@@ -143,6 +144,7 @@ CASES = [
     ),
     ("fit allow unknown column", (*FIT, "--allow-column", "ghost"), "--allow-column: ", "'ghost' is not in the data"),
     ("fit categorical unknown", (*FIT, "--categorical", "ghost"), "--categorical: ", "'ghost' is not in the data"),
+    ("fit only identifiers", data(FIT, "only_ids.csv"), "--data: ", "every column is excluded"),
     ("fit exclude unknown", (*FIT, "--exclude", "ghost"), "--exclude: ", "'ghost' is not in the data"),
     # --- fit: the output
     ("fit out exists", out(FIT, "existing.json"), "--out: ", "exists; pass --force to replace it"),
@@ -191,7 +193,7 @@ def test_bad_input_is_refused_with_one_line_and_nothing_written(
 
 
 def test_the_table_covers_every_command() -> None:
-    assert len(CASES) == 64
+    assert len(CASES) == 65
     assert {c[1][0] for c in CASES} == {"fit", "score", "report"}
 
 

@@ -222,3 +222,21 @@ def test_measurements_are_never_identifiers(seed: int, n: int, scale: float) -> 
         }
     )
     assert identifier_columns(frame) == []
+
+
+def test_blanks_and_dtypes_do_not_hide_an_identifier() -> None:
+    """A phone column with blanks is read as floats (13800000000.0); a name column may be categorical."""
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "contact": np.where(np.arange(n) % 4 == 0, np.nan, np.arange(n) + 13_800_000_000.0),
+            "who": pd.Categorical([f"客户{k}" for k in range(n)]),
+            "huge": np.where(np.arange(n) % 3 == 0, np.nan, 1e19),  # beyond int64: no crash, no identifier
+            "flag": np.arange(n) % 2 == 0,
+        }
+    )
+    found = {f.column: f.reason for f in identifier_columns(frame)}
+    assert found == {
+        "contact": "personal data: values look like 11-digit Chinese mobile numbers",
+        "who": "identifier by cardinality: high-cardinality text (100% of values distinct)",
+    }

@@ -143,7 +143,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     """Strings of the values; integral floats (a digit column read with blanks) lose their ``.0``."""
     if pd.api.types.is_float_dtype(values.dtype):
         finite = values[np.isfinite(values.to_numpy(dtype=float))]
-        if len(finite) and (finite == np.floor(finite)).all() and finite.abs().max() < 1e19:
+        if len(finite) and (finite == np.floor(finite)).all() and finite.abs().max() < 9e18:  # int64
             return finite.astype("int64").astype(str)
         return values.astype(str)
     return values.astype(str).str.strip().str.replace(r"[\s\-]", "", regex=True)
@@ -178,6 +178,8 @@ def _is_text(s: pd.Series) -> bool:
 def cardinality_rule(s: pd.Series) -> str | None:
     """Near-unique text, or a near-unique integer column that is monotone or fills a dense range."""
     values = s.dropna()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
     n = len(values)
     if n < MIN_ROWS_CARDINALITY:
         return None

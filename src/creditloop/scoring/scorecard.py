@@ -25,16 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._attributes import ATTRIBUTE_PENALTIES, AttributeFit, choose_penalty, fit_steps
-from creditloop.scoring._checks import as_frame, binary_target, protected_columns, require_columns
+from creditloop.scoring._checks import as_frame, binary_target, require_columns
 from creditloop.scoring._constrained import fit_nonpositive_logistic
-from creditloop.scoring._identifiers import check_allowed, identifier_columns
+from creditloop.scoring._exclusions import exclusions
 from creditloop.scoring.binning import BinningProcess, VariableBinning
-from creditloop.scoring.exceptions import (
-    BadValueWarning,
-    IdentifierWarning,
-    ProtectedAttributeWarning,
-    UnseenCategoryWarning,
-)
+from creditloop.scoring.exceptions import BadValueWarning, UnseenCategoryWarning
 from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.monitoring import psi_by_period
 from creditloop.scoring.reasons import ReasonText, describe, statement
@@ -214,7 +209,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             logger.info("excluding %s: %s", col, why)
         use = [c for c in X.columns if c not in excluded]
         if not use:
-            raise ValidationError("every column is excluded: nothing to model", field="exclude")
+            raise ValidationError(
+                "every column is excluded (by request, as protected or as an identifier): nothing to model", field="X"
+            )
         binning = BinningProcess(**self._binning_params(use)).fit(X[use], target, target_name=target_name)
         for col, why in binning.dropped_.items():
             excluded[col] = why
@@ -334,39 +331,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return selection
 
     def _exclusions(self, X: pd.DataFrame) -> dict[str, str]:
-        excluded: dict[str, str] = {}
-        for col in self.exclude:
-            if col not in X.columns:
-                raise ValidationError(f"excluded column {col!r} is not in the data", field=col)
-            excluded[col] = "excluded by request"
-        prot: list[str]
-        if self.protected == "auto":
-            prot = protected_columns(X.columns)
-        elif isinstance(self.protected, str):
-            prot = [self.protected]
-        else:
-            prot = list(self.protected or [])
-        for col in prot:
-            if col not in X.columns:
-                raise ValidationError(f"protected column {col!r} is not in the data", field=col)
-            if col not in excluded:
-                excluded[col] = (
-                    "protected attribute (sex, age, marital status, national origin...): fairness checks only"
-                )
-                warnings.warn(
-                    f"column {col!r} is treated as a protected attribute; excluded", ProtectedAttributeWarning, 3
-                )
-        # Identifiers last, so a column excluded by request or as protected keeps that reason. The reason names
-        # the rule only: it is written into the model file, where no value of the column may appear.
-        found = identifier_columns(X, [c for c in X.columns if c not in excluded])
-        allow = list(self.allow_columns or ())
-        check_allowed(X, allow, found)
-        for ident in found:
-            if ident.column in allow:
-                continue
-            excluded[ident.column] = ident.reason
-            warnings.warn(f"column {ident.column!r}: {ident.reason}; excluded", IdentifierWarning, 3)
-        return excluded
+        return exclusions(X, self.exclude, self.protected, list(self.allow_columns or ()))
 
     def _fit_logistic(
         self, woe: pd.DataFrame, y: NDArray[np.int8], chosen: list[str]
