@@ -73,8 +73,8 @@ def guarded(fn: Callable[[], T], options: dict[str, str] | None = None) -> T:
     try:
         return fn()
     except ValidationError as exc:
-        label = (options or {}).get(exc.field or "input", exc.field or "input")
-        fail(exc.message if exc.message.startswith(label) else f"{label}: {exc.message}", EXIT_USAGE)
+        field = exc.field or "input"
+        fail(f"{(options or {}).get(field, field)}: {exc.message}", EXIT_USAGE)
     except CreditloopError as exc:
         fail(f"{exc.code}: {exc.message}", EXIT_DOMAIN)
 
@@ -107,7 +107,7 @@ def parse_day(text: str, option: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: {text!r} is not a calendar date (YYYY-MM-DD)", EXIT_USAGE)
+        fail(f"{option}: expected a date YYYY-MM-DD, got {text!r} (no such day)", EXIT_USAGE)
     if not EARLIEST_DAY <= day <= LATEST_DAY:
         fail(f"{option}: {day} is outside the supported dates {EARLIEST_DAY} to {LATEST_DAY}", EXIT_USAGE)
     return day

@@ -96,7 +96,8 @@ def _today() -> date:
 
 def _amount(text: str, option: str = "--amount") -> int:
     main = _main()
-    minor: int = main.guarded(lambda: parse_major(text, field=option))
+    name = option.removeprefix("--")
+    minor: int = main.guarded(lambda: parse_major(text, field=name), {name: option})
     if minor <= 0:
         main.fail(f"{option}: must be positive, got {text}", main.EXIT_USAGE)
     return minor
@@ -187,6 +188,17 @@ def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
         out.print(text)
 
 
+def _dry_run_before_creating(data_dir: Path, command: object) -> None:
+    """On a directory without a ledger, try the command on an in-memory ledger first: a refused request leaves no
+    new, empty ledger behind."""
+    from creditloop.bootstrap import build_memory
+    from creditloop.config import Settings
+
+    if Settings(data_dir=data_dir).database_url is None and not (data_dir / "ledger.sqlite").exists():
+        bus = build_memory().bus
+        _main().guarded(lambda: bus.handle(command), OPTION_OF_FIELD)
+
+
 # ----------------------------------------------------------------------------- line operations
 
 
@@ -210,6 +222,7 @@ def open_line(
     if due_days is not None and not 0 <= due_days <= 27:
         main.fail(f"--due-days: must be between 0 and 27, got {due_days}", main.EXIT_USAGE)
     cmd = c.OpenLine(line_id, customer_id, limit_minor, _when(on, data_dir, line_id, None), statement_day, due_days)
+    _dry_run_before_creating(data_dir, cmd)
     line = _send(data_dir, cmd, create=True)
     _emit(
         as_json,
