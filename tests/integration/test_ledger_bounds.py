@@ -16,6 +16,7 @@ from creditloop.app.bus import MessageBus
 from creditloop.app.handlers import Policies
 from creditloop.collections.hardship import default_hardship_policy
 from creditloop.core.errors import DomainError, ValidationError
+from creditloop.ledger.accounts import Account
 from creditloop.ledger.bounds import MAX_AMOUNT_MINOR, MAX_TOTAL_MINOR
 from creditloop.products.terms import Product, default_product
 from creditloop.strategy.origination import default_policy
@@ -108,3 +109,18 @@ def test_a_write_that_would_push_a_running_total_past_the_bound_leaves_nothing_w
     assert totals["Assets:Receivable:Principal"] == MAX_TOTAL_MINOR and isinstance(
         totals["Assets:Receivable:Principal"], int
     )
+
+
+def test_the_memory_store_refuses_the_same_totals() -> None:
+    from creditloop.app.memory import MemoryUnitOfWork
+
+    def products(key: str) -> Product:
+        return PRODUCT
+
+    bus = MessageBus(MemoryUnitOfWork(products), Policies(PRODUCT, default_policy(), default_hardship_policy()))
+    bus.handle(c.OpenLine("L1", "C1", MAX_AMOUNT_MINOR, D))
+    bus.uow.journal._totals[Account.RECEIVABLE_PRINCIPAL] = MAX_TOTAL_MINOR - 10  # a book close to the bound
+    with pytest.raises(DomainError) as err:
+        bus.handle(c.Purchase("b1", "L1", 11, 1, D))
+    assert err.value.code == "ledger_total_bound"
+    assert list(bus.uow.journal.entries()) == []

@@ -12,6 +12,7 @@ from datetime import date
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord
 from creditloop.core.errors import IdempotencyConflict, NotFound
 from creditloop.ledger.accounts import Account
+from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
@@ -43,6 +44,8 @@ class MemoryJournal:
             self._by_line[e.line_id][p.account] += sign * p.signed_minor
 
     def publish(self) -> None:
+        if self._staged:  # the same bound as the SQL store, so both refuse the same writes
+            check_totals({}, {a.value: v for a, v in self._totals.items()})
         self._entries.update(self._staged)
         self._staged.clear()
 
