@@ -20,12 +20,14 @@ ground truth. Any disagreement or unexpected error raises ``InvariantViolation``
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from creditloop.app import commands as c
@@ -478,3 +480,23 @@ def run_chaos(
         system = build_memory()
         make_bus = lambda: MessageBus(system.bus.uow, system.bus.policies)  # noqa: E731 - memory survives
     return ChaosRun(plan, seed, make_bus, start_on).run()
+
+
+def run_chaos_ledger(plan: FaultPlan, seed: int, data_dir: Path, start_on: date = date(2024, 1, 1)) -> dict[str, Any]:
+    """One seed on a fresh SQLite ledger in ``data_dir`` (``creditloop simulate --scenario chaos``): each restart
+    is a new unit of work over the file, as a new process would open it. Writes and returns the summary."""
+    from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
+    from creditloop.bootstrap import build, product_lookup
+    from creditloop.config import Settings
+
+    system = build(Settings(data_dir=data_dir), fresh=True)
+    engine = system.bus.uow.engine  # type: ignore[attr-defined]
+    policies = system.bus.policies
+    products = product_lookup(policies).__getitem__
+    try:
+        stats = run_chaos(plan, seed, lambda: MessageBus(SqlUnitOfWork(engine, products), policies), start_on)
+    finally:
+        engine.dispose()
+    summary = {**stats.as_dict(), "lines": plan.lines, "days": plan.days, "start_on": start_on.isoformat()}
+    (data_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return summary

@@ -170,11 +170,14 @@ def _simulate(
     title: str,
     strategy: str = "baseline",
     workers: int | None = None,
+    chaos_ok: bool = True,
 ) -> dict[str, Any]:
     from creditloop.simulate.parallel import MAX_WORKERS, run_simulation
 
     # Every option is checked before anything is written.
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start, strategy)
+    if cfg.scenario.faults is not None and not chaos_ok:
+        fail(f"--scenario: {cfg.scenario.name!r} is a fault-injection run; use `creditloop simulate`", EXIT_USAGE)
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         fail(f"--workers must be between 1 and {MAX_WORKERS}, got {workers}", EXIT_USAGE)
     check_writable_dir(data_dir, "--data-dir")
@@ -188,6 +191,12 @@ def _simulate(
     # Synthetic books always go to their own SQLite file, never to a configured production database.
     data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text("this ledger holds a synthetic simulation and may be replaced by the next one\n")
+    if cfg.scenario.faults is not None:  # a fault-injection run (simulate/faults.py): its own driver, one seed
+        from creditloop.simulate.faults import run_chaos_ledger
+
+        plan = cfg.scenario.faults
+        summary = guarded(lambda: run_chaos_ledger(plan, seed, data_dir, cfg.start_on))
+        return {**summary, "scenario": cfg.scenario.name, "data_dir": str(data_dir.resolve())}
     with progress_bar() as bar:
         task = bar.add_task(title, total=customers * months)  # customer-months
         result = guarded(
@@ -221,7 +230,18 @@ def demo(
     from creditloop.adapters.warehouse import DuckDBWarehouse
 
     summary = _simulate(
-        customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months", strategy, workers
+        customers,
+        months,
+        seed,
+        scenario,
+        shock_month,
+        start,
+        data_dir,
+        as_json,
+        "simulating months",
+        strategy,
+        workers,
+        chaos_ok=False,
     )
     report = guarded(lambda: render_report(data_dir))
     summary["report"] = str(report.resolve())
@@ -269,6 +289,11 @@ def simulate(
     )
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+    elif "faults" in summary:
+        out.print(
+            f"Chaos run, seed {summary['seed']}: {summary['operations']} operations, faults {summary['faults']}, "
+            f"imbalance {summary['imbalance_minor']} (every audit passed) into {out_dir}"
+        )
     else:
         out.print(f"Simulated {summary['customers']} customers over {summary['months']} months into {out_dir}")
 
