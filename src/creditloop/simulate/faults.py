@@ -20,12 +20,14 @@ ground truth. Any disagreement or unexpected error raises ``InvariantViolation``
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from creditloop.app import commands as c
@@ -219,7 +221,18 @@ class ChaosRun:
     # ----------------------------------------------------------------- run
 
     def run(self) -> ChaosStats:
+        """The whole seed; any failure, ours or unexpected, names the seed."""
         began = time.perf_counter()
+        try:
+            self._run()
+        except ChaosFailure:
+            raise
+        except Exception as exc:
+            raise self._fail(f"{type(exc).__name__}: {exc}") from exc
+        self.stats.seconds = time.perf_counter() - began
+        return self.stats
+
+    def _run(self) -> None:
         for i, line_id in enumerate(self.line_ids):
             limit = self.rng.randrange(2_000, 50_001) * 100
             self.bus.handle(c.OpenLine(line_id, f"XC{self.seed}-{i:05d}", limit, self.start_on))
@@ -242,11 +255,11 @@ class ChaosRun:
                 self._deliver(batch)
             self.stats.faults["late"] += len(late)
             self._day_end(day)
+        if late:  # the last day's late payments still arrive, back-dated, after the last day-end
+            self._deliver(late)
         self._audit("the last day")
         with self.uow:
             self.stats.imbalance_minor = abs(sum(self.uow.journal.account_balances().values()))
-        self.stats.seconds = time.perf_counter() - began
-        return self.stats
 
     def _day_end(self, day: date) -> None:
         result = self.bus.handle(c.RunDayEnd(day, reconcile=True))
@@ -289,7 +302,7 @@ class ChaosRun:
             self._commit(sent, refused)
             if fault == "ack_lost":  # committed, answer lost: the client resends the whole batch
                 self.stats.faults["ack_lost"] += 1
-                self._resend(batch, {s.command_id: s for s in sent})
+                self._resend(batch)
                 self._audit("a lost acknowledgement", logs_of={p.line_id for p in batch})
             return
         raise self._fail(f"a batch did not commit after {RETRIES} attempts")
@@ -337,7 +350,7 @@ class ChaosRun:
         refused.pop(p.command_id, None)
         sent[p.command_id] = Sent(p.command_id, p.line_id, p.kind, p.cash_minor, p.merchant_minor, result)
 
-    def _resend(self, batch: list[Planned], sent: dict[str, Sent]) -> None:
+    def _resend(self, batch: list[Planned]) -> None:
         """The retry after a lost answer: one unit of work, every command again; only accepted ones are
         compared (a refusal is not stored, so a refused command may now be accepted: it is then new)."""
         again: dict[str, Sent] = {}
@@ -478,3 +491,24 @@ def run_chaos(
         system = build_memory()
         make_bus = lambda: MessageBus(system.bus.uow, system.bus.policies)  # noqa: E731 - memory survives
     return ChaosRun(plan, seed, make_bus, start_on).run()
+
+
+def run_chaos_ledger(plan: FaultPlan, seed: int, data_dir: Path, start_on: date = date(2024, 1, 1)) -> dict[str, Any]:
+    """One seed on a fresh SQLite ledger in ``data_dir`` (``creditloop simulate --scenario chaos``): each restart
+    is a new unit of work over the file, as a new process would open it. Writes and returns the summary."""
+    from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
+    from creditloop.bootstrap import build, product_lookup
+    from creditloop.config import Settings
+
+    # Synthetic books go to their own SQLite file, never to a database named in the environment.
+    system = build(Settings(data_dir=data_dir, database_url=None), fresh=True)
+    engine = system.bus.uow.engine  # type: ignore[attr-defined]
+    policies = system.bus.policies
+    products = product_lookup(policies).__getitem__
+    try:
+        stats = run_chaos(plan, seed, lambda: MessageBus(SqlUnitOfWork(engine, products), policies), start_on)
+    finally:
+        engine.dispose()
+    summary = {**stats.as_dict(), "lines": plan.lines, "days": plan.days, "start_on": start_on.isoformat()}
+    (data_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return summary

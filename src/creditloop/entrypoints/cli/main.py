@@ -207,18 +207,27 @@ def _simulate(
     strategy: str = "baseline",
     workers: int | None = None,
     option: str = "--data-dir",
+    chaos_ok: bool = True,
 ) -> dict[str, Any]:
     from creditloop.entrypoints.cli.ledgers import check_simulation_dir, mark_simulation_dir
     from creditloop.simulate.parallel import MAX_WORKERS, run_simulation
 
     # Every option is checked before anything is written.
     cfg = _sim_config(customers, months, seed, scenario, shock_month, start, strategy)
+    if cfg.scenario.faults is not None and not chaos_ok:
+        fail(f"--scenario: {cfg.scenario.name!r} is a fault-injection run; use `creditloop simulate`", EXIT_USAGE)
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         fail(f"--workers must be between 1 and {MAX_WORKERS}, got {workers}", EXIT_USAGE)
     check_writable_dir(data_dir, option)
     check_dir(lambda: check_simulation_dir(data_dir, option))
     # Synthetic books always go to their own SQLite file, never to a configured production database.
     mark_simulation_dir(data_dir)
+    if cfg.scenario.faults is not None:  # a fault-injection run (simulate/faults.py): its own driver, one seed
+        from creditloop.simulate.faults import run_chaos_ledger
+
+        plan = cfg.scenario.faults
+        summary = guarded(lambda: run_chaos_ledger(plan, seed, data_dir, cfg.start_on))
+        return {**summary, "scenario": cfg.scenario.name, "data_dir": str(data_dir.resolve())}
     with progress_bar() as bar:
         task = bar.add_task(title, total=customers * months)  # customer-months
         result = guarded(
@@ -252,7 +261,18 @@ def demo(
     from creditloop.adapters.warehouse import DuckDBWarehouse
 
     summary = _simulate(
-        customers, months, seed, scenario, shock_month, start, data_dir, as_json, "simulating months", strategy, workers
+        customers,
+        months,
+        seed,
+        scenario,
+        shock_month,
+        start,
+        data_dir,
+        as_json,
+        "simulating months",
+        strategy,
+        workers,
+        chaos_ok=False,
     )
     report = guarded(lambda: render_report(data_dir))
     summary["report"] = str(report.resolve())
@@ -311,6 +331,11 @@ def simulate(
     )
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+    elif "faults" in summary:
+        out.print(
+            f"Chaos run, seed {summary['seed']}: {summary['operations']} operations, faults {summary['faults']}, "
+            f"imbalance {summary['imbalance_minor']} (every audit passed) into {out_dir}"
+        )
     else:
         out.print(f"Simulated {summary['customers']} customers over {summary['months']} months into {out_dir}")
 
