@@ -262,6 +262,8 @@ class CreditLine:
     holds: dict[str, Hold] = field(default_factory=dict)
     # (version, last closed date, status) -> next action date: a store asks every day for every line it holds
     _next_action_memo: tuple[int, date, LineStatus, date] | None = field(default=None, repr=False, compare=False)
+    # No installment bills before this date (``_bill``); None: unknown. Reset by every command and correction.
+    _next_bill_on: date | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------- creation
 
@@ -453,6 +455,7 @@ class CreditLine:
         if handler is None:
             raise ValidationError(f"unknown command kind {kind!r}", field="kind")
         self._next_action_memo = None  # a replay applies commands without new versions
+        self._next_bill_on = None  # commands add, reschedule or rebuild installments
         if kind in _KEEP_CURSORS:
             return handler(self, ev)
         self._set_cursors(-1)
@@ -486,6 +489,7 @@ class CreditLine:
         corrections = correction_entries(posted, fresh.drain_entries(), today)
         for name in _STATE_FIELDS:
             setattr(self, name, getattr(fresh, name))
+        self._next_bill_on = None
         self.version += 1
         self.pending_entries = corrections
         return result
@@ -1196,7 +1200,11 @@ class CreditLine:
 
     def _bill(self, day: date) -> None:
         """Installments whose billing date has come become owed; their fees and interest are recognised."""
+        upcoming = self._next_bill_on
+        if upcoming is not None and day < upcoming:
+            return  # a delinquent line is closed every day; most of those days bill nothing
         billed: list[Installment] = []
+        upcoming = date.max
         for plan in self.plans:
             # A plan's installments are in billing order and its billed ones come first: the installments up to
             # ``day`` are a prefix, and there is something to bill only if the prefix's last one is unbilled.
@@ -1204,6 +1212,9 @@ class CreditLine:
             k = bisect_right(insts, day, key=_statement_on)
             if k and not insts[k - 1].billed:
                 billed.extend(i for i in insts[:k] if not i.billed)
+            if k < len(insts) and insts[k].statement_on < upcoming:
+                upcoming = insts[k].statement_on  # no later billing date comes first: never after the true next
+        self._next_bill_on = upcoming
         if not billed:
             return
         for inst in billed:
@@ -1489,5 +1500,6 @@ _STATE_FIELDS = tuple(
         "version",
         "pending_entries",
         "_next_action_memo",
+        "_next_bill_on",
     }
 )
