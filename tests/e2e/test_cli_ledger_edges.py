@@ -86,5 +86,5 @@ def test_bad_ids_amounts_and_dates_exit_2_naming_the_field(tmp_path: Path) -> No
     )
     assert "before the payment's value date" in err
     hold = ["line", "authorise", "--line-id", "L1", "--hold-id", "h1", "--amount", "1.00", "--on", "2024-03-05"]
-    assert "expires_on" in refused(d, 2, *hold, "--expires", "9999-12-31")
+    assert "--expires" in refused(d, 2, *hold, "--expires", "9999-12-31")
     assert "journal ok" in ok(d, "journal", "verify")

@@ -250,10 +250,12 @@ class LedgerMerger:
             self._engine = make_engine(sqlite_url(self.out_dir.resolve()), durable=False)
             migrate(self._engine)
             self._conn = self._engine.connect()
-            stamp_purpose(self._conn, SIMULATION)  # synthetic books: servicing commands refuse to write here
             self._conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: a 100,000-customer ledger is ~6 GB
             # Blocks write without foreign-key look-ups (scratch files): every merged posting's entry is checked here.
+            # (Set before any statement opens a transaction: inside one, SQLite ignores this pragma.)
             self._conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            stamp_purpose(self._conn, SIMULATION)  # synthetic books: servicing commands refuse to write here
+            self._conn.commit()
             self._indexes = drop_secondary_indexes(self._conn)
         return self._conn
 
