@@ -225,6 +225,9 @@ def test_a_block_writes_postings_without_their_key_and_a_kept_block_gets_the_key
     assert "ix_postings_account" in indexes
 
 
+DUPLICATE_POSTING = r"UNIQUE constraint failed: postings\.entry_id, postings\.idx"
+
+
 def _keyless_block_with_duplicate_posting(block: Path) -> str:
     engine = make_engine(sqlite_url(block), durable=False)
     migrate(engine)
@@ -243,9 +246,8 @@ def _keyless_block_with_duplicate_posting(block: Path) -> str:
 def test_a_kept_block_with_a_duplicate_posting_is_refused(tmp_path: Path) -> None:
     keyed = _keyless_block_with_duplicate_posting(tmp_path)
     engine = make_engine(sqlite_url(tmp_path), durable=False)
-    with engine.connect() as conn:
-        with pytest.raises(IntegrityError, match="UNIQUE constraint failed: postings.entry_id, postings.idx"):
-            restore_postings_key(conn, keyed)
+    with engine.connect() as conn, pytest.raises(IntegrityError, match=DUPLICATE_POSTING):
+        restore_postings_key(conn, keyed)
     engine.dispose()
 
 
@@ -254,7 +256,7 @@ def test_the_merge_checks_the_postings_key_of_every_block(tmp_path: Path) -> Non
     _keyless_block_with_duplicate_posting(block)
     merger = LedgerMerger(tmp_path)
     try:
-        with pytest.raises(IntegrityError, match="UNIQUE constraint failed: postings.entry_id, postings.idx"):
+        with pytest.raises(IntegrityError, match=DUPLICATE_POSTING):
             merger.add(block)
     finally:
         merger.close()

@@ -142,6 +142,7 @@ def drop_secondary_indexes(conn: sa.Connection) -> list[str]:
     return [sql for _name, sql in rows]
 
 
+_POSTINGS_SQL = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'postings'"
 _POSTINGS_KEY = re.compile(r"CONSTRAINT pk_postings PRIMARY KEY \(entry_id, idx\),\s*")
 
 
@@ -155,7 +156,7 @@ def drop_postings_key(conn: sa.Connection) -> str:
     only written for a journal entry that was just inserted under the entries' own key, so a block cannot make
     a duplicate. The key is still checked wherever the file is kept: the merge inserts into a keyed table
     and a single block kept as the ledger gets its key back (``restore_postings_key``)."""
-    keyed = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'postings'").scalar_one()
+    keyed: str = conn.exec_driver_sql(_POSTINGS_SQL).scalar_one()
     if conn.exec_driver_sql("SELECT count(*) FROM postings").scalar_one():
         raise InvariantViolation("the postings key is only dropped from an empty scratch file")
     keyless, found = _POSTINGS_KEY.subn("", keyed)
@@ -164,7 +165,7 @@ def drop_postings_key(conn: sa.Connection) -> str:
     conn.exec_driver_sql("DROP TABLE postings")
     conn.exec_driver_sql(keyless)
     conn.commit()
-    return str(keyed)
+    return keyed
 
 
 def restore_postings_key(conn: sa.Connection, keyed: str) -> None:
