@@ -1,7 +1,8 @@
 """What a simulation block's store does to be fast, and why it stays exact (docs/simulation.md, "Scale").
 
 Journal rows are numbered on from the first row of a batch; block scratch files skip per-row foreign-key look-ups
-(the merge, or a final check when a block is kept as the ledger, checks them); day-end reads its due lines from
+and write postings without their key (the merge, or a final check when a block is kept as the ledger, checks
+both); day-end reads its due lines from
 a by-date index of the memoised next-action dates.
 """
 
@@ -27,7 +28,9 @@ from creditloop.core.errors import IdempotencyConflict, InvariantViolation
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, JournalEntry, entry
 from creditloop.products.terms import Product, default_product
-from creditloop.simulate.parallel import LedgerMerger
+from creditloop.simulate.parallel import LedgerMerger, drop_postings_key, restore_postings_key, run_block
+from creditloop.simulate.runner import SimConfig
+from creditloop.simulate.scenario import load_scenario
 
 PRODUCT = default_product()
 
@@ -192,4 +195,83 @@ def test_decisions_recorded_through_the_driver_are_stored_as_before_and_never_re
     ]
     with uow:
         assert uow.audit.get("origination/A-1") == item
+    engine.dispose()
+
+
+# ------------------------------------------------------------------------------------- keyless block postings
+
+
+def _postings_key(db: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return [(r[1], r[5]) for r in conn.execute("PRAGMA table_info(postings)") if r[5]]
+
+
+def _posting_rows(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT * FROM postings ORDER BY rowid").fetchall()
+
+
+def test_a_block_writes_postings_without_their_key_and_a_kept_block_gets_the_key_back(tmp_path: Path) -> None:
+    small = SimConfig(40, 3, 7, load_scenario("pandemic").with_shock_month(2))
+    run_block(small, 0, tmp_path / "scratch", None)
+    run_block(small, 0, tmp_path / "kept", None, keep_indexes=True)
+    assert _postings_key(tmp_path / "scratch" / "ledger.sqlite") == []  # no key B-tree while a block runs
+    assert _postings_key(tmp_path / "kept" / "ledger.sqlite") == [("entry_id", 1), ("idx", 2)]
+    scratch_rows = _posting_rows(tmp_path / "scratch" / "ledger.sqlite")
+    assert len(scratch_rows) > 100
+    assert _posting_rows(tmp_path / "kept" / "ledger.sqlite") == scratch_rows  # same rows, same insertion order
+    with sqlite3.connect(tmp_path / "kept" / "ledger.sqlite") as conn:  # the secondary index is back too
+        indexes = {r[1] for r in conn.execute("PRAGMA index_list(postings)")}
+    assert "ix_postings_account" in indexes
+
+
+DUPLICATE_POSTING = r"UNIQUE constraint failed: postings\.entry_id, postings\.idx"
+
+
+def _keyless_block_with_duplicate_posting(block: Path) -> str:
+    engine = make_engine(sqlite_url(block), durable=False)
+    migrate(engine)
+    uow = SqlUnitOfWork(engine, products, single_writer=True)
+    with engine.connect() as conn:
+        keyed = drop_postings_key(conn)
+    with uow:
+        uow.journal.append(_entries(["a"]))
+        uow.commit()
+    with engine.begin() as conn:  # only a bug could write this: the key check wherever the file is kept finds it
+        conn.exec_driver_sql("INSERT INTO postings VALUES ('L-S/buy/a', 0, 'Assets:Receivable:Principal', 'D', 100)")
+    engine.dispose()
+    return keyed
+
+
+def test_a_kept_block_with_a_duplicate_posting_is_refused(tmp_path: Path) -> None:
+    keyed = _keyless_block_with_duplicate_posting(tmp_path)
+    engine = make_engine(sqlite_url(tmp_path), durable=False)
+    with engine.connect() as conn, pytest.raises(IntegrityError, match=DUPLICATE_POSTING):
+        restore_postings_key(conn, keyed)
+    engine.dispose()
+
+
+def test_the_merge_checks_the_postings_key_of_every_block(tmp_path: Path) -> None:
+    block = tmp_path / "blocks" / "b0000"
+    _keyless_block_with_duplicate_posting(block)
+    merger = LedgerMerger(tmp_path)
+    try:
+        with pytest.raises(IntegrityError, match=DUPLICATE_POSTING):
+            merger.add(block)
+    finally:
+        merger.close()
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM postings").fetchone() == (0,)
+
+
+def test_the_postings_key_is_dropped_only_from_an_empty_file(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path), durable=False)
+    migrate(engine)
+    uow = SqlUnitOfWork(engine, products, single_writer=True)
+    with uow:
+        uow.journal.append(_entries(["a"]))
+        uow.commit()
+    with engine.connect() as conn, pytest.raises(InvariantViolation, match="only dropped from an empty"):
+        drop_postings_key(conn)
+    assert _postings_key(tmp_path / "ledger.sqlite") == [("entry_id", 1), ("idx", 2)]
     engine.dispose()

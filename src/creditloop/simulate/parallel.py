@@ -13,6 +13,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import re
 import shutil
 import time
 from collections import defaultdict
@@ -107,10 +108,13 @@ def run_block(
     try:
         with engine.connect() as conn:
             indexes = drop_secondary_indexes(conn)
+            keyed_postings = drop_postings_key(conn)
         result = Simulation(config, system.bus, out_dir, block=block).run(progress)
         if keep_indexes:
             with engine.connect() as conn:
-                check_foreign_keys(conn)  # the file is kept as it is: its keys are checked here, not at a merge
+                # The file is kept as it is: its keys are checked here, not at a merge.
+                restore_postings_key(conn, keyed_postings)
+                check_foreign_keys(conn)
                 create_indexes(conn, indexes)
         return result
     finally:
@@ -136,6 +140,42 @@ def drop_secondary_indexes(conn: sa.Connection) -> list[str]:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     conn.commit()
     return [sql for _name, sql in rows]
+
+
+_POSTINGS_SQL = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'postings'"
+_POSTINGS_KEY = re.compile(r"CONSTRAINT pk_postings PRIMARY KEY \(entry_id, idx\),\s*")
+
+
+def drop_postings_key(conn: sa.Connection) -> str:
+    """Rebuild the (still empty) postings table of a block's scratch file without its primary key; returns the
+    keyed table's CREATE statement.
+
+    Postings go in entry order but their key (entry id, index) sorts by line, so every day-end's postings were
+    random inserts into the key's B-tree, the largest single write of a block. Nothing in a block reads
+    postings by key (retries, corrections and audits that do are not part of a simulation), and a posting is
+    only written for a journal entry that was just inserted under the entries' own key, so a block cannot make
+    a duplicate. The key is still checked wherever the file is kept: the merge inserts into a keyed table
+    and a single block kept as the ledger gets its key back (``restore_postings_key``)."""
+    keyed: str = conn.exec_driver_sql(_POSTINGS_SQL).scalar_one()
+    if conn.exec_driver_sql("SELECT count(*) FROM postings").scalar_one():
+        raise InvariantViolation("the postings key is only dropped from an empty scratch file")
+    keyless, found = _POSTINGS_KEY.subn("", keyed)
+    if found != 1:  # pragma: no cover - the schema's key constraint was renamed: update the pattern
+        raise InvariantViolation(f"postings key constraint not found in {keyed!r}")
+    conn.exec_driver_sql("DROP TABLE postings")
+    conn.exec_driver_sql(keyless)
+    conn.commit()
+    return keyed
+
+
+def restore_postings_key(conn: sa.Connection, keyed: str) -> None:
+    """Copy a block's keyless postings into the keyed table (``drop_postings_key``), in their insertion order:
+    a duplicate key fails here (IntegrityError) before the file is kept."""
+    conn.exec_driver_sql("ALTER TABLE postings RENAME TO postings_keyless")
+    conn.exec_driver_sql(keyed)
+    conn.exec_driver_sql("INSERT INTO postings SELECT * FROM postings_keyless ORDER BY rowid")
+    conn.exec_driver_sql("DROP TABLE postings_keyless")
+    conn.commit()
 
 
 def create_indexes(conn: sa.Connection, statements: list[str]) -> None:
@@ -198,6 +238,8 @@ def _run_parallel(
 # ------------------------------------------------------------------------------------------------ merging
 
 
+# Blocks write postings without their key (``drop_postings_key``): inserting them in key order into the keyed table
+# sorts each block's postings once and checks the key.
 _COPIED_TABLES = (("postings", "entry_id, idx"), ("credit_lines", "line_id"), ("audit_decisions", "decision_id"))
 
 
