@@ -7,7 +7,11 @@ the later refund found nothing to reduce: ``InvariantViolation: refund of N ... 
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from creditloop.ledger import Account, InMemoryJournal, trial_balance
 from creditloop.ledger.journal import line_balances
@@ -60,3 +64,30 @@ def test_a_refund_reduces_the_restructured_plan_last_installments_first() -> Non
     assert to_credit == 0
     assert before == [1_666, 1_666, 1_668]
     assert after == [1_666, 1_334, 0]  # the last installment goes first, then the one before it
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amounts=st.lists(st.integers(100, 200_000), min_size=2, max_size=4),
+    periods=st.lists(st.sampled_from([1, 3, 6, 12]), min_size=4, max_size=4),
+    paid_share=st.integers(1, 99),
+    extension=st.sampled_from([3, 6, 12]),
+    order=st.randoms(use_true_random=False),
+)
+def test_refunding_every_pooled_purchase_in_any_order_places_every_fen(
+    amounts: list[int], periods: list[int], paid_share: int, extension: int, order: random.Random
+) -> None:
+    """Property: after a term extension pools several part-paid purchases, refunding them all, in any order,
+    is placed in full; nothing is owed any more and everything paid comes back as credit, to the fen."""
+    line, journal = CreditLine.open("L1", "C1", default_product(), 1_000_000, D), InMemoryJournal()
+    ids = [f"b{k}" for k in range(len(amounts))]
+    for pid, amount, n in zip(ids, amounts, periods, strict=False):
+        line.purchase(pid, amount, n, D)
+    paid = sum(amounts) * paid_share // 100
+    line.repay("p1", paid, D + timedelta(days=1))
+    apply_term_extension(line, "x1", D + timedelta(days=2), extension)
+    order.shuffle(ids)
+    refunded_as_credit = sum(line.refund(f"r-{pid}", pid, amounts[int(pid[1:])], D + timedelta(days=3)) for pid in ids)
+    assert line.principal_minor == 0
+    assert refunded_as_credit == paid == line.credit_balance_minor
+    assert books(line, journal).get(Account.RECEIVABLE_PRINCIPAL, 0) == 0
