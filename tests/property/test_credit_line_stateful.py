@@ -148,6 +148,25 @@ class CreditLineMachine(RuleBasedStateMachine):
         amount = data.draw(st.integers(1, left))
         self.line.refund(self._id("r"), pid, amount, self.today)
 
+    @precondition(lambda self: self.line.status is LineStatus.ACTIVE and self.line.principal_minor > 0)
+    @rule(periods=st.sampled_from([3, 6]))
+    def term_extension(self, periods: int) -> None:
+        """A term extension at any time: it pools every purchase's unpaid principal into one plan."""
+        apply_term_extension(self.line, self._id("x"), self.today, periods)
+
+    @precondition(lambda self: bool(self.financed) and self.line.status is not LineStatus.CHARGED_OFF)
+    @rule()
+    def refund_every_purchase(self) -> None:
+        """Every purchase refunded in full, whatever restructures pooled (issue 11: a later refund of a pooled
+        purchase raised "could not be placed"). Goods all returned: nothing is owed for them any more."""
+        plans = [*self.line.plans, *self.line.settled_plans]
+        for plan in [p for p in plans if p.kind == "purchase"]:
+            left = plan.principal_minor - plan.refunded_minor
+            if left > 0:
+                self.line.refund(self._id("r"), plan.purchase_id, left, self.today)
+        if not any(p.kind == "returned_payment" for p in [*self.line.plans, *self.line.settled_plans]):
+            assert self.line.principal_minor == 0
+
     @rule(days=st.integers(1, 70))
     def advance(self, days: int) -> None:
         before_dpd, before_since = self.line.dpd, self.line.delinquent_since

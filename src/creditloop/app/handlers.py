@@ -178,7 +178,8 @@ def _posted(uow: UnitOfWork, line: CreditLine, on: date) -> list[JournalEntry] |
 
 def purchase(cmd: c.Purchase, uow: UnitOfWork, policies: Policies) -> Plan:
     line = uow.lines.get(cmd.line_id)
-    check_pricing_cap(policies, line, cmd.periods, cmd.on)
+    if cmd.purchase_id not in line.seen_ids:  # a retry is answered by the line, not priced again
+        check_pricing_cap(policies, line, cmd.periods, cmd.on)
     return line.purchase(cmd.purchase_id, cmd.amount_minor, cmd.periods, cmd.on, posted=_posted(uow, line, cmd.on))
 
 
@@ -198,7 +199,8 @@ def authorise(cmd: c.Authorise, uow: UnitOfWork, policies: Policies) -> Hold:
 
 def capture(cmd: c.Capture, uow: UnitOfWork, policies: Policies) -> Plan:
     line = uow.lines.get(cmd.line_id)
-    check_pricing_cap(policies, line, cmd.periods, cmd.on)
+    if cmd.capture_id not in line.seen_ids:  # a retry is answered by the line, not priced again
+        check_pricing_cap(policies, line, cmd.periods, cmd.on)
     return line.capture(cmd.capture_id, cmd.hold_id, cmd.amount_minor, cmd.periods, cmd.on, cmd.final)
 
 
@@ -235,6 +237,8 @@ def change_line(cmd: c.ChangeLine, uow: UnitOfWork, policies: Policies) -> None:
 def restructure_line(cmd: c.Restructure, uow: UnitOfWork, policies: Policies) -> RestructurePreview | None:
     line = uow.lines.get(cmd.line_id)
     ev = restructure.event(cmd.kind, cmd.request_id, cmd.on, dict(cmd.params))
+    if line.knows(ev):  # a retry (another payload raises): the first answer, never previewed or capped again
+        return with_disclosure(restructure.original(line, ev))
     preview = restructure.preview(line, ev)
     disclosure = _disclosure(preview)
     if disclosure is not None and policies.cap_regime is not None:

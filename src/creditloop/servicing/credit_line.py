@@ -439,8 +439,11 @@ class CreditLine:
         self.seen_ids[ev["id"]] = _payload(ev)
 
     def _retry_result(self, ev: dict[str, Any]) -> Any:
-        if ev["kind"] == "repay":
-            return self.results[ev["id"]]
+        if ev["kind"] == "repay":  # the payment's split as history now stands (docs/servicing.md "Retries")
+            known = self.results.get(ev["id"])
+            if known is None:  # reversed since, and history re-derived without it: it now moves nothing
+                return RepaymentResult(ev["id"], _day(ev["on"]), ev["amount_minor"], (), 0, 0)
+            return known
         if ev["kind"] in ("purchase", "capture"):
             return next(p for p in [*self.plans, *self.settled_plans] if p.purchase_id == ev["id"])
         return None
@@ -494,7 +497,22 @@ class CreditLine:
         self.pending_entries = corrections
         return result
 
-    def _rebuild(self, events: list[dict[str, Any]], target_id: str) -> tuple[CreditLine, Any]:
+    def knows(self, ev: dict[str, Any]) -> bool:
+        """True when ``ev`` is a retry of a command this line applied; raise on another payload under its id."""
+        return self._known(ev)
+
+    def as_before(self, client_id: str) -> CreditLine:
+        """A copy of the line as it stood when ``client_id`` was applied (the events logged before it replayed,
+        closed through the day before it): what a retry needs to give the answer it first gave."""
+        target = next(e for e in self.events if e["id"] == client_id)
+        earlier = [e for e in self.events if e["seq"] < target["seq"]]
+        fresh, _ = self._rebuild(earlier, "", through=_day(target["on"]) - timedelta(days=1))
+        fresh.pending_entries = []
+        return fresh
+
+    def _rebuild(
+        self, events: list[dict[str, Any]], target_id: str, through: date | None = None
+    ) -> tuple[CreditLine, Any]:
         """Replay the event log from opening: the one place where history is re-derived."""
         fresh = CreditLine.open(
             self.line_id,
@@ -526,7 +544,7 @@ class CreditLine:
                     result = outcome
             fresh.events.append(ev)
             fresh.seen_ids[ev["id"]] = _payload(ev)
-        fresh.close_through(self.last_closed_on)  # the open business date stays open
+        fresh.close_through(self.last_closed_on if through is None else through)  # the open date stays open
         return fresh, result
 
     # ----------------------------------------------------------------- commands
@@ -858,6 +876,12 @@ class CreditLine:
                     if not inst.billed and inst.unpaid_principal_minor == 0:
                         inst.fee_minor = inst.interest_minor = 0  # the refunded period owes no charges
         to_credit = left
+        if left:
+            # A term extension pools every purchase's debt into one plan, so an earlier refund of another
+            # purchase may have taken this one's share of it; the rest of this refund is then principal the
+            # customer paid, on the purchase's plans first and then, newest first, on the line's other plans.
+            # Total principal across plans always covers what is still refundable, so the refund is placed.
+            sources += [p for p in reversed([*self.settled_plans, *self.plans]) if all(p is not q for q in sources)]
         for source in sources:
             for inst in reversed(source.installments):
                 # Principal already repaid is refunded too: the installment shrinks, the money becomes credit.

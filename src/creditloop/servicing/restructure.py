@@ -303,6 +303,13 @@ def apply(line: CreditLine, ev: dict[str, Any]) -> RestructurePreview:
     return result
 
 
+def original(line: CreditLine, ev: dict[str, Any]) -> RestructurePreview:
+    """The answer an applied restructure gave: its preview on the line as it stood then (a retry's answer).
+
+    Rebuilt from the event log, so nothing extra is stored and the line itself is untouched."""
+    return preview(line.as_before(ev["id"]), ev)
+
+
 def _ev(kind: str, request_id: str, on: date, **data: Any) -> dict[str, Any]:
     return {"kind": kind, "id": request_id, "on": on.isoformat(), **data}
 

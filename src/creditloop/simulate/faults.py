@@ -40,11 +40,9 @@ from creditloop.simulate.fault_plan import FAULT_KINDS, FaultPlan
 PERIODS = (1, 3, 6, 12)  # the default product's options (none takes a down payment at checkout)
 ACTIONS_PER_DAY = (0, 0, 1, 1, 2, 3)  # a line's customer acts this many times a day (drawn)
 RETRIES = 5  # attempts of one batch under injected faults before the run is declared stuck
-# Kinds never resent after acceptance (duplicate, lost acknowledgement), for a known bug of the service layer
-# (issue 11): ``handlers.restructure_line`` previews and cap-checks a restructure before the line sees the
-# request id, so a retry of an accepted term extension is previewed as a second one and can be refused
-# (``pricing_cap_exceeded``; found by bench_faults, seed 182, 40 lines x 45 days).
-RETRY_UNSAFE = frozenset({"restructure"})
+# Client ids are drawn with the characters entry ids are built with (escaped by ``ledger.ids.escape_id``), so
+# the chaos runs prove ids such as ``x`` and ``x~5`` or ``q`` and ``q/rev`` never meet (issue 11, item 3).
+ID_MARKS = ("", "", "", "/", "~", "%", "/rev~2%")
 
 
 class ChaosFailure(InvariantViolation):
@@ -167,15 +165,19 @@ BusFactory = Callable[[], MessageBus]
 
 
 def _same_answer(kind: str, again: Any, first: Any) -> bool:
-    """A retry's answer against the original: the repayment by id, date and amount, the purchase's plan by id
-    and amount (a plan object keeps changing as the line lives on). Not the repayment's allocation: after a
-    back-dated correction re-derives the line, a retry returns the re-derived allocation, not the one first
-    answered (found by bench_faults, seed 1186; a design question reported under issue 11)."""
+    """A retry's answer against the original, exactly as docs/servicing.md "Retries" guarantees it: a repayment
+    keeps its id, date and amount, and its split (allocation, credit, recovery) is the line's current one, which
+    a back-dated correction may have re-derived since, so it is checked to add up to the amount; a purchase's
+    plan keeps its id and amount (the plan object lives on); a restructure returns its first answer whole."""
     if kind == "repay":
+        split = sum(a for _, a in again.allocation) + again.to_credit_balance_minor + again.recovery_minor
         return bool(
             (again.payment_id, again.paid_on, again.amount_minor)
             == (first.payment_id, first.paid_on, first.amount_minor)
+            and split == again.amount_minor
         )
+    if kind == "restructure":
+        return bool(again == first)
     if kind in ("purchase", "capture"):
         return bool((again.plan_id, again.principal_minor) == (first.plan_id, first.principal_minor))
     return True
@@ -183,13 +185,11 @@ def _same_answer(kind: str, again: Any, first: Any) -> bool:
 
 @dataclass
 class _LineBook:
-    """The customer's own view of a line: what it could refund, reverse, capture or undo."""
+    """The customer's own view of a line: what it could refund, reverse or capture."""
 
     purchases: dict[str, int] = field(default_factory=dict)  # refundable amount by purchase id
     payments: dict[str, tuple[date, int]] = field(default_factory=dict)  # unreversed payments
     holds: dict[str, int] = field(default_factory=dict)  # open authorisations
-    credit_refunded_on: date | None = None  # last credit-balance refund (see _bounce)
-    restructured: set[str] = field(default_factory=set)  # restructures in force (not undone)
 
 
 class ChaosRun:
@@ -208,7 +208,7 @@ class ChaosRun:
         self._expiry: dict[str, date] = {}  # hold id -> expiry date
         self._seq = 0
         self._touched: set[str] = set()  # lines sent a command since the last day-end
-        self.line_ids = [f"X{seed}-{i:05d}" for i in range(plan.lines)]
+        self.line_ids = [f"X{seed}{ID_MARKS[i % len(ID_MARKS)]}-{i:05d}" for i in range(plan.lines)]
         self._restart()
 
     # ----------------------------------------------------------------- process
@@ -335,8 +335,6 @@ class ChaosRun:
                 if k == crash_at:
                     raise SimulatedCrash(f"killed before {p.command_id}")
                 self._send(p, sent, refused)
-                if p.kind in RETRY_UNSAFE:
-                    continue
                 if self.rng.random() < self.plan.rate("duplicate"):
                     self.stats.faults["duplicate"] += 1
                     self._send(p, sent, refused)
@@ -369,8 +367,7 @@ class ChaosRun:
         refused: dict[str, str] = {}
         with self.bus.batch():
             for p in batch:
-                if p.kind not in RETRY_UNSAFE:
-                    self._send(p, again, refused)
+                self._send(p, again, refused)
         self._commit(list(again.values()), refused)
 
     # ----------------------------------------------------------------- the customers' side
@@ -394,16 +391,10 @@ class ChaosRun:
                 book.payments[s.command_id] = (command.on, command.amount_minor)
             elif s.kind == "reverse":
                 book.payments.pop(command.payment_id, None)
-            elif s.kind == "credit_refund":
-                book.credit_refunded_on = command.on
             elif s.kind == "authorise":
                 book.holds[s.command_id] = command.amount_minor
             elif s.kind in ("capture", "void"):
                 book.holds.pop(command.hold_id, None)
-            elif s.kind == "restructure":
-                book.restructured.add(s.command_id)
-            elif s.kind == "undo":
-                book.restructured.discard(command.request_id)
 
     def _plan_day(self, day: date) -> list[Planned]:
         """Each line's customer may act today; a state-free draw, checked by the system (refusals are fine)."""
@@ -418,9 +409,10 @@ class ChaosRun:
         return out
 
     def _id(self, line_id: str, kind: str) -> str:
-        """Unique in the run (the ground truth is keyed by it), one letter naming the kind."""
+        """Unique in the run (the ground truth is keyed by it), one letter naming the kind; some carry ``/``,
+        ``~`` or ``%`` (a number ends every id, so a mark never makes two ids equal)."""
         self._seq += 1
-        return f"{kind[0]}{self._seq}"
+        return f"{kind[0]}{ID_MARKS[self._seq % len(ID_MARKS)]}{self._seq}"
 
     def _plan_line(self, line_id: str, day: date) -> list[Planned]:
         book = self.books[line_id]
@@ -451,8 +443,7 @@ class ChaosRun:
                 return [Planned(cmd, cid, line_id, "capture", merchant_minor=-amount)]
             vid = self._id(line_id, "void")
             return [Planned(c.Void(vid, line_id, hid, day), vid, line_id, "void")]
-        # Merchant refunds skip restructured lines: a refund there can fail an invariant (issue 11, ledger core).
-        if u < 0.78 and not book.restructured and any(v > 0 for v in book.purchases.values()):
+        if u < 0.78 and any(v > 0 for v in book.purchases.values()):
             target = rng.choice(sorted(k for k, v in book.purchases.items() if v > 0))
             rid = self._id(line_id, "refund")
             amount = rng.randrange(1, book.purchases[target] // 100 + 1) * 100
@@ -469,11 +460,10 @@ class ChaosRun:
         return []
 
     def _bounce(self, line_id: str, day: date) -> list[Planned]:
-        """A bounced payment: reverse one the line took. Avoids the case the ledger cannot take yet (issue 11,
-        item 2): a payment whose overpayment may have been refunded as a credit balance since."""
+        """A bounced payment: reverse any one the line took, also after its credit was refunded or spent (then
+        the ledger books it as a returned payment, docs/servicing.md)."""
         book = self.books[line_id]
-        cutoff = book.credit_refunded_on
-        candidates = sorted(k for k, (on, _) in book.payments.items() if cutoff is None or on > cutoff)
+        candidates = sorted(book.payments)
         if not candidates:
             return []
         target = self.rng.choice(candidates)
