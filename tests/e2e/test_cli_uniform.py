@@ -79,7 +79,9 @@ def test_every_servicing_command_prints_parseable_json(tmp_path: Path) -> None:
     assert ok("line", "show", *line, "--json")["limit_minor"] == 20000
     assert ok("journal", "verify", *d, "--json")["ok"] is True
     assert ok("db", "status", *d, "--json")["up_to_date"] is True
-    rows = [json.loads(r) for r in ok("journal", "export", *d, "--json").splitlines()]
+    exported = cli("journal", "export", *d, "--json")  # JSON lines: one object per posting
+    assert exported.exit_code == 0, exported.stderr
+    rows = [json.loads(r) for r in exported.stdout.splitlines()]
     assert rows and all(set(r) >= {"entry_id", "amount_minor"} for r in rows)
     written = ok("journal", "export", *d, "--out", str(tmp_path / "j.csv"), "--json")
     assert written["rows"] == len(rows) and written["format"] == "csv"
@@ -163,7 +165,9 @@ def test_out_is_another_name_for_data_dir(tmp_path: Path, command: str) -> None:
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x.txt").write_text("x")
     for option in ("--out", "--data-dir"):
-        res = cli(command, option, str(tmp_path / "full"), "--customers", "5", "--months", "2")
+        res = cli(
+            command, option, str(tmp_path / "full"), "--customers", "5", "--months", "2", "--scenario", "baseline"
+        )
         assert res.exit_code == 2 and res.stderr.startswith(f"error: {option}: ")
 
 

@@ -60,7 +60,7 @@ def test_line_summary_and_statement_views_carry_fen_and_iso_dates() -> None:
     assert as_dict["last_closed_on"] == day(40).isoformat() and as_dict["restructured_on"] is None
     assert [r["principal_minor"] for r in as_dict["schedule"]] == [1000]
     statement = views.latest_statement(bus.uow, "L1")
-    assert statement is not None and statement["new_purchases_minor"] == 1000
+    assert statement is not None and statement["installments_principal_minor"] == 1000
     assert isinstance(statement["statement_on"], str)
     assert views.recorded_day(bus.uow, "L1", "b1") == D
     assert views.recorded_day(bus.uow, "L1", None) == D

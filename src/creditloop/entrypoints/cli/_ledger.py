@@ -109,7 +109,7 @@ def ledger_bus(data_dir: Path, *, write: bool = True, create: bool = False) -> A
                 fail(f"--data-dir: no ledger in {data_dir} (open a line first, or check the path)", EXIT_USAGE)
             check_writable_dir(data_dir, "--data-dir")
             check_dir(lambda: _refuse_simulation_dir(data_dir))
-    bus = guarded(lambda: build(settings)).bus
+    bus: Any = guarded(lambda: build(settings)).bus  # the SQL bus: its unit of work has an engine
     if write:
         purpose = _stamp_operating(bus.uow.engine, legacy_simulation=local and (data_dir / SIDE_MARKER).exists())
         if purpose != "operating":
