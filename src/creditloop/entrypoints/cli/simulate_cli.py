@@ -31,6 +31,7 @@ from creditloop.entrypoints.cli._common import (
     out,
     parse_day,
     progress_bar,
+    progress_step,
     table,
 )
 
@@ -166,7 +167,8 @@ def demo(
     option, target = data_dir_of(data_dir, out_alias, "creditloop-data")
     cfg = sim_config(customers, months, seed, scenario, shock_month, start, strategy)
     summary = run_simulation_into(cfg, target, option, workers=workers, chaos_ok=False)
-    report = guarded(lambda: render_report(target))
+    with progress_step("rendering the report"):
+        report = guarded(lambda: render_report(target))
     summary["report"] = str(report.resolve())
     rates = [(d.month_index, d.rate_30plus) for d in DuckDBWarehouse(target).delinquency_by_month()]
     summary["rate_30plus_by_month"] = {str(m): round(r, 4) for m, r in rates}
@@ -312,7 +314,6 @@ def report(
     """Render the bilingual HTML portfolio report from a simulation's Parquet outputs."""
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import WarehouseError
-    from creditloop.entrypoints.cli._common import progress_step
     from creditloop.entrypoints.cli.outputs import atomic_write
 
     if not data_dir.is_dir():
