@@ -13,6 +13,7 @@ from typing import Any
 
 from creditloop.app import commands as c
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, UnitOfWork
+from creditloop.app.views import ReversalResult, reversal_result
 from creditloop.collections.hardship import (
     HardshipAssessment,
     HardshipCase,
@@ -208,10 +209,11 @@ def void(cmd: c.Void, uow: UnitOfWork, policies: Policies) -> None:
     uow.lines.get(cmd.line_id).void(cmd.void_id, cmd.hold_id, cmd.on)
 
 
-def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork, policies: Policies) -> None:
+def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork, policies: Policies) -> ReversalResult:
     line = uow.lines.get(cmd.line_id)
     uow.flush()
     line.reverse_payment(cmd.reversal_id, cmd.payment_id, cmd.on, posted=uow.journal.line_entries(line.line_id))
+    return reversal_result(line, cmd.reversal_id, cmd.payment_id)  # re-derived, or booked as a returned payment
 
 
 def refund_credit_balance(cmd: c.RefundCreditBalance, uow: UnitOfWork, policies: Policies) -> None:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from creditloop.core.errors import ValidationError
 from creditloop.core.money import format_major
+from creditloop.entrypoints.cli._common import fail, guarded, out
 from creditloop.products.apr import AprResult, EuTimeBasis, Flows, Regime, UnitPeriod, annual_rate, percent
 from creditloop.products.caps import CapRegime, check_cap
 from creditloop.products.disclosure import Disclosure, disclose_option, installment_dict
@@ -36,14 +37,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON 
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> Any:
-    from creditloop.entrypoints.cli.main import fail  # lazy: main imports this module while it loads
-
     return fail(message, code)
 
 
 def _guarded(fn: Callable[[], T], option_of_field: dict[str, str] | None = None) -> T:
     """``main.guarded`` with library field names turned into the option or JSON path the user wrote."""
-    from creditloop.entrypoints.cli.main import guarded
 
     def call() -> T:
         try:
@@ -146,8 +144,6 @@ def _schedule_table(title: str, rows: list[ScheduledInstallment], amount_minor: 
 
 def schedule(input_path: InputOpt, as_json: JsonOpt = False) -> None:
     """Print the installment schedule for the terms, amount and dates in a terms.json file."""
-    from creditloop.entrypoints.cli.main import out
-
     doc = _read_json(input_path)
     amount, terms, disbursed_on, first_due_on, charges = _guarded(lambda: _parse_schedule_input(doc))
     rows = _guarded(
@@ -211,8 +207,6 @@ def apr(
     as_json: JsonOpt = False,
 ) -> None:
     """Solve the annualised rate of dated advances and payments (flows.json) under a regime."""
-    from creditloop.entrypoints.cli.main import out
-
     try:
         chosen = Regime(regime)
     except ValueError:
@@ -257,8 +251,6 @@ def disclose(
     ] = "baitiao-standard",
 ) -> None:
     """Disclose an installment option of the packaged product: schedule, cost, annualised rate, bilingual text."""
-    from creditloop.entrypoints.cli.main import out
-
     if lang not in ("zh", "en"):
         _fail(f"--lang: must be zh or en; got {lang!r}")
     try:

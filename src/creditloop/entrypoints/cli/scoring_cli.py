@@ -38,9 +38,9 @@ FIT_OPTIONS = {
 
 
 def _cli() -> Any:
-    from creditloop.entrypoints.cli import main
+    from creditloop.entrypoints.cli import _common
 
-    return main
+    return _common
 
 
 @contextmanager
@@ -57,9 +57,10 @@ def _shown_warnings() -> Iterator[None]:
             cli.err.print(f"warning: {text}", markup=False, highlight=False)
 
 
-def _run(fn: Callable[[], T], options: dict[str, str] | None = None) -> T:
+def _run(fn: Callable[[], T], options: dict[str, str] | None = None, step: str = "working") -> T:
+    """Library code with its warnings shown and a spinner on stderr while it runs (stdout stays JSON-clean)."""
     cli = _cli()
-    with _shown_warnings():
+    with _shown_warnings(), cli.progress_step(f"scorecard: {step}"):
         result: T = cli.guarded(fn, options)
     return result
 
@@ -269,6 +270,7 @@ def register(app: typer.Typer) -> None:
                 metadata=meta,
             ),
             options,
+            step="fitting",
         )
         metrics: dict[str, Any] = dict(model.training_["metrics"])
         if test is not None and len(test):
@@ -323,6 +325,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         n_reasons: Annotated[int | None, typer.Option("--reasons", help="Reason codes per row.")] = None,
         force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Score every row: score, PD, reason codes (en / zh) and data issues. Bad values are scored as missing.
 
@@ -354,7 +357,8 @@ def register(app: typer.Typer) -> None:
             result.insert(0, "row", range(len(scored)))
         write_table(result, out_path)
         flagged = int((scored["issues"] != "").sum())
-        typer.echo(f"Scored {len(result)} rows into {out_path} ({flagged} with data issues)")
+        done = {"out": str(out_path), "rows": len(result), "rows_with_issues": flagged}
+        cli.emit(as_json, done, f"Scored {len(result)} rows into {out_path} ({flagged} with data issues)")
 
     @group.command("report")
     def report(
@@ -410,7 +414,8 @@ def register(app: typer.Typer) -> None:
         result = _run(
             lambda: validate(
                 y, scored["pd"], score=scored["score"], name=names[0] if rivals else "current", n_boot=n_boot
-            )
+            ),
+            step=f"validating ({n_boot} bootstrap resamples)",
         )
         tables: dict[str, Any] = {}
         summary: dict[str, Any] = result.to_dict()
@@ -420,7 +425,7 @@ def register(app: typer.Typer) -> None:
             preds = {names[0]: scored["pd"], **dict(zip(names[1:], rival_pd.values(), strict=True))}
             for name in names[1:]:
                 results.append(_run(partial(validate, y, preds[name], name=name, n_boot=n_boot)))
-            comparison = _run(lambda: compare_models(preds, y, n_boot=n_boot))
+            comparison = _run(lambda: compare_models(preds, y, n_boot=n_boot), step="comparing models")
             tables["Champion / challenger / 冠军挑战者对比"] = comparison
             summary["champion_challenger"] = comparison.to_dict("records")
         tables["Points table / 评分卡分值表"] = model.points_table

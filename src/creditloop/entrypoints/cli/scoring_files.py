@@ -18,9 +18,9 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
 
 def _usage(message: str) -> NoReturn:
-    from creditloop.entrypoints.cli import main
+    from creditloop.entrypoints.cli._common import EXIT_USAGE, fail
 
-    main.fail(message, main.EXIT_USAGE)
+    fail(message, EXIT_USAGE)
 
 
 def _first_line(exc: BaseException) -> str:
