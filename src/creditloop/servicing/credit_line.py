@@ -27,6 +27,13 @@ from creditloop.servicing import dayend
 from creditloop.servicing.commands import Record
 from creditloop.servicing.corrections import correction_entries
 from creditloop.servicing.delinquency import bucket
+from creditloop.servicing.events import (
+    DomainEvent,
+    PaymentApplied,
+    PaymentReturned,
+    PurchaseBooked,
+    RestructureBooked,
+)
 from creditloop.servicing.model import (
     MAX_HOLD_DAYS,
     ONE_DAY,
@@ -77,6 +84,7 @@ _KEPT_FIELDS = frozenset(
         "pending_entries",
         "_next_action_memo",
         "_next_bill_on",
+        "new_events",  # a correction records what it did, not what the replay re-derived
     }
 )
 
@@ -161,7 +169,32 @@ class CreditLine(LineState):
         self.events.append(record)
         self.seen_ids[cmd.id] = payload_fingerprint(record)
         self.version += 1
+        if self.new_events is not None:
+            self._record_applied(cmd, result)
         return result
+
+    def _record_applied(self, cmd: c.LineCommand, result: object) -> None:
+        """The domain event a newly applied command stands for, if any (``events.py``)."""
+        new_events = cast(list[DomainEvent], self.new_events)
+        if isinstance(result, Plan) and isinstance(cmd, c.Purchase | c.Capture):
+            new_events.append(
+                PurchaseBooked(self.line_id, cmd.on, cmd.id, result.plan_id, cmd.amount_minor, cmd.periods)
+            )
+        elif isinstance(result, RepaymentResult):
+            new_events.append(
+                PaymentApplied(
+                    self.line_id,
+                    result.paid_on,
+                    result.payment_id,
+                    result.amount_minor,
+                    result.to_credit_balance_minor,
+                    result.recovery_minor,
+                )
+            )
+        elif isinstance(cmd, c.RESTRUCTURES):
+            new_events.append(RestructureBooked(self.line_id, cmd.on, cmd.id, cmd.kind))
+        elif isinstance(cmd, c.ReturnPayment):
+            new_events.append(PaymentReturned(self.line_id, cmd.on, cmd.target_id, cmd.id, owed_again=True))
 
     def _known(self, cmd: c.LineCommand) -> bool:
         """True when this client id was already applied with the same payload (a retry); raise on a conflict."""
@@ -368,7 +401,10 @@ class CreditLine(LineState):
         if reversed_before and done is None:
             raise DomainError(f"payment {payment_id!r} is already reversed", code="already_reversed")
         try:
+            retry = reversal_id in self.seen_ids
             self.correct(c.ReversePayment(reversal_id, on, payment_id), posted)
+            if self.new_events is not None and not retry:
+                self.new_events.append(PaymentReturned(self.line_id, on, payment_id, reversal_id, owed_again=False))
         except DomainError as exc:
             if exc.code != "correction_conflict":
                 raise

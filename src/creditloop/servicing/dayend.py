@@ -11,12 +11,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, entry
 from creditloop.ledger.ids import escape_id
 from creditloop.products.penalty import accrue_penalty
-from creditloop.servicing.delinquency import days_past_due
+from creditloop.servicing.delinquency import bucket, days_past_due
+from creditloop.servicing.events import BucketChanged, ChargedOff, DomainEvent, DueMissed
 from creditloop.servicing.model import ONE_DAY, HoldStatus, Installment, LineStatus, open_part, statement_on_of
 from creditloop.servicing.state import LineState
 from creditloop.servicing.statements import cut_statement, roll_over
@@ -45,7 +47,10 @@ def close_day(line: LineState, day: date) -> None:
         cut_statement(line, day)
     oldest, past_due = _past_due(line, day)
     line.delinquent_since = oldest
+    before = line.dpd
     line.dpd = days_past_due(oldest, day)
+    if line.new_events is not None and line.dpd != before:
+        _record_ageing(line, day, before, past_due)
     if line.dpd > line.product.penalty.grace_days:
         posted, line.penalty_carry = accrue_penalty(past_due, line.product.penalty, line.penalty_carry)
         if posted:
@@ -68,6 +73,16 @@ def close_day(line: LineState, day: date) -> None:
         charge_off(line, day)
     line.last_closed_on = day
     line.version += 1
+
+
+def _record_ageing(line: LineState, day: date, before: int, past_due: int) -> None:
+    """A line falling past due, and moving between delinquency buckets (recorded only while someone listens)."""
+    events = cast(list[DomainEvent], line.new_events)
+    if before == 0 and line.delinquent_since is not None:
+        events.append(DueMissed(line.line_id, day, line.delinquent_since, past_due))
+    old, new = bucket(before), bucket(line.dpd)
+    if old != new:
+        events.append(BucketChanged(line.line_id, day, old, new, line.dpd))
 
 
 def _past_due(line: LineState, day: date) -> tuple[date | None, int]:
@@ -185,6 +200,8 @@ def charge_off(line: LineState, day: date) -> None:
     line.status = LineStatus.CHARGED_OFF
     line.release_holds()
     line.archive_settled()
+    if line.new_events is not None:
+        line.new_events.append(ChargedOff(line.line_id, day, total))
     if total:
         line.post(
             entry(

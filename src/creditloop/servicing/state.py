@@ -18,6 +18,7 @@ from creditloop.products.schedule import next_statement_on
 from creditloop.products.terms import Product
 from creditloop.servicing.commands import Record
 from creditloop.servicing.delinquency import bucket, days_past_due
+from creditloop.servicing.events import DomainEvent, LineOpened
 from creditloop.servicing.model import (
     ONE_DAY,
     Hold,
@@ -66,6 +67,9 @@ class LineState:
     # The command log as stored (the source of truth for replay); ``commands.parse`` gives the typed command.
     events: list[Record] = field(default_factory=list)
     holds: dict[str, Hold] = field(default_factory=dict)
+    # Domain events recorded since the unit of work last collected them (``events.py``); never stored. None
+    # while nobody listens: every recording site then costs one comparison and builds nothing.
+    new_events: list[DomainEvent] | None = field(default=None, repr=False, compare=False)
     # (version, last closed date, status) -> next action date: a store asks every day for every line it holds
     _next_action_memo: tuple[int, date, LineStatus, date] | None = field(default=None, repr=False, compare=False)
     # No installment bills before this date (``dayend.bill``); None: unknown. Reset by every command and correction.
@@ -235,6 +239,22 @@ class LineState:
 
     def drain_entries(self) -> list[JournalEntry]:
         out, self.pending_entries = self.pending_entries, []
+        return out
+
+    def start_recording(self, *, opened: bool = False) -> None:
+        """Record domain events from now on (a unit of work with subscribers took the line in); ``opened``: the
+        line is new, so its opening is the first event."""
+        if self.new_events is None:
+            self.new_events = []
+            if opened:
+                self.new_events.append(LineOpened(self.line_id, self.opened_on, self.customer_id, self.limit_minor))
+
+    def collect_events(self) -> list[DomainEvent]:
+        """The domain events recorded since the last collection (recording goes on)."""
+        out = self.new_events
+        if not out:
+            return []
+        self.new_events = []
         return out
 
     def release_holds(self) -> None:
