@@ -7,14 +7,15 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from creditloop.app.bus import MessageBus
+from creditloop.app.bus import MessageBus, Subscriber
 from creditloop.app.handlers import Policies
-from creditloop.app.memory import MemoryUnitOfWork
+from creditloop.app.memory import MemoryEventLog, MemoryUnitOfWork
 from creditloop.collections.hardship import default_hardship_policy
 from creditloop.config import Settings
 from creditloop.core.errors import NotFound
 from creditloop.products.caps import check_product
 from creditloop.products.terms import Product, default_product, load_catalog
+from creditloop.servicing.events import ALL_EVENTS, DomainEvent
 from creditloop.strategy.origination import default_policy
 
 
@@ -48,6 +49,17 @@ def product_lookup(policies: Policies) -> ProductCatalog:
     return ProductCatalog({**load_catalog(), policies.product.key: policies.product})
 
 
+Subscribers = dict[type[DomainEvent], list[Subscriber]]
+
+
+def subscribe_event_log(log: MemoryEventLog, subscribers: Subscribers | None = None) -> Subscribers:
+    """Every domain event to an in-memory event log (what jobs and tests read to see what happened)."""
+    out: Subscribers = {kind: list(subs) for kind, subs in (subscribers or {}).items()}
+    for kind in ALL_EVENTS:
+        out.setdefault(kind, []).append(log)
+    return out
+
+
 @dataclass
 class System:
     bus: MessageBus
@@ -55,14 +67,21 @@ class System:
     database_url: str | None
 
 
-def build_memory(policies: Policies | None = None) -> System:
+def build_memory(policies: Policies | None = None, subscribers: Subscribers | None = None) -> System:
+    """A bus over the in-memory unit of work; ``subscribers``: domain event type -> handlers (none by default:
+    lines then record no events at all)."""
     policies = policies or default_policies()
     products = product_lookup(policies)
-    return System(MessageBus(MemoryUnitOfWork(products.__getitem__), policies), None, None)
+    return System(MessageBus(MemoryUnitOfWork(products.__getitem__), policies, subscribers=subscribers), None, None)
 
 
 def build(
-    settings: Settings, policies: Policies | None = None, *, fresh: bool = False, single_writer: bool = False
+    settings: Settings,
+    policies: Policies | None = None,
+    *,
+    fresh: bool = False,
+    single_writer: bool = False,
+    subscribers: Subscribers | None = None,
 ) -> System:
     """A bus over the SQL ledger named by the settings (SQLite file in the data directory by default).
 
@@ -87,4 +106,4 @@ def build(
         with engine.begin() as connection:
             stamp_purpose(connection, SIMULATION)
     uow = SqlUnitOfWork(engine, products.__getitem__, single_writer=single_writer)
-    return System(MessageBus(uow, policies), data_dir, url)
+    return System(MessageBus(uow, policies, subscribers=subscribers), data_dir, url)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from creditloop.products.terms import default_product
 from creditloop.servicing import restructure
-from creditloop.servicing.credit_line import CreditLine, _payload, fingerprint
+from creditloop.servicing.credit_line import CreditLine, fingerprint
+from creditloop.servicing.model import payload_fingerprint as _payload
 from creditloop.servicing.serialization import line_to_dict
 
 scalars = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.dates())

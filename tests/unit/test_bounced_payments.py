@@ -10,6 +10,7 @@ from creditloop.core.errors import DomainError, ValidationError
 from creditloop.ledger import Account, EntryCode, InMemoryJournal, trial_balance
 from creditloop.ledger.journal import line_balances
 from creditloop.products.terms import default_product
+from creditloop.servicing import commands
 from creditloop.servicing.credit_line import CreditLine, LineStatus
 
 D = date(2026, 11, 1)
@@ -151,7 +152,7 @@ def test_refunds_recorded_before_the_clearing_rule_still_replay() -> None:
     """The cap and the clearing period judge new commands; a replay re-applies what an older ledger recorded."""
     line, journal = line_with_purchase()
     line.repay("p1", 11000, D)
-    line._run({"kind": "credit_refund", "id": "r1", "on": day(1).isoformat(), "amount_minor": 10000})  # as recorded
+    line.execute(commands.RefundCredit("r1", day(1), 10000))  # as recorded
     line.close_through(day(3))
     books(line, journal)
     line.repay("late", 100, D, posted=list(journal.entries()))  # a back-dated payment re-derives history

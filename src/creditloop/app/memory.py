@@ -5,7 +5,7 @@ Lines are stored as serialised documents, so a rollback really discards uncommit
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
@@ -16,6 +16,7 @@ from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
 
 
@@ -68,14 +69,19 @@ class MemoryJournal:
 
 
 class MemoryLines:
-    def __init__(self, store: dict[str, dict[str, object]], products: Callable[[str], Product]) -> None:
+    def __init__(
+        self, store: dict[str, dict[str, object]], products: Callable[[str], Product], record_events: bool = False
+    ) -> None:
         self._store = store
         self._products = products
         self.seen: dict[str, CreditLine] = {}
+        self.record_events = record_events  # lines handed out record domain events (someone subscribes)
 
     def add(self, line: CreditLine) -> None:
         if line.line_id in self._store or line.line_id in self.seen:
             raise IdempotencyConflict(f"line {line.line_id} already exists")
+        if self.record_events:
+            line.start_recording(opened=True)
         self.seen[line.line_id] = line
 
     def get(self, line_id: str) -> CreditLine:
@@ -85,6 +91,8 @@ class MemoryLines:
             if doc is None:
                 raise NotFound(f"credit line {line_id!r} not found", field="line_id")
             line = line_from_dict(doc, self._products)
+            if self.record_events:
+                line.start_recording()
             self.seen[line_id] = line
         return line
 
@@ -151,14 +159,23 @@ class MemoryUnitOfWork:
     def __init__(self, products: Callable[[str], Product]) -> None:
         self._docs: dict[str, dict[str, object]] = {}
         self._products = products
+        self._record_events = False
         self.journal = MemoryJournal()
         self.audit = MemoryAudit()
         self.day_ends = MemoryDayEnds()
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
-        self.lines = MemoryLines(self._docs, self._products)
+        self.lines = MemoryLines(self._docs, self._products, self._record_events)
         return self
+
+    def record_events(self) -> None:
+        """Have the lines this unit of work hands out record domain events (the message bus has subscribers)."""
+        self._record_events = self.lines.record_events = True
+
+    def collect_new_events(self) -> list[DomainEvent]:
+        """The domain events the lines it saw recorded since the last collection, line by line."""
+        return [event for line in self.lines.seen.values() for event in line.collect_events()]
 
     def __exit__(self, *exc: object) -> None:
         self.rollback()
@@ -178,3 +195,19 @@ class MemoryUnitOfWork:
     def rollback(self) -> None:
         self.journal.discard()
         self.lines.seen.clear()
+
+
+class MemoryEventLog:
+    """A subscriber that keeps every domain event it is handed, in order, and counts them by type: what jobs
+    and tests read to see what happened to the book (registered by ``bootstrap.subscribe_event_log``)."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, event: DomainEvent) -> None:
+        self.events.append(event)
+        self.counts[type(event).__name__] += 1
+
+    def of_type(self, kind: type[DomainEvent]) -> list[DomainEvent]:
+        return [e for e in self.events if type(e) is kind]

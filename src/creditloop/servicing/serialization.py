@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from creditloop.products.terms import Product
-from creditloop.servicing.credit_line import (
-    CreditLine,
+from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.model import (
     Hold,
+    HoldStatus,
     Installment,
     LineStatus,
     Plan,
+    PlanKind,
     RepaymentResult,
     Statement,
 )
@@ -33,7 +35,7 @@ def _plan_to_dict(p: Plan) -> dict[str, Any]:
         "principal_minor": p.principal_minor,
         "periods": p.periods,
         "monthly_fee_bps": p.monthly_fee_bps,
-        "kind": p.kind,
+        "kind": p.kind.value,
         "refunded_minor": p.refunded_minor,
         "installments": [
             [
@@ -65,7 +67,7 @@ def _plan_from_dict(p: dict[str, Any]) -> Plan:
         principal_minor=p["principal_minor"],
         periods=p["periods"],
         monthly_fee_bps=p["monthly_fee_bps"],
-        kind=p["kind"],
+        kind=PlanKind(p["kind"]),
         refunded_minor=p["refunded_minor"],
         installments=[
             Installment(
@@ -118,7 +120,7 @@ def line_to_dict(line: CreditLine) -> dict[str, Any]:
                 h.authorised_on.isoformat(),
                 h.expires_on.isoformat(),
                 h.remaining_minor,
-                h.status,
+                h.status.value,
             ]
             for h in line.holds.values()
         ],
@@ -183,7 +185,8 @@ def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> C
         billed_since_cut_minor=list(doc["billed_since_cut_minor"]),
     )
     line.holds = {
-        h[0]: Hold(h[0], h[1], date.fromisoformat(h[2]), date.fromisoformat(h[3]), h[4], h[5]) for h in doc["holds"]
+        h[0]: Hold(h[0], h[1], date.fromisoformat(h[2]), date.fromisoformat(h[3]), h[4], HoldStatus(h[5]))
+        for h in doc["holds"]
     }
     line.plans = [_plan_from_dict(p) for p in doc["plans"]]
     line.settled_plans = [_plan_from_dict(p) for p in doc.get("settled_plans", [])]

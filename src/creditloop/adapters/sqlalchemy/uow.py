@@ -45,6 +45,7 @@ from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import EntryCode, JournalEntry, Posting, Side
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
 
 # Bound parameters per IN (...) list: well under SQLite's variable limit and PostgreSQL's.
@@ -386,6 +387,7 @@ class SqlLines:
         # The same cache by date, so a day's question reads only the lines due by then, not every line held.
         self._due_by_date: dict[date, set[str]] = {}
         self._handed_out: set[str] = set()
+        self.record_events = False  # lines handed out record domain events (the message bus has subscribers)
 
     def reset(self) -> None:
         self.seen.clear()
@@ -403,6 +405,8 @@ class SqlLines:
     def add(self, line: CreditLine) -> None:
         if line.line_id in self.seen or (not self._all_loaded and self._exists(line.line_id)):
             raise IdempotencyConflict(f"line {line.line_id} already exists")
+        if self.record_events:
+            line.start_recording(opened=True)
         self.seen[line.line_id] = line
         self._handed_out.add(line.line_id)
 
@@ -434,6 +438,8 @@ class SqlLines:
 
     def _load(self, row: Any) -> CreditLine:
         line = line_from_dict(orjson.loads(row.doc), self._products)
+        if self.record_events:
+            line.start_recording()
         self.seen[line.line_id] = line
         self._handed_out.add(line.line_id)
         stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.interest_minor, row.credit_balance_minor)
@@ -836,6 +842,14 @@ class SqlUnitOfWork:
     def _reset(self) -> None:
         self._lines.reset()
         self._journal.reset()
+
+    def record_events(self) -> None:
+        """Have the lines this unit of work hands out record domain events (the message bus has subscribers)."""
+        self._lines.record_events = True
+
+    def collect_new_events(self) -> list[DomainEvent]:
+        """The domain events the lines it saw recorded since the last collection."""
+        return [event for line in self._lines.seen.values() for event in line.collect_events()]
 
     def flush(self) -> None:
         """Move the touched lines' pending entries into the journal (one batch, one executemany)."""
