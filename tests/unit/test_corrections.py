@@ -122,3 +122,33 @@ def test_undo_is_refused_once_something_happened_after_the_restructure() -> None
     with pytest.raises(DomainError) as e:
         line.undo("undo-1", "h1", date(2024, 3, 22), posted=list(journal.entries()))
     assert e.value.code == "not_undoable"
+
+
+def test_a_late_payment_that_history_cannot_absorb_is_booked_on_the_open_date_not_refused() -> None:
+    """Seed 5009 of the 10^6 fault run: a payment whose value date falls before a term extension it would have
+    made impossible (nothing left to restructure) used to be refused as ``correction_conflict``; the money
+    arrived, so it is booked on the open business date and keeps its value date in the event."""
+    from creditloop.core.errors import IdempotencyConflict
+
+    line, journal = setup_line()
+    line.close_through(date(2024, 3, 20))
+    restructure.term_extension(line, "h1", date(2024, 3, 21), 6)
+    line.close_through(date(2024, 3, 25))
+    flush(line, journal)
+    owed = line.payoff_minor()
+    result = line.repay("p1", 10000, date(2024, 2, 10), posted=list(journal.entries()))
+    assert result.paid_on == date(2024, 3, 26)  # the open business date, not the value date
+    assert result.amount_minor == 10000
+    assert sum(a for _, a in result.allocation) + result.to_credit_balance_minor + result.recovery_minor == 10000
+    assert line.payoff_minor() == max(0, owed - 10000)
+    booked = next(e for e in line.events if e["id"] == "p1")
+    assert (booked["on"], booked["value_on"]) == ("2024-03-26", "2024-02-10")
+    assert any(e["id"] == "h1" for e in line.events)  # the term extension stands
+    tb = check_books(line, journal)
+    assert tb[Account.CASH_CLEARING] == 10000
+    # A retry of the same payment returns the same answer and books nothing; another payload under its id is a
+    # conflict.
+    assert line.repay("p1", 10000, date(2024, 2, 10), posted=list(journal.entries())) == result
+    assert line.pending_entries == []
+    with pytest.raises(IdempotencyConflict):
+        line.repay("p1", 9000, date(2024, 2, 10), posted=list(journal.entries()))

@@ -173,6 +173,11 @@ def _posted(uow: UnitOfWork, line: CreditLine, on: date) -> list[JournalEntry] |
     """The line's journal, when a command's value date is already closed and history must be re-derived."""
     if on > line.last_closed_on:
         return None
+    last = uow.day_ends.last_done()
+    if last is not None and last > line.last_closed_on:
+        # A line day-end skipped (nothing due) lags the book: catch it up (a quiet stretch posts nothing) so the
+        # correction is booked on the book's open business date, not inside days already closed.
+        line.close_through(last)
     uow.flush()
     return uow.journal.line_entries(line.line_id)
 

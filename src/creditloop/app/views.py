@@ -104,7 +104,7 @@ def recorded_day(uow: UnitOfWork, line_id: str, command_id: str | None) -> date 
             return line.opened_on
         for event in line.events:
             if event.get("id") == command_id and "on" in event:
-                return date.fromisoformat(event["on"])
+                return date.fromisoformat(str(event["on"]))
     return None
 
 
@@ -146,9 +146,9 @@ def reversal_result(line: CreditLine, reversal_id: str, payment_id: str) -> Reve
         kind="returned" if returned else "rederived",
         reversal_id=reversal_id,
         payment_id=payment_id,
-        amount_minor=int(payment["amount_minor"]),
-        value_on=date.fromisoformat(done.get("value_on", done["on"])),
-        booked_on=date.fromisoformat(done["on"]),
+        amount_minor=int(str(payment["amount_minor"])),
+        value_on=date.fromisoformat(str(done.get("value_on", done["on"]))),
+        booked_on=date.fromisoformat(str(done["on"])),
         owed_again_minor=owed,
     )
 

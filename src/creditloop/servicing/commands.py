@@ -65,12 +65,18 @@ class Purchase(LineCommand):
 
 @dataclass(frozen=True, slots=True)
 class Repay(LineCommand):
+    """A payment; ``value_on`` is set only on a late payment booked on the open date ``on`` because history after
+    its value date could not be re-derived (docs/servicing.md "Back-dated events and reversals")."""
+
     kind: ClassVar[str] = "repay"
-    keys: ClassVar[tuple[str, ...]] = ("on", "amount_minor")
+    keys: ClassVar[tuple[str, ...]] = ("on", "amount_minor", "value_on")
     amount_minor: int
+    value_on: date | None = None
 
     def record(self, seq: int | None = None) -> Record:
         out: Record = {"kind": "repay", "id": self.id, "on": self.on.isoformat(), "amount_minor": self.amount_minor}
+        if self.value_on is not None:
+            out["value_on"] = self.value_on.isoformat()
         if seq is not None:
             out["seq"] = seq
         return out

@@ -360,7 +360,31 @@ class CreditLine(LineState):
             # re-applies payments recorded before the cap existed.
             self.close_through(on - ONE_DAY)  # what is owed on the payment's date (the command catches up anyway)
             check_overpayment(self, amount_minor)
-        return cast(RepaymentResult, self.execute(c.Repay(payment_id, on, amount_minor), posted))
+        cmd = c.Repay(payment_id, on, amount_minor)
+        late = self._late_payment(cmd)
+        if late is not None:
+            return late  # a retry of a late payment booked on the open date
+        try:
+            return cast(RepaymentResult, self.execute(cmd, posted))
+        except DomainError as exc:
+            if exc.code != "correction_conflict":
+                raise
+        # The money arrived: a payment is never refused because its value date cannot be re-derived (a later
+        # restructure, refund or purchase would no longer be possible). It is booked on the open business date
+        # instead, keeping its value date in the command (docs/servicing.md "Back-dated events and reversals").
+        booked = c.Repay(payment_id, self.last_closed_on + ONE_DAY, amount_minor, value_on=on)
+        return cast(RepaymentResult, self.execute(booked))
+
+    def _late_payment(self, cmd: c.Repay) -> RepaymentResult | None:
+        """The answer to a retry of a payment that was booked on a later open date than its value date."""
+        if cmd.id not in self.seen_ids:
+            return None  # a new payment (the common case: no scan)
+        done = next((r for r in self.events if r["id"] == cmd.id and "value_on" in r), None)
+        if done is None or done["kind"] != c.Repay.kind:
+            return None
+        if (done["value_on"], done["amount_minor"]) != (cmd.on.isoformat(), cmd.amount_minor):
+            raise IdempotencyConflict(f"id {cmd.id!r} was already used with a different payload")
+        return cast(RepaymentResult, self._retry_result(c.parse(done)))
 
     def refund_credit_balance(self, refund_id: str, amount_minor: int, on: date) -> None:
         """Pay a credit balance (overpayment, refund) back to the customer, once the payments it came from cleared."""

@@ -207,11 +207,20 @@ def repay(
     """Repay through the waterfall (an earlier value date re-derives penalty and delinquency)."""
     minor = amount(amount_text)
     op = operation_id(payment_id, "payment")
-    result = send(data_dir, c.Repay(op[0], line_id, minor, when(on, data_dir, line_id, op[0], generated=op[1])))
+    value_on = when(on, data_dir, line_id, op[0], generated=op[1])
+    result = send(data_dir, c.Repay(op[0], line_id, minor, value_on))
     text = "Allocated: " + ", ".join(f"{a} {format_yuan(m)}" for a, m in result.allocation)
     if result.to_credit_balance_minor:
         text += f"; credit {format_yuan(result.to_credit_balance_minor)}"
-    done(as_json, op, "--payment-id", asdict(result), text)
+    doc = asdict(result)
+    if result.paid_on > value_on:
+        # A late payment that history after its value date could not absorb (docs/servicing.md).
+        doc["value_on"] = value_on
+        text += (
+            f"\nBooked on the open date {result.paid_on}, not on its value date {value_on}: history after it could "
+            f"not be re-derived. 该笔还款按当前营业日 {result.paid_on} 入账（起息日 {value_on} 之后的记录无法重算）。"
+        )
+    done(as_json, op, "--payment-id", doc, text)
 
 
 @line_app.command()
