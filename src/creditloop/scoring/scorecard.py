@@ -30,6 +30,7 @@ from creditloop.scoring._constrained import fit_nonpositive_logistic
 from creditloop.scoring._exclusions import exclusions
 from creditloop.scoring.binning import BinningProcess, VariableBinning
 from creditloop.scoring.exceptions import BadValueWarning, UnseenCategoryWarning
+from creditloop.scoring.holdout import rows_fingerprint
 from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.monitoring import psi_by_period
 from creditloop.scoring.reasons import ReasonText, describe, statement
@@ -264,6 +265,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "n_events": int(target.sum()),
             "event_rate": float(target.mean()),
             "data_sha256": data_fingerprint(X, target),
+            "rows": rows_fingerprint(X, target),  # lets a report tell it is run on training rows
             "window": window,
             "metrics": {"auc": _auc(target, pd_train), "ks": _ks(target, pd_train)},
             "attribute_penalty": self.attribute_penalty_,

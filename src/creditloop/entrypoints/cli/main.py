@@ -454,6 +454,10 @@ from creditloop.entrypoints.cli import pricing_cli  # noqa: E402
 
 pricing_cli.register(app)
 
+from creditloop.entrypoints.cli import products_cli  # noqa: E402
+
+products_cli.register(app)
+
 
 from creditloop.entrypoints.cli import scoring_cli  # noqa: E402
 

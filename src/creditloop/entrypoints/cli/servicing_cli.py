@@ -170,6 +170,7 @@ OPTION_OF_FIELD = {
     "expires_on": "--expires",
     "statement_day": "--statement-day",
     "due_days": "--due-days",
+    "product": "--product",
 }
 # A restructure's fields come from --param name=value (all but the kind and the date).
 RESTRUCTURE_PARAMS: tuple[str, ...] = ("periods", "first_due_on", "from_due_on", "monthly_fee_bps", "freeze")
@@ -210,10 +211,13 @@ def open_line(
     on: OnOpt = None,
     statement_day: Annotated[int | None, typer.Option("--statement-day", help="1..28 (product default 1).")] = None,
     due_days: Annotated[int | None, typer.Option("--due-days", help="Days from statement to due date.")] = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="Catalog product ID[@VERSION] (see `creditloop products`).")
+    ] = None,
     data_dir: DataDirOpt = DEFAULT_DIR,
     as_json: JsonOpt = False,
 ) -> None:
-    """Open a credit line with a limit."""
+    """Open a credit line with a limit, on the default product or a catalog product (--product)."""
     main = _main()
     limit_minor = _amount(limit, "--limit")
     # Checked here as well as in the domain: a refused line must not leave a new, empty ledger behind.
@@ -221,13 +225,14 @@ def open_line(
         main.fail(f"--statement-day: must be between 1 and 28, got {statement_day}", main.EXIT_USAGE)
     if due_days is not None and not 0 <= due_days <= 27:
         main.fail(f"--due-days: must be between 0 and 27, got {due_days}", main.EXIT_USAGE)
-    cmd = c.OpenLine(line_id, customer_id, limit_minor, _when(on, data_dir, line_id, None), statement_day, due_days)
+    when = _when(on, data_dir, line_id, None)
+    cmd = c.OpenLine(line_id, customer_id, limit_minor, when, statement_day, due_days, product)
     _dry_run_before_creating(data_dir, cmd)
     line = _send(data_dir, cmd, create=True)
     _emit(
         as_json,
-        {"line_id": line.line_id, "limit_minor": line.limit_minor, "opened_on": line.opened_on},
-        f"Opened {line.line_id} with limit {format_major(line.limit_minor)}",
+        {"line_id": line.line_id, "limit_minor": line.limit_minor, "opened_on": line.opened_on, "product": line.product.key},
+        f"Opened {line.line_id} with limit {format_major(line.limit_minor)} on product {line.product.key}",
     )
 
 
@@ -262,7 +267,7 @@ def capture(
     capture_id: Annotated[str, typer.Option("--capture-id")],
     hold_id: Annotated[str, typer.Option("--hold-id")],
     amount: AmountOpt,
-    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or 3/6/12.")] = 1,
+    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or a plan of the line's product.")] = 1,
     partial: Annotated[bool, typer.Option("--partial", help="Keep the rest of the hold for later captures.")] = False,
     on: OnOpt = None,
     data_dir: DataDirOpt = DEFAULT_DIR,
@@ -304,7 +309,7 @@ def purchase(
     line_id: LineOpt,
     purchase_id: Annotated[str, typer.Option("--purchase-id")],
     amount: AmountOpt,
-    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or 3/6/12.")] = 1,
+    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or a plan of the line's product.")] = 1,
     on: OnOpt = None,
     data_dir: DataDirOpt = DEFAULT_DIR,
     as_json: JsonOpt = False,
