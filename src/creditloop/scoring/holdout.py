@@ -29,7 +29,9 @@ def stratified_split(y: Sequence[int] | np.ndarray, test_fraction: float, seed: 
 
     Each class with at least two rows keeps one on each side, so both parts can measure AUC and KS."""
     if not 0 < test_fraction < 1:
-        raise ValidationError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}", field="test_fraction")
+        raise ValidationError(
+            f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}", field="test_fraction"
+        )
     target = np.asarray(y)
     rng = np.random.default_rng(seed)
     test_parts = []
@@ -49,7 +51,8 @@ def row_hashes(X: pd.DataFrame, y: Sequence[int] | np.ndarray | pd.Series) -> np
     frame = X.reset_index(drop=True).copy()
     frame.columns = [f"c{i}" for i in range(frame.shape[1])]  # names are not content; a target column may clash
     frame["__target__"] = np.asarray(y, dtype=np.int8)
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+    hashes: np.ndarray = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+    return hashes
 
 
 def rows_fingerprint(X: pd.DataFrame, y: Sequence[int] | np.ndarray | pd.Series) -> dict[str, Any] | None:
@@ -72,7 +75,9 @@ def rows_fingerprint(X: pd.DataFrame, y: Sequence[int] | np.ndarray | pd.Series)
     }
 
 
-def training_share(fingerprint: Mapping[str, Any], X: pd.DataFrame, y: Sequence[int] | np.ndarray | pd.Series) -> float | None:
+def training_share(
+    fingerprint: Mapping[str, Any], X: pd.DataFrame, y: Sequence[int] | np.ndarray | pd.Series
+) -> float | None:
     """Estimated share of the rows of ``X`` that were training rows; None when it cannot be told (a column the
     model was trained with is missing, or no row of ``X`` falls under the sketch's bound)."""
     columns = list(fingerprint.get("columns", []))
@@ -87,7 +92,7 @@ def training_share(fingerprint: Mapping[str, Any], X: pd.DataFrame, y: Sequence[
         return 1.0  # the training rows themselves, in any order
     source = fingerprint.get("source") or {}
     if source.get("n_rows") and total == (source["n_rows"], source.get("sum")):
-        return float(fingerprint["n_rows"]) / source["n_rows"]  # the very table the model was fitted from
+        return int(fingerprint["n_rows"]) / int(source["n_rows"])  # the very table the model was fitted from
     sketch = np.array([int(h, 16) for h in fingerprint.get("sketch", [])], dtype=np.uint64)
     if fingerprint.get("complete"):
         candidates = hashes

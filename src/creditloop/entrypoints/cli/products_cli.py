@@ -14,9 +14,6 @@ def _bps_pct(bps: int) -> str:
 
 def products(as_json: Annotated[bool, typer.Option("--json", help="Print the catalog as JSON.")] = False) -> None:
     """List the catalog: each product's installment plans and monthly fees, minimum payment and penalty."""
-    from rich.console import Console
-    from rich.table import Table
-
     from creditloop.core.money import format_major
     from creditloop.products.catalog import catalog_entries, describe
 
@@ -24,20 +21,22 @@ def products(as_json: Annotated[bool, typer.Option("--json", help="Print the cat
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table(title="product catalog / 产品目录")
-    for col in ("product", "installments (monthly fee)", "minimum payment", "penalty / day", "name"):
-        table.add_column(col)
-    for r in rows:
-        plans = ", ".join(f"{i['periods']} ({_bps_pct(i['monthly_fee_bps'])})" for i in r["installments"])
+    for r in rows:  # plain lines, not a table: the bilingual names would be cut in a narrow terminal
         m = r["minimum_payment"]
-        minimum = (
-            "in full"
-            if m is None
-            else f"{_bps_pct(m['percent_bps'])}, at least {format_major(m['floor_minor'])}; "
-            f"revolving {m['revolving_daily_rate']}/day"
+        minimum = "none, every bill is due in full / 无，账单须全额还款"
+        if m is not None:
+            floor = format_major(m["floor_minor"])
+            minimum = f"{_bps_pct(m['percent_bps'])} of the pay-next-month balance, at least {floor} yuan; "
+            minimum += f"the rest revolves at {m['revolving_daily_rate']}/day"
+        typer.echo(f"{r['product']}  {r['name_en']}")
+        typer.echo(f"  {r['name_zh']}")
+        typer.echo(
+            "  plans (monthly fee): "
+            + ", ".join(f"{i['periods']} ({_bps_pct(i['monthly_fee_bps'])})" for i in r["installments"])
         )
-        table.add_row(r["product"], plans, minimum, r["penalty_daily_rate"], f"{r['name_en']}\n{r['name_zh']}")
-    Console().print(table)
+        typer.echo(f"  minimum payment: {minimum}")
+        cycle = f"statement day {r['statement_day']}, due {r['due_days_after_statement']} days later"
+        typer.echo(f"  penalty: {r['penalty_daily_rate']}/day; {cycle}")
 
 
 def register(app: typer.Typer) -> None:

@@ -312,9 +312,7 @@ def _check_split_options(time_col: str | None, oot_fraction: float, test_fractio
             cli.EXIT_USAGE,
         )
     if not 0 <= test_fraction < 1:  # NaN fails this too
-        cli.fail(
-            f"--test-fraction must be 0 (no test part) or between 0 and 1, got {test_fraction}", cli.EXIT_USAGE
-        )
+        cli.fail(f"--test-fraction must be 0 (no test part) or between 0 and 1, got {test_fraction}", cli.EXIT_USAGE)
 
 
 def _check_binning(max_bins: int | None, min_bin_share: float, sign_rule: str, cv: int) -> None:
@@ -433,7 +431,9 @@ def _metrics_text(metrics: dict[str, Any] | None) -> str:
     parts = []
     for key in ("auc", "ks", "rows"):
         value = metrics.get(key)
-        parts.append(f"{key}={value:.4f}" if isinstance(value, float) else f"{key}={value if value is not None else 'n/a'}")
+        parts.append(
+            f"{key}={value:.4f}" if isinstance(value, float) else f"{key}={value if value is not None else 'n/a'}"
+        )
     return " ".join(parts)
 
 

@@ -231,7 +231,12 @@ def open_line(
     line = _send(data_dir, cmd, create=True)
     _emit(
         as_json,
-        {"line_id": line.line_id, "limit_minor": line.limit_minor, "opened_on": line.opened_on, "product": line.product.key},
+        {
+            "line_id": line.line_id,
+            "limit_minor": line.limit_minor,
+            "opened_on": line.opened_on,
+            "product": line.product.key,
+        },
         f"Opened {line.line_id} with limit {format_major(line.limit_minor)} on product {line.product.key}",
     )
 

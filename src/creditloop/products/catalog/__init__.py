@@ -33,7 +33,9 @@ def catalog_entries() -> tuple[CatalogEntry, ...]:
         if item.name.endswith(".json"):
             doc = json.loads(item.read_text("utf-8"))
             entries.append(
-                CatalogEntry(Product.from_dict(doc), str(doc.get("name_zh", "")), str(doc.get("name_en", "")), item.name)
+                CatalogEntry(
+                    Product.from_dict(doc), str(doc.get("name_zh", "")), str(doc.get("name_en", "")), item.name
+                )
             )
     return tuple(sorted(entries, key=lambda e: (e.product.product_id, e.product.version)))
 
