@@ -154,7 +154,7 @@ def test_a_schema_checks_kinds_bounds_defaults_and_field_references() -> None:
     assert exc.value.field == "rate" and "missing field rate" in exc.value.message
 
 
-def test_a_packaged_document_error_names_the_resource(tmp_path: Path) -> None:
+def test_a_file_error_reads_kind_file_and_rule(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"policy_id": "x"}), encoding="utf-8")
     schema: Schema[dict[str, Any]] = Schema("probe", (Spec("policy_id", "str"), Spec("version", "str")), build=dict)
