@@ -38,7 +38,7 @@ def table() -> tuple[pd.DataFrame, np.ndarray]:
 def test_the_share_of_training_rows_is_exact_or_estimated(table: tuple[pd.DataFrame, np.ndarray]) -> None:
     X, y = table
     fp = rows_fingerprint(X.iloc[:3000], y[:3000])
-    assert len(fp["sketch"]) == SKETCH_SIZE and not fp["complete"] and fp["n_rows"] == 3000
+    assert len(fp["sketch"]) == 2 + 16 * SKETCH_SIZE and not fp["complete"] and fp["n_rows"] == 3000
     shuffled = X.iloc[:3000].sample(frac=1, random_state=0)
     assert training_share(fp, shuffled, y[:3000][shuffled.index.to_numpy()]) == 1.0  # the rows, in any order
     assert training_share(fp, X.iloc[3000:], y[3000:]) == 0.0  # rows it never saw
@@ -54,7 +54,7 @@ def test_the_share_of_training_rows_is_exact_or_estimated(table: tuple[pd.DataFr
 def test_a_small_training_set_is_kept_whole(table: tuple[pd.DataFrame, np.ndarray]) -> None:
     X, y = table
     fp = rows_fingerprint(X.iloc[:200], y[:200])
-    assert fp["complete"] and len(fp["sketch"]) == 200
+    assert fp["complete"] and len(fp["sketch"]) == 2 + 16 * 200
     assert training_share(fp, X.iloc[100:300], y[100:300]) == 0.5  # exact: every row is looked up
 
 

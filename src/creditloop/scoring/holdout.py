@@ -1,13 +1,14 @@
 """Honest evaluation: a stratified test part held out of training, and a fingerprint of the training rows.
 
 The fingerprint lets a later validation tell that it is being run on the rows the model learned from (whose
-metrics are optimistic) without keeping those rows: each row (its columns in the model's order, and its binary
-target) is hashed to 64 bits; the model file keeps the row count, the order-free sum of the row hashes, and the
-``SKETCH_SIZE`` smallest hashes (a bottom-k sketch). Every training row whose hash is at most the largest kept
-hash is in the sketch, so among the rows of another table whose hash falls under that bound, the share found in
-the sketch estimates the share of that table that was training data (exactly, when training had at most
-``SKETCH_SIZE`` rows). Identical rows of different customers count as training rows: tables without an id
-column and with few distinct values may show some overlap that is not a leak.
+metrics are optimistic) without keeping those rows: each row (its columns in the model's order, less those
+excluded as identifiers or personal data, and its binary target) is hashed to 64 bits; the model file keeps
+the row count, the order-free sum of the row hashes, and the ``SKETCH_SIZE`` smallest hashes (a bottom-k
+sketch). Every training row whose hash is at most the largest kept hash is in the sketch, so among the rows
+of another table whose hash falls under that bound, the share found in the sketch estimates the share of that
+table that was training data (exactly, when training had at most ``SKETCH_SIZE`` distinct rows). Identical
+rows of different customers count as training rows: tables without an id column and with few distinct values
+may show some overlap that is not a leak.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def rows_fingerprint(X: pd.DataFrame, y: Sequence[int] | np.ndarray | pd.Series)
         "columns": [str(c) for c in X.columns],
         "n_rows": len(hashes),
         "sum": _sum_hex(hashes),
-        "sketch": [f"{h:016x}" for h in unique[:SKETCH_SIZE].tolist()],
+        # One hex string (0x, then 16 digits a hash): compact, and never read as a number.
+        "sketch": "0x" + "".join(f"{h:016x}" for h in unique[:SKETCH_SIZE].tolist()),
         "complete": len(unique) <= SKETCH_SIZE,  # the sketch is every distinct training row
     }
 
@@ -93,7 +95,8 @@ def training_share(
     source = fingerprint.get("source") or {}
     if source.get("n_rows") and total == (source["n_rows"], source.get("sum")):
         return int(fingerprint["n_rows"]) / int(source["n_rows"])  # the very table the model was fitted from
-    sketch = np.array([int(h, 16) for h in fingerprint.get("sketch", [])], dtype=np.uint64)
+    digits = str(fingerprint.get("sketch", "")).removeprefix("0x")
+    sketch = np.array([int(digits[i : i + 16], 16) for i in range(0, len(digits), 16)], dtype=np.uint64)
     if fingerprint.get("complete"):
         candidates = hashes
     else:
@@ -107,4 +110,4 @@ def training_share(
 
 def _sum_hex(hashes: np.ndarray) -> str:
     total = int(hashes.sum(dtype=np.uint64))  # wraps modulo 2**64: an order-free checksum of the multiset
-    return f"{total & _MASK:016x}"
+    return f"0x{total & _MASK:016x}"

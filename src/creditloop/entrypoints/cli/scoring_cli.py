@@ -408,7 +408,7 @@ def _record_holdout(model: Any, split: _Split, features: Any, test_metrics: dict
     model.training_["holdout"] = {**split.holdout, "test_metrics": test_metrics}
     rows = model.training_.get("rows")
     if rows is not None and split.test is not None:
-        whole = rows_fingerprint(features, split.y_all)
+        whole = rows_fingerprint(features[rows["columns"]], split.y_all)
         if whole is not None:
             rows["source"] = {"n_rows": whole["n_rows"], "sum": whole["sum"]}
 
