@@ -192,7 +192,8 @@ def test_a_retried_line_open_returns_the_original(tmp_path: Path) -> None:
     args = ["line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "100.00", "--on", "2024-01-05"]
     first = json.loads(ok(*args, "--json", "--data-dir", d))
     again = json.loads(ok(*args, "--json", "--data-dir", d))
-    assert first == again == {"line_id": "L1", "limit_minor": 10000, "opened_on": "2024-01-05"}
+    expected = {"line_id": "L1", "limit_minor": 10000, "opened_on": "2024-01-05", "product": "baitiao-standard@1"}
+    assert first == again == expected
     other = [a if a != "C1" else "C2" for a in args]
     refused(run(*other, "--data-dir", d), 1, "idempotency_conflict", "different customer")
 

@@ -52,7 +52,8 @@ def model(data: Path) -> Path:
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert "gender" in out["excluded"] and "app_id" in out["excluded"]
-    assert out["metrics"]["oot_auc"] > 0.65 and out["metrics"]["oot_window"]["start"] == "2024-06"
+    assert out["metrics"]["test"]["auc"] > 0.65 and out["metrics"]["test"]["window"]["start"] == "2024-06"
+    assert out["holdout"] == {"method": "out_of_time", "fraction": 0.3, "rows": out["metrics"]["test"]["rows"]}
     assert "warning: column 'gender'" in res.stderr
     return data / "model.json"
 
@@ -318,3 +319,77 @@ def test_score_copies_no_personal_column_unless_asked(people: Path, people_fit: 
     assert (
         list(kept.columns[:2]) == ["id_number", "score"] and kept["id_number"].tolist() == frame["id_number"].tolist()
     )
+
+
+# ----------------------------------------------------------------------------- holdout and training-data warning
+
+
+@pytest.fixture(scope="module")
+def holdout_model(data: Path) -> tuple[Path, dict[str, object]]:
+    """A fit without a time column: a stratified 30 % test part is held out by default."""
+    res = run("fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+              "--out", str(data / "holdout.json"), "--json")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    return data / "holdout.json", json.loads(res.stdout)
+
+
+def test_fit_without_a_time_column_reports_train_and_test_metrics(data: Path, holdout_model: tuple[Path, dict]) -> None:
+    path, out = holdout_model
+    train, test = out["metrics"]["train"], out["metrics"]["test"]
+    assert out["holdout"] == {"method": "stratified", "fraction": 0.3, "seed": 0, "rows": 900}
+    assert (train["rows"], test["rows"], out["rows"]) == (2100, 900, 2100)
+    assert 0.65 < test["auc"] < 1 and 0.65 < train["auc"] < 1 and 0 < test["ks"] < 1 and 0 < train["ks"] < 1
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["training"]["n_rows"] == 2100 and doc["training"]["holdout"]["test_metrics"] == test
+    # stratified: the event rate of the training part is the file's, to the row
+    frame = pd.read_csv(data / "train.csv")
+    assert doc["training"]["n_events"] == frame["bad"].sum() - round(frame["bad"].sum() * 0.3)
+    res = run("fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+              "--seed", "7", "--out", str(data / "seed7.json"))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert any(line.startswith("train: auc=") and line.endswith("rows=2100") for line in lines), res.stdout
+    assert any(line.startswith("test (stratified 30% of the rows, seed 7): auc=") for line in lines), res.stdout
+
+
+def test_fit_with_test_fraction_zero_reports_train_only_and_says_so(data: Path) -> None:
+    args = ["fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+            "--test-fraction", "0"]  # fmt: skip
+    res = run(*args, "--out", str(data / "all_rows.json"), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["metrics"]["test"] is None and out["metrics"]["train"]["rows"] == 3000
+    assert out["holdout"] == {"method": "none", "fraction": 0.0, "rows": 0}
+    res = run(*args, "--out", str(data / "all_rows_text.json"))
+    assert res.returncode == 0, res.stderr
+    assert "train: auc=" in res.stdout
+    assert "test: none (--test-fraction 0: every row trained the model; the train metrics are optimistic)" in res.stdout
+
+
+WARNING = "evaluated on training data — optimistic"
+
+
+def report_stderr(model: Path, data_file: Path, out: Path) -> str:
+    res = run("report", "--model", str(model), "--data", str(data_file), "--target", "bad", "--out", str(out),
+              "--bootstrap", "5", "--json")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    return res.stderr
+
+
+def test_report_warns_on_training_data_and_not_on_other_data(data: Path, holdout_model: tuple[Path, dict]) -> None:
+    from creditloop.scoring.holdout import stratified_split
+
+    model, _ = holdout_model
+    frame = pd.read_csv(data / "train.csv")
+    train_rows, test_rows = stratified_split(frame["bad"].to_numpy(), 0.3, 0)  # the split `fit` drew
+    frame.iloc[test_rows].to_csv(data / "held_out.csv", index=False)
+    frame.iloc[train_rows].sample(frac=1, random_state=1).to_csv(data / "fitted_rows.csv", index=False)
+    whole = report_stderr(model, data / "train.csv", data / "r_whole.html")
+    assert WARNING in whole and "about 70% of these rows trained the model" in whole and "结果偏乐观" in whole
+    assert "about 100%" in report_stderr(model, data / "fitted_rows.csv", data / "r_fitted.html")  # any order
+    assert WARNING not in report_stderr(model, data / "held_out.csv", data / "r_test.html")
+    other = frame.assign(app_id=frame["app_id"] + 10_000)  # other customers
+    other.to_csv(data / "other.csv", index=False)
+    assert WARNING not in report_stderr(model, data / "other.csv", data / "r_other.html")
+    html = (data / "r_whole.html").read_text(encoding="utf-8")
+    assert WARNING in html

@@ -131,6 +131,10 @@ CASES = [
     ("fit oot-fraction 1.5", (*FIT_T, "--oot-fraction", "1.5"), "--oot-fraction ", "between 0 and 1 (exclusive)"),
     ("fit oot-fraction -0.2", (*FIT_T, "--oot-fraction", "-0.2"), "--oot-fraction ", "between 0 and 1 (exclusive)"),
     ("fit oot-fraction nan", (*FIT_T, "--oot-fraction", "nan"), "--oot-fraction ", "got nan"),
+    ("fit test-fraction 1", (*FIT, "--test-fraction", "1"), "--test-fraction ", "0 (no test part) or between 0 and 1"),
+    ("fit test-fraction -0.1", (*FIT, "--test-fraction", "-0.1"), "--test-fraction ", "got -0.1"),
+    ("fit test-fraction nan", (*FIT, "--test-fraction", "nan"), "--test-fraction ", "got nan"),
+    ("fit test-fraction with time", (*FIT_T, "--test-fraction", "0.2"), "--test-fraction: ", "with --oot-fraction"),
     ("fit max-bins 0", (*FIT, "--max-bins", "0"), "--max-bins ", "must be at least 2"),
     ("fit min-bin-share nan", (*FIT, "--min-bin-share", "nan"), "--min-bin-share ", "below 0.5, got nan"),
     ("fit min-bin-share 0.7", (*FIT, "--min-bin-share", "0.7"), "--min-bin-share ", "below 0.5"),
@@ -193,7 +197,7 @@ def test_bad_input_is_refused_with_one_line_and_nothing_written(
 
 
 def test_the_table_covers_every_command() -> None:
-    assert len(CASES) == 65
+    assert len(CASES) == 69
     assert {c[1][0] for c in CASES} == {"fit", "score", "report"}
 
 

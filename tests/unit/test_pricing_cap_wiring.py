@@ -115,7 +115,10 @@ def test_a_passed_check_is_remembered_per_product_object_never_for_another(monke
     doc["installment_options"] = [{"periods": 12, "monthly_fee_bps": 300}]
     pricier = Product.from_dict(doc)
     assert pricier.key == fair.product.key
-    bus.policies = replace(fair, product=pricier)
+    # The check prices the plan on the line's own product (the one that bills it): a line on the other object.
+    dear = replace(fair, product=pricier)
+    bus = MessageBus(MemoryUnitOfWork({pricier.key: pricier}.__getitem__), dear)
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))
     with pytest.raises(DomainError) as e:
         bus.handle(c.Purchase("p9", "L", 10_000, 12, date(2024, 1, 6)))
     assert e.value.code == "pricing_cap_exceeded" and calls == [12, 12]

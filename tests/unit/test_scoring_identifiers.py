@@ -146,6 +146,9 @@ def test_fit_excludes_identifiers_and_writes_none_of_their_values() -> None:
     assert max(abs(x) for x in numbers) < 1e6
     doc = json.loads(text)
     assert {e["column"] for e in doc["excluded"]} == {"name", "id_number", "phone"}
+    # the training-rows fingerprint hashes no identifier or personal-data column either
+    assert not {"name", "id_number", "phone"} & set(doc["training"]["rows"]["columns"])
+    assert "utilization" in doc["training"]["rows"]["columns"]
     assert {c["name"] for c in doc["characteristics"]} == set(model.features_)
 
 

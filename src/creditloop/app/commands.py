@@ -24,6 +24,7 @@ class OpenLine:
     opened_on: date
     statement_day: int | None = None  # per account; the product's by default
     due_days: int | None = None
+    product: str | None = None  # a catalog product, ``id`` or ``id@version``; None: the policies' product
 
 
 @dataclass(frozen=True, slots=True)

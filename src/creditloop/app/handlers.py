@@ -26,6 +26,7 @@ from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.apr import flows_of
 from creditloop.products.caps import check_cap, clearly_within_cap
+from creditloop.products.catalog import catalog_product
 from creditloop.products.disclosure import Disclosure, disclose_schedule
 from creditloop.products.pricing import PricingMethod, option_schedule
 from creditloop.products.schedule import ScheduledInstallment
@@ -69,7 +70,7 @@ _PASSED_MAX = 8192
 
 def check_pricing_cap(policies: Policies, line: CreditLine, periods: int, on: date) -> None:
     """Refuse a plan whose annualised cost breaks the cap in force (the error shows the rate and the cap)."""
-    regime, product = policies.cap_regime, policies.product
+    regime, product = policies.cap_regime, line.product  # the terms the line was opened on
     if regime is None:
         return
     key = (id(product), periods, regime, on, line.statement_day, line.due_days)
@@ -131,10 +132,11 @@ def submit_application(cmd: c.SubmitApplication, uow: UnitOfWork, policies: Poli
 
 
 def open_line(cmd: c.OpenLine, uow: UnitOfWork, policies: Policies) -> CreditLine:
+    product = policies.product if cmd.product is None else catalog_product(cmd.product)
     line = CreditLine.open(
         cmd.line_id,
         cmd.customer_id,
-        policies.product,
+        product,
         cmd.limit_minor,
         cmd.opened_on,
         statement_day=cmd.statement_day,
@@ -146,7 +148,7 @@ def open_line(cmd: c.OpenLine, uow: UnitOfWork, policies: Policies) -> CreditLin
         existing = uow.lines.get(cmd.line_id)
         if not _same_opening(existing, line):
             raise IdempotencyConflict(
-                f"line {cmd.line_id} already exists with a different customer, limit, date or cycle"
+                f"line {cmd.line_id} already exists with a different customer, limit, date, cycle or product"
             ) from None
         return existing  # a retry of the same request: the original result
     return line
@@ -160,12 +162,14 @@ def _same_opening(existing: CreditLine, requested: CreditLine) -> bool:
         existing.opened_on,
         existing.statement_day,
         existing.due_days,
+        existing.product.key,
     ) == (
         requested.customer_id,
         requested.limit_minor,
         requested.opened_on,
         requested.statement_day,
         requested.due_days,
+        requested.product.key,
     )
 
 

@@ -6,14 +6,12 @@ waiving penalty, reporting per the adjusted schedule) is the servicing layer's m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from creditloop.core.documents import check_keys, get_bool, get_int, get_int_tuple, get_str
+from creditloop.core.documents import Schema, Spec, load_document, packaged_document, read_document
 from creditloop.core.errors import ValidationError
 from creditloop.core.money import format_major
 
@@ -67,21 +65,6 @@ class HardshipCase:
         return max(0, self.monthly_income_minor - self.monthly_other_debt_minor)
 
 
-_POLICY_FIELDS = frozenset(
-    {
-        "policy_id",
-        "version",
-        "min_dpd",
-        "max_dpd",
-        "allowed_periods",
-        "affordability_bps",
-        "waive_penalty",
-        "new_fee_bps_per_month",
-        "description",
-    }
-)
-
-
 @dataclass(frozen=True, slots=True)
 class HardshipPolicy:
     policy_id: str
@@ -96,36 +79,33 @@ class HardshipPolicy:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> HardshipPolicy:
         """Build from a decoded policy document; a malformed one raises ``ValidationError(field=...)``."""
-        check_keys(doc, _POLICY_FIELDS)
-        min_dpd = get_int(doc, "min_dpd", lo=0)
-        periods = get_int_tuple(doc, "allowed_periods", lo=1)
-        if periods[-1] > MAX_WORKOUT_PERIODS:
-            # Workouts should amortise within 60 months (OCC 2003-1; China cards' 个性化分期 <= 5 years).
-            raise ValidationError(f"allowed_periods must not exceed {MAX_WORKOUT_PERIODS}", field="allowed_periods")
-        return cls(
-            policy_id=get_str(doc, "policy_id"),
-            version=get_str(doc, "version"),
-            min_dpd=min_dpd,
-            max_dpd=get_int(doc, "max_dpd", lo=min_dpd),
-            allowed_periods=periods,
-            affordability_bps=get_int(doc, "affordability_bps", lo=1, hi=BPS),
-            waive_penalty=get_bool(doc, "waive_penalty"),
-            new_fee_bps_per_month=get_int(doc, "new_fee_bps_per_month", lo=0, hi=BPS),
-        )
+        return read_document(doc, POLICY_SCHEMA)
+
+
+POLICY_SCHEMA: Schema[HardshipPolicy] = Schema(
+    "hardship policy",
+    (
+        Spec("min_dpd", "int", lo=0),
+        # Workouts should amortise within 60 months (OCC 2003-1; China cards' 个性化分期 <= 5 years).
+        Spec("allowed_periods", "int_set", lo=1, hi=MAX_WORKOUT_PERIODS),
+        Spec("policy_id", "str"),
+        Spec("version", "str"),
+        Spec("max_dpd", "int", lo="min_dpd"),
+        Spec("affordability_bps", "int", lo=1, hi=BPS),
+        Spec("waive_penalty", "bool"),
+        Spec("new_fee_bps_per_month", "int", lo=0, hi=BPS),
+    ),
+    build=lambda v: HardshipPolicy(**v),
+)
 
 
 def load_hardship_policy(path: str | Path) -> HardshipPolicy:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"policy file is not valid JSON: {exc}", field="<document>") from None
-    return HardshipPolicy.from_dict(doc)
+    return load_document(path, POLICY_SCHEMA)
 
 
 def default_hardship_policy() -> HardshipPolicy:
     """The packaged default policy (``policies/hardship_v1.json``)."""
-    text = resources.files("creditloop.collections").joinpath("policies/hardship_v1.json").read_text("utf-8")
-    return HardshipPolicy.from_dict(json.loads(text))
+    return packaged_document("creditloop.collections", "policies/hardship_v1.json", POLICY_SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,97 @@
-"""Strict readers for versioned policy documents (JSON decoded to dicts).
+"""The one loader of versioned policy documents (JSON), and the strict readers it is built on.
 
-Every failure raises ``ValidationError`` naming the field, so a bad document is refused at load time
-rather than producing a silently wrong decision. Decimals must be written as strings (or integers):
-a JSON float like ``1.1`` is not exact, and policies must mean exactly what they say.
+Each policy context declares its document as a :class:`Schema` (field specs, plus a ``build`` step for rules
+that tie fields together) and loads it with :func:`load_document` (a file), :func:`packaged_document` (a file
+shipped in a package) or :func:`read_document` (an already decoded dict). Every failure raises
+``ValidationError`` naming the field, and the file when there is one, so a bad document is refused at load
+time rather than producing a silently wrong decision. Decimals must be written as strings (or integers): a
+JSON float like ``1.1`` is not exact, and policies must mean exactly what they say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
 
 from creditloop.core.errors import ValidationError
+
+T = TypeVar("T")
+Kind = Literal["str", "int", "decimal", "bool", "int_set"]
+Bound = int | Decimal | str | None  # a str names an earlier field whose value is the bound
+_REQUIRED: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One field of a policy document: its name, its kind and its bounds (``int_set``: bounds of every item)."""
+
+    name: str
+    kind: Kind
+    lo: Bound = None
+    hi: Bound = None
+    default: Any = _REQUIRED  # the value when the field is absent; required when not given
+
+
+@dataclass(frozen=True, slots=True)
+class Schema(Generic[T]):
+    """A policy document: its fields in checking order and how to build the object from the checked values.
+
+    ``build`` receives every field by name and raises ``ValidationError(field=...)`` for rules between fields.
+    ``ignored`` keys are allowed and not read (free-text descriptions)."""
+
+    kind: str  # what the document is, for messages: "hardship policy"
+    fields: tuple[Spec, ...]
+    build: Callable[[dict[str, Any]], T]
+    ignored: frozenset[str] = frozenset({"description"})
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.fields) | self.ignored
+
+
+def read_document(doc: Mapping[str, Any], schema: Schema[T]) -> T:
+    """Check a decoded document against ``schema`` field by field and build its object."""
+    check_keys(doc, schema.allowed)
+    values: dict[str, Any] = {}
+    for spec in schema.fields:
+        if spec.name not in doc and spec.default is not _REQUIRED:
+            values[spec.name] = spec.default
+            continue
+        lo, hi = (values[b] if isinstance(b, str) else b for b in (spec.lo, spec.hi))
+        values[spec.name] = _READERS[spec.kind](doc, spec.name, lo, hi)
+    return schema.build(values)
+
+
+def load_document(path: str | Path, schema: Schema[T]) -> T:
+    """Load a policy document from a JSON file; an error names the file, the field and the rule."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{schema.kind} file {source}: cannot be read ({exc})", field="<document>") from None
+    return _parse(text, str(source), schema)
+
+
+def packaged_document(package: str, resource: str, schema: Schema[T]) -> T:
+    """A policy document shipped inside ``package`` (``resource`` is its path within the package)."""
+    text = resources.files(package).joinpath(resource).read_text("utf-8")
+    return _parse(text, f"{package}/{resource}", schema)
+
+
+def _parse(text: str, where: str, schema: Schema[T]) -> T:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{schema.kind} file {where} is not valid JSON: {exc}", field="<document>") from None
+    try:
+        return read_document(doc, schema)
+    except ValidationError as exc:
+        raise ValidationError(f"{schema.kind} file {where}: {exc.message}", field=exc.field) from None
 
 
 def check_keys(doc: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -84,3 +164,35 @@ def get_int_tuple(doc: Mapping[str, Any], name: str, *, lo: int | None = None) -
     if len(set(value)) != len(value):
         raise ValidationError(f"{name} must not repeat values", field=name)
     return tuple(sorted(value))
+
+
+def _read_str(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> str:
+    return get_str(doc, name)
+
+
+def _read_bool(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> bool:
+    return get_bool(doc, name)
+
+
+def _read_int(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> int:
+    return get_int(doc, name, lo=lo, hi=hi)
+
+
+def _read_decimal(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> Decimal:
+    return get_decimal(doc, name, lo=lo, hi=hi)
+
+
+def _read_int_set(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> tuple[int, ...]:
+    values = get_int_tuple(doc, name, lo=lo)
+    if hi is not None and values[-1] > hi:
+        raise ValidationError(f"{name} items must be <= {hi}, got {values[-1]}", field=name)
+    return values
+
+
+_READERS: dict[str, Callable[[Mapping[str, Any], str, Any, Any], Any]] = {
+    "str": _read_str,
+    "int": _read_int,
+    "decimal": _read_decimal,
+    "bool": _read_bool,
+    "int_set": _read_int_set,
+}

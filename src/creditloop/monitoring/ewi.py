@@ -7,17 +7,15 @@ early-warning pattern; a customer who never paid is already in collections, not 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
-from creditloop.core.documents import check_keys, get_decimal, get_int, get_str
+from creditloop.core.documents import Schema, Spec, load_document, packaged_document, read_document
 from creditloop.core.errors import ValidationError
 
 Lang = Literal["zh", "en"]
@@ -57,11 +55,6 @@ def payment_ratio(rec: CycleRecord) -> Decimal | None:
     return min(Decimal(1), Decimal(rec.paid_minor) / Decimal(rec.statement_due_minor))
 
 
-_RULE_FIELDS = frozenset(
-    {"rule_id", "version", "recent_cycles", "base_cycles", "min_base_ratio", "max_recent_ratio", "description"}
-)
-
-
 @dataclass(frozen=True, slots=True)
 class PaymentRatioRule:
     rule_id: str
@@ -74,34 +67,37 @@ class PaymentRatioRule:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> PaymentRatioRule:
         """Build from a decoded rule document; a malformed one raises ``ValidationError(field=...)``."""
-        check_keys(doc, _RULE_FIELDS)
-        min_base = get_decimal(doc, "min_base_ratio", lo=Decimal(0), hi=Decimal(1))
-        max_recent = get_decimal(doc, "max_recent_ratio", lo=Decimal(0), hi=Decimal(1))
-        if max_recent >= min_base:
-            # Otherwise the rule would fire on a steady payer: it must describe a drop.
-            raise ValidationError("max_recent_ratio must be below min_base_ratio", field="max_recent_ratio")
-        return cls(
-            rule_id=get_str(doc, "rule_id"),
-            version=get_str(doc, "version"),
-            recent_cycles=get_int(doc, "recent_cycles", lo=1, hi=24),
-            base_cycles=get_int(doc, "base_cycles", lo=1, hi=24),
-            min_base_ratio=min_base,
-            max_recent_ratio=max_recent,
-        )
+        return read_document(doc, RULE_SCHEMA)
+
+
+def _build_rule(values: dict[str, Any]) -> PaymentRatioRule:
+    if values["max_recent_ratio"] >= values["min_base_ratio"]:
+        # Otherwise the rule would fire on a steady payer: it must describe a drop.
+        raise ValidationError("max_recent_ratio must be below min_base_ratio", field="max_recent_ratio")
+    return PaymentRatioRule(**values)
+
+
+RULE_SCHEMA: Schema[PaymentRatioRule] = Schema(
+    "early-warning rule",
+    (
+        Spec("min_base_ratio", "decimal", lo=Decimal(0), hi=Decimal(1)),
+        Spec("max_recent_ratio", "decimal", lo=Decimal(0), hi=Decimal(1)),
+        Spec("rule_id", "str"),
+        Spec("version", "str"),
+        Spec("recent_cycles", "int", lo=1, hi=24),
+        Spec("base_cycles", "int", lo=1, hi=24),
+    ),
+    build=_build_rule,
+)
 
 
 def load_rule(path: str | Path) -> PaymentRatioRule:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"rule file is not valid JSON: {exc}", field="<document>") from None
-    return PaymentRatioRule.from_dict(doc)
+    return load_document(path, RULE_SCHEMA)
 
 
 def default_rule() -> PaymentRatioRule:
     """The packaged default rule (``rules/payment_ratio_v1.json``)."""
-    text = resources.files("creditloop.monitoring").joinpath("rules/payment_ratio_v1.json").read_text("utf-8")
-    return PaymentRatioRule.from_dict(json.loads(text))
+    return packaged_document("creditloop.monitoring", "rules/payment_ratio_v1.json", RULE_SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)

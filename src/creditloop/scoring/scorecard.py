@@ -30,6 +30,7 @@ from creditloop.scoring._constrained import fit_nonpositive_logistic
 from creditloop.scoring._exclusions import exclusions
 from creditloop.scoring.binning import BinningProcess, VariableBinning
 from creditloop.scoring.exceptions import BadValueWarning, UnseenCategoryWarning
+from creditloop.scoring.holdout import rows_fingerprint
 from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.monitoring import psi_by_period
 from creditloop.scoring.reasons import ReasonText, describe, statement
@@ -264,12 +265,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "n_events": int(target.sum()),
             "event_rate": float(target.mean()),
             "data_sha256": data_fingerprint(X, target),
+            "rows": rows_fingerprint(X[self._hashed_columns(X)], target),  # a report can tell training rows
             "window": window,
             "metrics": {"auc": _auc(target, pd_train), "ks": _ks(target, pd_train)},
             "attribute_penalty": self.attribute_penalty_,
             "metadata": dict(metadata or {}),
         }
         return self
+
+    def _hashed_columns(self, X: pd.DataFrame) -> list[str]:
+        """The columns of the training-rows fingerprint: all but identifiers and personal data, whose values
+        (even hashed with the rest of a row) the model file never carries."""
+        reasons = self.excluded_
+        return [c for c in X.columns if not str(reasons.get(c, "")).startswith(("identifier", "personal data"))]
 
     def _binning_params(self, use: Sequence[str]) -> dict[str, Any]:
         """The binning parameters, without columns excluded before binning (a declared categorical id...)."""

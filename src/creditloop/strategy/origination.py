@@ -17,11 +17,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from decimal import ROUND_FLOOR, Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from creditloop.core.documents import check_keys, get_decimal, get_int, get_str
+from creditloop.core.documents import Schema, Spec, load_document, packaged_document, read_document
 from creditloop.core.errors import ValidationError
 from creditloop.strategy.reasons import ReasonCode
 
@@ -54,24 +53,6 @@ class Applicant:
         return max(0, self.monthly_income_minor - self.monthly_debt_payments_minor)
 
 
-_POLICY_FIELDS = frozenset(
-    {
-        "policy_id",
-        "version",
-        "min_age",
-        "max_age",
-        "min_monthly_income_minor",
-        "max_debt_to_income_bps",
-        "max_lenders",
-        "limit_income_multiple",
-        "limit_step_minor",
-        "min_limit_minor",
-        "max_limit_minor",
-        "description",
-    }
-)
-
-
 @dataclass(frozen=True, slots=True)
 class OriginationPolicy:
     policy_id: str
@@ -89,38 +70,40 @@ class OriginationPolicy:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> OriginationPolicy:
         """Build from a decoded policy document; a malformed one raises ``ValidationError(field=...)``."""
-        check_keys(doc, _POLICY_FIELDS)
+        return read_document(doc, POLICY_SCHEMA)
+
+
+def _build_policy(values: dict[str, Any]) -> OriginationPolicy:
+    step = values["limit_step_minor"]
+    for name in ("min_limit_minor", "max_limit_minor"):
+        if values[name] % step:
+            raise ValidationError(f"{name} must be a multiple of limit_step_minor ({step})", field=name)
+    return OriginationPolicy(**values)
+
+
+POLICY_SCHEMA: Schema[OriginationPolicy] = Schema(
+    "origination policy",
+    (
         # Lending to minors is not allowed, whatever a document says.
-        min_age = get_int(doc, "min_age", lo=18, hi=120)
-        max_age = get_int(doc, "max_age", lo=min_age, hi=120)
-        step = get_int(doc, "limit_step_minor", lo=1) if "limit_step_minor" in doc else 10_000
-        min_limit = get_int(doc, "min_limit_minor", lo=step)
-        max_limit = get_int(doc, "max_limit_minor", lo=min_limit)
-        for name, value in (("min_limit_minor", min_limit), ("max_limit_minor", max_limit)):
-            if value % step:
-                raise ValidationError(f"{name} must be a multiple of limit_step_minor ({step})", field=name)
-        return cls(
-            policy_id=get_str(doc, "policy_id"),
-            version=get_str(doc, "version"),
-            min_age=min_age,
-            max_age=max_age,
-            min_monthly_income_minor=get_int(doc, "min_monthly_income_minor", lo=0),
-            max_debt_to_income_bps=get_int(doc, "max_debt_to_income_bps", lo=0, hi=BPS),
-            max_lenders=get_int(doc, "max_lenders", lo=0),
-            limit_income_multiple=get_decimal(doc, "limit_income_multiple", lo=Decimal(0), hi=Decimal(100)),
-            min_limit_minor=min_limit,
-            max_limit_minor=max_limit,
-            limit_step_minor=step,
-        )
+        Spec("min_age", "int", lo=18, hi=120),
+        Spec("max_age", "int", lo="min_age", hi=120),
+        Spec("limit_step_minor", "int", lo=1, default=10_000),
+        Spec("min_limit_minor", "int", lo="limit_step_minor"),
+        Spec("max_limit_minor", "int", lo="min_limit_minor"),
+        Spec("policy_id", "str"),
+        Spec("version", "str"),
+        Spec("min_monthly_income_minor", "int", lo=0),
+        Spec("max_debt_to_income_bps", "int", lo=0, hi=BPS),
+        Spec("max_lenders", "int", lo=0),
+        Spec("limit_income_multiple", "decimal", lo=Decimal(0), hi=Decimal(100)),
+    ),
+    build=_build_policy,
+)
 
 
 def load_policy(path: str | Path) -> OriginationPolicy:
     """Load a policy document from a JSON file."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"policy file is not valid JSON: {exc}", field="<document>") from None
-    return OriginationPolicy.from_dict(doc)
+    return load_document(path, POLICY_SCHEMA)
 
 
 def default_policy() -> OriginationPolicy:
@@ -137,8 +120,7 @@ def packaged_policy(name: str) -> OriginationPolicy:
         raise ValidationError(
             f"unknown packaged policy {name!r}; choose one of {', '.join(PACKAGED_POLICIES)}", field="policy"
         )
-    text = resources.files("creditloop.strategy").joinpath(f"policies/{name}.json").read_text("utf-8")
-    return OriginationPolicy.from_dict(json.loads(text))
+    return packaged_document("creditloop.strategy", f"policies/{name}.json", POLICY_SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)

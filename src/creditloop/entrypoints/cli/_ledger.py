@@ -40,6 +40,7 @@ OPTION_OF_FIELD = {
     "expires_on": "--expires",
     "statement_day": "--statement-day",
     "due_days": "--due-days",
+    "product": "--product",
 }
 
 

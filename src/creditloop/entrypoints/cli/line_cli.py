@@ -70,23 +70,32 @@ def open_line(
     on: OnOpt = None,
     statement_day: Annotated[int | None, typer.Option("--statement-day", help="1..28 (product default 1).")] = None,
     due_days: Annotated[int | None, typer.Option("--due-days", help="Days from statement to due date.")] = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="Catalog product ID[@VERSION] (see `creditloop products`).")
+    ] = None,
     data_dir: DataDirOpt = DEFAULT_DIR,
     as_json: JsonOpt = False,
 ) -> None:
-    """Open a credit line with a limit."""
+    """Open a credit line with a limit, on the default product or a catalog product (--product)."""
     limit_minor = amount(limit, "--limit")
     # Checked here as well as in the domain: a refused line must not leave a new, empty ledger behind.
     if statement_day is not None and not 1 <= statement_day <= 28:
         fail(f"--statement-day: must be between 1 and 28, got {statement_day}", EXIT_USAGE)
     if due_days is not None and not 0 <= due_days <= 27:
         fail(f"--due-days: must be between 0 and 27, got {due_days}", EXIT_USAGE)
-    cmd = c.OpenLine(line_id, customer_id, limit_minor, when(on, data_dir, line_id, None), statement_day, due_days)
+    day = when(on, data_dir, line_id, None)
+    cmd = c.OpenLine(line_id, customer_id, limit_minor, day, statement_day, due_days, product)
     dry_run_before_creating(data_dir, cmd)
     line = send(data_dir, cmd, create=True)
     emit(
         as_json,
-        {"line_id": line.line_id, "limit_minor": line.limit_minor, "opened_on": line.opened_on},
-        f"Opened {line.line_id} with limit {format_yuan(line.limit_minor)}",
+        {
+            "line_id": line.line_id,
+            "limit_minor": line.limit_minor,
+            "opened_on": line.opened_on,
+            "product": line.product.key,
+        },
+        f"Opened {line.line_id} with limit {format_yuan(line.limit_minor)} on product {line.product.key}",
     )
 
 
@@ -120,7 +129,7 @@ def capture(
     hold_id: Annotated[str, typer.Option("--hold-id", help="The hold to capture.")],
     amount_text: AmountOpt,
     capture_id: Annotated[str | None, _id_opt("--capture-id", "The capture")] = None,
-    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or 3/6/12.")] = 1,
+    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or a plan of the line's product.")] = 1,
     partial: Annotated[bool, typer.Option("--partial", help="Keep the rest of the hold for later captures.")] = False,
     on: OnOpt = None,
     data_dir: DataDirOpt = DEFAULT_DIR,
@@ -155,7 +164,7 @@ def purchase(
     line_id: LineOpt,
     amount_text: AmountOpt,
     purchase_id: Annotated[str | None, _id_opt("--purchase-id", "The purchase")] = None,
-    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or 3/6/12.")] = 1,
+    periods: Annotated[int, typer.Option("--periods", help="1 = pay next month; or a plan of the line's product.")] = 1,
     on: OnOpt = None,
     data_dir: DataDirOpt = DEFAULT_DIR,
     as_json: JsonOpt = False,

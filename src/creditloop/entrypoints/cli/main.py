@@ -23,7 +23,15 @@ except ImportError:  # pragma: no cover - older Typer on upstream click
 
 from creditloop import __version__
 from creditloop.core.errors import CreditloopError
-from creditloop.entrypoints.cli import db_cli, journal_cli, line_cli, pricing_cli, scoring_cli, simulate_cli
+from creditloop.entrypoints.cli import (
+    db_cli,
+    journal_cli,
+    line_cli,
+    pricing_cli,
+    products_cli,
+    scoring_cli,
+    simulate_cli,
+)
 from creditloop.entrypoints.cli._common import (  # noqa: F401 - re-exported: tests and scripts import them here
     EARLIEST_DAY,
     EXIT_DOMAIN,
@@ -71,6 +79,7 @@ line_cli.register(app)
 journal_cli.register(app)
 db_cli.register(app)
 pricing_cli.register(app)
+products_cli.register(app)
 scoring_cli.register(app)
 
 
