@@ -1,0 +1,43 @@
+"""Optional dependency groups ("extras") and the one clear error raised when a command needs one that is missing.
+
+The ledger service (``creditloop line``/``day-end``/``journal``) needs none of them; the simulator, the reports
+and the scoring toolkit do. Each of those packages calls :func:`require_extra` first, so a lean install fails
+with a sentence naming the ``pip install`` to run instead of a bare ``ModuleNotFoundError`` from deep inside.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# extra name -> the modules it provides (import names, not distribution names). Kept in step with pyproject.toml.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "sim": ("numpy", "pyarrow", "duckdb"),
+    "report": ("matplotlib", "pyarrow", "duckdb"),
+    "scoring": ("numpy", "pandas", "scipy", "sklearn", "lightgbm", "matplotlib"),
+}
+
+
+class MissingExtra(ImportError):
+    """A feature's optional dependencies are not installed. The CLI turns this into exit code 2."""
+
+    def __init__(self, extra: str, module: str) -> None:
+        self.extra = extra
+        self.module = module
+        self.install = f"pip install 'creditloop[{extra}]'"
+        super().__init__(
+            f"this command needs the optional '{extra}' dependencies (module {module!r} is not installed); "
+            f"run: {self.install} / 此命令需要可选依赖 '{extra}'（未安装模块 {module}），请运行：{self.install}",
+            name=module,
+        )
+
+
+def require_extra(extra: str, *modules: str) -> None:
+    """Import ``modules`` (default: every module of ``extra``); raise :class:`MissingExtra` naming the extra
+    on the first one that is absent. Importing is what the caller does next anyway, so it costs nothing extra."""
+    if extra not in EXTRAS:
+        raise ValueError(f"extra: unknown extra {extra!r}; known: {', '.join(sorted(EXTRAS))}")
+    for module in modules or EXTRAS[extra]:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise MissingExtra(extra, module) from exc
