@@ -20,13 +20,14 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 class MissingExtra(ImportError):
     """A feature's optional dependencies are not installed. The CLI turns this into exit code 2."""
 
-    def __init__(self, extra: str, module: str) -> None:
-        self.extra = extra
+    def __init__(self, extras: tuple[str, ...], module: str) -> None:
+        self.extras = extras
         self.module = module
-        self.install = f"pip install 'creditloop[{extra}]'"
+        self.install = " or ".join(f"pip install 'creditloop[{extra}]'" for extra in extras)
+        names = "/".join(extras)
         super().__init__(
-            f"this command needs the optional '{extra}' dependencies (module {module!r} is not installed); "
-            f"run: {self.install} / 此命令需要可选依赖 '{extra}'（未安装模块 {module}），请运行：{self.install}",
+            f"this command needs the optional '{names}' dependencies (module {module!r} is not installed); "
+            f"run: {self.install} / 此命令需要可选依赖 '{names}'（未安装模块 {module}），请运行：{self.install}",
             name=module,
         )
 
@@ -40,4 +41,16 @@ def require_extra(extra: str, *modules: str) -> None:
         try:
             importlib.import_module(module)
         except ImportError as exc:
-            raise MissingExtra(extra, module) from exc
+            raise MissingExtra((extra,), module) from exc
+
+
+def missing_extra(exc: BaseException) -> MissingExtra | None:
+    """``exc`` as a :class:`MissingExtra` when it is an import failure of a module some extra provides (a lazy
+    import the guards did not cover), else None. Names every extra that provides the module."""
+    if isinstance(exc, MissingExtra):
+        return exc
+    if not isinstance(exc, ImportError) or not exc.name:
+        return None
+    top = exc.name.split(".")[0]
+    extras = tuple(extra for extra, modules in EXTRAS.items() if top in modules)
+    return MissingExtra(extras, top) if extras else None

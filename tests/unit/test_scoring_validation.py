@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from creditloop.core.errors import ValidationError
+from creditloop.adapters.report.validation_report import render_validation_report
 from creditloop.scoring import (
     BinningProcess,
     GBMScorer,
@@ -27,7 +28,6 @@ from creditloop.scoring import (
     psi,
     psi_by_period,
     psi_from_counts,
-    render_validation_report,
     roc_auc,
     score_drift,
     select_features,

@@ -381,12 +381,12 @@ def register(app: typer.Typer) -> None:
 
         With --challenger, every model scores the same rows and the report compares them with the --model
         scorecard as champion (AUC difference with a paired bootstrap interval)."""
+        from creditloop.adapters.report.validation_report import render_validation_report
         from creditloop.scoring import (
             binary_target,
             compare_models,
             csi,
             performance_decay,
-            render_validation_report,
             score_drift,
             validate,
         )
