@@ -9,7 +9,6 @@ customers bought and paid.
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -634,6 +633,3 @@ class Simulation:
         self.out.close(summary)
         return SimResult(self.out.dir, summary)
 
-
-def summary_json(result: SimResult) -> str:
-    return json.dumps(result.summary, ensure_ascii=False, indent=2, sort_keys=True)
