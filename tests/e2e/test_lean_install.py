@@ -49,13 +49,13 @@ def test_the_ledger_service_runs_with_no_optional_dependency(tmp_path: Path) -> 
     d = ["--data-dir", str(tmp_path / "ledger")]
     steps = [
         ["line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "350.00", "--on", "2024-01-05"],
-        ["line", "purchase", "--line-id", "L1", "--purchase-id", "p", "--amount", "300.00", "--periods", "3"]
-        + ["--on", "2024-01-06"],
+        ["line", "purchase", "--line-id", "L1", "--purchase-id", "p", "--amount", "300.00", "--periods", "3", "--on",
+         "2024-01-06"],
         ["day-end", "--date", "2024-02-09"],
         ["line", "statement", "--line-id", "L1", "--json"],
         ["journal", "verify", "--json"],
         ["journal", "export", "--format", "jsonl"],
-    ]
+    ]  # fmt: skip
     outputs = []
     for step in steps:
         code, loaded, out, err = lean(*step, *d)

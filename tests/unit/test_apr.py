@@ -1,4 +1,5 @@
-"""APR calculators against every case of tests/data/apr.json (a copy of the shared design vectors), plus input refusals and the root finder."""
+"""APR calculators against every case of tests/data/apr.json (a copy of the shared design vectors), plus input
+refusals and the root finder."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from creditloop.core.errors import ValidationError
 from creditloop.adapters.report.validation_report import render_validation_report
+from creditloop.core.errors import ValidationError
 from creditloop.scoring import (
     BinningProcess,
     GBMScorer,

@@ -14,4 +14,3 @@ class Clock(Protocol):
     def today(self) -> date:
         """The current business date."""
         ...
-

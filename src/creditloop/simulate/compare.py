@@ -93,4 +93,3 @@ def compare_strategies(config: SimConfig, names: Sequence[str], out_dir: Path) -
     """Each named strategy on the same seed, its Parquet outputs in ``out_dir/<name>``."""
     strategies = resolve_strategies(names)
     return [run_strategy(s.name, replace(config, strategy=s), out_dir / s.name) for s in strategies]
-
