@@ -192,14 +192,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         metadata: Mapping[str, Any] | None = None,
     ) -> Scorecard:
         """Fit on ``X`` and the binary target ``y``; ``time`` (optional) records the training window."""
-        for field in ("pdo", "base_odds"):  # NaN fails every comparison: test for the good range
-            if not 0 < float(getattr(self, field)) < math.inf:
-                raise ValidationError(f"{field} must be a positive finite number", field=field)
-        if not math.isfinite(float(self.base_score)):
-            raise ValidationError("base_score must be a finite number", field="base_score")
-        if self.sign_rule not in SIGN_RULES:
-            raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
-        self._check_attribute_params()
+        self._check_params()
         X = as_frame(X)
         target = binary_target(y, target_name, event)
         if len(target) != len(X):
@@ -253,12 +246,35 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = len(X.columns)
         score = self._score_matrix(X)[1]
         self.calibration_ = self._fit_calibration(score, target)
+        self.training_: dict[str, Any] = self._training(X, target, target_name, score, time, metadata)
+        return self
+
+    def _check_params(self) -> None:
+        for field in ("pdo", "base_odds"):  # NaN fails every comparison: test for the good range
+            if not 0 < float(getattr(self, field)) < math.inf:
+                raise ValidationError(f"{field} must be a positive finite number", field=field)
+        if not math.isfinite(float(self.base_score)):
+            raise ValidationError("base_score must be a finite number", field="base_score")
+        if self.sign_rule not in SIGN_RULES:
+            raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
+        self._check_attribute_params()
+
+    def _training(
+        self,
+        X: pd.DataFrame,
+        target: NDArray[np.int8],
+        target_name: str,
+        score: NDArray[np.float64],
+        time: pd.Series | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """What the model file records about its training data: size, event rate, fingerprint, window, fit."""
         window = None
         if time is not None:
             t = pd.Series(time)
             window = {"start": str(t.min()), "end": str(t.max())}
         pd_train = self._pd(score)
-        self.training_: dict[str, Any] = {
+        return {
             "target": target_name,
             "n_rows": len(X),
             "n_events": int(target.sum()),
@@ -269,7 +285,6 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "attribute_penalty": self.attribute_penalty_,
             "metadata": dict(metadata or {}),
         }
-        return self
 
     def _binning_params(self, use: Sequence[str]) -> dict[str, Any]:
         """The binning parameters, without columns excluded before binning (a declared categorical id...)."""
