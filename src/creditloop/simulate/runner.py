@@ -369,7 +369,7 @@ class Simulation:
         return LineReview(
             line_id=line.line_id,
             months_on_book=(last.year - opened.year) * 12 + last.month - opened.month + 1,
-            status=line.status.value,
+            status=line.status,
             limit_minor=line.limit_minor,
             principal_minor=line.principal_minor,
             dpd=line.dpd,

@@ -20,13 +20,14 @@ import pyarrow.parquet as pq
 
 from creditloop.core.money import round_minor
 from creditloop.portfolio.metrics import CHARGED_OFF, CLOSED, ROLL_STATES, roll_rate_matrix, share
+from creditloop.servicing.credit_line import LineStatus
 from creditloop.servicing.delinquency import BUCKETS
 
 logger = logging.getLogger(__name__)
 
 # A FROZEN line still carries a receivable that can roll, so it stays in the delinquency base;
 # dropping it would understate delinquency exactly when lines get frozen for missing payments.
-DEFAULT_ON_BOOK_STATUSES: tuple[str, ...] = ("ACTIVE", "FROZEN")
+DEFAULT_ON_BOOK_STATUSES: tuple[str, ...] = (LineStatus.ACTIVE.value, LineStatus.FROZEN.value)
 VINTAGE_METRICS: Mapping[str, int] = {"ever_30plus": 30, "ever_60plus": 60, "ever_90plus": 90}
 
 _APPLICATIONS = "applications.parquet"
