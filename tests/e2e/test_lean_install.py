@@ -61,7 +61,8 @@ def test_the_ledger_service_runs_with_no_optional_dependency(tmp_path: Path) -> 
         code, loaded, out, err = lean(*step, *d)
         assert (code, loaded) == (0, []), (step, err)
         outputs.append(out)
-    assert json.loads(outputs[3])["total_due_minor"] == 10000 + 3 * 180  # a real statement, not an empty run
+    # A real statement, not an empty run: the first of three installments, 100.00 principal + 2.10 fee.
+    assert json.loads(outputs[3])["total_due_minor"] == 10000 + 210
     assert len(outputs[5].splitlines()) >= 2  # journal lines exported
 
 

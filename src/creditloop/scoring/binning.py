@@ -511,7 +511,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
 
 def _fold_back(
-    c: NDArray[np.float64], e: NDArray[np.float64], keep: NDArray[np.bool_], home: NDArray[np.int64], k: int
+    c: NDArray[np.float64], e: NDArray[np.float64], keep: NDArray[np.bool_], home: NDArray[np.intp], k: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Counts and events on the regular + special + missing layout from the extended one (k regular pre-bins,
     then one per candidate point mass, special, missing): candidates not kept go back to their home pre-bin,
