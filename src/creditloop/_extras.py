@@ -15,6 +15,17 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "report": ("matplotlib", "pyarrow", "duckdb"),
     "scoring": ("numpy", "pandas", "scipy", "sklearn", "lightgbm", "matplotlib"),
 }
+# Extras made of others (pyproject: demo = creditloop[sim,report]); named only by an explicit require_extra.
+COMPOSITES: dict[str, tuple[str, ...]] = {"demo": ("sim", "report")}
+
+
+def modules_of(extra: str) -> tuple[str, ...]:
+    """The import names an extra provides, composites expanded, in order, without repeats."""
+    if extra in COMPOSITES:
+        return tuple(dict.fromkeys(m for part in COMPOSITES[extra] for m in EXTRAS[part]))
+    if extra not in EXTRAS:
+        raise ValueError(f"extra: unknown extra {extra!r}; known: {', '.join(sorted([*EXTRAS, *COMPOSITES]))}")
+    return EXTRAS[extra]
 
 
 class MissingExtra(ImportError):
@@ -35,9 +46,8 @@ class MissingExtra(ImportError):
 def require_extra(extra: str, *modules: str) -> None:
     """Import ``modules`` (default: every module of ``extra``); raise :class:`MissingExtra` naming the extra
     on the first one that is absent. Importing is what the caller does next anyway, so it costs nothing extra."""
-    if extra not in EXTRAS:
-        raise ValueError(f"extra: unknown extra {extra!r}; known: {', '.join(sorted(EXTRAS))}")
-    for module in modules or EXTRAS[extra]:
+    known = modules_of(extra)
+    for module in modules or known:
         try:
             importlib.import_module(module)
         except ImportError as exc:

@@ -84,6 +84,7 @@ def test_importing_servicing_loads_no_optional_dependency() -> None:
     [
         (["simulate", "--customers", "5", "--months", "2", "--out", "{tmp}/sim"], ["numpy"], "sim"),
         (["report", "--data-dir", "{tmp}"], ["duckdb"], "report"),
+        (["demo", "--customers", "5", "--months", "2", "--data-dir", "{tmp}/demo"], ["matplotlib"], "demo"),
         (["scorecard", "score", "--model", "{tmp}/m.json", "--data", "{tmp}/d.csv", "--out", "{tmp}/o.csv"],
          ["lightgbm"], "scoring"),
     ],
@@ -109,6 +110,10 @@ def test_require_extra_names_the_extra_and_the_module(monkeypatch: pytest.Monkey
     require_extra("scoring", "numpy")  # present: no error
     with pytest.raises(ValueError, match="extra: unknown extra 'nope'"):
         require_extra("nope")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingExtra) as caught:
+        require_extra("demo")  # a composite: every module of sim and report
+    assert (caught.value.extras, caught.value.module) == (("demo",), "matplotlib")
 
 
 def test_missing_extra_maps_a_bare_import_error_to_every_extra_providing_it() -> None:

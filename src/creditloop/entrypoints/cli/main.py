@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - older Typer on upstream click
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[assignment]
 
 from creditloop import __version__
-from creditloop._extras import missing_extra
+from creditloop._extras import missing_extra, require_extra
 from creditloop.core.errors import CreditloopError, ValidationError
 from creditloop.core.money import format_major
 
@@ -258,6 +258,7 @@ def demo(
     strategy: StrategyOpt = "baseline",
 ) -> None:
     """Run a seeded synthetic portfolio through the whole credit loop and write an HTML report."""
+    require_extra("demo")  # simulator and report: name both at once on a lean install
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import DuckDBWarehouse
 
