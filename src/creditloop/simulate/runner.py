@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,16 @@ class PayInFull:
 Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay | PayInFull
 
 LOOKBACK_DEFAULT = 6
+
+
+class Outcome(StrEnum):
+    """A hardship case's line at the end of the horizon (hardship.parquet ``outcome``)."""
+
+    CHARGED_OFF = "charged_off"
+    REPAID = "repaid"
+    DELINQUENT = "delinquent"
+    CURRENT = "current"
+    NOT_OFFERED = "not_offered"
 
 
 class Simulation:
@@ -531,27 +542,22 @@ class Simulation:
             raise InvariantViolation(f"auditor, month {m}, seed {self.cfg.seed}{self._where}: " + "; ".join(problems))
 
     def _finish(self) -> SimResult:
-        final: dict[str, str] = {}
+        final: dict[str, Outcome] = {}
         with self.bus.uow:
             for line_id in self.line_of.values():
                 line = self.bus.uow.lines.get(line_id)
                 if line.status is LineStatus.CHARGED_OFF:
-                    final[line_id] = "charged_off"
+                    final[line_id] = Outcome.CHARGED_OFF
                 elif line.balance_minor == 0:
-                    final[line_id] = "repaid"
+                    final[line_id] = Outcome.REPAID
                 elif line.dpd > 0:
-                    final[line_id] = "delinquent"
+                    final[line_id] = Outcome.DELINQUENT
                 else:
-                    final[line_id] = "current"
+                    final[line_id] = Outcome.CURRENT
             balances = self.bus.uow.journal.account_balances()
         for row in self.hardship_rows:
-            row["outcome"] = (
-                final[row["line_id"]]
-                if row["accepted"]
-                else "not_offered"
-                if not row["eligible"]
-                else final[row["line_id"]]
-            )
+            outcome = Outcome.NOT_OFFERED if not row["accepted"] and not row["eligible"] else final[row["line_id"]]
+            row["outcome"] = outcome.value  # the plain string in the Parquet output
         self.out.hardship(self.hardship_rows)
         self.out.ground_truth(self.customers)
         summary = {

@@ -238,9 +238,10 @@ class DuckDBWarehouse:
         rows = self._query(
             _SNAPSHOTS,
             ("vintage", "line_id", "mob", "dpd", "status"),
-            """
+            f"""
             , lines AS (
-                SELECT vintage, line_id, min(mob) FILTER (WHERE dpd > $dpd OR status = 'CHARGED_OFF') AS first_bad
+                SELECT vintage, line_id, min(mob) FILTER (WHERE dpd > $dpd OR status = '{LineStatus.CHARGED_OFF}')
+                       AS first_bad
                 FROM src GROUP BY vintage, line_id
             ), sizes AS (SELECT vintage, count(*) AS n FROM lines GROUP BY vintage),
             grid AS (SELECT DISTINCT vintage, mob FROM src)
@@ -270,7 +271,8 @@ class DuckDBWarehouse:
             f"""
             , states AS (
                 SELECT line_id, month_index,
-                       CASE status WHEN 'CHARGED_OFF' THEN '{CHARGED_OFF}' WHEN 'CLOSED' THEN '{CLOSED}'
+                       CASE status WHEN '{LineStatus.CHARGED_OFF}' THEN '{CHARGED_OFF}'
+                                   WHEN '{LineStatus.CLOSED}' THEN '{CLOSED}'
                                    ELSE bucket END AS state
                 FROM src
             )
