@@ -1,33 +1,51 @@
 # creditloop — one command to run the demo, one to run the tests. Both set everything up first.
+# Installs are pinned by constraints.txt (reproducible CI). `pip install .` alone is the lean ledger service;
+# the extras add the simulator (sim), the reports (report), scoring, PostgreSQL (postgres); `all` is all four.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt
 DATA_DIR ?= creditloop-data
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test lint setup constraints clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+# Tests and lint: every extra plus the dev tools.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e ".[dev,all]"
 	@touch $(STAMP)
+
+# The demo needs only the simulator and the report.
+$(DEMO_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e ".[demo]"
+	@touch $(DEMO_STAMP)
 
 setup: $(STAMP)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/creditloop demo --data-dir $(DATA_DIR) $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests tools $(wildcard bench)
+	$(BIN)/ruff format --check src tests tools $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_sizes.py
+
+# Re-pin after changing a dependency (run in a venv installed with ".[dev,all]").
+constraints: $(STAMP)
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^\(pip\|setuptools\|creditloop\)=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -226,11 +226,7 @@ def test_guards_on_dates_ledgers_and_help(tmp_path: Path) -> None:
 
 
 def test_apr_accepts_the_official_eu_cases_as_they_stand_and_refuses_absurd_rates(tmp_path: Path) -> None:
-    vectors = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "apr.json"
-    if not vectors.is_file():
-        import pytest
-
-        pytest.skip(f"shared vectors not found at {vectors}")
+    vectors = Path(__file__).resolve().parents[1] / "data" / "apr.json"  # sources: tests/data/README.md
     cases = json.loads(vectors.read_text())["eu_aprc"]["cases"]
     for case in cases:
         path = tmp_path / f"{case['id']}.json"

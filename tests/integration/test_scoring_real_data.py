@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
+from creditloop.adapters.report.validation_report import render_validation_report
 from creditloop.scoring import (
     GBMScorer,
     Scorecard,
     compare_models,
     load_scorecard,
-    render_validation_report,
     roc_auc,
     save_scorecard,
     validate,

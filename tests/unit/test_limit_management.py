@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from creditloop.core.errors import ValidationError
+from creditloop.servicing.credit_line import LineStatus
 from creditloop.strategy.limit_management import (
     REASON_LIMIT_CUT_RISK,
     REASON_LIMIT_RAISE_GOOD_PAYER,
@@ -22,7 +23,7 @@ GROW = LimitRule("grow", "1", review_every_months=6, min_months_on_book=6, raise
 LINE = LineReview(
     line_id="L-1",
     months_on_book=6,
-    status="ACTIVE",
+    status=LineStatus.ACTIVE,
     limit_minor=1_000_000,
     principal_minor=400_000,
     dpd=0,
@@ -63,7 +64,7 @@ def test_reviews_happen_on_their_schedule_only() -> None:
 
 
 def test_frozen_lines_are_unfrozen_once_clean_and_workout_lines_are_never_touched() -> None:
-    frozen = replace(LINE, status="FROZEN", months_on_book=7)
+    frozen = replace(LINE, status=LineStatus.FROZEN, months_on_book=7)
     assert review(CUT, frozen) == LimitAction("unfreeze", None, REASON_UNFREEZE_CURED)
     assert review(CUT, replace(frozen, worst_dpd_recent=5)) is None
     assert review(GROW, frozen) is None  # this rule does not unfreeze

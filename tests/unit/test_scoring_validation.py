@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from creditloop.adapters.report.validation_report import render_validation_report
 from creditloop.core.errors import ValidationError
 from creditloop.scoring import (
     BinningProcess,
@@ -27,7 +28,6 @@ from creditloop.scoring import (
     psi,
     psi_by_period,
     psi_from_counts,
-    render_validation_report,
     roc_auc,
     score_drift,
     select_features,

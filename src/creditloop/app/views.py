@@ -269,14 +269,3 @@ class DbStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "up_to_date": self.up_to_date}
-
-
-def db_status(engine: Any, shown: str) -> DbStatus:
-    """Read the schema revision and the ledger's purpose through an SQLAlchemy engine."""
-    from creditloop.adapters.sqlalchemy.db import current_revision, head_revision
-    from creditloop.adapters.sqlalchemy.purpose import read_purpose
-
-    current = current_revision(engine)
-    with engine.connect() as connection:
-        purpose = read_purpose(connection)
-    return DbStatus(shown, current, head_revision(), purpose)

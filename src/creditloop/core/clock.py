@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -14,23 +14,3 @@ class Clock(Protocol):
     def today(self) -> date:
         """The current business date."""
         ...
-
-
-class FixedClock:
-    """A clock that only moves when told to: tests and the simulator use it."""
-
-    def __init__(self, business_date: date) -> None:
-        self._date = business_date
-
-    def now(self) -> datetime:
-        return datetime(self._date.year, self._date.month, self._date.day, tzinfo=UTC)
-
-    def today(self) -> date:
-        return self._date
-
-    def set(self, business_date: date) -> None:
-        self._date = business_date
-
-    def advance(self, days: int = 1) -> date:
-        self._date = self._date + timedelta(days=days)
-        return self._date

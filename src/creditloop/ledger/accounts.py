@@ -22,10 +22,6 @@ class Account(StrEnum):
     EXPENSE_CREDIT_LOSS = "Expenses:CreditLoss"
     EXPENSE_CONCESSIONS = "Expenses:Concessions"
 
-    @property
-    def debit_normal(self) -> bool:
-        return self.value.startswith(("Assets:", "Expenses:")) and self is not Account.ALLOWANCE_ECL
-
 
 # Receivable control accounts whose balance must equal the sum of the per-line sub-ledgers.
 CONTROL_ACCOUNTS: tuple[Account, ...] = (

@@ -1,12 +1,14 @@
 """Credit scoring toolkit: optimal binning and WoE/IV, variable selection, points scorecards with bilingual
 reason codes, LightGBM with monotone constraints and contribution-based reasons, validation, stability
-monitoring and a versioned JSON model file.
+monitoring and a versioned JSON model file. The HTML validation report (charts) is an adapter:
+:func:`creditloop.adapters.report.validation_report.render_validation_report`.
 
 Everything a caller needs is importable from here::
 
     from creditloop.scoring import BinningProcess, Scorecard, save_scorecard, load_scorecard, validate
 """
 
+from creditloop.scoring import _requires  # noqa: F401  (first: names the missing extra)
 from creditloop.scoring._checks import PROTECTED_TOKENS, binary_target, protected_columns
 from creditloop.scoring._identifiers import Identifier, identifier_columns
 from creditloop.scoring.artifact import (
@@ -48,7 +50,6 @@ from creditloop.scoring.monitoring import (
     stability_label,
 )
 from creditloop.scoring.reasons import ReasonText, describe
-from creditloop.scoring.report import render_validation_report
 from creditloop.scoring.scorecard import Characteristic, Scorecard, data_fingerprint
 from creditloop.scoring.selection import iv_strength, select_features, vif
 
@@ -89,7 +90,6 @@ __all__ = [
     "psi",
     "psi_by_period",
     "psi_from_counts",
-    "render_validation_report",
     "roc_auc",
     "save_scorecard",
     "score_drift",

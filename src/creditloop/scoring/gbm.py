@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._checks import as_frame, binary_target, column_labels, protected_columns, require_columns
-from creditloop.scoring.binning import _numeric_text, numeric_values
+from creditloop.scoring._variable import _numeric_text, numeric_values
 from creditloop.scoring.exceptions import BadValueWarning, ProtectedAttributeWarning, UnseenCategoryWarning
 from creditloop.scoring.reasons import describe, statement
 
@@ -128,22 +128,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         fit_idx, cal_idx = train_test_split(
             idx, test_size=self.calibration_fraction, stratify=target, random_state=self.random_state
         )
-        params: dict[str, Any] = {
-            "n_estimators": self.n_estimators,
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_child_samples": self.min_child_samples,
-            "subsample": self.subsample,
-            "subsample_freq": 1,
-            "colsample_bytree": self.colsample_bytree,
-            "reg_lambda": self.reg_lambda,
-            "monotone_constraints": self.monotone_,
-            "monotone_constraints_method": "advanced",
-            "random_state": self.random_state,
-            "n_jobs": self.n_jobs,
-            "verbosity": -1,
-        }
-        booster = lgb.LGBMClassifier(**params)
+        booster = lgb.LGBMClassifier(**self._booster_params())
         booster.fit(
             frame.iloc[fit_idx],
             target[fit_idx],
@@ -163,6 +148,24 @@ class GBMScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(X.columns)
         return self
+
+    def _booster_params(self) -> dict[str, Any]:
+        """LightGBM's parameters (``monotone_`` must be set)."""
+        return {
+            "n_estimators": self.n_estimators,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples,
+            "subsample": self.subsample,
+            "subsample_freq": 1,
+            "colsample_bytree": self.colsample_bytree,
+            "reg_lambda": self.reg_lambda,
+            "monotone_constraints": self.monotone_,
+            "monotone_constraints_method": "advanced",
+            "random_state": self.random_state,
+            "n_jobs": self.n_jobs,
+            "verbosity": -1,
+        }
 
     def _prepare(self, X: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[str]]]:
         require_columns(X, self.features_)

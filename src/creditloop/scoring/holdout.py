@@ -13,6 +13,7 @@ may show some overlap that is not a leak.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -111,3 +112,13 @@ def training_share(
 def _sum_hex(hashes: np.ndarray) -> str:
     total = int(hashes.sum(dtype=np.uint64))  # wraps modulo 2**64: an order-free checksum of the multiset
     return f"0x{total & _MASK:016x}"
+
+
+def data_fingerprint(X: pd.DataFrame, y: object = None) -> str:
+    """SHA-256 of the rows' content and column names (order-sensitive); the data hash in the model file."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, X.columns)).encode())
+    h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    if y is not None:
+        h.update(np.ascontiguousarray(np.asarray(y, dtype=np.int8)).tobytes())
+    return h.hexdigest()

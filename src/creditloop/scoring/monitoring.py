@@ -7,7 +7,6 @@ PSI = Σ (actual% − expected%)·ln(actual% / expected%), with empty shares flo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,11 +17,6 @@ from creditloop.scoring._checks import as_frame, binary_target, require_columns
 from creditloop.scoring.binning import VariableBinning
 
 _FLOOR = 1e-4
-
-
-class HasBinnings(Protocol):
-    @property
-    def binnings(self) -> Mapping[str, VariableBinning]: ...
 
 
 def psi_from_counts(expected: ArrayLike, actual: ArrayLike) -> float:

@@ -8,7 +8,6 @@ so a scorecard read back from its JSON file (:mod:`creditloop.scoring.artifact`)
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import warnings
@@ -30,7 +29,7 @@ from creditloop.scoring._constrained import fit_nonpositive_logistic
 from creditloop.scoring._exclusions import exclusions
 from creditloop.scoring.binning import BinningProcess, VariableBinning
 from creditloop.scoring.exceptions import BadValueWarning, UnseenCategoryWarning
-from creditloop.scoring.holdout import rows_fingerprint
+from creditloop.scoring.holdout import data_fingerprint, rows_fingerprint
 from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.monitoring import psi_by_period
 from creditloop.scoring.reasons import ReasonText, describe, statement
@@ -78,16 +77,6 @@ class Characteristic:
             reason_code=str(data["reason_code"]),
             description=ReasonText(str(desc.get("en", data["name"])), str(desc.get("zh", data["name"]))),
         )
-
-
-def data_fingerprint(X: pd.DataFrame, y: object = None) -> str:
-    """SHA-256 of the rows' content and column names (order-sensitive); the data hash in the model file."""
-    h = hashlib.sha256()
-    h.update("\x1f".join(map(str, X.columns)).encode())
-    h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
-    if y is not None:
-        h.update(np.ascontiguousarray(np.asarray(y, dtype=np.int8)).tobytes())
-    return h.hexdigest()
 
 
 class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -193,14 +182,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         metadata: Mapping[str, Any] | None = None,
     ) -> Scorecard:
         """Fit on ``X`` and the binary target ``y``; ``time`` (optional) records the training window."""
-        for field in ("pdo", "base_odds"):  # NaN fails every comparison: test for the good range
-            if not 0 < float(getattr(self, field)) < math.inf:
-                raise ValidationError(f"{field} must be a positive finite number", field=field)
-        if not math.isfinite(float(self.base_score)):
-            raise ValidationError("base_score must be a finite number", field="base_score")
-        if self.sign_rule not in SIGN_RULES:
-            raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
-        self._check_attribute_params()
+        self._check_params()
         X = as_frame(X)
         target = binary_target(y, target_name, event)
         if len(target) != len(X):
@@ -254,12 +236,35 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = len(X.columns)
         score = self._score_matrix(X)[1]
         self.calibration_ = self._fit_calibration(score, target)
+        self.training_: dict[str, Any] = self._training(X, target, target_name, score, time, metadata)
+        return self
+
+    def _check_params(self) -> None:
+        for field in ("pdo", "base_odds"):  # NaN fails every comparison: test for the good range
+            if not 0 < float(getattr(self, field)) < math.inf:
+                raise ValidationError(f"{field} must be a positive finite number", field=field)
+        if not math.isfinite(float(self.base_score)):
+            raise ValidationError("base_score must be a finite number", field="base_score")
+        if self.sign_rule not in SIGN_RULES:
+            raise ValidationError(f"sign_rule must be one of {SIGN_RULES}, not {self.sign_rule!r}", field="sign_rule")
+        self._check_attribute_params()
+
+    def _training(
+        self,
+        X: pd.DataFrame,
+        target: NDArray[np.int8],
+        target_name: str,
+        score: NDArray[np.float64],
+        time: pd.Series | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """What the model file records about its training data: size, event rate, fingerprint, window, fit."""
         window = None
         if time is not None:
             t = pd.Series(time)
             window = {"start": str(t.min()), "end": str(t.max())}
         pd_train = self._pd(score)
-        self.training_: dict[str, Any] = {
+        return {
             "target": target_name,
             "n_rows": len(X),
             "n_events": int(target.sum()),
@@ -271,7 +276,6 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "attribute_penalty": self.attribute_penalty_,
             "metadata": dict(metadata or {}),
         }
-        return self
 
     def _hashed_columns(self, X: pd.DataFrame) -> list[str]:
         """The columns of the training-rows fingerprint: all but identifiers and personal data, whose values

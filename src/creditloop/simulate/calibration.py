@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from creditloop.portfolio.metrics import roll_rate_matrix
+from creditloop.servicing.credit_line import LineStatus
 
 GRID: tuple[str, ...] = ("C", "0", "1", "2", "3", "4", "5")
 
@@ -107,10 +108,10 @@ def simulated_transitions(snapshots: Path, ground_truth: Path | None = None) -> 
         f"""
         WITH g AS (
             SELECT line_id, month_index AS m,
-                   CASE WHEN status = 'CHARGED_OFF' OR dpd >= 150 THEN '5'
+                   CASE WHEN status = '{LineStatus.CHARGED_OFF}' OR dpd >= 150 THEN '5'
                         WHEN dpd = 0 THEN 'C'
                         ELSE CAST((dpd // 30) AS VARCHAR) END AS s
-            FROM read_parquet(?) WHERE status <> 'CLOSED' AND {keep})
+            FROM read_parquet(?) WHERE status <> '{LineStatus.CLOSED}' AND {keep})
         SELECT a.s, b.s, COUNT(*) FROM g a JOIN g b ON a.line_id = b.line_id AND b.m = a.m + 1 GROUP BY 1, 2
         """,
         params,

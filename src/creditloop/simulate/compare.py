@@ -93,9 +93,3 @@ def compare_strategies(config: SimConfig, names: Sequence[str], out_dir: Path) -
     """Each named strategy on the same seed, its Parquet outputs in ``out_dir/<name>``."""
     strategies = resolve_strategies(names)
     return [run_strategy(s.name, replace(config, strategy=s), out_dir / s.name) for s in strategies]
-
-
-def compare_hardship_outreach(config: SimConfig, out_dir: Path) -> tuple[StrategyOutcome, StrategyOutcome]:
-    """The same world with and without hardship offers (the ``baseline`` and ``no-outreach`` strategies)."""
-    with_help, without = compare_strategies(config, DEFAULT_STRATEGIES, out_dir)
-    return with_help, without

@@ -9,13 +9,13 @@ customers bought and paid.
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,93 +33,34 @@ from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.delinquency import bucket
 from creditloop.simulate import behaviour as b
 from creditloop.simulate.collector import paced_collector
+from creditloop.simulate.config import (
+    BLOCK_SIZE,
+    MAX_CUSTOMERS,
+    MAX_MONTHS,
+    SimConfig,
+    SimResult,
+    Tally,
+    block_entropy,
+)
 from creditloop.simulate.outputs import OutputWriter
 from creditloop.simulate.population import Customer, generate_population
-from creditloop.simulate.scenario import Scenario
-from creditloop.simulate.strategies import BASELINE, EWI_CUT_BPS, Strategy
+from creditloop.simulate.strategies import EWI_CUT_BPS
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
 from creditloop.strategy.origination import Applicant
 
 log = logging.getLogger(__name__)
 
-MAX_CUSTOMERS = 1_000_000
-MAX_MONTHS = 120
-BLOCK_SIZE = 5_000  # customers per block: each block has its own random stream and its own ledger file
-
-
-@dataclass(frozen=True, slots=True)
-class SimConfig:
-    customers: int
-    months: int
-    seed: int
-    scenario: Scenario
-    start_on: date = date(2024, 1, 1)
-    strategy: Strategy = BASELINE  # the lender's decisions (simulate/strategies.py)
-    hardship_day: int = 15
-    limit_review_day: int = 20
-    block_size: int = BLOCK_SIZE  # part of the seed's meaning: the same seed and block size give the same run
-    # Months per database transaction: each line document is rewritten once per transaction, and documents grow
-    # with history, so a year writes a fraction of a month's bytes (the audit still runs monthly, inside the
-    # transaction). The outputs do not depend on it (tested).
-    months_per_transaction: int = 12
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.customers <= MAX_CUSTOMERS:
-            raise ValidationError(
-                f"customers must be between 1 and {MAX_CUSTOMERS}, got {self.customers}", field="customers"
-            )
-        if not 1 <= self.months <= MAX_MONTHS:
-            raise ValidationError(f"months must be between 1 and {MAX_MONTHS}, got {self.months}", field="months")
-        if self.seed < 0:
-            raise ValidationError(f"seed must not be negative, got {self.seed}", field="seed")
-        shock = self.scenario.shock
-        if shock is not None and shock.start_month > self.months:
-            raise ValidationError(
-                f"the shock starts in month {shock.start_month}, after the {self.months}-month horizon "
-                "(choose an earlier --shock-month or more --months)",
-                field="shock_month",
-            )
-        if self.start_on.day != 1:
-            raise ValidationError("start_on must be the first day of a month", field="start_on")
-        if self.months_per_transaction < 1:
-            raise ValidationError(
-                f"months_per_transaction must be at least 1, got {self.months_per_transaction}",
-                field="months_per_transaction",
-            )
-        if self.block_size < 1:
-            raise ValidationError(f"block_size must be at least 1, got {self.block_size}", field="block_size")
-
-    @property
-    def blocks(self) -> int:
-        return -(-self.customers // self.block_size)
-
-    def block_customers(self, block: int) -> range:
-        """The 0-based customer indices of a block."""
-        return range(block * self.block_size, min(self.customers, (block + 1) * self.block_size))
-
-
-def block_entropy(seed: int, block: int) -> int | list[int]:
-    """Block 0 draws from the seed itself (a single-block run is what it always was); block k from (seed, k),
-    so every block's streams are fixed by the seed alone, whichever worker runs it and in whatever order."""
-    return seed if block == 0 else [seed, block]
-
-
-@dataclass
-class Tally:
-    """The simulator's own record of what customers did, for the auditor."""
-
-    purchased_minor: int = 0
-    refunded_minor: int = 0
-    paid_minor: int = 0
-    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-@dataclass(frozen=True, slots=True)
-class SimResult:
-    out_dir: Path
-    summary: dict[str, Any]
-    timings: dict[str, float] = field(default_factory=dict)  # seconds by phase; never in the outputs
-
+# SimConfig and friends live in simulate/config.py; importing them from here keeps working.
+__all__ = [
+    "BLOCK_SIZE",
+    "MAX_CUSTOMERS",
+    "MAX_MONTHS",
+    "SimConfig",
+    "SimResult",
+    "Simulation",
+    "Tally",
+    "block_entropy",
+]
 
 Progress = Callable[[int, int], None]
 
@@ -136,6 +77,16 @@ class PayInFull:
 Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay | PayInFull
 
 LOOKBACK_DEFAULT = 6
+
+
+class Outcome(StrEnum):
+    """A hardship case's line at the end of the horizon (hardship.parquet ``outcome``)."""
+
+    CHARGED_OFF = "charged_off"
+    REPAID = "repaid"
+    DELINQUENT = "delinquent"
+    CURRENT = "current"
+    NOT_OFFERED = "not_offered"
 
 
 class Simulation:
@@ -429,7 +380,7 @@ class Simulation:
         return LineReview(
             line_id=line.line_id,
             months_on_book=(last.year - opened.year) * 12 + last.month - opened.month + 1,
-            status=line.status.value,
+            status=line.status,
             limit_minor=line.limit_minor,
             principal_minor=line.principal_minor,
             dpd=line.dpd,
@@ -591,27 +542,22 @@ class Simulation:
             raise InvariantViolation(f"auditor, month {m}, seed {self.cfg.seed}{self._where}: " + "; ".join(problems))
 
     def _finish(self) -> SimResult:
-        final: dict[str, str] = {}
+        final: dict[str, Outcome] = {}
         with self.bus.uow:
             for line_id in self.line_of.values():
                 line = self.bus.uow.lines.get(line_id)
                 if line.status is LineStatus.CHARGED_OFF:
-                    final[line_id] = "charged_off"
+                    final[line_id] = Outcome.CHARGED_OFF
                 elif line.balance_minor == 0:
-                    final[line_id] = "repaid"
+                    final[line_id] = Outcome.REPAID
                 elif line.dpd > 0:
-                    final[line_id] = "delinquent"
+                    final[line_id] = Outcome.DELINQUENT
                 else:
-                    final[line_id] = "current"
+                    final[line_id] = Outcome.CURRENT
             balances = self.bus.uow.journal.account_balances()
         for row in self.hardship_rows:
-            row["outcome"] = (
-                final[row["line_id"]]
-                if row["accepted"]
-                else "not_offered"
-                if not row["eligible"]
-                else final[row["line_id"]]
-            )
+            outcome = Outcome.NOT_OFFERED if not row["accepted"] and not row["eligible"] else final[row["line_id"]]
+            row["outcome"] = outcome.value  # the plain string in the Parquet output
         self.out.hardship(self.hardship_rows)
         self.out.ground_truth(self.customers)
         summary = {
@@ -633,7 +579,3 @@ class Simulation:
         }
         self.out.close(summary)
         return SimResult(self.out.dir, summary)
-
-
-def summary_json(result: SimResult) -> str:
-    return json.dumps(result.summary, ensure_ascii=False, indent=2, sort_keys=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from creditloop.core.errors import ValidationError
+from creditloop.servicing.credit_line import LineStatus
 
 BPS = 10_000
 REASON_LIMIT_RAISE_GOOD_PAYER = "LIMIT_RAISE_GOOD_PAYER"
@@ -23,7 +24,7 @@ class LineReview:
 
     line_id: str
     months_on_book: int
-    status: str  # ACTIVE | FROZEN
+    status: LineStatus  # ACTIVE | FROZEN (a StrEnum: the plain strings compare equal)
     limit_minor: int
     principal_minor: int
     dpd: int
@@ -88,11 +89,11 @@ def review(rule: LimitRule, line: LineReview) -> LimitAction | None:
     """The action the rule takes on this line this month, or None."""
     if line.restructured:
         return None  # lines under a workout plan keep their terms
-    if line.status == "FROZEN":
+    if line.status == LineStatus.FROZEN:
         if rule.unfreeze_when_clean and not is_risky(rule, line):
             return LimitAction("unfreeze", None, REASON_UNFREEZE_CURED)
         return None
-    if line.status != "ACTIVE" or line.months_on_book < rule.min_months_on_book:
+    if line.status != LineStatus.ACTIVE or line.months_on_book < rule.min_months_on_book:
         return None
     if line.months_on_book % rule.review_every_months:
         return None

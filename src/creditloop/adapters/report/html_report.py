@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from creditloop._extras import require_extra
 from creditloop.adapters.warehouse import (
     AlertsMonth,
     ApplicationsMonth,
@@ -66,6 +67,7 @@ class _Chart:
 
 def render_report(data_dir: Path, out_path: Path | None = None) -> Path:
     """Write the report for the run in ``data_dir`` and return its path (default ``<data_dir>/report.html``)."""
+    require_extra("report", "matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")  # here, not at import: importing this module must not change the host's backend

@@ -20,13 +20,14 @@ import pyarrow.parquet as pq
 
 from creditloop.core.money import round_minor
 from creditloop.portfolio.metrics import CHARGED_OFF, CLOSED, ROLL_STATES, roll_rate_matrix, share
+from creditloop.servicing.credit_line import LineStatus
 from creditloop.servicing.delinquency import BUCKETS
 
 logger = logging.getLogger(__name__)
 
 # A FROZEN line still carries a receivable that can roll, so it stays in the delinquency base;
 # dropping it would understate delinquency exactly when lines get frozen for missing payments.
-DEFAULT_ON_BOOK_STATUSES: tuple[str, ...] = ("ACTIVE", "FROZEN")
+DEFAULT_ON_BOOK_STATUSES: tuple[str, ...] = (LineStatus.ACTIVE.value, LineStatus.FROZEN.value)
 VINTAGE_METRICS: Mapping[str, int] = {"ever_30plus": 30, "ever_60plus": 60, "ever_90plus": 90}
 
 _APPLICATIONS = "applications.parquet"
@@ -237,9 +238,10 @@ class DuckDBWarehouse:
         rows = self._query(
             _SNAPSHOTS,
             ("vintage", "line_id", "mob", "dpd", "status"),
-            """
+            f"""
             , lines AS (
-                SELECT vintage, line_id, min(mob) FILTER (WHERE dpd > $dpd OR status = 'CHARGED_OFF') AS first_bad
+                SELECT vintage, line_id, min(mob) FILTER (WHERE dpd > $dpd OR status = '{LineStatus.CHARGED_OFF}')
+                       AS first_bad
                 FROM src GROUP BY vintage, line_id
             ), sizes AS (SELECT vintage, count(*) AS n FROM lines GROUP BY vintage),
             grid AS (SELECT DISTINCT vintage, mob FROM src)
@@ -269,7 +271,8 @@ class DuckDBWarehouse:
             f"""
             , states AS (
                 SELECT line_id, month_index,
-                       CASE status WHEN 'CHARGED_OFF' THEN '{CHARGED_OFF}' WHEN 'CLOSED' THEN '{CLOSED}'
+                       CASE status WHEN '{LineStatus.CHARGED_OFF}' THEN '{CHARGED_OFF}'
+                                   WHEN '{LineStatus.CLOSED}' THEN '{CLOSED}'
                                    ELSE bucket END AS state
                 FROM src
             )

@@ -53,7 +53,7 @@ def upgrade(
 ) -> None:
     """Upgrade the ledger's schema to this version's newest (creates the ledger when there is none)."""
     from creditloop.adapters.sqlalchemy.db import current_revision, migrate
-    from creditloop.app.views import db_status
+    from creditloop.adapters.sqlalchemy.status import db_status
 
     engine, shown = _engine(data_dir, create=True)
     try:
@@ -71,7 +71,7 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """The schema revision, the newest this version knows, and the ledger's purpose; changes nothing."""
-    from creditloop.app.views import db_status
+    from creditloop.adapters.sqlalchemy.status import db_status
 
     engine, shown = _engine(data_dir, create=False)
     try:

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - older Typer on upstream click
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[assignment]
 
 from creditloop import __version__
+from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     db_cli,
@@ -106,6 +107,9 @@ def run() -> None:
         err.print(f"error: {exc.code}: {exc.message}", markup=False, highlight=False)
         sys.exit(EXIT_DOMAIN)
     except Exception as exc:  # never a traceback: one line, the details in the debug log
+        if (missing := missing_extra(exc)) is not None:  # a lean install: name the extra to install
+            err.print(f"error: {missing}", markup=False, highlight=False)
+            sys.exit(EXIT_USAGE)
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
         message = str(exc).splitlines()[0] if str(exc) else ""
         err.print(

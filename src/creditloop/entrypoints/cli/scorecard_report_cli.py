@@ -46,7 +46,8 @@ def report(
     With --challenger, every model scores the same rows and the report compares them with the --model
     scorecard as champion (AUC difference with a paired bootstrap interval). A warning says when the data
     holds the rows the model was trained on: their metrics are optimistic."""
-    from creditloop.scoring import binary_target, render_validation_report
+    from creditloop.adapters.report.validation_report import render_validation_report
+    from creditloop.scoring import binary_target
 
     cli = _cli()
     inputs = [model_path, data, baseline, *(challengers or [])]

@@ -160,6 +160,9 @@ def demo(
     lang: LangOpt = "en",
 ) -> None:
     """Run a seeded synthetic portfolio through the whole credit loop and write an HTML report."""
+    from creditloop._extras import require_extra
+
+    require_extra("demo")  # simulator and report: name both at once on a lean install
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import DuckDBWarehouse
 
