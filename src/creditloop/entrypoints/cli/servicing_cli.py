@@ -667,24 +667,22 @@ def _write_journal(bus: Any, stream: Any, fmt: str) -> None:
 def verify_journal(data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False) -> None:
     """Trial balance zero, control accounts equal to the sub-ledgers, and every line's balances rebuilt
     from the journal equal to its stored balances."""
+    from creditloop.ledger import checks
     from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 
     bus = _bus(data_dir, write=False)
     with bus.uow:
-        balances = bus.uow.journal.account_balances()  # the running totals...
-        rebuilt: dict[Any, int] = {}
-        for e in bus.uow.journal.entries():  # ...against every posting, summed again
-            for p in e.postings:
-                rebuilt[p.account] = rebuilt.get(p.account, 0) + p.signed_minor
-        totals_ok = {a: v for a, v in rebuilt.items() if v} == {a: v for a, v in balances.items() if v}
-        trial = sum(rebuilt.values())
+        balances = bus.uow.journal.account_balances()  # the running totals against every posting, summed again
+        summed, unbalanced = checks.audit_postings(checks.posting_rows(bus.uow.journal.entries()))
+        totals_ok = not checks.totals_equal_postings(balances, summed) and not unbalanced
+        trial = sum(summed.values())
         mismatched = []
         for line in bus.uow.lines:
             rebuilt = bus.uow.journal.line_balances(line.line_id)
             if {a: rebuilt.get(a, 0) for a in CONTROL_ACCOUNTS} != line.sub_ledger():
                 mismatched.append(line.line_id)
         sub = bus.uow.lines.sub_ledger_totals()
-    control_ok = all(balances.get(a, 0) == sub.get(a, 0) for a in CONTROL_ACCOUNTS)
+    control_ok = not checks.control_equals_lines(balances, sub)
     ok = trial == 0 and control_ok and totals_ok and not mismatched
     payload = {
         "ok": ok,
