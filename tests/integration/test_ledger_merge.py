@@ -175,5 +175,6 @@ def test_a_worker_audits_its_block_from_its_postings_against_its_tally(tmp_path:
     with pytest.raises(InvariantViolation) as err:
         audit_block(CONFIG, 3, d, tally)
     assert str(err.value) == (
-        "invariant_violation: auditor, block 3, seed 7: account total Assets:Receivable:Principal 1 differs from the sum of its postings 500"
+        "invariant_violation: auditor, block 3, seed 7: account total Assets:Receivable:Principal 1 differs "
+        "from the sum of its postings 500"
     )

@@ -21,6 +21,8 @@ from creditloop.ledger.entries import JournalEntry
 
 # (entry id, account, side "D"/"C", amount in minor units): a posting as the journal stores it.
 PostingRow = tuple[str, str, str, int]
+# Signed balances by account, keyed by ``Account`` members or by their names.
+Balances = Mapping[str, int] | Mapping[Account, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ def messages(errors: Iterable[CheckError]) -> list[str]:
     return [e.message for e in errors]
 
 
-def _nonzero(balances: Mapping[str, int]) -> dict[str, int]:
+def _nonzero(balances: Balances) -> dict[str, int]:
     """Accounts with a balance, by name (an account that netted to zero and one never posted to are alike)."""
     return {str(a): v for a, v in balances.items() if v}
 
@@ -51,14 +53,14 @@ def signed_sums(rows: Iterable[PostingRow]) -> dict[str, int]:
     return dict(sums)
 
 
-def trial_balance(totals: Mapping[str, int]) -> list[CheckError]:
+def trial_balance(totals: Balances) -> list[CheckError]:
     """Debits equal credits: the signed balances of all accounts sum to zero."""
     total = sum(totals.values())
     return [] if total == 0 else [CheckError("trial_balance", f"trial balance is {total}, not 0")]
 
 
 def control_equals_lines(
-    control: Mapping[str, int], lines: Mapping[str, int], accounts: Iterable[Account] = CONTROL_ACCOUNTS
+    control: Balances, lines: Balances, accounts: Iterable[Account] = CONTROL_ACCOUNTS
 ) -> list[CheckError]:
     """Each receivable control account equals the sum of the lines' own balances of it (the sub-ledger)."""
     return [
@@ -68,7 +70,7 @@ def control_equals_lines(
     ]
 
 
-def totals_equal_postings(running: Mapping[str, int], postings: Mapping[str, int]) -> list[CheckError]:
+def totals_equal_postings(running: Balances, postings: Balances) -> list[CheckError]:
     """The running per-account totals equal the postings summed again (accounts at zero may be absent)."""
     kept, summed = _nonzero(running), _nonzero(postings)
     return [
@@ -132,14 +134,14 @@ def posting_rows(entries: Iterable[JournalEntry]) -> Iterator[PostingRow]:
             yield e.entry_id, p.account, p.side, p.amount_minor
 
 
-def cash_equals_paid(balances: Mapping[str, int], paid_minor: int) -> list[CheckError]:
+def cash_equals_paid(balances: Balances, paid_minor: int) -> list[CheckError]:
     """Cash clearing holds exactly what customers paid (the simulator's or a driver's own tally)."""
     cash = balances.get(Account.CASH_CLEARING, 0)
     return [] if cash == paid_minor else [CheckError("cash_equals_paid", f"cash {cash} != paid {paid_minor}")]
 
 
 def merchant_payable_equals_purchases(
-    balances: Mapping[str, int], purchased_minor: int, refunded_minor: int
+    balances: Balances, purchased_minor: int, refunded_minor: int
 ) -> list[CheckError]:
     """The merchant payable (a credit) is what customers bought less what was refunded."""
     owed, expected = -balances.get(Account.MERCHANT_PAYABLE, 0), purchased_minor - refunded_minor
@@ -155,9 +157,7 @@ def reconciliations_clean(failed: int, where: str = "daily") -> list[CheckError]
     return [] if not failed else [CheckError("reconciliations_clean", f"{failed} {where} reconciliation(s) failed")]
 
 
-def lines_match_journal(
-    rebuilt: Mapping[str, Mapping[str, int]], stored: Mapping[str, Mapping[str, int]]
-) -> list[CheckError]:
+def lines_match_journal(rebuilt: Mapping[str, Balances], stored: Mapping[str, Balances]) -> list[CheckError]:
     """Each line's control-account balances rebuilt from its journal entries equal its own stored balances.
     One error per mismatched line, in line-id order (``error.message`` starts with the line id)."""
     errors = []
@@ -169,9 +169,7 @@ def lines_match_journal(
     return errors
 
 
-def parts_add_up(
-    whole: Mapping[str, int], parts: Iterable[Mapping[str, int]], what: str = "merged ledger"
-) -> list[CheckError]:
+def parts_add_up(whole: Balances, parts: Iterable[Balances], what: str = "merged ledger") -> list[CheckError]:
     """A whole is the union of its parts: each account's balance is the sum of the parts' (accounts at zero may be
     absent). The merge of parallel blocks proves the merged ledger with it, block sums against merged sums."""
     added: dict[str, int] = defaultdict(int)
