@@ -668,7 +668,6 @@ def verify_journal(data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False)
     """Trial balance zero, control accounts equal to the sub-ledgers, and every line's balances rebuilt
     from the journal equal to its stored balances."""
     from creditloop.ledger import checks
-    from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 
     bus = _bus(data_dir, write=False)
     with bus.uow:
@@ -678,8 +677,8 @@ def verify_journal(data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt = False)
         trial = sum(summed.values())
         mismatched = []
         for line in bus.uow.lines:
-            rebuilt = bus.uow.journal.line_balances(line.line_id)
-            if {a: rebuilt.get(a, 0) for a in CONTROL_ACCOUNTS} != line.sub_ledger():
+            journal = {line.line_id: bus.uow.journal.line_balances(line.line_id)}
+            if checks.lines_match_journal(journal, {line.line_id: line.sub_ledger()}):
                 mismatched.append(line.line_id)
         sub = bus.uow.lines.sub_ledger_totals()
     control_ok = not checks.control_equals_lines(balances, sub)
