@@ -267,7 +267,7 @@ def merge_blocks(
     (out_dir / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
     )
-    steps = ("tail_last_blocks_s", "tail_indexes_s", "tail_audit_s", "tail_parquet_wal_s")
+    steps = ("tail_last_blocks_s", "tail_day_ends_s", "tail_audit_s", "tail_parquet_wal_s")
     return SimResult(out_dir, summary, {k: t1 - t0 for k, t0, t1 in zip(steps, tail[:-1], tail[1:], strict=True)})
 
 
