@@ -246,8 +246,9 @@ def merge_blocks(
     blocks: dict[int, tuple[dict[str, Any], LedgerFigures]],
     merger: LedgerMerger,
 ) -> SimResult:
-    """Finish the merged ledger (blocks not yet added, per-date records, indexes), audit it, and write the
-    Parquet files (on a second thread meanwhile: Arrow and SQLite both release the GIL) and the summary."""
+    """Finish the merged ledger (blocks not yet added, per-date records; its indexes grew with the blocks), audit
+    it, and write the Parquet files (on a second thread meanwhile: Arrow and SQLite both release the GIL) and the
+    summary."""
     summaries = {b: summary for b, (summary, _figures) in blocks.items()}
     tail = [time.perf_counter()]  # the serial tail's steps, printed with the timings (never in the outputs)
     with ThreadPoolExecutor(max_workers=1) as side:
