@@ -124,3 +124,17 @@ def test_strategy_comparison_runs_large_worlds_as_blocks(tmp_path: Path) -> None
     summary = json.loads((tmp_path / "baseline" / "summary.json").read_text())
     assert summary["blocks"] == 2 and summary["customers"] == 300
     assert outcome.repaid_minor == summary["paid_minor"] > 0
+
+
+def test_merged_trial_balance_is_every_merged_posting_summed_again(one_and_two: tuple[Path, Path]) -> None:
+    """The merge adds up the blocks' audited sums instead of re-scanning the merged postings: the same figures."""
+    import sqlite3
+
+    for out in one_and_two:
+        summary = json.loads((out / "summary.json").read_text())
+        with sqlite3.connect(out / "ledger.sqlite") as db:
+            scanned = db.execute(
+                "SELECT account, sum(CASE side WHEN 'D' THEN amount_minor ELSE -amount_minor END) FROM postings "
+                "GROUP BY account ORDER BY account"
+            ).fetchall()
+        assert summary["trial_balance"] == dict(scanned) and sum(dict(scanned).values()) == 0

@@ -22,6 +22,7 @@ from creditloop.collections.hardship import (
     assess,
 )
 from creditloop.core.errors import IdempotencyConflict, ValidationError
+from creditloop.ledger import checks
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.apr import flows_of
@@ -389,7 +390,8 @@ def reconcile(uow: UnitOfWork, business_date: date) -> ReconciliationRecord:
     control = {a.value: balances.get(a, 0) for a in CONTROL_ACCOUNTS}
     sub = {a.value: sub.get(a.value, 0) for a in CONTROL_ACCOUNTS}
     trial = sum(balances.values())
-    rec = ReconciliationRecord(business_date, trial, control, sub, trial == 0 and control == sub)
+    ok = not (checks.trial_balance(balances) or checks.control_equals_lines(control, sub))
+    rec = ReconciliationRecord(business_date, trial, control, sub, ok)
     uow.day_ends.reconcile(rec)
     return rec
 

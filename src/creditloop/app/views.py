@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Literal, TypedDict
 
 from creditloop.app.ports import UnitOfWork
-from creditloop.ledger.accounts import CONTROL_ACCOUNTS
+from creditloop.ledger import checks
 from creditloop.servicing.credit_line import CreditLine
 
 
@@ -223,22 +223,19 @@ class VerifyReport:
 def verify_journal(uow: UnitOfWork) -> VerifyReport:
     """Check the books end to end (reads everything; changes nothing)."""
     with uow:
-        balances = uow.journal.account_balances()  # the running totals...
-        rebuilt: dict[Any, int] = {}
-        for e in uow.journal.entries():  # ...against every posting, summed again
-            for p in e.postings:
-                rebuilt[p.account] = rebuilt.get(p.account, 0) + p.signed_minor
-        totals_ok = {a: v for a, v in rebuilt.items() if v} == {a: v for a, v in balances.items() if v}
+        balances = uow.journal.account_balances()  # the running totals against every posting, summed again
+        summed, unbalanced = checks.audit_postings(checks.posting_rows(uow.journal.entries()))
+        totals_ok = not checks.totals_equal_postings(balances, summed) and not unbalanced
         mismatched = []
         for line in uow.lines:
-            own = uow.journal.line_balances(line.line_id)
-            if {a: own.get(a, 0) for a in CONTROL_ACCOUNTS} != line.sub_ledger():
+            journal = {line.line_id: uow.journal.line_balances(line.line_id)}
+            if checks.lines_match_journal(journal, {line.line_id: line.sub_ledger()}):
                 mismatched.append(line.line_id)
         sub = uow.lines.sub_ledger_totals()
     return VerifyReport(
-        trial_balance_minor=sum(rebuilt.values()),
+        trial_balance_minor=sum(summed.values()),
         running_totals_equal_postings=totals_ok,
-        control_equals_sub_ledger=all(balances.get(a, 0) == sub.get(a, 0) for a in CONTROL_ACCOUNTS),
+        control_equals_sub_ledger=not checks.control_equals_lines(balances, sub),
         lines_mismatched=tuple(mismatched),
     )
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creditloop.app.ports import UnitOfWork
-from creditloop.ledger.accounts import CONTROL_ACCOUNTS, Account
+from creditloop.ledger import checks
+from creditloop.ledger.accounts import Account
 
 
 @dataclass(slots=True)
@@ -64,16 +65,9 @@ def audit(
     problems: list[str] = []
     with uow:
         balances = uow.journal.account_balances()
-        trial = sum(balances.values())
-        if trial != 0:
-            problems.append(f"trial balance is {trial}, not 0")
+        problems += checks.messages(checks.trial_balance(balances))
         if control:
-            sub = uow.lines.sub_ledger_totals()
-            for account in CONTROL_ACCOUNTS:
-                if balances.get(account, 0) != sub.get(account, 0):
-                    problems.append(
-                        f"control {account.value} {balances.get(account, 0)} != lines {sub.get(account, 0)}"
-                    )
+            problems += checks.messages(checks.control_equals_lines(balances, uow.lines.sub_ledger_totals()))
         for line_id in line_ids:
             lb = uow.journal.line_balances(line_id)
             cash, merchant = lb.get(Account.CASH_CLEARING, 0), lb.get(Account.MERCHANT_PAYABLE, 0)

@@ -26,7 +26,7 @@ from creditloop.app.bus import MessageBus
 from creditloop.core.dates import add_months, month_end, month_key
 from creditloop.core.errors import DomainError, InvariantViolation, ValidationError
 from creditloop.jobs.early_warning import run_early_warning
-from creditloop.ledger.accounts import Account
+from creditloop.ledger import checks
 from creditloop.monitoring.ewi import default_rule
 from creditloop.reporting.credit_record import monthly_status
 from creditloop.servicing.credit_line import CreditLine, LineStatus
@@ -523,18 +523,14 @@ class Simulation:
     def _audit(self, m: int, last: date) -> None:
         """Independent check: the ledger holds exactly what the simulator says customers did."""
         self.bus.uow.flush()
-        bal = self.bus.uow.journal.account_balances()
-        problems = []
-        if sum(bal.values()) != 0:
-            problems.append(f"trial balance is {sum(bal.values())}, not 0")
-        if bal.get(Account.CASH_CLEARING, 0) != self.tally.paid_minor:
-            problems.append(f"cash {bal.get(Account.CASH_CLEARING, 0)} != paid {self.tally.paid_minor}")
-        merchant = -bal.get(Account.MERCHANT_PAYABLE, 0)
-        if merchant != self.tally.purchased_minor - self.tally.refunded_minor:
-            problems.append(
-                f"merchant payable {merchant} != purchases less refunds "
-                f"{self.tally.purchased_minor - self.tally.refunded_minor}"
-            )
+        bal, t = self.bus.uow.journal.account_balances(), self.tally
+        problems = checks.messages(
+            [
+                *checks.trial_balance(bal),
+                *checks.cash_equals_paid(bal, t.paid_minor),
+                *checks.merchant_payable_equals_purchases(bal, t.purchased_minor, t.refunded_minor),
+            ]
+        )
         rec = self.bus.uow.day_ends.reconciliation(last)
         if rec is None or not rec.ok:
             problems.append(f"reconciliation on {last} failed: {rec}")
