@@ -13,7 +13,7 @@ from typing import Any
 
 from creditloop.app import commands as c
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, UnitOfWork
-from creditloop.app.views import ReversalResult, reversal_result
+from creditloop.app.views import ReversalResult, pending_dates, reversal_result
 from creditloop.collections.hardship import (
     HardshipAssessment,
     HardshipCase,
@@ -365,14 +365,6 @@ def run_day_end(cmd: c.RunDayEnd, uow: UnitOfWork, policies: Policies) -> DayEnd
         uow.day_ends.mark(DayEndRecord(day, "DONE", closed))
     rec = reconcile(uow, cmd.business_date) if cmd.reconcile and dates else None
     return DayEndResult(dates, closed, rec)
-
-
-def pending_dates(uow: UnitOfWork, business_date: date) -> tuple[date, ...]:
-    last = uow.day_ends.last_done()
-    if last is not None and business_date <= last:
-        return ()
-    start = business_date if last is None else last + timedelta(days=1)
-    return tuple(start + timedelta(days=k) for k in range((business_date - start).days + 1))
 
 
 def close_lines(uow: UnitOfWork, day: date, line_ids: list[str]) -> int:

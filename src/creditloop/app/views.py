@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal, TypedDict
 
 from creditloop.app.ports import UnitOfWork
@@ -240,10 +240,17 @@ def verify_journal(uow: UnitOfWork) -> VerifyReport:
     )
 
 
+def pending_dates(uow: UnitOfWork, business_date: date) -> tuple[date, ...]:
+    """The business dates not yet closed, through ``business_date``, in order (inside a unit of work)."""
+    last = uow.day_ends.last_done()
+    if last is not None and business_date <= last:
+        return ()
+    start = business_date if last is None else last + timedelta(days=1)
+    return tuple(start + timedelta(days=k) for k in range((business_date - start).days + 1))
+
+
 def pending_day_ends(uow: UnitOfWork, through: date) -> tuple[date, ...]:
     """The business dates a day-end through ``through`` would close, in order (the progress total)."""
-    from creditloop.app.handlers import pending_dates
-
     with uow:
         return pending_dates(uow, through)
 

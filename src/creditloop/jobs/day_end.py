@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from creditloop.app.handlers import DayEndResult, close_lines, pending_dates, reconcile
+from creditloop.app.handlers import DayEndResult, close_lines, reconcile
 from creditloop.app.ports import DayEndRecord, ReconciliationRecord, UnitOfWork
+from creditloop.app.views import pending_dates
 
 Progress = Callable[[date, int], None]
 

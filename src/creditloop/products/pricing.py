@@ -25,13 +25,15 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from creditloop.core.errors import ValidationError
 from creditloop.core.money import Rounding, allocate, require_positive, round_minor
 from creditloop.products.daycount import DayCount, Frequency, add_periods, period_fraction
 from creditloop.products.schedule import ScheduledInstallment, flat_fee_schedule, next_statement_on
-from creditloop.products.terms import Product
+
+if TYPE_CHECKING:  # terms builds on this module (its options carry PlanTerms): a type, not an import
+    from creditloop.products.terms import Product
 
 BPS = Decimal(10_000)
 E = TypeVar("E", bound=StrEnum)

@@ -10,6 +10,7 @@ from typing import Any
 
 from creditloop.core.errors import ValidationError
 from creditloop.core.money import Rounding
+from creditloop.products.pricing import PlanTerms
 
 # Allocation atoms: when the money is owed × what it is. Penalty is always past due; fees of future
 # installments are not owed yet (they are cancelled when that installment is prepaid in full).
@@ -133,8 +134,6 @@ def _parse_product(doc: dict[str, Any]) -> Product:
             raise ValidationError(f"installment_options[{i}]: pay-next-month must be fee-free", field="monthly_fee_bps")
         terms = raw.get("terms")
         if terms is not None:
-            from creditloop.products.pricing import PlanTerms  # pricing builds on this module
-
             parsed = PlanTerms.from_dict(terms)
             if parsed.annual_rate and not {"PAST_DUE_INTEREST", "DUE_INTEREST"} <= set(doc["waterfall"]):
                 raise ValidationError(
