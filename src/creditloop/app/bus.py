@@ -66,6 +66,12 @@ class MessageBus:
             self.uow.commit()
             return result
 
+    def publish_pending(self) -> None:
+        """Publish what the lines recorded since the last command: for jobs that work on the unit of work
+        directly (day-end closes lines in chunks, not through ``handle``); call it before each commit."""
+        if self._events is not None:
+            self._publish(self._events)
+
     def _publish(self, source: EventSource) -> None:
         """Every event recorded since the last command, to each subscriber of its type, in order."""
         for event in source.collect_new_events():

@@ -19,8 +19,15 @@ Progress = Callable[[date, int], None]
 
 
 def run_day_end_job(
-    uow: UnitOfWork, business_date: date, *, chunk_size: int = 2_000, progress: Progress | None = None
+    uow: UnitOfWork,
+    business_date: date,
+    *,
+    chunk_size: int = 2_000,
+    progress: Progress | None = None,
+    publish: Callable[[], None] | None = None,
 ) -> DayEndResult:
+    """``publish`` (``MessageBus.publish_pending``) hands the domain events each chunk's lines recorded (dues
+    missed, bucket moves, charge-offs) to the bus's subscribers, inside the chunk's transaction."""
     with uow:
         dates = pending_dates(uow, business_date)
     closed = 0
@@ -37,6 +44,8 @@ def run_day_end_job(
                 if not ids:
                     break
                 closed += close_lines(uow, day, ids)
+                if publish is not None:
+                    publish()
                 uow.commit()
             after = ids[-1]  # keyset paging: each chunk is one indexed range scan, memory stays bounded
             if progress is not None:

@@ -90,7 +90,7 @@ def amount(text: str, option: str = "--amount") -> int:
     return parse_amount(text, option)
 
 
-def ledger_bus(data_dir: Path, *, write: bool = True, create: bool = False) -> Any:
+def ledger_bus(data_dir: Path, *, write: bool = True, create: bool = False, subscribers: Any = None) -> Any:
     """The bus over the ledger of ``--data-dir`` (or ``CREDITLOOP_DATABASE_URL``).
 
     Only ``line open`` (``create``) may start a new ledger: any other command on a directory without one is a
@@ -110,7 +110,7 @@ def ledger_bus(data_dir: Path, *, write: bool = True, create: bool = False) -> A
                 fail(f"--data-dir: no ledger in {data_dir} (open a line first, or check the path)", EXIT_USAGE)
             check_writable_dir(data_dir, "--data-dir")
             check_dir(lambda: _refuse_simulation_dir(data_dir))
-    bus: Any = guarded(lambda: build(settings)).bus  # the SQL bus: its unit of work has an engine
+    bus: Any = guarded(lambda: build(settings, subscribers=subscribers)).bus  # the SQL bus: its uow has an engine
     if write:
         purpose = _stamp_operating(bus.uow.engine, legacy_simulation=local and (data_dir / SIDE_MARKER).exists())
         if purpose != "operating":

@@ -8,9 +8,12 @@ import sys
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from creditloop.app.movements import DayMovements
 
 from creditloop.app import views
 from creditloop.app.ports import ReconciliationRecord, UnitOfWork
@@ -40,6 +43,7 @@ def day_end(
     as_json: JsonOpt = False,
 ) -> None:
     """Run day-end for every business date not yet closed, exactly once each, with a reconciliation."""
+    from creditloop.app.movements import DayMovements
     from creditloop.jobs.day_end import run_day_end_job
 
     option, text = one_of(("--on", on), ("--date", date_alias))
@@ -48,7 +52,8 @@ def day_end(
         fail(f"{option}: {target} has not ended yet; day-end closes dates before today ({today()})", EXIT_USAGE)
     if not 1 <= chunk <= MAX_CHUNK:
         fail(f"--chunk: must be between 1 and {MAX_CHUNK:,}, got {chunk}", EXIT_USAGE)
-    bus = ledger_bus(data_dir)
+    movements = DayMovements()  # told by the lines' domain events, not by scanning every line
+    bus = ledger_bus(data_dir, subscribers=movements.subscribers())
     dates = guarded(lambda: views.pending_day_ends(bus.uow, target))
     with progress_bar() as bar:  # one step per business date: the total is known before the first one
         task = bar.add_task("day-end", total=len(dates))
@@ -56,20 +61,38 @@ def day_end(
         def advance(day: date, lines: int) -> None:
             bar.update(task, description=f"day-end {day}: {lines} line(s)", completed=dates.index(day))
 
-        result = guarded(lambda: run_day_end_job(bus.uow, target, chunk_size=chunk, progress=advance))
+        result = guarded(
+            lambda: run_day_end_job(bus.uow, target, chunk_size=chunk, progress=advance, publish=bus.publish_pending)
+        )
         bar.update(task, completed=len(dates))
     rec = result.reconciliation
     payload = {
         "business_dates": [d.isoformat() for d in result.business_dates],
         "lines_closed_last_date": result.lines_closed,
+        "movements": movements.to_dict(),
     }
-    _emit_day_end(as_json, payload, f"Closed {len(result.business_dates)} business date(s) through {target}", rec)
+    text = f"Closed {len(result.business_dates)} business date(s) through {target}"
+    _emit_day_end(as_json, payload, text, rec, details=_movements_text(movements))
 
 
-def _emit_day_end(as_json: bool, payload: dict[str, object], text: str, rec: ReconciliationRecord | None) -> None:
+def _movements_text(movements: DayMovements) -> str:
+    """One line per business date that moved something (zh + en labels)."""
+    lines = []
+    for day, m in movements.to_dict().items():
+        parts = [f"dues missed 逾期 {m['dues_missed']}"] if m["dues_missed"] else []
+        parts += [f"{move} ×{k}" for move, k in m["bucket_moves"].items()]
+        if m["charged_off"]:
+            parts.append(f"charged off 核销 {m['charged_off']} ({format_yuan(m['charged_off_minor'])})")
+        lines.append(f"\n  {day}: " + "; ".join(parts))
+    return "".join(lines)
+
+
+def _emit_day_end(
+    as_json: bool, payload: dict[str, object], text: str, rec: ReconciliationRecord | None, details: str = ""
+) -> None:
     ok = rec is None or rec.ok
     payload = {**payload, "reconciliation": asdict(rec) if rec is not None else None}
-    emit(as_json, payload, f"{text}; reconciliation {'ok' if ok else 'FAILED'}")
+    emit(as_json, payload, f"{text}; reconciliation {'ok' if ok else 'FAILED'}{details}")
     if not ok:
         raise typer.Exit(EXIT_DOMAIN)
 
