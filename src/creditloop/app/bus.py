@@ -66,6 +66,16 @@ class MessageBus:
             self.uow.commit()
             return result
 
+    def subscribe(self, kind: type[DomainEvent], subscriber: Subscriber) -> None:
+        """Add a subscriber after construction (the simulator subscribes its own views of the book). Lines the
+        unit of work hands out from now on record events; call it before any line is loaded."""
+        self._subscribers[kind] = (*self._subscribers.get(kind, ()), subscriber)
+        if self._events is None:
+            if not hasattr(self.uow, "collect_new_events"):
+                raise TypeError(f"{type(self.uow).__name__} cannot collect domain events for subscribers")
+            self._events = cast(EventSource, self.uow)
+            self._events.record_events()
+
     def publish_pending(self) -> None:
         """Publish what the lines recorded since the last command: for jobs that work on the unit of work
         directly (day-end closes lines in chunks, not through ``handle``); call it before each commit."""

@@ -76,12 +76,13 @@ class MemoryLines:
         self._products = products
         self.seen: dict[str, CreditLine] = {}
         self.record_events = record_events  # lines handed out record domain events (someone subscribes)
+        self.event_sink: list[DomainEvent] = []  # shared by every recording line, in the order they happened
 
     def add(self, line: CreditLine) -> None:
         if line.line_id in self._store or line.line_id in self.seen:
             raise IdempotencyConflict(f"line {line.line_id} already exists")
         if self.record_events:
-            line.start_recording(opened=True)
+            line.start_recording(self.event_sink, opened=True)
         self.seen[line.line_id] = line
 
     def get(self, line_id: str) -> CreditLine:
@@ -92,7 +93,7 @@ class MemoryLines:
                 raise NotFound(f"credit line {line_id!r} not found", field="line_id")
             line = line_from_dict(doc, self._products)
             if self.record_events:
-                line.start_recording()
+                line.start_recording(self.event_sink)
             self.seen[line_id] = line
         return line
 
@@ -174,8 +175,11 @@ class MemoryUnitOfWork:
         self._record_events = self.lines.record_events = True
 
     def collect_new_events(self) -> list[DomainEvent]:
-        """The domain events the lines it saw recorded since the last collection, line by line."""
-        return [event for line in self.lines.seen.values() for event in line.collect_events()]
+        """The domain events the lines it saw recorded since the last collection, in the order they happened."""
+        sink = self.lines.event_sink
+        out = list(sink)
+        sink.clear()  # in place: the lines hold this list
+        return out
 
     def __exit__(self, *exc: object) -> None:
         self.rollback()

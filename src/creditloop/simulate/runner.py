@@ -31,6 +31,7 @@ from creditloop.monitoring.ewi import default_rule
 from creditloop.reporting.credit_record import monthly_status
 from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.delinquency import bucket
+from creditloop.servicing.events import BucketChanged, DomainEvent, DueMissed, PaymentReturned, RestructureBooked
 from creditloop.simulate import behaviour as b
 from creditloop.simulate.collector import paced_collector
 from creditloop.simulate.config import (
@@ -140,8 +141,20 @@ class Simulation:
         rule = self.strategy.limit_rule
         self.lookback = rule.lookback_months if rule is not None else LOOKBACK_DEFAULT
         self.cut_rule = rule or LimitRule("ewi-cut", "1")
+        # Lines that may be past due, told by the lines' domain events instead of a scan of every line: a line
+        # joins when it misses a due date (or a payment bounces, or it is restructured) and leaves when a day-end
+        # finds it current. A superset: the passes that use it still check each line's DPD.
+        self.maybe_delinquent: set[str] = set()
+        for kind in (DueMissed, BucketChanged, PaymentReturned, RestructureBooked):
+            bus.subscribe(kind, self._on_line_event)
 
     # ----------------------------------------------------------------- helpers
+
+    def _on_line_event(self, event: DomainEvent) -> None:
+        if isinstance(event, BucketChanged) and event.new == "M0":
+            self.maybe_delinquent.discard(event.line_id)
+        else:
+            self.maybe_delinquent.add(event.line_id)
 
     def _line(self, line_id: str) -> CreditLine:
         return self.bus.uow.lines.get(line_id)
@@ -349,8 +362,9 @@ class Simulation:
 
     def _remind(self, day: date, m: int) -> None:
         """The day after the due date: a reminder to every line that missed it and has no payment on the way."""
+        maybe = self.maybe_delinquent
         for customer_id, line_id in self.line_of.items():
-            if self.pay_pending_until.get(line_id, date.min) > day:
+            if line_id not in maybe or self.pay_pending_until.get(line_id, date.min) > day:
                 continue
             line = self._line(line_id)
             if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN):

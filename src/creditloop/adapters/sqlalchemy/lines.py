@@ -24,6 +24,7 @@ from creditloop.core.errors import IdempotencyConflict, NotFound
 from creditloop.ledger.accounts import Account
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
 
 _LOAD_COLUMNS = (
@@ -56,6 +57,7 @@ class SqlLines:
         self._due_by_date: dict[date, set[str]] = {}
         self._handed_out: set[str] = set()
         self.record_events = False  # lines handed out record domain events (the message bus has subscribers)
+        self.event_sink: list[DomainEvent] = []  # shared by every recording line, in the order they happened
 
     def reset(self) -> None:
         self.seen.clear()
@@ -64,6 +66,7 @@ class SqlLines:
         self._next_action.clear()
         self._due_by_date.clear()
         self._handed_out.clear()
+        self.event_sink.clear()  # what rolled back did not happen
 
     def keep(self, written: dict[str, tuple[int, tuple[int, int, int, int, int]]]) -> None:
         """After a commit, keep the identity map as the stored state (single-writer mode): the lines just
@@ -74,7 +77,7 @@ class SqlLines:
         if line.line_id in self.seen or (not self._all_loaded and self._exists(line.line_id)):
             raise IdempotencyConflict(f"line {line.line_id} already exists")
         if self.record_events:
-            line.start_recording(opened=True)
+            line.start_recording(self.event_sink, opened=True)
         self.seen[line.line_id] = line
         self._handed_out.add(line.line_id)
 
@@ -107,7 +110,7 @@ class SqlLines:
     def _load(self, row: Any) -> CreditLine:
         line = line_from_dict(orjson.loads(row.doc), self._products)
         if self.record_events:
-            line.start_recording()
+            line.start_recording(self.event_sink)
         self.seen[line.line_id] = line
         self._handed_out.add(line.line_id)
         stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.interest_minor, row.credit_balance_minor)

@@ -102,7 +102,10 @@ class SqlUnitOfWork:
 
     def collect_new_events(self) -> list[DomainEvent]:
         """The domain events the lines it saw recorded since the last collection."""
-        return [event for line in self._lines.seen.values() for event in line.collect_events()]
+        sink = self._lines.event_sink
+        out = list(sink)
+        sink.clear()  # in place: the lines hold this list
+        return out
 
     def flush(self) -> None:
         """Move the touched lines' pending entries into the journal (one batch, one executemany)."""
