@@ -143,7 +143,8 @@ class Simulation:
         self.cut_rule = rule or LimitRule("ewi-cut", "1")
         # Lines that may be past due, told by the lines' domain events instead of a scan of every line: a line
         # joins when it misses a due date (or a payment bounces, or it is restructured) and leaves when a day-end
-        # finds it current. A superset: the passes that use it still check each line's DPD.
+        # finds it current. A superset: the passes that use it still check each line's DPD. (An undo or a back-dated
+        # correction re-derives history without events; the runner sends neither, tests/simulation checks it.)
         self.maybe_delinquent: set[str] = set()
         for kind in (DueMissed, BucketChanged, PaymentReturned, RestructureBooked):
             bus.subscribe(kind, self._on_line_event)
