@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from creditloop.strategy.application import ApplicationForm
 from creditloop.strategy.origination import Applicant
 
 
@@ -14,6 +15,16 @@ class SubmitApplication:
     customer_id: str
     applicant: Applicant
     applied_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class DecideApplication:
+    """Decide one application under the scored underwriting policy (checks, model, limits, arm); an approval
+    opens the line ``L-{customer_id}``. A retry with the same form returns the recorded decision."""
+
+    form: ApplicationForm
+    customer_id: str | None = None  # default: the application id
+    open_line: bool = True
 
 
 @dataclass(frozen=True, slots=True)

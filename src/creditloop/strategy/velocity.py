@@ -1,0 +1,89 @@
+"""What the velocity and identity-reuse checks need to know about earlier applications.
+
+The application-history store (a port of the service layer; SQLite / PostgreSQL / memory adapters) keeps, per
+application, keyed hashes of its identifiers — never the identifiers themselves — so a stolen database does
+not yield ID numbers or phones, and the counts below can be asked across runs and processes.
+
+The service layer builds a ``VelocitySnapshot`` from the store *before* recording the new application, and
+the snapshot is part of the decision's inputs (it is stored with the decision, so a replay re-derives the same
+outcome even after later applications changed the counts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Identifier kinds the store keys on. "employer_address": employer name + address, normalised together.
+KEY_KINDS = ("identity", "phone", "device", "employer", "employer_address")
+DEFAULT_KEY = b"creditloop-velocity-v1"  # deployments set CREDITLOOP_VELOCITY_KEY; the default is for demos
+
+
+def normalise(kind: str, value: str) -> str:
+    """The canonical text hashed for a key: case, spaces and separators must not split one identity in two."""
+    text = "".join(value.split()).upper()
+    if kind == "phone":
+        text = "".join(ch for ch in text if ch.isdigit())
+        if text.startswith("86") and len(text) == 13:  # +86 country code
+            text = text[2:]
+    return text
+
+
+def key_hash(kind: str, value: str, key: bytes = DEFAULT_KEY) -> str:
+    """HMAC-SHA256 of the normalised identifier, hex; the kind is part of the message so kinds never collide."""
+    message = f"{kind}\x1f{normalise(kind, value)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationKeys:
+    """The hashed identifiers of one application, as stored in the history."""
+
+    application_id: str
+    applied_at: datetime  # UTC-aware
+    identity: str  # key_hash("identity", id_number)
+    phone: str
+    device: str
+    employer: str  # the employer name alone: peers for the stated-income comparison
+    employer_address: str
+    inputs_hash: str  # sha256 of the canonical form: a resubmission of the same form is a duplicate
+    monthly_income_minor: int = 0  # stated income, for employer peer comparison
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCounts:
+    """Earlier applications (strictly before this one) within one sliding window, in days."""
+
+    days: int
+    by_identity: int  # applications with the same ID number
+    by_phone: int
+    by_device: int
+
+
+@dataclass(frozen=True, slots=True)
+class VelocitySnapshot:
+    """Everything the velocity / reuse / duplicate checks read, as of the new application's instant."""
+
+    windows: tuple[WindowCounts, ...]  # one per window of the check policy, ascending
+    identities_per_phone: int  # distinct OTHER identities seen with this phone (within reuse_window_days)
+    identities_per_device: int  # distinct OTHER identities seen with this device
+    identities_per_employer_address: int  # distinct OTHER identities with this employer + address
+    phones_per_identity: int  # distinct OTHER phones seen with this identity
+    devices_per_identity: int  # distinct OTHER devices seen with this identity
+    employer_peers: int  # earlier applications (other identities) naming the same employer
+    employer_median_income_minor: int  # their median stated income; 0 when there are none
+    duplicate_of: str | None  # an earlier application id with the same inputs hash, if any
+    same_id_earlier: bool = False  # the application id itself was already recorded (a resubmission)
+    extra: dict[str, int] = field(default_factory=dict)  # room for adapters' further counts, named
+
+    @classmethod
+    def empty(cls, windows: tuple[int, ...]) -> VelocitySnapshot:
+        return cls(tuple(WindowCounts(d, 0, 0, 0) for d in windows), 0, 0, 0, 0, 0, 0, 0, None)
+
+    def window(self, days: int) -> WindowCounts:
+        for w in self.windows:
+            if w.days == days:
+                return w
+        raise KeyError(days)
