@@ -25,14 +25,14 @@ MAX_AMOUNT_MINOR = 10**11  # the ledger's bound on one amount (creditloop.ledger
 
 def _yuan_to_fen(value: Any) -> int:
     """'8500', '8500.5', '8500.50' -> fen. Floats are refused: 0.1 + 0.2 is not money."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("must be a decimal string in yuan such as \"8500.00\", not a binary float")
+    if isinstance(value, bool | float):
+        raise ValueError('must be a decimal string in yuan such as "8500.00", not a binary float')
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, str):
         text = value.strip()
     else:
-        raise ValueError("must be a decimal string in yuan such as \"8500.00\"")
+        raise ValueError('must be a decimal string in yuan such as "8500.00"')
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -75,7 +75,7 @@ class ApplicationForm(BaseModel):
     applied_at: datetime  # ISO 8601 instant with an offset
     channel: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=64, repr=False)  # personal data: never in a repr or a log
-    id_number: str = Field(min_length=1, max_length=32, repr=False)  # format and check digit are checks, not schema rules
+    id_number: str = Field(min_length=1, max_length=32, repr=False)  # format, check digit: checks
     birth_date: date
     phone: str = Field(min_length=1, max_length=32, repr=False)
     device_id: str = Field(min_length=1, max_length=128, repr=False)
