@@ -28,6 +28,7 @@ from creditloop.entrypoints.cli import (
     db_cli,
     journal_cli,
     line_cli,
+    origination_cli,
     pricing_cli,
     products_cli,
     scoring_cli,
@@ -82,6 +83,7 @@ db_cli.register(app)
 pricing_cli.register(app)
 products_cli.register(app)
 scoring_cli.register(app)
+origination_cli.register(app)
 
 
 def run() -> None:
