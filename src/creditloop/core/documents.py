@@ -21,14 +21,17 @@ from typing import Any, Generic, Literal, TypeVar
 from creditloop.core.errors import ValidationError
 
 T = TypeVar("T")
-Kind = Literal["str", "int", "decimal", "bool", "int_set"]
+Kind = Literal["str", "int", "decimal", "bool", "int_set", "str_map", "int_map", "decimal_map"]
 Bound = int | Decimal | str | None  # a str names an earlier field whose value is the bound
 _REQUIRED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """One field of a policy document: its name, its kind and its bounds (``int_set``: bounds of every item)."""
+    """One field of a policy document: its name, its kind and its bounds (``int_set``: bounds of every item).
+
+    The ``*_map`` kinds are a JSON object from non-empty names to values of that kind (bounds apply to every
+    value); an error names the entry as ``field.key``."""
 
     name: str
     kind: Kind
@@ -189,10 +192,48 @@ def _read_int_set(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> tuple[
     return values
 
 
+def get_map(doc: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A non-empty JSON object with non-empty string keys (the values are checked by the caller)."""
+    value = _get(doc, name)
+    if not isinstance(value, Mapping) or not value:
+        raise ValidationError(f"{name} must be a non-empty JSON object", field=name)
+    for key in value:
+        if not isinstance(key, str) or not key.strip():
+            raise ValidationError(f"{name} keys must be non-empty strings, got {key!r}", field=name)
+    return dict(value)
+
+
+def _read_map(doc: Mapping[str, Any], name: str, read: Callable[[Mapping[str, Any], str], T]) -> dict[str, T]:
+    """Each value read by ``read``; an error names the entry as ``name.key``."""
+    entries = get_map(doc, name)
+    out: dict[str, T] = {}
+    for key in entries:
+        try:
+            out[key] = read(entries, key)
+        except ValidationError as exc:
+            raise ValidationError(f"{name}.{exc.message}", field=f"{name}.{key}") from None
+    return out
+
+
+def _read_str_map(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> dict[str, str]:
+    return _read_map(doc, name, get_str)
+
+
+def _read_int_map(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> dict[str, int]:
+    return _read_map(doc, name, lambda d, k: get_int(d, k, lo=lo, hi=hi))
+
+
+def _read_decimal_map(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> dict[str, Decimal]:
+    return _read_map(doc, name, lambda d, k: get_decimal(d, k, lo=lo, hi=hi))
+
+
 _READERS: dict[str, Callable[[Mapping[str, Any], str, Any, Any], Any]] = {
     "str": _read_str,
     "int": _read_int,
     "decimal": _read_decimal,
     "bool": _read_bool,
     "int_set": _read_int_set,
+    "str_map": _read_str_map,
+    "int_map": _read_int_map,
+    "decimal_map": _read_decimal_map,
 }
