@@ -8,6 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_scoring_runtime import messy_world, rows_of
@@ -132,3 +133,16 @@ def test_a_damaged_gbm_file_is_a_validation_error(
         GbmRuntime({**doc, "format_version": 2})
     with pytest.raises(ValidationError):
         GbmRuntime.from_json(json.dumps({**doc, "format": "creditloop.scorecard"}))
+
+
+def test_without_reasons_only_the_margin_is_computed_and_the_pd_is_the_same(
+    saved: tuple[GBMScorer, GbmRuntime, pd.DataFrame],
+) -> None:
+    model, _, X = saved
+    quick = GbmRuntime(json.loads(gbm_to_json(model)), n_reasons=0)
+    rows = rows_of(X.head(50))
+    want = model.predict_pd(X.head(50))
+    for got in (quick.score_many(rows), [quick.score_one(r) for r in rows]):
+        assert all(g.reasons == () and g.reason_texts == () for g in got)
+        assert np.allclose([g.pd for g in got], want, rtol=0, atol=1e-12)
+    assert quick.score_many([]) == []

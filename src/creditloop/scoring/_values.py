@@ -12,9 +12,10 @@ import math
 import re
 
 NAN = math.nan
-# pandas' number parser: ASCII decimal literals with optional sign and exponent, inf / infinity / nan in any case,
-# surrounding white space allowed. Python's float() accepts more ("1_000", full-width and Arabic-Indic digits).
-_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)\s*", re.IGNORECASE | re.ASCII)
+# pandas' number parser: ASCII decimal literals with optional sign and exponent, surrounded by ASCII white space;
+# inf / infinity in any case with an optional sign but no white space. Python's float() accepts more ("1_000",
+# full-width digits, " inf"); text that pandas does not read (a "nan" included) is present but not a number.
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*|[+-]?inf(?:inity)?", re.IGNORECASE | re.ASCII)
 _MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas' missing markers, recognised without importing pandas
 
 
@@ -42,8 +43,7 @@ def number(value: object) -> tuple[float, bool]:
             return NAN, False
         if _NUMBER.fullmatch(value) is None:
             return NAN, True
-        x = float(value)
-        return x, x != x  # the text "nan" is present but not a number
+        return float(value), False
     if type(value).__name__ in _MISSING_TYPES:
         return NAN, False
     try:

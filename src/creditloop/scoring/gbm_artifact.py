@@ -251,18 +251,28 @@ class GbmRuntime:
             issues=tuple(issues),
         )
 
+    def _bare(self, raw: float, issues: list[str]) -> ModelScore:
+        return ModelScore(self.model_id, self.model_version, self._calibrate(raw), None, (), (), tuple(issues))
+
     def score_one(self, row: Mapping[str, object]) -> ModelScore:
+        """PD and reasons of one application. The reasons need TreeSHAP contributions, most of the cost (about
+        0.3 ms for 160 trees); with ``n_reasons == 0`` only the margin is computed (tens of µs)."""
         values, shown, issues = self._encode(row)
         matrix = self._np.array([values], dtype=self._np.float64)
+        if self.n_reasons == 0:
+            return self._bare(float(self._booster.predict(matrix, raw_score=True)[0]), issues)
         contrib = self._booster.predict(matrix, pred_contrib=True)[0]
         return self._result(contrib, shown, issues)
 
     def score_many(self, rows: Iterable[Mapping[str, object]]) -> list[ModelScore]:
-        """Every row in one LightGBM call (much faster per row than :meth:`score_one` in a loop)."""
+        """Every row in one LightGBM call (faster per row than :meth:`score_one` in a loop)."""
         encoded = [self._encode(row) for row in rows]
         if not encoded:
             return []
         matrix = self._np.array([e[0] for e in encoded], dtype=self._np.float64)
+        if self.n_reasons == 0:
+            raw = self._booster.predict(matrix, raw_score=True)
+            return [self._bare(float(r), e[2]) for r, e in zip(raw, encoded, strict=True)]
         contrib = self._booster.predict(matrix, pred_contrib=True)
         return [self._result(c, e[1], e[2]) for c, e in zip(contrib, encoded, strict=True)]
 
