@@ -242,13 +242,13 @@ def _limit_step(facts: ApplicantFacts, aff: Affordability, band: Band, policy: U
             pushed = aff.debt_payments_minor > 0 and gross >= rules.min_limit_minor
             reasons = (UwReason.INCOME_INSUFFICIENT.value, *_income_reasons(aff, pushed))
     capped: list[str] = []
-    if limit < facts.requested_limit_minor:
-        binding = min(raw, band.max_limit_minor, rules.max_limit_minor)
-        if thin and limit == rules.starter_line_minor:
-            capped.append(UwReason.STARTER_LINE.value)
-        elif binding == raw:
+    # Flooring a request to the step is not a cut; the starter line or a policy bound below the request is.
+    if thin and limit == rules.starter_line_minor < facts.requested_limit_minor:
+        capped.append(UwReason.STARTER_LINE.value)
+    elif within < facts.requested_limit_minor:
+        if within == raw:
             capped.append(UwReason.LIMIT_AFFORDABILITY.value)
-        elif binding == band.max_limit_minor and band.max_limit_minor < rules.max_limit_minor:
+        elif within == band.max_limit_minor and band.max_limit_minor < rules.max_limit_minor:
             capped.append(UwReason.LIMIT_BAND_MAX.value)
         else:
             capped.append(UwReason.LIMIT_POLICY_MAX.value)
