@@ -54,7 +54,7 @@ def test_decline_lists_top_four_reasons_in_order_and_the_rights_zh() -> None:
     assert lines[0].startswith("授信申请结果通知") and "APP-7" in lines[0]
     assert lines[1] == "主要原因："
     assert lines[2] == "1. 手机号被多个身份使用（IDENTITY_REUSE_PHONE）"
-    assert lines[3] == "2. 原因代码 VELOCITY_DEVICE_30D（VELOCITY_DEVICE_30D）"  # no text yet: the code is named
+    assert lines[3] == "2. 申请信息核查未通过（VELOCITY_DEVICE_30D）"  # no text wired yet: the kind and the code
     assert lines[4] == "3. 近期有逾期记录（SC_DELINQUENCY）"
     assert lines[5] == "4. 额度使用率过高（SC_UTILISATION）"
     assert "DISPOSABLE_INCOME_LOW" not in text  # only the top four
@@ -64,7 +64,7 @@ def test_decline_lists_top_four_reasons_in_order_and_the_rights_zh() -> None:
 def test_decline_notice_in_english_states_the_rights() -> None:
     text = notice(declined(), "en")
     assert text.splitlines()[0] == "Notice of action taken: we are unable to approve your application (APP-7)."
-    assert "1. Reason code IDENTITY_REUSE_PHONE (IDENTITY_REUSE_PHONE)" in text
+    assert "1. Application information could not be verified (IDENTITY_REUSE_PHONE)" in text
     assert "3. Recent delinquency (SC_DELINQUENCY)" in text
     assert "Article 24 of the Personal Information Protection Law" in text
     assert "right to know the principal reasons" in text
@@ -88,6 +88,12 @@ def test_approval_below_the_request_says_why() -> None:
     zh = notice(d, "zh")
     assert "授信额度为 350.00 元" in zh and "入门额度" in zh
     assert "credit line of 350.00 yuan" in notice(d, "en")
+
+
+def test_a_model_reason_without_text_is_still_listed() -> None:
+    bare = replace(declined(), reason_texts=())
+    assert "3. Other reason (SC_DELINQUENCY)" in notice(bare, "en")
+    assert "3. 其他原因（SC_DELINQUENCY）" in notice(bare, "zh")
 
 
 def test_every_policy_reason_has_both_texts() -> None:

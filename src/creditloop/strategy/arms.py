@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def load_split(path: str | Path) -> ArmSplit:
     return load_document(path, SPLIT_SCHEMA)
 
 
+@cache
 def packaged_split(name: str = "arms_v1") -> ArmSplit:
     """A split shipped with the package, by file name without ``.json``."""
     if name != "arms_v1":

@@ -69,8 +69,11 @@ def reason_texts(
     return texts
 
 
-def _fallback(code: str, lang: str) -> str:
-    return f"原因代码 {code}" if lang == "zh" else f"Reason code {code}"
+def _fallback(decision: UnderwritingDecision, code: str, lang: str) -> str:
+    """A reason without a text still appears: what kind of reason it is, and its code (printed after it)."""
+    if code in decision.check_flags:
+        return "申请信息核查未通过" if lang == "zh" else "Application information could not be verified"
+    return "其他原因" if lang == "zh" else "Other reason"
 
 
 def notice(
@@ -89,7 +92,7 @@ def notice(
     if top:
         lines.append(_REASONS_TITLE[kind, lang])
         for n, code in enumerate(top, start=1):
-            text = texts[code][index] if code in texts else _fallback(code, lang)
+            text = texts[code][index] if code in texts else _fallback(decision, code, lang)
             lines.append(f"{n}. {text}" + (f"（{code}）" if lang == "zh" else f" ({code})"))
     if kind == "decline":
         lines.append(RIGHTS[lang])

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -343,6 +344,7 @@ def load_underwriting_policy(path: str | Path) -> UnderwritingPolicy:
 PACKAGED_UNDERWRITING = ("underwriting_v1", "underwriting_v2")
 
 
+@cache
 def packaged_underwriting_policy(name: str = "underwriting_v1") -> UnderwritingPolicy:
     """A policy shipped with the package by file name without ``.json`` (see ``PACKAGED_UNDERWRITING``)."""
     if name not in PACKAGED_UNDERWRITING:
