@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from creditloop.adapters.sqlalchemy import SqlUnitOfWork, make_engine, migrate, sqlite_url
+from creditloop.adapters.sqlalchemy import SqlUnitOfWork
 from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
 from creditloop.app.history import EMPLOYER_PEERS_CAP, median_minor
 from creditloop.app.memory import MemoryUnitOfWork
@@ -28,7 +24,6 @@ from creditloop.core.errors import ValidationError
 from creditloop.products.terms import Product, default_product
 from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot, WindowCounts, key_hash
 
-POSTGRES_ENV = "CREDITLOOP_TEST_POSTGRES_URL"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 WINDOWS = (1, 7, 30)
 REUSE = 30
@@ -38,41 +33,9 @@ def products(_key: str) -> Product:
     return default_product()
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWork]:
-    if request.param == "memory":
-        yield MemoryUnitOfWork(products)
-        return
-    for engine in sql_engine(request.param, tmp_path):
-        yield SqlUnitOfWork(engine, products)
-
-
-def sql_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite file, or a throwaway PostgreSQL schema (as ``conftest.engine``), dropped afterwards."""
-    if backend == "sqlite":
-        engine = make_engine(sqlite_url(tmp_path / "data"))
-        migrate(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}")
-    schema = f"cl_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = make_engine(url, schema=schema)
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+@pytest.fixture
+def uow(any_uow: UnitOfWork) -> UnitOfWork:
+    return any_uow  # memory, SQLite and PostgreSQL (conftest)
 
 
 # ------------------------------------------------------------------------------------------------ reference

@@ -1,6 +1,6 @@
 """SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
 
-The migrations (``0001_initial``, ``0002_ledger_meta``, ``0003_entry_id_width``) create exactly these tables;
+The migrations (``0001_initial`` .. ``0004_applications``) create exactly these tables;
 keep them in step (a test compares them). Entry id columns hold ``ledger.ids.MAX_ENTRY_ID_CHARS`` (escaped
 client ids + suffixes).
 """
