@@ -74,10 +74,17 @@ def test_negative_amounts_are_refused(field: str, fen: int) -> None:
 
 
 @given(FIELDS, st.floats(min_value=0, max_value=1e9, allow_nan=False))
-def test_floats_are_refused(field: str, value: float) -> None:
-    with pytest.raises(PydanticError) as err:
-        ApplicationForm(**{**ROW, field: value})
-    assert err.value.errors()[0]["loc"] == (field,) and "float" in err.value.errors()[0]["msg"]
+def test_floats_are_read_as_their_shortest_text_or_refused(field: str, value: float) -> None:
+    """A JSON number is read as the text it was written as (its shortest repr): kept when that is a whole number
+    of fen, refused when it has more decimals; never rounded."""
+    text = repr(value)
+    exact = Decimal(text) * 100
+    if exact == exact.to_integral_value() and exact <= MAX_AMOUNT_MINOR:
+        assert getattr(ApplicationForm(**{**ROW, field: value}), field) == int(exact)
+    else:
+        with pytest.raises(PydanticError) as err:
+            ApplicationForm(**{**ROW, field: value})
+        assert err.value.errors()[0]["loc"] == (field,)
 
 
 @given(FIELDS, st.integers(MAX_AMOUNT_MINOR // 100 + 1, 10**12))

@@ -72,7 +72,18 @@ def form_hash(form: ApplicationForm) -> str:
     return hashlib.sha256(canonical(form_document(form)).encode()).hexdigest()
 
 
-def application_keys(form: ApplicationForm, inputs_hash: str, key: bytes) -> ApplicationKeys:
+# What a resubmission may change without being a different application: its id, its instant, its channel.
+_NOT_CONTENT = ("application_id", "applied_at", "channel")
+
+
+def content_hash(form: ApplicationForm) -> str:
+    """sha256 of the form without its id, instant and channel: the same person asking for the same thing again
+    under a new application id is a duplicate submission."""
+    doc = {k: v for k, v in form_document(form).items() if k not in _NOT_CONTENT}
+    return hashlib.sha256(canonical(doc).encode()).hexdigest()
+
+
+def application_keys(form: ApplicationForm, key: bytes) -> ApplicationKeys:
     employer_address = f"{form.employer}|{form.employer_address or ''}"
     return ApplicationKeys(
         application_id=form.application_id,
@@ -82,7 +93,7 @@ def application_keys(form: ApplicationForm, inputs_hash: str, key: bytes) -> App
         device=key_hash("device", form.device_id, key),
         employer=key_hash("employer", form.employer, key),
         employer_address=key_hash("employer_address", employer_address, key),
-        inputs_hash=inputs_hash,
+        inputs_hash=content_hash(form),
         monthly_income_minor=form.monthly_income,
     )
 
@@ -124,7 +135,7 @@ def decide(
         return decision_from_json(known.decision_json)
     arm = assign_arm(form.application_id, underwriting.split)
     setup = underwriting.arms[arm]
-    keys = application_keys(form, digest, underwriting.velocity_key)
+    keys = application_keys(form, underwriting.velocity_key)
     snapshot = uow.applications.snapshot(keys, setup.checks.velocity_windows_days, setup.checks.reuse_window_days)
     decision = derive(form, snapshot, setup, arm, underwriting.business_tz)
     facts_on = derive_facts(form, underwriting.business_tz).applied_on
