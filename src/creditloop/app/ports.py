@@ -156,6 +156,13 @@ class ApplicationHistory(Protocol):
         """Remember this application (idempotent on application_id: the first record of an id is kept)."""
         ...
 
+    def snapshot_and_record_many(
+        self, many: Sequence[ApplicationKeys], windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> list[VelocitySnapshot]:
+        """``snapshot`` then ``record`` for each in turn (each sees the ones before it): a batch's chunk, in one
+        round trip where the store is remote."""
+        ...
+
 
 class DecisionStore(Protocol):
     def save(self, record: StoredDecision) -> None:
