@@ -108,9 +108,9 @@ class DayEndLog(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoredDecision:
-    """One underwriting decision as kept for audit and replay (issue #13, item 6). No personal data: the form
-    itself is only in ``inputs_json`` as the lead's canonical JSON, which carries no name, ID number or phone in
-    clear (see ``docs/origination/store.md``); ``decided_at`` is normalised to UTC."""
+    """One underwriting decision as kept for audit and replay (issue #13, item 6); ``decided_at`` is normalised to
+    UTC. ``inputs_json`` is what a replay re-decides from, so it holds the form as submitted, personal data
+    included: it is never logged, and the retention rule of ``docs/origination/store.md`` applies to it."""
 
     decision_id: str
     application_id: str
