@@ -281,6 +281,28 @@ def test_property_every_snapshot_equals_the_reference(
     decide_all(uow, stream, windows)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(draw=applications, split=st.integers(0, 25))
+def test_property_a_batch_gives_the_snapshots_of_one_by_one(
+    uow: UnitOfWork, draw: list[tuple[int, int, int, str, str, str, str, str | None, int]], split: int
+) -> None:
+    stream = _stream(draw, ns=f"b{next(_EXAMPLE)}-")
+    if isinstance(uow, MemoryUnitOfWork):
+        uow = MemoryUnitOfWork(products)
+    recorded: list[ApplicationKeys] = []
+    expected = []
+    for k in stream:
+        expected.append(reference(recorded, k, WINDOWS, REUSE))
+        recorded.append(k)
+    with uow:  # two chunks, two transactions: the second sees the first's rows
+        first = uow.applications.snapshot_and_record_many(stream[:split], WINDOWS, REUSE)
+        uow.commit()
+    with uow:
+        second = uow.applications.snapshot_and_record_many(stream[split:], WINDOWS, REUSE)
+        uow.commit()
+    assert first + second == expected
+
+
 def test_unlocked_history_gives_the_same_snapshots(engine: Engine) -> None:
     """A single writer's history (no lock) counts exactly as the locked one."""
     uow = SqlUnitOfWork(engine, products, single_writer=True)

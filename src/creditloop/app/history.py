@@ -104,7 +104,8 @@ class Candidates:
     by_phone: Sequence[HistoryRow]
     by_device: Sequence[HistoryRow]
     by_employer_address: Sequence[HistoryRow]
-    employer_incomes: Sequence[int]  # the capped peers' stated incomes
+    employer_peers: int  # how many peers (at most EMPLOYER_PEERS_CAP)
+    employer_median_minor: int  # the median of their stated incomes (``median_minor``); 0 without peers
     duplicate_of: str | None
     same_id_earlier: bool
 
@@ -139,7 +140,6 @@ def snapshot_from_rows(
         )
         for d in windows
     )
-    incomes = sorted(found.employer_incomes) if row.employer else []
     return VelocitySnapshot(
         windows=counts,
         identities_per_phone=others(found.by_phone, row.phone, "phone", "identity", row.identity),
@@ -149,8 +149,8 @@ def snapshot_from_rows(
         ),
         phones_per_identity=others(found.by_identity, row.identity, "identity", "phone", row.phone),
         devices_per_identity=others(found.by_identity, row.identity, "identity", "device", row.device),
-        employer_peers=len(incomes),
-        employer_median_income_minor=median_minor(incomes),
+        employer_peers=found.employer_peers if row.employer else 0,
+        employer_median_income_minor=found.employer_median_minor if row.employer else 0,
         duplicate_of=found.duplicate_of,
         same_id_earlier=found.same_id_earlier,
     )

@@ -16,6 +16,7 @@ from creditloop.app.history import (
     HistoryRow,
     check_windows,
     horizon_us,
+    median_minor,
     row_of,
     snapshot_from_rows,
 )
@@ -259,6 +260,15 @@ class MemoryApplicationHistory:
                 insort(self._index[f].setdefault(key, []), (row.applied_at_us, row.application_id, row))
         self._staged.append(row)
 
+    def snapshot_and_record_many(
+        self, many: Sequence[ApplicationKeys], windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> list[VelocitySnapshot]:
+        out = []
+        for keys in many:
+            out.append(self.snapshot(keys, windows_days, reuse_window_days))
+            self.record(keys)
+        return out
+
     def publish(self) -> None:
         self._staged.clear()
 
@@ -277,12 +287,14 @@ class MemoryApplicationHistory:
         windows = check_windows(windows_days, reuse_window_days)
         row = row_of(keys)
         since = row.applied_at_us - horizon_us(windows, reuse_window_days)
+        incomes = self._peer_incomes(row)
         found = Candidates(
             by_identity=self._between("identity", row.identity, since, row.applied_at_us),
             by_phone=self._between("phone", row.phone, since, row.applied_at_us),
             by_device=self._between("device", row.device, since, row.applied_at_us),
             by_employer_address=self._between("employer_address", row.employer_address, since, row.applied_at_us),
-            employer_incomes=self._peer_incomes(row),
+            employer_peers=len(incomes),
+            employer_median_minor=median_minor(sorted(incomes)),
             duplicate_of=self._first_duplicate(row),
             same_id_earlier=row.application_id in self._rows,
         )

@@ -108,9 +108,9 @@ class DayEndLog(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoredDecision:
-    """One underwriting decision as kept for audit and replay (issue #13, item 6). No personal data: the form
-    itself is only in ``inputs_json`` as the lead's canonical JSON, which carries no name, ID number or phone in
-    clear (see ``docs/origination/store.md``); ``decided_at`` is normalised to UTC."""
+    """One underwriting decision as kept for audit and replay (issue #13, item 6); ``decided_at`` is normalised to
+    UTC. ``inputs_json`` is what a replay re-decides from, so it holds the form as submitted, personal data
+    included: it is never logged, and the retention rule of ``docs/origination/store.md`` applies to it."""
 
     decision_id: str
     application_id: str
@@ -154,6 +154,13 @@ class ApplicationHistory(Protocol):
 
     def record(self, keys: ApplicationKeys) -> None:
         """Remember this application (idempotent on application_id: the first record of an id is kept)."""
+        ...
+
+    def snapshot_and_record_many(
+        self, many: Sequence[ApplicationKeys], windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> list[VelocitySnapshot]:
+        """``snapshot`` then ``record`` for each in turn (each sees the ones before it): a batch's chunk, in one
+        round trip where the store is remote."""
         ...
 
 

@@ -1,9 +1,11 @@
 """The application history on SQLite and PostgreSQL (``app.ports.ApplicationHistory``).
 
 A snapshot is one statement, one round trip: a UNION ALL of index range reads, one per key (identity, phone,
-device, employer + address) over the longest window, the latest ``EMPLOYER_PEERS_CAP`` employer peers, the
-earliest duplicate and the application's own earlier row, each tagged; ``app.history.snapshot_from_rows`` then
-counts exactly as the memory adapter does.
+device, employer + address) over the longest window, the count and median income of the latest
+``EMPLOYER_PEERS_CAP`` employer peers (computed in the database: returning 200 rows to Python cost more than all
+the rest), the earliest duplicate and the application's own earlier row, each tagged;
+``app.history.snapshot_from_rows`` then counts exactly as the memory adapter does. Every read is covered by its
+index (``tables.application_history``). A batch's chunk goes down one pipeline (``snapshot_and_record_many``).
 
 Concurrent deciders: a snapshot and the record that follows must not interleave with another process's, or two
 applications of one identity could each miss the other. So the first snapshot of a transaction takes the
@@ -39,31 +41,47 @@ _NO_KEY = "-"  # stands for an empty key in queries: never a hash, so an index r
 _COLUMNS = (
     "application_id, applied_at_us, identity_hash, phone_hash, device_hash, employer_address_hash, monthly_income_minor"
 )
+# Each keyed read returns only what its covering index holds (blanks of the same types stand for the rest):
+# identity rows their phones and devices, phone / device / employer-address rows their identities.
 _KEYED = (
-    "SELECT '{tag}' AS tag, " + _COLUMNS + " FROM application_history WHERE {column} = {p} "
-    "AND applied_at_us > {p} AND applied_at_us < {p} AND application_id <> {p}"
+    "SELECT '{tag}' AS tag, application_id, applied_at_us, {columns}, '', 0 FROM application_history "
+    "WHERE {column} = {p} AND applied_at_us > {p} AND applied_at_us < {p} AND application_id <> {p}"
 )
+_KEY_COLUMNS = (
+    ("i", "identity_hash", "'', phone_hash, device_hash"),
+    ("p", "phone_hash", "identity_hash, '', ''"),
+    ("d", "device_hash", "identity_hash, '', ''"),
+    ("a", "employer_address_hash", "identity_hash, '', ''"),
+)
+# The employer peers' count and median, computed in the database over the covering index (one row: the count,
+# and the sum of the two middle incomes, equal for an odd count, whose half rounded down is ``median_minor``).
 _PEERS = (
-    "SELECT * FROM (SELECT 'e' AS tag, " + _COLUMNS + " FROM application_history WHERE employer_hash = {p} "
-    "AND applied_at_us < {p} AND identity_hash <> {p} AND application_id <> {p} "
-    "ORDER BY applied_at_us DESC, application_id{c} DESC LIMIT " + str(EMPLOYER_PEERS_CAP) + ") peers"
+    "SELECT * FROM (WITH peers AS (SELECT monthly_income_minor AS inc FROM application_history "
+    "WHERE employer_hash = {p} AND applied_at_us < {p} AND identity_hash <> {p} AND application_id <> {p} "
+    "ORDER BY employer_hash DESC, applied_at_us DESC, application_id DESC LIMIT " + str(EMPLOYER_PEERS_CAP) + "), "
+    "cnt AS (SELECT count(*) AS n FROM peers) "
+    "SELECT 'm' AS tag, NULL AS application_id, (SELECT n FROM cnt) AS applied_at_us, '' AS identity_hash, "
+    "'' AS phone_hash, '' AS device_hash, '' AS employer_address_hash, "
+    "coalesce((SELECT inc FROM peers ORDER BY inc LIMIT 1 OFFSET ((SELECT n FROM cnt) - 1) / 2), 0) "
+    "+ coalesce((SELECT inc FROM peers ORDER BY inc LIMIT 1 OFFSET (SELECT n FROM cnt) / 2), 0) "
+    "AS monthly_income_minor) peers_median"
 )
+# The earliest duplicate, read from the covering index only (the other columns are blanks of the same types).
 _DUPLICATE = (
-    "SELECT * FROM (SELECT 'u' AS tag, " + _COLUMNS + " FROM application_history WHERE inputs_hash = {p} "
-    "AND applied_at_us < {p} AND application_id <> {p} ORDER BY applied_at_us, application_id{c} LIMIT 1) dup"
+    "SELECT * FROM (SELECT 'u' AS tag, application_id, applied_at_us, '', '', '', '', 0 FROM application_history "
+    "WHERE inputs_hash = {p} AND applied_at_us < {p} AND application_id <> {p} "
+    "ORDER BY inputs_hash, applied_at_us, application_id LIMIT 1) dup"
 )
 _OWN = "SELECT 's' AS tag, " + _COLUMNS + " FROM application_history WHERE application_id = {p}"
-_KEY_COLUMNS = (("i", "identity_hash"), ("p", "phone_hash"), ("d", "device_hash"), ("a", "employer_address_hash"))
 
 
-def _snapshot_sql(p: str, collate: str) -> str:
-    parts = [_KEYED.format(tag=tag, column=column, p=p) for tag, column in _KEY_COLUMNS]
-    parts += [_PEERS.format(p=p, c=collate), _DUPLICATE.format(p=p, c=collate), _OWN.format(p=p)]
+def _snapshot_sql(p: str) -> str:
+    parts = [_KEYED.format(tag=tag, column=column, columns=columns, p=p) for tag, column, columns in _KEY_COLUMNS]
+    parts += [_PEERS.format(p=p), _DUPLICATE.format(p=p), _OWN.format(p=p)]
     return " UNION ALL ".join(parts)
 
 
-# PostgreSQL compares text by the database's collation; "C" orders ids by code point, as Python and SQLite do.
-_SQL = {"sqlite": _snapshot_sql("?", ""), "postgresql": _snapshot_sql("%s", ' COLLATE "C"')}
+_SQL = {"sqlite": _snapshot_sql("?"), "postgresql": _snapshot_sql("%s")}
 _INSERT_COLUMNS = (
     "application_id, applied_at_us, identity_hash, phone_hash, device_hash, employer_hash, employer_address_hash, "
     "inputs_hash, monthly_income_minor"
@@ -93,15 +111,35 @@ class SqlApplicationHistory:
         conn = self._connection()
         if self.serialise:
             self._lock(conn)
-        t = row.applied_at_us
-        since = t - horizon_us(windows, reuse_window_days)
-        own = row.application_id
-        params: list[object] = []
-        for key in (row.identity, row.phone, row.device, row.employer_address):
-            params += [key or _NO_KEY, since, t, own]
-        params += [row.employer or _NO_KEY, t, row.identity, own, row.inputs_hash, t, own, own]
-        rows = conn.exec_driver_sql(_SQL[conn.dialect.name], tuple(params)).all()
-        return snapshot_from_rows(row, _candidates(rows), windows, reuse_window_days)
+        rows = conn.exec_driver_sql(_SQL[conn.dialect.name], _params(row, windows, reuse_window_days)).all()
+        return snapshot_from_rows(row, _candidates(rows, row), windows, reuse_window_days)
+
+    def snapshot_and_record_many(
+        self, many: Sequence[ApplicationKeys], windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> list[VelocitySnapshot]:
+        """``snapshot`` then ``record`` for each application in turn (each sees the ones before it), in one round
+        trip on PostgreSQL: the statements go down one pipeline and the server runs them in order."""
+        conn = self._connection()
+        if conn.dialect.name != "postgresql":  # no round trips to save: SQLite runs in this process
+            out = []
+            for keys in many:
+                out.append(self.snapshot(keys, windows_days, reuse_window_days))
+                self.record(keys)
+            return out
+        windows = check_windows(windows_days, reuse_window_days)
+        rows = [row_of(k) for k in many]
+        if self.serialise:
+            self._lock(conn)
+        raw: Any = conn.connection.dbapi_connection
+        cursors = []
+        with raw.pipeline():
+            for row in rows:
+                cursors.append(raw.execute(_SQL["postgresql"], _params(row, windows, reuse_window_days)))
+                raw.execute(_INSERT["postgresql"], _values(row))
+        return [
+            snapshot_from_rows(row, _candidates(cur.fetchall(), row), windows, reuse_window_days)
+            for row, cur in zip(rows, cursors, strict=True)
+        ]
 
     def record(self, keys: ApplicationKeys) -> None:
         self.record_many((keys,))
@@ -112,20 +150,7 @@ class SqlApplicationHistory:
         if not rows:
             return
         conn = self._connection()
-        values = [
-            (
-                r.application_id,
-                r.applied_at_us,
-                r.identity,
-                r.phone,
-                r.device,
-                r.employer,
-                r.employer_address,
-                r.inputs_hash,
-                r.monthly_income_minor,
-            )
-            for r in rows
-        ]
+        values = [_values(r) for r in rows]
         conn.exec_driver_sql(_INSERT[conn.dialect.name], values if len(values) > 1 else values[0])
 
     def _lock(self, conn: Connection) -> None:
@@ -142,18 +167,48 @@ class SqlApplicationHistory:
             self._locked = conn.get_transaction()
 
 
-def _candidates(rows: Sequence[Any]) -> Candidates:
+def _params(row: HistoryRow, windows: tuple[int, ...], reuse_window_days: int) -> tuple[object, ...]:
+    """The snapshot statement's parameters, in the order of its branches."""
+    t, own = row.applied_at_us, row.application_id
+    since = t - horizon_us(windows, reuse_window_days)
+    params: list[object] = []
+    for key in (row.identity, row.phone, row.device, row.employer_address):
+        params += [key or _NO_KEY, since, t, own]
+    params += [row.employer or _NO_KEY, t, row.identity, own, row.inputs_hash, t, own, own]
+    return tuple(params)
+
+
+def _values(r: HistoryRow) -> tuple[object, ...]:
+    return (
+        r.application_id,
+        r.applied_at_us,
+        r.identity,
+        r.phone,
+        r.device,
+        r.employer,
+        r.employer_address,
+        r.inputs_hash,
+        r.monthly_income_minor,
+    )
+
+
+def _candidates(rows: Sequence[Any], own: HistoryRow) -> Candidates:
+    """Sort the tagged rows out; a keyed row's own key (not read back: it is the one asked for) is filled in."""
     by: dict[str, list[HistoryRow]] = {"i": [], "p": [], "d": [], "a": []}
-    incomes: list[int] = []
+    peers = median = 0
     duplicate: str | None = None
     same_id = False
     for tag, app_id, at, identity, phone, device, employer_address, income in rows:
-        if tag == "e":
-            incomes.append(int(income))
+        if tag == "m":
+            peers, median = int(at), int(income) // 2
         elif tag == "u":
             duplicate = app_id
         elif tag == "s":
             same_id = True
         else:
-            by[tag].append(HistoryRow(app_id, int(at), identity, phone, device, "", employer_address, "", int(income)))
-    return Candidates(by["i"], by["p"], by["d"], by["a"], incomes, duplicate, same_id)
+            identity = own.identity if tag == "i" else identity
+            phone = own.phone if tag == "p" else phone
+            device = own.device if tag == "d" else device
+            employer_address = own.employer_address if tag == "a" else employer_address
+            by[tag].append(HistoryRow(app_id, int(at), identity, phone, device, "", employer_address, "", 0))
+    return Candidates(by["i"], by["p"], by["d"], by["a"], peers, median, duplicate, same_id)

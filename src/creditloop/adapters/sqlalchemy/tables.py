@@ -123,12 +123,16 @@ ledger_meta = sa.Table(
 # Issue #13: what the velocity / identity-reuse / duplicate checks count (``app.history``). Keyed hashes only
 # (HMAC-SHA256 hex of the normalised identifier, ``strategy.velocity.key_hash``); "" when not given. The instant
 # is UTC microseconds since 1970: one exact integer every backend compares alike. One index per key, by instant:
-# a snapshot is a range read on each.
+# a snapshot is a range read on each. Every index carries the columns its read returns (covering: the table is
+# never visited) and the id that breaks ties in time.
 HASH_CHARS = 64
+_PHONE_DEVICE = ("phone_hash", "device_hash")
+# Application ids order by code point everywhere (as in Python and SQLite), not by PostgreSQL's locale collation.
+APPLICATION_ID = sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql")
 application_history = sa.Table(
     "application_history",
     metadata,
-    sa.Column("application_id", sa.String(200), primary_key=True),  # unique: a second record is a no-op
+    sa.Column("application_id", APPLICATION_ID, primary_key=True),  # unique: a second record is a no-op
     sa.Column("applied_at_us", sa.BigInteger, nullable=False),
     sa.Column("identity_hash", sa.String(HASH_CHARS), nullable=False),
     sa.Column("phone_hash", sa.String(HASH_CHARS), nullable=False),
@@ -137,12 +141,25 @@ application_history = sa.Table(
     sa.Column("employer_address_hash", sa.String(HASH_CHARS), nullable=False),
     sa.Column("inputs_hash", sa.String(HASH_CHARS), nullable=False),
     sa.Column("monthly_income_minor", sa.BigInteger, nullable=False),
-    sa.Index("ix_application_history_identity", "identity_hash", "applied_at_us"),
-    sa.Index("ix_application_history_phone", "phone_hash", "applied_at_us"),
-    sa.Index("ix_application_history_device", "device_hash", "applied_at_us"),
-    sa.Index("ix_application_history_employer", "employer_hash", "applied_at_us"),
-    sa.Index("ix_application_history_employer_address", "employer_address_hash", "applied_at_us"),
-    sa.Index("ix_application_history_inputs", "inputs_hash", "applied_at_us"),
+    sa.Index("ix_application_history_identity", "identity_hash", "applied_at_us", "application_id", *_PHONE_DEVICE),
+    sa.Index("ix_application_history_phone", "phone_hash", "applied_at_us", "application_id", "identity_hash"),
+    sa.Index("ix_application_history_device", "device_hash", "applied_at_us", "application_id", "identity_hash"),
+    sa.Index(
+        "ix_application_history_employer_address",
+        "employer_address_hash",
+        "applied_at_us",
+        "application_id",
+        "identity_hash",
+    ),
+    sa.Index(
+        "ix_application_history_employer",
+        "employer_hash",
+        "applied_at_us",
+        "application_id",
+        "identity_hash",
+        "monthly_income_minor",
+    ),
+    sa.Index("ix_application_history_inputs", "inputs_hash", "applied_at_us", "application_id"),
 )
 
 # Every underwriting decision, insert-only, for audit and replay (``app.ports.StoredDecision``). ``decided_at``
