@@ -27,7 +27,7 @@ from creditloop._extras import require_extra
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._values import label, number
 from creditloop.scoring.reasons import ReasonText, describe, statement
-from creditloop.scoring.runtime import GBM_FORMAT, ModelScore, _check_header, _parse
+from creditloop.scoring.runtime import GBM_FORMAT, ModelScore, _check_header, _parse, read_document
 
 if TYPE_CHECKING:
     from creditloop.scoring.gbm import GBMScorer
@@ -284,10 +284,7 @@ class GbmRuntime:
 
 def load_gbm(path: str | Path) -> GbmRuntime:
     """Read a model file written by :func:`save_gbm`."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValidationError(f"model file {source} does not exist", field="model")
-    return GbmRuntime(_parse(source.read_text(encoding="utf-8")))
+    return GbmRuntime(read_document(path))
 
 
 __all__ = ["GBM_FORMAT_VERSION", "GbmRuntime", "gbm_document", "gbm_to_json", "load_gbm", "save_gbm"]
