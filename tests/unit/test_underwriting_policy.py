@@ -174,3 +174,39 @@ def test_arm_split_document() -> None:
     with pytest.raises(ValidationError) as err:
         read_split(doc)
     assert err.value.field == "arms[1].share_bps"
+
+
+def test_policy_named_takes_a_packaged_name_or_a_file(tmp_path: Path) -> None:
+    from creditloop.strategy.underwriting_policy import policy_named
+
+    assert policy_named("underwriting_v2").version == "2"
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(mutated("version", "7")), encoding="utf-8")
+    assert policy_named(path).version == "7"
+    with pytest.raises(ValidationError) as err:
+        policy_named("underwriting_v3")
+    assert err.value.field == "policy"
+    with pytest.raises(ValidationError) as err:
+        policy_named(tmp_path / "missing.json")
+    assert err.value.field == "<document>"
+
+
+def test_each_arm_decides_with_its_own_policy() -> None:
+    from datetime import date
+
+    from creditloop.strategy.arms import assign_arm
+    from creditloop.strategy.underwriting import ApplicantFacts, ModelOutput, decide_application
+    from creditloop.strategy.underwriting_policy import policy_named
+
+    split = packaged_split()
+    seen = set()
+    for n in range(40):
+        app_id = f"APP-{n}"
+        arm = assign_arm(app_id, split)
+        policy = policy_named(split.policy_of(arm))
+        facts = ApplicantFacts(
+            app_id, date(2026, 3, 1), 30, 2, 1, "it", "app", 1_000_000, None, 0, 1, 9_000_000, True, True
+        )
+        d = decide_application(facts, (), ModelOutput("app-scorecard", "1", 0.01, None, ()), policy, arm=arm)
+        seen.add((d.arm, d.policy_version, d.limit_minor))
+    assert seen == {("champion", "1", 2_170_000), ("challenger", "2", 2_900_000)}

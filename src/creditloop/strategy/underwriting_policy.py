@@ -353,3 +353,17 @@ def packaged_underwriting_policy(name: str = "underwriting_v1") -> UnderwritingP
             field="policy",
         )
     return packaged_document("creditloop.strategy", f"policies/{name}.json", POLICY_SCHEMA)
+
+
+def policy_named(name_or_path: str | Path) -> UnderwritingPolicy:
+    """``--policy NAME|FILE``: a packaged policy by name (``underwriting_v1``), else a JSON file path."""
+    if str(name_or_path) in PACKAGED_UNDERWRITING:
+        return packaged_underwriting_policy(str(name_or_path))
+    path = Path(name_or_path)
+    if path.suffix != ".json" and not path.exists():
+        raise ValidationError(
+            f"unknown underwriting policy {str(name_or_path)!r}: name one of {', '.join(PACKAGED_UNDERWRITING)} "
+            "or a JSON file",
+            field="policy",
+        )
+    return load_underwriting_policy(path)
