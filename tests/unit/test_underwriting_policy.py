@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -16,10 +17,12 @@ from creditloop.core.documents import Schema, Spec, read_document
 from creditloop.core.errors import ValidationError
 from creditloop.products.caps import CapRegime
 from creditloop.strategy.affordability import packaged_living_costs, read_living_costs
-from creditloop.strategy.arms import packaged_split, read_split
+from creditloop.strategy.arms import assign_arm, packaged_split, read_split
+from creditloop.strategy.underwriting import ApplicantFacts, ModelOutput, decide_application
 from creditloop.strategy.underwriting_policy import (
     load_underwriting_policy,
     packaged_underwriting_policy,
+    policy_named,
     read_underwriting_policy,
 )
 
@@ -177,7 +180,6 @@ def test_arm_split_document() -> None:
 
 
 def test_policy_named_takes_a_packaged_name_or_a_file(tmp_path: Path) -> None:
-    from creditloop.strategy.underwriting_policy import policy_named
 
     assert policy_named("underwriting_v2").version == "2"
     path = tmp_path / "mine.json"
@@ -192,11 +194,6 @@ def test_policy_named_takes_a_packaged_name_or_a_file(tmp_path: Path) -> None:
 
 
 def test_each_arm_decides_with_its_own_policy() -> None:
-    from datetime import date
-
-    from creditloop.strategy.arms import assign_arm
-    from creditloop.strategy.underwriting import ApplicantFacts, ModelOutput, decide_application
-    from creditloop.strategy.underwriting_policy import policy_named
 
     split = packaged_split()
     seen = set()
