@@ -24,6 +24,7 @@ from creditloop.strategy.underwriting_policy import (
     packaged_underwriting_policy,
     policy_named,
     read_underwriting_policy,
+    with_cutoffs,
 )
 
 
@@ -207,3 +208,11 @@ def test_each_arm_decides_with_its_own_policy() -> None:
         d = decide_application(facts, (), ModelOutput("app-scorecard", "1", 0.01, None, ()), policy, arm=arm)
         seen.add((d.arm, d.policy_version, d.limit_minor))
     assert seen == {("champion", "1", 2_170_000), ("challenger", "2", 2_900_000)}
+
+
+def test_with_cutoffs_for_a_frontier_sweep() -> None:
+    p = with_cutoffs(packaged_underwriting_policy(), 0.05, 0.05000001)
+    assert (p.approve_max_pd, p.decline_min_pd, p.bands) == (0.05, 0.05000001, packaged_underwriting_policy().bands)
+    with pytest.raises(ValidationError) as err:
+        with_cutoffs(p, 0.2, 0.1)
+    assert err.value.field == "approve_max_pd"

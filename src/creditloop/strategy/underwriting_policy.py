@@ -367,3 +367,13 @@ def policy_named(name_or_path: str | Path) -> UnderwritingPolicy:
             field="policy",
         )
     return load_underwriting_policy(path)
+
+
+def with_cutoffs(policy: UnderwritingPolicy, approve_max_pd: float, decline_min_pd: float) -> UnderwritingPolicy:
+    """The same policy with other PD cut-offs (a loss–approval frontier sweeps these), checked as at load."""
+    if not 0.0 <= approve_max_pd < decline_min_pd <= 1.0:
+        raise ValidationError(
+            f"need 0 <= approve_max_pd < decline_min_pd <= 1, got {approve_max_pd!r} and {decline_min_pd!r}",
+            field="approve_max_pd",
+        )
+    return replace(policy, approve_max_pd=approve_max_pd, decline_min_pd=decline_min_pd)
