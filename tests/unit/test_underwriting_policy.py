@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -16,11 +17,14 @@ from creditloop.core.documents import Schema, Spec, read_document
 from creditloop.core.errors import ValidationError
 from creditloop.products.caps import CapRegime
 from creditloop.strategy.affordability import packaged_living_costs, read_living_costs
-from creditloop.strategy.arms import packaged_split, read_split
+from creditloop.strategy.arms import assign_arm, packaged_split, read_split
+from creditloop.strategy.underwriting import ApplicantFacts, ModelOutput, decide_application
 from creditloop.strategy.underwriting_policy import (
     load_underwriting_policy,
     packaged_underwriting_policy,
+    policy_named,
     read_underwriting_policy,
+    with_cutoffs,
 )
 
 
@@ -174,3 +178,41 @@ def test_arm_split_document() -> None:
     with pytest.raises(ValidationError) as err:
         read_split(doc)
     assert err.value.field == "arms[1].share_bps"
+
+
+def test_policy_named_takes_a_packaged_name_or_a_file(tmp_path: Path) -> None:
+
+    assert policy_named("underwriting_v2").version == "2"
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(mutated("version", "7")), encoding="utf-8")
+    assert policy_named(path).version == "7"
+    with pytest.raises(ValidationError) as err:
+        policy_named("underwriting_v3")
+    assert err.value.field == "policy"
+    with pytest.raises(ValidationError) as err:
+        policy_named(tmp_path / "missing.json")
+    assert err.value.field == "<document>"
+
+
+def test_each_arm_decides_with_its_own_policy() -> None:
+
+    split = packaged_split()
+    seen = set()
+    for n in range(40):
+        app_id = f"APP-{n}"
+        arm = assign_arm(app_id, split)
+        policy = policy_named(split.policy_of(arm))
+        facts = ApplicantFacts(
+            app_id, date(2026, 3, 1), 30, 2, 1, "it", "app", 1_000_000, None, 0, 1, 9_000_000, True, True
+        )
+        d = decide_application(facts, (), ModelOutput("app-scorecard", "1", 0.01, None, ()), policy, arm=arm)
+        seen.add((d.arm, d.policy_version, d.limit_minor))
+    assert seen == {("champion", "1", 2_170_000), ("challenger", "2", 2_900_000)}
+
+
+def test_with_cutoffs_for_a_frontier_sweep() -> None:
+    p = with_cutoffs(packaged_underwriting_policy(), 0.05, 0.05000001)
+    assert (p.approve_max_pd, p.decline_min_pd, p.bands) == (0.05, 0.05000001, packaged_underwriting_policy().bands)
+    with pytest.raises(ValidationError) as err:
+        with_cutoffs(p, 0.2, 0.1)
+    assert err.value.field == "approve_max_pd"

@@ -353,3 +353,27 @@ def packaged_underwriting_policy(name: str = "underwriting_v1") -> UnderwritingP
             field="policy",
         )
     return packaged_document("creditloop.strategy", f"policies/{name}.json", POLICY_SCHEMA)
+
+
+def policy_named(name_or_path: str | Path) -> UnderwritingPolicy:
+    """``--policy NAME|FILE``: a packaged policy by name (``underwriting_v1``), else a JSON file path."""
+    if str(name_or_path) in PACKAGED_UNDERWRITING:
+        return packaged_underwriting_policy(str(name_or_path))
+    path = Path(name_or_path)
+    if path.suffix != ".json" and not path.exists():
+        raise ValidationError(
+            f"unknown underwriting policy {str(name_or_path)!r}: name one of {', '.join(PACKAGED_UNDERWRITING)} "
+            "or a JSON file",
+            field="policy",
+        )
+    return load_underwriting_policy(path)
+
+
+def with_cutoffs(policy: UnderwritingPolicy, approve_max_pd: float, decline_min_pd: float) -> UnderwritingPolicy:
+    """The same policy with other PD cut-offs (a loss–approval frontier sweeps these), checked as at load."""
+    if not 0.0 <= approve_max_pd < decline_min_pd <= 1.0:
+        raise ValidationError(
+            f"need 0 <= approve_max_pd < decline_min_pd <= 1, got {approve_max_pd!r} and {decline_min_pd!r}",
+            field="approve_max_pd",
+        )
+    return replace(policy, approve_max_pd=approve_max_pd, decline_min_pd=decline_min_pd)
