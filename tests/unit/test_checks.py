@@ -139,6 +139,18 @@ def test_age_sector_inconsistent_for_a_young_applicant_with_a_senior_wage() -> N
     assert flagged(monthly_income="45000") == set()  # the same wage at 35 is plausible
 
 
+def test_age_sector_inconsistent_for_an_old_student_or_a_young_retiree() -> None:
+    def born(years: int) -> dict[str, str]:
+        day = date(2026 - years, 1, 1)
+        return {"birth_date": day.isoformat(), "id_number": make_resident_id("310104", day, 5)}
+
+    quiet = {"monthly_income": "3000", "monthly_debt_payments": "0", "other_lenders": 0}
+    assert flagged(sector="student", **quiet, **born(41)) == {"AGE_SECTOR_INCONSISTENT"}
+    assert flagged(sector="学生", **quiet, **born(40)) == set()
+    assert flagged(sector="retired", **quiet, **born(44)) == {"AGE_SECTOR_INCONSISTENT"}
+    assert flagged(sector="retiree", **quiet, **born(45)) == set()
+
+
 def test_a_future_birth_date_in_the_id_is_refused() -> None:
     future = date(2026, 3, 2)  # the day after the application (Shanghai calendar)
     results = check(id_number=make_resident_id("310104", future, 1))

@@ -124,6 +124,8 @@ class CheckPolicy:
     lenders_without_payments_min: int
     young_age_below: int
     young_income_multiple: Decimal
+    student_max_age: int  # a "student" older than this, or
+    retired_min_age: int  # a "retired" applicant younger than this, is AGE_SECTOR_INCONSISTENT
     velocity_windows_days: tuple[int, ...]
     velocity_max: dict[str, tuple[tuple[int, int], ...]]
     reuse_window_days: int
@@ -226,6 +228,8 @@ _FIELDS = (
     Spec("lenders_without_payments_min", "int", lo=1, hi=1000),
     Spec("young_age_below", "int", lo="min_age", hi=120),
     Spec("young_income_multiple", "decimal", lo=Decimal(1), hi=Decimal(100)),
+    Spec("student_max_age", "int", lo="min_age", hi=120, default=40),
+    Spec("retired_min_age", "int", lo="min_age", hi=120, default=45),
     Spec("velocity_windows_days", "int_set", lo=1, hi=3650),
     Spec("velocity_max_identity", "int_map", lo=0, hi=10**6),
     Spec("velocity_max_phone", "int_map", lo=0, hi=10**6),
@@ -248,6 +252,8 @@ _DIRECT = (
     "lenders_without_payments_min",
     "young_age_below",
     "young_income_multiple",
+    "student_max_age",
+    "retired_min_age",
     "velocity_windows_days",
     "reuse_window_days",
     "reuse_min_identities_phone",

@@ -182,7 +182,8 @@ class _Plan:
             texts = (
                 where,
                 f"<={p.income_high_multiple}x {where}",
-                f"not age <{p.young_age_below} with >{p.young_income_multiple}x {where}",
+                f"not age <{p.young_age_below} with >{p.young_income_multiple}x {where}; "
+                f"student <={p.student_max_age}; retired >={p.retired_min_age}",
             )
             self.where[(sector, tier)] = texts
         return texts
@@ -251,7 +252,12 @@ def _form_checks(form: ApplicationForm, facts: ApplicantFacts, plan: _Plan, out:
         out.append(plan.fresh(C.INCOME_UNVERIFIED, hit, f"stated/verified={_ratio(income, verified)}"))
     problem = _debt_problem(facts, p)
     out.append(plan.result(C.DEBT_INCOME_INCONSISTENT, bool(problem), problem or "consistent"))
-    hit = age < p.young_age_below and income > young
+    row = p.income_table.sector(facts.sector)
+    hit = (
+        (age < p.young_age_below and income > young)
+        or (row == "student" and age > p.student_max_age)
+        or (row == "retired" and age < p.retired_min_age)
+    )
     out.append(plan.fresh(C.AGE_SECTOR_INCONSISTENT, hit, f"age {age}; {observed}", young_text))
 
 
