@@ -43,7 +43,7 @@ from creditloop.simulate.config import (
     Tally,
     block_entropy,
 )
-from creditloop.simulate.outputs import OutputWriter
+from creditloop.simulate.outputs import DecisionRow, OutputWriter
 from creditloop.simulate.population import Customer, generate_population
 from creditloop.simulate.strategies import EWI_CUT_BPS
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
@@ -119,7 +119,9 @@ class Simulation:
         if self.strategy.origination is not None:  # the strategy's origination policy decides applications
             self.bus.policies = replace(self.bus.policies, origination=self.strategy.origination)
         indices = config.block_customers(block)
-        self.customers = generate_population(len(indices), config.months, self.rng)
+        self.customers = generate_population(
+            len(indices), config.months, self.rng, first_index=indices.start, start_on=config.start_on
+        )
         for cu, i in zip(self.customers, indices, strict=True):
             cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks
             cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
@@ -197,7 +199,8 @@ class Simulation:
         for cu, income in zip(self.customers, incomes, strict=True):
             self.income[cu.customer_id] = income
             if cu.apply_month == m:
-                self.events[first + timedelta(days=int(self.rng.integers(0, 28)))].append(cu)
+                drawn = int(self.rng.integers(0, 28))  # drawn for everyone: the world stream stays the same
+                self.events[first + timedelta(days=drawn if cu.apply_day < 0 else cu.apply_day)].append(cu)
         self._plan_purchases(first, days, m)
         self.paid_in_month.clear()
         product = self.bus.policies.product
@@ -274,20 +277,26 @@ class Simulation:
             self.out.event(command.on, command.line_id, "repayment", command.amount_minor, command.payment_id)
 
     def _apply(self, cu: Customer, day: date, m: int) -> None:
-        applicant = Applicant(  # what the form states; sector, city tier and identity key go to the output
-            application_id=f"A-{cu.customer_id}",
+        application_id = f"A-{cu.customer_id}"
+        row = self._decide(cu, application_id, day, m)
+        if row is None:
+            return
+        if row.decision == "approve":
+            self.line_of[cu.customer_id] = f"L-{cu.customer_id}"
+            self.opening_limit[f"L-{cu.customer_id}"] = row.limit_minor
+        self.out.application(application_id, cu, day, m, row)
+
+    def _decide(self, cu: Customer, application_id: str, day: date, m: int) -> DecisionRow | None:
+        """The lender's decision on the form (what it states; sector, city tier and keys go to the output)."""
+        applicant = Applicant(
+            application_id=application_id,
             age=cu.stated_age,
             monthly_income_minor=cu.stated_income_minor,
             monthly_debt_payments_minor=cu.stated_debt_minor,
             lenders_count=cu.stated_lenders,
         )
-        decision = self._submit(c.SubmitApplication(applicant.application_id, cu.customer_id, applicant, day))
-        if decision is None:
-            return
-        if decision.approved:
-            self.line_of[cu.customer_id] = f"L-{cu.customer_id}"
-            self.opening_limit[f"L-{cu.customer_id}"] = decision.limit_minor
-        self.out.application(applicant.application_id, cu, day, m, decision)
+        decision = self._submit(c.SubmitApplication(application_id, cu.customer_id, applicant, day))
+        return None if decision is None else DecisionRow.of_rule(decision)
 
     def _buy(self, item: tuple[Customer, b.PurchaseIntent], day: date) -> None:
         cu, intent = item
