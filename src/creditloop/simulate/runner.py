@@ -43,11 +43,11 @@ from creditloop.simulate.config import (
     Tally,
     block_entropy,
 )
-from creditloop.simulate.outputs import DecisionRow, OutputWriter
+from creditloop.simulate.lender import SimLender
+from creditloop.simulate.outputs import OutputWriter
 from creditloop.simulate.population import Customer, generate_population
 from creditloop.simulate.strategies import EWI_CUT_BPS
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
-from creditloop.strategy.origination import Applicant
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,7 @@ class Simulation:
         # finds it current. A superset: the passes that use it still check each line's DPD. (An undo or a back-dated
         # correction re-derives history without events; the runner sends neither, tests/simulation checks it.)
         self.maybe_delinquent: set[str] = set()
+        self.lender = SimLender(self.strategy, bus, self.out, block)
         for kind in (DueMissed, BucketChanged, PaymentReturned, RestructureBooked):
             bus.subscribe(kind, self._on_line_event)
 
@@ -223,6 +224,7 @@ class Simulation:
                 day += timedelta(days=1)
             self._snapshot(m, last)
             self._audit(m, last)
+            self.lender.month_end(m)
 
     @contextmanager
     def _transaction(self, m: int) -> Iterator[None]:
@@ -278,25 +280,13 @@ class Simulation:
 
     def _apply(self, cu: Customer, day: date, m: int) -> None:
         application_id = f"A-{cu.customer_id}"
-        row = self._decide(cu, application_id, day, m)
+        row = self.lender.decide(cu, application_id, day, self._submit)
         if row is None:
             return
         if row.decision == "approve":
             self.line_of[cu.customer_id] = f"L-{cu.customer_id}"
             self.opening_limit[f"L-{cu.customer_id}"] = row.limit_minor
         self.out.application(application_id, cu, day, m, row)
-
-    def _decide(self, cu: Customer, application_id: str, day: date, m: int) -> DecisionRow | None:
-        """The lender's decision on the form (what it states; sector, city tier and keys go to the output)."""
-        applicant = Applicant(
-            application_id=application_id,
-            age=cu.stated_age,
-            monthly_income_minor=cu.stated_income_minor,
-            monthly_debt_payments_minor=cu.stated_debt_minor,
-            lenders_count=cu.stated_lenders,
-        )
-        decision = self._submit(c.SubmitApplication(application_id, cu.customer_id, applicant, day))
-        return None if decision is None else DecisionRow.of_rule(decision)
 
     def _buy(self, item: tuple[Customer, b.PurchaseIntent], day: date) -> None:
         cu, intent = item
@@ -586,6 +576,7 @@ class Simulation:
             "months": self.cfg.months,
             "scenario": self.cfg.scenario.name,
             "strategy": self.strategy.name,
+            **({"learning": self.lender.learning} if self.strategy.learning else {}),
             "lender_actions": dict(sorted(self.action_counts.items())),
             "shock_month": self.cfg.scenario.shock.start_month if self.cfg.scenario.shock else None,
             "start_on": self.cfg.start_on.isoformat(),

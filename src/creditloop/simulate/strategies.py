@@ -18,6 +18,7 @@ from functools import partial
 from typing import Literal, get_args
 
 from creditloop.core.errors import ValidationError
+from creditloop.simulate.learning import LearningPlan
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
 
@@ -38,6 +39,8 @@ class Strategy:
     reminders: bool = True  # remind lines that missed the due date, on the day after it
     hardship_outreach: bool = True  # offer term extensions at all
     hardship_outreach_dpd: int = 31  # contact customers once they are this far behind
+    # Issue #13: fit a scorecard on the first cohorts and deploy it (simulate/learning.py); None: never learns.
+    learning: LearningPlan | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -88,6 +91,12 @@ def _named() -> dict[str, Strategy]:
                 "strict-origination",
                 "baseline with the stricter origination policy (origination_strict_v1)",
                 origination=packaged_policy("origination_strict_v1"),
+            ),
+            Strategy(
+                "learning-lender",
+                "baseline; decides with the checks and the rule policy for 6 months, then fits a scorecard on the "
+                "first cohorts' outcomes and deploys it for later applicants",
+                learning=LearningPlan(),
             ),
             Strategy(
                 "ewi-freeze",
