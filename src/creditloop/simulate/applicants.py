@@ -12,6 +12,9 @@ their sources (docs/origination/sim.md):
   or at a merchant's checkout);
 - consent: 99 % authorise the credit-bureau enquiry (征信授权 is a step of every licensed lender's
   application flow; the few who decline are referred), 90 % consent to data sharing (assumption);
+- employer: one of ``EMPLOYERS_PER_CITY_SECTOR`` firms of the sector in the city, chosen by the income rank
+  (correlation 0.7: firms pay differently, so coworkers earn alike — the employer-peer income check compares
+  like with like);
 - employer address: the employer's street address plus building, floor and room (6 x 30 x 20), so
   coworkers share an employer (peer incomes) but rarely a whole address line (the reuse check);
 - ``verified_income``: the payroll / social-insurance / housing-fund figure a lender obtains with bureau
@@ -26,6 +29,7 @@ not advance it, so the world (incomes, purchases) is the same with or without th
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -54,6 +58,7 @@ VERIFIED_SIGMA = 0.1
 NO_PAYROLL_SECTORS = frozenset({"self_employed"})
 REQUEST_FACTOR = (0.5, 2.0)
 REQUEST_BOUNDS_YUAN = (1_000, 50_000)
+FIRM_PAY_CORRELATION = 0.7  # between-firm pay differences: about half the wage variance (assumption)
 FORM_STREAM_KEY = 13  # the form stream's place among the block seed's children (the runner uses 0 and 1)
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -101,6 +106,7 @@ def assign_form_fields(customers: list[Customer], first_index: int, start_on: da
     noise = rng.normal(0.0, VERIFIED_SIGMA, size=n)
     household = np.minimum(1 + rng.poisson(1.2, size=n), 6)
     desk = rng.integers(0, 6 * 30 * 20, size=n)  # building, floor, room of the workplace
+    firm_noise = rng.normal(0.0, 1.0, size=n)
     names = tuple(CHANNEL_SHARES)
     for i, cu in enumerate(customers):
         index = first_index + i
@@ -112,7 +118,8 @@ def assign_form_fields(customers: list[Customer], first_index: int, start_on: da
         cu.phone = phone_for(index, float(u_prefix[i]))
         cu.device_id = device_for(index)
         cu.device_key = f"V{index + 1:07d}"
-        employer = employer_for(cu.city, cu.stated_sector, int(employer_k[i]), index)
+        k = employer_rank(cu, float(firm_noise[i])) if cu.sector == cu.stated_sector else int(employer_k[i])
+        employer = employer_for(cu.city, cu.stated_sector, k, index)
         cu.employer, cu.employer_address = employer.name, employer.address + workplace(int(desk[i]))
         cu.channel = names[int(channels[i])]
         cu.requested_limit_minor = requested_limit_minor(cu.stated_income_minor, float(req_factor[i]))
@@ -120,6 +127,18 @@ def assign_form_fields(customers: list[Customer], first_index: int, start_on: da
         cu.consent_sharing = bool(consent_s[i])
         cu.verified_income_minor = verified_income_minor(cu, float(noise[i]))
         cu.household_size = int(household[i])
+
+
+def employer_rank(cu: Customer, noise: float) -> int:
+    """Which of the city's employers of the sector: pay differs between firms, so the firm follows the income
+    rank (correlation ``FIRM_PAY_CORRELATION`` on the normal scale) and coworkers earn alike."""
+    from creditloop.simulate.population import INCOME_SIGMA, SECTOR_MEDIAN_INCOME_YUAN, TIER_INCOME_FACTOR
+
+    median = SECTOR_MEDIAN_INCOME_YUAN[cu.sector] * TIER_INCOME_FACTOR[cu.city_tier] * 100
+    z = math.log(cu.base_income_minor / median) / INCOME_SIGMA
+    mixed = FIRM_PAY_CORRELATION * z + math.sqrt(1 - FIRM_PAY_CORRELATION**2) * noise
+    quantile = 0.5 * (1 + math.erf(mixed / math.sqrt(2)))
+    return min(EMPLOYERS_PER_CITY_SECTOR - 1, int(quantile * EMPLOYERS_PER_CITY_SECTOR))
 
 
 def workplace(desk: int) -> str:
