@@ -14,9 +14,9 @@ Four kinds (shares in ``population.FRAUD_SHARES``); the choices are documented i
   the victim's city; with bureau consent (half of them) the lender's payroll look-up returns the VICTIM's
   income.
 - ``inflated_income`` (hard): stated income 1.5–2.5x the true one, but never above the plausibility band of
-  the stated sector and city tier (``PLAUSIBLE_MULTIPLE`` x the median; a fraudster who already earns
-  above the band states the truth); 45 % decline the bureau enquiry so no verified income contradicts them
-  (the self-employed have none anyway); they ask for 1.5–3x the stated income.
+  the stated sector and city tier (``PLAUSIBLE_MULTIPLE`` = 3.5x our median, inside the checks' 4x band; a
+  fraudster near the band inflates only up to it); 45 % decline the bureau enquiry so no verified income
+  contradicts them (the self-employed have none anyway); they ask for 1.5–3x the stated income.
 - ``inconsistent_fields``: the contradictions of ``population._make_inconsistent``; the ID is valid and
   agrees with the stated age.
 """
@@ -41,7 +41,9 @@ from creditloop.simulate.identity import (
 if TYPE_CHECKING:
     from creditloop.simulate.population import Customer
 
-PLAUSIBLE_MULTIPLE = 2.0  # x the sector-tier median: about the 94th percentile of true incomes (sigma 0.45)
+# x the sector-tier median: inside the checks' plausibility band (checks_v1 INCOME_IMPLAUSIBLE: above 4x the
+# income table's median, which is at or above ours for every sector and tier), with a margin.
+PLAUSIBLE_MULTIPLE = 3.5
 INFLATION = (1.5, 2.5)
 INFLATED_DECLINE_CONSENT = 0.45
 REUSE_CONSENT = 0.5
