@@ -44,6 +44,7 @@ class SimLender:
 
     def decide(self, cu: Customer, application_id: str, day: date, submit: Submit) -> DecisionRow | None:
         """The lender's decision on the application (None: refused by the system, counted by the runner)."""
+        # Until the DecideApplication handler lands, every strategy decides with the rule policy.
         applicant = Applicant(
             application_id=application_id,
             age=cu.stated_age,
