@@ -73,10 +73,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("src/creditloop/models/app_scorecard_v1.json"))
     parser.add_argument("--version", default="1")
     args = parser.parse_args()
-    X, y, month = training_frame(args.data_dir)
+    features, y, month = training_frame(args.data_dir)
     train, test = month <= 4, month > 4  # out of time: fit on months 1-4, measure on months 5-6
-    model = Scorecard().fit(X[train], y[train])
-    auc = roc_auc_score(y[test], model.predict_pd(X[test]))
+    model = Scorecard().fit(features[train], y[train])
+    auc = roc_auc_score(y[test], model.predict_pd(features[test]))
     save_scorecard(
         model,
         args.out,

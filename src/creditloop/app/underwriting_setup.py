@@ -72,7 +72,9 @@ def tier_products(policy: UnderwritingPolicy) -> dict[str, Product]:
     for tier in policy.price_tiers:
         product = tier.terms()
         if tier.fees:
-            product = replace(product, product_id=f"{product.product_id}+{policy.policy_id}{policy.version}.{tier.tier_id}")
+            product = replace(
+                product, product_id=f"{product.product_id}+{policy.policy_id}{policy.version}.{tier.tier_id}"
+            )
         _TIER_PRODUCTS.setdefault(product.key, product)
         out[tier.tier_id] = product
     return out
