@@ -78,8 +78,9 @@ def test_results_are_complete_ordered_deterministic_and_free_of_personal_data(
     for r in results:
         assert r.outcome in (Outcome.PASS, POLICY.outcomes[base_code(r.code)])
         text = r.observed + " " + r.threshold
-        for secret in ("赵六", "device-xyz", "Secret", "1391234", form.birth_date.isoformat()):
+        for secret in ("赵六", "device-xyz", "Secret", "1391234"):
             assert secret not in text
+        assert form.birth_date.isoformat() not in r.observed  # a threshold may name 1900-01-01
         if len(form.id_number) >= 6:
             assert form.id_number not in text
 

@@ -211,19 +211,33 @@ def windows(days: int, identity: int = 0, phone: int = 0, device: int = 0) -> tu
     )
 
 
+# Thresholds are read from the policy, so these tests follow a retuned checks_v1.json.
+MOST = {kind: dict(limits) for kind, limits in POLICY.velocity_max.items()}
+INCOME_MINOR = 1_500_000  # the base form's 15,000 yuan
+PEER_MEDIAN_AT_LIMIT = -(-INCOME_MINOR * 10_000 // POLICY.employer_outlier_bps)  # income = ratio x median: not above
+
+
 @pytest.mark.parametrize(
     ("velocity", "code", "outcome"),
     [
         (snapshot(duplicate_of="APP-0"), "DUPLICATE_SUBMISSION", Outcome.DECLINE),
-        (snapshot(windows=windows(1, identity=3)), "VELOCITY_IDENTITY_1D", Outcome.REFER),
-        (snapshot(windows=windows(30, phone=6)), "VELOCITY_PHONE_30D", Outcome.REFER),
-        (snapshot(windows=windows(1, device=4)), "VELOCITY_DEVICE_1D", Outcome.REFER),
-        (snapshot(identities_per_phone=1), "IDENTITY_REUSE_PHONE", Outcome.REFER),
-        (snapshot(identities_per_device=2), "IDENTITY_REUSE_DEVICE", Outcome.REFER),
-        (snapshot(identities_per_employer_address=10), "IDENTITY_REUSE_EMPLOYER_ADDRESS", Outcome.REFER),
-        (snapshot(phones_per_identity=2), "MULTI_PHONE_IDENTITY", Outcome.REFER),
-        (snapshot(devices_per_identity=3), "MULTI_DEVICE_IDENTITY", Outcome.REFER),
-        (snapshot(employer_peers=5, employer_median_income_minor=400_000), "EMPLOYER_INCOME_OUTLIER", Outcome.REFER),
+        (snapshot(windows=windows(1, identity=MOST["identity"][1] + 1)), "VELOCITY_IDENTITY_1D", Outcome.REFER),
+        (snapshot(windows=windows(30, phone=MOST["phone"][30] + 1)), "VELOCITY_PHONE_30D", Outcome.REFER),
+        (snapshot(windows=windows(1, device=MOST["device"][1] + 1)), "VELOCITY_DEVICE_1D", Outcome.REFER),
+        (snapshot(identities_per_phone=POLICY.reuse_min_identities_phone), "IDENTITY_REUSE_PHONE", Outcome.REFER),
+        (snapshot(identities_per_device=POLICY.reuse_min_identities_device), "IDENTITY_REUSE_DEVICE", Outcome.REFER),
+        (
+            snapshot(identities_per_employer_address=POLICY.reuse_min_identities_employer_address),
+            "IDENTITY_REUSE_EMPLOYER_ADDRESS",
+            Outcome.REFER,
+        ),
+        (snapshot(phones_per_identity=POLICY.multi_min_phones), "MULTI_PHONE_IDENTITY", Outcome.REFER),
+        (snapshot(devices_per_identity=POLICY.multi_min_devices), "MULTI_DEVICE_IDENTITY", Outcome.REFER),
+        (
+            snapshot(employer_peers=POLICY.employer_min_peers, employer_median_income_minor=PEER_MEDIAN_AT_LIMIT - 1),
+            "EMPLOYER_INCOME_OUTLIER",
+            Outcome.REFER,
+        ),
     ],
 )
 def test_each_history_check_flags_its_case(velocity: VelocitySnapshot, code: str, outcome: Outcome) -> None:
@@ -235,12 +249,20 @@ def test_each_history_check_flags_its_case(velocity: VelocitySnapshot, code: str
 @pytest.mark.parametrize(
     "velocity",
     [
-        snapshot(windows=windows(1, identity=2, phone=2, device=3)),  # at the maximum: allowed
-        snapshot(windows=windows(30, identity=5, phone=5, device=8)),
-        snapshot(identities_per_device=1, identities_per_employer_address=9, phones_per_identity=1),
-        snapshot(devices_per_identity=2),
-        snapshot(employer_peers=4, employer_median_income_minor=100_000),  # too few peers to compare
-        snapshot(employer_peers=5, employer_median_income_minor=500_000),  # 15,000 = 3.0x: not above
+        snapshot(windows=windows(d, identity=MOST["identity"][d], phone=MOST["phone"][d], device=MOST["device"][d]))
+        for d in POLICY.velocity_windows_days  # at the maximum: allowed
+    ]
+    + [
+        snapshot(
+            identities_per_phone=POLICY.reuse_min_identities_phone - 1,
+            identities_per_device=POLICY.reuse_min_identities_device - 1,
+            identities_per_employer_address=POLICY.reuse_min_identities_employer_address - 1,
+            phones_per_identity=POLICY.multi_min_phones - 1,
+            devices_per_identity=POLICY.multi_min_devices - 1,
+        ),
+        # too few peers to compare, however far above their median
+        snapshot(employer_peers=POLICY.employer_min_peers - 1, employer_median_income_minor=100),
+        snapshot(employer_peers=POLICY.employer_min_peers, employer_median_income_minor=PEER_MEDIAN_AT_LIMIT),
     ],
 )
 def test_history_checks_pass_at_their_thresholds(velocity: VelocitySnapshot) -> None:
