@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 
 from creditloop.adapters.sqlalchemy import SqlUnitOfWork
 from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
-from creditloop.app.history import EMPLOYER_PEERS_CAP, median_minor
+from creditloop.app.history import EMPLOYER_PEERS_CAP, median_minor, snapshot_from_dict, snapshot_to_dict
 from creditloop.app.memory import MemoryUnitOfWork
 from creditloop.app.ports import UnitOfWork
 from creditloop.core.errors import ValidationError
@@ -121,12 +122,14 @@ def keys(
 
 
 def decide_all(uow: UnitOfWork, stream: list[ApplicationKeys], windows: tuple[int, ...] = WINDOWS) -> None:
-    """Snapshot then record each application in stream order; every snapshot must equal the reference."""
+    """Snapshot then record each application in stream order; every snapshot must equal the reference (and come
+    back unchanged through the JSON a decision stores)."""
     recorded: list[ApplicationKeys] = []
     with uow:
         for k in stream:
             got = uow.applications.snapshot(k, windows, REUSE)
             assert got == reference(recorded, k, windows, REUSE), k.application_id
+            assert snapshot_from_dict(json.loads(json.dumps(snapshot_to_dict(got)))) == got
             uow.applications.record(k)
             recorded.append(k)
         uow.commit()
