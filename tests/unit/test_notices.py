@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from creditloop.core.errors import ValidationError
+from creditloop.strategy.check_codes import check_reason_text
 from creditloop.strategy.checks import CheckResult, Outcome
-from creditloop.strategy.notices import CHECK_REASON_TEXTS, notice
+from creditloop.strategy.notices import notice
 from creditloop.strategy.underwriting import (
     ApplicantFacts,
     ModelOutput,
@@ -54,7 +55,8 @@ def test_decline_lists_top_four_reasons_in_order_and_the_rights_zh() -> None:
     assert lines[0].startswith("授信申请结果通知") and "APP-7" in lines[0]
     assert lines[1] == "主要原因："
     assert lines[2] == "1. 手机号被多个身份使用（IDENTITY_REUSE_PHONE）"
-    assert lines[3] == "2. 申请信息核查未通过（VELOCITY_DEVICE_30D）"  # no text wired yet: the kind and the code
+    # a velocity code with its window reads its check's text from the checks' catalog
+    assert lines[3] == f"2. {check_reason_text('VELOCITY_DEVICE_30D', 'zh')}（VELOCITY_DEVICE_30D）"
     assert lines[4] == "3. 近期有逾期记录（SC_DELINQUENCY）"
     assert lines[5] == "4. 额度使用率过高（SC_UTILISATION）"
     assert "DISPOSABLE_INCOME_LOW" not in text  # only the top four
@@ -64,15 +66,15 @@ def test_decline_lists_top_four_reasons_in_order_and_the_rights_zh() -> None:
 def test_decline_notice_in_english_states_the_rights() -> None:
     text = notice(declined(), "en")
     assert text.splitlines()[0] == "Notice of action taken: we are unable to approve your application (APP-7)."
-    assert "1. Application information could not be verified (IDENTITY_REUSE_PHONE)" in text
+    assert f"1. {check_reason_text('IDENTITY_REUSE_PHONE', 'en')} (IDENTITY_REUSE_PHONE)" in text
     assert "3. Recent delinquency (SC_DELINQUENCY)" in text
     assert "Article 24 of the Personal Information Protection Law" in text
     assert "right to know the principal reasons" in text
 
 
-def test_the_check_catalog_is_used_when_wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(CHECK_REASON_TEXTS, "VELOCITY_DEVICE_30D", ("设备近期申请过多", "Too many recent applications"))
-    assert "2. Too many recent applications (VELOCITY_DEVICE_30D)" in notice(declined(), "en")
+def test_a_check_code_without_a_text_is_named_not_dropped() -> None:
+    d = replace(declined(), reasons=("NEW_CHECK_X", *declined().reasons), check_flags=("NEW_CHECK_X",))
+    assert "1. Application information could not be verified (NEW_CHECK_X)" in notice(d, "en")
 
 
 def test_refer_notice_has_reasons_and_no_rights_statement() -> None:

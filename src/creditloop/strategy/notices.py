@@ -1,7 +1,8 @@
 """Adverse-action and refer notices in Simplified Chinese and English: the top four reasons, principal first.
 
 The texts come from three catalogs: the policy's own reasons (``underwriting_reasons``), the application
-checks' texts (``CHECK_REASON_TEXTS``, filled by the checks context through the service layer, or passed in),
+checks' texts (``check_codes.CHECK_REASON_TEXTS``; a velocity code with its window, VELOCITY_DEVICE_1D, reads
+its check's text), or texts passed in,
 and the model's reason statements carried on the decision. A code with no text is named rather than dropped,
 so a notice never hides a reason. A decline states the applicant's rights: to know the principal reasons
 (ECOA / Regulation B §1002.9 style) and, for an automated decision, to an explanation and to refuse a decision
@@ -14,15 +15,13 @@ from collections.abc import Mapping
 
 from creditloop.core.errors import ValidationError
 from creditloop.core.money import format_major
+from creditloop.strategy.check_codes import CHECK_REASON_TEXTS, base_code
 from creditloop.strategy.underwriting import UnderwritingDecision
 from creditloop.strategy.underwriting_reasons import UW_REASON_TEXTS
 
 TOP_REASONS = 4
 LANGS = ("zh", "en")
 
-# code -> (zh, en) for application-check codes. Placeholder: the checks context owns these texts and the
-# service layer wires them in (update this mapping or pass ``check_texts=``).
-CHECK_REASON_TEXTS: dict[str, tuple[str, str]] = {}
 
 RIGHTS = {
     "zh": (
@@ -62,7 +61,11 @@ def reason_texts(
     decision: UnderwritingDecision, check_texts: Mapping[str, tuple[str, str]] | None = None
 ) -> dict[str, tuple[str, str]]:
     """Every text the decision's reasons may use, by code: checks, then the model's, then the policy's own."""
-    texts: dict[str, tuple[str, str]] = dict(CHECK_REASON_TEXTS)
+    texts: dict[str, tuple[str, str]] = {
+        code: CHECK_REASON_TEXTS[base_code(code)]
+        for code in (*decision.check_flags, *decision.reasons)
+        if base_code(code) in CHECK_REASON_TEXTS
+    }
     texts.update(check_texts or {})
     texts.update({code: (zh, en) for code, zh, en in decision.reason_texts})
     texts.update(UW_REASON_TEXTS)
