@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 from creditloop import __version__
 from creditloop._extras import require_extra
 from creditloop.core.errors import ValidationError
+from creditloop.scoring._model_base import GBM_FORMAT, ModelScore, _check_header, _parse, read_document
 from creditloop.scoring._values import label, number
 from creditloop.scoring.reasons import ReasonText, describe, statement
-from creditloop.scoring.runtime import GBM_FORMAT, ModelScore, _check_header, _parse, read_document
 
 if TYPE_CHECKING:
     from creditloop.scoring.gbm import GBMScorer

@@ -12,47 +12,29 @@ This module imports no numpy, pandas or scikit-learn (a test imports it with tho
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from creditloop.core.errors import ValidationError
+from creditloop.scoring._model_base import (
+    GBM_FORMAT,
+    SCORECARD_FORMAT,
+    DecisionModel,
+    ModelScore,
+    _check_header,
+    _parse,
+    read_document,
+)
 from creditloop.scoring._values import label, number
 from creditloop.scoring.reasons import ReasonText, statement
 
-SCORECARD_FORMAT = "creditloop.scorecard"
 SCORECARD_FORMAT_VERSION = 2  # the newest scorecard file this reads (kept equal to artifact.FORMAT_VERSION)
-GBM_FORMAT = "creditloop.gbm"
 SPECIAL_LABEL = "Special"
 MISSING_LABEL = "Missing"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelScore:
-    model_id: str
-    model_version: str
-    pd: float  # calibrated probability of the model's bad event
-    score: float | None  # points for a scorecard; None for a model without a points scale
-    reasons: tuple[str, ...]  # reason codes, most important first (at most n_reasons)
-    reason_texts: tuple[tuple[str, str], ...] = ()  # (zh, en) statement per reason, aligned with ``reasons``
-    # Data issues met on this row, e.g. "income: not a number, scored as missing" (column names only, no values).
-    issues: tuple[str, ...] = ()
-
-
-class DecisionModel(Protocol):
-    """What the decision needs from any model artifact."""
-
-    model_id: str
-    model_version: str
-
-    @property
-    def features(self) -> tuple[str, ...]: ...
-
-    def score_one(self, row: Mapping[str, object]) -> ModelScore: ...
 
 
 # ----------------------------------------------------------------------------------------------- scorecard
@@ -233,30 +215,6 @@ class ScorecardRuntime:
 # ----------------------------------------------------------------------------------------------- loading
 
 
-def _parse(text: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"model file is not valid JSON ({exc.msg} at line {exc.lineno})", field="model") from None
-    except RecursionError:
-        raise ValidationError("model file is nested too deeply to be a model", field="model") from None
-    if not isinstance(doc, dict):
-        raise ValidationError("model file is not a JSON object", field="model")
-    return doc
-
-
-def _check_header(document: Mapping[str, Any], fmt: str, newest: int) -> None:
-    if not isinstance(document, Mapping) or document.get("format") != fmt:
-        raise ValidationError(f"not a {fmt} file", field="model")
-    version = document.get("format_version", 0)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ValidationError(f"model file format_version must be an integer, not {version!r}", field="model")
-    if version > newest:
-        raise ValidationError(
-            f"model file format {version} is newer than this creditloop reads ({newest})", field="model"
-        )
-
-
 def model_from_document(document: Mapping[str, Any]) -> DecisionModel:
     """The runtime for a parsed model document, by its ``format``."""
     fmt = document.get("format")
@@ -277,18 +235,6 @@ def load_model(path: str | Path) -> DecisionModel:
     Raises ``ValidationError(field="model")`` when the file is missing, not JSON, of an unknown format or damaged.
     """
     return model_from_document(read_document(path))
-
-
-def read_document(path: str | Path) -> dict[str, Any]:
-    """A model file's JSON object, or ``ValidationError(field="model")`` (missing, not UTF-8, not JSON)."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValidationError(f"model file {source} does not exist", field="model")
-    try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError(f"model file {source} is not UTF-8 text", field="model") from None
-    return _parse(text)
 
 
 __all__ = [
