@@ -98,7 +98,6 @@ def test_a_clean_form_passes_every_check_in_a_fixed_order() -> None:
         ({"birth_date": "1990-05-07"}, "BIRTH_DATE_MISMATCH", Outcome.DECLINE),
         ({"phone": "12800138000"}, "PHONE_FORMAT", Outcome.REFER),
         ({"phone": "1380013800"}, "PHONE_FORMAT", Outcome.REFER),
-        ({"consent_bureau": "false"}, "CONSENT_BUREAU_MISSING", Outcome.REFER),
         ({"monthly_income": "90000"}, "INCOME_IMPLAUSIBLE", Outcome.REFER),
         (
             {"sector": "student", "monthly_income": "30000", "monthly_debt_payments": "0", "other_lenders": 0},
@@ -308,3 +307,11 @@ def test_every_code_has_reason_texts_in_both_languages() -> None:
         assert zh and en and any("\u4e00" <= ch <= "\u9fff" for ch in zh) and en.isascii()
     assert check_reason_text("VELOCITY_DEVICE_30D", "en") == CHECK_REASON_TEXTS["VELOCITY_DEVICE"][1]
     assert check_reason_text("ID_CHECK_DIGIT") == CHECK_REASON_TEXTS["ID_CHECK_DIGIT"][0]
+
+
+def test_missing_bureau_consent_is_recorded_not_flagged() -> None:
+    """checks_v1 records it (the trace shows it) and the underwriting policy treats the applicant as a thin file
+    (a starter line at most): withholding consent is a choice, not evidence of fabrication."""
+    results = check(consent_bureau="false")
+    assert results["CONSENT_BUREAU_MISSING"].outcome is Outcome.PASS
+    assert "CONSENT_BUREAU_MISSING" not in flagged(consent_bureau="false")

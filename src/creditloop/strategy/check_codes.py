@@ -57,6 +57,15 @@ class CheckCode:
 
 CHECK_CODES: tuple[str, ...] = tuple(v for k, v in vars(CheckCode).items() if k.isupper())
 VELOCITY_CODES = (CheckCode.VELOCITY_IDENTITY, CheckCode.VELOCITY_PHONE, CheckCode.VELOCITY_DEVICE)
+# Eligibility, not evidence of fabrication: the product's age bounds. A fraud metric ("flagged as fabricated or
+# inconsistent") counts every other check; ``check_flags`` lists both kinds.
+ELIGIBILITY_CODES = frozenset({CheckCode.AGE_BELOW_MIN, CheckCode.AGE_ABOVE_MAX})
+
+
+def is_fabrication_signal(code: str) -> bool:
+    """Whether a check result code points at fabricated or inconsistent data (everything but eligibility)."""
+    return base_code(code) not in ELIGIBILITY_CODES
+
 
 _ID_ZH = "无法核实身份："
 _ID_EN = "Unable to verify identity: "

@@ -87,3 +87,52 @@ class VelocitySnapshot:
             if w.days == days:
                 return w
         raise KeyError(days)
+
+
+# Employer labels that name no employer: thousands of unrelated people write them, so they must never make
+# applicants peers or "reuse" one employer and address (个体户, 自由职业, 退休, 学生, 无 ...).
+GENERIC_EMPLOYERS = frozenset(
+    normalise("employer", text)
+    for text in (
+        "个体工商户",
+        "个体户",
+        "个体经营",
+        "个体",
+        "自营",
+        "自由职业",
+        "自由职业者",
+        "无",
+        "无业",
+        "待业",
+        "退休",
+        "已退休",
+        "学生",
+        "在校学生",
+        "务农",
+        "农民",
+        "家庭主妇",
+        "none",
+        "n/a",
+        "na",
+        "-",
+        "self-employed",
+        "self employed",
+        "freelance",
+        "freelancer",
+        "retired",
+        "student",
+        "unemployed",
+        "homemaker",
+        "farmer",
+    )
+)
+
+
+def employer_texts(employer: str, address: str | None) -> tuple[str, str]:
+    """The texts hashed for the employer key and the employer + address key; "" (never matches) when the
+    employer is a generic label, and for the combination also when no address was given."""
+    if normalise("employer", employer) in GENERIC_EMPLOYERS:
+        return "", ""
+    if not address or not address.strip():
+        return employer, ""
+    return employer, f"{employer}|{address}"
