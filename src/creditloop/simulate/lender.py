@@ -14,6 +14,7 @@ model's id and version.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -22,7 +23,7 @@ from typing import Any
 
 from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
-from creditloop.simulate.learning import fit_and_save, training_table
+from creditloop.simulate.learning import TrainingTable, fit_and_save, training_table
 from creditloop.simulate.outputs import DecisionRow, OutputWriter
 from creditloop.simulate.population import Customer
 from creditloop.simulate.strategies import Strategy
@@ -41,6 +42,8 @@ class SimLender:
         self.block = block
         self.features: dict[str, Mapping[str, Any]] = {}  # model rows by application id (learning lender)
         self.learning: dict[str, Any] = {}  # what the learning lender did, for summary.json
+        self.collect_only = False  # the pooled first phase of a parallel run: build the table, fit nothing
+        self.table: TrainingTable | None = None
 
     def decide(self, cu: Customer, application_id: str, day: date, submit: Submit) -> DecisionRow | None:
         """The lender's decision on the application (None: refused by the system, counted by the runner)."""
@@ -62,11 +65,18 @@ class SimLender:
             return
         rows = self.out.rows
         table = training_table(rows["applications"], rows["snapshots"], self.features, m, plan)
-        saved = fit_and_save(table, plan, self.out.dir, self.block)
+        self.table = table
+        if self.collect_only:
+            return
+        if plan.model_file is not None:  # fitted on every block's first months (simulate/parallel.py)
+            saved = (Path(plan.model_file), _version_of(Path(plan.model_file))) if plan.model_file else None
+        else:
+            saved = fit_and_save(table, plan, self.out.dir, self.block)
         self.learning = {
             "fit_after_month": m,
-            "training_rows": len(table.rows),
+            "training_rows": len(table.rows),  # this block's own cohorts
             "training_bads": table.bads,
+            "pooled": plan.model_file is not None,
             "model_version": saved[1] if saved else None,
         }
         if saved is not None:
@@ -74,3 +84,7 @@ class SimLender:
 
     def deploy(self, path: Path, version: str) -> None:
         log.info("learning lender: model %s saved to %s", version, path.name)
+
+
+def _version_of(path: Path) -> str:
+    return str(json.loads(path.read_text(encoding="utf-8")).get("model_version", ""))
