@@ -23,7 +23,7 @@ class DecideApplication:
     opens the line ``L-{customer_id}``. A retry with the same form returns the recorded decision."""
 
     form: ApplicationForm
-    customer_id: str | None = None  # default: the application id
+    customer_id: str  # the line is L-{customer_id}; the CLI uses the application id
     open_line: bool = True
 
 

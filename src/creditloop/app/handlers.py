@@ -46,6 +46,7 @@ class Policies:
     origination: OriginationPolicy
     hardship: HardshipPolicy
     cap_regime: str | None = "cn_licensed"  # the pricing cap every plan must respect; None: no cap
+    underwriting: Any = None  # app.underwriting.Underwriting; None: the packaged arms (built on first use)
 
 
 @lru_cache(maxsize=8192)
@@ -130,6 +131,13 @@ def submit_application(cmd: c.SubmitApplication, uow: UnitOfWork, policies: Poli
             )
         )
     return decision
+
+
+def decide_application(cmd: c.DecideApplication, uow: UnitOfWork, policies: Policies) -> Any:
+    from creditloop.app.underwriting import decide
+    from creditloop.app.underwriting_setup import default_underwriting
+
+    return decide(cmd, uow, policies.underwriting or default_underwriting(), policies.product)
 
 
 def open_line(cmd: c.OpenLine, uow: UnitOfWork, policies: Policies) -> CreditLine:
@@ -390,6 +398,7 @@ def reconcile(uow: UnitOfWork, business_date: date) -> ReconciliationRecord:
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     c.SubmitApplication: submit_application,
+    c.DecideApplication: decide_application,
     c.OpenLine: open_line,
     c.Purchase: purchase,
     c.Refund: refund,

@@ -1,10 +1,10 @@
 """The credit application as input: a documented schema (pydantic), one row of JSONL, CSV or Parquet.
 
-Amounts arrive as yuan in decimal strings ("8500.00") and are held as integer fen; a value with more than
-two decimals, a negative amount or a float-looking JSON number is refused rather than rounded, because an
-application is evidence and must mean exactly what it says. Every field error names the field and the rule
-(pydantic's ``loc`` and ``msg``), and the reader turns it into a per-row refusal while the other rows are
-still decided (see ``creditloop.adapters.files.applications``).
+Amounts arrive as yuan in decimal strings ("8500.00"; a JSON number is read as the text it was written as) and
+are held as integer fen; a value with more than two decimals or a negative amount is refused rather than
+rounded, because an application is evidence and must mean exactly what it says. Every field error names the
+field and the rule (pydantic's ``loc`` and ``msg``), and the reader turns it into a per-row refusal while the
+other rows are still decided (see ``creditloop.adapters.files.applications``).
 
 The form carries personal data (name, ID number, phone). It is used to decide and is never logged; what goes
 into audit rows is its sha256 (``inputs_hash``) and keyed hashes of the identifiers (``strategy.velocity``).
@@ -24,19 +24,24 @@ MAX_AMOUNT_MINOR = 10**11  # the ledger's bound on one amount (creditloop.ledger
 
 
 def _yuan_to_fen(value: Any) -> int:
-    """'8500', '8500.5', '8500.50' -> fen. Floats are refused: 0.1 + 0.2 is not money."""
-    if isinstance(value, bool | float):
-        raise ValueError('must be a decimal string in yuan such as "8500.00", not a binary float')
-    if isinstance(value, int):
+    """'8500', '8500.5', '8500.50' (or the same as a JSON number) -> fen, exactly.
+
+    A float is read through its shortest repr, which is the text that was written for any realistic amount; a
+    float that is not a whole number of fen (0.1 + 0.2) is refused with the other over-precise values."""
+    if isinstance(value, bool):
+        raise ValueError('must be an amount in yuan such as "8500.00"')
+    if isinstance(value, int | Decimal):
         text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)
     elif isinstance(value, str):
         text = value.strip()
     else:
-        raise ValueError('must be a decimal string in yuan such as "8500.00"')
+        raise ValueError('must be an amount in yuan such as "8500.00"')
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"is not a decimal amount in yuan: {text!r}") from None
+        raise ValueError("is not a decimal amount in yuan") from None
     if not amount.is_finite():
         raise ValueError("must be a finite amount")
     if amount < 0:
@@ -137,3 +142,17 @@ ApplicationField = Literal[
     "consent_sharing",
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ApplicationField.__args__  # type: ignore[attr-defined]
+
+
+_AMOUNT_FIELDS = ("monthly_income", "monthly_debt_payments", "requested_limit", "verified_income")
+
+
+def form_document(form: ApplicationForm) -> dict[str, Any]:
+    """The form in its input format (amounts back to yuan strings), so ``ApplicationForm(**doc)`` rebuilds it
+    exactly: what a decision record stores and a replay reads."""
+    doc = form.model_dump(mode="json")
+    for name in _AMOUNT_FIELDS:
+        fen = doc.get(name)
+        if fen is not None:
+            doc[name] = f"{fen // 100}.{fen % 100:02d}"
+    return doc

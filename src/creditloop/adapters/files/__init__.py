@@ -1,0 +1,1 @@
+"""File formats at the edge: application files in (JSONL, CSV, Parquet), decision files out."""
