@@ -16,7 +16,7 @@ from creditloop.simulate.scenario import load_scenario
 from creditloop.simulate.strategies import STRATEGY_NAMES, get_strategy
 
 SEED = 11
-NAMES = ("baseline", "no-outreach", "no-reminders", "tight-limits", "limit-growth", "strict-origination")
+NAMES = ("baseline", "no-outreach", "no-reminders", "tight-limits", "limit-growth", "strict-origination", "rule-policy")
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +91,10 @@ def test_limit_growth_only_raises_good_payers(compared: tuple[Path, dict[str, St
 def test_strict_origination_opens_fewer_lines_under_its_own_policy_and_loses_less(
     compared: tuple[Path, dict[str, StrategyOutcome]],
 ) -> None:
+    # Both decide with the issue #1 rule policy (strategy decision="rules"); baseline uses the scored underwriting.
     out, o = compared
-    assert o["strict-origination"].lines_opened < 0.95 * o["baseline"].lines_opened
-    assert o["strict-origination"].charged_off_minor < o["baseline"].charged_off_minor, f"seed {SEED}"
+    assert o["strict-origination"].lines_opened < 0.95 * o["rule-policy"].lines_opened
+    assert o["strict-origination"].charged_off_minor < o["rule-policy"].charged_off_minor, f"seed {SEED}"
     versions = sql(
         out / "strict-origination", "SELECT DISTINCT policy_version FROM read_parquet('$dir/applications.parquet')"
     )
