@@ -42,7 +42,14 @@ class ProductCatalog(dict[str, Product]):
     """Products by ``id@version``; an unknown version is a clear error, not a KeyError."""
 
     def __missing__(self, key: str) -> Product:
-        raise NotFound(f"product {key!r} is not in the catalog", field="product")
+        # A line opened on an underwriting price tier (a catalog product with the tier's fees) reloads on it.
+        from creditloop.app.underwriting_setup import tier_product
+
+        product = tier_product(key)
+        if product is None:
+            raise NotFound(f"product {key!r} is not in the catalog", field="product")
+        self[key] = product
+        return product
 
 
 def product_lookup(policies: Policies) -> ProductCatalog:

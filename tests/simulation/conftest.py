@@ -1,4 +1,8 @@
-"""One pair of calibration runs (baseline and pandemic, same seed) shared by the simulation tests."""
+"""One pair of calibration runs (baseline and pandemic, same seed) shared by the simulation tests.
+
+They decide applications with the issue #1 rule policy (strategy ``rule-policy``): the calibration fits the
+customers' behaviour, measured on the book that policy opened; the scored underwriting of issue #13 changes who
+gets a line (tests/simulation/test_sim_underwriting.py and docs/origination/sim.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pytest
 from creditloop.bootstrap import build_memory
 from creditloop.simulate.runner import SimConfig, Simulation
 from creditloop.simulate.scenario import load_scenario
+from creditloop.simulate.strategies import get_strategy
 
 SEED = 11
 CUSTOMERS = 1_500
@@ -20,5 +25,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("calibration")
     for name in ("baseline", "pandemic"):
         system = build_memory()
-        Simulation(SimConfig(CUSTOMERS, MONTHS, SEED, load_scenario(name)), system.bus, base / name).run()
+        config = SimConfig(CUSTOMERS, MONTHS, SEED, load_scenario(name), strategy=get_strategy("rule-policy"))
+        Simulation(config, system.bus, base / name).run()
     return base

@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from creditloop.core.dates import add_months
+from creditloop.simulate.customer import INCOME_SIGMA, SECTOR_MEDIAN_INCOME_YUAN, TIER_INCOME_FACTOR, Customer
 from creditloop.simulate.identity import (
     CITIES_BY_TIER,
     EMPLOYERS_PER_CITY_SECTOR,
@@ -47,9 +47,6 @@ from creditloop.simulate.identity import (
     synthetic_name,
 )
 from creditloop.strategy.application import ApplicationForm
-
-if TYPE_CHECKING:
-    from creditloop.simulate.population import Customer
 
 CHANNEL_SHARES = {"app": 0.60, "checkout": 0.25, "web": 0.10, "partner": 0.05}
 CONSENT_BUREAU = 0.99
@@ -132,8 +129,6 @@ def assign_form_fields(customers: list[Customer], first_index: int, start_on: da
 def employer_rank(cu: Customer, noise: float) -> int:
     """Which of the city's employers of the sector: pay differs between firms, so the firm follows the income
     rank (correlation ``FIRM_PAY_CORRELATION`` on the normal scale) and coworkers earn alike."""
-    from creditloop.simulate.population import INCOME_SIGMA, SECTOR_MEDIAN_INCOME_YUAN, TIER_INCOME_FACTOR
-
     median = SECTOR_MEDIAN_INCOME_YUAN[cu.sector] * TIER_INCOME_FACTOR[cu.city_tier] * 100
     z = math.log(cu.base_income_minor / median) / INCOME_SIGMA
     mixed = FIRM_PAY_CORRELATION * z + math.sqrt(1 - FIRM_PAY_CORRELATION**2) * noise

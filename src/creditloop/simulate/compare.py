@@ -17,7 +17,7 @@ from creditloop.adapters.warehouse import DuckDBWarehouse
 from creditloop.bootstrap import build_memory
 from creditloop.core.errors import ValidationError
 from creditloop.simulate.runner import SimConfig, Simulation
-from creditloop.simulate.strategies import Strategy, get_strategy
+from creditloop.simulate.strategies import DecisionPath, Strategy, get_strategy
 
 DEFAULT_STRATEGIES = ("baseline", "no-outreach")
 
@@ -89,7 +89,12 @@ def resolve_strategies(names: Sequence[str]) -> list[Strategy]:
     return out
 
 
-def compare_strategies(config: SimConfig, names: Sequence[str], out_dir: Path) -> list[StrategyOutcome]:
-    """Each named strategy on the same seed, its Parquet outputs in ``out_dir/<name>``."""
+def compare_strategies(
+    config: SimConfig, names: Sequence[str], out_dir: Path, *, decision: DecisionPath | None = None
+) -> list[StrategyOutcome]:
+    """Each named strategy on the same seed, its Parquet outputs in ``out_dir/<name>``; ``decision`` puts every
+    strategy on one decision path (``rules``: servicing strategies compared on the rule-policy book)."""
     strategies = resolve_strategies(names)
+    if decision is not None:
+        strategies = [s if s.learning is not None else replace(s, decision=decision) for s in strategies]
     return [run_strategy(s.name, replace(config, strategy=s), out_dir / s.name) for s in strategies]

@@ -5,6 +5,7 @@
 
 - per fraud kind: applications, ``flagged`` (any check flag that is a fraud signal, see below), ``recall``
   (flagged / applications), ``approved`` (lines opened anyway);
+- ``by_code`` for each kind and for genuine applicants: applications flagged by each check code;
 - genuine applicants: applications, flagged, ``false_positive_rate``; ``flagged_any`` also counts the
   eligibility flags (``ELIGIBILITY_CODES``: age outside the product's bounds — a true statement, not a sign
   of fabrication; the population has under-18 applicants);
@@ -19,6 +20,7 @@ The CLI command ``creditloop origination evaluate --data-dir D [--json]`` prints
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +83,21 @@ def _by_kind(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict[str, Any]],
                 "recall": flagged / n if n else 0.0,
                 "approved": approved,
             }
+    for kind, codes in _codes(con).items():
+        (genuine if kind == GENUINE else kinds[kind])["by_code"] = codes
     return kinds, genuine
+
+
+def _codes(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Per kind, how many applications each fraud-signal check code flagged (most frequent first)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = con.execute(
+        """SELECT CASE WHEN g.fraud THEN g.fraud_kind ELSE 'genuine' END, a.check_flags
+           FROM applications a JOIN ground_truth g USING (customer_id) WHERE coalesce(a.check_flags, '') <> ''"""
+    ).fetchall()
+    for kind, cell in rows:
+        counts[kind].update(fraud_signal_flags(cell))
+    return {kind: dict(c.most_common()) for kind, c in counts.items()}
 
 
 def _by_policy(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

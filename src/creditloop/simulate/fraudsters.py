@@ -24,11 +24,19 @@ Four kinds (shares in ``population.FRAUD_SHARES``); the choices are documented i
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from creditloop.simulate.applicants import apply_month_start, birth_for_age, requested_limit_minor
+from creditloop.simulate.customer import (
+    BAD_ID,
+    IDENTITY_REUSE,
+    INCONSISTENT_FIELDS,
+    INFLATED_INCOME,
+    SECTOR_MEDIAN_INCOME_YUAN,
+    TIER_INCOME_FACTOR,
+    Customer,
+)
 from creditloop.simulate.identity import (
     _CHECK,
     EMPLOYERS_PER_CITY_SECTOR,
@@ -37,9 +45,6 @@ from creditloop.simulate.identity import (
     employer_for,
     phone_for,
 )
-
-if TYPE_CHECKING:
-    from creditloop.simulate.population import Customer
 
 # x the sector-tier median: inside the checks' plausibility band (checks_v1 INCOME_IMPLAUSIBLE: above 4x the
 # income table's median, which is at or above ours for every sector and tier), with a margin.
@@ -59,15 +64,6 @@ UNASSIGNED_PROVINCES = ("00", "19", "20", "29", "30", "38", "48", "49", "55", "6
 
 def fabricate(customers: list[Customer], first_index: int, start_on: date, rng: np.random.Generator) -> None:
     """Alter the forms of the fabricated applications (genuine ones are left as ``applicants`` made them)."""
-    from creditloop.simulate.population import (
-        BAD_ID,
-        IDENTITY_REUSE,
-        INCONSISTENT_FIELDS,
-        INFLATED_INCOME,
-        SECTOR_MEDIAN_INCOME_YUAN,
-        TIER_INCOME_FACTOR,
-    )
-
     n = len(customers)
     factor = rng.uniform(*INFLATION, size=n)
     decline = rng.random(n)

@@ -18,20 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# ISO 7064 MOD 11-2 (GB 11643-1999): weights of the 17 digits and the check character for the sum mod 11.
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+from creditloop.strategy.idcard import check_char
+from creditloop.strategy.idcard import make_resident_id as make_resident_id  # the generator's IDs
+
+# ISO 7064 MOD 11-2 (GB 11643-1999): the checks' own implementation, so generator and validator agree.
+_CHECK = "10X98765432"  # every possible check character
 
 
 def check_character(body17: str) -> str:
     """The 18th character of a resident ID whose first 17 digits are ``body17``."""
-    return _CHECK[sum(int(d) * w for d, w in zip(body17, _WEIGHTS, strict=True)) % 11]
-
-
-def make_resident_id(region: str, birth: date, seq: int) -> str:
-    """An 18-character resident ID (same signature as ``strategy.idcard.make_resident_id``)."""
-    body = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return body + check_character(body)
+    return check_char(body17)
 
 
 # City -> (tier, district codes). Tier 1: the four; tier 2: provincial capitals and sub-provincial cities;

@@ -19,6 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ def run_simulation(
         raise ValidationError(f"workers must be between 1 and {MAX_WORKERS}, got {workers}", field="workers")
     total = config.customers * config.months
     started = time.perf_counter()
+    config = pooled_learning(config, out_dir, workers)
     if config.blocks == 1:
         result = run_block(
             config,
@@ -98,6 +100,39 @@ def run_simulation(
     shutil.rmtree(block_root)
     result.timings.update(blocks_s=blocks_done - started, merge_s=time.perf_counter() - blocks_done)
     return result
+
+
+def pooled_learning(config: SimConfig, out_dir: Path, workers: int) -> SimConfig:
+    """A learning lender on several blocks: run every block's first months, fit one model on all their cohorts,
+    and return the config whose plan deploys that file (simulate/learning.py, "Block-parallel runs")."""
+    plan = config.strategy.learning
+    if plan is None or plan.model_file is not None or config.blocks == 1:
+        return config
+    from creditloop.simulate.learning import fit_and_save, pooled
+
+    blocks = range(config.blocks)
+    if workers == 1:
+        tables = [first_phase(config, b) for b in blocks]
+    else:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, config.blocks), mp_context=ctx) as pool:
+            tables = list(pool.map(first_phase, [config] * config.blocks, blocks))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = fit_and_save(pooled(tables), plan, out_dir, None)
+    learning = replace(plan, model_file=str(saved[0]) if saved else "")
+    return replace(config, strategy=replace(config.strategy, learning=learning))
+
+
+def first_phase(config: SimConfig, block: int) -> Any:
+    """One block's training table at the fit month, from an in-memory run of its first months."""
+    from creditloop.bootstrap import build_memory
+
+    plan = config.strategy.learning
+    assert plan is not None
+    sim = Simulation(config, build_memory().bus, Path(os.devnull), block=block)
+    sim.lender.collect_only = True
+    sim.run_until(plan.fit_after_month)
+    return sim.lender.table
 
 
 def _block_progress(config: SimConfig, block: int, progress: Progress | None) -> Progress | None:

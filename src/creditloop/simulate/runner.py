@@ -192,6 +192,13 @@ class Simulation:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
+    def run_until(self, month: int) -> None:
+        """The first ``month`` months only, no outputs: the learning lender's pooled first phase (parallel.py)."""
+        with paced_collector() as month_end:
+            for m in range(1, month + 1):
+                self._month(m)
+                month_end()
+
     def _month(self, m: int) -> None:
         first = add_months(self.cfg.start_on, m - 1)
         last = month_end(first)
