@@ -18,6 +18,7 @@ fabricated-application detection of the scored default (cut-off 0.10) per seed a
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import tempfile
@@ -77,7 +78,7 @@ def run(strategy: Any, seed: int, customers: int, months: int, workers: int) -> 
 def interpolate(points: list[tuple[float, float]], x: float) -> float | None:
     """Loss at approval rate ``x`` on a curve of (approval, loss), linear between neighbours; None outside."""
     pts = sorted(points)
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if x0 <= x <= x1:
             return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     return None
@@ -129,8 +130,9 @@ def main() -> None:
         print(f"scored PD<={cutoff:<5} approval {a:6.1%}  loss12 {loss:6.2%}  [{lo:.2%}, {hi:.2%}]", flush=True)
     for variant in RULE_VARIANTS:
         key = "-".join(map(str, variant))
-        results["rules"][key] = [run(rule_strategy(variant), s, args.customers, args.months, args.workers)
-                                 for s in args.seeds]
+        results["rules"][key] = [
+            run(rule_strategy(variant), s, args.customers, args.months, args.workers) for s in args.seeds
+        ]
         a, loss, lo, hi = pooled(results["rules"][key])
         print(f"rules {key:<12} approval {a:6.1%}  loss12 {loss:6.2%}  [{lo:.2%}, {hi:.2%}]", flush=True)
     curves = {name: [pooled(runs) for runs in by.values()] for name, by in results.items()}
@@ -146,8 +148,10 @@ def main() -> None:
     print("fabricated applications, scored default (PD <= 0.10), per seed:")
     for seed, r in zip(args.seeds, default, strict=True):
         kinds = ", ".join(f"{k} {v['recall']:.0%}" for k, v in sorted(r["fraud_kinds"].items()))
-        print(f"  seed {seed}: recall {r['fraud']['recall']:.1%} ({kinds}); genuine flagged "
-              f"{r['genuine']['false_positive_rate']:.2%}")
+        print(
+            f"  seed {seed}: recall {r['fraud']['recall']:.1%} ({kinds}); genuine flagged "
+            f"{r['genuine']['false_positive_rate']:.2%}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     print(f"chart: {args.out}")

@@ -309,9 +309,9 @@ def test_every_code_has_reason_texts_in_both_languages() -> None:
     assert check_reason_text("ID_CHECK_DIGIT") == CHECK_REASON_TEXTS["ID_CHECK_DIGIT"][0]
 
 
-def test_missing_bureau_consent_is_recorded_not_flagged() -> None:
-    """checks_v1 records it (the trace shows it) and the underwriting policy treats the applicant as a thin file
-    (a starter line at most): withholding consent is a choice, not evidence of fabrication."""
+def test_missing_bureau_consent_is_referred() -> None:
+    """A licensed lender queries the credit bureau only with the applicant's written authorisation (征信授权): without
+    it a person contacts the applicant. It counts as a flag for fraud recall and for genuine applicants alike."""
     results = check(consent_bureau="false")
-    assert results["CONSENT_BUREAU_MISSING"].outcome is Outcome.PASS
-    assert "CONSENT_BUREAU_MISSING" not in flagged(consent_bureau="false")
+    assert results["CONSENT_BUREAU_MISSING"].outcome is Outcome.REFER
+    assert flagged(consent_bureau="false") == {"CONSENT_BUREAU_MISSING"}

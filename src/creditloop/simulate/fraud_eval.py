@@ -19,7 +19,6 @@ The CLI command ``creditloop origination evaluate --data-dir D [--json]`` prints
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -27,16 +26,15 @@ from typing import Any
 import duckdb
 
 from creditloop.core.errors import ValidationError
+from creditloop.strategy.check_codes import is_fabrication_signal
 
-# Check codes that say the applicant is outside the product's eligibility, not that the form is fabricated.
-ELIGIBILITY_CODES = re.compile(r"^AGE_(BELOW|ABOVE|MIN|MAX|BOUND|BOUNDS|OUT_OF_RANGE|UNDER|OVER|LIMIT)")
 LOSS_MONTHS = 12
 GENUINE = "genuine"
 
 
 def fraud_signal_flags(check_flags: str | None) -> list[str]:
     """The check codes of a ``check_flags`` cell that are fraud signals (eligibility codes left out)."""
-    return [f for f in (check_flags or "").split(",") if f and not ELIGIBILITY_CODES.match(f)]
+    return [f for f in (check_flags or "").split(",") if f and is_fabrication_signal(f)]
 
 
 def _connect(data_dir: Path) -> duckdb.DuckDBPyConnection:

@@ -59,6 +59,11 @@ class SimLender:
         self.table: TrainingTable | None = None
         if strategy.learning is not None:
             self._install(self._learning_policy(None), None)
+        elif strategy.underwriting_policy is not None:
+            from creditloop.app.underwriting_setup import arm_setup
+
+            policy = strategy.underwriting_policy
+            self._install(policy, arm_setup(policy, ()).model)
 
     # ------------------------------------------------------------ deciding
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from creditloop.core.errors import ValidationError
 from creditloop.simulate.learning import LearningPlan
@@ -45,6 +45,9 @@ class Strategy:
     # "scored": DecideApplication with the whole form (checks, model, limits, arm); "rules": the issue #1 rule
     # policy on the self-declared fields (SubmitApplication), today's policy the scored one is compared with.
     decision: DecisionPath = "scored"
+    # One scored underwriting policy for every application (an UnderwritingPolicy, e.g. with other PD cut-offs for
+    # a loss-approval frontier); None: the packaged champion/challenger arms.
+    underwriting_policy: Any = None
 
     def __post_init__(self) -> None:
         if not self.name:
