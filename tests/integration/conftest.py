@@ -16,7 +16,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from creditloop.adapters.sqlalchemy import make_engine, migrate, sqlite_url
+from creditloop.adapters.sqlalchemy import SqlUnitOfWork, make_engine, migrate, sqlite_url
+from creditloop.app.memory import MemoryUnitOfWork
+from creditloop.app.ports import UnitOfWork
+from creditloop.products.terms import Product, default_product
 
 POSTGRES_ENV = "CREDITLOOP_TEST_POSTGRES_URL"
 
@@ -32,6 +35,28 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             eng.dispose()
         return
     yield from _postgres_engine()
+
+
+def _default_products(_key: str) -> Product:
+    return default_product()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWork]:
+    """A unit of work on the memory fake, SQLite and PostgreSQL: for suites that must agree on all three."""
+    if request.param == "memory":
+        yield MemoryUnitOfWork(_default_products)
+        return
+    if request.param == "sqlite":
+        eng = make_engine(sqlite_url(tmp_path / "data"))
+        migrate(eng)
+        try:
+            yield SqlUnitOfWork(eng, _default_products)
+        finally:
+            eng.dispose()
+        return
+    for eng in _postgres_engine():
+        yield SqlUnitOfWork(eng, _default_products)
 
 
 def _postgres_engine() -> Iterator[Engine]:

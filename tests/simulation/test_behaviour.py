@@ -45,7 +45,7 @@ def customer(**kw: object) -> Customer:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-def test_fabricated_applications_come_in_three_kinds_at_their_documented_shares(people: list[Customer]) -> None:
+def test_fabricated_applications_come_in_four_kinds_at_their_documented_shares(people: list[Customer]) -> None:
     kinds = Counter(c.fraud_kind for c in people)
     for kind, share in FRAUD_SHARES.items():
         assert abs(kinds[kind] / len(people) - share) < 0.003, f"seed {SEED}: {kind} {kinds[kind]}"
@@ -83,9 +83,15 @@ def test_identity_reuse_rings_share_a_genuine_customers_synthetic_key(people: li
     for c in reused:
         ring = by_key[c.identity_key]
         assert len(ring) >= 2 and any(not o.fraud for o in ring)  # a stolen genuine identity
-    # Some genuine customers share a device too (a household): shared keys are a signal, not proof.
+    # Some genuine customers share a device (a household), never an identity: a shared device is a signal,
+    # not proof. (Issue #13: households share device_key; before, they shared identity_key.)
     shared_genuine = [k for k, v in by_key.items() if len(v) > 1 and all(not o.fraud for o in v)]
-    assert 20 <= len(shared_genuine) <= 120
+    assert shared_genuine == []
+    by_device: dict[str, list[Customer]] = {}
+    for c in people:
+        by_device.setdefault(c.device_key, []).append(c)
+    households = [k for k, v in by_device.items() if len(v) > 1 and all(not o.fraud for o in v)]
+    assert 20 <= len(households) <= 120
     assert all(c.identity_key.startswith("K") and len(c.identity_key) == 8 for c in people)
 
 

@@ -26,7 +26,7 @@ def test_fabricated_lines_never_repay_and_are_recorded_by_kind(con: duckdb.DuckD
            FROM ground_truth g JOIN applications a USING (customer_id) WHERE g.fraud GROUP BY 1 ORDER BY 1"""
     ).fetchall()
     kinds = {k: (n, approved, repaid) for k, n, approved, repaid in rows}
-    assert set(kinds) == {"identity_reuse", "inconsistent_fields", "inflated_income"}, f"seed {SEED}"
+    assert set(kinds) == {"bad_id", "identity_reuse", "inconsistent_fields", "inflated_income"}, f"seed {SEED}"
     assert all(repaid == 0 for _, _, repaid in kinds.values())
 
 
@@ -38,7 +38,12 @@ def test_identity_reuse_shows_in_the_applications_as_a_shared_key(con: duckdb.Du
     rings = [r for r in shared if r[2] > 0]
     households = [r for r in shared if r[2] == 0]
     assert rings and all(n > f for _, n, f in rings), f"seed {SEED}"  # the genuine owner applied too
-    assert households  # genuine customers sharing a device: the key alone does not prove fraud
+    assert not households  # households share a device (device_key), never an identity
+    devices = con.sql(
+        """SELECT a.device_key, count(*) FROM applications a JOIN ground_truth g USING (customer_id)
+           WHERE NOT g.fraud GROUP BY 1 HAVING count(*) > 1"""
+    ).fetchall()
+    assert devices and all(n == 2 for _, n in devices)  # a household: the device alone does not prove fraud
 
 
 def test_contradictory_debts_are_declined_as_inconsistent_data(con: duckdb.DuckDBPyConnection) -> None:

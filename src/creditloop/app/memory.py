@@ -5,12 +5,23 @@ Lines are stored as serialised documents, so a rollback really discards uncommit
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 
-from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord
-from creditloop.core.errors import IdempotencyConflict, NotFound
+from creditloop.app.history import (
+    EMPLOYER_PEERS_CAP,
+    Candidates,
+    HistoryRow,
+    check_windows,
+    horizon_us,
+    median_minor,
+    row_of,
+    snapshot_from_rows,
+)
+from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, StoredDecision
+from creditloop.core.errors import IdempotencyConflict, NotFound, ValidationError
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import JournalEntry
@@ -18,6 +29,7 @@ from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
 from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
+from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot
 
 
 class MemoryJournal:
@@ -164,6 +176,8 @@ class MemoryUnitOfWork:
         self.journal = MemoryJournal()
         self.audit = MemoryAudit()
         self.day_ends = MemoryDayEnds()
+        self.applications = MemoryApplicationHistory()
+        self.decisions = MemoryDecisionStore()
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -194,10 +208,14 @@ class MemoryUnitOfWork:
         for line_id, line in self.lines.seen.items():
             self._docs[line_id] = line_to_dict(line)
         self.journal.publish()
+        self.applications.publish()
+        self.decisions.publish()
         self.lines.seen.clear()
 
     def rollback(self) -> None:
         self.journal.discard()
+        self.applications.discard()
+        self.decisions.discard()
         self.lines.seen.clear()
 
 
@@ -215,3 +233,154 @@ class MemoryEventLog:
 
     def of_type(self, kind: type[DomainEvent]) -> list[DomainEvent]:
         return [e for e in self.events if type(e) is kind]
+
+
+class MemoryApplicationHistory:
+    """The application history in dicts: per hashed key, rows sorted by (instant, id), found by bisection.
+
+    Records are staged until the unit of work commits (``publish``) and dropped on rollback (``discard``), as the
+    SQL store's rows are; snapshots see staged rows, as a transaction sees its own writes."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, HistoryRow] = {}
+        self._index: dict[str, dict[str, list[tuple[int, str, HistoryRow]]]] = {f: {} for f in _INDEXED}
+        self._staged: list[HistoryRow] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def record(self, keys: ApplicationKeys) -> None:
+        row = row_of(keys)
+        if row.application_id in self._rows:
+            return  # the first record of an id is kept; a resubmission is what ``same_id_earlier`` reports
+        self._rows[row.application_id] = row
+        for f in _INDEXED:
+            key = getattr(row, f)
+            if key:
+                insort(self._index[f].setdefault(key, []), (row.applied_at_us, row.application_id, row))
+        self._staged.append(row)
+
+    def snapshot_and_record_many(
+        self, many: Sequence[ApplicationKeys], windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> list[VelocitySnapshot]:
+        out = []
+        for keys in many:
+            out.append(self.snapshot(keys, windows_days, reuse_window_days))
+            self.record(keys)
+        return out
+
+    def publish(self) -> None:
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for row in self._staged:
+            del self._rows[row.application_id]
+            for f in _INDEXED:
+                key = getattr(row, f)
+                if key:
+                    self._index[f][key].remove((row.applied_at_us, row.application_id, row))
+        self._staged.clear()
+
+    def snapshot(
+        self, keys: ApplicationKeys, windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> VelocitySnapshot:
+        windows = check_windows(windows_days, reuse_window_days)
+        row = row_of(keys)
+        since = row.applied_at_us - horizon_us(windows, reuse_window_days)
+        incomes = self._peer_incomes(row)
+        found = Candidates(
+            by_identity=self._between("identity", row.identity, since, row.applied_at_us),
+            by_phone=self._between("phone", row.phone, since, row.applied_at_us),
+            by_device=self._between("device", row.device, since, row.applied_at_us),
+            by_employer_address=self._between("employer_address", row.employer_address, since, row.applied_at_us),
+            employer_peers=len(incomes),
+            employer_median_minor=median_minor(sorted(incomes)),
+            duplicate_of=self._first_duplicate(row),
+            same_id_earlier=row.application_id in self._rows,
+        )
+        return snapshot_from_rows(row, found, windows, reuse_window_days)
+
+    def _between(self, field: str, key: str, since_us: int, until_us: int) -> list[HistoryRow]:
+        rows = self._index[field].get(key) if key else None
+        if not rows:
+            return []
+        lo = bisect_right(rows, since_us, key=_instant)
+        hi = bisect_left(rows, until_us, key=_instant)
+        return [r for _at, _id, r in rows[lo:hi]]
+
+    def _peer_incomes(self, row: HistoryRow) -> list[int]:
+        rows = self._index["employer"].get(row.employer) if row.employer else None
+        if not rows:
+            return []
+        out: list[int] = []
+        for _at, app_id, peer in reversed(rows[: bisect_left(rows, row.applied_at_us, key=_instant)]):
+            if peer.identity != row.identity and app_id != row.application_id:
+                out.append(peer.monthly_income_minor)
+                if len(out) == EMPLOYER_PEERS_CAP:
+                    break
+        return out
+
+    def _first_duplicate(self, row: HistoryRow) -> str | None:
+        for at, app_id, _r in self._index["inputs_hash"].get(row.inputs_hash, ()):
+            if at >= row.applied_at_us:
+                return None
+            if app_id != row.application_id:
+                return app_id
+        return None
+
+
+_INDEXED = ("identity", "phone", "device", "employer", "employer_address", "inputs_hash")
+
+
+def _instant(entry: tuple[int, str, HistoryRow]) -> int:
+    return entry[0]
+
+
+class MemoryDecisionStore:
+    """Insert-only decisions. Saves are staged until commit and dropped on rollback, like the SQL store's."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, StoredDecision] = {}
+        self._staged: list[str] = []
+
+    def save(self, record: StoredDecision) -> None:
+        known = self._items.get(record.decision_id)
+        if known is not None:
+            if known != record:
+                raise IdempotencyConflict(f"decision {record.decision_id!r} is already stored with another record")
+            return
+        self._items[record.decision_id] = record
+        self._staged.append(record.decision_id)
+
+    def publish(self) -> None:
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for decision_id in self._staged:
+            del self._items[decision_id]
+        self._staged.clear()
+
+    def get(self, decision_id: str) -> StoredDecision | None:
+        return self._items.get(decision_id)
+
+    def for_application(self, application_id: str) -> list[StoredDecision]:
+        return sorted((d for d in self._items.values() if d.application_id == application_id), key=_decision_order)
+
+    def list(
+        self, *, since: datetime | None = None, arm: str | None = None, limit: int | None = None
+    ) -> list[StoredDecision]:
+        if since is not None and since.tzinfo is None:
+            raise ValidationError("an instant must be aware (UTC)", field="since")
+        chosen = sorted(
+            (
+                d
+                for d in self._items.values()
+                if (since is None or d.decided_at >= since) and (arm is None or d.arm == arm)
+            ),
+            key=_decision_order,
+        )
+        return chosen if limit is None else chosen[:limit]
+
+
+def _decision_order(d: StoredDecision) -> tuple[datetime, str]:
+    return (d.decided_at, d.decision_id)

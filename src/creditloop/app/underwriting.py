@@ -26,15 +26,16 @@ from creditloop.servicing.credit_line import CreditLine
 from creditloop.strategy.app_features import application_features
 from creditloop.strategy.application import ApplicationForm, form_document
 from creditloop.strategy.arms import ArmSplit, assign_arm
-from creditloop.strategy.checks import CheckPolicy, CheckResult, Outcome, derive_facts, run_checks
+from creditloop.strategy.checks import CheckPolicy, CheckResult, Outcome, run_checks
+from creditloop.strategy.facts import derive_facts
 from creditloop.strategy.underwriting import (
     ApplicantFacts,
     ModelOutput,
     StepTrace,
     UnderwritingDecision,
-    UnderwritingPolicy,
     decide_application,
 )
+from creditloop.strategy.underwriting_policy import UnderwritingPolicy
 from creditloop.strategy.velocity import DEFAULT_KEY, ApplicationKeys, VelocitySnapshot, key_hash
 
 
@@ -45,6 +46,7 @@ class ArmSetup:
     policy: UnderwritingPolicy
     checks: CheckPolicy
     model: DecisionModel | None
+    products: Mapping[str, Product] = field(default_factory=dict)  # price tier id -> the product a line opens on
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,6 @@ class Underwriting:
     arms: Mapping[str, ArmSetup]
     velocity_key: bytes = DEFAULT_KEY
     business_tz: str = "Asia/Shanghai"
-    products: Mapping[str, Product] = field(default_factory=dict)  # price tier (id@version) -> catalog product
 
 
 def decision_id_for(application_id: str) -> str:
@@ -71,7 +72,18 @@ def form_hash(form: ApplicationForm) -> str:
     return hashlib.sha256(canonical(form_document(form)).encode()).hexdigest()
 
 
-def application_keys(form: ApplicationForm, inputs_hash: str, key: bytes) -> ApplicationKeys:
+# What a resubmission may change without being a different application: its id, its instant, its channel.
+_NOT_CONTENT = ("application_id", "applied_at", "channel")
+
+
+def content_hash(form: ApplicationForm) -> str:
+    """sha256 of the form without its id, instant and channel: the same person asking for the same thing again
+    under a new application id is a duplicate submission."""
+    doc = {k: v for k, v in form_document(form).items() if k not in _NOT_CONTENT}
+    return hashlib.sha256(canonical(doc).encode()).hexdigest()
+
+
+def application_keys(form: ApplicationForm, key: bytes) -> ApplicationKeys:
     employer_address = f"{form.employer}|{form.employer_address or ''}"
     return ApplicationKeys(
         application_id=form.application_id,
@@ -81,7 +93,7 @@ def application_keys(form: ApplicationForm, inputs_hash: str, key: bytes) -> App
         device=key_hash("device", form.device_id, key),
         employer=key_hash("employer", form.employer, key),
         employer_address=key_hash("employer_address", employer_address, key),
-        inputs_hash=inputs_hash,
+        inputs_hash=content_hash(form),
         monthly_income_minor=form.monthly_income,
     )
 
@@ -123,8 +135,8 @@ def decide(
         return decision_from_json(known.decision_json)
     arm = assign_arm(form.application_id, underwriting.split)
     setup = underwriting.arms[arm]
-    keys = application_keys(form, digest, underwriting.velocity_key)
-    snapshot = uow.applications.snapshot(keys, setup.checks.windows_days, setup.checks.reuse_window_days)
+    keys = application_keys(form, underwriting.velocity_key)
+    snapshot = uow.applications.snapshot(keys, setup.checks.velocity_windows_days, setup.checks.reuse_window_days)
     decision = derive(form, snapshot, setup, arm, underwriting.business_tz)
     facts_on = derive_facts(form, underwriting.business_tz).applied_on
     line_id = f"L-{cmd.customer_id}" if decision.decision == "approve" and cmd.open_line else None
@@ -164,7 +176,7 @@ def decide(
         )
     )
     if line_id is not None:
-        product = underwriting.products.get(decision.price_tier or "", default_product)
+        product = setup.products.get(decision.price_tier or "", default_product)
         uow.lines.add(CreditLine.open(line_id, cmd.customer_id, product, decision.limit_minor, facts_on))
     return decision
 

@@ -1,7 +1,11 @@
 """Building what DecideApplication decides with: arms, their policies, the check policies and model artifacts
-those name. A policy names each model by id and version; the artifact is looked up among the files given with
-``--model`` and the packaged starter models (``creditloop/models``), and a mismatch is a clear error, never a
-silent fallback to another model."""
+those name, and the products of the price tiers.
+
+A policy names each model by id and version; the artifact is looked up among the files given with ``--model``
+and the packaged starter models (``creditloop/models``), and a mismatch is a clear error, never a silent
+fallback to another model. A price tier with its own fees is a product of its own, keyed
+``{product}+{policy}{version}.{tier}@{version}`` so a line opened on it reloads with the same terms.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,12 @@ from pathlib import Path
 
 from creditloop.app.underwriting import ArmSetup, Underwriting
 from creditloop.core.errors import ValidationError
-from creditloop.products.catalog import catalog_product
+from creditloop.products.terms import Product
 from creditloop.scoring.runtime import DecisionModel, load_model
-from creditloop.strategy.arms import ArmSplit, packaged_arms, single_arm
-from creditloop.strategy.checks import packaged_check_policy
+from creditloop.strategy.arms import Arm, ArmSplit, packaged_split
+from creditloop.strategy.check_policy import packaged_check_policy
 from creditloop.strategy.underwriting_policy import (
+    PACKAGED_UNDERWRITING,
     UnderwritingPolicy,
     load_underwriting_policy,
     packaged_underwriting_policy,
@@ -25,6 +30,7 @@ from creditloop.strategy.underwriting_policy import (
 
 BUSINESS_TZ = "Asia/Shanghai"
 PACKAGED_MODELS = "creditloop.models"
+_TIER_PRODUCTS: dict[str, Product] = {}  # every tier product built in this process, by key
 
 
 @cache
@@ -33,21 +39,23 @@ def _packaged_model_files() -> tuple[Path, ...]:
     return tuple(sorted(Path(str(item)) for item in root.iterdir() if item.name.endswith(".json")))
 
 
-def _load(path: Path) -> DecisionModel:
-    return _cached_model(str(path), path.stat().st_mtime_ns, path.stat().st_size)
-
-
 @cache
 def _cached_model(path: str, mtime_ns: int, size: int) -> DecisionModel:
     return load_model(path)
 
 
+def _load(path: Path) -> DecisionModel:
+    stat = path.stat()
+    return _cached_model(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
 def find_model(model_id: str, version: str, files: Sequence[Path]) -> DecisionModel:
-    """The artifact with this id and version among ``files`` then the packaged ones."""
+    """The artifact with this id and version among ``files``, then the packaged ones."""
     seen: list[str] = []
-    for path in [*files, *_packaged_model_files()]:
+    for path in files:
         if not path.is_file():
             raise ValidationError(f"model file {path} does not exist", field="model")
+    for path in [*files, *_packaged_model_files()]:
         model = _load(path)
         if model.model_id == model_id and model.model_version == version:
             return model
@@ -58,32 +66,53 @@ def find_model(model_id: str, version: str, files: Sequence[Path]) -> DecisionMo
     )
 
 
+def tier_products(policy: UnderwritingPolicy) -> dict[str, Product]:
+    """Price tier id -> the product a line of that tier opens on (registered for reloading lines)."""
+    out: dict[str, Product] = {}
+    for tier in policy.price_tiers:
+        product = tier.terms()
+        if tier.fees:
+            product = replace(
+                product, product_id=f"{product.product_id}+{policy.policy_id}{policy.version}.{tier.tier_id}"
+            )
+        _TIER_PRODUCTS.setdefault(product.key, product)
+        out[tier.tier_id] = product
+    return out
+
+
+def tier_product(key: str) -> Product | None:
+    """A tier product by key, from the packaged policies or any policy loaded in this process."""
+    if key not in _TIER_PRODUCTS:
+        for name in PACKAGED_UNDERWRITING:
+            tier_products(packaged_underwriting_policy(name))
+    return _TIER_PRODUCTS.get(key)
+
+
 def arm_setup(policy: UnderwritingPolicy, model_files: Sequence[Path]) -> ArmSetup:
     model = None
     if policy.models:
         ref = policy.models[0]
         model = find_model(ref.model_id, ref.version, model_files)
-    return ArmSetup(policy, packaged_check_policy(policy.check_policy), model)
+    return ArmSetup(policy, packaged_check_policy(policy.check_policy), model, tier_products(policy))
 
 
 def _policy(name_or_file: str) -> UnderwritingPolicy:
+    if name_or_file in PACKAGED_UNDERWRITING:
+        return packaged_underwriting_policy(name_or_file)
     path = Path(name_or_file)
-    if name_or_file.endswith(".json") or path.is_file():
+    if path.suffix == ".json" or path.is_file():
         return load_underwriting_policy(path)
-    return packaged_underwriting_policy(name_or_file)
+    return packaged_underwriting_policy(name_or_file)  # an unknown name: its error lists the packaged ones
 
 
 def build_underwriting(policy: str | None, model_files: Sequence[Path]) -> Underwriting:
-    """One policy for every application (``policy`` a packaged name or a file), or the packaged arms."""
+    """One policy for every application (``policy``: a packaged name or a file), or the packaged arms."""
     if policy is not None:
         chosen = _policy(policy)
-        split: ArmSplit = single_arm(chosen.policy_id, chosen.version)
-        setups = {split.arms[0].name: arm_setup(chosen, model_files)}
-    else:
-        split = packaged_arms("arms_v1")
-        setups = {arm.name: arm_setup(_policy(arm.policy), model_files) for arm in split.arms}
-    products = {s.policy.price_tier_product(t): catalog_product(t) for s in setups.values() for t in ()}
-    return replace(Underwriting(split, setups), products=products)
+        split = ArmSplit("single", "1", "", (Arm("champion", policy, 10_000),))
+        return Underwriting(split, {"champion": arm_setup(chosen, model_files)})
+    split = packaged_split("arms_v1")
+    return Underwriting(split, {arm.name: arm_setup(_policy(arm.policy), model_files) for arm in split.arms})
 
 
 @cache
@@ -94,18 +123,12 @@ def default_underwriting() -> Underwriting:
 def setup_for(
     policy_id: str, version: str, model_id: str | None, model_version: str | None, model_files: Sequence[Path]
 ) -> ArmSetup:
-    """The setup a stored decision was made with: the packaged policy of that id and version (or a file given as a
-    model-like --policy is not needed: policies are versioned documents shipped with the code)."""
-    policy = packaged_underwriting_policy_by_id(policy_id, version)
-    setup = arm_setup(policy, model_files)
-    if model_id is not None and (setup.model is None or setup.model.model_version != model_version):
-        setup = replace(setup, model=find_model(model_id, model_version or "", model_files))
-    return setup
-
-
-def packaged_underwriting_policy_by_id(policy_id: str, version: str) -> UnderwritingPolicy:
-    for name in ("underwriting_v1", "underwriting_v2"):
+    """The setup a stored decision was made with: the packaged policy of that id and version, and its model."""
+    for name in PACKAGED_UNDERWRITING:
         candidate = packaged_underwriting_policy(name)
         if candidate.policy_id == policy_id and candidate.version == version:
-            return candidate
+            setup = arm_setup(candidate, model_files)
+            if model_id is not None and (setup.model is None or setup.model.model_version != model_version):
+                setup = replace(setup, model=find_model(model_id, model_version or "", model_files))
+            return setup
     raise ValidationError(f"no packaged underwriting policy {policy_id}@{version}", field="policy")

@@ -21,20 +21,26 @@ from typing import Any, Generic, Literal, TypeVar
 from creditloop.core.errors import ValidationError
 
 T = TypeVar("T")
-Kind = Literal["str", "int", "decimal", "bool", "int_set"]
+Kind = Literal["str", "int", "decimal", "bool", "int_set", "str_map", "int_map", "decimal_map", "object", "list"]
 Bound = int | Decimal | str | None  # a str names an earlier field whose value is the bound
 _REQUIRED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """One field of a policy document: its name, its kind and its bounds (``int_set``: bounds of every item)."""
+    """One field of a policy document: its name, its kind and its bounds (``int_set``: bounds of every item).
+
+    The ``*_map`` kinds are a JSON object from non-empty names to values of that kind (bounds apply to every
+    value); an error names the entry as ``field.key``."""
 
     name: str
     kind: Kind
     lo: Bound = None
     hi: Bound = None
     default: Any = _REQUIRED  # the value when the field is absent; required when not given
+    # "object" / "list": the schema of the nested object (or of every list item); ``lo`` / ``hi`` of a list
+    # bound its length. Errors inside name the path, e.g. ``bands[2].max_pd``.
+    schema: Schema[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +69,49 @@ def read_document(doc: Mapping[str, Any], schema: Schema[T]) -> T:
             values[spec.name] = spec.default
             continue
         lo, hi = (values[b] if isinstance(b, str) else b for b in (spec.lo, spec.hi))
-        values[spec.name] = _READERS[spec.kind](doc, spec.name, lo, hi)
+        if spec.kind in ("object", "list"):
+            values[spec.name] = _read_nested(doc, spec, lo, hi)
+        else:
+            values[spec.name] = _READERS[spec.kind](doc, spec.name, lo, hi)
     return schema.build(values)
+
+
+def _within(path: str, exc: ValidationError) -> ValidationError:
+    """The same error one level down: field ``max_pd`` read at ``bands[2]`` becomes ``bands[2].max_pd``."""
+    inner = exc.field or "<document>"
+    field = path if inner == "<document>" else f"{path}.{inner}"
+    message = exc.message
+    message = field + message[len(inner) :] if message.startswith(inner) else f"{field}: {message}"
+    return ValidationError(message, field=field)
+
+
+def _read_nested(doc: Mapping[str, Any], spec: Spec, lo: Any, hi: Any) -> Any:
+    if spec.schema is None:
+        raise ValidationError(f"{spec.name}: a nested field needs a schema", field=spec.name)
+    value = _get(doc, spec.name)
+    if spec.kind == "object":
+        if not isinstance(value, Mapping):
+            raise ValidationError(f"{spec.name} must be a JSON object", field=spec.name)
+        try:
+            return read_document(value, spec.schema)
+        except ValidationError as exc:
+            raise _within(spec.name, exc) from None
+    if not isinstance(value, list):
+        raise ValidationError(f"{spec.name} must be a list of objects", field=spec.name)
+    if lo is not None and len(value) < lo:
+        raise ValidationError(f"{spec.name} must have at least {lo} items, got {len(value)}", field=spec.name)
+    if hi is not None and len(value) > hi:
+        raise ValidationError(f"{spec.name} must have at most {hi} items, got {len(value)}", field=spec.name)
+    items = []
+    for i, item in enumerate(value):
+        path = f"{spec.name}[{i}]"
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"{path} must be a JSON object", field=path)
+        try:
+            items.append(read_document(item, spec.schema))
+        except ValidationError as exc:
+            raise _within(path, exc) from None
+    return tuple(items)
 
 
 def load_document(path: str | Path, schema: Schema[T]) -> T:
@@ -189,10 +236,48 @@ def _read_int_set(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> tuple[
     return values
 
 
+def get_map(doc: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A non-empty JSON object with non-empty string keys (the values are checked by the caller)."""
+    value = _get(doc, name)
+    if not isinstance(value, Mapping) or not value:
+        raise ValidationError(f"{name} must be a non-empty JSON object", field=name)
+    for key in value:
+        if not isinstance(key, str) or not key.strip():
+            raise ValidationError(f"{name} keys must be non-empty strings, got {key!r}", field=name)
+    return dict(value)
+
+
+def _read_map(doc: Mapping[str, Any], name: str, read: Callable[[Mapping[str, Any], str], T]) -> dict[str, T]:
+    """Each value read by ``read``; an error names the entry as ``name.key``."""
+    entries = get_map(doc, name)
+    out: dict[str, T] = {}
+    for key in entries:
+        try:
+            out[key] = read(entries, key)
+        except ValidationError as exc:
+            raise ValidationError(f"{name}.{exc.message}", field=f"{name}.{key}") from None
+    return out
+
+
+def _read_str_map(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> dict[str, str]:
+    return _read_map(doc, name, get_str)
+
+
+def _read_int_map(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> dict[str, int]:
+    return _read_map(doc, name, lambda d, k: get_int(d, k, lo=lo, hi=hi))
+
+
+def _read_decimal_map(doc: Mapping[str, Any], name: str, lo: Any, hi: Any) -> dict[str, Decimal]:
+    return _read_map(doc, name, lambda d, k: get_decimal(d, k, lo=lo, hi=hi))
+
+
 _READERS: dict[str, Callable[[Mapping[str, Any], str, Any, Any], Any]] = {
     "str": _read_str,
     "int": _read_int,
     "decimal": _read_decimal,
     "bool": _read_bool,
     "int_set": _read_int_set,
+    "str_map": _read_str_map,
+    "int_map": _read_int_map,
+    "decimal_map": _read_decimal_map,
 }

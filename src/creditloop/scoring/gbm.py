@@ -21,6 +21,8 @@ from creditloop.core.errors import ValidationError
 from creditloop.scoring._checks import as_frame, binary_target, column_labels, protected_columns, require_columns
 from creditloop.scoring._variable import _numeric_text, numeric_values
 from creditloop.scoring.exceptions import BadValueWarning, ProtectedAttributeWarning, UnseenCategoryWarning
+from creditloop.scoring.holdout import data_fingerprint
+from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.reasons import describe, statement
 
 
@@ -147,7 +149,28 @@ class GBMScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(X.columns)
+        self.training_ = self._training(X, target, target_name, target[cal_idx], self._calibrate(raw))
         return self
+
+    def _training(
+        self,
+        X: pd.DataFrame,
+        target: NDArray[np.int8],
+        target_name: str,
+        y_cal: NDArray[np.int8],
+        p_cal: NDArray[np.float64],
+    ) -> dict[str, Any]:
+        """What the model file records about the training data: size, event rate, fingerprint, and AUC / KS on
+        the held-out calibration rows (early stopping saw them, the trees did not)."""
+        return {
+            "target": target_name,
+            "n_rows": len(X),
+            "n_events": int(target.sum()),
+            "event_rate": float(target.mean()),
+            "data_sha256": data_fingerprint(X, target),
+            "n_trees": int(self.booster_.booster_.num_trees()),
+            "metrics": {"calibration_auc": _auc(y_cal, p_cal), "calibration_ks": _ks(y_cal, p_cal), "rows": len(y_cal)},
+        }
 
     def _booster_params(self) -> dict[str, Any]:
         """LightGBM's parameters (``monotone_`` must be set)."""

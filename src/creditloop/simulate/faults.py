@@ -104,6 +104,14 @@ class FaultyUnitOfWork:
     def day_ends(self) -> Any:
         return self.inner.day_ends
 
+    @property
+    def applications(self) -> Any:
+        return self.inner.applications
+
+    @property
+    def decisions(self) -> Any:
+        return self.inner.decisions
+
     def __enter__(self) -> FaultyUnitOfWork:
         self.inner.__enter__()
         return self

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,38 @@ import pyarrow.parquet as pq
 from creditloop.jobs.early_warning import RaisedAlert
 from creditloop.simulate.population import Customer
 from creditloop.strategy.origination import Decision
+from creditloop.strategy.underwriting import UnderwritingDecision
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    """What applications.parquet records of a decision, from the rule policy or the scored one."""
+
+    decision: str  # approve | refer | decline
+    reasons: tuple[str, ...]
+    limit_minor: int
+    policy_version: str  # policy_id@version
+    check_flags: tuple[str, ...] = ()
+    pd: float | None = None
+    model_version: str | None = None
+    arm: str = ""
+
+    @classmethod
+    def of_rule(cls, d: Decision) -> DecisionRow:
+        return cls(
+            "approve" if d.approved else "decline",
+            tuple(r.value for r in d.reasons),
+            d.limit_minor,
+            f"{d.policy_id}@{d.policy_version}",
+        )
+
+    @classmethod
+    def of_underwriting(cls, d: UnderwritingDecision) -> DecisionRow:
+        model = f"{d.model_id}@{d.model_version}" if d.model_id else None
+        return cls(
+            d.decision, d.reasons, d.limit_minor, f"{d.policy_id}@{d.policy_version}", d.check_flags, d.pd, model, d.arm
+        )
+
 
 SCHEMAS: dict[str, pa.Schema] = {
     "applications": pa.schema(
@@ -35,6 +67,20 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("stated_debt_minor", pa.int64()),
             ("stated_lenders", pa.int32()),
             ("identity_key", pa.string()),
+            # Issue #13: the scored decision and the further non-personal form fields. Names, ID numbers,
+            # phones and device ids are never written (identity_key / device_key are synthetic keys).
+            ("decision", pa.string()),  # approve | refer | decline
+            ("check_flags", pa.string()),  # comma-separated check codes, "" when clean
+            ("pd", pa.float64()),  # null when no model scored the application
+            ("model_version", pa.string()),  # model_id@version, null when no model
+            ("arm", pa.string()),  # champion | challenger | the policy's own arm ("" under the rule policy)
+            ("channel", pa.string()),
+            ("requested_limit_minor", pa.int64()),
+            ("verified_income_minor", pa.int64()),  # null without bureau consent or payroll record
+            ("household_size", pa.int32()),
+            ("consent_bureau", pa.bool_()),
+            ("consent_sharing", pa.bool_()),
+            ("device_key", pa.string()),
         ]
     ),
     "snapshots": pa.schema(
@@ -113,6 +159,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("identity_key", pa.string()),
             ("strategic", pa.bool_()),
             ("defaulted", pa.bool_()),
+            ("farm", pa.int64()),  # the fraud farm of an identity_reuse application, 0: none
         ]
     ),
     "actions": pa.schema(
@@ -135,17 +182,29 @@ class OutputWriter:
         self.dir = out_dir
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
 
-    def application(self, application_id: str, cu: Customer, on: date, month: int, decision: Decision) -> None:
+    def application(self, application_id: str, cu: Customer, on: date, month: int, decision: DecisionRow) -> None:
         self.rows["applications"].append(
             {
                 "application_id": application_id,
                 "customer_id": cu.customer_id,
                 "applied_on": on,
                 "month_index": month,
-                "approved": decision.approved,
-                "reasons": ",".join(r.value for r in decision.reasons),
+                "approved": decision.decision == "approve",
+                "reasons": ",".join(decision.reasons),
                 "limit_minor": decision.limit_minor,
-                "policy_version": f"{decision.policy_id}@{decision.policy_version}",
+                "policy_version": decision.policy_version,
+                "decision": decision.decision,
+                "check_flags": ",".join(decision.check_flags),
+                "pd": decision.pd,
+                "model_version": decision.model_version,
+                "arm": decision.arm,
+                "channel": cu.channel,
+                "requested_limit_minor": cu.requested_limit_minor,
+                "verified_income_minor": cu.verified_income_minor,
+                "household_size": cu.household_size,
+                "consent_bureau": cu.consent_bureau,
+                "consent_sharing": cu.consent_sharing,
+                "device_key": cu.device_key,
                 "stated_age": cu.stated_age,
                 "stated_sector": cu.stated_sector,
                 "stated_city_tier": cu.stated_city_tier,
@@ -213,6 +272,7 @@ class OutputWriter:
                         "identity_key",
                         "strategic",
                         "defaulted",
+                        "farm",
                     )
                 }
                 | {"shocked": cu.shock_cut > 0}

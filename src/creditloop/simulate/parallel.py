@@ -284,6 +284,10 @@ def _audit_merged(config: SimConfig, summaries: dict[int, dict[str, Any]], merge
 
 
 def _merge_parquet(dirs: list[Path], out_dir: Path) -> None:
+    for d in dirs:  # the learning lender's model files, one per block, named by block
+        for model in sorted((d / "models").glob("*.json")):
+            (out_dir / "models").mkdir(exist_ok=True)
+            shutil.copyfile(model, out_dir / "models" / model.name)
     for name, schema in SCHEMAS.items():
         table = pa.concat_tables([pq.read_table(d / f"{name}.parquet", schema=schema) for d in dirs])
         if name == "events":  # one sequence in event order: by date, then block, then the block's own order
@@ -312,6 +316,8 @@ def _merge_summaries(
                 for code, n in s.get(key, {}).items():
                     counts[code] += n
             merged[key] = dict(sorted(counts.items()))
+    if "learning" in merged:  # each block fitted its own model (simulate/learning.py): one entry per block
+        merged["learning"] = [summaries[b]["learning"] for b in sorted(summaries)]
     merged.update(
         customers=config.customers,
         blocks=config.blocks,

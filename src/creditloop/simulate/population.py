@@ -6,20 +6,25 @@ an assumption) is listed in docs/simulation.md ("Parameter sources"). In short:
   non-private ≈ 10,000; IT highest, hospitality lowest), log-normal with sigma 0.45;
 - other-lender debt: about half of Chinese consumer-credit users hold loans elsewhere (multi-lending);
 - willingness to pay: Beta(8, 1.3) — most people pay, a thin tail does not;
-- fabricated applications, 2 % in all, of three kinds (ground truth ``fraud_kind``): inflated income (1 %),
-  inconsistent fields (0.5 %: age against sector and income, income implausible for sector and city tier,
-  stated debts contradicting the lenders count) and identity reuse (0.5 %: rings that share a synthetic
-  identity key — a stand-in for a phone / device / ID fingerprint, never real personal data);
+- fabricated applications, 2.5 % in all, of four kinds (ground truth ``fraud_kind``): inflated income (1 %:
+  1.5–2.5x the true income, inside the sector-tier plausibility band), inconsistent fields (0.5 %: age against
+  sector and income, income implausible for sector and city tier, stated debts contradicting the lenders
+  count), identity reuse (0.5 %: valid stolen IDs applied for from fraud farms' shared phones and devices)
+  and bad IDs (0.5 %: typo'd, random or mismatched resident IDs); the form fields and the fraudsters' choices
+  are in ``simulate/applicants.py`` and ``simulate/fraudsters.py``;
 - strategic defaulters (1.5 %): able to pay, they stop once the line is nearly used up or cut.
 No protected attributes (sex, marital status, ethnicity, religion) are generated at all.
 
 Draws happen in a fixed order from the simulation's seeded generator; new traits are drawn after the
-original ones so adding a trait does not reshuffle the earlier ones.
+original ones so adding a trait does not reshuffle the earlier ones. The application-form fields (names,
+IDs, phones, employers…) and the fraudsters' choices draw from a child stream of their own
+(``applicants.form_stream``), so they leave the world stream — incomes, purchases — exactly as it was.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -49,9 +54,17 @@ SECTOR_INCOME_VOLATILITY = {
 INFLATED_INCOME = "inflated_income"
 INCONSISTENT_FIELDS = "inconsistent_fields"
 IDENTITY_REUSE = "identity_reuse"
-FRAUD_SHARES: dict[str, float] = {INFLATED_INCOME: 0.01, INCONSISTENT_FIELDS: 0.005, IDENTITY_REUSE: 0.005}
+BAD_ID = "bad_id"
+# In this order on the unit interval: bad_id was added after the others, so it takes the next slice and the
+# customers of the first three kinds stay who they were.
+FRAUD_SHARES: dict[str, float] = {
+    INFLATED_INCOME: 0.01,
+    INCONSISTENT_FIELDS: 0.005,
+    IDENTITY_REUSE: 0.005,
+    BAD_ID: 0.005,
+}
+FRAUD_KINDS: tuple[str, ...] = tuple(FRAUD_SHARES)
 FRAUD_SHARE = sum(FRAUD_SHARES.values())
-IDENTITY_RING_SIZES = (1, 4)  # fabricated applications per stolen identity (plus its genuine owner)
 SHARED_DEVICE_SHARE = 0.004  # genuine customers who share a device with another genuine customer (household)
 STRATEGIC_SHARE = 0.015
 # Habitual part-payers: they budget only a share of their spare money for this line and, when the bill is
@@ -81,9 +94,9 @@ class Customer:
     shock_cut: float = 0.0  # income cut if hit by the scenario's shock, 0 if not hit
     job_loss_until: int = 0  # month through which an individual job loss lasts
     # What the application form states (equal to the truth for genuine applicants).
-    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse
-    inconsistency: str = ""  # which field contradicts which, for inconsistent_fields
-    identity_key: str = ""  # synthetic phone / device / ID fingerprint; shared within a reuse ring
+    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse | bad_id
+    inconsistency: str = ""  # which field contradicts which (inconsistent_fields), or how the ID is bad (bad_id)
+    identity_key: str = ""  # synthetic key of the resident ID; a reuse fraud carries its victim's
     stated_age: int = 0
     stated_sector: str = ""
     stated_city_tier: int = 0
@@ -96,10 +109,54 @@ class Customer:
     relapse_until: int = 0  # month through which a recently cured customer is more likely to fall behind
     defaulted: bool = False  # a strategic defaulter who has stopped paying
     limit_factor: float = 1.0  # spending response to limit changes since the line opened
+    # The application form's further fields (simulate/applicants.py). Personal data (name, id_number, phone,
+    # device_id) lives only here and in the submitted form: never in a Parquet file or a log.
+    name: str = field(default="", repr=False)
+    id_number: str = field(default="", repr=False)
+    birth_date: date | None = None  # as stated (a bad_id fraud may state one the ID contradicts)
+    phone: str = field(default="", repr=False)
+    device_id: str = field(default="", repr=False)
+    device_key: str = ""  # synthetic key of the device (households and fraud farms share one)
+    city: str = ""
+    employer: str = ""
+    employer_address: str = ""
+    channel: str = "app"
+    requested_limit_minor: int = 0
+    verified_income_minor: int | None = None  # payroll / social-insurance income, with bureau consent
+    consent_bureau: bool = True
+    consent_sharing: bool = True
+    household_size: int = 1
+    apply_day: int = -1  # day of the month (0-based) a fraud farm applies on; -1: drawn by the runner
+    farm: int = 0  # the fraud farm an identity_reuse application came from (ground truth), 0: none
 
 
-def generate_population(n: int, months: int, rng: np.random.Generator) -> list[Customer]:
-    """``n`` customers; applications arrive over the first half of the horizon so vintages differ."""
+def generate_population(
+    n: int,
+    months: int,
+    rng: np.random.Generator,
+    *,
+    first_index: int = 0,
+    start_on: date = date(2024, 1, 1),
+    forms: np.random.Generator | None = None,
+) -> list[Customer]:
+    """``n`` customers; applications arrive over the first half of the horizon so vintages differ.
+
+    ``first_index`` is the global index of the first customer (blocks), so identifiers stay unique across
+    blocks; ``forms`` is the stream of the form fields (default: ``applicants.form_stream(rng)``)."""
+    # The form modules build on Customer: imported here, where both are defined.
+    from creditloop.simulate.applicants import assign_form_fields, form_stream
+    from creditloop.simulate.fraudsters import fabricate
+
+    out, shared_u, partner = _latent_population(n, months, rng)
+    form_rng = form_stream(rng) if forms is None else forms
+    assign_form_fields(out, first_index, start_on, form_rng)
+    share_household_devices(out, shared_u, partner)
+    fabricate(out, first_index, start_on, form_rng)
+    return out
+
+
+def _latent_population(n: int, months: int, rng: np.random.Generator) -> tuple[list[Customer], np.ndarray, np.ndarray]:
+    """The traits drawn from the world stream, in their historical order (and the household draws)."""
     sectors = rng.choice(len(SECTORS), size=n, p=SECTOR_SHARES)
     ages = np.clip(rng.normal(31, 8, size=n), 16, 70).astype(int)
     tiers = rng.choice([1, 2, 3, 4], size=n, p=[0.2, 0.3, 0.3, 0.2])
@@ -122,8 +179,8 @@ def generate_population(n: int, months: int, rng: np.random.Generator) -> list[C
     part_u = rng.random(n)
     budget = rng.uniform(*PART_PAYER_BUDGET, size=n)
 
-    thresholds = np.cumsum([FRAUD_SHARES[k] for k in (INFLATED_INCOME, INCONSISTENT_FIELDS, IDENTITY_REUSE)])
-    kinds = np.searchsorted(thresholds, fraud_u, side="right")  # 0, 1, 2 fraud kinds; 3 genuine
+    thresholds = np.cumsum([FRAUD_SHARES[k] for k in FRAUD_KINDS])
+    kinds = np.searchsorted(thresholds, fraud_u, side="right")  # 0..3 fraud kinds; 4 genuine
     out = []
     for i in range(n):
         sector = SECTORS[int(sectors[i])]
@@ -131,14 +188,14 @@ def generate_population(n: int, months: int, rng: np.random.Generator) -> list[C
         median = SECTOR_MEDIAN_INCOME_YUAN[sector] * TIER_INCOME_FACTOR[tier]
         income_minor = round(median * float(np.exp(z[i]))) * 100
         other_debt = int(income_minor * float(debt_share[i])) // 100 * 100 if has_debt[i] else 0
-        kind = ("inflated_income", "inconsistent_fields", "identity_reuse", "")[int(kinds[i])]
+        kind = (*FRAUD_KINDS, "")[int(kinds[i])]
         cu = Customer(
             customer_id=f"C{i + 1:07d}",
             age=int(ages[i]),
             city_tier=tier,
             sector=sector,
             base_income_minor=income_minor,
-            stated_income_minor=income_minor * 3 if kind == INFLATED_INCOME else income_minor,
+            stated_income_minor=income_minor,  # an inflated one is set by fraudsters.fabricate
             other_debt_minor=other_debt,
             lenders_count=int(lenders[i]),
             living_cost_share=float(living[i]),
@@ -163,8 +220,7 @@ def generate_population(n: int, months: int, rng: np.random.Generator) -> list[C
         if kind:
             cu.spend_propensity = 0.6  # fabricated lines are drawn down fast (bust-out)
         out.append(cu)
-    _share_identities(out, shared_u, partner, rng)
-    return out
+    return out, shared_u, partner
 
 
 def _make_inconsistent(cu: Customer, anomaly: str, u: float) -> None:
@@ -190,24 +246,11 @@ def _make_inconsistent(cu: Customer, anomaly: str, u: float) -> None:
             cu.stated_lenders = 4 + int(u * 2)
 
 
-def _share_identities(
-    customers: list[Customer], shared_u: np.ndarray, partner: np.ndarray, rng: np.random.Generator
-) -> None:
-    """Identity reuse: fabricated applications reuse a genuine customer's identity key, in rings of 1–4;
-    a few genuine customers share a device with another genuine customer (not fraud: models must tell)."""
-    genuine = [cu for cu in customers if not cu.fraud]
-    if not genuine:
-        return
-    ring = [cu for cu in customers if cu.fraud_kind == IDENTITY_REUSE]
-    k = 0
-    while k < len(ring):
-        size = int(rng.integers(IDENTITY_RING_SIZES[0], IDENTITY_RING_SIZES[1] + 1))
-        victim = genuine[int(rng.integers(0, len(genuine)))]
-        for cu in ring[k : k + size]:
-            cu.identity_key = victim.identity_key
-        k += size
+def share_household_devices(customers: list[Customer], shared_u: np.ndarray, partner: np.ndarray) -> None:
+    """A few genuine customers share a device with another genuine customer (a household): not fraud, and
+    the checks must not flag it (one other identity on a device is normal)."""
     for i, cu in enumerate(customers):
         if not cu.fraud and shared_u[i] < SHARED_DEVICE_SHARE:
             other = customers[int(partner[i])]
             if other is not cu and not other.fraud:
-                cu.identity_key = other.identity_key
+                cu.device_id, cu.device_key = other.device_id, other.device_key

@@ -43,11 +43,11 @@ from creditloop.simulate.config import (
     Tally,
     block_entropy,
 )
+from creditloop.simulate.lender import SimLender
 from creditloop.simulate.outputs import OutputWriter
 from creditloop.simulate.population import Customer, generate_population
 from creditloop.simulate.strategies import EWI_CUT_BPS
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
-from creditloop.strategy.origination import Applicant
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,9 @@ class Simulation:
         if self.strategy.origination is not None:  # the strategy's origination policy decides applications
             self.bus.policies = replace(self.bus.policies, origination=self.strategy.origination)
         indices = config.block_customers(block)
-        self.customers = generate_population(len(indices), config.months, self.rng)
+        self.customers = generate_population(
+            len(indices), config.months, self.rng, first_index=indices.start, start_on=config.start_on
+        )
         for cu, i in zip(self.customers, indices, strict=True):
             cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks
             cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
@@ -146,6 +148,7 @@ class Simulation:
         # finds it current. A superset: the passes that use it still check each line's DPD. (An undo or a back-dated
         # correction re-derives history without events; the runner sends neither, tests/simulation checks it.)
         self.maybe_delinquent: set[str] = set()
+        self.lender = SimLender(self.strategy, bus, self.out, block)
         for kind in (DueMissed, BucketChanged, PaymentReturned, RestructureBooked):
             bus.subscribe(kind, self._on_line_event)
 
@@ -197,7 +200,8 @@ class Simulation:
         for cu, income in zip(self.customers, incomes, strict=True):
             self.income[cu.customer_id] = income
             if cu.apply_month == m:
-                self.events[first + timedelta(days=int(self.rng.integers(0, 28)))].append(cu)
+                drawn = int(self.rng.integers(0, 28))  # drawn for everyone: the world stream stays the same
+                self.events[first + timedelta(days=drawn if cu.apply_day < 0 else cu.apply_day)].append(cu)
         self._plan_purchases(first, days, m)
         self.paid_in_month.clear()
         product = self.bus.policies.product
@@ -220,6 +224,7 @@ class Simulation:
                 day += timedelta(days=1)
             self._snapshot(m, last)
             self._audit(m, last)
+            self.lender.month_end(m)
 
     @contextmanager
     def _transaction(self, m: int) -> Iterator[None]:
@@ -274,20 +279,14 @@ class Simulation:
             self.out.event(command.on, command.line_id, "repayment", command.amount_minor, command.payment_id)
 
     def _apply(self, cu: Customer, day: date, m: int) -> None:
-        applicant = Applicant(  # what the form states; sector, city tier and identity key go to the output
-            application_id=f"A-{cu.customer_id}",
-            age=cu.stated_age,
-            monthly_income_minor=cu.stated_income_minor,
-            monthly_debt_payments_minor=cu.stated_debt_minor,
-            lenders_count=cu.stated_lenders,
-        )
-        decision = self._submit(c.SubmitApplication(applicant.application_id, cu.customer_id, applicant, day))
-        if decision is None:
+        application_id = f"A-{cu.customer_id}"
+        row = self.lender.decide(cu, application_id, day, self._submit)
+        if row is None:
             return
-        if decision.approved:
+        if row.decision == "approve":
             self.line_of[cu.customer_id] = f"L-{cu.customer_id}"
-            self.opening_limit[f"L-{cu.customer_id}"] = decision.limit_minor
-        self.out.application(applicant.application_id, cu, day, m, decision)
+            self.opening_limit[f"L-{cu.customer_id}"] = row.limit_minor
+        self.out.application(application_id, cu, day, m, row)
 
     def _buy(self, item: tuple[Customer, b.PurchaseIntent], day: date) -> None:
         cu, intent = item
@@ -577,6 +576,7 @@ class Simulation:
             "months": self.cfg.months,
             "scenario": self.cfg.scenario.name,
             "strategy": self.strategy.name,
+            **({"learning": self.lender.learning} if self.strategy.learning else {}),
             "lender_actions": dict(sorted(self.action_counts.items())),
             "shock_month": self.cfg.scenario.shock.start_month if self.cfg.scenario.shock else None,
             "start_on": self.cfg.start_on.isoformat(),

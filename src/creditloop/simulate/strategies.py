@@ -18,11 +18,13 @@ from functools import partial
 from typing import Literal, get_args
 
 from creditloop.core.errors import ValidationError
+from creditloop.simulate.learning import LearningPlan
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
 
 LimitReviewer = Callable[[LineReview], LimitAction | None]
 EwiAction = Literal["record", "remind", "cut", "freeze"]
+DecisionPath = Literal["scored", "rules"]
 EWI_ACTIONS: tuple[str, ...] = get_args(EwiAction)
 EWI_CUT_BPS = 5_000  # an alert under the "cut" action halves the unused limit
 
@@ -38,6 +40,11 @@ class Strategy:
     reminders: bool = True  # remind lines that missed the due date, on the day after it
     hardship_outreach: bool = True  # offer term extensions at all
     hardship_outreach_dpd: int = 31  # contact customers once they are this far behind
+    # Issue #13: fit a scorecard on the first cohorts and deploy it (simulate/learning.py); None: never learns.
+    learning: LearningPlan | None = None
+    # "scored": DecideApplication with the whole form (checks, model, limits, arm); "rules": the issue #1 rule
+    # policy on the self-declared fields (SubmitApplication), today's policy the scored one is compared with.
+    decision: DecisionPath = "scored"
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -46,6 +53,10 @@ class Strategy:
             raise ValidationError(
                 f"ewi_action must be one of {', '.join(EWI_ACTIONS)}, got {self.ewi_action!r}", field="ewi_action"
             )
+        if self.decision not in ("scored", "rules"):
+            raise ValidationError(f"decision must be scored or rules, got {self.decision!r}", field="decision")
+        if self.learning is not None and self.decision != "scored":
+            raise ValidationError("a learning lender decides with the scored underwriting", field="decision")
         if not 1 <= self.hardship_outreach_dpd <= 180:
             raise ValidationError("hardship_outreach_dpd must be between 1 and 180", field="hardship_outreach_dpd")
 
@@ -88,6 +99,19 @@ def _named() -> dict[str, Strategy]:
                 "strict-origination",
                 "baseline with the stricter origination policy (origination_strict_v1)",
                 origination=packaged_policy("origination_strict_v1"),
+                decision="rules",
+            ),
+            Strategy(
+                "rule-policy",
+                "baseline deciding applications with the issue #1 rule policy on the self-declared fields, "
+                "without the application checks or a model (the comparison for the scored policy)",
+                decision="rules",
+            ),
+            Strategy(
+                "learning-lender",
+                "baseline; decides with the checks and the rule policy for 6 months, then fits a scorecard on the "
+                "first cohorts' outcomes and deploys it for later applicants",
+                learning=LearningPlan(),
             ),
             Strategy(
                 "ewi-freeze",

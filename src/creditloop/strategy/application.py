@@ -2,9 +2,9 @@
 
 Amounts arrive as yuan in decimal strings ("8500.00"; a JSON number is read as the text it was written as) and
 are held as integer fen; a value with more than two decimals or a negative amount is refused rather than
-rounded, because an application is evidence and must mean exactly what it says. Every field error names the field and the rule
-(pydantic's ``loc`` and ``msg``), and the reader turns it into a per-row refusal while the other rows are
-still decided (see ``creditloop.adapters.files.applications``).
+rounded, because an application is evidence and must mean exactly what it says. Every field error names the
+field and the rule (pydantic's ``loc`` and ``msg``), and the reader turns it into a per-row refusal while the
+other rows are still decided (see ``creditloop.adapters.files.applications``).
 
 The form carries personal data (name, ID number, phone). It is used to decide and is never logged; what goes
 into audit rows is its sha256 (``inputs_hash``) and keyed hashes of the identifiers (``strategy.velocity``).

@@ -109,3 +109,59 @@ def review(rule: LimitRule, line: LineReview) -> LimitAction | None:
         if new > line.limit_minor:
             return LimitAction("limit", new, REASON_LIMIT_RAISE_GOOD_PAYER)
     return None
+
+
+# ---------------------------------------------------------------------------------------- starter graduation
+
+REASON_STARTER_GRADUATION = "STARTER_GRADUATION"
+
+
+@dataclass(frozen=True, slots=True)
+class StarterGraduation:
+    """Grow a thin-file starter line toward the affordability limit recorded at origination, in steps.
+
+    After ``clean_statements`` clean statements in a row (paid in full or at least the minimum by the due date,
+    no DPD, no early-warning alert) since the last change, the limit is multiplied by ``growth_bps`` (floored to
+    the step) but never above the target; the count restarts after each raise (the caller counts from the last
+    change). A line without a recorded target, or already at it, is left alone."""
+
+    rule_id: str
+    version: str
+    clean_statements: int = 3
+    growth_bps: int = 20_000  # 2x per graduation: 350 -> 700 -> 1,400 ... up to the target
+    step_minor: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.clean_statements < 1:
+            raise ValidationError("clean_statements must be at least 1", field="clean_statements")
+        if not BPS < self.growth_bps <= 10 * BPS:
+            raise ValidationError(f"growth_bps must be above {BPS} and at most {10 * BPS}", field="growth_bps")
+        if self.step_minor < 1:
+            raise ValidationError("step_minor must be at least 1", field="step_minor")
+
+
+@dataclass(frozen=True, slots=True)
+class StarterLine:
+    """What graduation sees about one starter line (no personal data)."""
+
+    line_id: str
+    status: LineStatus
+    limit_minor: int
+    clean_statements: int  # consecutive clean statements since the last limit change
+    affordable_limit_minor: int  # the decision's affordable_limit_minor at origination (0: none recorded)
+    dpd: int = 0
+    alerts_recent: int = 0
+    restructured: bool = False
+
+
+def graduate(rule: StarterGraduation, line: StarterLine) -> LimitAction | None:
+    """The raise a clean starter line earns this statement, or None."""
+    if line.restructured or line.status != LineStatus.ACTIVE or line.dpd > 0 or line.alerts_recent > 0:
+        return None
+    if line.clean_statements < rule.clean_statements or line.limit_minor >= line.affordable_limit_minor:
+        return None
+    grown = _floor(line.limit_minor * rule.growth_bps // BPS, rule.step_minor)
+    new = min(line.affordable_limit_minor, grown)
+    if new <= line.limit_minor:
+        return None
+    return LimitAction("limit", new, REASON_STARTER_GRADUATION)

@@ -48,7 +48,7 @@ class ApplicationKeys:
     device: str
     employer: str  # the employer name alone: peers for the stated-income comparison
     employer_address: str
-    inputs_hash: str  # sha256 of the canonical form: a resubmission of the same form is a duplicate
+    inputs_hash: str  # sha256 of the form without id, instant and channel: the same form again is a duplicate
     monthly_income_minor: int = 0  # stated income, for employer peer comparison
 
 

@@ -66,9 +66,18 @@ def _totals(conn: sa.Connection, table: str) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ scratch files
 
 
+# Tables a running block queries by their secondary indexes: the application history's snapshots read each key's
+# index (issue #13), so those indexes stay while a block runs.
+_QUERIED_WHILE_RUNNING = ("application_history",)
+
+
 def drop_secondary_indexes(conn: sa.Connection) -> list[str]:
-    """Drop the SQLite file's explicit indexes (not the keys'); returns their CREATE statements."""
-    rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all()
+    """Drop the SQLite file's explicit indexes (not the keys', nor those a block queries); returns their CREATE
+    statements."""
+    kept = ", ".join(f"'{t}'" for t in _QUERIED_WHILE_RUNNING)  # fixed names
+    rows = conn.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT IN ({kept})"
+    ).all()
     for name, _sql in rows:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     conn.commit()
@@ -132,7 +141,13 @@ def as_wal_ledger(out_dir: Path) -> None:
 
 # Blocks write postings without their key (``drop_postings_key``): inserting them in key order into the keyed table
 # sorts each block's postings once and checks the key.
-_COPIED_TABLES = (("credit_lines", "line_id"), ("audit_decisions", "decision_id"))
+# Application ids and decision ids are unique across blocks, as line ids are: a clash fails the merge (its key).
+_COPIED_TABLES = (
+    ("credit_lines", "line_id"),
+    ("audit_decisions", "decision_id"),
+    ("application_history", "application_id"),
+    ("underwriting_decisions", "decision_id"),
+)
 
 
 class LedgerMerger:

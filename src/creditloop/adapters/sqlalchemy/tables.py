@@ -1,6 +1,6 @@
 """SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
 
-The migrations (``0001_initial``, ``0002_ledger_meta``, ``0003_entry_id_width``) create exactly these tables;
+The migrations (``0001_initial`` .. ``0004_applications``) create exactly these tables;
 keep them in step (a test compares them). Entry id columns hold ``ledger.ids.MAX_ENTRY_ID_CHARS`` (escaped
 client ids + suffixes).
 """
@@ -118,4 +118,70 @@ ledger_meta = sa.Table(
     metadata,
     sa.Column("key", sa.String(40), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
+)
+
+# Issue #13: what the velocity / identity-reuse / duplicate checks count (``app.history``). Keyed hashes only
+# (HMAC-SHA256 hex of the normalised identifier, ``strategy.velocity.key_hash``); "" when not given. The instant
+# is UTC microseconds since 1970: one exact integer every backend compares alike. One index per key, by instant:
+# a snapshot is a range read on each. Every index carries the columns its read returns (covering: the table is
+# never visited) and the id that breaks ties in time.
+HASH_CHARS = 64
+_PHONE_DEVICE = ("phone_hash", "device_hash")
+# Application ids order by code point everywhere (as in Python and SQLite), not by PostgreSQL's locale collation.
+APPLICATION_ID = sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql")
+application_history = sa.Table(
+    "application_history",
+    metadata,
+    sa.Column("application_id", APPLICATION_ID, primary_key=True),  # unique: a second record is a no-op
+    sa.Column("applied_at_us", sa.BigInteger, nullable=False),
+    sa.Column("identity_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("phone_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("device_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("employer_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("employer_address_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("inputs_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("monthly_income_minor", sa.BigInteger, nullable=False),
+    sa.Index("ix_application_history_identity", "identity_hash", "applied_at_us", "application_id", *_PHONE_DEVICE),
+    sa.Index("ix_application_history_phone", "phone_hash", "applied_at_us", "application_id", "identity_hash"),
+    sa.Index("ix_application_history_device", "device_hash", "applied_at_us", "application_id", "identity_hash"),
+    sa.Index(
+        "ix_application_history_employer_address",
+        "employer_address_hash",
+        "applied_at_us",
+        "application_id",
+        "identity_hash",
+    ),
+    sa.Index(
+        "ix_application_history_employer",
+        "employer_hash",
+        "applied_at_us",
+        "application_id",
+        "identity_hash",
+        "monthly_income_minor",
+    ),
+    sa.Index("ix_application_history_inputs", "inputs_hash", "applied_at_us", "application_id"),
+)
+
+# Every underwriting decision, insert-only, for audit and replay (``app.ports.StoredDecision``). ``decided_at``
+# is fixed-width ISO-8601 UTC text (``2026-12-02T06:30:00.000000Z``): readable in an audit query, exact, and it
+# sorts as the instants do on every backend.
+underwriting_decisions = sa.Table(
+    "underwriting_decisions",
+    metadata,
+    sa.Column("decision_id", sa.String(200), primary_key=True),
+    sa.Column("application_id", sa.String(200), nullable=False, index=True),
+    sa.Column("decided_at", sa.String(27), nullable=False, index=True),
+    sa.Column("applied_on", sa.Date, nullable=False),
+    sa.Column("policy_id", sa.String(100), nullable=False),
+    sa.Column("policy_version", sa.String(40), nullable=False),
+    sa.Column("model_id", sa.String(100), nullable=True),
+    sa.Column("model_version", sa.String(40), nullable=True),
+    sa.Column("arm", sa.String(40), nullable=False, index=True),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("limit_minor", sa.BigInteger, nullable=False),
+    sa.Column("pd", sa.Float(53), nullable=True),  # double precision: the model's float, exactly
+    sa.Column("inputs_hash", sa.String(HASH_CHARS), nullable=False),
+    sa.Column("inputs_json", sa.Text, nullable=False),
+    sa.Column("decision_json", sa.Text, nullable=False),
+    sa.Column("line_id", sa.String(100), nullable=True),
 )

@@ -2,7 +2,8 @@
 
 One unit of work is one connection and one database transaction over the stores, each in its own module:
 ``lines`` (credit line documents), ``journal_store`` (entries, postings, running totals), ``logs`` (audit
-decisions, day-end runs, reconciliations); ``common`` holds what they share. Their names stay importable from
+decisions, day-end runs, reconciliations), ``history`` (application keys for the velocity checks) and
+``decisions`` (underwriting decisions); ``common`` holds what they share. Their names stay importable from
 here, where they lived before the split.
 """
 
@@ -13,12 +14,16 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine
 
 from creditloop.adapters.sqlalchemy.common import ConcurrencyConflict
+from creditloop.adapters.sqlalchemy.decisions import SqlDecisionStore
+from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
 from creditloop.adapters.sqlalchemy.journal_store import SqlJournal
 from creditloop.adapters.sqlalchemy.lines import SqlLines
 from creditloop.adapters.sqlalchemy.logs import SqlAudit, SqlDayEnds
 from creditloop.app.ports import (
+    ApplicationHistory,
     AuditLog,
     DayEndLog,
+    DecisionStore,
     JournalWriter,
     LineRepository,
 )
@@ -26,14 +31,23 @@ from creditloop.ledger.entries import JournalEntry
 from creditloop.products.terms import Product
 from creditloop.servicing.events import DomainEvent
 
-__all__ = ["ConcurrencyConflict", "SqlAudit", "SqlDayEnds", "SqlJournal", "SqlLines", "SqlUnitOfWork"]
+__all__ = [
+    "ConcurrencyConflict",
+    "SqlApplicationHistory",
+    "SqlAudit",
+    "SqlDayEnds",
+    "SqlDecisionStore",
+    "SqlJournal",
+    "SqlLines",
+    "SqlUnitOfWork",
+]
 
 
 class SqlUnitOfWork:
     """One connection and one transaction per ``with`` block; same semantics as ``MemoryUnitOfWork``.
 
     Unlike the memory fake, audit records and day-end marks are part of the transaction too: a
-    rollback discards them with everything else.
+    rollback discards them with everything else (application history and decisions: in both).
     """
 
     # Typed as the ports: protocol attributes are invariant, so the concrete types would not match.
@@ -41,6 +55,8 @@ class SqlUnitOfWork:
     journal: JournalWriter
     audit: AuditLog
     day_ends: DayEndLog
+    applications: ApplicationHistory
+    decisions: DecisionStore
 
     def __init__(self, engine: Engine, products: Callable[[str], Product], *, single_writer: bool = False) -> None:
         """``single_writer``: this unit of work is the only writer of the database (a simulation's own
@@ -55,6 +71,9 @@ class SqlUnitOfWork:
         self.journal = self._journal
         self.audit = SqlAudit(self._connection)
         self.day_ends = SqlDayEnds(self._connection)
+        # A single writer owns its file: no other process records applications, so no lock is needed.
+        self.applications = SqlApplicationHistory(self._connection, serialise=not single_writer)
+        self.decisions = SqlDecisionStore(self._connection)
 
     def _connection(self) -> Connection:
         if self._conn is None:

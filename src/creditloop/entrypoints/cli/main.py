@@ -1,7 +1,7 @@
 """The ``creditloop`` command line: builds the app, registers the command groups and runs it.
 
 Each group lives in its own module (``line_cli``, ``journal_cli``, ``simulate_cli``, ``db_cli``, ``pricing_cli``,
-``scoring_cli``); what they share is in ``_common``. No module imports this one.
+``scoring_cli``, ``gbm_cli``); what they share is in ``_common``. No module imports this one.
 
 Exit codes: 0 ok, 1 domain error (the request was understood and refused), 2 usage error.
 """
@@ -26,6 +26,7 @@ from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     db_cli,
+    gbm_cli,
     journal_cli,
     line_cli,
     origination_cli,
@@ -84,6 +85,7 @@ pricing_cli.register(app)
 products_cli.register(app)
 scoring_cli.register(app)
 origination_cli.register(app)
+gbm_cli.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,114 @@
+"""Underwriting decisions on SQLite and PostgreSQL (``app.ports.DecisionStore``): insert-only, for audit and replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from creditloop.adapters.sqlalchemy.common import ConnectionSource
+from creditloop.adapters.sqlalchemy.tables import underwriting_decisions
+from creditloop.app.ports import StoredDecision
+from creditloop.core.errors import IdempotencyConflict, ValidationError
+
+_T = underwriting_decisions
+_ISO = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: sorts as the instants do
+
+
+def iso_instant(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise ValidationError("an instant must be aware (UTC)", field="since")
+    return at.astimezone(UTC).strftime(_ISO)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.strptime(text, _ISO).replace(tzinfo=UTC)
+
+
+def _row(d: StoredDecision) -> dict[str, Any]:
+    return {
+        "decision_id": d.decision_id,
+        "application_id": d.application_id,
+        "decided_at": iso_instant(d.decided_at),
+        "applied_on": d.applied_on,
+        "policy_id": d.policy_id,
+        "policy_version": d.policy_version,
+        "model_id": d.model_id,
+        "model_version": d.model_version,
+        "arm": d.arm,
+        "outcome": d.outcome,
+        "limit_minor": d.limit_minor,
+        "pd": d.pd,
+        "inputs_hash": d.inputs_hash,
+        "inputs_json": d.inputs_json,
+        "decision_json": d.decision_json,
+        "line_id": d.line_id,
+    }
+
+
+def _decision(r: Any) -> StoredDecision:
+    applied_on = r.applied_on if isinstance(r.applied_on, date) else date.fromisoformat(r.applied_on)
+    return StoredDecision(
+        decision_id=r.decision_id,
+        application_id=r.application_id,
+        decided_at=_instant(r.decided_at),
+        applied_on=applied_on,
+        policy_id=r.policy_id,
+        policy_version=r.policy_version,
+        model_id=r.model_id,
+        model_version=r.model_version,
+        arm=r.arm,
+        outcome=r.outcome,
+        limit_minor=int(r.limit_minor),
+        pd=None if r.pd is None else float(r.pd),
+        inputs_hash=r.inputs_hash,
+        inputs_json=r.inputs_json,
+        decision_json=r.decision_json,
+        line_id=r.line_id,
+    )
+
+
+def _id_order(conn: sa.Connection) -> Any:
+    # Ties on the instant break by id in code-point order, as the memory store's sort does.
+    return _T.c.decision_id.collate("C") if conn.dialect.name == "postgresql" else _T.c.decision_id
+
+
+class SqlDecisionStore:
+    """A decision once stored is never rewritten: the same record again is a no-op, another one a conflict."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    def save(self, record: StoredDecision) -> None:
+        conn = self._connection()
+        insert: Any = postgresql.insert(_T) if conn.dialect.name == "postgresql" else sqlite.insert(_T)
+        done = conn.execute(insert.values(**_row(record)).on_conflict_do_nothing(index_elements=["decision_id"]))
+        if done.rowcount == 1:
+            return
+        known = self.get(record.decision_id)
+        if known != record:
+            raise IdempotencyConflict(f"decision {record.decision_id!r} is already stored with another record")
+
+    def get(self, decision_id: str) -> StoredDecision | None:
+        r = self._connection().execute(sa.select(_T).where(_T.c.decision_id == decision_id)).first()
+        return None if r is None else _decision(r)
+
+    def for_application(self, application_id: str) -> list[StoredDecision]:
+        conn = self._connection()
+        q = sa.select(_T).where(_T.c.application_id == application_id).order_by(_T.c.decided_at, _id_order(conn))
+        return [_decision(r) for r in conn.execute(q)]
+
+    def list(
+        self, *, since: datetime | None = None, arm: str | None = None, limit: int | None = None
+    ) -> list[StoredDecision]:
+        conn = self._connection()
+        q = sa.select(_T).order_by(_T.c.decided_at, _id_order(conn))
+        if since is not None:
+            q = q.where(_T.c.decided_at >= iso_instant(since))
+        if arm is not None:
+            q = q.where(_T.c.arm == arm)
+        if limit is not None:
+            q = q.limit(limit)
+        return [_decision(r) for r in conn.execute(q)]
