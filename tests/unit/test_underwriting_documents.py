@@ -8,7 +8,17 @@ from dataclasses import asdict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from creditloop.app.underwriting import canonical, decision_document, derive, snapshot_document
+from creditloop.app import commands as c
+from creditloop.app.underwriting import (
+    canonical,
+    decision_document,
+    derive,
+    form_hash,
+    inputs_document,
+    inputs_json,
+    prepare,
+    snapshot_document,
+)
 from creditloop.app.underwriting_setup import build_underwriting
 from creditloop.strategy.application import ApplicationForm
 from creditloop.strategy.velocity import VelocitySnapshot, WindowCounts
@@ -64,3 +74,6 @@ def test_documents_equal_asdict(snapshot: VelocitySnapshot, income: int, verifie
     assert snapshot_document(snapshot) == asdict(snapshot)
     assert decision_document(decision) == asdict(decision)
     assert canonical(decision_document(decision)) == canonical(asdict(decision))
+    p = prepare(c.DecideApplication(form, customer_id="C1"), underwriting)
+    assert p.digest == form_hash(form)
+    assert inputs_json(p, snapshot) == canonical(inputs_document(form, snapshot, p.arm))
