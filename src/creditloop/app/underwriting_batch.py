@@ -47,7 +47,8 @@ def decide_many(
         for i, p in todo:
             out[i] = _one(p.cmd, uow, underwriting, default_product)
         return _done(out)
-    known: dict[str, StoredDecision] = uow.decisions.get_many([p.decision_id for _, p in todo])  # type: ignore[attr-defined]
+    bulk: Any = uow.decisions  # the bulk methods are checked above (SQL and memory stores have them)
+    known: dict[str, StoredDecision] = bulk.get_many([p.decision_id for _, p in todo])
     fresh: list[tuple[int, Prepared]] = []
     for i, p in todo:
         try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource, chunks
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, chunks, driver
 from creditloop.adapters.sqlalchemy.tables import underwriting_decisions
 from creditloop.app.ports import StoredDecision
 from creditloop.core.errors import IdempotencyConflict, ValidationError
@@ -117,7 +117,7 @@ class SqlDecisionStore:
         name = conn.dialect.name
         values = [_values(r, name == "sqlite") for r in records]
         if name == "sqlite":  # the driver directly (SQLAlchemy's per-statement set-up is most of the cost)
-            done = conn.connection.dbapi_connection.executemany(_SQL[name]["insert"], values).rowcount  # type: ignore[union-attr]
+            done = driver(conn).executemany(_SQL[name]["insert"], values).rowcount
         else:
             done = conn.exec_driver_sql(_SQL[name]["insert"], values if len(values) > 1 else values[0]).rowcount
         if done == len(records):
@@ -130,7 +130,7 @@ class SqlDecisionStore:
     def get(self, decision_id: str) -> StoredDecision | None:
         conn = self._connection()
         if conn.dialect.name == "sqlite":
-            found = conn.connection.dbapi_connection.execute(_SQL["sqlite"]["get"], (decision_id,)).fetchone()  # type: ignore[union-attr]
+            found = driver(conn).execute(_SQL["sqlite"]["get"], (decision_id,)).fetchone()
             return None if found is None else _decision(_Row(*found))
         r = conn.exec_driver_sql(_SQL[conn.dialect.name]["get"], (decision_id,)).first()
         return None if r is None else _decision(r)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, driver
 from creditloop.app.history import (
     EMPLOYER_PEERS_CAP,
     Candidates,
@@ -113,7 +113,7 @@ class SqlApplicationHistory:
             self._lock(conn)
         params = _params(row, windows, reuse_window_days)
         if conn.dialect.name == "sqlite":  # the driver directly: SQLAlchemy's result set-up cost more than the query
-            rows: Any = conn.connection.dbapi_connection.execute(_SQL["sqlite"], params).fetchall()  # type: ignore[union-attr]
+            rows: Any = driver(conn).execute(_SQL["sqlite"], params).fetchall()
         else:
             rows = conn.exec_driver_sql(_SQL[conn.dialect.name], params).all()
         return snapshot_from_rows(row, _candidates(rows, row), windows, reuse_window_days)
@@ -149,7 +149,7 @@ class SqlApplicationHistory:
         rows = [row_of(k) for k in many]
         if self.serialise:
             self._lock(conn)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver(conn).cursor()
         out = []
         try:
             for row in rows:
@@ -181,7 +181,7 @@ class SqlApplicationHistory:
         conn = self._connection()
         values = [_values(r) for r in rows]
         if conn.dialect.name == "sqlite":
-            conn.connection.dbapi_connection.executemany(_INSERT["sqlite"], values)  # type: ignore[union-attr]
+            driver(conn).executemany(_INSERT["sqlite"], values)
             return
         conn.exec_driver_sql(_INSERT[conn.dialect.name], values if len(values) > 1 else values[0])
 

@@ -17,6 +17,7 @@ from creditloop.adapters.sqlalchemy.common import (
     ConcurrencyConflict,
     ConnectionSource,
     chunks,
+    driver,
     to_json,
 )
 from creditloop.adapters.sqlalchemy.tables import credit_lines
@@ -93,7 +94,7 @@ class SqlLines:
     def _exists(self, line_id: str) -> bool:
         conn = self._connection()
         if conn.dialect.name == "sqlite":  # the driver directly: one look-up per approval
-            return conn.connection.dbapi_connection.execute(_EXISTS_SQLITE, (line_id,)).fetchone() is not None  # type: ignore[union-attr]
+            return driver(conn).execute(_EXISTS_SQLITE, (line_id,)).fetchone() is not None
         return conn.exec_driver_sql(_EXISTS_PG, (line_id,)).first() is not None
 
     def existing(self, line_ids: Sequence[str]) -> set[str]:
