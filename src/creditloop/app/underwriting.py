@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date
 from typing import Any
 
 from creditloop.app import commands as c
-from creditloop.app.ports import AuditRecord, StoredDecision, UnitOfWork
+from creditloop.app.ports import AuditLog, AuditRecord, StoredDecision, UnitOfWork
 from creditloop.core.errors import IdempotencyConflict
 from creditloop.products.terms import Product
 from creditloop.scoring.runtime import DecisionModel
@@ -278,8 +278,18 @@ def decide(
         uow.lines.add(records.line)  # first: a line that already exists refuses the row before anything is written
     uow.applications.record(p.keys)
     uow.decisions.save(records.stored)
-    uow.audit.record(records.audit)
+    record_audit(uow.audit, (records.audit,))
     return decision
+
+
+def record_audit(audit: AuditLog, items: Sequence[AuditRecord]) -> None:
+    """The audit rows in one plain statement where the log offers it (``record_many``), else one by one."""
+    many = getattr(audit, "record_many", None)
+    if many is not None:
+        many(items)
+        return
+    for item in items:
+        audit.record(item)
 
 
 def audit_trace(decision: UnderwritingDecision) -> tuple[dict[str, Any], ...]:

@@ -21,7 +21,16 @@ from typing import Any
 
 from creditloop.app import commands as c
 from creditloop.app.ports import StoredDecision, UnitOfWork
-from creditloop.app.underwriting import Prepared, Records, Underwriting, decide, decide_pure, prepare, recorded
+from creditloop.app.underwriting import (
+    Prepared,
+    Records,
+    Underwriting,
+    decide,
+    decide_pure,
+    prepare,
+    record_audit,
+    recorded,
+)
 from creditloop.app.validation import check_command
 from creditloop.core.errors import CreditloopError
 from creditloop.products.terms import Product
@@ -118,12 +127,7 @@ def _take_back(rest: list[tuple[int, Prepared]], snapshots: Sequence[VelocitySna
 
 def _write(written: list[Records], uow: UnitOfWork) -> None:
     uow.decisions.save_many([r.stored for r in written])  # type: ignore[attr-defined]
-    record_many = getattr(uow.audit, "record_many", None)
-    if record_many is not None:
-        record_many([r.audit for r in written])
-    else:
-        for r in written:
-            uow.audit.record(r.audit)
+    record_audit(uow.audit, [r.audit for r in written])
     for r in written:
         if r.line is not None:
             uow.lines.add_new(r.line)  # type: ignore[attr-defined]
