@@ -217,3 +217,22 @@ def test_refused_rows_in_a_chunk_are_errors_and_the_rest_is_decided(kind: str, t
     recorded = {r[0] for r in rows["application_history"]}
     assert recorded == {f.application_id for f in forms if f.monthly_income == 1_800_000}
     assert len(rows["underwriting_decisions"]) == len(rows["audit_decisions"]) == 5
+
+
+def test_the_memory_unit_of_work_decides_a_chunk_one_by_one() -> None:
+    from creditloop.bootstrap import build_memory
+
+    forms = [make_form(i, i % 3, i % 2, i % 4, 0, 18000, 90 * i) for i in range(8)]
+    forms.append(forms[2].model_copy(update={"phone": "13900009999"}))  # another form under a decided id
+    cmds = tuple(c.DecideApplication(f, customer_id=f.application_id) for f in forms)
+    many, one = build_memory().bus, build_memory().bus
+    with many.batch():
+        batch = [outcome(r) for r in many.handle(c.DecideApplications(cmds))]
+    alone = []
+    for cmd in cmds:
+        try:
+            alone.append(outcome(one.handle(cmd)))
+        except CreditloopError as exc:
+            alone.append(outcome(exc))
+    assert batch == alone
+    assert batch[-1].startswith("IdempotencyConflict")
