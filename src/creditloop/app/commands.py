@@ -28,6 +28,15 @@ class DecideApplication:
 
 
 @dataclass(frozen=True, slots=True)
+class DecideApplications:
+    """Decide a chunk of applications, in order (callers sort by ``applied_at``), with the outcome of deciding
+    each alone (``app.underwriting_batch``). The result lists, per item, its decision or the error that refused
+    it (nothing of that item written); the other items are decided and written all the same."""
+
+    items: tuple[DecideApplication, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OpenLine:
     line_id: str
     customer_id: str

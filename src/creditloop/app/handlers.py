@@ -140,6 +140,13 @@ def decide_application(cmd: c.DecideApplication, uow: UnitOfWork, policies: Poli
     return decide(cmd, uow, policies.underwriting or default_underwriting(), policies.product)
 
 
+def decide_applications(cmd: c.DecideApplications, uow: UnitOfWork, policies: Policies) -> list[Any]:
+    from creditloop.app.underwriting_batch import decide_many
+    from creditloop.app.underwriting_setup import default_underwriting
+
+    return decide_many(cmd.items, uow, policies.underwriting or default_underwriting(), policies.product)
+
+
 def open_line(cmd: c.OpenLine, uow: UnitOfWork, policies: Policies) -> CreditLine:
     product = policies.product if cmd.product is None else catalog_product(cmd.product)
     line = CreditLine.open(
@@ -399,6 +406,7 @@ def reconcile(uow: UnitOfWork, business_date: date) -> ReconciliationRecord:
 HANDLERS: dict[type, Callable[..., Any]] = {
     c.SubmitApplication: submit_application,
     c.DecideApplication: decide_application,
+    c.DecideApplications: decide_applications,
     c.OpenLine: open_line,
     c.Purchase: purchase,
     c.Refund: refund,

@@ -97,6 +97,9 @@ class MemoryLines:
             line.start_recording(self.event_sink, opened=True)
         self.seen[line.line_id] = line
 
+    def existing(self, line_ids: Sequence[str]) -> set[str]:
+        return {i for i in line_ids if i in self._store or i in self.seen}
+
     def get(self, line_id: str) -> CreditLine:
         line = self.seen.get(line_id)
         if line is None:
@@ -362,6 +365,13 @@ class MemoryDecisionStore:
 
     def get(self, decision_id: str) -> StoredDecision | None:
         return self._items.get(decision_id)
+
+    def get_many(self, decision_ids: Sequence[str]) -> dict[str, StoredDecision]:
+        return {i: self._items[i] for i in decision_ids if i in self._items}
+
+    def save_many(self, records: Sequence[StoredDecision]) -> None:
+        for record in records:
+            self.save(record)
 
     def for_application(self, application_id: str) -> list[StoredDecision]:
         return sorted((d for d in self._items.values() if d.application_id == application_id), key=_decision_order)

@@ -60,3 +60,9 @@ def upsert(
         else {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     )
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values), rows)
+
+
+def driver(conn: Any) -> Any:
+    """The DB-API connection under a SQLAlchemy one: hot SQLite statements go to it directly (SQLAlchemy's
+    per-statement set-up of a result costs more than a small indexed query)."""
+    return conn.connection.dbapi_connection

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, chunks, driver
 from creditloop.adapters.sqlalchemy.tables import underwriting_decisions
 from creditloop.app.ports import StoredDecision
 from creditloop.core.errors import IdempotencyConflict, ValidationError
@@ -25,6 +26,30 @@ def iso_instant(at: datetime) -> str:
 
 def _instant(text: str) -> datetime:
     return datetime.strptime(text, _ISO).replace(tzinfo=UTC)
+
+
+# Plain SQL, built once per dialect: a Core insert was compiled (and its cache key built) on every save, which
+# cost more than the decision itself. The column order is the table's; ``_values`` follows it.
+_COLUMNS = tuple(c.name for c in _T.columns)
+_SQL = {
+    dialect: {
+        "insert": f"INSERT INTO underwriting_decisions ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([p] * len(_COLUMNS))}) ON CONFLICT (decision_id) DO NOTHING",
+        "get": f"SELECT {', '.join(_COLUMNS)} FROM underwriting_decisions WHERE decision_id = {p}",
+        "known": f"SELECT {', '.join(_COLUMNS)} FROM underwriting_decisions WHERE decision_id IN ",
+    }
+    for dialect, p in (("sqlite", "?"), ("postgresql", "%s"))
+}
+
+
+_Row = namedtuple("_Row", _COLUMNS)  # type: ignore[misc]  # a driver row by column name, as _decision reads it
+
+
+def _values(d: StoredDecision, sqlite: bool) -> tuple[Any, ...]:
+    row = _row(d)
+    if sqlite:
+        row["applied_on"] = d.applied_on.isoformat()  # what the Date type stores on SQLite
+    return tuple(row[c] for c in _COLUMNS)
 
 
 def _row(d: StoredDecision) -> dict[str, Any]:
@@ -82,18 +107,45 @@ class SqlDecisionStore:
         self._connection = connection
 
     def save(self, record: StoredDecision) -> None:
-        conn = self._connection()
-        insert: Any = postgresql.insert(_T) if conn.dialect.name == "postgresql" else sqlite.insert(_T)
-        done = conn.execute(insert.values(**_row(record)).on_conflict_do_nothing(index_elements=["decision_id"]))
-        if done.rowcount == 1:
+        self.save_many((record,))
+
+    def save_many(self, records: Sequence[StoredDecision]) -> None:
+        """Insert a batch in one executemany; a record already stored must be the same record."""
+        if not records:
             return
-        known = self.get(record.decision_id)
-        if known != record:
-            raise IdempotencyConflict(f"decision {record.decision_id!r} is already stored with another record")
+        conn = self._connection()
+        name = conn.dialect.name
+        values = [_values(r, name == "sqlite") for r in records]
+        if name == "sqlite":  # the driver directly (SQLAlchemy's per-statement set-up is most of the cost)
+            done = driver(conn).executemany(_SQL[name]["insert"], values).rowcount
+        else:
+            done = conn.exec_driver_sql(_SQL[name]["insert"], values if len(values) > 1 else values[0]).rowcount
+        if done == len(records):
+            return
+        for record in records:  # some were there already: each must be the record stored (error path only)
+            known = self.get(record.decision_id)
+            if known != record:
+                raise IdempotencyConflict(f"decision {record.decision_id!r} is already stored with another record")
 
     def get(self, decision_id: str) -> StoredDecision | None:
-        r = self._connection().execute(sa.select(_T).where(_T.c.decision_id == decision_id)).first()
+        conn = self._connection()
+        if conn.dialect.name == "sqlite":
+            found = driver(conn).execute(_SQL["sqlite"]["get"], (decision_id,)).fetchone()
+            return None if found is None else _decision(_Row(*found))
+        r = conn.exec_driver_sql(_SQL[conn.dialect.name]["get"], (decision_id,)).first()
         return None if r is None else _decision(r)
+
+    def get_many(self, decision_ids: Sequence[str]) -> dict[str, StoredDecision]:
+        """The stored decisions among ``decision_ids``, by id (one query per chunk of ids)."""
+        conn = self._connection()
+        name = conn.dialect.name
+        p = "?" if name == "sqlite" else "%s"
+        out: dict[str, StoredDecision] = {}
+        for chunk in chunks(list(dict.fromkeys(decision_ids))):
+            sql = _SQL[name]["known"] + f"({', '.join([p] * len(chunk))})"
+            for r in conn.exec_driver_sql(sql, tuple(chunk)):
+                out[r.decision_id] = _decision(r)
+        return out
 
     def for_application(self, application_id: str) -> list[StoredDecision]:
         conn = self._connection()

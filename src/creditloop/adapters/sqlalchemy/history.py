@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, driver
 from creditloop.app.history import (
     EMPLOYER_PEERS_CAP,
     Candidates,
@@ -111,7 +111,11 @@ class SqlApplicationHistory:
         conn = self._connection()
         if self.serialise:
             self._lock(conn)
-        rows = conn.exec_driver_sql(_SQL[conn.dialect.name], _params(row, windows, reuse_window_days)).all()
+        params = _params(row, windows, reuse_window_days)
+        if conn.dialect.name == "sqlite":  # the driver directly: SQLAlchemy's result set-up cost more than the query
+            rows: Any = driver(conn).execute(_SQL["sqlite"], params).fetchall()
+        else:
+            rows = conn.exec_driver_sql(_SQL[conn.dialect.name], params).all()
         return snapshot_from_rows(row, _candidates(rows, row), windows, reuse_window_days)
 
     def snapshot_and_record_many(
@@ -121,11 +125,7 @@ class SqlApplicationHistory:
         trip on PostgreSQL: the statements go down one pipeline and the server runs them in order."""
         conn = self._connection()
         if conn.dialect.name != "postgresql":  # no round trips to save: SQLite runs in this process
-            out = []
-            for keys in many:
-                out.append(self.snapshot(keys, windows_days, reuse_window_days))
-                self.record(keys)
-            return out
+            return self._sqlite_snapshot_and_record_many(conn, many, windows_days, reuse_window_days)
         windows = check_windows(windows_days, reuse_window_days)
         rows = [row_of(k) for k in many]
         if self.serialise:
@@ -141,6 +141,35 @@ class SqlApplicationHistory:
             for row, cur in zip(rows, cursors, strict=True)
         ]
 
+    def _sqlite_snapshot_and_record_many(
+        self, conn: Connection, many: Sequence[ApplicationKeys], windows_days: tuple[int, ...], reuse_window_days: int
+    ) -> list[VelocitySnapshot]:
+        """One by one through the driver's cursor: SQLAlchemy's per-statement work cost more than the query."""
+        windows = check_windows(windows_days, reuse_window_days)
+        rows = [row_of(k) for k in many]
+        if self.serialise:
+            self._lock(conn)
+        cursor = driver(conn).cursor()
+        out = []
+        try:
+            for row in rows:
+                found = cursor.execute(_SQL["sqlite"], _params(row, windows, reuse_window_days)).fetchall()
+                out.append(snapshot_from_rows(row, _candidates(found, row), windows, reuse_window_days))
+                cursor.execute(_INSERT["sqlite"], _values(row))
+        finally:
+            cursor.close()
+        return out
+
+    def forget(self, application_ids: Sequence[str]) -> None:
+        """Remove rows recorded in this transaction for applications that were then refused (a batch's undo)."""
+        if not application_ids:
+            return
+        conn = self._connection()
+        p = "?" if conn.dialect.name == "sqlite" else "%s"
+        conn.exec_driver_sql(
+            f"DELETE FROM application_history WHERE application_id = {p}", [(i,) for i in application_ids]
+        )
+
     def record(self, keys: ApplicationKeys) -> None:
         self.record_many((keys,))
 
@@ -151,6 +180,9 @@ class SqlApplicationHistory:
             return
         conn = self._connection()
         values = [_values(r) for r in rows]
+        if conn.dialect.name == "sqlite":
+            driver(conn).executemany(_INSERT["sqlite"], values)
+            return
         conn.exec_driver_sql(_INSERT[conn.dialect.name], values if len(values) > 1 else values[0])
 
     def _lock(self, conn: Connection) -> None:

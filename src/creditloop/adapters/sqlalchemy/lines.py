@@ -17,6 +17,7 @@ from creditloop.adapters.sqlalchemy.common import (
     ConcurrencyConflict,
     ConnectionSource,
     chunks,
+    driver,
     to_json,
 )
 from creditloop.adapters.sqlalchemy.tables import credit_lines
@@ -81,9 +82,32 @@ class SqlLines:
         self.seen[line.line_id] = line
         self._handed_out.add(line.line_id)
 
+    def add_new(self, line: CreditLine) -> None:
+        """``add`` for a line the caller has just found absent (``existing``): no query of its own."""
+        if line.line_id in self.seen:
+            raise IdempotencyConflict(f"line {line.line_id} already exists")
+        if self.record_events:
+            line.start_recording(self.event_sink, opened=True)
+        self.seen[line.line_id] = line
+        self._handed_out.add(line.line_id)
+
     def _exists(self, line_id: str) -> bool:
-        c = credit_lines.c
-        return self._connection().execute(sa.select(c.line_id).where(c.line_id == line_id)).first() is not None
+        conn = self._connection()
+        if conn.dialect.name == "sqlite":  # the driver directly: one look-up per approval
+            return driver(conn).execute(_EXISTS_SQLITE, (line_id,)).fetchone() is not None
+        return conn.exec_driver_sql(_EXISTS_PG, (line_id,)).first() is not None
+
+    def existing(self, line_ids: Sequence[str]) -> set[str]:
+        """Which of ``line_ids`` exist (stored or added in this unit): one query per chunk, for a batch."""
+        found = {i for i in line_ids if i in self.seen}
+        if self._all_loaded:
+            return found
+        conn = self._connection()
+        for chunk in chunks([i for i in dict.fromkeys(line_ids) if i not in found]):
+            found.update(
+                conn.execute(sa.select(credit_lines.c.line_id).where(credit_lines.c.line_id.in_(chunk))).scalars()
+            )
+        return found
 
     def get(self, line_id: str) -> CreditLine:
         line = self.seen.get(line_id)
@@ -266,6 +290,9 @@ class SqlLines:
         return stale[:20]
 
 
+# Plain SQL: a Core select compiled per new line cost as much as deciding the application.
+_EXISTS_SQLITE = "SELECT 1 FROM credit_lines WHERE line_id = ?"
+_EXISTS_PG = "SELECT 1 FROM credit_lines WHERE line_id = %s"
 _LINE_COLUMNS = tuple(c.name for c in credit_lines.columns if c.name != "line_id")
 _SQLITE_UPDATE_LINE = (
     f"UPDATE credit_lines SET {', '.join(f'{c} = ?' for c in _LINE_COLUMNS)} WHERE line_id = ? AND version = ?"

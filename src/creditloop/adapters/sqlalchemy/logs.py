@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,26 @@ _SQLITE_RECORD_DECISION = (
     f"INSERT INTO audit_decisions ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join('?' for _ in _AUDIT_COLUMNS)}) "
     "ON CONFLICT (decision_id) DO NOTHING"
 )
+_PG_RECORD_DECISION = _SQLITE_RECORD_DECISION.replace("?", "%s")
+
+
+def _audit_values(item: AuditRecord, sqlite: bool) -> tuple[Any, ...]:
+    """The row in ``_AUDIT_COLUMNS`` order, for the driver (on SQLite the date as ISO text, as its Date stores it)."""
+    row = {
+        "decision_id": item.decision_id,
+        "kind": item.kind,
+        "subject_id": item.subject_id,
+        "decided_on": item.decided_on.isoformat() if sqlite else item.decided_on,
+        "policy_id": item.policy_id,
+        "policy_version": item.policy_version,
+        "inputs_hash": item.inputs_hash,
+        "outcome": item.outcome,
+        "reasons": to_json(list(item.reasons)),
+        "trace": to_json(list(item.trace)),
+    }
+    return tuple(row[c] for c in _AUDIT_COLUMNS)
+
+
 _SQLITE_GET_DECISION = (
     f"SELECT {', '.join(c.name for c in audit_decisions.columns)} FROM audit_decisions WHERE decision_id = ?"
 )
@@ -70,6 +91,22 @@ class SqlAudit:
         known = self.get(item.decision_id)
         if known != item:
             raise IdempotencyConflict(f"decision {item.decision_id!r} is already recorded with another outcome")
+
+    def record_many(self, items: Sequence[AuditRecord]) -> None:
+        """``record`` for a batch: one executemany (a decision batch's audit rows); a row already there must be
+        the same record."""
+        if not items:
+            return
+        conn = self._connection()
+        name = conn.dialect.name
+        sql = _SQLITE_RECORD_DECISION if name == "sqlite" else _PG_RECORD_DECISION
+        values = [_audit_values(item, name == "sqlite") for item in items]
+        done = conn.exec_driver_sql(sql, values if len(values) > 1 else values[0]).rowcount
+        if done == len(items):
+            return
+        for item in items:  # some were there already (error path only)
+            if self.get(item.decision_id) != item:
+                raise IdempotencyConflict(f"decision {item.decision_id!r} is already recorded with another outcome")
 
     def get(self, decision_id: str) -> AuditRecord | None:
         t = audit_decisions

@@ -99,14 +99,16 @@ def _decide_rows(bus: Any, rows: list[tuple[int, ApplicationForm | RowError]]) -
             out[n] = invalid_row(r)
     forms.sort(key=lambda item: (item[1].applied_at, item[0]))  # time order; file order breaks ties
     for start in range(0, len(forms), CHUNK):
-        with bus.batch():
-            for n, form in forms[start : start + CHUNK]:
-                try:
-                    decision = bus.handle(c.DecideApplication(form, customer_id=form.application_id))
-                except CreditloopError as exc:  # refused before anything of this row was written
-                    out[n] = invalid_row(RowError(n, form.application_id, exc.field or exc.code, exc.message))
-                else:
-                    out[n] = decision_row(decision)
+        chunk = forms[start : start + CHUNK]
+        with bus.batch():  # one transaction per chunk; a refused row is an error value, nothing of it written
+            results = bus.handle(
+                c.DecideApplications(tuple(c.DecideApplication(f, customer_id=f.application_id) for _, f in chunk))
+            )
+        for (n, form), result in zip(chunk, results, strict=True):
+            if isinstance(result, CreditloopError):
+                out[n] = invalid_row(RowError(n, form.application_id, result.field or result.code, result.message))
+            else:
+                out[n] = decision_row(result)
     return [out[n] for n, _ in rows]
 
 
