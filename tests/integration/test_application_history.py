@@ -49,7 +49,7 @@ def reference(
     first: dict[str, ApplicationKeys] = {}
     for a in recorded:
         first.setdefault(a.application_id, a)
-    earlier = [a for a in first.values() if a.applied_at < k.applied_at and a.application_id != k.application_id]
+    earlier = [a for a in first.values() if a.applied_at <= k.applied_at and a.application_id != k.application_id]
 
     def within(a: ApplicationKeys, days: int) -> bool:
         return a.applied_at > k.applied_at - timedelta(days=days)
@@ -156,12 +156,13 @@ def test_windows_count_strictly_earlier_applications_of_the_same_key(uow: UnitOf
     assert snap.duplicate_of is None and not snap.same_id_earlier
 
 
-def test_the_window_edge_is_open_and_a_tie_in_time_is_not_earlier(uow: UnitOfWork) -> None:
+def test_the_window_edge_is_open_and_a_tie_in_time_recorded_before_is_earlier(uow: UnitOfWork) -> None:
     decide_all(uow, [keys("A1", 0, "id1"), keys("A2", 24, "id1")])
     with uow:
         at_edge = uow.applications.snapshot(keys("A3", 24, "id1"), (1,), REUSE)
-    # A1 is exactly one day before: outside (t - 1 day, t); A2 at the same instant is not earlier.
-    assert at_edge.window(1).by_identity == 0
+    # A1 is exactly one day before: outside (t - 1 day, t]; A2, recorded before at the same instant (a double
+    # submit in one second), counts.
+    assert at_edge.window(1).by_identity == 1
 
 
 def test_empty_keys_are_never_matched(uow: UnitOfWork) -> None:

@@ -4,11 +4,12 @@ An adapter's job is to find the *candidate* rows cheaply (by key, in a time rang
 index); ``snapshot_from_rows`` then counts exactly as ``VelocitySnapshot`` documents, so the memory, SQLite and
 PostgreSQL adapters agree by construction and the parity tests check the candidate queries.
 
-Definitions (t = the new application's instant, E = recorded applications with applied_at < t and another id):
-- window counts: rows of E with the same key and applied_at in (t - days, t);
+Definitions (t = the new application's instant, E = recorded applications with applied_at <= t and another id:
+an application recorded earlier at the very same instant — a double submit in one second — is earlier):
+- window counts: rows of E with the same key and applied_at in (t - days, t];
 - identities per phone / device / employer+address: distinct identities other than this one among rows of E with
-  that key in (t - reuse, t); phones / devices per identity: distinct other phones / devices among rows of E
-  with this identity in (t - reuse, t);
+  that key in (t - reuse, t]; phones / devices per identity: distinct other phones / devices among rows of E
+  with this identity in (t - reuse, t];
 - employer peers: the latest ``EMPLOYER_PEERS_CAP`` rows of E naming the same employer under another identity
   (ordered by applied_at, then application id); their count and the median of their stated incomes;
 - duplicate_of: the earliest row of E with the same inputs hash (no time limit);
@@ -122,7 +123,7 @@ def snapshot_from_rows(
         return [
             r
             for r in rows
-            if getattr(r, field) == key and since_us < r.applied_at_us < t and r.application_id != row.application_id
+            if getattr(r, field) == key and since_us < r.applied_at_us <= t and r.application_id != row.application_id
         ]
 
     def count(rows: Iterable[HistoryRow], key: str, field: str, days: int) -> int:

@@ -308,7 +308,7 @@ class MemoryApplicationHistory:
         if not rows:
             return []
         lo = bisect_right(rows, since_us, key=_instant)
-        hi = bisect_left(rows, until_us, key=_instant)
+        hi = bisect_right(rows, until_us, key=_instant)  # an earlier record at the same instant counts
         return [r for _at, _id, r in rows[lo:hi]]
 
     def _peer_incomes(self, row: HistoryRow) -> list[int]:
@@ -316,7 +316,7 @@ class MemoryApplicationHistory:
         if not rows:
             return []
         out: list[int] = []
-        for _at, app_id, peer in reversed(rows[: bisect_left(rows, row.applied_at_us, key=_instant)]):
+        for _at, app_id, peer in reversed(rows[: bisect_right(rows, row.applied_at_us, key=_instant)]):
             if peer.identity != row.identity and app_id != row.application_id:
                 out.append(peer.monthly_income_minor)
                 if len(out) == EMPLOYER_PEERS_CAP:
@@ -325,7 +325,7 @@ class MemoryApplicationHistory:
 
     def _first_duplicate(self, row: HistoryRow) -> str | None:
         for at, app_id, _r in self._index["inputs_hash"].get(row.inputs_hash, ()):
-            if at >= row.applied_at_us:
+            if at > row.applied_at_us:
                 return None
             if app_id != row.application_id:
                 return app_id

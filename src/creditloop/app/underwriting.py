@@ -36,7 +36,7 @@ from creditloop.strategy.underwriting import (
     decide_application,
 )
 from creditloop.strategy.underwriting_policy import UnderwritingPolicy
-from creditloop.strategy.velocity import DEFAULT_KEY, ApplicationKeys, VelocitySnapshot, key_hash
+from creditloop.strategy.velocity import DEFAULT_KEY, ApplicationKeys, VelocitySnapshot, employer_texts, key_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +90,16 @@ def content_hash(form: ApplicationForm, doc: dict[str, Any] | None = None) -> st
 
 
 def application_keys(form: ApplicationForm, key: bytes, doc: dict[str, Any] | None = None) -> ApplicationKeys:
-    employer_address = f"{form.employer}|{form.employer_address or ''}"
+    employer, employer_address = employer_texts(form.employer, form.employer_address)
     return ApplicationKeys(
         application_id=form.application_id,
         applied_at=form.applied_at.astimezone(UTC),
         identity=key_hash("identity", form.id_number, key),
         phone=key_hash("phone", form.phone, key),
         device=key_hash("device", form.device_id, key),
-        employer=key_hash("employer", form.employer, key),
-        employer_address=key_hash("employer_address", employer_address, key),
+        # "" (never matched) for a generic employer label, and for the combination also without an address
+        employer=key_hash("employer", employer, key) if employer else "",
+        employer_address=key_hash("employer_address", employer_address, key) if employer_address else "",
         inputs_hash=content_hash(form, doc),
         monthly_income_minor=form.monthly_income,
     )

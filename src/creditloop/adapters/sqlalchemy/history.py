@@ -45,7 +45,7 @@ _COLUMNS = (
 # identity rows their phones and devices, phone / device / employer-address rows their identities.
 _KEYED = (
     "SELECT '{tag}' AS tag, application_id, applied_at_us, {columns}, '', 0 FROM application_history "
-    "WHERE {column} = {p} AND applied_at_us > {p} AND applied_at_us < {p} AND application_id <> {p}"
+    "WHERE {column} = {p} AND applied_at_us > {p} AND applied_at_us <= {p} AND application_id <> {p}"
 )
 _KEY_COLUMNS = (
     ("i", "identity_hash", "'', phone_hash, device_hash"),
@@ -57,7 +57,7 @@ _KEY_COLUMNS = (
 # and the sum of the two middle incomes, equal for an odd count, whose half rounded down is ``median_minor``).
 _PEERS = (
     "SELECT * FROM (WITH peers AS (SELECT monthly_income_minor AS inc FROM application_history "
-    "WHERE employer_hash = {p} AND applied_at_us < {p} AND identity_hash <> {p} AND application_id <> {p} "
+    "WHERE employer_hash = {p} AND applied_at_us <= {p} AND identity_hash <> {p} AND application_id <> {p} "
     "ORDER BY employer_hash DESC, applied_at_us DESC, application_id DESC LIMIT " + str(EMPLOYER_PEERS_CAP) + "), "
     "cnt AS (SELECT count(*) AS n FROM peers) "
     "SELECT 'm' AS tag, NULL AS application_id, (SELECT n FROM cnt) AS applied_at_us, '' AS identity_hash, "
@@ -69,7 +69,7 @@ _PEERS = (
 # The earliest duplicate, read from the covering index only (the other columns are blanks of the same types).
 _DUPLICATE = (
     "SELECT * FROM (SELECT 'u' AS tag, application_id, applied_at_us, '', '', '', '', 0 FROM application_history "
-    "WHERE inputs_hash = {p} AND applied_at_us < {p} AND application_id <> {p} "
+    "WHERE inputs_hash = {p} AND applied_at_us <= {p} AND application_id <> {p} "
     "ORDER BY inputs_hash, applied_at_us, application_id LIMIT 1) dup"
 )
 _OWN = "SELECT 's' AS tag, " + _COLUMNS + " FROM application_history WHERE application_id = {p}"
