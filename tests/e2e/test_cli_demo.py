@@ -23,7 +23,7 @@ def demo(out: Path, scenario: str, *extra: str) -> dict[str, object]:
     res = run(
         "demo",
         "--customers",
-        "400",
+        "1000",  # the scored policy books about half: enough lines for the shock to show in months 4-7
         "--months",
         "10",
         "--seed",
@@ -91,7 +91,7 @@ def test_every_approved_account_has_a_limit(runs: dict[str, tuple[Path, dict[str
         audits = conn.execute(sa.text("SELECT COUNT(*) FROM audit_decisions WHERE kind = 'origination'")).scalar_one()
     engine.dispose()
     assert lines == positive == approved
-    assert audits == 400  # every automated decision is audited
+    assert audits == 1000  # every automated decision is audited
 
 
 def test_delinquency_rises_after_the_shock(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:
