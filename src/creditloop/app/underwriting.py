@@ -252,12 +252,41 @@ def snapshot_document(s: VelocitySnapshot) -> dict[str, Any]:
 def decision_document(d: UnderwritingDecision) -> dict[str, Any]:
     """``dataclasses.asdict(d)``, written out (the tests hold it equal to asdict, field for field)."""
     doc = {name: getattr(d, name) for name in _DECISION_FIELDS}
-    doc["checks"] = tuple(
-        {"code": r.code, "outcome": r.outcome, "observed": r.observed, "threshold": r.threshold} for r in d.checks
-    )
+    doc["checks"] = tuple(_check_document(r) for r in d.checks)
     doc["trace"] = tuple(
         {"step": t.step, "observed": t.observed, "threshold": t.threshold, "outcome": t.outcome} for t in d.trace
     )
+    return doc
+
+
+# Check results repeat across applications (the checks reuse one result object per outcome and observation), so
+# their documents are built once, keyed by the object's identity (hashing four strings per check cost more than
+# building the dict); each entry holds its object, so an id cannot be reused while the entry exists. The documents
+# are only ever encoded, never changed; the caches are bounded.
+_CHECK_DOCS: dict[int, tuple[CheckResult, dict[str, Any]]] = {}
+_AUDIT_DOCS: dict[int, tuple[CheckResult, dict[str, Any]]] = {}
+_DOCS_MAX = 65_536
+
+
+def _check_document(r: CheckResult) -> dict[str, Any]:
+    hit = _CHECK_DOCS.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    if len(_CHECK_DOCS) >= _DOCS_MAX:
+        _CHECK_DOCS.clear()
+    doc = {"code": r.code, "outcome": r.outcome, "observed": r.observed, "threshold": r.threshold}
+    _CHECK_DOCS[id(r)] = (r, doc)
+    return doc
+
+
+def _audit_check(r: CheckResult) -> dict[str, Any]:
+    hit = _AUDIT_DOCS.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    if len(_AUDIT_DOCS) >= _DOCS_MAX:
+        _AUDIT_DOCS.clear()
+    doc = {"check": r.code, "outcome": str(r.outcome), "observed": r.observed, "threshold": r.threshold}
+    _AUDIT_DOCS[id(r)] = (r, doc)
     return doc
 
 
@@ -295,10 +324,7 @@ def record_audit(audit: AuditLog, items: Sequence[AuditRecord]) -> None:
 
 def audit_trace(decision: UnderwritingDecision) -> tuple[dict[str, Any], ...]:
     """Each check's outcome, then each decision step: what the audit row shows (no personal data)."""
-    checks = (
-        {"check": r.code, "outcome": str(r.outcome), "observed": r.observed, "threshold": r.threshold}
-        for r in decision.checks
-    )
+    checks = (_audit_check(r) for r in decision.checks)
     steps = (
         {"step": t.step, "observed": t.observed, "threshold": t.threshold, "outcome": t.outcome} for t in decision.trace
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from creditloop.core.errors import DomainError
@@ -69,18 +70,21 @@ class CheckResult:
     threshold: str
 
 
+_PASS = Outcome.PASS  # an enum member read through its class costs a descriptor call: read it once
+
+
 def worst(results: tuple[CheckResult, ...]) -> Outcome:
     """The strongest outcome over all checks (decline > refer > pass)."""
-    best = Outcome.PASS
+    best = _PASS
     for r in results:
-        if OUTCOME_RANK[r.outcome] > OUTCOME_RANK[best]:
+        if r.outcome is not _PASS and OUTCOME_RANK[r.outcome] > OUTCOME_RANK[best]:
             best = r.outcome
     return best
 
 
 def flags(results: tuple[CheckResult, ...]) -> tuple[str, ...]:
     """Codes of the checks that did not pass, in check order (the ``check_flags`` column)."""
-    return tuple(r.code for r in results if r.outcome is not Outcome.PASS)
+    return tuple(r.code for r in results if r.outcome is not _PASS)
 
 
 # ------------------------------------------------------------------------------------------------ the checks
@@ -261,6 +265,14 @@ def _form_checks(form: ApplicationForm, facts: ApplicantFacts, plan: _Plan, out:
     out.append(plan.fresh(C.AGE_SECTOR_INCONSISTENT, hit, f"age {age}; {observed}", young_text))
 
 
+_BY = {kind: f"by_{kind}" for kind, _ in _VELOCITY_KINDS}
+
+
+@cache
+def _window_code(base: str, days: int) -> str:
+    return f"{base}_{days}D"
+
+
 def _velocity_checks(facts: ApplicantFacts, v: VelocitySnapshot, plan: _Plan, out: list[CheckResult]) -> None:
     p = plan.policy
     dup = v.duplicate_of
@@ -270,9 +282,10 @@ def _velocity_checks(facts: ApplicantFacts, v: VelocitySnapshot, plan: _Plan, ou
         out.append(plan.fresh(C.DUPLICATE_SUBMISSION, True, f"duplicate of {dup}"))
     windows = _windows(v, p)
     for kind, base in _VELOCITY_KINDS:
+        attr = _BY[kind]
         for days, most in p.velocity_max[kind]:
-            count = getattr(windows[days], f"by_{kind}")
-            out.append(plan.result(f"{base}_{days}D", count > most, str(count)))
+            count = getattr(windows[days], attr)
+            out.append(plan.result(_window_code(base, days), count > most, str(count)))
     for code, count, least in (
         (C.IDENTITY_REUSE_PHONE, v.identities_per_phone, p.reuse_min_identities_phone),
         (C.IDENTITY_REUSE_DEVICE, v.identities_per_device, p.reuse_min_identities_device),
