@@ -269,3 +269,42 @@ def test_parquet_in_and_out(tmp_path: Path, ledger: Path) -> None:
     table = pq.read_table(tmp_path / "out.parquet").to_pylist()
     assert [r["application_id"] for r in table] == ["APP-0200", "APP-0201"]
     assert all(r["decision"] in ("approve", "refer", "decline") for r in table)
+
+
+def test_a_decision_made_with_a_policy_file_replays_with_that_file(tmp_path: Path, ledger: Path) -> None:
+    from importlib import resources
+
+    doc = json.loads(
+        resources.files("creditloop.strategy").joinpath("policies/underwriting_v2.json").read_text("utf-8")
+    )
+    doc["version"] = "2-local"
+    policy = tmp_path / "my_policy.json"
+    policy.write_text(json.dumps(doc), encoding="utf-8")
+    src = write_csv(tmp_path / "apps.csv", [form(300)])
+    cli(
+        "origination",
+        "decide",
+        "--input",
+        str(src),
+        "--out",
+        str(tmp_path / "o.csv"),
+        "--data-dir",
+        str(ledger),
+        "--policy",
+        str(policy),
+    )
+    assert read_out(tmp_path / "o.csv")["APP-0300"]["policy"] == "underwriting@2-local"
+    res = cli("origination", "replay", "--decision-id", "APP-0300", "--data-dir", str(ledger), code=2)
+    assert "--policy" in res.stderr and "2-local" in res.stderr
+    replayed = cli(
+        "origination",
+        "replay",
+        "--decision-id",
+        "APP-0300",
+        "--data-dir",
+        str(ledger),
+        "--policy",
+        str(policy),
+        "--json",
+    )
+    assert replayed["identical"] is True

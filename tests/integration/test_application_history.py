@@ -18,9 +18,11 @@ from sqlalchemy import Engine
 
 from creditloop.adapters.sqlalchemy import SqlUnitOfWork
 from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
-from creditloop.app.history import EMPLOYER_PEERS_CAP, median_minor, snapshot_from_dict, snapshot_to_dict
+from creditloop.app.history import EMPLOYER_PEERS_CAP, median_minor
 from creditloop.app.memory import MemoryUnitOfWork
 from creditloop.app.ports import UnitOfWork
+from creditloop.app.replay import snapshot_from
+from creditloop.app.underwriting import canonical, snapshot_document
 from creditloop.core.errors import ValidationError
 from creditloop.products.terms import Product, default_product
 from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot, WindowCounts, key_hash
@@ -129,7 +131,7 @@ def decide_all(uow: UnitOfWork, stream: list[ApplicationKeys], windows: tuple[in
         for k in stream:
             got = uow.applications.snapshot(k, windows, REUSE)
             assert got == reference(recorded, k, windows, REUSE), k.application_id
-            assert snapshot_from_dict(json.loads(json.dumps(snapshot_to_dict(got)))) == got
+            assert snapshot_from(json.loads(canonical(snapshot_document(got)))) == got  # as a decision stores it
             uow.applications.record(k)
             recorded.append(k)
         uow.commit()

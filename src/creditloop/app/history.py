@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from creditloop.core.errors import ValidationError
 from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot, WindowCounts
@@ -165,37 +164,3 @@ def median_minor(values: Sequence[int]) -> int:
         return 0
     mid = n // 2
     return values[mid] if n % 2 else (values[mid - 1] + values[mid]) // 2
-
-
-def snapshot_to_dict(s: VelocitySnapshot) -> dict[str, object]:
-    """The snapshot as plain JSON data (for a decision's ``inputs_json``); ``snapshot_from_dict`` inverts it."""
-    return {
-        "windows": [[w.days, w.by_identity, w.by_phone, w.by_device] for w in s.windows],
-        "identities_per_phone": s.identities_per_phone,
-        "identities_per_device": s.identities_per_device,
-        "identities_per_employer_address": s.identities_per_employer_address,
-        "phones_per_identity": s.phones_per_identity,
-        "devices_per_identity": s.devices_per_identity,
-        "employer_peers": s.employer_peers,
-        "employer_median_income_minor": s.employer_median_income_minor,
-        "duplicate_of": s.duplicate_of,
-        "same_id_earlier": s.same_id_earlier,
-        "extra": dict(sorted(s.extra.items())),
-    }
-
-
-def snapshot_from_dict(d: dict[str, Any]) -> VelocitySnapshot:
-    """The snapshot a replay re-decides with, read back from a stored decision's inputs."""
-    return VelocitySnapshot(
-        windows=tuple(WindowCounts(int(a), int(b), int(c), int(e)) for a, b, c, e in d["windows"]),
-        identities_per_phone=int(d["identities_per_phone"]),
-        identities_per_device=int(d["identities_per_device"]),
-        identities_per_employer_address=int(d["identities_per_employer_address"]),
-        phones_per_identity=int(d["phones_per_identity"]),
-        devices_per_identity=int(d["devices_per_identity"]),
-        employer_peers=int(d["employer_peers"]),
-        employer_median_income_minor=int(d["employer_median_income_minor"]),
-        duplicate_of=d["duplicate_of"],
-        same_id_earlier=bool(d["same_id_earlier"]),
-        extra={str(k): int(v) for k, v in d.get("extra", {}).items()},
-    )

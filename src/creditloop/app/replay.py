@@ -40,12 +40,16 @@ def snapshot_from(doc: dict[str, Any]) -> VelocitySnapshot:
     return VelocitySnapshot(windows=windows, **doc)
 
 
-def replay_decision(uow: UnitOfWork, decision_id: str, model_paths: list[Path]) -> ReplayResult:
+def replay_decision(
+    uow: UnitOfWork, decision_id: str, model_paths: list[Path], policy_paths: list[Path] | None = None
+) -> ReplayResult:
     """Re-derive from the stored inputs (form, velocity snapshot, arm) under the recorded policy and model."""
     stored = stored_decision(uow, decision_id)
     inputs = json.loads(stored.inputs_json)
     form = ApplicationForm.model_validate(inputs["form"])
-    setup = setup_for(stored.policy_id, stored.policy_version, stored.model_id, stored.model_version, model_paths)
+    setup = setup_for(
+        stored.policy_id, stored.policy_version, stored.model_id, stored.model_version, model_paths, policy_paths or ()
+    )
     decision = derive(form, snapshot_from(inputs["velocity"]), setup, inputs["arm"], BUSINESS_TZ)
     replayed = canonical(decision_document(decision))
     return ReplayResult(

@@ -121,14 +121,25 @@ def default_underwriting() -> Underwriting:
 
 
 def setup_for(
-    policy_id: str, version: str, model_id: str | None, model_version: str | None, model_files: Sequence[Path]
+    policy_id: str,
+    version: str,
+    model_id: str | None,
+    model_version: str | None,
+    model_files: Sequence[Path],
+    policy_files: Sequence[Path] = (),
 ) -> ArmSetup:
-    """The setup a stored decision was made with: the packaged policy of that id and version, and its model."""
-    for name in PACKAGED_UNDERWRITING:
-        candidate = packaged_underwriting_policy(name)
+    """The setup a stored decision was made with: the policy of that id and version (among ``policy_files``,
+    then the packaged ones: a decision made with ``--policy FILE`` is replayed with that file), and its model."""
+    candidates = [load_underwriting_policy(p) for p in policy_files]
+    candidates += [packaged_underwriting_policy(name) for name in PACKAGED_UNDERWRITING]
+    for candidate in candidates:
         if candidate.policy_id == policy_id and candidate.version == version:
             setup = arm_setup(candidate, model_files)
             if model_id is not None and (setup.model is None or setup.model.model_version != model_version):
                 setup = replace(setup, model=find_model(model_id, model_version or "", model_files))
             return setup
-    raise ValidationError(f"no packaged underwriting policy {policy_id}@{version}", field="policy")
+    raise ValidationError(
+        f"the decision was made under policy {policy_id}@{version}, which is neither packaged nor among the "
+        "--policy files given",
+        field="policy",
+    )

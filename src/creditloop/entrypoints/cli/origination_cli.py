@@ -140,13 +140,20 @@ def replay(
     ],
     data_dir: DataDirOpt = DEFAULT_DIR,
     model: ModelOpt = None,
+    policy: Annotated[
+        list[Path] | None,
+        typer.Option("--policy", help="The policy file a decision was made with, when it is not packaged."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-derive a stored decision from its stored inputs and compare byte for byte (exit 1 when they differ)."""
     from creditloop.app.replay import replay_decision
 
     uow = ledger_bus(data_dir, write=False).uow
-    result = guarded(lambda: replay_decision(uow, decision_id, list(model or ())), {"model": "--model"})
+    result = guarded(
+        lambda: replay_decision(uow, decision_id, list(model or ()), list(policy or ())),
+        {"model": "--model", "policy": "--policy"},
+    )
     payload = {
         "decision_id": result.decision_id,
         "identical": result.identical,
