@@ -12,6 +12,7 @@ from creditloop.app import commands as c
 from creditloop.app.underwriting import (
     canonical,
     decision_document,
+    decision_json,
     derive,
     form_hash,
     inputs_document,
@@ -74,6 +75,24 @@ def test_documents_equal_asdict(snapshot: VelocitySnapshot, income: int, verifie
     assert snapshot_document(snapshot) == asdict(snapshot)
     assert decision_document(decision) == asdict(decision)
     assert canonical(decision_document(decision)) == canonical(asdict(decision))
+    assert decision_json(decision) == canonical(asdict(decision))  # the spliced text, byte for byte
+    assert decision_json(decision) == decision_json(decision)  # and again from the cached check texts
     p = prepare(c.DecideApplication(form, customer_id="C1"), underwriting)
     assert p.digest == form_hash(form)
     assert inputs_json(p, snapshot) == canonical(inputs_document(form, snapshot, p.arm))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_canonical_is_the_stdlib_encoding(value: object) -> None:
+    """The encoder built once gives the bytes ``json.dumps`` gives with the canonical options."""
+    import json
+
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    assert canonical(value) == expected

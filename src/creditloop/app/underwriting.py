@@ -63,14 +63,24 @@ def decision_id_for(application_id: str) -> str:
     return f"underwriting/{application_id}"
 
 
-# One encoder, built once (``json.dumps`` with options builds a new one per call). The stdlib encoder, not
-# orjson: stored texts are compared byte for byte by replay, and the two differ on some floats (1e16, 1e-05).
+# The stdlib encoder, not orjson: stored texts are compared byte for byte by replay, and the two differ on some
+# floats (1e16, 1e-05). ``JSONEncoder.encode`` builds its C encoder anew on every call (half the cost of a small
+# document); the C encoder it would build is made once here, with the same arguments, so the bytes are the same
+# (the tests compare them); without the C accelerator the plain encoder is used.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE_C = (
+    None
+    if _C_ENCODER is None
+    else _C_ENCODER(None, str, json.encoder.encode_basestring, None, ":", ",", True, False, True)
+)
 
 
 def canonical(value: Any) -> str:
     """One JSON text per value: sorted keys, no spaces, UTF-8 kept (what hashes and byte-for-byte replay use)."""
-    return _CANONICAL.encode(value)
+    if _ENCODE_C is None:  # pragma: no cover - CPython always ships the accelerator
+        return _CANONICAL.encode(value)
+    return "".join(_ENCODE_C(value, 0))
 
 
 def form_hash(form: ApplicationForm, doc: dict[str, Any] | None = None) -> str:
@@ -185,6 +195,7 @@ def decide_pure(
     facts = derive_facts(form, underwriting.business_tz)
     decision = derive(form, snapshot, p.setup, p.arm, underwriting.business_tz, facts)
     on = facts.applied_on
+    trace = _trace_documents(decision)  # the decision record and the audit row show the same steps
     line_id = f"L-{cmd.customer_id}" if decision.decision == "approve" and cmd.open_line else None
     stored = StoredDecision(
         decision_id=p.decision_id,
@@ -201,14 +212,14 @@ def decide_pure(
         pd=decision.pd,
         inputs_hash=p.digest,
         inputs_json=inputs_json(p, snapshot),
-        decision_json=canonical(decision_document(decision)),
+        decision_json=decision_json(decision, trace),
         line_id=line_id,
     )
     line = None
     if line_id is not None:
         product = p.setup.products.get(decision.price_tier or "", default_product)
         line = CreditLine.open(line_id, cmd.customer_id, product, decision.limit_minor, on)
-    return decision, Records(stored, audit_record(p, decision, on), line)
+    return decision, Records(stored, audit_record(p, decision, on, trace), line)
 
 
 def inputs_json(p: Prepared, snapshot: VelocitySnapshot) -> str:
@@ -217,7 +228,9 @@ def inputs_json(p: Prepared, snapshot: VelocitySnapshot) -> str:
     return f'{{"arm":{canonical(p.arm)},"form":{p.form_text},"velocity":{canonical(snapshot_document(snapshot))}}}'
 
 
-def audit_record(p: Prepared, decision: UnderwritingDecision, on: date) -> AuditRecord:
+def audit_record(
+    p: Prepared, decision: UnderwritingDecision, on: date, trace: tuple[dict[str, Any], ...] | None = None
+) -> AuditRecord:
     return AuditRecord(
         decision_id=p.decision_id,
         kind="origination",
@@ -228,7 +241,7 @@ def audit_record(p: Prepared, decision: UnderwritingDecision, on: date) -> Audit
         inputs_hash=p.digest,
         outcome=decision.decision,
         reasons=decision.reasons,
-        trace=audit_trace(decision),
+        trace=audit_trace(decision, trace),
     )
 
 
@@ -252,42 +265,51 @@ def snapshot_document(s: VelocitySnapshot) -> dict[str, Any]:
 def decision_document(d: UnderwritingDecision) -> dict[str, Any]:
     """``dataclasses.asdict(d)``, written out (the tests hold it equal to asdict, field for field)."""
     doc = {name: getattr(d, name) for name in _DECISION_FIELDS}
-    doc["checks"] = tuple(_check_document(r) for r in d.checks)
-    doc["trace"] = tuple(
+    doc["checks"] = tuple(_check_entry(r)[1] for r in d.checks)
+    doc["trace"] = _trace_documents(d)
+    return doc
+
+
+def decision_json(d: UnderwritingDecision, trace: tuple[dict[str, Any], ...] | None = None) -> str:
+    """``canonical(decision_document(d))``, with each check's text encoded once per result object and spliced in:
+    the 23 check documents were half of a decision's encoding (the tests hold the two texts equal)."""
+    doc = {name: getattr(d, name) for name in _DECISION_FIELDS}
+    doc["checks"] = _CHECKS_SLOT
+    doc["trace"] = _trace_documents(d) if trace is None else trace
+    entry = _check_entry
+    checks = ",".join([entry(r)[2] for r in d.checks])
+    # the keys before "checks" (ids by pattern, arm and flags by policy) cannot hold a NUL: the first hit is the slot
+    return canonical(doc).replace(_CHECKS_SLOT_TEXT, f"[{checks}]", 1)
+
+
+def _trace_documents(d: UnderwritingDecision) -> tuple[dict[str, Any], ...]:
+    return tuple(
         {"step": t.step, "observed": t.observed, "threshold": t.threshold, "outcome": t.outcome} for t in d.trace
     )
-    return doc
 
 
 # Check results repeat across applications (the checks reuse one result object per outcome and observation), so
-# their documents are built once, keyed by the object's identity (hashing four strings per check cost more than
-# building the dict); each entry holds its object, so an id cannot be reused while the entry exists. The documents
-# are only ever encoded, never changed; the caches are bounded.
-_CHECK_DOCS: dict[int, tuple[CheckResult, dict[str, Any]]] = {}
-_AUDIT_DOCS: dict[int, tuple[CheckResult, dict[str, Any]]] = {}
+# their documents and texts are built once, keyed by the object's identity (hashing four strings per check cost
+# more than building the dict); each entry holds its object, so an id cannot be reused while the entry exists.
+# The documents are only ever encoded, never changed; the cache is bounded.
+_CheckEntry = tuple[CheckResult, dict[str, Any], str, dict[str, Any]]  # result, document, its text, audit document
+_CHECK_ENTRIES: dict[int, _CheckEntry] = {}
 _DOCS_MAX = 65_536
+_CHECKS_SLOT = "\x00checks\x00"  # a placeholder no field can hold: NUL never reaches a decision's text
+_CHECKS_SLOT_TEXT = canonical(_CHECKS_SLOT)
 
 
-def _check_document(r: CheckResult) -> dict[str, Any]:
-    hit = _CHECK_DOCS.get(id(r))
+def _check_entry(r: CheckResult) -> _CheckEntry:
+    hit = _CHECK_ENTRIES.get(id(r))
     if hit is not None and hit[0] is r:
-        return hit[1]
-    if len(_CHECK_DOCS) >= _DOCS_MAX:
-        _CHECK_DOCS.clear()
+        return hit
+    if len(_CHECK_ENTRIES) >= _DOCS_MAX:
+        _CHECK_ENTRIES.clear()
     doc = {"code": r.code, "outcome": r.outcome, "observed": r.observed, "threshold": r.threshold}
-    _CHECK_DOCS[id(r)] = (r, doc)
-    return doc
-
-
-def _audit_check(r: CheckResult) -> dict[str, Any]:
-    hit = _AUDIT_DOCS.get(id(r))
-    if hit is not None and hit[0] is r:
-        return hit[1]
-    if len(_AUDIT_DOCS) >= _DOCS_MAX:
-        _AUDIT_DOCS.clear()
-    doc = {"check": r.code, "outcome": str(r.outcome), "observed": r.observed, "threshold": r.threshold}
-    _AUDIT_DOCS[id(r)] = (r, doc)
-    return doc
+    audit = {"check": r.code, "outcome": str(r.outcome), "observed": r.observed, "threshold": r.threshold}
+    entry = (r, doc, canonical(doc), audit)
+    _CHECK_ENTRIES[id(r)] = entry
+    return entry
 
 
 _SNAPSHOT_FIELDS = tuple(f.name for f in fields(VelocitySnapshot))
@@ -322,13 +344,12 @@ def record_audit(audit: AuditLog, items: Sequence[AuditRecord]) -> None:
         audit.record(item)
 
 
-def audit_trace(decision: UnderwritingDecision) -> tuple[dict[str, Any], ...]:
+def audit_trace(
+    decision: UnderwritingDecision, trace: tuple[dict[str, Any], ...] | None = None
+) -> tuple[dict[str, Any], ...]:
     """Each check's outcome, then each decision step: what the audit row shows (no personal data)."""
-    checks = (_audit_check(r) for r in decision.checks)
-    steps = (
-        {"step": t.step, "observed": t.observed, "threshold": t.threshold, "outcome": t.outcome} for t in decision.trace
-    )
-    return (*checks, *steps)
+    entry = _check_entry
+    return (*[entry(r)[3] for r in decision.checks], *(_trace_documents(decision) if trace is None else trace))
 
 
 def decision_from_json(text: str) -> UnderwritingDecision:

@@ -338,4 +338,9 @@ def decide_application(
 
 
 def worst_outcome(outcomes: Iterable[Outcome]) -> Outcome:
-    return max(outcomes, key=OUTCOME_RANK.__getitem__, default=Outcome.PASS)
+    worst, rank = Outcome.PASS, 0
+    for outcome in outcomes:  # a loop, not max(key=...): called for every decision
+        r = OUTCOME_RANK[outcome]
+        if r > rank:
+            worst, rank = outcome, r
+    return worst

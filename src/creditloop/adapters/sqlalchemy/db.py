@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from creditloop.adapters.sqlalchemy.checkpoint import SAFETY_PAGES, checkpoint_in_background
 from creditloop.core.errors import InvariantViolation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -49,6 +50,9 @@ def make_engine(url: str, *, schema: str | None = None, durable: bool = True) ->
         event.listen(engine, "connect", _sqlite_pragmas)
         if not durable:
             event.listen(engine, "connect", _sqlite_scratch_pragmas)
+        elif database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(engine, "connect", _sqlite_background_checkpoints)
+            checkpoint_in_background(engine, Path(database))
         return engine
     if backend == "postgresql":
         connect_args: dict[str, Any] = {}
@@ -68,6 +72,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MB page cache (default 2 MB): bulk appends hit the B-trees
+    finally:
+        cursor.close()
+
+
+def _sqlite_background_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+    """Commits leave the WAL to the background checkpointer (``checkpoint.py``) unless it falls far behind."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
     finally:
         cursor.close()
 
