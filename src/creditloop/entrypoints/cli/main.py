@@ -26,6 +26,7 @@ from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     db_cli,
+    ewi_cli,
     gbm_cli,
     journal_cli,
     line_cli,
@@ -86,6 +87,7 @@ products_cli.register(app)
 scoring_cli.register(app)
 origination_cli.register(app)
 gbm_cli.register(app)
+ewi_cli.register(app)
 
 
 def run() -> None:
