@@ -1,0 +1,239 @@
+"""Early-warning back-test on a simulation's outputs (issue 14): the alert rules replayed month by month over the
+behaviour panel, measured against what happened, side by side with the run's own single rule (alerts.parquet).
+
+Per alert policy, over the lines that reach 30+ DPD (``ewi_outcomes``): the share whose first alert came at least
+``EARLY_DAYS`` before their first missed due date, the lead-time distribution, precision (first alerts followed
+by 30+ within the horizon), the alert rate per month as a share of open lines, and alert volumes by month with
+the declared shock marked. Thresholds of the rules that list a ``sweep`` are tried one rule at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from creditloop.adapters.warehouse.ewi_outcomes import LineOutcome, line_outcomes
+from creditloop.adapters.warehouse.sim_panel import DeclaredShock, Panel, active_lines_by_month, sim_panel
+from creditloop.core.dates import month_end
+from creditloop.monitoring.alert_rules import AlertRuleSet, RuleState, evaluate_rules
+from creditloop.monitoring.features import FeatureSet, account_features
+
+EARLY_DAYS = 30
+LEAD_BINS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("after missed", None, 0),
+    ("0-29", 0, 30),
+    ("30-59", 30, 60),
+    ("60-89", 60, 90),
+    ("90-179", 90, 180),
+    ("180+", 180, None),
+)
+Features = dict[str, list[dict[str, float | None]]]  # account_id -> features as of each of its panel rows
+ScoreFn = Callable[[Mapping[str, float | None]], float]
+
+
+def panel_features(panel: Panel, fs: FeatureSet) -> Features:
+    """Every feature as of every month of every line: the one place features come from (today the reference
+    evaluator per account; the DuckDB compiler can replace it without touching the rest)."""
+    return {account: account_features(rows, fs) for account, rows in panel.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertHit:
+    account_id: str
+    on: date  # when the lender knew: the month end the features describe, or the current rule's run day
+    rule_id: str
+
+
+def replay_rules(panel: Panel, feats: Features, rules: AlertRuleSet, score: ScoreFn | None) -> list[AlertHit]:
+    """The rules month by month per line, with de-duplication and cool-down (an alert stays open, blocking its
+    rule on the line, until its cool-down ends: the back-test has no actions to close it earlier)."""
+    hits = []
+    for account, rows in panel.items():
+        state: dict[str, RuleState] = {}
+        for row, values in zip(rows, feats[account], strict=True):
+            on = row["month_end_on"]
+            pd = score(values) if score is not None and rules.uses_score else None
+            for alert in evaluate_rules(rules, values, pd, on, state):
+                state[alert.rule_id] = RuleState(on, False)  # cool-down does the de-duplication here
+                hits.append(AlertHit(account, on, alert.rule_id))
+    return hits
+
+
+def current_rule_alerts(data_dir: Path, known_after_days: int) -> list[AlertHit]:
+    """The run's own alerts (alerts.parquet, read as it is). ``raised_on`` is the statement date of the cycle;
+    the job ran ``known_after_days`` later (the day after the due date), which is when the lender knew."""
+    path = data_dir / "alerts.parquet"
+    with duckdb.connect() as con:
+        rows = con.execute(f"SELECT line_id, raised_on, rule_id FROM read_parquet('{path}')").fetchall()
+    return [AlertHit(line, on + timedelta(days=known_after_days), rule) for line, on, rule in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyMeasure:
+    policy: str
+    bad_lines: int  # lines that reach 30+
+    warned_early: int  # of them, first alert >= EARLY_DAYS before the first missed due date
+    early_share: float
+    lead_quantiles: dict[str, float]  # p10 p25 p50 p75 p90 of days, lines alerted before their first 30+
+    lead_bins: dict[str, int]  # LEAD_BINS plus "after 30+" and "no alert"
+    first_alerts: int  # lines alerted while not yet 30+
+    precision: float  # of those first alerts, the share followed by 30+ within the horizon
+    alerts: int
+    rate_mean: float  # alerts in a month / open lines that month
+    rate_max: float
+    by_month: dict[date, int]
+
+
+def measure(
+    policy: str,
+    hits: Sequence[AlertHit],
+    outcomes: Mapping[str, LineOutcome],
+    active: Mapping[date, int],
+    horizon_days: int,
+) -> PolicyMeasure:
+    first: dict[str, date] = {}
+    by_month = dict.fromkeys(active, 0)
+    for h in hits:
+        if h.account_id not in first or h.on < first[h.account_id]:
+            first[h.account_id] = h.on
+        key = month_end(h.on)
+        by_month[key] = by_month.get(key, 0) + 1
+    leads, bins = _leads(first, outcomes)
+    eligible = [(a, on) for a, on in first.items() if not outcomes[a].bad_by(on)]
+    hit = sum(1 for a, on in eligible if outcomes[a].bad_within(on, horizon_days))
+    rates = [by_month.get(m, 0) / n for m, n in active.items() if n]
+    bad = sum(1 for o in outcomes.values() if o.missed_on is not None)
+    early = sum(1 for d in leads if d >= EARLY_DAYS)
+    return PolicyMeasure(
+        policy, bad, early, _ratio(early, bad), _quantiles(leads), bins, len(eligible), _ratio(hit, len(eligible)),
+        len(hits), sum(rates) / len(rates) if rates else 0.0, max(rates, default=0.0), by_month,
+    )  # fmt: skip
+
+
+def _leads(first: Mapping[str, date], outcomes: Mapping[str, LineOutcome]) -> tuple[list[int], dict[str, int]]:
+    leads: list[int] = []
+    bins = {name: 0 for name, _, _ in LEAD_BINS} | {"after 30+": 0, "no alert": 0}
+    for o in outcomes.values():
+        if o.missed_on is None or o.first_bad_on is None:
+            continue
+        on = first.get(o.line_id)
+        if on is None:
+            bins["no alert"] += 1
+        elif on >= o.first_bad_on:
+            bins["after 30+"] += 1
+        else:
+            lead = (o.missed_on - on).days
+            leads.append(lead)
+            bins[next(n for n, lo, hi in LEAD_BINS if (lo is None or lead >= lo) and (hi is None or lead < hi))] += 1
+    return leads, bins
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def _quantiles(values: list[int]) -> dict[str, float]:
+    if not values:
+        return {}
+    s = sorted(values)
+    return {f"p{q}": float(s[min(len(s) - 1, int(q / 100 * len(s)))]) for q in (10, 25, 50, 75, 90)}
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPoint:
+    rule_id: str
+    threshold: float
+    measure: PolicyMeasure
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    data_dir: str
+    horizon_days: int
+    lines: int
+    line_months: int
+    base_rate: float  # open line-months not yet 30+ that reach 30+ within the horizon
+    shock_months: tuple[date, ...]
+    policies: tuple[PolicyMeasure, ...]  # the rule set, then the run's current rule
+    sweep: tuple[SweepPoint, ...]
+
+
+def _base_rate(panel: Panel, outcomes: Mapping[str, LineOutcome], horizon_days: int) -> float:
+    n = hit = 0
+    for account, rows in panel.items():
+        o = outcomes[account]
+        for row in rows:
+            if not o.bad_by(row["month_end_on"]):
+                n += 1
+                hit += o.bad_within(row["month_end_on"], horizon_days)
+    return _ratio(hit, n)
+
+
+def backtest(
+    data_dir: str | Path,
+    rules: AlertRuleSet,
+    fs: FeatureSet,
+    *,
+    horizon_days: int = 90,
+    shock: DeclaredShock | None = None,
+    score: ScoreFn | None = None,
+    current_known_after_days: int = 10,
+) -> BacktestResult:
+    d = Path(data_dir)
+    panel = sim_panel(d, shock)
+    feats = panel_features(panel, fs)
+    outcomes = line_outcomes(d)
+    active = active_lines_by_month(panel)
+
+    def run(name: str, rs: AlertRuleSet) -> PolicyMeasure:
+        return measure(name, replay_rules(panel, feats, rs, score), outcomes, active, horizon_days)
+
+    policies = [run(f"{rules.rule_set_id}@{rules.version}", rules)]
+    current = current_rule_alerts(d, current_known_after_days)
+    policies.append(measure("current single rule", current, outcomes, active, horizon_days))
+    sweep = []
+    for rule in rules.rules:
+        if rule.condition.indicator == "behaviour_score" and score is None:
+            continue
+        for t in rule.sweep:
+            one = replace(rule, condition=replace(rule.condition, threshold=t))
+            sweep.append(SweepPoint(rule.rule_id, t, run(rule.rule_id, rules.with_rules((one,)))))
+    start = date.fromisoformat(json.loads((d / "summary.json").read_text("utf-8"))["start_on"])
+    months = tuple(m for m in active if shock is not None and _month_index(m, start) in shock.months())
+    return BacktestResult(
+        str(d), horizon_days, len(panel), sum(active.values()), _base_rate(panel, outcomes, horizon_days),
+        months, tuple(policies), tuple(sweep),
+    )  # fmt: skip
+
+
+def _month_index(on: date, start: date) -> int:
+    """1-based simulated month of a month end."""
+    return (on.year - start.year) * 12 + on.month - start.month + 1
+
+
+def _measure_dict(m: PolicyMeasure) -> dict[str, object]:
+    keys = ("policy", "bad_lines", "warned_early", "early_share", "lead_quantiles", "lead_bins", "first_alerts")
+    out: dict[str, object] = {k: getattr(m, k) for k in keys}
+    out |= {"precision": m.precision, "alerts": m.alerts, "rate_mean": m.rate_mean, "rate_max": m.rate_max}
+    out["by_month"] = {d.isoformat(): n for d, n in m.by_month.items()}
+    return out
+
+
+def result_dict(r: BacktestResult) -> dict[str, object]:
+    """The result as plain JSON values (dates as ISO strings)."""
+    return {
+        "data_dir": r.data_dir,
+        "horizon_days": r.horizon_days,
+        "early_days": EARLY_DAYS,
+        "lines": r.lines,
+        "line_months": r.line_months,
+        "base_rate": r.base_rate,
+        "shock_months": [d.isoformat() for d in r.shock_months],
+        "policies": [_measure_dict(m) for m in r.policies],
+        "sweep": [{"rule_id": s.rule_id, "threshold": s.threshold} | _measure_dict(s.measure) for s in r.sweep],
+    }

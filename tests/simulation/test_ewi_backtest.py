@@ -1,0 +1,111 @@
+"""The early-warning back-test on a small simulation (issue 14): the panel a simulation gives, the outcomes it is
+measured against, the replay, and ``creditloop ewi backtest``."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from creditloop.adapters.warehouse.ewi_backtest import backtest, current_rule_alerts
+from creditloop.adapters.warehouse.ewi_outcomes import _outcome, line_outcomes
+from creditloop.adapters.warehouse.sim_panel import NO_SHOCK, DeclaredShock, sim_panel
+from creditloop.bootstrap import build_memory
+from creditloop.entrypoints.cli.main import app
+from creditloop.monitoring.alert_rules import default_alert_rules
+from creditloop.monitoring.features import default_feature_set
+from creditloop.monitoring.panel import PANEL_COLUMNS
+from creditloop.simulate.runner import SimConfig, Simulation
+from creditloop.simulate.scenario import load_scenario
+
+SHOCK = DeclaredShock(("retail_hospitality",), 6, 9)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ewi") / "pandemic"
+    Simulation(SimConfig(600, 14, 5, load_scenario("pandemic")), build_memory().bus, out).run()
+    return out
+
+
+def test_panel_rows_follow_the_snapshots_stop_at_charge_off_and_are_contiguous(run: Path) -> None:
+    panel = sim_panel(run, SHOCK)
+    snaps = {
+        (r[0], r[1]): r[2:]
+        for r in duckdb.sql(
+            f"SELECT line_id, month_end_on, dpd, balance_minor, status FROM '{run / 'snapshots.parquet'}'"
+        ).fetchall()
+    }
+    for account, rows in panel.items():
+        assert list(rows[0]) == [c.name for c in PANEL_COLUMNS]
+        months = [r["month_end_on"] for r in rows]
+        assert all((b.year - a.year) * 12 + b.month - a.month == 1 for a, b in itertools.pairwise(months))
+        for r in rows:
+            dpd, balance, status = snaps[(account, r["month_end_on"])]
+            assert (r["dpd"], r["balance_minor"]) == (dpd, balance) and status in ("ACTIVE", "FROZEN")
+    charged = {a for (a, _), (_, _, s) in snaps.items() if s == "CHARGED_OFF"}
+    assert all(a not in panel or all(snaps[(a, r["month_end_on"])][2] != "CHARGED_OFF" for r in panel[a])
+               for a in charged)  # fmt: skip
+
+
+def test_panel_spend_payments_and_declared_shock(run: Path) -> None:
+    panel = sim_panel(run, SHOCK)
+    events = duckdb.sql(
+        f"SELECT line_id, last_day(occurred_on), sum(amount_minor) FROM '{run / 'events.parquet'}' "
+        "WHERE kind = 'purchase' GROUP BY ALL"
+    ).fetchall()
+    spend = {(a, m): s for a, m, s in events}
+    rows = [r for rs in panel.values() for r in rs]
+    assert all(r["spend_minor"] == spend.get((r["account_id"], r["month_end_on"]), 0) for r in rows)
+    assert all(r["payments"] > 0 for r in rows if r["last_payment_on"] == r["month_end_on"])
+    sectors = dict(
+        duckdb.sql(f"SELECT 'L-' || customer_id, stated_sector FROM '{run / 'applications.parquet'}'").fetchall()
+    )
+    for r in rows:  # declared: stated sector in the window, never who was really hit
+        in_window = date(2024, 6, 1) <= r["month_end_on"] <= date(2024, 9, 30)
+        assert r["shock"] is (in_window and sectors[r["account_id"]] == "retail_hospitality")
+    assert all(r["shock"] is None for rs in sim_panel(run).values() for r in rs)
+    assert not any(r["shock"] for rs in sim_panel(run, NO_SHOCK).values() for r in rs)
+
+
+def test_first_missed_due_date_is_the_onset_of_the_episode_that_reached_30_plus() -> None:
+    series = [(date(2024, 1, 31), 21), (date(2024, 2, 29), 0), (date(2024, 3, 31), 21), (date(2024, 4, 30), 51)]
+    o = _outcome("L-1", series)
+    assert (o.missed_on, o.first_bad_on) == (date(2024, 3, 10), date(2024, 4, 30))
+    assert o.bad_within(date(2024, 3, 31), 30) and not o.bad_within(date(2024, 4, 30), 90)
+    assert _outcome("L-2", [(date(2024, 1, 31), 21), (date(2024, 2, 29), 0)]).missed_on is None
+
+
+def test_backtest_measures_both_policies_on_the_same_lines(run: Path) -> None:
+    result = backtest(run, default_alert_rules(), default_feature_set(), shock=SHOCK)
+    ours, current = result.policies
+    bad = sum(1 for o in line_outcomes(run).values() if o.missed_on is not None)
+    assert ours.bad_lines == current.bad_lines == bad > 0
+    assert current.alerts == len(current_rule_alerts(run, 10))
+    for p in result.policies:
+        assert sum(p.lead_bins.values()) == bad
+        assert 0 <= p.precision <= 1 and 0 <= p.rate_mean <= p.rate_max <= 1
+        assert sum(p.by_month.values()) == p.alerts
+    assert result.shock_months == (date(2024, 6, 30), date(2024, 7, 31), date(2024, 8, 31), date(2024, 9, 30))
+    assert {s.rule_id for s in result.sweep} == {"EWI_PAY_RATIO_LOW", "EWI_PARTIAL_STREAK", "EWI_UTILISATION_HIGH"}
+
+
+def test_cli_json_and_a_bad_rule_file(run: Path, tmp_path: Path) -> None:
+    ok = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(run), "--json"])
+    assert ok.exit_code == 0, ok.output
+    payload = json.loads(ok.stdout)
+    assert [p["policy"] for p in payload["policies"]] == ["ewi@1", "current single rule"]
+    assert payload["shock_months"] == ["2024-06-30", "2024-07-31", "2024-08-31", "2024-09-30"]
+    bad = tmp_path / "rules.json"
+    doc = json.loads((Path(__file__).parents[2] / "src/creditloop/monitoring/alert_rules/ewi_v1.json").read_text())
+    doc["rules"][2]["feature"] = "mood"
+    bad.write_text(json.dumps(doc))
+    refused = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(run), "--rules", str(bad)])
+    assert refused.exit_code == 2 and "rules[2].feature" in refused.output
+    missing = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(tmp_path)])
+    assert missing.exit_code == 2 and "--data-dir" in missing.output
