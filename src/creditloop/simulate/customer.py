@@ -32,13 +32,15 @@ INFLATED_INCOME = "inflated_income"
 INCONSISTENT_FIELDS = "inconsistent_fields"
 IDENTITY_REUSE = "identity_reuse"
 BAD_ID = "bad_id"
-# In this order on the unit interval: bad_id was added after the others, so it takes the next slice and the
-# customers of the first three kinds stay who they were.
+INCOME_PACKAGING = "income_packaging"
+# In this order on the unit interval: bad_id and income_packaging were added after the others, so each takes the
+# next slice and the customers of the earlier kinds stay who they were.
 FRAUD_SHARES: dict[str, float] = {
     INFLATED_INCOME: 0.01,
     INCONSISTENT_FIELDS: 0.005,
     IDENTITY_REUSE: 0.005,
     BAD_ID: 0.005,
+    INCOME_PACKAGING: 0.01,
 }
 FRAUD_KINDS: tuple[str, ...] = tuple(FRAUD_SHARES)
 FRAUD_SHARE = sum(FRAUD_SHARES.values())
@@ -71,7 +73,7 @@ class Customer:
     shock_cut: float = 0.0  # income cut if hit by the scenario's shock, 0 if not hit
     job_loss_until: int = 0  # month through which an individual job loss lasts
     # What the application form states (equal to the truth for genuine applicants).
-    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse | bad_id
+    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse | bad_id | income_packaging
     inconsistency: str = ""  # which field contradicts which (inconsistent_fields), or how the ID is bad (bad_id)
     identity_key: str = ""  # synthetic key of the resident ID; a reuse fraud carries its victim's
     stated_age: int = 0
@@ -104,4 +106,4 @@ class Customer:
     consent_sharing: bool = True
     household_size: int = 1
     apply_day: int = -1  # day of the month (0-based) a fraud farm applies on; -1: drawn by the runner
-    farm: int = 0  # the fraud farm an identity_reuse application came from (ground truth), 0: none
+    farm: int = 0  # the fraud farm (identity_reuse) or agency (income_packaging) behind it (ground truth), 0: none

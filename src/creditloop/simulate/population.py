@@ -6,11 +6,12 @@ an assumption) is listed in docs/simulation.md ("Parameter sources"). In short:
   non-private ≈ 10,000; IT highest, hospitality lowest), log-normal with sigma 0.45;
 - other-lender debt: about half of Chinese consumer-credit users hold loans elsewhere (multi-lending);
 - willingness to pay: Beta(8, 1.3) — most people pay, a thin tail does not;
-- fabricated applications, 2.5 % in all, of four kinds (ground truth ``fraud_kind``): inflated income (1 %:
+- fabricated applications, 3.5 % in all, of five kinds (ground truth ``fraud_kind``): inflated income (1 %:
   1.5–2.5x the true income, inside the sector-tier plausibility band), inconsistent fields (0.5 %: age against
   sector and income, income implausible for sector and city tier, stated debts contradicting the lenders
   count), identity reuse (0.5 %: valid stolen IDs applied for from fraud farms' shared phones and devices)
-  and bad IDs (0.5 %: typo'd, random or mismatched resident IDs); the form fields and the fraudsters' choices
+  bad IDs (0.5 %: typo'd, random or mismatched resident IDs) and agency income packaging (1 %: rings of 4-16
+  real people filed as staff of a shell company); the form fields and the fraudsters' choices
   are in ``simulate/applicants.py`` and ``simulate/fraudsters.py``;
 - strategic defaulters (1.5 %): able to pay, they stop once the line is nearly used up or cut.
 No protected attributes (sex, marital status, ethnicity, religion) are generated at all.
