@@ -129,6 +129,7 @@ class Candidates:
     # The employer cluster's rows (identity, phone_block, monthly_income_minor are read; at most CLUSTER_ROWS_CAP,
     # already limited to other identities in the cluster window by the adapter).
     employer_cluster: Sequence[HistoryRow] = ()
+    cluster_counts: dict[str, int] | None = None  # the three counts, when the adapter counted them itself (SQL)
 
 
 def cluster_counts(row: HistoryRow, cluster: Iterable[HistoryRow]) -> dict[str, int]:
@@ -190,7 +191,7 @@ def snapshot_from_rows(
         employer_median_income_minor=found.employer_median_minor if row.employer else 0,
         duplicate_of=found.duplicate_of,
         same_id_earlier=found.same_id_earlier,
-        extra=cluster_counts(row, found.employer_cluster),
+        extra=found.cluster_counts if found.cluster_counts is not None else cluster_counts(row, found.employer_cluster),
     )
 
 

@@ -34,7 +34,15 @@ from creditloop.app.history import (
     row_of,
     snapshot_from_rows,
 )
-from creditloop.strategy.velocity import CLUSTER_ROWS_CAP, ApplicationKeys, VelocitySnapshot
+from creditloop.strategy.velocity import (
+    CLUSTER_IDENTITIES,
+    CLUSTER_INCOME_NEAR,
+    CLUSTER_INCOME_NEAR_PCT,
+    CLUSTER_PHONE_BLOCK,
+    CLUSTER_ROWS_CAP,
+    ApplicationKeys,
+    VelocitySnapshot,
+)
 
 # pg_advisory_xact_lock key of the history ("clhistry" in ASCII), distinct from the migration lock.
 PG_HISTORY_LOCK = 0x636C6869737472
@@ -74,14 +82,21 @@ _DUPLICATE = (
     "WHERE inputs_hash = {p} AND applied_at_us <= {p} AND application_id <> {p} "
     "ORDER BY inputs_hash, applied_at_us, application_id LIMIT 1) dup"
 )
-# The employer cluster: the latest rows of other identities naming this employer in the cluster window, from the
-# employer index (which carries the phone block: covering). The phone block comes back in the phone column.
+# The employer cluster's three counts, computed in the database over the latest rows of other identities naming
+# this employer in the cluster window (covered by the employer index, which carries the phone block): one row,
+# the distinct identities in the instant column, those with an income near this one's in the phone column (as
+# text), those on this phone's block in the income column. Returning the rows cost more than counting them here.
 _CLUSTER = (
-    "SELECT * FROM (SELECT 'e' AS tag, application_id, applied_at_us, identity_hash, phone_block_hash, '', '', "
-    "monthly_income_minor FROM application_history "
-    "WHERE employer_hash = {p} AND applied_at_us > {p} AND applied_at_us <= {p} AND identity_hash <> {p} "
-    "AND application_id <> {p} ORDER BY employer_hash DESC, applied_at_us DESC, application_id DESC "
-    "LIMIT " + str(CLUSTER_ROWS_CAP) + ") cluster"
+    "SELECT * FROM (WITH c AS (SELECT identity_hash AS ih, phone_block_hash AS pb, monthly_income_minor AS inc "
+    "FROM application_history WHERE employer_hash = {p} AND applied_at_us > {p} AND applied_at_us <= {p} "
+    "AND identity_hash <> {p} AND application_id <> {p} "
+    "ORDER BY employer_hash DESC, applied_at_us DESC, application_id DESC LIMIT " + str(CLUSTER_ROWS_CAP) + ") "
+    "SELECT 'e' AS tag, NULL AS application_id, (SELECT count(DISTINCT ih) FROM c) AS applied_at_us, "
+    "'' AS identity_hash, CAST((SELECT count(DISTINCT ih) FROM c WHERE CAST({p} AS BIGINT) > 0 AND "
+    "abs(inc - CAST({p} AS BIGINT)) * 100 <= " + str(CLUSTER_INCOME_NEAR_PCT) + " * CAST({p} AS BIGINT)) AS TEXT) "
+    "AS phone_hash, "
+    "'' AS device_hash, '' AS employer_address_hash, "
+    "(SELECT count(DISTINCT ih) FROM c WHERE pb <> '' AND pb = {p}) AS monthly_income_minor) cluster"
 )
 _OWN = "SELECT 's' AS tag, " + _COLUMNS + " FROM application_history WHERE application_id = {p}"
 
@@ -219,7 +234,18 @@ def _params(row: HistoryRow, windows: tuple[int, ...], reuse_window_days: int) -
         params += [key or _NO_KEY, since, t, own]
     employer = row.employer or _NO_KEY
     params += [employer, t, row.identity, own]
-    params += [employer, t - CLUSTER_WINDOW_US, t, row.identity, own]
+    income = row.monthly_income_minor
+    params += [
+        employer,
+        t - CLUSTER_WINDOW_US,
+        t,
+        row.identity,
+        own,
+        income,
+        income,
+        income,
+        row.phone_block or _NO_KEY,
+    ]
     params += [row.inputs_hash, t, own, own]
     return tuple(params)
 
@@ -245,7 +271,7 @@ def _candidates(rows: Sequence[Any], own: HistoryRow) -> Candidates:
     peers = median = 0
     duplicate: str | None = None
     same_id = False
-    cluster: list[HistoryRow] = []
+    cluster: dict[str, int] | None = None
     for tag, app_id, at, identity, phone, device, employer_address, income in rows:
         if tag == "m":
             peers, median = int(at), int(income) // 2
@@ -253,12 +279,12 @@ def _candidates(rows: Sequence[Any], own: HistoryRow) -> Candidates:
             duplicate = app_id
         elif tag == "s":
             same_id = True
-        elif tag == "e":  # identity, the phone block (in the phone column) and the income
-            cluster.append(HistoryRow(app_id, int(at), identity, "", "", "", "", "", int(income), phone))
+        elif tag == "e":  # the cluster's counts (see _CLUSTER)
+            cluster = {CLUSTER_IDENTITIES: int(at), CLUSTER_PHONE_BLOCK: int(income), CLUSTER_INCOME_NEAR: int(phone)}
         else:
             identity = own.identity if tag == "i" else identity
             phone = own.phone if tag == "p" else phone
             device = own.device if tag == "d" else device
             employer_address = own.employer_address if tag == "a" else employer_address
             by[tag].append(HistoryRow(app_id, int(at), identity, phone, device, "", employer_address, "", 0))
-    return Candidates(by["i"], by["p"], by["d"], by["a"], peers, median, duplicate, same_id, cluster)
+    return Candidates(by["i"], by["p"], by["d"], by["a"], peers, median, duplicate, same_id, cluster_counts=cluster)
