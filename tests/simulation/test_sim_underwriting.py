@@ -30,7 +30,7 @@ def test_at_most_2_percent_of_5000_genuine_applicants_are_flagged(tmp_path: Path
     assert genuine["applications"] > 4_800
     assert genuine["false_positive_rate"] <= 0.02, f"seed {SEED}: {genuine}"
     kinds = result["fraud_kinds"]
-    assert set(kinds) == {"bad_id", "identity_reuse", "inflated_income", "inconsistent_fields", "income_packaging"}
+    assert set(kinds) == {"bad_id", "identity_reuse", "inflated_income", "inconsistent_fields"}
     assert kinds["bad_id"]["recall"] == 1.0 and kinds["bad_id"]["approved"] == 0, f"seed {SEED}: {kinds}"
 
 

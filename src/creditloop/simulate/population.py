@@ -6,12 +6,13 @@ an assumption) is listed in docs/simulation.md ("Parameter sources"). In short:
   non-private ≈ 10,000; IT highest, hospitality lowest), log-normal with sigma 0.45;
 - other-lender debt: about half of Chinese consumer-credit users hold loans elsewhere (multi-lending);
 - willingness to pay: Beta(8, 1.3) — most people pay, a thin tail does not;
-- fabricated applications, 3.5 % in all, of five kinds (ground truth ``fraud_kind``): inflated income (1 %:
+- fabricated applications, 2.5 % in all, of four kinds (ground truth ``fraud_kind``): inflated income (1 %:
   1.5–2.5x the true income, inside the sector-tier plausibility band), inconsistent fields (0.5 %: age against
   sector and income, income implausible for sector and city tier, stated debts contradicting the lenders
   count), identity reuse (0.5 %: valid stolen IDs applied for from fraud farms' shared phones and devices)
-  bad IDs (0.5 %: typo'd, random or mismatched resident IDs) and agency income packaging (1 %: rings of 4-16
-  real people filed as staff of a shell company); the form fields and the fraudsters' choices
+  bad IDs (0.5 %: typo'd, random or mismatched resident IDs); with ``packaging`` (``SimConfig.income_packaging``)
+  half the inflated-income customers are agency income packaging instead (rings of 4-16 real people filed as
+  staff of a shell company); the form fields and the fraudsters' choices
   are in ``simulate/applicants.py`` and ``simulate/fraudsters.py``;
 - strategic defaulters (1.5 %): able to pay, they stop once the line is nearly used up or cut.
 No protected attributes (sex, marital status, ethnicity, religion) are generated at all.
@@ -35,6 +36,8 @@ from creditloop.simulate.customer import (
     FRAUD_SHARE,
     FRAUD_SHARES,
     IDENTITY_REUSE,
+    INCOME_PACKAGING,
+    INCOME_PACKAGING_OF_INFLATED,
     INCOME_SIGMA,
     INCONSISTENCY_KINDS,
     INCONSISTENT_FIELDS,
@@ -61,12 +64,17 @@ def generate_population(
     first_index: int = 0,
     start_on: date = date(2024, 1, 1),
     forms: np.random.Generator | None = None,
+    packaging: bool = False,
 ) -> list[Customer]:
     """``n`` customers; applications arrive over the first half of the horizon so vintages differ.
 
     ``first_index`` is the global index of the first customer (blocks), so identifiers stay unique across
     blocks; ``forms`` is the stream of the form fields (default: ``applicants.form_stream(rng)``)."""
     out, shared_u, partner = _latent_population(n, months, rng)
+    if packaging:  # no draw: the world and form streams stay as they were
+        for i, cu in enumerate(out):
+            if cu.fraud_kind == INFLATED_INCOME and (first_index + i) % INCOME_PACKAGING_OF_INFLATED == 0:
+                cu.fraud_kind = INCOME_PACKAGING
     form_rng = form_stream(rng) if forms is None else forms
     assign_form_fields(out, first_index, start_on, form_rng)
     share_household_devices(out, shared_u, partner)
