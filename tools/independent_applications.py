@@ -757,26 +757,35 @@ def read_decisions(path: Path) -> dict[str, dict[str, str]]:
 
 
 def measure(decisions: dict[str, dict[str, str]], label_rows: list[dict[str, str]]) -> dict[str, Any]:
-    """Recall per kind ("any check flag" and "not approved"), genuine flag rate, schema refusals."""
+    """Recall per kind ("any check flag", "a fabrication signal" and "not approved"), genuine flag rates (any
+    flag; fabrication signals: every check but eligibility and authorisation, ``check_codes.is_fabrication_signal``,
+    as the simulator's evaluation counts), schema refusals."""
+    from creditloop.strategy.check_codes import is_fabrication_signal  # the tool's only creditloop import
+
     per: dict[str, dict[str, int]] = {}
     for lab in label_rows:
         d = decisions.get(lab["application_id"])
         if d is None:
             continue
-        s = per.setdefault(lab["kind"], {"rows": 0, "flagged": 0, "not_approved": 0, "invalid": 0})
+        s = per.setdefault(
+            lab["kind"], {"rows": 0, "flagged": 0, "fabrication_flagged": 0, "not_approved": 0, "invalid": 0}
+        )
+        codes = [c for c in (d.get("check_flags") or "").split(",") if c]
         s["rows"] += 1
-        s["flagged"] += bool(d.get("check_flags"))
+        s["flagged"] += bool(codes)
+        s["fabrication_flagged"] += any(is_fabrication_signal(c) for c in codes)
         s["not_approved"] += d["decision"] != "approve"
         s["invalid"] += d["decision"] == "invalid"
     fab = [v for k, v in per.items() if k not in ("genuine", "schema")]
     total = sum(v["rows"] for v in fab)
-    gen = per.get("genuine", {"rows": 0, "flagged": 0, "not_approved": 0})
+    gen = per.get("genuine", {"rows": 0, "flagged": 0, "fabrication_flagged": 0, "not_approved": 0})
     return {
         "fabricated_rows": total,
         "recall_flagged": sum(v["flagged"] for v in fab) / total if total else None,
         "recall_not_approved": sum(v["not_approved"] for v in fab) / total if total else None,
         "genuine_rows": gen["rows"],
         "genuine_flag_rate": gen["flagged"] / gen["rows"] if gen["rows"] else None,
+        "genuine_fabrication_flag_rate": gen["fabrication_flagged"] / gen["rows"] if gen["rows"] else None,
         "genuine_not_approved_rate": gen["not_approved"] / gen["rows"] if gen["rows"] else None,
         "per_kind": per,
     }

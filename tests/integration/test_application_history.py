@@ -9,6 +9,7 @@ import itertools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 import sqlalchemy as sa
@@ -25,9 +26,20 @@ from creditloop.app.replay import snapshot_from
 from creditloop.app.underwriting import canonical, snapshot_document
 from creditloop.core.errors import ValidationError
 from creditloop.products.terms import Product, default_product
-from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot, WindowCounts, key_hash
+from creditloop.strategy.velocity import (
+    CLUSTER_IDENTITIES,
+    CLUSTER_INCOME_NEAR,
+    CLUSTER_PHONE_BLOCK,
+    CLUSTER_ROWS_CAP,
+    CLUSTER_WINDOW_DAYS,
+    ApplicationKeys,
+    VelocitySnapshot,
+    WindowCounts,
+    key_hash,
+)
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+NEAR = Fraction(3, 100)  # the cluster's "income within 3 %"
 WINDOWS = (1, 7, 30)
 REUSE = 30
 
@@ -79,6 +91,12 @@ def reference(
     dups = sorted(
         (a for a in earlier if a.inputs_hash == k.inputs_hash), key=lambda a: (a.applied_at, a.application_id)
     )
+    cluster = sorted(
+        (a for a in earlier if same(a, "employer") and a.identity != k.identity and within(a, CLUSTER_WINDOW_DAYS)),
+        key=lambda a: (a.applied_at, a.application_id),
+    )[-CLUSTER_ROWS_CAP:]
+    income = k.monthly_income_minor
+    near = [a for a in cluster if income > 0 and Fraction(abs(a.monthly_income_minor - income), income) <= NEAR]
     return VelocitySnapshot(
         windows=wins,
         identities_per_phone=others("phone", "identity"),
@@ -90,6 +108,11 @@ def reference(
         employer_median_income_minor=median_minor(sorted(a.monthly_income_minor for a in peers)),
         duplicate_of=dups[0].application_id if dups else None,
         same_id_earlier=k.application_id in first,
+        extra={
+            CLUSTER_IDENTITIES: len({a.identity for a in cluster}),
+            CLUSTER_PHONE_BLOCK: len({a.identity for a in cluster if same(a, "phone_block")}),
+            CLUSTER_INCOME_NEAR: len({a.identity for a in near}),
+        },
     )
 
 
@@ -104,8 +127,11 @@ def keys(
     form: str | None = None,
     income: int = 800_000,
     ns: str = "",
+    block: str | None = None,
 ) -> ApplicationKeys:
-    """Keys of one application; ``ns`` keeps property-test examples apart in one database."""
+    """Keys of one application; ``ns`` keeps property-test examples apart in one database. The phone block is
+    ``block``, by default the phone's text without its last character (p1 and p2 share one; 13800138000 and
+    13800138001 too)."""
 
     def h(kind: str, value: str) -> str:
         return key_hash(kind, ns + value) if value else ""
@@ -120,6 +146,7 @@ def keys(
         employer_address=h("employer_address", address),
         inputs_hash=hashlib.sha256((ns + (form or app)).encode()).hexdigest(),
         monthly_income_minor=income,
+        phone_block=h("phone_block", phone[:-1] if block is None else block),
     )
 
 
@@ -262,7 +289,7 @@ applications = st.lists(
         st.sampled_from(["", "e0", "e1"]),
         st.sampled_from(["", "a0", "a1"]),
         st.sampled_from(["f0", "f1", None]),  # None: a form of its own
-        st.integers(0, 5).map(lambda i: 300_000 * i),
+        st.integers(0, 5).map(lambda i: 300_000 * i) | st.integers(990_000, 1_040_000),  # some within 3 %
     ),
     max_size=25,
 )

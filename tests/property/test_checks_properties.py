@@ -13,7 +13,7 @@ from creditloop.strategy.check_codes import CHECK_CODES, base_code
 from creditloop.strategy.checks import Outcome, default_check_policy, phone_ok, run_checks
 from creditloop.strategy.facts import derive_facts
 from creditloop.strategy.idcard import make_resident_id
-from creditloop.strategy.velocity import VelocitySnapshot, WindowCounts
+from creditloop.strategy.velocity import CLUSTER_COUNTS, VelocitySnapshot, WindowCounts
 
 POLICY = default_check_policy()
 CST = timezone(timedelta(hours=8))
@@ -33,6 +33,7 @@ def snapshots(draw: st.DrawFn) -> VelocitySnapshot:
         draw(counts),
         draw(st.integers(0, 10**8)),
         draw(st.none() | st.just("EARLIER-1")),
+        extra={name: draw(counts) for name in CLUSTER_COUNTS},  # today's snapshots carry the cluster counts
     )
 
 

@@ -47,8 +47,11 @@ def test_format_problems(text: str) -> None:
         ("820000", True),
         ("830000", True),  # Taiwan residents' residence permit
         ("810100", False),
-        ("911840", True),  # foreigner's permanent residence card: 9, Beijing office, nationality 840
+        ("911840", False),  # 9 is no province (a foreigner's permanent residence card is not a resident ID)
+        ("932872", False),  # an invented region the independent files use: 9 then a real province code
         ("999840", False),
+        ("840000", False),  # 84 is no province, and only the three permit codes pass under 8
+        ("720101", False),  # between Taiwan (71) and Hong Kong (81)
         ("160101", False),
         ("200101", False),
         ("470101", False),

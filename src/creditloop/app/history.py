@@ -13,7 +13,12 @@ an application recorded earlier at the very same instant — a double submit in 
 - employer peers: the latest ``EMPLOYER_PEERS_CAP`` rows of E naming the same employer under another identity
   (ordered by applied_at, then application id); their count and the median of their stated incomes;
 - duplicate_of: the earliest row of E with the same inputs hash (no time limit);
-- same_id_earlier: the application id is already recorded (at any instant).
+- same_id_earlier: the application id is already recorded (at any instant);
+- the employer cluster (``extra``, ``strategy.velocity.CLUSTER_COUNTS``): the latest ``CLUSTER_ROWS_CAP`` rows of E
+  naming the same employer under another identity with applied_at in (t - CLUSTER_WINDOW_DAYS, t] (ordered by
+  applied_at, then application id); among them the distinct identities, those with this phone block, and those
+  whose stated income is within ``CLUSTER_INCOME_NEAR_PCT`` % of this one's. Always present in a new snapshot
+  (zeros without an employer key).
 An empty key (``""``) means "not given": it is stored but never matched, so applicants without a device id do
 not all share one device.
 """
@@ -26,7 +31,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from creditloop.core.errors import ValidationError
-from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot, WindowCounts
+from creditloop.strategy.velocity import (
+    CLUSTER_IDENTITIES,
+    CLUSTER_INCOME_NEAR,
+    CLUSTER_INCOME_NEAR_PCT,
+    CLUSTER_PHONE_BLOCK,
+    CLUSTER_WINDOW_DAYS,
+    ApplicationKeys,
+    VelocitySnapshot,
+    WindowCounts,
+)
 
 # The median of stated incomes is taken over at most this many latest peers: enough for a stable median, and it
 # keeps every snapshot a bounded read whatever the employer's size (a large employer has thousands of rows).
@@ -35,7 +49,8 @@ EMPLOYER_PEERS_CAP = 200
 MICROS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HASH = re.compile(r"[0-9a-f]{64}")
-HASHED_FIELDS = ("identity", "phone", "device", "employer", "employer_address")
+HASHED_FIELDS = ("identity", "phone", "device", "employer", "employer_address", "phone_block")
+CLUSTER_WINDOW_US = CLUSTER_WINDOW_DAYS * 86_400_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +66,7 @@ class HistoryRow:
     employer_address: str
     inputs_hash: str
     monthly_income_minor: int
+    phone_block: str = ""  # keyed hash of the phone's SIM block; "" for rows recorded before it was kept
 
 
 def micros(at: datetime) -> int:
@@ -82,6 +98,7 @@ def row_of(keys: ApplicationKeys) -> HistoryRow:
         keys.employer_address,
         keys.inputs_hash,
         keys.monthly_income_minor,
+        keys.phone_block,
     )
 
 
@@ -109,6 +126,26 @@ class Candidates:
     employer_median_minor: int  # the median of their stated incomes (``median_minor``); 0 without peers
     duplicate_of: str | None
     same_id_earlier: bool
+    # The employer cluster's rows (identity, phone_block, monthly_income_minor are read; at most CLUSTER_ROWS_CAP,
+    # already limited to other identities in the cluster window by the adapter).
+    employer_cluster: Sequence[HistoryRow] = ()
+    cluster_counts: dict[str, int] | None = None  # the three counts, when the adapter counted them itself (SQL)
+
+
+def cluster_counts(row: HistoryRow, cluster: Iterable[HistoryRow]) -> dict[str, int]:
+    """The employer cluster's three counts (see the module docstring); zeros without an employer key."""
+    identities: set[str] = set()
+    block: set[str] = set()
+    near: set[str] = set()
+    income = row.monthly_income_minor
+    if row.employer:
+        for r in cluster:
+            identities.add(r.identity)
+            if row.phone_block and r.phone_block == row.phone_block:
+                block.add(r.identity)
+            if income > 0 and abs(r.monthly_income_minor - income) * 100 <= CLUSTER_INCOME_NEAR_PCT * income:
+                near.add(r.identity)
+    return {CLUSTER_IDENTITIES: len(identities), CLUSTER_PHONE_BLOCK: len(block), CLUSTER_INCOME_NEAR: len(near)}
 
 
 def snapshot_from_rows(
@@ -154,6 +191,7 @@ def snapshot_from_rows(
         employer_median_income_minor=found.employer_median_minor if row.employer else 0,
         duplicate_of=found.duplicate_of,
         same_id_earlier=found.same_id_earlier,
+        extra=found.cluster_counts if found.cluster_counts is not None else cluster_counts(row, found.employer_cluster),
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from creditloop.app.history import (
+    CLUSTER_WINDOW_US,
     EMPLOYER_PEERS_CAP,
     Candidates,
     HistoryRow,
@@ -29,7 +30,7 @@ from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import CreditLine
 from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
-from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot
+from creditloop.strategy.velocity import CLUSTER_ROWS_CAP, ApplicationKeys, VelocitySnapshot
 
 
 class MemoryJournal:
@@ -300,6 +301,7 @@ class MemoryApplicationHistory:
             employer_median_minor=median_minor(sorted(incomes)),
             duplicate_of=self._first_duplicate(row),
             same_id_earlier=row.application_id in self._rows,
+            employer_cluster=self._cluster(row),
         )
         return snapshot_from_rows(row, found, windows, reuse_window_days)
 
@@ -320,6 +322,21 @@ class MemoryApplicationHistory:
             if peer.identity != row.identity and app_id != row.application_id:
                 out.append(peer.monthly_income_minor)
                 if len(out) == EMPLOYER_PEERS_CAP:
+                    break
+        return out
+
+    def _cluster(self, row: HistoryRow) -> list[HistoryRow]:
+        """The latest CLUSTER_ROWS_CAP rows of other identities naming this employer in the cluster window."""
+        rows = self._index["employer"].get(row.employer) if row.employer else None
+        if not rows:
+            return []
+        t = row.applied_at_us
+        lo = bisect_right(rows, t - CLUSTER_WINDOW_US, key=_instant)
+        out: list[HistoryRow] = []
+        for _at, app_id, peer in reversed(rows[lo : bisect_right(rows, t, key=_instant)]):
+            if peer.identity != row.identity and app_id != row.application_id:
+                out.append(peer)
+                if len(out) == CLUSTER_ROWS_CAP:
                     break
         return out
 

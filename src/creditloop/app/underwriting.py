@@ -36,7 +36,14 @@ from creditloop.strategy.underwriting import (
     decide_application,
 )
 from creditloop.strategy.underwriting_policy import UnderwritingPolicy
-from creditloop.strategy.velocity import DEFAULT_KEY, ApplicationKeys, VelocitySnapshot, employer_texts, key_hash
+from creditloop.strategy.velocity import (
+    DEFAULT_KEY,
+    ApplicationKeys,
+    VelocitySnapshot,
+    employer_texts,
+    key_hash,
+    phone_block_hash,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,7 @@ def application_keys(form: ApplicationForm, key: bytes, doc: dict[str, Any] | No
         employer_address=key_hash("employer_address", employer_address, key) if employer_address else "",
         inputs_hash=content_hash(form, doc),
         monthly_income_minor=form.monthly_income,
+        phone_block=phone_block_hash(form.phone, key),
     )
 
 

@@ -32,6 +32,9 @@ class SimConfig:
     # with history, so a year writes a fraction of a month's bytes (the audit still runs monthly, inside the
     # transaction). The outputs do not depend on it (tested).
     months_per_transaction: int = 12
+    # Half the inflated-income fraudsters are agency income packaging instead (``population.generate_population``):
+    # opt-in, so the default population and everything calibrated on it stay as they were.
+    income_packaging: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.customers <= MAX_CUSTOMERS:

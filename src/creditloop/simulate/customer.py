@@ -32,6 +32,7 @@ INFLATED_INCOME = "inflated_income"
 INCONSISTENT_FIELDS = "inconsistent_fields"
 IDENTITY_REUSE = "identity_reuse"
 BAD_ID = "bad_id"
+INCOME_PACKAGING = "income_packaging"
 # In this order on the unit interval: bad_id was added after the others, so it takes the next slice and the
 # customers of the first three kinds stay who they were.
 FRAUD_SHARES: dict[str, float] = {
@@ -40,6 +41,10 @@ FRAUD_SHARES: dict[str, float] = {
     IDENTITY_REUSE: 0.005,
     BAD_ID: 0.005,
 }
+# Opt-in (``SimConfig.income_packaging``): every other inflated-income customer is filed by an agency instead. Not
+# in the default population: any change to the fabricated applications reshuffles the world stream downstream
+# (approved lines draw purchases), and the calibration and the demo's shock contrast are tuned on that stream.
+INCOME_PACKAGING_OF_INFLATED = 2  # every 2nd inflated-income customer (by index)
 FRAUD_KINDS: tuple[str, ...] = tuple(FRAUD_SHARES)
 FRAUD_SHARE = sum(FRAUD_SHARES.values())
 SHARED_DEVICE_SHARE = 0.004  # genuine customers who share a device with another genuine customer (household)
@@ -71,7 +76,7 @@ class Customer:
     shock_cut: float = 0.0  # income cut if hit by the scenario's shock, 0 if not hit
     job_loss_until: int = 0  # month through which an individual job loss lasts
     # What the application form states (equal to the truth for genuine applicants).
-    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse | bad_id
+    fraud_kind: str = ""  # "" | inflated_income | inconsistent_fields | identity_reuse | bad_id | income_packaging
     inconsistency: str = ""  # which field contradicts which (inconsistent_fields), or how the ID is bad (bad_id)
     identity_key: str = ""  # synthetic key of the resident ID; a reuse fraud carries its victim's
     stated_age: int = 0
@@ -104,4 +109,4 @@ class Customer:
     consent_sharing: bool = True
     household_size: int = 1
     apply_day: int = -1  # day of the month (0-based) a fraud farm applies on; -1: drawn by the runner
-    farm: int = 0  # the fraud farm an identity_reuse application came from (ground truth), 0: none
+    farm: int = 0  # the fraud farm (identity_reuse) or agency (income_packaging) behind it (ground truth), 0: none

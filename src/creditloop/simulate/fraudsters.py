@@ -19,6 +19,12 @@ Four kinds (shares in ``population.FRAUD_SHARES``); the choices are documented i
   contradicts them (the self-employed have none anyway); they ask for 1.5–3x the stated income.
 - ``inconsistent_fields``: the contradictions of ``population._make_inconsistent``; the ID is valid and
   agrees with the stated age.
+- ``income_packaging`` (hard, 中介包装): an agency recruits 4–16 real people (their own valid IDs, phones of
+  their own or not) and files for them as staff of its shell company (one name and address per agency, stated
+  sector technology or services) in its city, through channel ``agent``, within 1–10 days. It presents each at a
+  plausible income just under a round figure it picked for the agency (0.5–8 % under, to 50 or 100 yuan), with
+  bureau consent (a refusal is referred) but no payroll sharing. 85 % of agencies hand out SIMs bought in one
+  batch (one 7-digit number block); the others give the members' own numbers. Devices are the members' own.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from creditloop.simulate.applicants import apply_month_start, birth_for_age, req
 from creditloop.simulate.customer import (
     BAD_ID,
     IDENTITY_REUSE,
+    INCOME_PACKAGING,
     INCONSISTENT_FIELDS,
     INFLATED_INCOME,
     SECTOR_MEDIAN_INCOME_YUAN,
@@ -39,7 +46,9 @@ from creditloop.simulate.customer import (
 )
 from creditloop.simulate.identity import (
     _CHECK,
+    CITIES_BY_TIER,
     EMPLOYERS_PER_CITY_SECTOR,
+    ROADS,
     check_character,
     device_for,
     employer_for,
@@ -59,6 +68,17 @@ FARM_SAME_VICTIM = 0.3
 FARM_PHONE_BASE = 90_000_000  # farms' SIMs are numbered apart from every customer's phone
 BAD_ID_KINDS = ("check_digit", "typo", "region", "random", "birth_mismatch")
 BAD_ID_SHARES = (0.3, 0.2, 0.15, 0.15, 0.2)
+# income_packaging: what an agency does (its choices, not our checks' thresholds).
+RING_SIZES = (4, 16)
+RING_SPAN_DAYS = (1, 10)  # first to last application of one agency
+RING_SIM_BATCH = 0.85  # agencies that hand out SIMs from one batch
+RING_SECTORS = ("technology", "services")
+RING_UPLIFT = (1.0, 1.8)  # x the presented sector-tier median: the round figure the agency aims under
+RING_UNDER = (0.005, 0.08)  # how far under the round figure a member is presented, per agency at most
+RING_AGENT = 0.8  # applications filed through the agent channel
+AGENCY_NAMES = ("锦程", "远航", "启明", "汇智", "鼎盛", "联创", "卓越", "腾飞", "智信", "弘业")
+AGENCY_KINDS = ("商务咨询有限公司", "信息技术有限公司", "企业管理有限公司")
+RING_SIM_PREFIXES = ("170", "171", "165", "167", "153", "131", "186")
 UNASSIGNED_PROVINCES = ("00", "19", "20", "29", "30", "38", "48", "49", "55", "66", "72", "80", "88", "99")
 
 
@@ -86,6 +106,7 @@ def fabricate(customers: list[Customer], first_index: int, start_on: date, rng: 
             cu.inconsistency = BAD_ID_KINDS[int(bad_kind[i])]
             _spoil_id(cu, float(bad_u[i]), rng)
     farms(customers, [cu for cu in customers if cu.fraud_kind == IDENTITY_REUSE], first_index, rng)
+    agencies(customers, [cu for cu in customers if cu.fraud_kind == INCOME_PACKAGING], first_index, rng)
 
 
 def _spoil_id(cu: Customer, u: float, rng: np.random.Generator) -> None:
@@ -161,3 +182,41 @@ def _steal(cu: Customer, victim: Customer, employer_k: int, index: int) -> None:
     cu.city, cu.stated_city_tier = victim.city, victim.stated_city_tier
     employer = employer_for(cu.city, cu.stated_sector, employer_k, index)
     cu.employer, cu.employer_address = employer.name, employer.address
+
+
+def agencies(customers: list[Customer], members: list[Customer], first_index: int, rng: np.random.Generator) -> None:
+    """Group income-packaging applications into agencies: one shell employer, a SIM batch, incomes under a figure."""
+    position = {id(cu): i for i, cu in enumerate(customers)}
+    k = 0
+    while k < len(members):
+        ring = members[k : k + int(rng.integers(RING_SIZES[0], RING_SIZES[1] + 1))]
+        agency = first_index + position[id(ring[0])] + 1  # unique across blocks
+        tier = int(rng.integers(1, 5))
+        city = CITIES_BY_TIER[tier][int(rng.integers(0, len(CITIES_BY_TIER[tier])))]
+        sector = RING_SECTORS[int(rng.integers(0, len(RING_SECTORS)))]
+        name = AGENCY_NAMES[int(rng.integers(0, len(AGENCY_NAMES)))] + AGENCY_KINDS[int(rng.integers(0, 3))]
+        employer = f"{city}{name}"
+        address = (
+            f"{city}{ROADS[int(rng.integers(0, len(ROADS)))]}{int(rng.integers(1, 300))}号{int(rng.integers(2, 30))}楼"
+        )
+        median = SECTOR_MEDIAN_INCOME_YUAN[sector] * TIER_INCOME_FACTOR[tier]
+        ceiling = -(-median * float(rng.uniform(*RING_UPLIFT)) // 1000) * 1000  # the round figure, yuan
+        under = float(rng.uniform(*RING_UNDER))
+        step = 50 if rng.random() < 0.5 else 100
+        batch = rng.random() < RING_SIM_BATCH
+        block = RING_SIM_PREFIXES[int(rng.integers(0, len(RING_SIM_PREFIXES)))] + f"{int(rng.integers(0, 10_000)):04d}"
+        span = int(rng.integers(RING_SPAN_DAYS[0], RING_SPAN_DAYS[1] + 1))
+        start = int(rng.integers(0, 28 - span))
+        for cu in ring:
+            cu.farm = agency
+            cu.apply_month, cu.apply_day = ring[0].apply_month, start + int(rng.integers(0, span + 1))
+            cu.city, cu.stated_city_tier, cu.stated_sector = city, tier, sector
+            cu.employer, cu.employer_address = employer, address
+            stated = ceiling * (1 - float(rng.uniform(0.0, under)))
+            cu.stated_income_minor = int(stated // step * step) * 100
+            cu.requested_limit_minor = requested_limit_minor(cu.stated_income_minor, float(rng.uniform(1.5, 3.0)))
+            cu.channel = "agent" if rng.random() < RING_AGENT else "app"
+            cu.consent_bureau, cu.consent_sharing, cu.verified_income_minor = True, False, None
+            if batch:
+                cu.phone = block + f"{int(rng.integers(0, 10_000)):04d}"
+        k += len(ring)

@@ -10,7 +10,9 @@ an assumption) is listed in docs/simulation.md ("Parameter sources"). In short:
   1.5–2.5x the true income, inside the sector-tier plausibility band), inconsistent fields (0.5 %: age against
   sector and income, income implausible for sector and city tier, stated debts contradicting the lenders
   count), identity reuse (0.5 %: valid stolen IDs applied for from fraud farms' shared phones and devices)
-  and bad IDs (0.5 %: typo'd, random or mismatched resident IDs); the form fields and the fraudsters' choices
+  bad IDs (0.5 %: typo'd, random or mismatched resident IDs); with ``packaging`` (``SimConfig.income_packaging``)
+  half the inflated-income customers are agency income packaging instead (rings of 4-16 real people filed as
+  staff of a shell company); the form fields and the fraudsters' choices
   are in ``simulate/applicants.py`` and ``simulate/fraudsters.py``;
 - strategic defaulters (1.5 %): able to pay, they stop once the line is nearly used up or cut.
 No protected attributes (sex, marital status, ethnicity, religion) are generated at all.
@@ -34,6 +36,8 @@ from creditloop.simulate.customer import (
     FRAUD_SHARE,
     FRAUD_SHARES,
     IDENTITY_REUSE,
+    INCOME_PACKAGING,
+    INCOME_PACKAGING_OF_INFLATED,
     INCOME_SIGMA,
     INCONSISTENCY_KINDS,
     INCONSISTENT_FIELDS,
@@ -60,12 +64,17 @@ def generate_population(
     first_index: int = 0,
     start_on: date = date(2024, 1, 1),
     forms: np.random.Generator | None = None,
+    packaging: bool = False,
 ) -> list[Customer]:
     """``n`` customers; applications arrive over the first half of the horizon so vintages differ.
 
     ``first_index`` is the global index of the first customer (blocks), so identifiers stay unique across
     blocks; ``forms`` is the stream of the form fields (default: ``applicants.form_stream(rng)``)."""
     out, shared_u, partner = _latent_population(n, months, rng)
+    if packaging:  # no draw: the world and form streams stay as they were
+        for i, cu in enumerate(out):
+            if cu.fraud_kind == INFLATED_INCOME and (first_index + i) % INCOME_PACKAGING_OF_INFLATED == 0:
+                cu.fraud_kind = INCOME_PACKAGING
     form_rng = form_stream(rng) if forms is None else forms
     assign_form_fields(out, first_index, start_on, form_rng)
     share_household_devices(out, shared_u, partner)

@@ -119,8 +119,9 @@ class Simulation:
         if self.strategy.origination is not None:  # the strategy's origination policy decides applications
             self.bus.policies = replace(self.bus.policies, origination=self.strategy.origination)
         indices = config.block_customers(block)
+        first, start = indices.start, config.start_on
         self.customers = generate_population(
-            len(indices), config.months, self.rng, first_index=indices.start, start_on=config.start_on
+            len(indices), config.months, self.rng, first_index=first, start_on=start, packaging=config.income_packaging
         )
         for cu, i in zip(self.customers, indices, strict=True):
             cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks

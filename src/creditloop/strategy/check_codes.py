@@ -53,13 +53,15 @@ class CheckCode:
     MULTI_PHONE_IDENTITY: Final = "MULTI_PHONE_IDENTITY"
     MULTI_DEVICE_IDENTITY: Final = "MULTI_DEVICE_IDENTITY"
     EMPLOYER_INCOME_OUTLIER: Final = "EMPLOYER_INCOME_OUTLIER"
+    EMPLOYER_APPLICATION_CLUSTER: Final = "EMPLOYER_APPLICATION_CLUSTER"  # agency packaging (中介包装)
 
 
 CHECK_CODES: tuple[str, ...] = tuple(v for k, v in vars(CheckCode).items() if k.isupper())
 VELOCITY_CODES = (CheckCode.VELOCITY_IDENTITY, CheckCode.VELOCITY_PHONE, CheckCode.VELOCITY_DEVICE)
-# Eligibility, not evidence of fabrication: the product's age bounds. A fraud metric ("flagged as fabricated or
-# inconsistent") counts every other check; ``check_flags`` lists both kinds.
-ELIGIBILITY_CODES = frozenset({CheckCode.AGE_BELOW_MIN, CheckCode.AGE_ABOVE_MAX})
+# Eligibility and authorisation, not evidence of fabrication: the product's age bounds, and a withheld
+# credit-report authorisation (referred: a licensed lender queries the bureau only with it). A fraud metric
+# ("flagged as fabricated or inconsistent") counts every other check; ``check_flags`` lists both kinds.
+ELIGIBILITY_CODES = frozenset({CheckCode.AGE_BELOW_MIN, CheckCode.AGE_ABOVE_MAX, CheckCode.CONSENT_BUREAU_MISSING})
 
 
 def is_fabrication_signal(code: str) -> bool:
@@ -146,6 +148,10 @@ CHECK_REASON_TEXTS: dict[str, tuple[str, str]] = {
     CheckCode.EMPLOYER_INCOME_OUTLIER: (
         "无法核实所填收入：明显高于同一工作单位的其他申请人",
         "Unable to verify income: well above other applicants from the same employer",
+    ),
+    CheckCode.EMPLOYER_APPLICATION_CLUSTER: (
+        "无法核实工作单位及收入信息，需人工核实",
+        "Unable to verify employment and income",
     ),
 }
 

@@ -136,6 +136,15 @@ class CheckPolicy:
     multi_min_devices: int
     employer_outlier_bps: int
     employer_min_peers: int
+    # EMPLOYER_APPLICATION_CLUSTER (agency packaging): with >= cluster_min_identities other identities at the
+    # employer in the snapshot's cluster window, >= cluster_min_same_phone_block of them on this phone's SIM
+    # block, or >= cluster_min_income_near (and at least cluster_income_near_share of them) stating an income
+    # within a few % of this one, which is not a multiple of cluster_round_income_yuan.
+    cluster_min_identities: int
+    cluster_min_same_phone_block: int
+    cluster_min_income_near: int
+    cluster_income_near_bps: int
+    cluster_round_income_minor: int
     income_bounds: dict[tuple[str, int], tuple[int, int, int]]
 
     def income_bound(self, sector: str, tier: int) -> tuple[int, int, int]:
@@ -148,6 +157,11 @@ class CheckPolicy:
         return read_document(doc, _schema(income_table))
 
 
+# Codes added after the first policy files were written, with the outcome a file that predates them gets: ``pass``
+# (recorded, never flags), so an older policy file still loads and decides as it did.
+LATER_CODES: dict[str, Outcome] = {CheckCode.EMPLOYER_APPLICATION_CLUSTER: Outcome.PASS}
+
+
 def _outcomes(raw: dict[str, str]) -> dict[str, Outcome]:
     known = set(CHECK_CODES)
     for key in raw:
@@ -155,6 +169,9 @@ def _outcomes(raw: dict[str, str]) -> dict[str, Outcome]:
             raise ValidationError(f"outcomes has unknown check code {key!r}", field=f"outcomes.{key}")
     out: dict[str, Outcome] = {}
     for code in CHECK_CODES:
+        if code not in raw and code in LATER_CODES:
+            out[code] = LATER_CODES[code]
+            continue
         if code not in raw:
             raise ValidationError(f"outcomes is missing check code {code}", field=f"outcomes.{code}")
         try:
@@ -209,6 +226,8 @@ def _schema(income_table: IncomeTable | None) -> Schema[CheckPolicy]:
             income_unverified_bps=_bps(values["income_unverified_ratio"]),
             velocity_max=velocity,
             employer_outlier_bps=_bps(values["employer_outlier_ratio"]),
+            cluster_income_near_bps=_bps(values["cluster_income_near_share"]),
+            cluster_round_income_minor=values["cluster_round_income_yuan"] * 100,
             income_bounds=_income_bounds(values, table),
             **direct,
         )
@@ -242,6 +261,12 @@ _FIELDS = (
     Spec("multi_min_devices", "int", lo=1, hi=10**6),
     Spec("employer_outlier_ratio", "decimal", lo=Decimal(1), hi=Decimal(100)),
     Spec("employer_min_peers", "int", lo=1, hi=10**6),
+    # added with EMPLOYER_APPLICATION_CLUSTER; the defaults are the packaged values, so older files load
+    Spec("cluster_min_identities", "int", lo=1, hi=10**6, default=1),
+    Spec("cluster_min_same_phone_block", "int", lo=1, hi=10**6, default=1),
+    Spec("cluster_min_income_near", "int", lo=1, hi=10**6, default=2),
+    Spec("cluster_income_near_share", "decimal", lo=Decimal(0), hi=Decimal(1), default=Decimal("0.5")),
+    Spec("cluster_round_income_yuan", "int", lo=1, hi=10**6, default=500),
 )
 _DIRECT = (
     "policy_id",
@@ -262,6 +287,9 @@ _DIRECT = (
     "multi_min_phones",
     "multi_min_devices",
     "employer_min_peers",
+    "cluster_min_identities",
+    "cluster_min_same_phone_block",
+    "cluster_min_income_near",
 )
 
 

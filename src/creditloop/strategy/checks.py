@@ -36,7 +36,15 @@ from creditloop.strategy.check_policy import (
     packaged_check_policy,
 )
 from creditloop.strategy.idcard import ID_BIRTH_DATE, ID_CHECK_DIGIT, ID_FORMAT, ID_REGION, IdProblem, parse_resident_id
-from creditloop.strategy.velocity import VelocitySnapshot, WindowCounts
+from creditloop.strategy.velocity import (
+    CLUSTER_IDENTITIES,
+    CLUSTER_INCOME_NEAR,
+    CLUSTER_INCOME_NEAR_PCT,
+    CLUSTER_PHONE_BLOCK,
+    CLUSTER_WINDOW_DAYS,
+    VelocitySnapshot,
+    WindowCounts,
+)
 
 if TYPE_CHECKING:  # underwriting imports CheckResult from here; ``facts.derive_facts`` builds ApplicantFacts
     from creditloop.strategy.underwriting import ApplicantFacts
@@ -150,6 +158,12 @@ class _Plan:
             C.MULTI_DEVICE_IDENTITY: f"<{p.multi_min_devices} other devices",
             C.EMPLOYER_INCOME_OUTLIER: (
                 f"<={_ratio(p.employer_outlier_bps, BPS)}x peers' median when >={p.employer_min_peers} peers"
+            ),
+            C.EMPLOYER_APPLICATION_CLUSTER: (
+                f"not (>={p.cluster_min_identities} other identities at the employer in {CLUSTER_WINDOW_DAYS}d and "
+                f"(>={p.cluster_min_same_phone_block} on this phone block or >={p.cluster_min_income_near} and "
+                f">={_ratio(p.cluster_income_near_bps, BPS)} of them with income within {CLUSTER_INCOME_NEAR_PCT}%, "
+                f"not a multiple of {p.cluster_round_income_minor // 100}))"
             ),
         }
         for kind, base in (
@@ -295,6 +309,28 @@ def _velocity_checks(facts: ApplicantFacts, v: VelocitySnapshot, plan: _Plan, ou
     ):
         out.append(plan.result(code, count >= least, str(count)))
     out.append(_employer_outlier(facts, v, plan))
+    if CLUSTER_IDENTITIES in v.extra:  # a snapshot stored before the cluster counts existed: no result (replay)
+        out.append(_employer_cluster(facts, v.extra, plan))
+
+
+def _employer_cluster(facts: ApplicantFacts, extra: dict[str, int], plan: _Plan) -> CheckResult:
+    """Agency packaging (中介包装): a burst of identities at one employer alone is a large employer hiring; it
+    flags only with phones from one SIM batch, or with incomes bunched at a figure people do not round to.
+    ``observed`` determines the outcome (it says whether the income is round), so the result can be memoised."""
+    p, code = plan.policy, C.EMPLOYER_APPLICATION_CLUSTER
+    identities = extra[CLUSTER_IDENTITIES]
+    if identities == 0:  # most applications: nobody else at this employer this week
+        return plan.result(code, False, "identities=0")
+    block, near = extra.get(CLUSTER_PHONE_BLOCK, 0), extra.get(CLUSTER_INCOME_NEAR, 0)
+    round_income = facts.monthly_income_minor % p.cluster_round_income_minor == 0
+    bunched = (
+        near >= p.cluster_min_income_near and near * BPS >= p.cluster_income_near_bps * identities and not round_income
+    )
+    hit = identities >= p.cluster_min_identities and (block >= p.cluster_min_same_phone_block or bunched)
+    observed = (
+        f"identities={identities}; phone block={block}; income near={near}; {'round' if round_income else 'not round'}"
+    )
+    return plan.result(code, hit, observed)
 
 
 def _employer_outlier(facts: ApplicantFacts, v: VelocitySnapshot, plan: _Plan) -> CheckResult:

@@ -13,9 +13,11 @@ What is checked, and why (docs/origination/checks.md has the full rules):
   41-46, 50-54, 61-65, and 71 (Taiwan, listed in GB/T 2260); the prefecture digits (3-4) must not be 00.
   The county digits (5-6) may be 00: prefecture-level cities without counties issue numbers ending in 00
   (Dongguan 441900, Zhongshan 442000, Jiayuguan 620200, Danzhou 460400). Residence permits for Hong Kong,
-  Macao and Taiwan residents (港澳台居民居住证, since 2018) use 810000, 820000 and 830000 exactly. The 2023
-  foreigners' permanent residence ID card (外国人永久居留身份证) starts with 9, then a 2-digit province
-  code of the issuing office, then a 3-digit nationality code; it is accepted when that province code is valid.
+  Macao and Taiwan residents (港澳台居民居住证, since 2018) use 810000, 820000 and 830000 exactly (81 and 82 are
+  GB/T 2260's province-level codes of Hong Kong and Macao). Nothing else passes: the first two digits are one of
+  the GB/T 2260 province-level codes or the number is refused. The 2023 foreigners' permanent residence ID card
+  (外国人永久居留身份证, 9 + issuing province + nationality) is not a resident ID and is refused too: accepting
+  any 9 followed by a province code let invented regions such as 93xxxx through (independent files, issue #13).
 - birth date: a real calendar date, not before 1900-01-01 and not after the application date.
 - check character: sum of digit_i x (2^(17-i) mod 11) over the first 17 digits; check = (12 - sum mod 11)
   mod 11, written X for 10. A single changed digit or a swap of two different adjacent digits always
@@ -58,7 +60,7 @@ _DIGITS: Final = frozenset("0123456789")
 class ResidentId:
     """A structurally valid resident ID: what may be used (region, birth date); never the sex digit."""
 
-    region_code: str  # 6 digits; for a foreigner's permanent residence card, "9" + province + nationality
+    region_code: str  # 6 digits: a GB/T 2260 address code, or 810000 / 820000 / 830000 (residence permits)
     birth_date: date
     normalised: str = field(repr=False)  # upper-case X; personal data: never in a repr or a log
 
@@ -85,8 +87,6 @@ def check_char(first17: str) -> str:
 
 def region_ok(code: str) -> bool:
     """Province-level code plus structure (see the module docstring); ``code`` is 6 digits."""
-    if code[0] == "9":  # foreigner's permanent residence card: 9 + issuing province + nationality code
-        return code[1:3] in MAINLAND_PROVINCES
     if code[0] == "8":
         return code in PERMIT_REGIONS
     return code[:2] in MAINLAND_PROVINCES and code[2:4] != "00"

@@ -15,8 +15,10 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# Identifier kinds the store keys on. "employer_address": employer name + address, normalised together.
-KEY_KINDS = ("identity", "phone", "device", "employer", "employer_address")
+# Identifier kinds the store keys on. "employer_address": employer name + address, normalised together;
+# "phone_block": the first seven digits of a mobile number (prefix + HLR code: one SIM batch).
+KEY_KINDS = ("identity", "phone", "device", "employer", "employer_address", "phone_block")
+PHONE_BLOCK_DIGITS = 7
 DEFAULT_KEY = b"creditloop-velocity-v1"  # deployments set CREDITLOOP_VELOCITY_KEY; the default is for demos
 
 
@@ -36,6 +38,23 @@ def key_hash(kind: str, value: str, key: bytes = DEFAULT_KEY) -> str:
     return hmac.digest(key, message, "sha256").hex()  # the one-shot C path: the same bytes as hmac.new
 
 
+def phone_block(phone: str) -> str:
+    """The SIM batch of a CN mobile number: its first seven digits (3-digit prefix + 4-digit HLR code); "" (never
+    matches) when the number is not 11 digits starting with 1. Agencies buy SIMs in batches, so one block."""
+    digits = normalise("phone", phone)
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    if len(digits) != 11 or digits[0] != "1":
+        return ""
+    return digits[:PHONE_BLOCK_DIGITS]
+
+
+def phone_block_hash(phone: str, key: bytes = DEFAULT_KEY) -> str:
+    """``key_hash`` of the phone's block, or "" when it has none (the raw block is never stored)."""
+    block = phone_block(phone)
+    return key_hash("phone_block", block, key) if block else ""
+
+
 @dataclass(frozen=True, slots=True)
 class ApplicationKeys:
     """The hashed identifiers of one application, as stored in the history."""
@@ -49,6 +68,21 @@ class ApplicationKeys:
     employer_address: str
     inputs_hash: str  # sha256 of the form without id, instant and channel: the same form again is a duplicate
     monthly_income_minor: int = 0  # stated income, for employer peer comparison
+    phone_block: str = ""  # phone_block_hash(phone): colleagues whose phones come from one SIM batch
+
+
+# The employer cluster (EMPLOYER_APPLICATION_CLUSTER): among the latest CLUSTER_ROWS_CAP earlier applications
+# naming this employer under other identities within CLUSTER_WINDOW_DAYS, the distinct identities, those whose
+# phone comes from this phone's SIM block, and those whose stated income is within CLUSTER_INCOME_NEAR_PCT % of
+# this one's. Fixed here (part of what a snapshot means, like the reuse definitions); the policy sets the counts
+# that flag. Stored in ``VelocitySnapshot.extra`` under these names.
+CLUSTER_WINDOW_DAYS = 7
+CLUSTER_INCOME_NEAR_PCT = 3
+CLUSTER_ROWS_CAP = 64  # bounds the read for a large employer; an agency's burst is recent, so it is inside
+CLUSTER_IDENTITIES = "employer_identities_7d"
+CLUSTER_PHONE_BLOCK = "employer_same_phone_block_7d"
+CLUSTER_INCOME_NEAR = "employer_income_within_3pct_7d"
+CLUSTER_COUNTS = (CLUSTER_IDENTITIES, CLUSTER_PHONE_BLOCK, CLUSTER_INCOME_NEAR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +109,16 @@ class VelocitySnapshot:
     employer_median_income_minor: int  # their median stated income; 0 when there are none
     duplicate_of: str | None  # an earlier application id with the same inputs hash, if any
     same_id_earlier: bool = False  # the application id itself was already recorded (a resubmission)
-    extra: dict[str, int] = field(default_factory=dict)  # room for adapters' further counts, named
+    # Further counts, by name (``app.history.CLUSTER_COUNTS``: the employer cluster of the last 7 days). A
+    # snapshot stored before a count existed lacks it, and the check that reads it yields no result: old
+    # decisions replay byte for byte.
+    extra: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, windows: tuple[int, ...]) -> VelocitySnapshot:
-        return cls(tuple(WindowCounts(d, 0, 0, 0) for d in windows), 0, 0, 0, 0, 0, 0, 0, None)
+        """No earlier application (the cluster counts present, at zero: the snapshot of today's adapters)."""
+        counts = dict.fromkeys(CLUSTER_COUNTS, 0)
+        return cls(tuple(WindowCounts(d, 0, 0, 0) for d in windows), 0, 0, 0, 0, 0, 0, 0, None, extra=counts)
 
     def window(self, days: int) -> WindowCounts:
         for w in self.windows:

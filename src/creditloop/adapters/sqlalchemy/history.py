@@ -1,11 +1,12 @@
 """The application history on SQLite and PostgreSQL (``app.ports.ApplicationHistory``).
 
 A snapshot is one statement, one round trip: a UNION ALL of index range reads, one per key (identity, phone,
-device, employer + address) over the longest window, the count and median income of the latest
-``EMPLOYER_PEERS_CAP`` employer peers (computed in the database: returning 200 rows to Python cost more than all
-the rest), the earliest duplicate and the application's own earlier row, each tagged;
-``app.history.snapshot_from_rows`` then counts exactly as the memory adapter does. Every read is covered by its
-index (``tables.application_history``). A batch's chunk goes down one pipeline (``snapshot_and_record_many``).
+device, employer + address) over the longest window, the employer cluster of the last days (``app.history``),
+the count and median income of the latest ``EMPLOYER_PEERS_CAP`` employer peers (computed in the database:
+returning 200 rows to Python cost more than all the rest), the earliest duplicate and the application's own
+earlier row, each tagged; ``app.history.snapshot_from_rows`` then counts exactly as the memory adapter does.
+Every read is covered by its index (``tables.application_history``). A batch's chunk goes down one pipeline
+(``snapshot_and_record_many``).
 
 Concurrent deciders: a snapshot and the record that follows must not interleave with another process's, or two
 applications of one identity could each miss the other. So the first snapshot of a transaction takes the
@@ -24,6 +25,7 @@ from sqlalchemy import Connection
 
 from creditloop.adapters.sqlalchemy.common import ConnectionSource, driver
 from creditloop.app.history import (
+    CLUSTER_WINDOW_US,
     EMPLOYER_PEERS_CAP,
     Candidates,
     HistoryRow,
@@ -32,7 +34,15 @@ from creditloop.app.history import (
     row_of,
     snapshot_from_rows,
 )
-from creditloop.strategy.velocity import ApplicationKeys, VelocitySnapshot
+from creditloop.strategy.velocity import (
+    CLUSTER_IDENTITIES,
+    CLUSTER_INCOME_NEAR,
+    CLUSTER_INCOME_NEAR_PCT,
+    CLUSTER_PHONE_BLOCK,
+    CLUSTER_ROWS_CAP,
+    ApplicationKeys,
+    VelocitySnapshot,
+)
 
 # pg_advisory_xact_lock key of the history ("clhistry" in ASCII), distinct from the migration lock.
 PG_HISTORY_LOCK = 0x636C6869737472
@@ -72,22 +82,38 @@ _DUPLICATE = (
     "WHERE inputs_hash = {p} AND applied_at_us <= {p} AND application_id <> {p} "
     "ORDER BY inputs_hash, applied_at_us, application_id LIMIT 1) dup"
 )
+# The employer cluster's three counts, computed in the database over the latest rows of other identities naming
+# this employer in the cluster window (covered by the employer index, which carries the phone block): one row,
+# the distinct identities in the instant column, those with an income near this one's in the phone column (as
+# text), those on this phone's block in the income column. Returning the rows cost more than counting them here.
+_CLUSTER = (
+    "SELECT * FROM (WITH c AS (SELECT identity_hash AS ih, phone_block_hash AS pb, monthly_income_minor AS inc "
+    "FROM application_history WHERE employer_hash = {p} AND applied_at_us > {p} AND applied_at_us <= {p} "
+    "AND identity_hash <> {p} AND application_id <> {p} "
+    "ORDER BY employer_hash DESC, applied_at_us DESC, application_id DESC LIMIT " + str(CLUSTER_ROWS_CAP) + ") "
+    "SELECT 'e' AS tag, NULL AS application_id, (SELECT count(DISTINCT ih) FROM c) AS applied_at_us, "
+    "'' AS identity_hash, CAST((SELECT count(DISTINCT ih) FROM c WHERE CAST({p} AS BIGINT) > 0 AND "
+    "abs(inc - CAST({p} AS BIGINT)) * 100 <= " + str(CLUSTER_INCOME_NEAR_PCT) + " * CAST({p} AS BIGINT)) AS TEXT) "
+    "AS phone_hash, "
+    "'' AS device_hash, '' AS employer_address_hash, "
+    "(SELECT count(DISTINCT ih) FROM c WHERE pb <> '' AND pb = {p}) AS monthly_income_minor) cluster"
+)
 _OWN = "SELECT 's' AS tag, " + _COLUMNS + " FROM application_history WHERE application_id = {p}"
 
 
 def _snapshot_sql(p: str) -> str:
     parts = [_KEYED.format(tag=tag, column=column, columns=columns, p=p) for tag, column, columns in _KEY_COLUMNS]
-    parts += [_PEERS.format(p=p), _DUPLICATE.format(p=p), _OWN.format(p=p)]
+    parts += [_PEERS.format(p=p), _CLUSTER.format(p=p), _DUPLICATE.format(p=p), _OWN.format(p=p)]
     return " UNION ALL ".join(parts)
 
 
 _SQL = {"sqlite": _snapshot_sql("?"), "postgresql": _snapshot_sql("%s")}
 _INSERT_COLUMNS = (
     "application_id, applied_at_us, identity_hash, phone_hash, device_hash, employer_hash, employer_address_hash, "
-    "inputs_hash, monthly_income_minor"
+    "inputs_hash, monthly_income_minor, phone_block_hash"
 )
 _INSERT = {
-    name: f"INSERT INTO application_history ({_INSERT_COLUMNS}) VALUES ({', '.join([p] * 9)}) "
+    name: f"INSERT INTO application_history ({_INSERT_COLUMNS}) VALUES ({', '.join([p] * 10)}) "
     "ON CONFLICT (application_id) DO NOTHING"
     for name, p in (("sqlite", "?"), ("postgresql", "%s"))
 }
@@ -206,7 +232,21 @@ def _params(row: HistoryRow, windows: tuple[int, ...], reuse_window_days: int) -
     params: list[object] = []
     for key in (row.identity, row.phone, row.device, row.employer_address):
         params += [key or _NO_KEY, since, t, own]
-    params += [row.employer or _NO_KEY, t, row.identity, own, row.inputs_hash, t, own, own]
+    employer = row.employer or _NO_KEY
+    params += [employer, t, row.identity, own]
+    income = row.monthly_income_minor
+    params += [
+        employer,
+        t - CLUSTER_WINDOW_US,
+        t,
+        row.identity,
+        own,
+        income,
+        income,
+        income,
+        row.phone_block or _NO_KEY,
+    ]
+    params += [row.inputs_hash, t, own, own]
     return tuple(params)
 
 
@@ -221,6 +261,7 @@ def _values(r: HistoryRow) -> tuple[object, ...]:
         r.employer_address,
         r.inputs_hash,
         r.monthly_income_minor,
+        r.phone_block,
     )
 
 
@@ -230,6 +271,7 @@ def _candidates(rows: Sequence[Any], own: HistoryRow) -> Candidates:
     peers = median = 0
     duplicate: str | None = None
     same_id = False
+    cluster: dict[str, int] | None = None
     for tag, app_id, at, identity, phone, device, employer_address, income in rows:
         if tag == "m":
             peers, median = int(at), int(income) // 2
@@ -237,10 +279,12 @@ def _candidates(rows: Sequence[Any], own: HistoryRow) -> Candidates:
             duplicate = app_id
         elif tag == "s":
             same_id = True
+        elif tag == "e":  # the cluster's counts (see _CLUSTER)
+            cluster = {CLUSTER_IDENTITIES: int(at), CLUSTER_PHONE_BLOCK: int(income), CLUSTER_INCOME_NEAR: int(phone)}
         else:
             identity = own.identity if tag == "i" else identity
             phone = own.phone if tag == "p" else phone
             device = own.device if tag == "d" else device
             employer_address = own.employer_address if tag == "a" else employer_address
             by[tag].append(HistoryRow(app_id, int(at), identity, phone, device, "", employer_address, "", 0))
-    return Candidates(by["i"], by["p"], by["d"], by["a"], peers, median, duplicate, same_id)
+    return Candidates(by["i"], by["p"], by["d"], by["a"], peers, median, duplicate, same_id, cluster_counts=cluster)

@@ -1,6 +1,6 @@
 """SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
 
-The migrations (``0001_initial`` .. ``0004_applications``) create exactly these tables;
+The migrations (``0001_initial`` .. ``0005_phone_block``) create exactly these tables;
 keep them in step (a test compares them). Entry id columns hold ``ledger.ids.MAX_ENTRY_ID_CHARS`` (escaped
 client ids + suffixes).
 """
@@ -141,6 +141,8 @@ application_history = sa.Table(
     sa.Column("employer_address_hash", sa.String(HASH_CHARS), nullable=False),
     sa.Column("inputs_hash", sa.String(HASH_CHARS), nullable=False),
     sa.Column("monthly_income_minor", sa.BigInteger, nullable=False),
+    # 0005: the phone's SIM block (keyed hash, ``strategy.velocity.phone_block_hash``); "" for older rows
+    sa.Column("phone_block_hash", sa.String(HASH_CHARS), nullable=False, server_default=""),
     sa.Index("ix_application_history_identity", "identity_hash", "applied_at_us", "application_id", *_PHONE_DEVICE),
     sa.Index("ix_application_history_phone", "phone_hash", "applied_at_us", "application_id", "identity_hash"),
     sa.Index("ix_application_history_device", "device_hash", "applied_at_us", "application_id", "identity_hash"),
@@ -158,6 +160,7 @@ application_history = sa.Table(
         "application_id",
         "identity_hash",
         "monthly_income_minor",
+        "phone_block_hash",
     ),
     sa.Index("ix_application_history_inputs", "inputs_hash", "applied_at_us", "application_id"),
 )
