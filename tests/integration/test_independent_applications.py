@@ -9,10 +9,10 @@ feed, and the decisions are scored against the labels:
 - a fabricated row is *caught* when it carries a check flag or is not approved (refer / decline); recall is
   also measured on check flags alone, overall and per kind (the honest measure: the starter policy does not
   approve 75 % of the genuine rows either, so "not approved" says little about fraud);
-- a genuine row is *flagged* when it carries a fabrication signal: a check flag other than eligibility and
-  authorisation (the age bounds, a withheld credit-report authorisation: ``check_codes.is_fabrication_signal``),
-  exactly as the simulator's evaluation counts; a credit decline is not a fraud flag. Any check flag at all is
-  also measured (the strict xfail below);
+- a genuine row is *flagged* when it carries a fabrication signal: a check flag other than the product's age
+  bounds (``check_codes.is_fabrication_signal``; a withheld credit-report authorisation counts), exactly as the
+  simulator's evaluation counts; a credit decline is not a fraud flag. Any check flag at all is also measured
+  (the strict xfail below);
 - the issue's targets: recall >= 80 % overall, <= 2 % of genuine rows flagged; every schema-breaking row
   refused with its row and field named, the other rows decided.
 
@@ -48,9 +48,9 @@ DECIDED = {"approve", "refer", "decline"}
 # Measured on h13/agency (docs/origination/independent.md): every kind is flagged at >= 80 % now.
 MISSED: dict[str, str] = {}
 GENUINE_ANY_FLAG_MEASURED = (
-    "66 of 2,854 genuine rows carry some check flag (2.3 %): 46 withheld the credit-report authorisation "
-    "(referred: a lender needs it) and 9 retirees are over the product's age bound — eligibility, not "
-    "fabrication; 11 (0.4 %) carry a fabrication signal"
+    "66 of 2,854 genuine rows carry some check flag (2.3 %): 9 retirees are over the product's age bound "
+    "(eligibility, not fabrication); 57 (2.0 %) carry a fabrication signal, 46 of them a withheld "
+    "credit-report authorisation"
 )
 
 

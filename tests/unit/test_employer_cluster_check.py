@@ -194,7 +194,9 @@ def test_texts_and_the_fraud_measure() -> None:
     zh, en = CHECK_REASON_TEXTS[CODE]
     assert "核实" in zh and en == "Unable to verify employment and income"
     assert is_fabrication_signal(CODE)
-    assert "CONSENT_BUREAU_MISSING" in ELIGIBILITY_CODES and not is_fabrication_signal("CONSENT_BUREAU_MISSING")
+    # a withheld authorisation is how an inflated income escapes verification: a signal, unlike the age bounds
+    assert "CONSENT_BUREAU_MISSING" not in ELIGIBILITY_CODES and is_fabrication_signal("CONSENT_BUREAU_MISSING")
+    assert not is_fabrication_signal("AGE_ABOVE_MAX")
 
 
 def test_the_phone_block_is_seven_digits_and_only_its_keyed_hash_is_kept() -> None:

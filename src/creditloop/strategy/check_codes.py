@@ -58,10 +58,11 @@ class CheckCode:
 
 CHECK_CODES: tuple[str, ...] = tuple(v for k, v in vars(CheckCode).items() if k.isupper())
 VELOCITY_CODES = (CheckCode.VELOCITY_IDENTITY, CheckCode.VELOCITY_PHONE, CheckCode.VELOCITY_DEVICE)
-# Eligibility and authorisation, not evidence of fabrication: the product's age bounds, and a withheld
-# credit-report authorisation (referred: a licensed lender queries the bureau only with it). A fraud metric
-# ("flagged as fabricated or inconsistent") counts every other check; ``check_flags`` lists both kinds.
-ELIGIBILITY_CODES = frozenset({CheckCode.AGE_BELOW_MIN, CheckCode.AGE_ABOVE_MAX, CheckCode.CONSENT_BUREAU_MISSING})
+# Eligibility, not evidence of fabrication: the product's age bounds (a true statement about the applicant). A
+# withheld credit-report authorisation stays a signal: it is referred (a licensed lender queries the bureau only
+# with it), and withholding it is how an inflated income avoids being contradicted. A fraud metric ("flagged as
+# fabricated or inconsistent") counts every other check; ``check_flags`` lists both kinds.
+ELIGIBILITY_CODES = frozenset({CheckCode.AGE_BELOW_MIN, CheckCode.AGE_ABOVE_MAX})
 
 
 def is_fabrication_signal(code: str) -> bool:
