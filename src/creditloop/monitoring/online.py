@@ -4,7 +4,9 @@ in SQL (``adapters/warehouse/behaviour_sql.py``) on the panel those events make 
 
 The state keeps the account's last ``fs.history_months`` closed months (panel rows), the values of the
 features that read all history (``first_where``, once found; ``streak`` without ``months``), and the open
-month's accumulators. Events fold into the open month; ``month_end`` closes it into a panel row:
+month's accumulators. The closed months' derived columns (``derive_rows``) are kept too: only a month end
+changes them, so an event costs the feature aggregates, not the derivation. Events fold into the open month;
+``month_end`` closes it into a panel row:
 
 - ``purchase(amount_minor, on)``: ``spend_minor`` += amount;
 - ``plan_opened(on)``: ``new_plans`` += 1;
@@ -27,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from creditloop.core.errors import ValidationError
-from creditloop.monitoring.features import Feature, FeatureSet, derive_rows, feature_value, latest_features
+from creditloop.monitoring.features import Feature, FeatureSet, derive_rows, feature_value
 from creditloop.monitoring.panel import COLUMNS_BY_NAME
 
 Row = dict[str, Any]
@@ -50,6 +52,7 @@ class AccountState:
         self.account_id = account_id
         self.fs = fs
         self.rows: list[Row] = []  # the last history_months closed months, oldest first
+        self._derived: list[Row] = []  # the same rows with the feature set's derived columns
         self.found: dict[str, float | None] = {}  # first_where features whose row has come
         self.streaks: dict[str, int] = {f.name: 0 for f in fs.features if f.agg == "streak" and f.months is None}
         self.open: Row = {}
@@ -124,16 +127,16 @@ class AccountState:
             "other_lenders": other_lenders,
         }
         self.rows.append(row)
+        self._derived = derive_rows(self.rows, self.fs)  # only a closed month changes them: kept between events
         self._carry()
         del self.rows[: -self._keep]
+        del self._derived[: -self._keep]
         self._reset_open()
         return dict(row)
 
     def _carry(self) -> None:
         """Update the features that read all history, from the newest row."""
-        if not self._first and not self.streaks:
-            return
-        derived = derive_rows(self.rows, self.fs)
+        derived = self._derived
         t = len(derived) - 1
         for f in self._first:
             if f.name not in self.found and _holds(f.where, derived, t):
@@ -148,7 +151,8 @@ class AccountState:
         """Every feature as of the last closed month (all None before the first month closes)."""
         if not self.rows:
             return dict.fromkeys(self.fs.names)
-        values = latest_features(self.rows, self.fs)
+        t = len(self._derived) - 1
+        values = {f.name: feature_value(f, self._derived, t) for f in self.fs.features}
         for f in self._first:
             values[f.name] = self.found.get(f.name)
         for name, n in self.streaks.items():
@@ -175,6 +179,7 @@ class AccountState:
             raise ValidationError(f"state of {doc.get('feature_set')!r}, not {want!r}", field="feature_set")
         state = cls(str(doc["account_id"]), fs)
         state.rows = [{k: _in(k, v) for k, v in r.items()} for r in doc["rows"]]
+        state._derived = derive_rows(state.rows, fs)
         state.found = dict(doc["found"])
         state.streaks.update(doc["streaks"])
         state.open = {k: _in(k, v) for k, v in doc["open"].items()}
