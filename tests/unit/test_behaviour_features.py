@@ -95,3 +95,23 @@ def test_bad_feature_files_name_the_field(doc: dict[str, object], field: str) ->
     with pytest.raises(ValidationError) as err:
         feature_set_from_dict({"feature_set_id": "t", "version": "1", **doc})
     assert err.value.field == field
+
+
+def test_history_months_counts_lags_through_derived_columns_and_feature_expressions() -> None:
+    doc = {
+        "feature_set_id": "chain",
+        "version": "1",
+        "rows": [
+            {"name": "prev_dpd", "expr": {"op": "lag", "args": ["dpd"], "n": 2}},
+            {"name": "prev_prev_dpd", "expr": {"op": "lag", "args": ["prev_dpd"], "n": 1}},
+        ],
+        "features": [
+            {"name": "a", "agg": "mean", "expr": "prev_prev_dpd", "months": 2},  # 2 rows + 3 back
+            {"name": "b", "agg": "latest", "expr": {"op": "lag", "args": ["dpd"], "n": 4}},  # 1 row + 4 back
+        ],
+    }
+    fs = feature_set_from_dict(doc)
+    assert fs.history_months == 5
+    rows = _rows(8)
+    assert latest_features(rows[-fs.history_months :], fs) == account_features(rows, fs)[-1]
+    assert latest_features(rows[-fs.history_months :], fs)["b"] is not None

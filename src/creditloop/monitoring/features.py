@@ -99,13 +99,19 @@ class FeatureSet:
     @property
     def history_months(self) -> int:
         """How many trailing rows the latest value of every feature needs (what the online path keeps), apart
-        from ``first_where``, which reads from the first row and is carried as state."""
+        from ``first_where``, which reads from the first row, and ``streak`` without ``months`` (unbounded): both
+        are carried as state. A feature needs its span of rows plus how far back its expression reads through
+        ``lag``, chains of derived columns included (a lag of a column that itself lags reads both distances)."""
+        reach: dict[str, int] = {}
+        for r in self.rows:
+            reach[r.name] = _lag_reach(r.expr, reach)
         need = 1
         for f in self.features:
             m = f.months or 1
             span = {"mean_change": 2 * m, "change": m + 1, "spike": m + 1}.get(f.agg, m) + f.offset
-            need = max(need, span)
-        return need + max((_max_lag(r.expr) for r in self.rows), default=0)
+            where = 1 + _lag_reach(f.where, reach) if f.agg == "first_where" else 0  # the carried state's test
+            need = max(need, span + _lag_reach(f.expr, reach), where)
+        return need
 
     def feature(self, name: str) -> Feature:
         for f in self.features:
@@ -114,10 +120,14 @@ class FeatureSet:
         raise ValidationError(f"unknown feature {name!r} in {self.feature_set_id}@{self.version}", field="feature")
 
 
-def _max_lag(expr: Expr) -> int:
+def _lag_reach(expr: Expr, reach: Mapping[str, int]) -> int:
+    """How many rows before the current one ``expr`` reads (``reach``: that of the derived columns before it)."""
+    if isinstance(expr, str):
+        return reach.get(expr, 0)
     if isinstance(expr, dict):
-        own = int(expr.get("n", 1)) if expr.get("op") == "lag" else 0
-        return max([own, *(_max_lag(a) for a in expr.get("args", ()))])
+        if expr.get("op") == "lag":
+            return int(expr.get("n", 1)) + reach.get(expr["args"][0], 0)
+        return max((_lag_reach(a, reach) for a in expr.get("args", ())), default=0)
     return 0
 
 
