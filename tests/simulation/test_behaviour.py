@@ -121,7 +121,8 @@ def test_a_habitual_part_payer_pays_the_budget_when_the_bill_is_above_it() -> No
 def test_after_curing_a_customer_misses_payments_more_often_for_a_while() -> None:
     def misses(c: Customer, month: int) -> float:
         rng = np.random.default_rng(SEED)
-        draws = [b.repayment_intent(c, 100_000, 1_000_000, rng, month=month) for _ in range(4_000)]
+        # a fresh copy each time: a miss starts a spell of falling behind, which is state on the customer
+        draws = [b.repayment_intent(replace(c), 100_000, 1_000_000, rng, month=month) for _ in range(4_000)]
         return sum(1 for d in draws if d is None or d.mode != "full") / len(draws)
 
     c = customer(willingness=0.85)  # misses 3.25 % of bills it could pay
@@ -131,6 +132,34 @@ def test_after_curing_a_customer_misses_payments_more_often_for_a_while() -> Non
     assert 0.02 < calm < 0.045, calm
     assert 5 * calm < relapsing < 9 * calm  # RELAPSE_RISK = 7
     assert later == calm
+
+
+def test_a_missed_bill_starts_a_spell_of_paying_less_each_statement_until_the_customer_cures() -> None:
+    rng = np.random.default_rng(SEED)
+    c = customer(willingness=0.0)  # misses half the bills it could pay
+    shares, drift = [], []
+    for _ in range(200):
+        intent = b.repayment_intent(c, 100_000, 1_000_000, rng)
+        shares.append(0 if intent is None else intent.amount_minor)
+        drift.append(c.drift)
+    # Every spell runs down the documented shares (arrears first, by the due date) until a full payment.
+    for k, step in enumerate(drift):
+        expected = 100_000 if step == 0 else int(100_000 * b.DRIFT_SHARES[min(step, 5) - 1])
+        assert shares[k] == expected, (k, step, shares[k])
+    assert max(drift) >= 3 and drift.count(0) > 40  # spells happen, and end
+    # One full answer to a reminder ends the spell.
+    c.drift, c.willingness = 3, 1.0
+    assert b.reminder_response(c, 50_000, 500_000, 0.0, 0.0) is not None and c.drift == 0
+
+
+def test_a_drifting_customer_cures_half_the_time_until_they_have_stopped_paying() -> None:
+    def cures(step: int) -> float:
+        rng = np.random.default_rng(SEED)
+        draws = [b.repayment_intent(customer(drift=step), 100_000, 1_000_000, rng) for _ in range(4_000)]
+        return sum(1 for d in draws if d is not None and d.mode == "full") / len(draws)
+
+    assert cures(2) == pytest.approx(b.DRIFT_CURE, abs=0.03)
+    assert cures(len(b.DRIFT_SHARES)) == pytest.approx(b.DRIFT_CURE_STOPPED, abs=0.015)
 
 
 def test_reminder_response_rises_with_willingness_and_spare_money() -> None:

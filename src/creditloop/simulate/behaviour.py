@@ -35,6 +35,14 @@ REMINDER_DAYS = (1, 5)
 RELAPSE_RISK = 7.0
 RELAPSE_MONTHS = 6
 RELAPSE_MISS_CAP = 0.5
+# Drift: a missed bill one could pay starts a spell of falling behind instead of a one-off skip (Credit Card
+# Approval panel: every first 30+ month follows three months at 1-29 DPD; tools/real_pre_delinquency.py). On
+# each statement of the spell the customer pays DRIFT_SHARES[k] of the amount due (arrears first, so the line
+# stays 1-29 DPD for about three statements, then rolls), unless they cure — pay in full — with DRIFT_CURE;
+# once they pay nothing they have stopped, and cure with DRIFT_CURE_STOPPED only (the panel's 90+ roll rates).
+DRIFT_SHARES = (0.9, 0.7, 0.5, 0.3, 0.0)
+DRIFT_CURE = 0.5
+DRIFT_CURE_STOPPED = 0.05
 # Limit changes: spending follows the limit with this elasticity (budget x (limit / opening limit) ** e).
 LIMIT_SPEND_ELASTICITY = 0.3
 LIMIT_FACTOR_BOUNDS = (0.5, 1.5)
@@ -175,7 +183,8 @@ def repayment_intent(
 
     - a habitual part-payer whose bill is above their budget for the line pays the budget (arrears first);
     - able to pay in full: pays with probability 0.5 + 0.55 x willingness (lower for a while after curing
-      from 30+), sometimes a few days late; a customer who skips may still pay a token part;
+      from 30+), sometimes a few days late; a customer who does not starts a spell of falling behind
+      (``drift_payment``), which ends when they pay in full again (DRIFT_CURE a statement);
     - just short (spare money at least PARTIAL_SHORTFALL of the bill): a willing customer pays all the spare
       money by the due date — the arrears first, so the line stays a little behind rather than rolling;
     - otherwise a willing customer pays a random part of the spare money.
@@ -191,14 +200,15 @@ def repayment_intent(
         miss = 1.0 - min(1.0, 0.5 + 0.55 * c.willingness)
         if month and c.relapse_until >= month:
             miss = min(RELAPSE_MISS_CAP, miss * RELAPSE_RISK)
+        if c.drift:  # in a spell: cure, or slide one step further
+            miss = 1.0 - (DRIFT_CURE if c.drift < len(DRIFT_SHARES) else DRIFT_CURE_STOPPED)
         if rng.random() >= miss:
+            c.drift = 0
             if rng.random() < c.lateness:
                 return RepaymentIntent(due_minor, int(rng.integers(1, 16)))
             return RepaymentIntent(due_minor, -int(rng.integers(0, 9)))
-        if rng.random() < c.willingness:
-            token = min(due_minor, int(due_minor * float(rng.uniform(0.3, 1.0))) // 100 * 100)
-            return RepaymentIntent(token, 0, "token") if token > 0 else None
-        return None
+        c.drift += 1
+        return drift_payment(c.drift, due_minor)
     if capacity >= PARTIAL_SHORTFALL * due_minor and rng.random() < c.willingness:
         amount = capacity // 100 * 100  # below the bill by construction; covers the arrears when it can
         return RepaymentIntent(amount, -int(rng.integers(0, 4)), "part") if amount > 0 else None
@@ -209,13 +219,21 @@ def repayment_intent(
     return None
 
 
+def drift_payment(step: int, due_minor: int) -> RepaymentIntent | None:
+    """The ``step``-th statement of a spell of falling behind: a shrinking share of the amount due, by the due date."""
+    share = DRIFT_SHARES[min(step, len(DRIFT_SHARES)) - 1]
+    amount = int(due_minor * share) // 100 * 100
+    return RepaymentIntent(amount, 0, "part") if amount > 0 else None
+
+
 def reminder_response(
     c: Customer, amount_due_minor: int, spare_minor: int, u: float, days_u: float
 ) -> RepaymentIntent | None:
     """A late payer's answer to the day-after-due reminder (``u``, ``days_u``: uniform draws).
 
     Responds with probability REMINDER_RESPONSE x willingness x min(1, spare / due); pays in full if the spare
-    money covers it, otherwise all of the spare money, within REMINDER_DAYS days.
+    money covers it (which ends a spell of falling behind), otherwise all of the spare money, within
+    REMINDER_DAYS days.
     """
     if amount_due_minor <= 0 or c.fraud or c.defaulted or spare_minor <= 0:
         return None
@@ -225,6 +243,7 @@ def reminder_response(
     lo, hi = REMINDER_DAYS
     days = lo + int(days_u * (hi - lo + 1))
     if spare_minor >= amount_due_minor:
+        c.drift = 0  # paying everything owed ends a spell of falling behind
         return RepaymentIntent(amount_due_minor, days, "full")
     amount = spare_minor // 100 * 100
     return RepaymentIntent(amount, days, "part") if amount > 0 else None

@@ -89,6 +89,7 @@ class Customer:
     pay_budget_share: float = 1.0  # share of spare money the customer puts toward this line (< 1: part-payer)
     # State the behaviour model keeps between months.
     relapse_until: int = 0  # month through which a recently cured customer is more likely to fall behind
+    drift: int = 0  # statements into a spell of falling behind while able to pay (0: paying as usual)
     defaulted: bool = False  # a strategic defaulter who has stopped paying
     limit_factor: float = 1.0  # spending response to limit changes since the line opened
     # The application form's further fields (simulate/applicants.py). Personal data (name, id_number, phone,
