@@ -5,6 +5,7 @@ and alerts closed later as rolled and cured."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -104,6 +105,12 @@ def test_the_ledger_panel_is_point_in_time_and_contiguous(bus: MessageBus) -> No
     assert util[0]["new_plans"] == 1 and util[0]["spend_minor"] == 470_000
     assert all(r["payment_source"] is None and r["shock"] is None and r["other_lenders"] is None for r in rows)
     assert states["L-miss"].dpd == 20 and states["L-miss"].status is LineStatus.ACTIVE
+    with bus.uow:  # the replay at the last closed date is the line as stored
+        for line in bus.uow.lines:
+            last = [r for r in rows if r["account_id"] == line.line_id][-1]
+            assert (last["dpd"], last["balance_minor"], last["limit_minor"]) == (
+                line.dpd, line.balance_minor, line.limit_minor
+            )  # fmt: skip
 
 
 def test_run_raises_acts_is_idempotent_and_closes_later(bus: MessageBus) -> None:
@@ -152,3 +159,30 @@ def test_cool_down_holds_across_runs(bus: MessageBus) -> None:
     nxt = run(bus, date(2024, 5, 2))  # the rule still holds on April's month end, but it is cooling down
     assert nxt.raised == {}
     assert alerts(bus)[("L-miss", "EWI_PAY_RATIO_LOW")].outcome == "expired"
+
+
+def test_reduce_and_reminder_actions_through_the_bus(bus: MessageBus) -> None:
+    bus.handle(c.OpenLine("L-r", "r", 500_000, date(2024, 1, 5)))
+    bus.handle(c.Purchase("b", "L-r", 300_001, 3, date(2024, 1, 6)))
+    bus.handle(c.RunDayEnd(date(2024, 1, 31)))
+    for alert_id, rule in (("a-reduce", "EWI_UTILISATION_HIGH"), ("a-remind", "EWI_PAY_RATIO_LOW")):
+        bus.handle(c.RaiseAlert(alert_id, "L-r", rule, "ewi", "1", date(2024, 1, 31), "low", ("X",), (("x", 1.0),)))
+    # the same rule again on the line while the first stands: de-duplicated at the store
+    assert (
+        bus.handle(c.RaiseAlert("a-dup", "L-r", "EWI_PAY_RATIO_LOW", "ewi", "1", date(2024, 2, 1), "low", (), ()))
+        is None
+    )
+    reduce = c.ActOnAlert("a-reduce", date(2024, 1, 31), "p", "1", "reduce", "减", "cut", 0, Decimal("0.5"), "balance")
+    assert bus.handle(reduce) == "reduced"
+    assert bus.handle(reduce) == "reduced"  # a retry: the recorded outcome, no second change
+    remind = c.ActOnAlert("a-remind", date(2024, 1, 31), "p", "1", "reminder", "提醒", "reminder", 3)
+    assert bus.handle(remind) == "queued"
+    with bus.uow:
+        line = bus.uow.lines.get("L-r")
+        assert line.limit_minor == 150_000  # half the balance, floored to the fen
+        audit = bus.uow.audit.get("ewi_action/a-reduce")
+        assert audit is not None and audit.trace[0]["limit_before_minor"] == 500_000
+        assert audit.trace[0]["effective_on"] == "2024-02-01"  # 31 Jan was closed: the open business date
+        message = bus.uow.audit.get("message/a-remind")
+        assert message is not None and message.kind == "outbound_message"
+        assert message.trace[0]["due_on"] == "2024-02-10" and message.trace[0]["send_on"] == "2024-02-07"

@@ -19,6 +19,7 @@ from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert
 from creditloop.app.ports import AuditRecord, UnitOfWork
 from creditloop.core.errors import NotFound, ValidationError
 from creditloop.monitoring.action_policies import ACTIONS
+from creditloop.products.schedule import next_statement_on
 from creditloop.servicing.credit_line import CreditLine, LineStatus
 
 HANDOFFS = ("hardship_offer", "collections_referral")
@@ -106,7 +107,8 @@ def _perform(
     texts = {"text_zh": cmd.text_zh, "text_en": cmd.text_en}
     change_id = short_id("ewi", alert.alert_id, cmd.action)
     # The run reads the close of ``on``, usually after its day-end: a change takes effect on the open date.
-    effective = max(cmd.on, line.last_closed_on + timedelta(days=1))
+    book_done = uow.day_ends.last_done() or line.last_closed_on  # a quiet line may lag the book's day-end
+    effective = max(cmd.on, line.last_closed_on + timedelta(days=1), book_done + timedelta(days=1))
     if cmd.action == "freeze":
         if line.status is not LineStatus.ACTIVE:
             return "skipped", {"line_status": line.status.value}
@@ -134,9 +136,14 @@ def _perform(
 
 
 def next_due_on(line: CreditLine, on: date) -> date | None:
-    """The nearest statement due date on or after ``on`` (None when no statement is due ahead yet)."""
+    """The nearest due date on or after ``on``: a statement's already cut, else the next statement's (None when the
+    line owes nothing that a statement would bill)."""
     ahead = [s.due_on for s in line.statements if s.due_on >= on]
-    return min(ahead) if ahead else None
+    if ahead:
+        return min(ahead)
+    if not line.balance_minor:
+        return None
+    return next_statement_on(on - timedelta(days=1), line.statement_day) + timedelta(days=line.due_days)
 
 
 def _record(
