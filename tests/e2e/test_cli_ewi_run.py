@@ -103,3 +103,40 @@ def test_bad_files_are_refused_naming_the_field_and_nothing_is_written(
     with bus.uow:
         assert bus.uow.alerts.unclosed() == []
     assert status(bus, "L-late") is LineStatus.ACTIVE
+
+
+def model(feature_set: str = "behaviour@1") -> dict[str, Any]:
+    """A hand-set one-characteristic behaviour score: a 3-month pay ratio under 0.9 means PD 0.99, else 0.007."""
+    pay_ratio = {"name": "pay_ratio_3m", "kind": "numeric", "splits": [0.9], "point_masses": [], "special_codes": [],
+                 "points": [-5, 5, 5, 5], "reason_code": "PAYMENT_RATIO_LOW", "coef": 1.0}  # fmt: skip
+    return {
+        "format": "creditloop.scorecard", "format_version": 1, "model_version": "test",
+        "scaling": {"offset": 0.0, "factor": 1.0, "round_points": True}, "calibration": {"a": 0.0, "b": 1.0},
+        "n_reasons": 1, "characteristics": [pay_ratio], "metadata": {"feature_set": feature_set},
+    }  # fmt: skip
+
+
+def test_with_a_model_the_score_rule_fires_and_the_packaged_policy_freezes(tmp_path: Path) -> None:
+    data = tmp_path / "ledger"
+    bus = book(data)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(model("behaviour@9")), "utf-8")
+    refused = invoke("--on", "2024-04-30", "--data-dir", str(data), "--model", str(wrong))
+    assert refused.exit_code == 2 and "--model" in refused.stderr and "behaviour@9" in refused.stderr
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model()), "utf-8")
+    res = invoke("--on", "2024-04-30", "--data-dir", str(data), "--model", str(path), "--json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    summary = json.loads(res.stdout)
+    assert summary["raised"] == [
+        {"rule_id": "EWI_PAY_RATIO_LOW", "severity": "medium", "alerts": 1},
+        {"rule_id": "EWI_SCORE_HIGH", "severity": "high", "alerts": 1},
+    ]
+    assert summary["actions"] == [
+        {"action": "freeze", "outcome": "frozen", "alerts": 1},
+        {"action": "reminder", "outcome": "queued", "alerts": 1},
+    ]
+    with bus.uow:
+        (score_alert,) = [a for a in bus.uow.alerts.for_line("L-late") if a.rule_id == "EWI_SCORE_HIGH"]
+    assert score_alert.score is not None and score_alert.score > 0.99
+    assert status(bus, "L-late") is LineStatus.FROZEN
