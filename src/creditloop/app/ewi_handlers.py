@@ -1,7 +1,8 @@
 """Handlers of the early-warning commands (issue 14): store an alert, act on it, close it.
 
-Every action is audited (kind ``ewi_action``, the alert's reason codes, the action policy's id and version) and
-moves the alert open → actioned in the same transaction. Line changes go through the ``ChangeLine`` handler; a
+The bus routes these commands (``EWI_HANDLERS``) beside ``handlers.HANDLERS``. Every action is audited (kind
+``ewi_action``, the alert's reason codes, the action policy's id and version) and moves the alert open → actioned
+in the same transaction. Line changes go through the ``ChangeLine`` handler; a
 reminder is recorded as an outbound message (kind ``outbound_message``) and a hand-off as a record of kind
 ``hardship_offer`` or ``collections_referral`` for the workflow that takes it over. Nothing is sent from here.
 """
@@ -16,6 +17,7 @@ from typing import Any, cast
 
 from creditloop.app import commands as c
 from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert
+from creditloop.app.handlers import change_line
 from creditloop.app.ports import AuditRecord, UnitOfWork
 from creditloop.core.errors import NotFound, ValidationError
 from creditloop.monitoring.action_policies import ACTIONS
@@ -102,8 +104,6 @@ def act_on_alert(cmd: c.ActOnAlert, uow: UnitOfWork, policies: Any) -> str:
 def _perform(
     cmd: c.ActOnAlert, alert: StoredAlert, line: CreditLine, uow: UnitOfWork, policies: Any
 ) -> tuple[str, dict[str, Any]]:
-    from creditloop.app.handlers import change_line  # the ChangeLine handler itself (it imports this module)
-
     texts = {"text_zh": cmd.text_zh, "text_en": cmd.text_en}
     change_id = short_id("ewi", alert.alert_id, cmd.action)
     # The run reads the close of ``on``, usually after its day-end: a change takes effect on the open date.

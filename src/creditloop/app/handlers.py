@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 from creditloop.app import commands as c
-from creditloop.app.ewi_handlers import EWI_HANDLERS
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, UnitOfWork
 from creditloop.app.views import ReversalResult, pending_dates, reversal_result
 from creditloop.collections.hardship import (
@@ -422,5 +421,4 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     c.UndoRestructure: undo_restructure,
     c.RequestHardship: request_hardship,
     c.RunDayEnd: run_day_end,
-    **EWI_HANDLERS,  # early warning (issue 14): raise, act on and close alerts
 }
