@@ -76,7 +76,7 @@ def test_0005_keeps_old_rows_and_new_rows_carry_their_block(engine: Engine) -> N
             ),
         )
     migrate(engine)
-    assert current_revision(engine) == head_revision() == "0005_phone_block"
+    assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT phone_block_hash FROM application_history")).scalar_one() == ""
     uow = SqlUnitOfWork(engine, products)
@@ -91,4 +91,4 @@ def test_0005_keeps_old_rows_and_new_rows_carry_their_block(engine: Engine) -> N
     assert stored["NEW"] == phone_block_hash("15369560774") and "1536956" not in stored["NEW"]
     _to(engine, "0004_applications", down=True)  # down and up again
     migrate(engine)
-    assert current_revision(engine) == "0005_phone_block"
+    assert current_revision(engine) == head_revision()

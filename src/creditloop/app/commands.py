@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from creditloop.strategy.application import ApplicationForm
 from creditloop.strategy.origination import Applicant
@@ -166,3 +167,44 @@ class UndoRestructure:
     line_id: str
     request_id: str
     on: date
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseAlert:
+    """Store an early-warning alert (issue 14); a retry is a no-op, and an unclosed alert of the same rule on the
+    line blocks a second one (de-duplication at the store, whatever the caller evaluated)."""
+
+    alert_id: str
+    line_id: str
+    rule_id: str
+    rule_set_id: str
+    rule_set_version: str
+    on: date
+    severity: str
+    reasons: tuple[str, ...]
+    features: tuple[tuple[str, float | None], ...]
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActOnAlert:
+    """Run the action an action policy chose for an open alert (``monitoring.action_policies``): a reminder, a
+    freeze or limit reduction through ``ChangeLine``, or a hand-off; audited, and the alert becomes actioned."""
+
+    alert_id: str
+    on: date
+    policy_id: str
+    policy_version: str
+    action: str  # reminder | freeze | reduce | hardship_offer | collections_referral
+    text_zh: str
+    text_en: str
+    days_before_due: int = 0
+    limit_share: Decimal | None = None
+    of: str = "limit"
+
+
+@dataclass(frozen=True, slots=True)
+class CloseAlert:
+    alert_id: str
+    on: date
+    outcome: str  # cured | rolled | hardship | charged_off | expired

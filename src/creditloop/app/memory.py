@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
+from creditloop.app.alerts import MemoryAlertStore
 from creditloop.app.history import (
     CLUSTER_WINDOW_US,
     EMPLOYER_PEERS_CAP,
@@ -182,6 +183,7 @@ class MemoryUnitOfWork:
         self.day_ends = MemoryDayEnds()
         self.applications = MemoryApplicationHistory()
         self.decisions = MemoryDecisionStore()
+        self.alerts = MemoryAlertStore()
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -214,12 +216,14 @@ class MemoryUnitOfWork:
         self.journal.publish()
         self.applications.publish()
         self.decisions.publish()
+        self.alerts.publish()
         self.lines.seen.clear()
 
     def rollback(self) -> None:
         self.journal.discard()
         self.applications.discard()
         self.decisions.discard()
+        self.alerts.discard()
         self.lines.seen.clear()
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy Core tables of the ledger store. Money columns are BigInteger minor units, never floats.
 
-The migrations (``0001_initial`` .. ``0005_phone_block``) create exactly these tables;
+The migrations (``0001_initial`` .. ``0006_ewi_alerts``) create exactly these tables;
 keep them in step (a test compares them). Entry id columns hold ``ledger.ids.MAX_ENTRY_ID_CHARS`` (escaped
 client ids + suffixes).
 """
@@ -187,4 +187,27 @@ underwriting_decisions = sa.Table(
     sa.Column("inputs_json", sa.Text, nullable=False),
     sa.Column("decision_json", sa.Text, nullable=False),
     sa.Column("line_id", sa.String(100), nullable=True),
+)
+
+# Early-warning alerts (issue 14, ``app.alerts.StoredAlert``): raised once, then only their lifecycle fields move.
+# The (line_id, rule_id) index serves de-duplication and cool-down; the status index the nightly closing pass.
+ewi_alerts = sa.Table(
+    "ewi_alerts",
+    metadata,
+    sa.Column("alert_id", sa.String(100), primary_key=True),
+    sa.Column("line_id", sa.String(100), nullable=False),
+    sa.Column("rule_id", sa.String(100), nullable=False),
+    sa.Column("rule_set_id", sa.String(100), nullable=False),
+    sa.Column("rule_set_version", sa.String(40), nullable=False),
+    sa.Column("raised_on", sa.Date, nullable=False),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),  # JSON list of reason codes
+    sa.Column("features", sa.Text, nullable=False),  # JSON object: the indicators as of raising
+    sa.Column("score", sa.Float(53), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("actioned_on", sa.Date, nullable=True),
+    sa.Column("action", sa.String(40), nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=True),
+    sa.Index("ix_ewi_alerts_line_id", "line_id", "rule_id", "raised_on"),
 )

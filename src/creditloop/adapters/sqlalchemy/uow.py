@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine
 
+from creditloop.adapters.sqlalchemy.alerts import SqlAlertStore
 from creditloop.adapters.sqlalchemy.common import ConcurrencyConflict
 from creditloop.adapters.sqlalchemy.decisions import SqlDecisionStore
 from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         # A single writer owns its file: no other process records applications, so no lock is needed.
         self.applications = SqlApplicationHistory(self._connection, serialise=not single_writer)
         self.decisions = SqlDecisionStore(self._connection)
+        self.alerts = SqlAlertStore(self._connection)  # early-warning alerts (issue 14)
 
     def _connection(self) -> Connection:
         if self._conn is None:

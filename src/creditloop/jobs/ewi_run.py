@@ -1,0 +1,141 @@
+"""The nightly early-warning run over the ledger (issue 14): close what resolved, raise what the rules find, act.
+
+1. The ledger becomes a behaviour panel (``jobs.ewi_panel``) and its features (and score) are computed by the
+   caller's engine (``compute``: DuckDB in ``adapters/warehouse/ewi_ledger_features.py``; this job stays lean).
+2. Closing: an unclosed alert closes ``charged_off`` when its line is charged off, ``rolled`` when the line is past
+   30 DPD on the run date, ``cured`` when the line is at dpd 0 and its rule's condition was false at each of the last
+   ``cure_months`` month ends after it was raised.
+3. Raising: every ACTIVE or FROZEN line's features as of its latest month end on or before the date go through
+   the rules, with de-duplication and cool-down read from the alert store.
+4. Acting: each open alert gets the action its policy names (``ActOnAlert``), if any.
+
+Every write is a command through the bus (its own transaction), and every id derives from the rule set, rule,
+line and date, so running the same date again raises, acts on and closes nothing new.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from creditloop.app import commands as c
+from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert, rule_states
+from creditloop.app.ewi_handlers import short_id
+from creditloop.jobs.ewi_panel import LineAsOf, Row, ledger_panel
+from creditloop.monitoring.action_policies import ActionPolicy
+from creditloop.monitoring.alert_rules import SCORE, AlertOutcome, AlertRule, AlertRuleSet, evaluate_rules
+from creditloop.servicing.credit_line import LineStatus
+
+FeatureValues = Mapping[str, float | None]
+Compute = Callable[[Sequence[Row]], Mapping[tuple[str, date], FeatureValues]]
+ROLLED_DPD = 30  # past this many days a line has rolled to 30+: the alert's question is answered
+
+
+@dataclass(slots=True)
+class EwiRunResult:
+    on: date
+    lines: int = 0
+    panel_rows: int = 0
+    raised: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule_id, severity) -> alerts
+    actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (action, outcome) -> alerts
+    closed: Counter[str] = field(default_factory=Counter)  # outcome -> alerts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "on": self.on.isoformat(),
+            "lines": self.lines,
+            "panel_rows": self.panel_rows,
+            "raised": [{"rule_id": r, "severity": s, "alerts": n} for (r, s), n in sorted(self.raised.items())],
+            "actions": [{"action": a, "outcome": o, "alerts": n} for (a, o), n in sorted(self.actions.items())],
+            "closed": dict(sorted(self.closed.items())),
+        }
+
+
+def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
+    uow = cast(AlertingUnitOfWork, bus.uow)
+    with uow:
+        rows, states = ledger_panel(iter(uow.lines), on)
+    history = _by_line(compute(rows), on)
+    result = EwiRunResult(on, len(states), len(rows))
+    by_rule = {r.rule_id: r for r in rules.rules}
+    with uow:
+        unclosed = uow.alerts.unclosed()
+    for alert in unclosed:
+        outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy)
+        if outcome is not None:
+            bus.handle(c.CloseAlert(alert.alert_id, on, outcome.value))
+            result.closed[outcome.value] += 1
+    for line_id, state in sorted(states.items()):
+        months = history.get(line_id)
+        if state.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or not months:
+            continue
+        _raise(bus, uow, rules, line_id, months[-1][1], on, result)
+    with uow:
+        still_open = [a for a in uow.alerts.unclosed() if a.status == "open"]
+    for alert in still_open:
+        chosen = policy.action_for(alert.rule_id, alert.severity)
+        if chosen is None:
+            continue
+        outcome = bus.handle(
+            c.ActOnAlert(
+                alert.alert_id, on, policy.policy_id, policy.version, chosen.action, chosen.text_zh, chosen.text_en,
+                chosen.days_before_due, chosen.limit_share, chosen.of,
+            )
+        )  # fmt: skip
+        result.actions[(chosen.action, outcome)] += 1
+    return result
+
+
+def _by_line(
+    features: Mapping[tuple[str, date], FeatureValues], on: date
+) -> dict[str, list[tuple[date, FeatureValues]]]:
+    out: dict[str, list[tuple[date, FeatureValues]]] = defaultdict(list)
+    for (line_id, month), values in sorted(features.items()):
+        if month <= on:
+            out[line_id].append((month, values))
+    return out
+
+
+def _raise(
+    bus: Any, uow: AlertingUnitOfWork, rules: AlertRuleSet, line_id: str, values: FeatureValues, on: date,
+    result: EwiRunResult,
+) -> None:  # fmt: skip
+    with uow:
+        state = rule_states(uow.alerts.for_line(line_id))
+    by_rule = {r.rule_id: r for r in rules.rules}
+    for alert in evaluate_rules(rules, values, values.get(SCORE), on, state):
+        rule = by_rule[alert.rule_id]
+        shown = {cond.indicator: values.get(cond.indicator) for cond in (rule.condition, *rule.also)}
+        stored = bus.handle(
+            c.RaiseAlert(
+                short_id("ewi", rules.rule_set_id, rules.version, alert.rule_id, line_id, on), line_id,
+                alert.rule_id, rules.rule_set_id, rules.version, on, alert.severity, (alert.reason_code,),
+                tuple(sorted(shown.items())), values.get(SCORE),
+            )
+        )  # fmt: skip
+        if stored is not None:
+            result.raised[(alert.rule_id, alert.severity)] += 1
+
+
+def _outcome(
+    alert: StoredAlert, state: LineAsOf | None, months: list[tuple[date, FeatureValues]],
+    rules: Mapping[str, AlertRule], policy: ActionPolicy,
+) -> AlertOutcome | None:  # fmt: skip
+    """How an unclosed alert ends on this run, or None while it stands."""
+    if state is None:
+        return None
+    if state.status is LineStatus.CHARGED_OFF:
+        return AlertOutcome.CHARGED_OFF
+    if state.dpd > ROLLED_DPD:
+        return AlertOutcome.ROLLED
+    rule = rules.get(alert.rule_id)
+    after = [values for month, values in months if month > alert.raised_on]
+    if state.dpd or rule is None or len(after) < policy.cure_months:
+        return None
+    cond = rule.condition
+    if any(cond.holds(values.get(cond.indicator)) for values in after[-policy.cure_months :]):
+        return None
+    return AlertOutcome.CURED
