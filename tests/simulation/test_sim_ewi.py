@@ -95,3 +95,24 @@ def test_the_default_strategy_keeps_the_single_rule_and_its_outputs() -> None:
     with pytest.raises(ValidationError) as exc:
         replace(BASELINE, ewi_action="hardship")
     assert exc.value.field == "ewi_action"
+
+
+def test_the_score_rule_fires_on_the_monitors_score_and_a_line_that_left_is_forgotten() -> None:
+    from datetime import date
+
+    from creditloop.simulate.ewi_monitor import BehaviourMonitor
+
+    shock = declared_shock(load_scenario("pandemic"))
+    monitor = BehaviourMonitor(default_alert_rules(), default_feature_set(), shock, lambda features: 0.9)
+    row = {"line_id": "L-1", "status": "ACTIVE", "month_end_on": date(2024, 1, 31), "month_index": 1, "dpd": 0,
+           "balance_minor": 10_000, "limit_minor": 100_000, "statement_due_minor": 0}  # fmt: skip
+    monitor.purchase("L-1", 10_000, date(2024, 1, 5))
+    alerts = monitor.month_end(row, "retail_hospitality")
+    assert [a.rule_id for a in alerts] == ["EWI_SCORE_HIGH"] and alerts[0].value == 0.9
+    assert monitor.states["L-1"].rows[-1]["shock"] is False  # month 1: before the declared shock window
+    again = monitor.month_end(row | {"month_end_on": date(2024, 2, 29), "month_index": 2}, "retail_hospitality")
+    assert again == []  # cooling down
+    monitor.month_end(row | {"status": "CHARGED_OFF", "month_end_on": date(2024, 3, 31)}, "retail_hospitality")
+    assert "L-1" not in monitor.states
+    monitor.purchase("L-1", 1_000, date(2024, 4, 2))
+    assert "L-1" not in monitor.states
