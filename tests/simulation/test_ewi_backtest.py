@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from creditloop.adapters.warehouse.ewi_backtest import backtest, current_rule_alerts
+from creditloop.adapters.warehouse.ewi_backtest import backtest, current_rule_alerts, panel_features, reference_features
 from creditloop.adapters.warehouse.ewi_outcomes import _outcome, line_outcomes
 from creditloop.adapters.warehouse.sim_panel import NO_SHOCK, DeclaredShock, sim_panel
 from creditloop.bootstrap import build_memory
@@ -109,3 +109,37 @@ def test_cli_json_and_a_bad_rule_file(run: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "rules[2].feature" in refused.output
     missing = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(tmp_path)])
     assert missing.exit_code == 2 and "--data-dir" in missing.output
+
+
+def test_backtest_features_from_duckdb_equal_the_reference(run: Path) -> None:
+    panel = sim_panel(run, SHOCK)
+    fs = default_feature_set()
+    sql, scores = panel_features(panel, fs)
+    assert scores is None and sql.keys() == panel.keys()
+    ref = reference_features(panel, fs)
+    for account, months in ref.items():
+        for got, want in zip(sql[account], months, strict=True):
+            assert got.keys() == want.keys()
+            for name, value in want.items():
+                assert (got[name] is None and value is None) or got[name] == pytest.approx(value, abs=1e-9), name
+
+
+def test_panel_file_score_fit_and_the_score_rule_in_the_backtest(run: Path, tmp_path: Path) -> None:
+    panel_file, model = tmp_path / "panel.parquet", tmp_path / "score.json"
+    made = CliRunner().invoke(app, ["ewi", "panel", "--data-dir", str(run), "--out", str(panel_file), "--json"])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["rows"] == sum(len(r) for r in sim_panel(run).values())
+    fit = CliRunner().invoke(app, ["ewi", "score", "fit", "--panel", str(panel_file), "--out", str(model)])
+    assert fit.exit_code == 0, fit.output
+    ok = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(run), "--model", str(model), "--json"])
+    assert ok.exit_code == 0, ok.output
+    payload = json.loads(ok.stdout)
+    scored = [s for s in payload["sweep"] if s["rule_id"] == "EWI_SCORE_HIGH"]
+    assert [s["threshold"] for s in scored] == [0.05, 0.1, 0.15, 0.2, 0.3, 0.4]
+    assert scored[0]["alerts"] >= scored[-1]["alerts"] and scored[0]["alerts"] > 0  # lower bar, more alerts
+    doc = json.loads(model.read_text())
+    doc["metadata"]["feature_set"] = "behaviour@9"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(doc))
+    refused = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(run), "--model", str(other)])
+    assert refused.exit_code == 2 and "--model" in refused.output and "behaviour@9" in refused.output

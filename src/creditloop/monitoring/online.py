@@ -12,7 +12,8 @@ changes them, so an event costs the feature aggregates, not the derivation. Even
 - ``plan_opened(on)``: ``new_plans`` += 1;
 - ``payment(amount_minor, on, source)``: ``paid_minor`` += amount, ``payments`` += 1, ``last_payment_on`` = on,
   ``payment_source`` = the source of the month's largest payment (the first on a tie);
-- ``statement(due_minor, min_due_minor, on)``: ``statement_due_minor``, ``min_due_minor`` (the month's latest);
+- ``statement(due_minor, min_due_minor, on)``: ``statement_due_minor``, ``min_due_minor`` (the month's latest;
+  ``min_due_minor`` None for a product without a minimum payment);
 - ``month_end(on, dpd, balance_minor, limit_minor, shock=, other_lenders=)``: closes the month as the row of
   ``month_end_on`` = on, with the rest as given.
 
@@ -86,10 +87,11 @@ class AccountState:
         if amount > self.open["largest_payment"]:
             self.open["largest_payment"], self.open["payment_source"] = amount, source
 
-    def statement(self, due_minor: int, min_due_minor: int, on: date) -> None:
+    def statement(self, due_minor: int, min_due_minor: int | None, on: date) -> None:
+        """``min_due_minor`` None: a product without a minimum payment (the panel's null)."""
         self._check_on(on)
         self.open["statement_due_minor"] = _amount(due_minor, "due_minor")
-        self.open["min_due_minor"] = _amount(min_due_minor, "min_due_minor")
+        self.open["min_due_minor"] = None if min_due_minor is None else _amount(min_due_minor, "min_due_minor")
 
     def month_end(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,24 @@ from creditloop.simulate.strategies import BASELINE, Strategy
 MAX_CUSTOMERS = 1_000_000
 MAX_MONTHS = 120
 BLOCK_SIZE = 5_000  # customers per block: each block has its own random stream and its own ledger file
+
+
+@dataclass(frozen=True, slots=True)
+class PayInFull:
+    """The customer pays whatever the app shows as due on the day (penalty to date included)."""
+
+    line_id: str
+    ref: str
+
+
+class Outcome(StrEnum):
+    """A hardship case's line at the end of the horizon (hardship.parquet ``outcome``)."""
+
+    CHARGED_OFF = "charged_off"
+    REPAID = "repaid"
+    DELINQUENT = "delinquent"
+    CURRENT = "current"
+    NOT_OFFERED = "not_offered"
 
 
 @dataclass(frozen=True, slots=True)

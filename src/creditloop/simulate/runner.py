@@ -13,9 +13,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +37,14 @@ from creditloop.simulate.config import (
     BLOCK_SIZE,
     MAX_CUSTOMERS,
     MAX_MONTHS,
+    Outcome,
+    PayInFull,
     SimConfig,
     SimResult,
     Tally,
     block_entropy,
 )
+from creditloop.simulate.ewi_step import EwiStep
 from creditloop.simulate.lender import SimLender
 from creditloop.simulate.outputs import OutputWriter
 from creditloop.simulate.population import Customer, generate_population
@@ -67,27 +69,9 @@ Progress = Callable[[int, int], None]
 
 
 # What a simulated day holds: an application, a purchase wish, or a refund / repayment command.
-@dataclass(frozen=True, slots=True)
-class PayInFull:
-    """The customer pays whatever the app shows as due on the day (penalty to date included)."""
-
-    line_id: str
-    ref: str
-
-
 Event = Customer | tuple[Customer, b.PurchaseIntent] | c.Refund | c.Repay | PayInFull
 
 LOOKBACK_DEFAULT = 6
-
-
-class Outcome(StrEnum):
-    """A hardship case's line at the end of the horizon (hardship.parquet ``outcome``)."""
-
-    CHARGED_OFF = "charged_off"
-    REPAID = "repaid"
-    DELINQUENT = "delinquent"
-    CURRENT = "current"
-    NOT_OFFERED = "not_offered"
 
 
 class Simulation:
@@ -150,6 +134,7 @@ class Simulation:
         # correction re-derives history without events; the runner sends neither, tests/simulation checks it.)
         self.maybe_delinquent: set[str] = set()
         self.lender = SimLender(self.strategy, bus, self.out, block)
+        self.ewi = EwiStep.of(self)  # issue 14's behaviour-v1 early warning; None: the single rule only, as always
         for kind in (DueMissed, BucketChanged, PaymentReturned, RestructureBooked):
             bus.subscribe(kind, self._on_line_event)
 
@@ -218,6 +203,8 @@ class Simulation:
             day = first
             while day <= last:
                 self._run_events(day, m)
+                if self.ewi is not None and self.ewi.pending and day.day == self.ewi.action_day(product):
+                    self.ewi.act(day, m)  # before the day end: a freeze is dated today
                 if day.day == self.cfg.hardship_day and strategy.hardship_outreach:
                     self._hardship_outreach(day, m)
                 self._submit(c.RunDayEnd(day, reconcile=day == last))
@@ -285,6 +272,8 @@ class Simulation:
             self.tally.paid_minor += command.amount_minor
             self.paid_in_month[command.line_id] += command.amount_minor
             self.out.event(command.on, command.line_id, "repayment", command.amount_minor, command.payment_id)
+            if self.ewi is not None:
+                self.ewi.monitor.payment(command.line_id, command.amount_minor, command.on)
 
     def _apply(self, cu: Customer, day: date, m: int) -> None:
         application_id = f"A-{cu.customer_id}"
@@ -316,6 +305,8 @@ class Simulation:
             return
         self.tally.purchased_minor += amount
         self.out.event(day, line_id, "purchase", amount, purchase_id)
+        if self.ewi is not None:
+            self.ewi.monitor.purchase(line_id, amount, day)
         if intent.refund_after_days:
             refund_on = day + timedelta(days=intent.refund_after_days)
             self.events[refund_on].append(c.Refund(f"R-{purchase_id}", line_id, purchase_id, amount, refund_on))
@@ -351,7 +342,7 @@ class Simulation:
                 self._schedule_pay(line_id, pay_on, c.Repay(ref, line_id, intent.amount_minor, pay_on))
 
     def _early_warning(self, day: date, m: int) -> None:
-        action = self.strategy.ewi_action
+        action = self.strategy.ewi_action if self.ewi is None else "record"  # behaviour-v1 acts on its own alerts
         for item in run_early_warning(self.bus.uow, self.rule, day):
             self.out.alert(item, m)
             self.alert_months[item.line_id].append(m)
@@ -463,13 +454,16 @@ class Simulation:
             line.close_through(day - timedelta(days=1))
             if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or line.restructured_on is not None:
                 continue
-            if not max(policy.min_dpd, self.strategy.hardship_outreach_dpd) <= line.dpd <= policy.max_dpd:
+            usual = max(policy.min_dpd, self.strategy.hardship_outreach_dpd)
+            early = self.ewi is not None and self.ewi.hardship_early(line_id, m) and policy.min_dpd <= line.dpd < usual
+            if not (early or usual <= line.dpd <= policy.max_dpd):
                 continue
             cu = self.by_id[customer_id]
             balance = line.balance_minor
+            request_id = f"{'HE' if early else 'H'}-{line_id}-{day.isoformat()}"  # HE: brought forward by an alert
             result = self._submit(
                 c.RequestHardship(
-                    f"H-{line_id}-{day.isoformat()}",
+                    request_id,
                     line_id,
                     day,
                     self.income[customer_id],
@@ -482,7 +476,7 @@ class Simulation:
             offer = result.assessment.offer
             self.hardship_rows.append(
                 {
-                    "request_id": f"H-{line_id}-{day.isoformat()}",
+                    "request_id": request_id,
                     "line_id": line_id,
                     "offered_on": day,
                     "month_index": m,
@@ -517,30 +511,31 @@ class Simulation:
             if history and history[-1] > 30 and dpd == 0 and not charged_off:
                 self.by_id[customer_id].relapse_until = m + b.RELAPSE_MONTHS  # cured from 30+: relapse risk
             history.append(dpd)
-            self.out.snapshot(
-                {
-                    "month_index": m,
-                    "month_end_on": last,
-                    "line_id": line_id,
-                    "customer_id": customer_id,
-                    "vintage": month_key(opened),
-                    "mob": mob,
-                    "status": line.status.value,
-                    "limit_minor": line.limit_minor,
-                    "principal_minor": principal,
-                    "fee_minor": fee,
-                    "penalty_minor": line.penalty_minor,
-                    "balance_minor": balance,
-                    "past_due_minor": line.past_due_minor(last + timedelta(days=1)),
-                    "dpd": dpd,
-                    "bucket": bucket(dpd),
-                    "credit_status": monthly_status(dpd, owed, line.status is LineStatus.CLOSED),
-                    "restructured": line.restructured_on is not None,
-                    "statement_due_minor": st.total_due_minor if st else 0,
-                    "paid_minor": self.paid_in_month.get(line_id, 0),
-                    "charged_off_minor": line.charged_off_minor,
-                }
-            )
+            row = {
+                "month_index": m,
+                "month_end_on": last,
+                "line_id": line_id,
+                "customer_id": customer_id,
+                "vintage": month_key(opened),
+                "mob": mob,
+                "status": line.status.value,
+                "limit_minor": line.limit_minor,
+                "principal_minor": principal,
+                "fee_minor": fee,
+                "penalty_minor": line.penalty_minor,
+                "balance_minor": balance,
+                "past_due_minor": line.past_due_minor(last + timedelta(days=1)),
+                "dpd": dpd,
+                "bucket": bucket(dpd),
+                "credit_status": monthly_status(dpd, owed, line.status is LineStatus.CLOSED),
+                "restructured": line.restructured_on is not None,
+                "statement_due_minor": st.total_due_minor if st else 0,
+                "paid_minor": self.paid_in_month.get(line_id, 0),
+                "charged_off_minor": line.charged_off_minor,
+            }
+            self.out.snapshot(row)
+            if self.ewi is not None:
+                self.ewi.observe(row, m)
 
     def _audit(self, m: int, last: date) -> None:
         """Independent check: the ledger holds exactly what the simulator says customers did."""
@@ -585,6 +580,7 @@ class Simulation:
             "scenario": self.cfg.scenario.name,
             "strategy": self.strategy.name,
             **({"learning": self.lender.learning} if self.strategy.learning else {}),
+            **(self.ewi.summary() if self.ewi is not None else {}),
             "lender_actions": dict(sorted(self.action_counts.items())),
             "shock_month": self.cfg.scenario.shock.start_month if self.cfg.scenario.shock else None,
             "start_on": self.cfg.start_on.isoformat(),

@@ -23,7 +23,11 @@ from creditloop.strategy.limit_management import LimitAction, LimitRule, LineRev
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
 
 LimitReviewer = Callable[[LineReview], LimitAction | None]
-EwiAction = Literal["record", "remind", "cut", "freeze"]
+EwiAction = Literal["record", "remind", "cut", "freeze", "hardship"]
+# "single-rule": the payment-ratio drop job (jobs/early_warning.py) the day after the due date; "behaviour-v1": the
+# issue 14 rules (monitoring/alert_rules/ewi_v1.json) on an online behaviour state per line at each month end.
+EwiPolicy = Literal["single-rule", "behaviour-v1"]
+EWI_POLICIES: tuple[str, ...] = get_args(EwiPolicy)
 DecisionPath = Literal["scored", "rules"]
 EWI_ACTIONS: tuple[str, ...] = get_args(EwiAction)
 EWI_CUT_BPS = 5_000  # an alert under the "cut" action halves the unused limit
@@ -36,7 +40,9 @@ class Strategy:
     origination: OriginationPolicy | None = None  # None: the policy the system was built with
     limit_rule: LimitRule | None = None  # periodic limit review (None: limits never change)
     limit_reviewer: LimitReviewer | None = None  # custom review code; takes precedence over limit_rule
-    ewi_action: EwiAction = "record"  # what to do with a payment-ratio alert
+    ewi_action: EwiAction = "record"  # what to do with an early-warning alert
+    ewi_policy: EwiPolicy = "single-rule"  # which early warning raises the alerts
+    ewi_model: str | None = None  # behaviour-v1: a behaviour-score file (`ewi score fit`) for the score rule
     reminders: bool = True  # remind lines that missed the due date, on the day after it
     hardship_outreach: bool = True  # offer term extensions at all
     hardship_outreach_dpd: int = 31  # contact customers once they are this far behind
@@ -56,6 +62,12 @@ class Strategy:
             raise ValidationError(
                 f"ewi_action must be one of {', '.join(EWI_ACTIONS)}, got {self.ewi_action!r}", field="ewi_action"
             )
+        if self.ewi_policy not in EWI_POLICIES:
+            raise ValidationError(
+                f"ewi_policy must be one of {', '.join(EWI_POLICIES)}, got {self.ewi_policy!r}", field="ewi_policy"
+            )
+        if self.ewi_action == "hardship" and self.ewi_policy != "behaviour-v1":
+            raise ValidationError("an early hardship offer follows the behaviour-v1 alerts", field="ewi_action")
         if self.decision not in ("scored", "rules"):
             raise ValidationError(f"decision must be scored or rules, got {self.decision!r}", field="decision")
         if self.learning is not None and self.decision != "scored":
@@ -120,6 +132,27 @@ def _named() -> dict[str, Strategy]:
                 "ewi-freeze",
                 "baseline, and an early-warning alert freezes the line until 3 clean months",
                 limit_rule=UNFREEZE_ONLY,
+                ewi_action="freeze",
+            ),
+            Strategy(
+                "ewi-remind",
+                "baseline, and a behaviour-v1 early-warning alert (month end) sends a reminder 3 days before the "
+                "next due date",
+                ewi_policy="behaviour-v1",
+                ewi_action="remind",
+            ),
+            Strategy(
+                "ewi-hardship",
+                "baseline, and a line with a behaviour-v1 alert in the last 90 days is offered a hardship plan from "
+                "1 DPD instead of 31",
+                ewi_policy="behaviour-v1",
+                ewi_action="hardship",
+            ),
+            Strategy(
+                "ewi-v1-freeze",
+                "baseline, and a behaviour-v1 alert freezes the line until 3 clean months",
+                limit_rule=UNFREEZE_ONLY,
+                ewi_policy="behaviour-v1",
                 ewi_action="freeze",
             ),
         )

@@ -14,14 +14,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from creditloop.adapters.files.panel import ARROW_TYPES
+from creditloop.adapters.warehouse.behaviour_sql import history_query, panel_relation
 from creditloop.adapters.warehouse.ewi_outcomes import LineOutcome, line_outcomes
+from creditloop.adapters.warehouse.scorecard_sql import score_query
 from creditloop.adapters.warehouse.sim_panel import DeclaredShock, Panel, active_lines_by_month, sim_panel
 from creditloop.core.dates import month_end
 from creditloop.monitoring.alert_rules import AlertRuleSet, RuleState, evaluate_rules
 from creditloop.monitoring.features import FeatureSet, account_features
+from creditloop.monitoring.panel import PANEL_COLUMNS
 
 EARLY_DAYS = 30
 LEAD_BINS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -33,12 +39,45 @@ LEAD_BINS: tuple[tuple[str, int | None, int | None], ...] = (
     ("180+", 180, None),
 )
 Features = dict[str, list[dict[str, float | None]]]  # account_id -> features as of each of its panel rows
+Scores = dict[str, list[float]]  # account_id -> the behaviour score's PD as of each of its panel rows
 ScoreFn = Callable[[Mapping[str, float | None]], float]
+PD = "__pd"
 
 
-def panel_features(panel: Panel, fs: FeatureSet) -> Features:
-    """Every feature as of every month of every line: the one place features come from (today the reference
-    evaluator per account; the DuckDB compiler can replace it without touching the rest)."""
+def panel_table(panel: Panel) -> pa.Table:
+    """The panel rows as an Arrow table in the contract's column types (an all-null column keeps its type)."""
+    schema = pa.schema([(c.name, ARROW_TYPES[c.kind]) for c in PANEL_COLUMNS])
+    return pa.Table.from_pylist([row for rows in panel.values() for row in rows], schema=schema)
+
+
+def panel_features(
+    panel: Panel, fs: FeatureSet, model: Mapping[str, Any] | None = None
+) -> tuple[Features, Scores | None]:
+    """Every feature as of every month of every line, and the behaviour score's PD when a model is given: the one
+    place features come from. The feature set compiled to DuckDB window SQL (``behaviour_sql``, equal to the
+    reference evaluator: tests/property/test_behaviour_sql_parity.py), the scorecard compiled to SQL on top."""
+    names = fs.names
+    with duckdb.connect() as con:
+        rel = panel_relation(panel_table(panel), con)
+        sql = history_query(fs)
+        if model is not None:
+            sql = score_query(model, f"({sql})", prefix="__")
+        result = rel.query("panel", sql + " ORDER BY account_id, month_end_on")
+        assert result is not None
+        cols = result.columns
+        rows = result.fetchall()
+    at = {c: i for i, c in enumerate(cols)}
+    feats: Features = {a: [] for a in panel}
+    scores: Scores | None = {a: [] for a in panel} if model is not None else None
+    for r in rows:
+        feats[r[0]].append({n: r[at[n]] for n in names})
+        if scores is not None:
+            scores[r[0]].append(r[at[PD]])
+    return feats, scores
+
+
+def reference_features(panel: Panel, fs: FeatureSet) -> Features:
+    """The same features from the reference evaluator, one account at a time (the speed comparison, and parity)."""
     return {account: account_features(rows, fs) for account, rows in panel.items()}
 
 
@@ -49,15 +88,21 @@ class AlertHit:
     rule_id: str
 
 
-def replay_rules(panel: Panel, feats: Features, rules: AlertRuleSet, score: ScoreFn | None) -> list[AlertHit]:
+def replay_rules(
+    panel: Panel, feats: Features, rules: AlertRuleSet, score: ScoreFn | None, scores: Scores | None = None
+) -> list[AlertHit]:
     """The rules month by month per line, with de-duplication and cool-down (an alert stays open, blocking its
-    rule on the line, until its cool-down ends: the back-test has no actions to close it earlier)."""
+    rule on the line, until its cool-down ends: the back-test has no actions to close it earlier). The score's PD
+    comes from ``scores`` (computed with the features) or ``score`` (a function of them)."""
     hits = []
     for account, rows in panel.items():
         state: dict[str, RuleState] = {}
-        for row, values in zip(rows, feats[account], strict=True):
+        pds = scores[account] if scores is not None else None
+        for i, (row, values) in enumerate(zip(rows, feats[account], strict=True)):
             on = row["month_end_on"]
-            pd = score(values) if score is not None and rules.uses_score else None
+            pd = None
+            if rules.uses_score:
+                pd = pds[i] if pds is not None else score(values) if score is not None else None
             for alert in evaluate_rules(rules, values, pd, on, state):
                 state[alert.rule_id] = RuleState(on, False)  # cool-down does the de-duplication here
                 hits.append(AlertHit(account, on, alert.rule_id))
@@ -182,23 +227,27 @@ def backtest(
     horizon_days: int = 90,
     shock: DeclaredShock | None = None,
     score: ScoreFn | None = None,
+    model: Mapping[str, Any] | None = None,
     current_known_after_days: int = 10,
 ) -> BacktestResult:
+    """``model``: a behaviour-score file's document (``ewi score fit``), scored in SQL with the features; or
+    ``score``, a Python function of the features. With neither, the score rule is silent."""
     d = Path(data_dir)
     panel = sim_panel(d, shock)
-    feats = panel_features(panel, fs)
+    feats, scores = panel_features(panel, fs, model)
+    scored = score is not None or scores is not None
     outcomes = line_outcomes(d)
     active = active_lines_by_month(panel)
 
     def run(name: str, rs: AlertRuleSet) -> PolicyMeasure:
-        return measure(name, replay_rules(panel, feats, rs, score), outcomes, active, horizon_days)
+        return measure(name, replay_rules(panel, feats, rs, score, scores), outcomes, active, horizon_days)
 
     policies = [run(f"{rules.rule_set_id}@{rules.version}", rules)]
     current = current_rule_alerts(d, current_known_after_days)
     policies.append(measure("current single rule", current, outcomes, active, horizon_days))
     sweep = []
     for rule in rules.rules:
-        if rule.condition.indicator == "behaviour_score" and score is None:
+        if rule.condition.indicator == "behaviour_score" and not scored:
             continue
         for t in rule.sweep:
             one = replace(rule, condition=replace(rule.condition, threshold=t))

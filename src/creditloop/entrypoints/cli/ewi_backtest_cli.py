@@ -1,5 +1,7 @@
 """``creditloop ewi backtest`` (issue 14): the alert rules replayed over a simulation's outputs, measured against
-what happened, side by side with the run's own single rule (adapters/warehouse/ewi_backtest.py)."""
+what happened, side by side with the run's own single rule (adapters/warehouse/ewi_backtest.py); ``--model``
+adds the behaviour score. ``creditloop ewi panel`` writes a simulation's behaviour panel to a file (to fit the
+score on with ``ewi score fit``)."""
 
 from __future__ import annotations
 
@@ -11,27 +13,22 @@ import typer
 
 from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, echo_json, fail, guarded, out, table
 
-DECLARED_SHARE = 0.25  # a scenario sector counts as a declared shock when at least this share of it is hit
-
 
 def declared_shock(data_dir: Path) -> Any:
-    """The shock a lender would have been told of: the scenario's sectors hit broadly (affected share at least
-    DECLARED_SHARE) over its shock months (recovery excluded). Read from the run's summary.json and scenario; the
-    ground truth of who was hit is never used."""
+    """The shock a lender would have been told of (``simulate.ewi_monitor.declared_shock``, the definition the
+    simulator's own early warning uses), from the run's summary.json and scenario; never who was really hit."""
     from creditloop.adapters.warehouse.sim_panel import NO_SHOCK, DeclaredShock
+    from creditloop.simulate import ewi_monitor
     from creditloop.simulate.scenario import load_scenario
 
     summary = json.loads((data_dir / "summary.json").read_text("utf-8"))
-    scenario = load_scenario(summary["scenario"])
-    shock = scenario.shock
-    if shock is None:
+    declared = ewi_monitor.declared_shock(load_scenario(summary["scenario"]), summary.get("shock_month"))
+    if not declared.months:
         return NO_SHOCK
-    start = summary.get("shock_month") or shock.start_month
-    sectors = tuple(s for s, p in shock.sectors.items() if float(p.affected_share) >= DECLARED_SHARE)
-    return DeclaredShock(sectors, start, start + shock.duration_months - 1)
+    return DeclaredShock(tuple(sorted(declared.sectors)), declared.months.start, declared.months.stop - 1)
 
 
-def _backtest(data_dir: Path, rules_file: Path | None, horizon_days: int) -> Any:
+def _backtest(data_dir: Path, rules_file: Path | None, horizon_days: int, model_file: Path | None) -> Any:
     from creditloop.adapters.warehouse.ewi_backtest import backtest
     from creditloop.monitoring.alert_rules import default_alert_rules, load_alert_rules
     from creditloop.monitoring.features import default_feature_set
@@ -39,11 +36,27 @@ def _backtest(data_dir: Path, rules_file: Path | None, horizon_days: int) -> Any
 
     fs = default_feature_set()
     rules = load_alert_rules(rules_file, fs) if rules_file is not None else default_alert_rules()
+    model = _model_document(model_file, fs) if model_file is not None else None
     product = default_product()  # the simulator's product: its job ran the day after the due date
     lag = product.due_days_after_statement + 1
     return backtest(
-        data_dir, rules, fs, horizon_days=horizon_days, shock=declared_shock(data_dir), current_known_after_days=lag
-    )
+        data_dir, rules, fs, horizon_days=horizon_days, shock=declared_shock(data_dir), model=model,
+        current_known_after_days=lag,
+    )  # fmt: skip
+
+
+def _model_document(path: Path, fs: Any) -> dict[str, Any]:
+    """A behaviour-score file of ``ewi score fit``: checked by the runtime, fitted on this feature set."""
+    from creditloop.core.errors import ValidationError
+    from creditloop.scoring.runtime import load_model
+
+    load_model(path)  # a missing, damaged or foreign file fails here, naming the model
+    doc: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    wanted = f"{fs.feature_set_id}@{fs.version}"
+    got = doc.get("metadata", {}).get("feature_set")
+    if got != wanted:
+        raise ValidationError(f"the model was fitted on feature set {got!r}, not {wanted!r}", field="model")
+    return doc
 
 
 def _print(result: dict[str, Any]) -> None:
@@ -71,6 +84,39 @@ def _print(result: dict[str, Any]) -> None:
     out.print(months)
 
 
+def panel(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="A simulation's output directory.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Panel file to write (.parquet).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a simulation's behaviour panel (one row per line and month end, with the declared shock)."""
+    from creditloop._extras import require_extra
+
+    require_extra("sim", "pyarrow", "duckdb")
+    import pyarrow.parquet as pq
+
+    from creditloop.adapters.warehouse.duckdb_warehouse import WarehouseError
+    from creditloop.adapters.warehouse.ewi_backtest import panel_table
+    from creditloop.adapters.warehouse.sim_panel import sim_panel
+
+    if not (data_dir / "summary.json").is_file():
+        fail(f"--data-dir: {data_dir} holds no simulation output (summary.json is missing)", EXIT_USAGE)
+    if out_path.suffix != ".parquet":
+        fail(f"--out: {out_path} must end in .parquet", EXIT_USAGE)
+    try:
+        table = panel_table(sim_panel(data_dir, declared_shock(data_dir)))
+    except WarehouseError as exc:
+        fail(f"--data-dir: {exc}", EXIT_USAGE)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(out_path)  # nothing half-written under the name asked for
+    done = {"out": str(out_path), "rows": table.num_rows, "accounts": len(set(table["account_id"].to_pylist()))}
+    if as_json:
+        echo_json(done)
+    else:
+        out.print(f"{done['rows']} rows of {done['accounts']} lines written to {out_path}")
+
+
 def add_commands(app: typer.Typer) -> None:
     """Register this module's commands on the ``ewi`` app."""
 
@@ -79,6 +125,9 @@ def add_commands(app: typer.Typer) -> None:
         data_dir: Annotated[Path, typer.Option("--data-dir", help="A simulation's output directory.")],
         rules_file: Annotated[
             Path | None, typer.Option("--rules", help="Alert rules JSON (default: the packaged ewi_v1).")
+        ] = None,
+        model_file: Annotated[
+            Path | None, typer.Option("--model", help="Behaviour-score file (`ewi score fit`): the score rule's PD.")
         ] = None,
         horizon_days: Annotated[
             int, typer.Option("--horizon-days", min=1, max=730, help="Precision: 30+ within this many days.")
@@ -95,7 +144,10 @@ def add_commands(app: typer.Typer) -> None:
         if not (data_dir / "summary.json").is_file():
             fail(f"--data-dir: {data_dir} holds no simulation output (summary.json is missing)", EXIT_USAGE)
         try:
-            result = guarded(lambda: _backtest(data_dir, rules_file, horizon_days), {"rules_file": "--rules"})
+            result = guarded(
+                lambda: _backtest(data_dir, rules_file, horizon_days, model_file),
+                {"rules_file": "--rules", "model": "--model"},
+            )
         except WarehouseError as exc:
             fail(f"--data-dir: {exc}", EXIT_USAGE)
         payload = result_dict(result)
@@ -103,3 +155,5 @@ def add_commands(app: typer.Typer) -> None:
             echo_json(payload)
         else:
             _print(payload)
+
+    app.command("panel")(panel)
