@@ -48,7 +48,10 @@ OPTION_OF_FIELD = {
     "start_on": "--start",
     "strategy": "--strategy",
 }
-STRATEGIES = "baseline, no-outreach, no-reminders, tight-limits, limit-growth, strict-origination, ewi-freeze"
+STRATEGIES = (
+    "baseline, no-outreach, no-reminders, tight-limits, limit-growth, strict-origination, rule-policy, "
+    "learning-lender, ewi-freeze, ewi-remind, ewi-hardship, ewi-v1-freeze"
+)
 
 CustomersOpt = Annotated[int, typer.Option("--customers", help="Number of simulated applicants (1..1,000,000).")]
 MonthsOpt = Annotated[int, typer.Option("--months", help="Months to simulate (1..120).")]
