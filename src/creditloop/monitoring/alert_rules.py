@@ -12,7 +12,7 @@ here (the alert lifecycle below is the model they will use).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -21,18 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from creditloop.core.errors import ValidationError
-from creditloop.monitoring.features import FeatureSet, default_feature_set
+from creditloop.monitoring.features import COMPARE, FeatureSet, default_feature_set
 
 SCORE = "behaviour_score"  # the indicator name of the behaviour score's PD
 SEVERITIES = ("low", "medium", "high")
-OPS: dict[str, Callable[[float, float], bool]] = {
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-}
+OPS = COMPARE  # one definition of lt le gt ge eq ne, the features' own
 SCORE_TEXTS = {
     "zh": "行为评分显示近期逾期风险较高",
     "en": "The behaviour score shows a high risk of falling behind soon",

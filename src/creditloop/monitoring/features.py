@@ -274,13 +274,13 @@ def _eval(expr: Expr, rows: Sequence[Mapping[str, Value]], t: int) -> Value:
     if a is None or b is None:
         return False if op in COMPARISONS else None
     if op in COMPARISONS:
-        return _COMPARE[op](a, b)
+        return COMPARE[op](a, b)
     if op == "div":
         return None if b == 0 else a / b
     return _ARITH[op](a, b)
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {  # the comparison ops, shared with the alert rules
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
     "gt": lambda a, b: a > b,
