@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any, cast
 
 from creditloop.app import commands as c
@@ -20,6 +20,7 @@ from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert
 from creditloop.app.handlers import change_line
 from creditloop.app.ports import AuditRecord, UnitOfWork
 from creditloop.core.errors import NotFound, ValidationError
+from creditloop.core.money import Rounding, round_minor
 from creditloop.monitoring.action_policies import ACTIONS
 from creditloop.products.schedule import next_statement_on
 from creditloop.servicing.credit_line import CreditLine, LineStatus
@@ -117,7 +118,7 @@ def _perform(
     if cmd.action == "reduce":
         base = line.limit_minor if cmd.of == "limit" else line.balance_minor
         share = cmd.limit_share if cmd.limit_share is not None else Decimal(1)
-        new_limit = max(1, int((share * base).to_integral_value(rounding=ROUND_FLOOR)))
+        new_limit = max(1, round_minor(share * base, Rounding.DOWN))  # the one rounding function, toward zero
         if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or new_limit >= line.limit_minor:
             return "skipped", {"line_status": line.status.value, "limit_minor": line.limit_minor}
         before = line.limit_minor
