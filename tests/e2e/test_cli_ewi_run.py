@@ -66,9 +66,17 @@ def test_ewi_run_raises_acts_and_is_idempotent(tmp_path: Path) -> None:
     assert res.exit_code == 0, (res.stdout, res.stderr)
     summary = json.loads(res.stdout)
     assert summary["lines"] == 2 and summary["panel_rows"] == 8
-    assert summary["raised"] == [{"rule_id": "EWI_PAY_RATIO_LOW", "severity": "medium", "alerts": 1}]
-    assert summary["actions"] == [{"action": "freeze", "outcome": "frozen", "alerts": 1}]
+    # the packaged behaviour score is on by default: the line that stopped paying also trips the score rule
+    assert summary["raised"] == [
+        {"rule_id": "EWI_PAY_RATIO_LOW", "severity": "medium", "alerts": 1},
+        {"rule_id": "EWI_SCORE_HIGH", "severity": "high", "alerts": 1},
+    ]
+    assert summary["actions"] == [{"action": "freeze", "outcome": "frozen", "alerts": 1}]  # no entry for the score
     assert status(bus, "L-late") is LineStatus.FROZEN and status(bus, "L-ok") is LineStatus.ACTIVE
+    with bus.uow:
+        assert bus.uow.alerts.for_line("L-ok") == []
+        (score_alert,) = [a for a in bus.uow.alerts.for_line("L-late") if a.rule_id == "EWI_SCORE_HIGH"]
+    assert score_alert.score is not None and score_alert.score >= 0.2 and score_alert.status == "open"
     again = invoke(*args, "--json")
     assert again.exit_code == 0
     assert json.loads(again.stdout) | {"on": ""} == {
@@ -103,6 +111,14 @@ def test_bad_files_are_refused_naming_the_field_and_nothing_is_written(
     with bus.uow:
         assert bus.uow.alerts.unclosed() == []
     assert status(bus, "L-late") is LineStatus.ACTIVE
+
+
+def test_model_none_turns_the_score_off(tmp_path: Path) -> None:
+    data = tmp_path / "ledger"
+    book(data)
+    res = invoke("--on", "2024-04-30", "--data-dir", str(data), "--model", "none", "--json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert json.loads(res.stdout)["raised"] == [{"rule_id": "EWI_PAY_RATIO_LOW", "severity": "medium", "alerts": 1}]
 
 
 def model(feature_set: str = "behaviour@1") -> dict[str, Any]:

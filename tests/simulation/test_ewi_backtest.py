@@ -101,6 +101,12 @@ def test_cli_json_and_a_bad_rule_file(run: Path, tmp_path: Path) -> None:
     payload = json.loads(ok.stdout)
     assert [p["policy"] for p in payload["policies"]] == ["ewi@1", "current single rule"]
     assert payload["shock_months"] == ["2024-06-30", "2024-07-31", "2024-08-31", "2024-09-30"]
+    # the packaged behaviour score is used by default: its rule fires; `--model none` silences it
+    default_score = [s["alerts"] for s in payload["sweep"] if s["rule_id"] == "EWI_SCORE_HIGH"]
+    assert default_score[0] > 0
+    off = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(run), "--model", "none", "--json"])
+    assert off.exit_code == 0, off.output
+    assert [s["alerts"] for s in json.loads(off.stdout)["sweep"] if s["rule_id"] == "EWI_SCORE_HIGH"] == []
     bad = tmp_path / "rules.json"
     doc = json.loads((Path(__file__).parents[2] / "src/creditloop/monitoring/alert_rules/ewi_v1.json").read_text())
     doc["rules"][2]["feature"] = "mood"

@@ -4,7 +4,8 @@
    caller's engine (``compute``: DuckDB in ``adapters/warehouse/ewi_ledger_features.py``; this job stays lean).
 2. Closing: an unclosed alert closes ``charged_off`` when its line is charged off, ``rolled`` when the line is past
    30 DPD on the run date, ``cured`` when the line is at dpd 0 and its rule's condition was false at each of the last
-   ``cure_months`` month ends after it was raised.
+   ``cure_months`` month ends after it was raised, ``expired`` when it is still standing (within 30 DPD) and its
+   rule's condition has not held at a month end for the policy's ``expire_after_days``.
 3. Raising: every ACTIVE or FROZEN line's features as of its latest month end on or before the date go through
    the rules, with de-duplication and cool-down read from the alert store.
 4. Acting: each open alert gets the action its policy names (``ActOnAlert``), if any.
@@ -64,7 +65,7 @@ def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compu
     with uow:
         unclosed = uow.alerts.unclosed()
     for alert in unclosed:
-        outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy)
+        outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy, on)
         if outcome is not None:
             bus.handle(c.CloseAlert(alert.alert_id, on, outcome.value))
             result.closed[outcome.value] += 1
@@ -122,7 +123,7 @@ def _raise(
 
 def _outcome(
     alert: StoredAlert, state: LineAsOf | None, months: list[tuple[date, FeatureValues]],
-    rules: Mapping[str, AlertRule], policy: ActionPolicy,
+    rules: Mapping[str, AlertRule], policy: ActionPolicy, on: date,
 ) -> AlertOutcome | None:  # fmt: skip
     """How an unclosed alert ends on this run, or None while it stands."""
     if state is None:
@@ -132,10 +133,14 @@ def _outcome(
     if state.dpd > ROLLED_DPD:
         return AlertOutcome.ROLLED
     rule = rules.get(alert.rule_id)
-    after = [values for month, values in months if month > alert.raised_on]
-    if state.dpd or rule is None or len(after) < policy.cure_months:
-        return None
-    cond = rule.condition
-    if any(cond.holds(values.get(cond.indicator)) for values in after[-policy.cure_months :]):
-        return None
-    return AlertOutcome.CURED
+    after = [(month, values) for month, values in months if month > alert.raised_on]
+    if not state.dpd and rule is not None and len(after) >= policy.cure_months:
+        cond = rule.condition
+        if not any(cond.holds(values.get(cond.indicator)) for _, values in after[-policy.cure_months :]):
+            return AlertOutcome.CURED
+    # Expired: the rule has been quiet for expire_after_days (a rule no longer in the set counts as quiet since
+    # the raising), yet the line neither cured nor rolled: the warning is stale, so it stops blocking its rule.
+    held = [m for m, values in after if rule is not None and rule.condition.holds(values.get(rule.condition.indicator))]
+    if (on - max([alert.raised_on, *held])).days >= policy.expire_after_days:
+        return AlertOutcome.EXPIRED
+    return None

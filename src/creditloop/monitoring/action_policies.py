@@ -13,8 +13,11 @@ so specific rules go before severities. Actions:
   collections, with the message (zh/en) the customer is shown.
 
 ``cure_months``: an alert closes as cured when the line is at dpd 0 and its rule's condition was false at each of
-the last ``cure_months`` month ends after it was raised. Loading refuses unknown actions, rules or severities and
-missing texts with ``ValidationError(field=...)`` naming the place; nothing else happens.
+the last ``cure_months`` month ends after it was raised. ``expire_after_days`` (default 180): an alert still
+standing closes as expired when its line is within 30 DPD and its rule's condition has not held at a month end
+for that many days since the later of its raising and the last month end it held (the warning went stale).
+Loading refuses unknown actions, rules or severities and missing texts with ``ValidationError(field=...)`` naming
+the place; nothing else happens.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from creditloop.monitoring.alert_rules import SEVERITIES, AlertRuleSet
 ACTIONS = ("reminder", "freeze", "reduce", "hardship_offer", "collections_referral")
 LINE_CHANGES = ("freeze", "reduce")  # actions that go through ChangeLine and need a customer notice
 REDUCE_BASES = ("limit", "balance")
+EXPIRE_AFTER_DAYS = 180  # default: half a year of a quiet rule and the alert is no longer news
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class ActionPolicy:
     rule_set: str  # rule_set_id@version the policy was written for
     cure_months: int
     actions: tuple[ActionRule, ...]
+    expire_after_days: int = EXPIRE_AFTER_DAYS
 
     def action_for(self, rule_id: str, severity: str) -> ActionRule | None:
         return next((a for a in self.actions if a.matches(rule_id, severity)), None)
@@ -134,10 +139,13 @@ def action_policy_from_dict(doc: Any, rules: AlertRuleSet, source: str = "action
     cure = doc.get("cure_months", 2)
     if isinstance(cure, bool) or not isinstance(cure, int) or not 1 <= cure <= 12:
         raise ValidationError(f"{source}: cure_months must be an integer 1..12", field="cure_months")
+    expire = doc.get("expire_after_days", EXPIRE_AFTER_DAYS)
+    if isinstance(expire, bool) or not isinstance(expire, int) or not 30 <= expire <= 730:
+        raise ValidationError(f"{source}: expire_after_days must be an integer 30..730", field="expire_after_days")
     if not isinstance(doc["actions"], list) or not doc["actions"]:
         raise ValidationError(f"{source}: actions must be a non-empty list", field="actions")
     actions = tuple(_action(a, rules, f"actions[{i}]") for i, a in enumerate(doc["actions"]))
-    return ActionPolicy(str(doc["policy_id"]), str(doc["version"]), wanted, cure, actions)
+    return ActionPolicy(str(doc["policy_id"]), str(doc["version"]), wanted, cure, actions, expire)
 
 
 def load_action_policy(path: str | Path, rules: AlertRuleSet) -> ActionPolicy:

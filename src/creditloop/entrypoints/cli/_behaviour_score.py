@@ -83,6 +83,8 @@ def lift_at(y: np.ndarray, p: np.ndarray, share: float) -> float:
     return float(np.asarray(y)[top].mean() / np.asarray(y).mean())
 
 
-def save_model(model: Scorecard, path: Path, fs: FeatureSet, extra: Mapping[str, Any]) -> None:
+def save_model(
+    model: Scorecard, path: Path, fs: FeatureSet, extra: Mapping[str, Any], *, model_version: str | None = None
+) -> None:
     meta = {"model_id": MODEL_ID, "feature_set": f"{fs.feature_set_id}@{fs.version}", **extra}
-    save_scorecard(model, path, metadata=meta)
+    save_scorecard(model, path, model_version=model_version, metadata=meta)

@@ -1,7 +1,7 @@
 """``creditloop ewi backtest`` (issue 14): the alert rules replayed over a simulation's outputs, measured against
 what happened, side by side with the run's own single rule (adapters/warehouse/ewi_backtest.py); ``--model``
-adds the behaviour score. ``creditloop ewi panel`` writes a simulation's behaviour panel to a file (to fit the
-score on with ``ewi score fit``)."""
+names the behaviour score (default: the packaged one; ``none``: no score). ``creditloop ewi panel`` writes a
+simulation's behaviour panel to a file (to fit the score on with ``ewi score fit``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, echo_json, fail, guarded, out, table
+from creditloop.entrypoints.cli._ewi_model import behaviour_model_path
 
 
 def declared_shock(data_dir: Path) -> Any:
@@ -126,8 +127,13 @@ def add_commands(app: typer.Typer) -> None:
         rules_file: Annotated[
             Path | None, typer.Option("--rules", help="Alert rules JSON (default: the packaged ewi_v1).")
         ] = None,
-        model_file: Annotated[
-            Path | None, typer.Option("--model", help="Behaviour-score file (`ewi score fit`): the score rule's PD.")
+        model_option: Annotated[
+            str | None,
+            typer.Option(
+                "--model",
+                help="Behaviour-score file (`ewi score fit`): the score rule's PD (default: the packaged one; "
+                "none: no score).",
+            ),
         ] = None,
         horizon_days: Annotated[
             int, typer.Option("--horizon-days", min=1, max=730, help="Precision: 30+ within this many days.")
@@ -143,6 +149,7 @@ def add_commands(app: typer.Typer) -> None:
 
         if not (data_dir / "summary.json").is_file():
             fail(f"--data-dir: {data_dir} holds no simulation output (summary.json is missing)", EXIT_USAGE)
+        model_file = behaviour_model_path(model_option)
         try:
             result = guarded(
                 lambda: _backtest(data_dir, rules_file, horizon_days, model_file),

@@ -1,6 +1,7 @@
 """``creditloop ewi run`` (issue 14): the nightly early-warning run over the ledger of ``--data-dir``.
 
-Features as of the date from the ledger's behaviour panel (DuckDB), the behaviour score when ``--model`` is given,
+Features as of the date from the ledger's behaviour panel (DuckDB), the behaviour score (the packaged one unless
+``--model FILE`` names another or ``--model none`` turns it off),
 the alert rules, the alert store with its lifecycle, and the action policy's actions through the app's commands
 (``jobs/ewi_run.py``). Every input file is read and checked before anything is written: a bad rules, actions or
 model file is one line naming the field, exit 2, and the ledger is untouched.
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, echo_json, fail, guarded, out, table
+from creditloop.entrypoints.cli._ewi_model import behaviour_model_path
 from creditloop.entrypoints.cli._ledger import DataDirOpt, OnOpt, business_day, ledger_bus
 
 FIELD_OPTIONS = {"rules_file": "--rules", "actions_file": "--actions", "model": "--model"}
@@ -31,7 +33,7 @@ def _inputs(rules_file: Path | None, actions_file: Path | None, model_file: Path
         lambda: load_action_policy(actions_file, rules) if actions_file else default_action_policy(rules),
         {**FIELD_OPTIONS, "rule_set": "--actions rule_set"},
     )
-    model = None  # without a model the score rules stay silent: a null indicator never fires
+    model = None  # with --model none the score rules stay silent: a null indicator never fires
     if model_file is not None:
         try:
             model = json.loads(model_file.read_text("utf-8"))
@@ -72,8 +74,11 @@ def add_commands(app: typer.Typer) -> None:
         actions_file: Annotated[
             Path | None, typer.Option("--actions", help="Action policy JSON (default: the packaged ewi_actions_v1).")
         ] = None,
-        model_file: Annotated[
-            Path | None, typer.Option("--model", help="Behaviour score file (`ewi score fit`); none: no score.")
+        model_option: Annotated[
+            str | None,
+            typer.Option(
+                "--model", help="Behaviour score file (`ewi score fit`; default: the packaged one); none: no score."
+            ),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -82,6 +87,7 @@ def add_commands(app: typer.Typer) -> None:
 
         require_extra("sim", "pyarrow", "duckdb")
         day = business_day(on)
+        model_file = behaviour_model_path(model_option)
         fs, rules, (policy, model) = _inputs(rules_file, actions_file, model_file)
         bus = ledger_bus(data_dir)  # refuses a missing ledger or a simulation's before anything is written
         from creditloop.adapters.warehouse.ewi_ledger_features import ledger_features
