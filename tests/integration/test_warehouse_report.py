@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from creditloop.adapters.report import render_report
+from creditloop.adapters.report.html_report import ewi_months
 from creditloop.adapters.warehouse import DuckDBWarehouse, WarehouseError
 
 MONTH_ENDS = {1: date(2024, 1, 31), 2: date(2024, 2, 29), 3: date(2024, 3, 31), 4: date(2024, 4, 30)}
@@ -377,3 +378,32 @@ def test_report_is_reproducible(book: Path, tmp_path: Path) -> None:
     first = render_report(book, tmp_path / "a.html").read_bytes()
     second = render_report(book, tmp_path / "b.html").read_bytes()
     assert first == second
+
+
+EWI = {
+    "early_days": 30,
+    "shock_months": ["2024-03-31"],
+    "policies": [
+        {"policy": "ewi@1", "lead_bins": {"after missed": 1, "0-29": 0, "30-59": 2, "no alert": 1},
+         "by_month": {"2024-01-31": 0, "2024-02-29": 3, "2024-03-31": 5}},
+        {"policy": "current single rule", "lead_bins": {"after missed": 0, "0-29": 1, "30-59": 0, "no alert": 3},
+         "by_month": {"2024-03-31": 2, "2031-01-31": 9}},
+    ],
+}  # fmt: skip
+
+
+def test_report_charts_the_early_warning_back_test_when_given(book: Path, tmp_path: Path) -> None:
+    html = render_report(book, tmp_path / "ewi.html", ewi=EWI).read_text(encoding="utf-8")
+    assert html.count("<svg") == 8
+    for chart_id in ("chart-ewi-lead", "chart-ewi-volume"):
+        figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.DOTALL)
+        assert figure is not None and "<svg" in figure.group(1), chart_id
+    assert "预警提前量" in html and "Early-warning lead time" in html and "declared shock months" in html
+    _assert_self_contained(html)
+    assert "chart-ewi-lead" not in render_report(book).read_text(encoding="utf-8")
+
+
+def test_back_test_months_map_onto_the_report_months() -> None:
+    counts, shock = ewi_months(EWI, {1: "2024-01", 2: "2024-02", 3: "2024-03"})
+    assert counts == {"ewi@1": {1: 0, 2: 3, 3: 5}, "current single rule": {3: 2}}  # a month off the report is left
+    assert shock == [3]

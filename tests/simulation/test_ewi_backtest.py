@@ -149,3 +149,11 @@ def test_panel_file_score_fit_and_the_score_rule_in_the_backtest(run: Path, tmp_
     other.write_text(json.dumps(doc))
     refused = CliRunner().invoke(app, ["ewi", "backtest", "--data-dir", str(run), "--model", str(other)])
     assert refused.exit_code == 2 and "--model" in refused.output and "behaviour@9" in refused.output
+
+
+def test_report_charts_the_back_test_of_the_run(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    ok = CliRunner().invoke(app, ["report", "--data-dir", str(run), "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    html = out.read_text("utf-8")
+    assert 'id="chart-ewi-lead"' in html and 'id="chart-ewi-volume"' in html and html.count("<svg") == 8

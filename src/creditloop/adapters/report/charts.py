@@ -16,6 +16,7 @@ import matplotlib
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from creditloop.adapters.warehouse import (
@@ -239,3 +240,47 @@ def hardship_chart(outcomes: HardshipOutcomes) -> str:
     for ax in (funnel_ax, outcome_ax):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return _to_svg(fig, "chart-hardship", "Hardship plans and outcomes")
+
+
+def ewi_lead_chart(bins: Mapping[str, Mapping[str, int]]) -> str:
+    """Lead-time histogram per alert policy (``ewi_backtest`` ``lead_bins``): the lines that reached 30+ DPD by how
+    many days their first alert came before their first missed due date."""
+    fig, ax = _figure()
+    policies = list(bins)
+    if not policies or not any(sum(b.values()) for b in bins.values()):
+        _no_data(ax)
+        return _to_svg(fig, "chart-ewi-lead", "Early-warning lead time")
+    names = list(bins[policies[0]])
+    width = 0.8 / len(policies)
+    for i, policy in enumerate(policies):
+        xs = [k - 0.4 + width * (i + 0.5) for k in range(len(names))]
+        ax.bar(xs, [bins[policy].get(n, 0) for n in names], width, color=_RULE_COLOURS[i % len(_RULE_COLOURS)],
+               label=policy)  # fmt: skip
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_xlabel("Days from first alert to first missed due date")
+    ax.set_ylabel("Lines that reached 30+ DPD")
+    _legend_on_top(fig, ax.get_legend_handles_labels()[0], ncol=3)
+    return _to_svg(fig, "chart-ewi-lead", "Early-warning lead time")
+
+
+def ewi_volume_chart(
+    counts: Mapping[str, Mapping[int, int]], months: Sequence[int], labels: Mapping[int, str], shock: Sequence[int]
+) -> str:
+    """Alerts raised per month by each policy, with the declared shock months shaded."""
+    fig, ax = _figure()
+    if not counts:
+        _no_data(ax)
+        return _to_svg(fig, "chart-ewi-volume", "Early-warning alert volume by month")
+    for m in shock:
+        ax.axvspan(m - 0.5, m + 0.5, color=_RED, alpha=0.12, linewidth=0)
+    for i, (policy, by_month) in enumerate(counts.items()):
+        ax.plot(list(months), [by_month.get(m, 0) for m in months], color=_RULE_COLOURS[i % len(_RULE_COLOURS)],
+                marker="o", markersize=3, label=policy)  # fmt: skip
+    handles = ax.get_legend_handles_labels()[0]
+    if shock:
+        handles.append(Patch(color=_RED, alpha=0.12, label="Declared shock months"))
+    ax.set_ylabel("Alerts raised")
+    ax.set_ylim(bottom=0)
+    _month_axis(ax, months, labels)
+    _legend_on_top(fig, handles, ncol=3)
+    return _to_svg(fig, "chart-ewi-volume", "Early-warning alert volume by month")

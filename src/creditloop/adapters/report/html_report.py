@@ -1,6 +1,7 @@
 """One self-contained, bilingual (Simplified Chinese / English) HTML report over a simulator run.
 
-Everything is inline: CSS, six matplotlib SVG charts and a small language-toggle script. There are
+Everything is inline: CSS, six matplotlib SVG charts (eight with the early-warning back-test's lead time and
+alert volume) and a small language-toggle script. There are
 no external URLs, so the file opens offline and can be archived or mailed as it is. Every string that
 comes from data or summary.json is HTML-escaped.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -50,6 +51,7 @@ class _ReportData:
     hardship: HardshipOutcomes
     credit_status: Mapping[int, Mapping[str, int]]
     charged_off_minor: int
+    ewi: Mapping[str, Any] | None = None  # ``ewi_backtest.result_dict`` of this run, when the caller ran it
 
     @property
     def shock_month(self) -> int | None:
@@ -65,8 +67,9 @@ class _Chart:
     svg: str
 
 
-def render_report(data_dir: Path, out_path: Path | None = None) -> Path:
-    """Write the report for the run in ``data_dir`` and return its path (default ``<data_dir>/report.html``)."""
+def render_report(data_dir: Path, out_path: Path | None = None, ewi: Mapping[str, Any] | None = None) -> Path:
+    """Write the report for the run in ``data_dir`` and return its path (default ``<data_dir>/report.html``).
+    ``ewi``: the early-warning back-test of the run (``ewi_backtest.result_dict``), charted when given."""
     require_extra("report", "matplotlib")
     import matplotlib
 
@@ -74,7 +77,7 @@ def render_report(data_dir: Path, out_path: Path | None = None) -> Path:
     from creditloop.adapters.report import charts
 
     data_dir = Path(data_dir)
-    data = _load(DuckDBWarehouse(data_dir))
+    data = replace(_load(DuckDBWarehouse(data_dir)), ewi=ewi)
     with charts.chart_style():
         figures = _charts(data)
     target = Path(out_path) if out_path is not None else data_dir / REPORT_FILE_NAME
@@ -183,6 +186,47 @@ def _charts(data: _ReportData) -> list[_Chart]:
                 "Left: requests assessed, eligible and accepted; right: state of each line at the end of the horizon.",
             ),
             charts.hardship_chart(data.hardship),
+        ),
+        *(_ewi_charts(data.ewi, months, labels) if data.ewi is not None else ()),
+    ]
+
+
+def ewi_months(ewi: Mapping[str, Any], labels: Mapping[int, str]) -> tuple[dict[str, dict[int, int]], list[int]]:
+    """The back-test's alerts by month per policy, and its shock months, keyed by the report's month index (the
+    back-test dates its months by month end; a report label is "YYYY-MM")."""
+    index = {label: m for m, label in labels.items()}
+    counts = {
+        p["policy"]: {index[d[:7]]: n for d, n in p["by_month"].items() if d[:7] in index} for p in ewi["policies"]
+    }
+    return counts, [index[d[:7]] for d in ewi["shock_months"] if d[:7] in index]
+
+
+def _ewi_charts(ewi: Mapping[str, Any], months: Sequence[int], labels: Mapping[int, str]) -> list[_Chart]:
+    """Lead-time histogram and alert volume of the early-warning back-test (dates mapped to report months)."""
+    from creditloop.adapters.report import charts
+
+    policies = ewi["policies"]
+    counts, shock = ewi_months(ewi, labels)
+    early = ewi["early_days"]
+    return [
+        _Chart(
+            "chart-ewi-lead",
+            ("预警提前量", "Early-warning lead time"),
+            (
+                f"逾期 30 天以上的额度，按首次预警距首次未按期还款日的天数分组；提前 {early} 天及以上为及时预警。",
+                f"Lines that reached 30+ DPD, by days from their first alert to their first missed due date; "
+                f"{early} days or more is an early warning.",
+            ),
+            charts.ewi_lead_chart({p["policy"]: p["lead_bins"] for p in policies}),
+        ),
+        _Chart(
+            "chart-ewi-volume",
+            ("每月预警量（回测）", "Early-warning alert volume by month (back-test)"),
+            (
+                "各预警策略每月发出的预警数；红色阴影为已公布的冲击月份。",
+                "Alerts raised each month by each policy; red shading marks the declared shock months.",
+            ),
+            charts.ewi_volume_chart(counts, months, labels, shock),
         ),
     ]
 

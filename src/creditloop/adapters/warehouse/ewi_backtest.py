@@ -204,11 +204,42 @@ class BacktestResult:
     line_months: int
     base_rate: float  # open line-months not yet 30+ that reach 30+ within the horizon
     shock_months: tuple[date, ...]
-    policies: tuple[PolicyMeasure, ...]  # the rule set, then the run's current rule
+    policies: tuple[PolicyMeasure, ...]  # the rule set, then the run's current rule (when there is one)
     sweep: tuple[SweepPoint, ...]
+    source: str = "data_dir"  # what ``data_dir`` names: a simulation's directory, or a "panel" file
+    notes: tuple[str, ...] = ()  # what the back-test could not measure, and why
 
 
-def _base_rate(panel: Panel, outcomes: Mapping[str, LineOutcome], horizon_days: int) -> float:
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """What a rule set is replayed over and measured against: shared by the simulation and panel-file back-tests."""
+
+    panel: Panel
+    feats: Features
+    outcomes: Mapping[str, LineOutcome]
+    active: Mapping[date, int]
+    horizon_days: int
+    score: ScoreFn | None = None
+    scores: Scores | None = None
+
+    def run(self, name: str, rules: AlertRuleSet) -> PolicyMeasure:
+        hits = replay_rules(self.panel, self.feats, rules, self.score, self.scores)
+        return measure(name, hits, self.outcomes, self.active, self.horizon_days)
+
+    def rule_set(self, rules: AlertRuleSet, scored: bool) -> tuple[PolicyMeasure, tuple[SweepPoint, ...]]:
+        """The whole rule set, then each rule with a ``sweep`` alone at each threshold (score rules only when
+        there is a score)."""
+        sweep = []
+        for rule in rules.rules:
+            if rule.condition.indicator == "behaviour_score" and not scored:
+                continue
+            for t in rule.sweep:
+                one = replace(rule, condition=replace(rule.condition, threshold=t))
+                sweep.append(SweepPoint(rule.rule_id, t, self.run(rule.rule_id, rules.with_rules((one,)))))
+        return self.run(f"{rules.rule_set_id}@{rules.version}", rules), tuple(sweep)
+
+
+def open_base_rate(panel: Panel, outcomes: Mapping[str, LineOutcome], horizon_days: int) -> float:
     n = hit = 0
     for account, rows in panel.items():
         o = outcomes[account]
@@ -239,24 +270,15 @@ def backtest(
     outcomes = line_outcomes(d)
     active = active_lines_by_month(panel)
 
-    def run(name: str, rs: AlertRuleSet) -> PolicyMeasure:
-        return measure(name, replay_rules(panel, feats, rs, score, scores), outcomes, active, horizon_days)
-
-    policies = [run(f"{rules.rule_set_id}@{rules.version}", rules)]
+    replay = Replay(panel, feats, outcomes, active, horizon_days, score, scores)
+    main, sweep = replay.rule_set(rules, scored)
     current = current_rule_alerts(d, current_known_after_days)
-    policies.append(measure("current single rule", current, outcomes, active, horizon_days))
-    sweep = []
-    for rule in rules.rules:
-        if rule.condition.indicator == "behaviour_score" and not scored:
-            continue
-        for t in rule.sweep:
-            one = replace(rule, condition=replace(rule.condition, threshold=t))
-            sweep.append(SweepPoint(rule.rule_id, t, run(rule.rule_id, rules.with_rules((one,)))))
+    policies = [main, measure("current single rule", current, outcomes, active, horizon_days)]
     start = date.fromisoformat(json.loads((d / "summary.json").read_text("utf-8"))["start_on"])
     months = tuple(m for m in active if shock is not None and _month_index(m, start) in shock.months())
     return BacktestResult(
-        str(d), horizon_days, len(panel), sum(active.values()), _base_rate(panel, outcomes, horizon_days),
-        months, tuple(policies), tuple(sweep),
+        str(d), horizon_days, len(panel), sum(active.values()), open_base_rate(panel, outcomes, horizon_days),
+        months, tuple(policies), sweep,
     )  # fmt: skip
 
 
@@ -276,7 +298,7 @@ def _measure_dict(m: PolicyMeasure) -> dict[str, object]:
 def result_dict(r: BacktestResult) -> dict[str, object]:
     """The result as plain JSON values (dates as ISO strings)."""
     return {
-        "data_dir": r.data_dir,
+        r.source: r.data_dir,
         "horizon_days": r.horizon_days,
         "early_days": EARLY_DAYS,
         "lines": r.lines,
@@ -285,4 +307,5 @@ def result_dict(r: BacktestResult) -> dict[str, object]:
         "shock_months": [d.isoformat() for d in r.shock_months],
         "policies": [_measure_dict(m) for m in r.policies],
         "sweep": [{"rule_id": s.rule_id, "threshold": s.threshold} | _measure_dict(s.measure) for s in r.sweep],
+        "notes": list(r.notes),
     }

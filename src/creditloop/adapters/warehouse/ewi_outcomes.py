@@ -7,13 +7,17 @@ Definitions (docs/early_warning.md):
   consecutive month ends with ``dpd > 0`` ending at the first 30+ month end; at the episode's first month end
   ``month_end_on - dpd`` is the due date of the oldest statement not paid in full by its due date — the miss
   that led to dpd > 0. (A miss cured before its month end never shows in month-end snapshots.)
+
+``line_outcomes`` reads a simulation's snapshots; ``panel_outcomes`` the rows of a behaviour panel file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -62,3 +66,9 @@ def _outcome(line_id: str, series: list[tuple[date, int]]) -> LineOutcome:
         start -= 1
     on, dpd = series[start]
     return LineOutcome(line_id, bad[0], on - timedelta(days=dpd), bad)
+
+
+def panel_outcomes(panel: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, LineOutcome]:
+    """The same outcomes from a behaviour panel's own rows (a panel file: there are no snapshots beyond it). An
+    account that leaves the panel is seen no further, so a 30+ after its last row is not counted."""
+    return {a: _outcome(a, [(r["month_end_on"], int(r["dpd"])) for r in rows]) for a, rows in panel.items()}

@@ -1,7 +1,8 @@
 """``creditloop ewi backtest`` (issue 14): the alert rules replayed over a simulation's outputs, measured against
-what happened, side by side with the run's own single rule (adapters/warehouse/ewi_backtest.py); ``--model``
-names the behaviour score (default: the packaged one; ``none``: no score). ``creditloop ewi panel`` writes a
-simulation's behaviour panel to a file (to fit the score on with ``ewi score fit``)."""
+what happened, side by side with the run's own single rule (adapters/warehouse/ewi_backtest.py), or over a panel
+file (``--panel``, adapters/warehouse/ewi_panel_backtest.py: no single rule to compare); ``--model`` names the
+behaviour score (default: the packaged one; ``none``: no score). ``creditloop ewi panel`` writes a simulation's
+behaviour panel to a file (to fit the score on with ``ewi score fit``)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,37 @@ def _backtest(data_dir: Path, rules_file: Path | None, horizon_days: int, model_
     )  # fmt: skip
 
 
+def report_backtest(data_dir: Path) -> dict[str, Any] | None:
+    """The packaged rules' back-test of a run, for its HTML report's early-warning charts; None when the run's
+    outputs do not allow one (the report then leaves those charts out)."""
+    from creditloop.adapters.warehouse.duckdb_warehouse import WarehouseError
+    from creditloop.adapters.warehouse.ewi_backtest import result_dict
+    from creditloop.core.errors import CreditloopError
+
+    try:
+        return result_dict(_backtest(data_dir, None, 90, None))
+    except (WarehouseError, CreditloopError, KeyError):  # outputs missing, or a summary without a known scenario
+        return None
+
+
+def _panel_backtest(panel_file: Path, rules_file: Path | None, horizon_days: int, model_file: Path | None) -> Any:
+    """Every file is read and checked (the panel whole: missing months name the account) before any output."""
+    from creditloop.adapters.files.panel import read_panel
+    from creditloop.adapters.warehouse.ewi_panel_backtest import panel_backtest
+    from creditloop.core.errors import ValidationError
+    from creditloop.monitoring.alert_rules import default_alert_rules, load_alert_rules
+    from creditloop.monitoring.features import default_feature_set
+
+    fs = default_feature_set()
+    rules = load_alert_rules(rules_file, fs) if rules_file is not None else default_alert_rules()
+    model = _model_document(model_file, fs) if model_file is not None else None
+    try:
+        table = read_panel(panel_file)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="panel") from exc
+    return panel_backtest(table, str(panel_file), rules, fs, horizon_days=horizon_days, model=model)
+
+
 def _model_document(path: Path, fs: Any) -> dict[str, Any]:
     """A behaviour-score file of ``ewi score fit``: checked by the runtime, fitted on this feature set."""
     from creditloop.core.errors import ValidationError
@@ -83,6 +115,8 @@ def _print(result: dict[str, Any]) -> None:
         mark = " *" if month in shock else ""
         months.add_row(month[:7] + mark, *(str(p["by_month"].get(month, 0)) for p in result["policies"]))
     out.print(months)
+    for note in result.get("notes", []):
+        out.print(f"note: {note}")
 
 
 def panel(
@@ -123,7 +157,10 @@ def add_commands(app: typer.Typer) -> None:
 
     @app.command("backtest")
     def backtest_cmd(
-        data_dir: Annotated[Path, typer.Option("--data-dir", help="A simulation's output directory.")],
+        data_dir: Annotated[Path | None, typer.Option("--data-dir", help="A simulation's output directory.")] = None,
+        panel_file: Annotated[
+            Path | None, typer.Option("--panel", help="A behaviour panel file (.parquet or .csv), instead.")
+        ] = None,
         rules_file: Annotated[
             Path | None, typer.Option("--rules", help="Alert rules JSON (default: the packaged ewi_v1).")
         ] = None,
@@ -140,23 +177,28 @@ def add_commands(app: typer.Typer) -> None:
         ] = 90,
         as_json: JsonOpt = False,
     ) -> None:
-        """Replay the alert rules over a simulation month by month: how early and how precisely they warn."""
+        """Replay the alert rules month by month over a simulation (--data-dir) or a panel file (--panel): how
+        early and how precisely they warn."""
         from creditloop._extras import require_extra
 
         require_extra("sim", "pyarrow", "duckdb")
         from creditloop.adapters.warehouse.duckdb_warehouse import WarehouseError
         from creditloop.adapters.warehouse.ewi_backtest import result_dict
 
-        if not (data_dir / "summary.json").is_file():
-            fail(f"--data-dir: {data_dir} holds no simulation output (summary.json is missing)", EXIT_USAGE)
+        if (data_dir is None) == (panel_file is None):
+            fail("--data-dir / --panel: give exactly one of them", EXIT_USAGE)
         model_file = behaviour_model_path(model_option)
-        try:
-            result = guarded(
-                lambda: _backtest(data_dir, rules_file, horizon_days, model_file),
-                {"rules_file": "--rules", "model": "--model"},
-            )
-        except WarehouseError as exc:
-            fail(f"--data-dir: {exc}", EXIT_USAGE)
+        options = {"rules_file": "--rules", "model": "--model", "panel": "--panel"}
+        if panel_file is not None:
+            result = guarded(lambda: _panel_backtest(panel_file, rules_file, horizon_days, model_file), options)
+        else:
+            assert data_dir is not None
+            if not (data_dir / "summary.json").is_file():
+                fail(f"--data-dir: {data_dir} holds no simulation output (summary.json is missing)", EXIT_USAGE)
+            try:
+                result = guarded(lambda: _backtest(data_dir, rules_file, horizon_days, model_file), options)
+            except WarehouseError as exc:
+                fail(f"--data-dir: {exc}", EXIT_USAGE)
         payload = result_dict(result)
         if as_json:
             echo_json(payload)

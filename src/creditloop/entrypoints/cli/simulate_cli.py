@@ -168,13 +168,14 @@ def demo(
     require_extra("demo")  # simulator and report: name both at once on a lean install
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import DuckDBWarehouse
+    from creditloop.entrypoints.cli.ewi_backtest_cli import report_backtest
 
     check_lang(lang)
     option, target = data_dir_of(data_dir, out_alias, "creditloop-data")
     cfg = sim_config(customers, months, seed, scenario, shock_month, start, strategy)
     summary = run_simulation_into(cfg, target, option, workers=workers, chaos_ok=False)
     with progress_step("rendering the report"):
-        report = guarded(lambda: render_report(target))
+        report = guarded(lambda: render_report(target, ewi=report_backtest(target)))
     summary["report"] = str(report.resolve())
     rates = [(d.month_index, d.rate_30plus) for d in DuckDBWarehouse(target).delinquency_by_month()]
     summary["rate_30plus_by_month"] = {str(m): round(r, 4) for m, r in rates}
@@ -320,6 +321,7 @@ def report(
     """Render the bilingual HTML portfolio report from a simulation's Parquet outputs."""
     from creditloop.adapters.report import render_report
     from creditloop.adapters.warehouse import WarehouseError
+    from creditloop.entrypoints.cli.ewi_backtest_cli import report_backtest
     from creditloop.entrypoints.cli.outputs import atomic_write
 
     if not data_dir.is_dir():
@@ -332,7 +334,7 @@ def report(
     checked_output(target, "--out", force=force or out_path is None, inputs=inputs)
     try:
         with progress_step("rendering the report"):
-            atomic_write(target, lambda tmp: render_report(data_dir, tmp))
+            atomic_write(target, lambda tmp: render_report(data_dir, tmp, ewi=report_backtest(data_dir)))
     except WarehouseError as exc:
         fail(f"--data-dir: {exc}", EXIT_DOMAIN)
     emit(as_json, {"report": str(target)}, f"Report: {target}")
