@@ -1,7 +1,8 @@
 """The nightly early-warning run over the ledger (issue 14): close what resolved, raise what the rules find, act.
 
-1. The ledger becomes a behaviour panel (``jobs.ewi_panel``) and its features (and score) are computed by the
-   caller's engine (``compute``: DuckDB in ``adapters/warehouse/ewi_ledger_features.py``; this job stays lean).
+1. The ledger becomes a behaviour panel (the day-end's stored rows, else the replay: ``jobs.ewi_stored_panel``)
+   and its features (and score) are computed by the caller's engine (``compute``: DuckDB in
+   ``adapters/warehouse/ewi_ledger_features.py``; this job stays lean).
 2. Closing: an unclosed alert closes ``charged_off`` when its line is charged off, ``rolled`` when the line is past
    30 DPD on the run date, ``cured`` when the line is at dpd 0 and its rule's condition was false at each of the last
    ``cure_months`` month ends after it was raised.
@@ -24,7 +25,8 @@ from typing import Any, cast
 from creditloop.app import commands as c
 from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert, rule_states
 from creditloop.app.ewi_handlers import short_id
-from creditloop.jobs.ewi_panel import LineAsOf, Row, ledger_panel
+from creditloop.jobs.ewi_panel import LineAsOf, Row
+from creditloop.jobs.ewi_stored_panel import run_panel
 from creditloop.monitoring.action_policies import ActionPolicy
 from creditloop.monitoring.alert_rules import SCORE, AlertOutcome, AlertRule, AlertRuleSet, evaluate_rules
 from creditloop.servicing.credit_line import LineStatus
@@ -57,7 +59,7 @@ class EwiRunResult:
 def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
     uow = cast(AlertingUnitOfWork, bus.uow)
     with uow:
-        rows, states = ledger_panel(iter(uow.lines), on)
+        rows, states, _ = run_panel(uow, on)
     history = _by_line(compute(rows), on)
     result = EwiRunResult(on, len(states), len(rows))
     by_rule = {r.rule_id: r for r in rules.rules}
