@@ -66,9 +66,9 @@ def main() -> None:
     t1 = time.perf_counter()
     ledger_features(rows, fs, None)
     t2 = time.perf_counter()
-    first = run_ewi(bus, ON, rules, policy, lambda r: ledger_features(r, fs, None))
+    first = run_ewi(bus, ON, rules, policy, lambda r, keep: ledger_features(r, fs, None, keep))
     t3 = time.perf_counter()
-    again = run_ewi(bus, ON, rules, policy, lambda r: ledger_features(r, fs, None))
+    again = run_ewi(bus, ON, rules, policy, lambda r, keep: ledger_features(r, fs, None, keep))
     t4 = time.perf_counter()
     print(json.dumps({
         "lines": args.lines, "panel_rows": len(rows), "panel_s": round(t1 - t0, 2), "features_s": round(t2 - t1, 2),

@@ -123,3 +123,25 @@ def test_a_date_before_the_last_close_is_replayed(engine: Engine, on: date) -> N
         rows, states, alone = run_panel(bus.uow, on)
         replayed, replayed_states = ledger_panel(iter(bus.uow.lines), on)
     assert not alone and by_key(rows) == by_key(replayed) and states == replayed_states
+
+
+def test_the_engine_reads_the_stored_rows_in_columns_as_the_replay_gives_them(engine: Engine) -> None:
+    pytest.importorskip("duckdb")
+    from creditloop.adapters.warehouse.ewi_ledger_features import ledger_features
+    from creditloop.app.panel_rows import StoredPanel
+    from creditloop.monitoring.features import default_feature_set
+
+    fs = default_feature_set()
+    bus = build(engine, first_close=OPENED)
+    with bus.uow:
+        panel, _, alone = run_panel(bus.uow, END, columnar=True)
+        replayed, _ = ledger_panel(iter(bus.uow.lines), END)
+        assert alone and isinstance(panel, StoredPanel) and panel.rows == len(replayed) == 33
+        every = ledger_features(panel, fs, None)
+        assert every == ledger_features(replayed, fs, None) and len(every) == 33
+        kept = ledger_features(panel, fs, None, frozenset({"L2"}))
+    # every month of the kept line, the latest month of the others
+    lines = (*(f"L{k}" for k in range(6)), "L-late")
+    assert set(kept) == {k for k in every if k[0] == "L2"} | {(i, END) for i in lines}
+    assert all(kept[k] == every[k] for k in kept)
+    assert kept[("L2", END)]["missed_3m"] is not None

@@ -11,6 +11,7 @@ rows reach back to its opening month, which is what lets ``ewi run`` skip the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
@@ -29,6 +30,18 @@ class PanelStore(Protocol):
     def rows(self, months: Sequence[date]) -> list[Row]: ...
 
     def line_states(self) -> list[tuple[str, str, int]]: ...
+
+    def count(self, months: Sequence[date]) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPanel:
+    """The stored rows of ``months``, left in the database for the feature engine to read in columns (no Python
+    object per row); ``connection`` is the open unit of work's, so it is read inside that transaction."""
+
+    connection: Any
+    months: tuple[date, ...]
+    rows: int
 
 
 def panel_store(uow: Any) -> PanelStore | None:

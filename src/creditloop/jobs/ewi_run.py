@@ -25,6 +25,7 @@ from typing import Any, cast
 from creditloop.app import commands as c
 from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert, rule_states
 from creditloop.app.ewi_handlers import short_id
+from creditloop.app.panel_rows import StoredPanel
 from creditloop.jobs.ewi_panel import LineAsOf, Row
 from creditloop.jobs.ewi_stored_panel import run_panel
 from creditloop.monitoring.action_policies import ActionPolicy
@@ -32,7 +33,9 @@ from creditloop.monitoring.alert_rules import SCORE, AlertOutcome, AlertRule, Al
 from creditloop.servicing.credit_line import LineStatus
 
 FeatureValues = Mapping[str, float | None]
-Compute = Callable[[Sequence[Row]], Mapping[tuple[str, date], FeatureValues]]
+# (panel, lines whose every month is wanted) -> features by (line, month end): every month of those lines and at
+# least each other line's latest month (``adapters/warehouse/ewi_ledger_features.ledger_features``).
+Compute = Callable[[Sequence[Row] | StoredPanel, frozenset[str]], Mapping[tuple[str, date], FeatureValues]]
 ROLLED_DPD = 30  # past this many days a line has rolled to 30+: the alert's question is answered
 
 
@@ -58,13 +61,13 @@ class EwiRunResult:
 
 def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
     uow = cast(AlertingUnitOfWork, bus.uow)
-    with uow:
-        rows, states, _ = run_panel(uow, on)
-    history = _by_line(compute(rows), on)
-    result = EwiRunResult(on, len(states), len(rows))
-    by_rule = {r.rule_id: r for r in rules.rules}
-    with uow:
+    with uow:  # the stored rows are read by ``compute`` inside this transaction
         unclosed = uow.alerts.unclosed()
+        panel, states, _ = run_panel(uow, on, columnar=True)
+        history = _by_line(compute(panel, frozenset(a.line_id for a in unclosed)), on)
+    rows = panel.rows if isinstance(panel, StoredPanel) else len(panel)
+    result = EwiRunResult(on, len(states), rows)
+    by_rule = {r.rule_id: r for r in rules.rules}
     for alert in unclosed:
         outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy)
         if outcome is not None:
@@ -105,6 +108,8 @@ def _raise(
     bus: Any, uow: AlertingUnitOfWork, rules: AlertRuleSet, line_id: str, values: FeatureValues, on: date,
     result: EwiRunResult,
 ) -> None:  # fmt: skip
+    if not evaluate_rules(rules, values, values.get(SCORE), on, {}):
+        return  # nothing fires even without de-duplication and cool-down: no need to read the line's alerts
     with uow:
         state = rule_states(uow.alerts.for_line(line_id))
     by_rule = {r.rule_id: r for r in rules.rules}

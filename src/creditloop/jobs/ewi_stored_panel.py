@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from creditloop.app.panel_rows import PanelStore, panel_store
+from creditloop.app.panel_rows import PanelStore, StoredPanel, panel_store
 from creditloop.core.dates import month_end
 from creditloop.jobs.ewi_panel import LineAsOf, Row, ledger_panel
 from creditloop.servicing.credit_line import LineStatus
@@ -23,8 +23,11 @@ def last_month_end(on: date) -> date:
     return on if month_end(on) == on else on.replace(day=1) - timedelta(days=1)
 
 
-def run_panel(uow: Any, on: date) -> tuple[list[Row], dict[str, LineAsOf], bool]:
-    """(rows, each line on ``on``, whether the stored rows served alone); inside ``uow``."""
+def run_panel(
+    uow: Any, on: date, *, columnar: bool = False
+) -> tuple[list[Row] | StoredPanel, dict[str, LineAsOf], bool]:
+    """(rows, each line on ``on``, whether the stored rows served alone); inside ``uow``. ``columnar``: stored rows
+    that serve alone are left for the feature engine to read (``StoredPanel``) instead of read into dicts here."""
     store = panel_store(uow)
     if store is None or uow.day_ends.last_done() != on:
         rows, states = ledger_panel(iter(uow.lines), on)
@@ -33,6 +36,8 @@ def run_panel(uow: Any, on: date) -> tuple[list[Row], dict[str, LineAsOf], bool]
     upto = last_month_end(on)
     stored = sorted(m for m in marks if m <= upto)
     if marks.get(upto, False):
+        if columnar:
+            return StoredPanel(uow.connection, tuple(stored), store.count(stored)), _states(store), True
         return store.rows(stored), _states(store), True
     return (*_mixed(uow, store, stored, on), False)
 

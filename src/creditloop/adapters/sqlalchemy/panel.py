@@ -63,6 +63,11 @@ class SqlPanelStore:
             out.append(row)
         return out
 
+    def count(self, months: Sequence[date]) -> int:
+        t = behaviour_panel
+        stmt = sa.select(sa.func.count()).select_from(t).where(t.c.month_end_on.in_(sorted(months)))
+        return int(self._connection().execute(stmt).scalar_one()) if months else 0
+
     def line_states(self) -> list[tuple[str, str, int]]:
         """(line id, status, dpd) of every stored line: the lines as of their last close."""
         c = credit_lines.c
