@@ -43,7 +43,7 @@ KINDS = ("good", "partial", "util", "miss")
 
 
 def run(bus: MessageBus, on: date) -> EwiRunResult:
-    return run_ewi(bus, on, RULES, POLICY, lambda rows: ledger_features(rows, FS, None))
+    return run_ewi(bus, on, RULES, POLICY, lambda rows, keep: ledger_features(rows, FS, None, keep))
 
 
 def due(bus: MessageBus, line_id: str) -> int:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from creditloop.app import commands as c
+from creditloop.app.panel_rows import is_month_end, mark_month, panel_store, write_month_rows
 from creditloop.app.ports import AuditRecord, DayEndRecord, ReconciliationRecord, UnitOfWork
 from creditloop.app.views import ReversalResult, pending_dates, reversal_result
 from creditloop.collections.hardship import (
@@ -377,6 +378,10 @@ def run_day_end(cmd: c.RunDayEnd, uow: UnitOfWork, policies: Policies) -> DayEnd
     for day in dates:
         uow.day_ends.mark(DayEndRecord(day, "RUNNING", 0))
         closed = close_lines(uow, day, uow.lines.due_for_day_end(day))
+        store = panel_store(uow)
+        if store is not None and is_month_end(day):  # the month's behaviour rows for ``ewi run`` (issue 14)
+            ids = uow.lines.ids()
+            mark_month(store, day, *write_month_rows(uow, store, day, ids))
         uow.day_ends.mark(DayEndRecord(day, "DONE", closed))
     rec = reconcile(uow, cmd.business_date) if cmd.reconcile and dates else None
     return DayEndResult(dates, closed, rec)

@@ -3,7 +3,8 @@
 Exactly once per business date: a line's own closed date makes closing it again a no-op, and only lines
 whose day-end changes something are loaded (``due_for_day_end``). A crash mid-run loses at most the chunk
 in flight; running the job again carries on where it stopped. Each date ends with a reconciliation
-record (trial balance zero, control accounts equal to the lines' own balances) and is marked DONE.
+record (trial balance zero, control accounts equal to the lines' own balances) and is marked DONE. A month's
+last day also stores every line's behaviour-panel row (``app.panel_rows``), in chunks, marked complete with DONE.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from creditloop.app.handlers import DayEndResult, close_lines, reconcile
+from creditloop.app.panel_rows import PanelStore, is_month_end, mark_month, panel_store, write_month_rows
 from creditloop.app.ports import DayEndRecord, ReconciliationRecord, UnitOfWork
 from creditloop.app.views import pending_dates
 
@@ -50,8 +52,27 @@ def run_day_end_job(
             after = ids[-1]  # keyset paging: each chunk is one indexed range scan, memory stays bounded
             if progress is not None:
                 progress(day, closed)
+        rows = _month_rows(uow, day, chunk_size)
         with uow:
             rec = reconcile(uow, day)
+            if rows is not None:
+                mark_month(*rows)
             uow.day_ends.mark(DayEndRecord(day, "DONE", closed))
             uow.commit()
     return DayEndResult(dates, closed, rec)
+
+
+def _month_rows(uow: UnitOfWork, day: date, chunk_size: int) -> tuple[PanelStore, date, int, bool] | None:
+    """On a month's last day, every line's behaviour row in committed chunks (issue 14); what marks the month."""
+    store = panel_store(uow)
+    if store is None or not is_month_end(day):
+        return None
+    with uow:
+        ids = uow.lines.ids()
+    written, older = 0, False
+    for start in range(0, len(ids), chunk_size):
+        with uow:
+            n, old = write_month_rows(uow, store, day, ids[start : start + chunk_size])
+            uow.commit()
+        written, older = written + n, older or old
+    return store, day, written, older

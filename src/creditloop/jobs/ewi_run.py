@@ -1,7 +1,8 @@
 """The nightly early-warning run over the ledger (issue 14): close what resolved, raise what the rules find, act.
 
-1. The ledger becomes a behaviour panel (``jobs.ewi_panel``) and its features (and score) are computed by the
-   caller's engine (``compute``: DuckDB in ``adapters/warehouse/ewi_ledger_features.py``; this job stays lean).
+1. The ledger becomes a behaviour panel (the day-end's stored rows, else the replay: ``jobs.ewi_stored_panel``)
+   and its features (and score) are computed by the caller's engine (``compute``: DuckDB in
+   ``adapters/warehouse/ewi_ledger_features.py``; this job stays lean).
 2. Closing: an unclosed alert closes ``charged_off`` when its line is charged off, ``rolled`` when the line is past
    30 DPD on the run date, ``cured`` when the line is at dpd 0 and its rule's condition was false at each of the last
    ``cure_months`` month ends after it was raised, ``expired`` when it is still standing (within 30 DPD) and its
@@ -25,13 +26,17 @@ from typing import Any, cast
 from creditloop.app import commands as c
 from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert, rule_states
 from creditloop.app.ewi_handlers import short_id
-from creditloop.jobs.ewi_panel import LineAsOf, Row, ledger_panel
+from creditloop.app.panel_rows import StoredPanel
+from creditloop.jobs.ewi_panel import LineAsOf, Row
+from creditloop.jobs.ewi_stored_panel import run_panel
 from creditloop.monitoring.action_policies import ActionPolicy
 from creditloop.monitoring.alert_rules import SCORE, AlertOutcome, AlertRule, AlertRuleSet, evaluate_rules
 from creditloop.servicing.credit_line import LineStatus
 
 FeatureValues = Mapping[str, float | None]
-Compute = Callable[[Sequence[Row]], Mapping[tuple[str, date], FeatureValues]]
+# (panel, lines whose every month is wanted) -> features by (line, month end): every month of those lines and at
+# least each other line's latest month (``adapters/warehouse/ewi_ledger_features.ledger_features``).
+Compute = Callable[[Sequence[Row] | StoredPanel, frozenset[str]], Mapping[tuple[str, date], FeatureValues]]
 ROLLED_DPD = 30  # past this many days a line has rolled to 30+: the alert's question is answered
 
 
@@ -57,13 +62,13 @@ class EwiRunResult:
 
 def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
     uow = cast(AlertingUnitOfWork, bus.uow)
-    with uow:
-        rows, states = ledger_panel(iter(uow.lines), on)
-    history = _by_line(compute(rows), on)
-    result = EwiRunResult(on, len(states), len(rows))
-    by_rule = {r.rule_id: r for r in rules.rules}
-    with uow:
+    with uow:  # the stored rows are read by ``compute`` inside this transaction
         unclosed = uow.alerts.unclosed()
+        panel, states, _ = run_panel(uow, on, columnar=True)
+        history = _by_line(compute(panel, frozenset(a.line_id for a in unclosed)), on)
+    rows = panel.rows if isinstance(panel, StoredPanel) else len(panel)
+    result = EwiRunResult(on, len(states), rows)
+    by_rule = {r.rule_id: r for r in rules.rules}
     for alert in unclosed:
         outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy, on)
         if outcome is not None:
@@ -104,6 +109,8 @@ def _raise(
     bus: Any, uow: AlertingUnitOfWork, rules: AlertRuleSet, line_id: str, values: FeatureValues, on: date,
     result: EwiRunResult,
 ) -> None:  # fmt: skip
+    if not evaluate_rules(rules, values, values.get(SCORE), on, {}):
+        return  # nothing fires even without de-duplication and cool-down: no need to read the line's alerts
     with uow:
         state = rule_states(uow.alerts.for_line(line_id))
     by_rule = {r.rule_id: r for r in rules.rules}

@@ -211,3 +211,36 @@ ewi_alerts = sa.Table(
     sa.Column("outcome", sa.String(20), nullable=True),
     sa.Index("ix_ewi_alerts_line_id", "line_id", "rule_id", "raised_on"),
 )
+
+# The behaviour panel the day-end stores when it closes a month (issue 14, ``app.panel_rows``): one row per line and
+# month end, the columns of ``monitoring.panel.PANEL_COLUMNS``. ``ewi run`` reads it instead of replaying each line.
+behaviour_panel = sa.Table(
+    "behaviour_panel",
+    metadata,
+    sa.Column("account_id", sa.String(100), primary_key=True),
+    sa.Column("month_end_on", sa.Date, primary_key=True),
+    sa.Column("dpd", sa.Integer, nullable=False),
+    sa.Column("limit_minor", sa.BigInteger, nullable=True),
+    sa.Column("balance_minor", sa.BigInteger, nullable=True),
+    sa.Column("statement_due_minor", sa.BigInteger, nullable=True),
+    sa.Column("min_due_minor", sa.BigInteger, nullable=True),
+    sa.Column("paid_minor", sa.BigInteger, nullable=True),
+    sa.Column("spend_minor", sa.BigInteger, nullable=True),
+    sa.Column("new_plans", sa.Integer, nullable=True),
+    sa.Column("payments", sa.Integer, nullable=True),
+    sa.Column("last_payment_on", sa.Date, nullable=True),
+    sa.Column("payment_source", sa.String(40), nullable=True),
+    sa.Column("shock", sa.Boolean, nullable=True),
+    sa.Column("other_lenders", sa.Integer, nullable=True),
+    sa.Index("ix_behaviour_panel_month", "month_end_on"),
+)
+
+# One row per month end whose panel rows are all stored (written after the month's last chunk). ``from_open``: every
+# line of the month has its rows stored back to its opening month, so a reader needs no replay up to here.
+behaviour_panel_months = sa.Table(
+    "behaviour_panel_months",
+    metadata,
+    sa.Column("month_end_on", sa.Date, primary_key=True),
+    sa.Column("lines", sa.Integer, nullable=False),
+    sa.Column("from_open", sa.Boolean, nullable=False),
+)

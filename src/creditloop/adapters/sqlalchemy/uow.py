@@ -20,6 +20,7 @@ from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
 from creditloop.adapters.sqlalchemy.journal_store import SqlJournal
 from creditloop.adapters.sqlalchemy.lines import SqlLines
 from creditloop.adapters.sqlalchemy.logs import SqlAudit, SqlDayEnds
+from creditloop.adapters.sqlalchemy.panel import SqlPanelStore
 from creditloop.app.ports import (
     ApplicationHistory,
     AuditLog,
@@ -76,6 +77,9 @@ class SqlUnitOfWork:
         self.applications = SqlApplicationHistory(self._connection, serialise=not single_writer)
         self.decisions = SqlDecisionStore(self._connection)
         self.alerts = SqlAlertStore(self._connection)  # early-warning alerts (issue 14)
+        # Month-end behaviour rows for ``ewi run`` (issue 14). A simulation's own file (single writer) keeps none:
+        # ``ewi run`` refuses it, and its own early warning reads the simulation's outputs.
+        self.panel: SqlPanelStore | None = None if single_writer else SqlPanelStore(self._connection)
 
     def _connection(self) -> Connection:
         if self._conn is None:

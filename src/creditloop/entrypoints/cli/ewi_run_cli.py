@@ -93,7 +93,10 @@ def add_commands(app: typer.Typer) -> None:
         from creditloop.adapters.warehouse.ewi_ledger_features import ledger_features
         from creditloop.jobs.ewi_run import run_ewi
 
-        result = guarded(lambda: run_ewi(bus, day, rules, policy, lambda rows: ledger_features(rows, fs, model)))
+        def compute(panel: Any, keep: frozenset[str]) -> Any:
+            return ledger_features(panel, fs, model, keep)
+
+        result = guarded(lambda: run_ewi(bus, day, rules, policy, compute))
         summary = result.to_dict()
         if as_json:
             echo_json(summary)
