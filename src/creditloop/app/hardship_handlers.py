@@ -244,7 +244,9 @@ def _offered(request: StoredRequest, option_id: str) -> dict[str, Any]:
     found = next((o for o in request.options if o["option_id"] == option_id), None)
     if found is None:
         offered = [o["option_id"] for o in request.options if o.get("available")]
-        raise DomainError(f"option {option_id!r} was not offered; offered: {offered}", code=UNKNOWN_OPTION, field="option_id")
+        raise ValidationError(
+            f"option {option_id!r} was not offered; offered: {offered}", code=UNKNOWN_OPTION, field="option_id"
+        )
     if not found.get("available"):
         raise DomainError(
             f"option {option_id!r} is not available: {found.get('reason')}", code=OPTION_UNAVAILABLE, field="option_id"

@@ -81,12 +81,16 @@ def plan_facts(case: OptionsCase, candidate: Candidate, result: RestructurePrevi
         for p in e.postings
         if p.account is Account.RECEIVABLE_PENALTY and p.side is Side.CREDIT
     )
-    payments = [(r["due_on"], r["principal_minor"] + r["fee_minor"]) for r in result.after]
+    # What fell due before the plan starts is owed at its start: the plan is tracked from there.
+    payments = [(max(r["due_on"], case.on), r["principal_minor"] + r["fee_minor"]) for r in result.after]
     penalty_left = case.penalty_minor - waived_penalty
     if penalty_left > 0:  # penalty stays owed now, outside the installments
         payments.append((case.on, penalty_left))
-    payments = sorted((d, a) for d, a in payments if a > 0)
-    return PlanFacts(tuple(payments), result.concession_minor + result.forgone_fee_minor, result.disclosure)
+    by_day: dict[date, int] = {}
+    for day, amount in payments:
+        by_day[day] = by_day.get(day, 0) + amount
+    schedule = tuple(sorted((d, a) for d, a in by_day.items() if a > 0))
+    return PlanFacts(schedule, result.concession_minor + result.forgone_fee_minor, result.disclosure)
 
 
 def current_payments(line: CreditLine, case: OptionsCase) -> tuple[tuple[date, int], ...]:

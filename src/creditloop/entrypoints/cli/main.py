@@ -28,6 +28,7 @@ from creditloop.entrypoints.cli import (
     db_cli,
     ewi_cli,
     gbm_cli,
+    hardship_cli,
     journal_cli,
     line_cli,
     origination_cli,
@@ -88,6 +89,7 @@ scoring_cli.register(app)
 origination_cli.register(app)
 gbm_cli.register(app)
 ewi_cli.register(app)
+hardship_cli.register(app)
 
 
 def run() -> None:
