@@ -53,7 +53,11 @@ def test_a_stated_other_is_refined_by_the_classifier_with_consent() -> None:
         HARDSHIP,
     )
     stated = understand(facts("job_loss_or_pay_cut"), spy)  # a stated category stands; flags still come
-    assert (stated.category, stated.vulnerabilities, stated.source) == ("job_loss_or_pay_cut", ("serious_illness",), "stated")
+    assert (stated.category, stated.vulnerabilities, stated.source) == (
+        "job_loss_or_pay_cut",
+        ("serious_illness",),
+        "stated",
+    )
 
 
 def test_without_consent_the_text_is_never_shown_to_the_classifier() -> None:

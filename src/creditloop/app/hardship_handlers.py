@@ -151,17 +151,23 @@ def generate_options(cmd: h.GenerateHardshipOptions, uow: UnitOfWork, policies: 
     ranked = rank(values, policy)
     unavailable = tuple(sorted([v for v in values if not v.available] + skipped, key=lambda v: v.option_id))
     quo = value(Candidate("CURRENT", "status_quo", ()), PlanFacts(current_payments(line, case)), case, policy)
-    result = OptionsResult(request.request_id, cmd.on, tuple(ranked), unavailable, quo, policy.present_top, policy.version)
-    offer = tuple(option_dict(v, k + 1) for k, v in enumerate(ranked)) + tuple(option_dict(v, None) for v in unavailable)
+    result = OptionsResult(
+        request.request_id, cmd.on, tuple(ranked), unavailable, quo, policy.present_top, policy.version
+    )
+    offer = tuple(option_dict(v, k + 1) for k, v in enumerate(ranked)) + tuple(
+        option_dict(v, None) for v in unavailable
+    )
     _store(uow).set_options(request.request_id, offer, cmd.on)
+    trace = tuple(
+        {"option_id": v.option_id, "rank": k + 1, "npv_minor": v.npv_minor, "affordable": v.affordable}
+        for k, v in enumerate(ranked)
+    ) + tuple({"option_id": v.option_id, "reason": v.reason} for v in unavailable)
     _audit(
         uow,
         AuditRecord(
             f"hardship_options/{request.request_id}/{cmd.on.isoformat()}", "hardship_options", line.line_id, cmd.on,
             policy.policy_id, policy.version, fingerprint(asdict(case)),
-            "offered" if ranked else "no_option", tuple(v.option_id for v in result.presented),
-            tuple({"option_id": v.option_id, "rank": k + 1, "npv_minor": v.npv_minor, "affordable": v.affordable}
-                  for k, v in enumerate(ranked)) + tuple({"option_id": v.option_id, "reason": v.reason} for v in unavailable),
+            "offered" if ranked else "no_option", tuple(v.option_id for v in result.presented), trace,
         ),
     )  # fmt: skip
     return result
@@ -187,7 +193,9 @@ def accept_option(cmd: h.AcceptHardshipOption, uow: UnitOfWork, policies: Polici
     known = store.get_plan(plan_id)
     if known is not None:  # a retry: the same acceptance answers with the plan; another is refused
         if (known.approved_by, known.accepted_on) != (cmd.role, cmd.on):
-            raise DomainError(f"option {cmd.option_id!r} was already accepted", code=ALREADY_ACCEPTED, field="option_id")
+            raise DomainError(
+                f"option {cmd.option_id!r} was already accepted", code=ALREADY_ACCEPTED, field="option_id"
+            )
         return AcceptResult(known, known.approved_by, None)
     offered = _offered(request, cmd.option_id)
     if any(p.request_id == request.request_id for p in store.plans(line_id=request.line_id)):
@@ -208,8 +216,8 @@ def accept_option(cmd: h.AcceptHardshipOption, uow: UnitOfWork, policies: Polici
     ):
         needed = figures.required_role or "nobody (past every role's authority)"
         raise DomainError(
-            f"a concession of {figures.concession_minor} fen ({figures.concession_share_bps} bp of the balance) is past "
-            f"the authority of {cmd.role}; it needs {needed}",
+            f"a concession of {figures.concession_minor} fen ({figures.concession_share_bps} bp of the balance) is "
+            f"past the authority of {cmd.role}; it needs {needed}",
             code=PAST_AUTHORITY,
             field="role",
         )

@@ -121,7 +121,8 @@ def understand(facts: RequestFacts, classifier: ReasonClassifier) -> Understood:
 
     Vulnerability flags come only from the consented text. A category the classifier invents is refused rather
     than stored (an InvariantViolation would hide a wiring mistake; a ValidationError names it)."""
-    category, flags, source = facts.category, (), "stated"
+    category, source = facts.category, "stated"
+    flags: tuple[str, ...] = ()
     if facts.consent and facts.text is not None:
         found, found_flags = classifier.classify(facts.text, facts.lang)
         check_choice("category", found, CATEGORIES)

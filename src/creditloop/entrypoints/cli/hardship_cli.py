@@ -68,7 +68,9 @@ def request_cmd(
     expenses: Annotated[str, typer.Option("--expenses", help="Monthly expenses and other debt, yuan.")],
     channel: Annotated[str, typer.Option("--channel", help="customer | agent.")] = "customer",
     consent: Annotated[bool, typer.Option("--consent", help="The customer consents to the text's use.")] = False,
-    text: Annotated[str | None, typer.Option("--text", help="The customer's message (used only with --consent).")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="The customer's message (used only with --consent).")
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", help="The message's language: zh | en.")] = "zh",
     request_id: Annotated[str | None, typer.Option("--request-id", help="A retry with the same id is safe.")] = None,
     on: OnOpt = None,
