@@ -28,13 +28,16 @@ def options_case(line: CreditLine, request: StoredRequest, on: date) -> OptionsC
     """The line as of the close of the day before ``on`` (the line is caught up to it first)."""
     line.close_through(on - timedelta(days=1))
     upcoming = [i.due_on for i in line.installments() if not i.billed and i.due_on > on]
+    charged_off = line.status is LineStatus.CHARGED_OFF
+    # A charged-off line's balance is its memo balance (the receivable was written off), as a settlement sees it.
+    balance = max(0, line.charged_off_minor - line.credit_balance_minor) if charged_off else line.balance_minor
     return OptionsCase(
         line_id=line.line_id,
         on=on,
         dpd=line.dpd,
-        balance_minor=line.balance_minor,
+        balance_minor=balance,
         penalty_minor=line.penalty_minor,
-        charged_off=line.status is LineStatus.CHARGED_OFF,
+        charged_off=charged_off,
         disposable_income_minor=max(0, request.monthly_income_minor - request.monthly_expenses_minor),
         next_due_on=min(upcoming, default=None),
         disaster=request.category == "disaster",
@@ -73,8 +76,7 @@ def plan_facts(case: OptionsCase, candidate: Candidate, result: RestructurePrevi
     if candidate.kind == "settlement":
         params = dict(candidate.params)
         amount, due_on = int(str(params["amount_minor"])), date.fromisoformat(str(params["due_on"]))
-        forgiven = max(result.concession_minor + result.forgone_fee_minor, case.balance_minor - amount)
-        return PlanFacts(((due_on, amount),), forgiven, result.disclosure)
+        return PlanFacts(((due_on, amount),), max(_given_up(result), case.balance_minor - amount), result.disclosure)
     waived_penalty = sum(
         p.amount_minor
         for e in result.entries
@@ -90,7 +92,14 @@ def plan_facts(case: OptionsCase, candidate: Candidate, result: RestructurePrevi
     for day, amount in payments:
         by_day[day] = by_day.get(day, 0) + amount
     schedule = tuple(sorted((d, a) for d, a in by_day.items() if a > 0))
-    return PlanFacts(schedule, result.concession_minor + result.forgone_fee_minor, result.disclosure)
+    return PlanFacts(schedule, _given_up(result), result.disclosure)
+
+
+def _given_up(result: RestructurePreview) -> int:
+    """Booked concessions and forgone fees, net of any charges the restructure adds (a new plan's fees, a
+    holiday's accrual) where the preview reports them apart (``added_charges_minor``; absent: already netted)."""
+    added = int(getattr(result, "added_charges_minor", 0))
+    return max(0, result.concession_minor + result.forgone_fee_minor - added)
 
 
 def current_payments(line: CreditLine, case: OptionsCase) -> tuple[tuple[date, int], ...]:
