@@ -67,8 +67,9 @@ def test_options_are_previewed_valued_and_ranked_with_exact_figures(any_uow: Uni
         "SET30": "settlement_only_when_charged_off",
     }
     assert result.status_quo.monthly_payment_minor == 82_021 and not result.status_quo.affordable
-    te12f = result.ranked[0]
-    assert te12f.disclosure is not None and te12f.disclosure["rate"]["nominal_percent"] == "17.49"  # type: ignore[index]
+    te12f = result.ranked[0]  # shown with exactly the disclosure the Restructure command previews
+    shown = bus.handle(c.Restructure("look", "L", "term_extension", ON, te12f.params, preview=True))
+    assert te12f.disclosure is not None and te12f.disclosure == shown.disclosure
     with bus.uow:
         stored = bus.uow.hardship.get_request("r1")  # type: ignore[attr-defined]
         assert [o["option_id"] for o in stored.options if o["rank"]] == [v.option_id for v in result.ranked]
@@ -173,7 +174,13 @@ def test_a_charged_off_balance_is_offered_a_settlement(any_uow: UnitOfWork) -> N
     result = bus.handle(h.GenerateHardshipOptions("s1", on))
     assert [v.option_id for v in result.ranked] == ["SET30"]
     settle = result.ranked[0]
-    balance = _line(bus).balance_minor  # type: ignore[attr-defined]
-    assert settle.customer_total_minor == balance - round(balance * 0.3)
-    plan = bus.handle(h.AcceptHardshipOption("s1", "SET30", settle.required_role or "risk", on)).plan
+    memo = _line(bus).charged_off_minor  # type: ignore[attr-defined]
+    forgiven = (memo * 3 + 5) // 10  # 30 %, half up
+    assert (settle.customer_total_minor, settle.concession_minor) == (memo - forgiven, forgiven)
+    assert settle.required_role == "manager"  # 30 % of the balance: past a team lead's 25 %
+    with pytest.raises(DomainError) as e:
+        bus.handle(h.AcceptHardshipOption("s1", "SET30", "team_lead", on))
+    assert e.value.code == PAST_AUTHORITY
+    plan = bus.handle(h.AcceptHardshipOption("s1", "SET30", "manager", on)).plan
     assert plan.kind == "settlement" and plan.marks["metro2_special_comment"] == "AU"
+    assert plan.schedule == ((on + timedelta(days=30), memo - forgiven),)
