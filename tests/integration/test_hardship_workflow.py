@@ -100,6 +100,8 @@ def test_accepting_applies_the_restructure_and_stores_the_plan(any_uow: UnitOfWo
     )
     assert len(plan.schedule) == 24 and sum(a for _, a in plan.schedule) == 305_400
     assert plan.marks["metro2_special_comment"] == "CO" and plan.marks["china"] == "adjusted_schedule"
+    # 24 months and the waivers cut the PV at the cost of funds by 8.38 %: over 1 %, a distressed restructuring
+    assert (plan.marks["eu_forborne"], plan.marks["eu_dfo_bps"]) == ("non_performing_forborne", 838)
     assert bus.handle(h.AcceptHardshipOption("r1", "TE24", "agent", ON)).plan == plan  # a retry
     with pytest.raises(DomainError) as e:
         bus.handle(h.AcceptHardshipOption("r1", "TE12", "agent", ON))

@@ -29,7 +29,15 @@ from creditloop.collections.options import (
     value,
 )
 from creditloop.collections.options_policy import RankKey, default_options_policy, load_options_policy
-from creditloop.collections.plans import ACTIVE, BROKEN, COMPLETED, broken_marks, granted_marks, track
+from creditloop.collections.plans import (
+    ACTIVE,
+    BROKEN,
+    COMPLETED,
+    broken_marks,
+    diminished_obligation_bps,
+    granted_marks,
+    track,
+)
 from creditloop.core.errors import ValidationError
 
 POLICY = default_options_policy()
@@ -168,7 +176,14 @@ def test_reporting_marks_per_kind_dpd_and_reason() -> None:
         "china": "adjusted_schedule",
         "eu_forborne": "performing_forborne",
         "eu_probation_ends_on": "2026-04-21",
+        "eu_dfo_bps": 0,
     }
+    distressed = granted_marks("term_extension", 45, ON, False, POLICY, dfo_bps=101)  # over the 1 % threshold
+    assert (distressed["eu_forborne"], distressed["eu_dfo_bps"]) == ("non_performing_forborne", 101)
+    assert granted_marks("term_extension", 45, ON, False, POLICY, dfo_bps=100)["eu_forborne"] == "performing_forborne"
+    assert diminished_obligation_bps(100_000, 98_500) == 150
+    assert diminished_obligation_bps(100_000, 101_000) == 0  # a plan worth more is no diminished obligation
+    assert diminished_obligation_bps(0, 5) == 0
     npe = granted_marks("payment_holiday", 95, ON, False, POLICY)
     assert (npe["metro2_special_comment"], npe["eu_forborne"], npe["eu_probation_ends_on"]) == (
         "CP",

@@ -31,10 +31,28 @@ from creditloop.app.hardship_store import HardshipStore, HardshipUnitOfWork, Sto
 from creditloop.app.ports import AuditRecord, UnitOfWork
 from creditloop.collections.hardship_requests import HARDSHIP, NullClassifier, ReasonClassifier, RequestFacts
 from creditloop.collections.hardship_requests import understand as understand_request
-from creditloop.collections.options import Candidate, OptionValue, PlanFacts, candidates, rank, value, within_authority
+from creditloop.collections.options import (
+    Candidate,
+    OptionValue,
+    PlanFacts,
+    candidates,
+    present_value,
+    rank,
+    value,
+    within_authority,
+)
 from creditloop.collections.options_policy import ROLES, OptionsPolicy, default_options_policy
-from creditloop.collections.plans import ACTIVE, BROKEN, COMPLETED, broken_marks, granted_marks, track
+from creditloop.collections.plans import (
+    ACTIVE,
+    BROKEN,
+    COMPLETED,
+    broken_marks,
+    diminished_obligation_bps,
+    granted_marks,
+    track,
+)
 from creditloop.core.errors import DomainError, NotFound, ValidationError
+from creditloop.core.money import round_minor
 from creditloop.servicing.credit_line import fingerprint
 from creditloop.servicing.model import LineStatus
 
@@ -221,13 +239,17 @@ def accept_option(cmd: h.AcceptHardshipOption, uow: UnitOfWork, policies: Polici
             code=PAST_AUTHORITY,
             field="role",
         )
+    # The diminished financial obligation: the contractual payments' PV before against the plan's, both at the
+    # cost of funds (the EBA test discounts at the original effective rate, which this layer does not hold).
+    pv_before = round_minor(present_value(current_payments(line, case), case.on, policy.cost_of_funds_bps))
+    dfo = diminished_obligation_bps(pv_before, figures.pv_minor)
     _, applied = preview_facts(uow, policies, case, cand, plan_id, apply=True)
     assert applied is not None
     applied_facts = plan_facts(case, cand, applied)
+    marks = granted_marks(cand.kind, case.dpd, cmd.on, case.disaster, policy, dfo_bps=dfo)
     plan = StoredPlan(
         plan_id, request.request_id, line.line_id, cmd.option_id, cand.kind, dict(offered["params"]), cmd.on,
-        cmd.role, applied_facts.concession_minor, applied_facts.payments,
-        granted_marks(cand.kind, case.dpd, cmd.on, case.disaster, policy), tracked_on=cmd.on,
+        cmd.role, applied_facts.concession_minor, applied_facts.payments, marks, tracked_on=cmd.on,
     )  # fmt: skip
     store.add_plan(plan)
     _audit(

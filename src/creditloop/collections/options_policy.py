@@ -101,6 +101,7 @@ class OptionsPolicy:
     eu_non_performing_dpd: int  # forborne at or past this DPD: non-performing forborne
     eu_probation_months: int  # performing forborne probation
     eu_cure_months: int  # non-performing forborne: cure period before probation starts
+    eu_dfo_threshold_bps: int  # a diminished financial obligation above this is a distressed restructuring
 
     def template(self, option_id: str) -> OptionTemplate:
         for t in self.options:
@@ -240,6 +241,7 @@ POLICY_SCHEMA: Schema[OptionsPolicy] = Schema(
         Spec("eu_non_performing_dpd", "int", lo=1, hi=365),
         Spec("eu_probation_months", "int", lo=0, hi=60),
         Spec("eu_cure_months", "int", lo=0, hi=60),
+        Spec("eu_dfo_threshold_bps", "int", lo=0, hi=BPS),
     ),
     build=_policy,
     ignored=frozenset({"description", "sources"}),

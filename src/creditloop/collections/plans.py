@@ -64,21 +64,32 @@ def track(
     return PlanProgress(as_of, scheduled, due, paid, met, missed, days_late, status)
 
 
-def granted_marks(kind: str, dpd: int, granted_on: date, disaster: bool, policy: OptionsPolicy) -> dict[str, Any]:
+def granted_marks(
+    kind: str, dpd: int, granted_on: date, disaster: bool, policy: OptionsPolicy, dfo_bps: int = 0
+) -> dict[str, Any]:
     """How the plan is reported while it runs: Metro 2 Special Comment, China's report, the EU forborne flag.
 
-    EU (DOMAIN.md §4.2.6-7): forborne at or past the non-performing DPD is non-performing forborne, which needs a
-    cure period before the probation; performing forborne starts its probation at once."""
+    EU (DOMAIN.md §4.2.6-7): forborne at or past the non-performing DPD, or a distressed restructuring (the
+    diminished financial obligation ``dfo_bps`` over the policy's threshold, 1 %), is non-performing forborne,
+    which needs a cure period before the probation; performing forborne starts its probation at once."""
     mark = policy.mark(kind)
     comment = policy.disaster_comment if disaster else mark.metro2_special_comment
-    non_performing = dpd >= policy.eu_non_performing_dpd
+    non_performing = dpd >= policy.eu_non_performing_dpd or dfo_bps > policy.eu_dfo_threshold_bps
     cure_ends = add_months(granted_on, policy.eu_cure_months) if non_performing else granted_on
     return {
         "metro2_special_comment": None if comment == "none" else comment,
         "china": mark.china,
         "eu_forborne": "non_performing_forborne" if non_performing else "performing_forborne",
         "eu_probation_ends_on": add_months(cure_ends, policy.eu_probation_months).isoformat(),
+        "eu_dfo_bps": dfo_bps,
     }
+
+
+def diminished_obligation_bps(pv_before_minor: int, pv_after_minor: int) -> int:
+    """The EU diminished financial obligation: the fall in present value the plan causes, in bp (rounded down)."""
+    if pv_before_minor <= 0:
+        return 0
+    return max(0, pv_before_minor - pv_after_minor) * 10_000 // pv_before_minor
 
 
 def broken_marks(marks: dict[str, Any], on: date, policy: OptionsPolicy) -> dict[str, Any]:
