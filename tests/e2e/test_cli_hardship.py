@@ -49,7 +49,7 @@ def test_request_options_accept_track(tmp_path: Path) -> None:
     assert offer["presented"][1]["text"]["en"].startswith("Option TE24: Longer repayment term.")
     assert {o["option_id"] for o in offer["unavailable"]} == {"HOL3", "HOL3A", "RA", "SET30"}
     text = ok(d, "hardship", "options", "--request-id", "R1", "--on", "2024-04-21", "--lang", "en")
-    assert "Option TE12F" in text and "Annualised rate 17.49%" in text
+    assert "Option TE12F" in text and offer["presented"][0]["disclosure"]["text"]["en"] in text
 
     assert "--option: option 'TE99' was not offered" in refused(
         d, 2, "hardship", "accept", "--request-id", "R1", "--option", "TE99", "--role", "agent", "--on", "2024-04-21"
@@ -64,7 +64,7 @@ def test_request_options_accept_track(tmp_path: Path) -> None:
         17_821,
         "CO",
     )
-    assert plan["disclosure"]["rate"]["nominal_percent"] == "1.80"
+    assert plan["disclosure"] == offer["presented"][1]["disclosure"]  # applied as previewed and shown
     show = ok(d, "line", "show", "--line-id", "L1", "--json")
     assert show["penalty_minor"] == 0 and show["status"] == "FROZEN"
     tracked = ok(d, "hardship", "track", "--on", "2024-06-16", "--json")
