@@ -241,3 +241,38 @@ def test_a_malformed_policy_is_refused_naming_the_field(tmp_path: Path, change: 
     with pytest.raises(ValidationError) as e:
         load_options_policy(path)
     assert e.value.field == field
+
+
+_days = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
+
+
+@given(
+    st.lists(st.tuples(_days, st.integers(1, 10**9)), min_size=1, max_size=24),
+    st.integers(0, 10**9),
+    st.integers(0, 3000),
+)
+def test_value_splits_pv_into_npv_and_expected_loss_exactly(
+    payments: list[tuple[date, int]], disposable: int, concession: int
+) -> None:
+    facts = PlanFacts(tuple(sorted(payments)), concession_minor=concession)
+    v = value(Candidate("X", "term_extension", ()), facts, case(disposable_income_minor=disposable), POLICY)
+    assert v.npv_minor + v.expected_loss_minor == v.pv_minor
+    assert 0 <= v.expected_loss_minor <= v.pv_minor <= v.customer_total_minor == sum(a for _, a in payments)
+    assert v.monthly_payment_minor <= v.customer_total_minor
+    assert v.affordable == (v.monthly_payment_minor <= disposable * POLICY.affordability_bps // 10_000)
+
+
+@given(
+    st.lists(st.tuples(_days, st.integers(1, 10**7)), min_size=1, max_size=12),
+    st.lists(st.tuples(_days, st.integers(1, 10**7)), max_size=12),
+    _days,
+)
+def test_tracking_counts_are_consistent(
+    schedule: list[tuple[date, int]], paid: list[tuple[date, int]], as_of: date
+) -> None:
+    p = track(schedule, paid, as_of, RULE)
+    assert p.paid_minor == sum(a for d, a in paid if d <= as_of)
+    assert 0 <= p.missed <= len(schedule) - p.met
+    assert (p.status == COMPLETED) == (p.paid_minor >= p.scheduled_minor)
+    if p.status == ACTIVE:
+        assert p.missed < RULE.missed_payments and p.days_late < RULE.days_late
