@@ -106,6 +106,10 @@ def test_accepting_applies_the_restructure_and_stores_the_plan(any_uow: UnitOfWo
     with pytest.raises(DomainError) as e:
         bus.handle(h.AcceptHardshipOption("r1", "TE12", "agent", ON))
     assert e.value.code == ALREADY_ACCEPTED
+    _request(bus, "r2")  # a second request within 12 months: no second re-age
+    again = bus.handle(h.GenerateHardshipOptions("r2", ON + timedelta(days=1)))
+    reasons = {v.option_id: v.reason for v in again.unavailable}
+    assert {reasons[k] for k in ("TE6", "TE12", "TE12F", "TE24", "RA")} == {"reaged_within_limit"}
     with bus.uow:
         line = bus.uow.lines.get("L")
         assert line.restructured_on == ON and line.penalty_minor == 0

@@ -16,6 +16,7 @@ from creditloop.collections.options import (
     DPD_ABOVE_LIMIT,
     NO_PENALTY,
     NOT_CHARGED_OFF,
+    REAGED_RECENTLY,
     Candidate,
     OptionsCase,
     OptionValue,
@@ -64,6 +65,22 @@ def test_candidates_follow_the_templates_and_say_why_the_others_do_not_apply() -
     assert holiday["HOL3A"] == {"from_due_on": date(2024, 5, 10), "months": 3, "accrue": True}
     assert "PW" not in holiday  # no penalty to waive
     assert (NO_PENALTY, "PW") in {(v.reason, v.option_id) for v in candidates(case(penalty_minor=0), POLICY)[1]}
+
+
+@pytest.mark.parametrize(
+    ("reaged_on", "blocked"),
+    [
+        ((date(2023, 10, 1),), True),  # within 12 months
+        ((date(2023, 4, 20),), False),  # a year and a day ago
+        ((date(2020, 6, 1), date(2022, 1, 1)), True),  # twice in five years already
+        ((date(2019, 4, 1), date(2022, 1, 1)), False),  # the first is more than five years back
+    ],
+)
+def test_re_aging_options_follow_the_ffiec_limits(reaged_on: tuple[date, ...], blocked: bool) -> None:
+    todo, skipped = candidates(case(reaged_on=reaged_on), POLICY)
+    reaging = {"TE6", "TE12", "TE12F", "TE24", "RA"}
+    assert ({v.option_id for v in skipped if v.reason == REAGED_RECENTLY} == reaging) is blocked
+    assert {"FR0", "PW"} <= {c.option_id for c in todo}  # no re-aging: still offered
 
 
 def test_a_charged_off_balance_gets_only_the_settlement_with_its_discount() -> None:

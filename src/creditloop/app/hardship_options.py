@@ -16,7 +16,7 @@ from creditloop.app.ewi_handlers import short_id
 from creditloop.app.handlers import Policies, restructure_line
 from creditloop.app.hardship_store import StoredRequest
 from creditloop.app.ports import UnitOfWork
-from creditloop.collections.options import Candidate, OptionsCase, OptionValue, PlanFacts
+from creditloop.collections.options import REAGING_KINDS, Candidate, OptionsCase, OptionValue, PlanFacts
 from creditloop.core.errors import DomainError
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import Side
@@ -41,6 +41,9 @@ def options_case(line: CreditLine, request: StoredRequest, on: date) -> OptionsC
         disposable_income_minor=max(0, request.monthly_income_minor - request.monthly_expenses_minor),
         next_due_on=min(upcoming, default=None),
         disaster=request.category == "disaster",
+        reaged_on=tuple(
+            date.fromisoformat(str(r["on"])) for r in line.events if r.get("kind") in (*REAGING_KINDS, "reage")
+        ),
     )
 
 

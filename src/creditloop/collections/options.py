@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from creditloop.collections.options_policy import BPS, OptionsPolicy, OptionTemplate
+from creditloop.core.dates import add_months
 from creditloop.core.money import round_minor
 
 # The payment-holiday parameter that keeps fees accruing over the holiday (the restructure branch adds it).
@@ -32,6 +33,9 @@ CHARGED_OFF = "line_charged_off"
 NO_PENALTY = "no_penalty_to_waive"
 NO_FUTURE_INSTALLMENT = "no_future_installment"
 NOTHING_OUTSTANDING = "nothing_outstanding"
+REAGED_RECENTLY = "reaged_within_limit"
+# Options that bring past-due installments current (re-age the account): FFIEC limits how often (DOMAIN.md §4.1.3).
+REAGING_KINDS = ("term_extension", "reamortise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class OptionsCase:
     disposable_income_minor: int  # monthly income less expenses, as the request states them
     next_due_on: date | None  # the first installment due after ``on`` (payment holidays start there)
     disaster: bool = False  # the request's category is a disaster (Metro 2 comment AW)
+    reaged_on: tuple[date, ...] = ()  # dates of earlier re-aging restructures of the line
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +97,22 @@ def candidates(case: OptionsCase, policy: OptionsPolicy) -> tuple[list[Candidate
     """The restructure commands to preview, and the templates that do not apply (each with its reason)."""
     out: list[Candidate] = []
     skipped: list[OptionValue] = []
+    reaged_too_often = _reaged_too_often(case, policy)
     for t in policy.options:
-        reason = _not_applicable(t, case)
+        reason = REAGED_RECENTLY if reaged_too_often and t.kind in REAGING_KINDS else _not_applicable(t, case)
         if reason is not None:
             skipped.append(OptionValue(t.option_id, t.kind, (), False, reason))
         else:
             out.append(Candidate(t.option_id, t.kind, _params(t, case)))
     return out, skipped
+
+
+def _reaged_too_often(case: OptionsCase, policy: OptionsPolicy) -> bool:
+    """Re-aged within the last ``reage_months_between`` months, or the five-year maximum already reached."""
+    recent = add_months(case.on, -policy.reage_months_between)
+    five_years = add_months(case.on, -60)
+    within = [d for d in case.reaged_on if d > five_years]
+    return any(d > recent for d in within) or len(within) >= policy.reage_max_in_5_years
 
 
 def _not_applicable(t: OptionTemplate, case: OptionsCase) -> str | None:

@@ -102,6 +102,8 @@ class OptionsPolicy:
     eu_probation_months: int  # performing forborne probation
     eu_cure_months: int  # non-performing forborne: cure period before probation starts
     eu_dfo_threshold_bps: int  # a diminished financial obligation above this is a distressed restructuring
+    reage_months_between: int  # re-aging options at most once in this many months (FFIEC: 12)
+    reage_max_in_5_years: int  # and at most this many times in five years (FFIEC: 2)
 
     def template(self, option_id: str) -> OptionTemplate:
         for t in self.options:
@@ -242,6 +244,8 @@ POLICY_SCHEMA: Schema[OptionsPolicy] = Schema(
         Spec("eu_probation_months", "int", lo=0, hi=60),
         Spec("eu_cure_months", "int", lo=0, hi=60),
         Spec("eu_dfo_threshold_bps", "int", lo=0, hi=BPS),
+        Spec("reage_months_between", "int", lo=0, hi=120),
+        Spec("reage_max_in_5_years", "int", lo=1, hi=60),
     ),
     build=_policy,
     ignored=frozenset({"description", "sources"}),
