@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from creditloop.collections.options_policy import BPS, OptionsPolicy, OptionTemplate
 from creditloop.core.dates import add_months
@@ -176,13 +177,19 @@ def monthly_payment_minor(payments: Sequence[tuple[date, int]], on: date) -> tup
     return max(totals.values(), default=0), sum(1 for v in totals.values() if v)
 
 
+@lru_cache(maxsize=4096)
+def _growth(days: int, cost_of_funds_bps: int) -> Decimal:
+    """(1 + r)^(days/365); cached: the options of one request share their due dates, and a fractional Decimal
+    power is the valuation's main cost."""
+    return (1 + Decimal(cost_of_funds_bps) / BPS) ** (Decimal(days) / 365)
+
+
 def present_value(payments: Sequence[tuple[date, int]], on: date, cost_of_funds_bps: int) -> Decimal:
     """Σ amount / (1 + r)^(days/365): actual/365 from ``on``, annual compounding at the cost of funds."""
-    base = 1 + Decimal(cost_of_funds_bps) / BPS
     total = Decimal(0)
     for due_on, amount in payments:
         days = max(0, (due_on - on).days)
-        total += Decimal(amount) if days == 0 else Decimal(amount) / base ** (Decimal(days) / 365)
+        total += Decimal(amount) if days == 0 else Decimal(amount) / _growth(days, cost_of_funds_bps)
     return total
 
 
