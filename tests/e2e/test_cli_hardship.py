@@ -79,6 +79,6 @@ def test_bad_input_exits_with_one_line_and_writes_nothing(tmp_path: Path) -> Non
     assert "--expenses: must not be negative" in refused(d, 2, *base, "--category", "other", "--expenses", "-1")
     assert "--expenses" in refused(d, 2, *base, "--category", "other", "--expenses", "lots")
     assert "not_found" in refused(d, 1, "hardship", "options", "--request-id", "R1", "--on", "2024-01-06")
-    routed = ok(d, *base, "--category", "fraud_claim", "--expenses", "0", "--json")
+    routed = ok(d, *base, "--category", "fraud_or_identity_theft", "--expenses", "0", "--json")
     assert routed["outcome"] == "routed_fraud"
     assert "hardship_request_routed" in refused(d, 1, "hardship", "options", "--request-id", "R1", "--on", "2024-01-06")

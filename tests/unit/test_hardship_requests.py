@@ -16,6 +16,7 @@ from creditloop.collections.hardship_requests import (
     HARDSHIP,
     ROUTED_DISPUTE,
     ROUTED_FRAUD,
+    CallableClassifier,
     NullClassifier,
     RequestFacts,
     understand,
@@ -60,8 +61,18 @@ def test_a_stated_other_is_refined_by_the_classifier_with_consent() -> None:
     )
 
 
+def test_a_function_is_wired_as_the_classifier() -> None:
+    wired = CallableClassifier(lambda text, lang: ("family_event", ["bereavement"]), "fn-1")
+    found = understand(facts(), wired)
+    assert (found.category, found.vulnerabilities, found.source) == (
+        "family_event",
+        ("bereavement",),
+        "classifier:fn-1",
+    )
+
+
 def test_without_consent_the_text_is_never_shown_to_the_classifier() -> None:
-    spy = Spy(("fraud_claim", ()))
+    spy = Spy(("fraud_or_identity_theft", ()))
     found = understand(facts(consent=False, text=None), spy)
     assert spy.seen == [] and found.category == "other" and found.outcome == HARDSHIP
     with pytest.raises(ValidationError) as e:
@@ -69,10 +80,10 @@ def test_without_consent_the_text_is_never_shown_to_the_classifier() -> None:
     assert e.value.field == "text"
 
 
-def test_disputes_and_fraud_claims_leave_the_hardship_path() -> None:
+def test_disputes_and_fraud_or_identity_thefts_leave_the_hardship_path() -> None:
     assert understand(facts("merchant_dispute", text=None), NullClassifier()).outcome == ROUTED_DISPUTE
-    assert understand(facts("fraud_claim", text=None), NullClassifier()).outcome == ROUTED_FRAUD
-    assert understand(facts(), Spy(("fraud_claim", ()))).outcome == ROUTED_FRAUD  # the classifier found it
+    assert understand(facts("fraud_or_identity_theft", text=None), NullClassifier()).outcome == ROUTED_FRAUD
+    assert understand(facts(), Spy(("fraud_or_identity_theft", ()))).outcome == ROUTED_FRAUD  # the classifier found it
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ consent the text is neither classified nor stored, and nothing here ever logs it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -27,18 +28,18 @@ CATEGORIES: tuple[str, ...] = (
     "family_event",
     "disaster",
     "merchant_dispute",
-    "fraud_claim",
+    "fraud_or_identity_theft",
     "other",
 )
 VULNERABILITIES: tuple[str, ...] = ("serious_illness", "bereavement", "elderly", "student")
 CHANNELS: tuple[str, ...] = ("customer", "agent")
-MAX_TEXT_CHARS = 2000  # a message, not a document; longer text is refused, never cut silently
+MAX_TEXT_CHARS = 5000  # a message, not a document; longer text is refused, never cut silently
 
 # Outcomes of a request: it enters the hardship path, or leaves it for another workflow.
 HARDSHIP = "hardship"
 ROUTED_DISPUTE = "routed_dispute"
 ROUTED_FRAUD = "routed_fraud"
-_ROUTES = {"merchant_dispute": ROUTED_DISPUTE, "fraud_claim": ROUTED_FRAUD}
+_ROUTES = {"merchant_dispute": ROUTED_DISPUTE, "fraud_or_identity_theft": ROUTED_FRAUD}
 
 CATEGORY_TEXTS: dict[str, dict[str, str]] = {
     "job_loss_or_pay_cut": {"zh": "失业或收入减少", "en": "job loss or pay cut"},
@@ -48,7 +49,7 @@ CATEGORY_TEXTS: dict[str, dict[str, str]] = {
     "family_event": {"zh": "家庭变故", "en": "family event"},
     "disaster": {"zh": "自然灾害", "en": "disaster"},
     "merchant_dispute": {"zh": "与商户的纠纷", "en": "dispute with a merchant"},
-    "fraud_claim": {"zh": "欺诈或身份冒用", "en": "fraud or identity-theft claim"},
+    "fraud_or_identity_theft": {"zh": "欺诈或身份冒用", "en": "fraud or identity-theft claim"},
     "other": {"zh": "其他原因", "en": "other"},
 }
 
@@ -68,6 +69,19 @@ class NullClassifier:
 
     def classify(self, text: str, lang: Lang) -> tuple[str, tuple[str, ...]]:
         return "other", ()
+
+
+class CallableClassifier:
+    """A classifier from a function ``(text, lang) -> (category, flags)``: how the trained text model (a separate
+    module) is wired in, e.g. ``CallableClassifier(lambda t, lang: hardship_reason(t, lang, consent=True), "v1")``."""
+
+    def __init__(self, fn: Callable[[str, Lang], tuple[str, Sequence[str]]], version: str) -> None:
+        self._fn = fn
+        self.version = version
+
+    def classify(self, text: str, lang: Lang) -> tuple[str, tuple[str, ...]]:
+        category, flags = self._fn(text, lang)
+        return category, tuple(flags)
 
 
 @dataclass(frozen=True, slots=True)
