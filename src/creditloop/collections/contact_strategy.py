@@ -4,8 +4,9 @@ engine allows.
 The segment's ladder (``collections_v1.json``: early SMS -> app -> call -> letter, late call first, recovery
 letter first) is walked in order; a channel used within its wait (``wait_hours``) without an answer is passed
 over, so contact escalates. For each candidate channel and debtor contact the conduct engine gives the
-earliest allowed instant; the plan is the earliest of them, ladder order breaking ties. Nothing is planned when
-every channel is blocked by a standing rule (dispute, complaint, opt-out, refusal).
+earliest allowed instant; the plan is the first channel of the ladder allowed within ``plan_within_hours``
+(after a quiet night the morning SMS, not a letter posted at midnight), else the earliest of them. Nothing is
+planned when every channel is blocked by a standing rule (dispute, complaint, opt-out, refusal).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def plan_contact(
     fresh = [c for c in ladder if not _recently_used(h, c, now, policy.wait_hours[c])]
     passed.extend(f"{c}:waiting" for c in ladder if c not in fresh)
     best: tuple[datetime, int, str, str] | None = None
+    soon = now + timedelta(hours=policy.plan_within_hours)
     for rank, channel in enumerate(fresh or ladder):
+        if best is not None and best[0] <= soon:
+            break  # an earlier rung of the ladder is allowed soon enough
         for contact in contacts:
             script = script_for("debtor", channel)
             d = engine.eligible(ContactRequest(contact, "debtor", channel, "collect", script.mentions_debt), h, now)

@@ -49,6 +49,7 @@ class CollectionsPolicy:
     wait_hours: Mapping[str, int]  # a channel used within this many hours is not used again: escalate
     promise_max_days: int
     broken_promise_days: int
+    plan_within_hours: int  # the first rung of the ladder allowed within this wins over a later, earlier one
 
     @property
     def key(self) -> str:
@@ -126,7 +127,7 @@ def _object(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 def read_collections_policy(doc: Mapping[str, Any]) -> CollectionsPolicy:
     keys = {"policy_id", "version", "description", "segments", "self_cure", "tiers", "default_tier", "ladders",
-            "wait_hours", "promise_max_days", "broken_promise_days"}  # fmt: skip
+            "wait_hours", "promise_max_days", "broken_promise_days", "plan_within_hours"}  # fmt: skip
     check_keys(doc, frozenset(keys))
     seg, cure, wait = _object(doc, "segments"), _object(doc, "self_cure"), _object(doc, "wait_hours")
     early = get_int(seg, "early_max_dpd", lo=1, hi=365)
@@ -140,6 +141,7 @@ def read_collections_policy(doc: Mapping[str, Any]) -> CollectionsPolicy:
         wait_hours={c: get_int(wait, c, lo=0, hi=24 * 90) for c in CHANNELS},
         promise_max_days=get_int(doc, "promise_max_days", lo=1, hi=365),
         broken_promise_days=get_int(doc, "broken_promise_days", lo=1, hi=365),
+        plan_within_hours=get_int(doc, "plan_within_hours", lo=0, hi=24 * 31),
     )  # fmt: skip
 
 
