@@ -57,7 +57,9 @@ def test_an_allowed_attempt_is_recorded_with_its_outcome_and_a_refused_one_with_
         assert bus.uow.audit.get("collections_contact/a2").outcome == "refused"  # type: ignore[union-attr]
     # a refused attempt counts for nothing: two more answered calls still fit the day's three
     for i, hour in enumerate((9, 10)):
-        assert bus.handle(cc.RecordContactAttempt(f"b{i}", "L1", "ph2", "call", sh(2024, 3, 2, hour), "connected")).record.allowed
+        assert bus.handle(
+            cc.RecordContactAttempt(f"b{i}", "L1", "ph2", "call", sh(2024, 3, 2, hour), "connected")
+        ).record.allowed
     capped = bus.handle(cc.RecordContactAttempt("b9", "L1", "ph1", "call", sh(2024, 3, 2, 11), "unanswered"))
     assert capped.record.codes == ("conduct.connected_calls_daily_cap",)
 
@@ -105,7 +107,9 @@ def test_third_party_and_dispute_and_preferences(bus: MessageBus) -> None:
     bus.handle(cc.CloseDispute("D1", sh(2024, 3, 4, 0)))
     assert bus.handle(cc.RecordContactAttempt("h2", "L1", "ph1", "sms", sh(2024, 3, 4, 9), "delivered")).record.allowed
     bus.handle(cc.SetContactPreference("w1", "L1", "ph2", "agreed_window", sh(2024, 3, 4, 9), window="22:00-23:00"))
-    assert bus.handle(cc.RecordContactAttempt("n1", "L1", "ph2", "call", sh(2024, 3, 4, 22, 30), "unanswered")).record.allowed
+    assert bus.handle(
+        cc.RecordContactAttempt("n1", "L1", "ph2", "call", sh(2024, 3, 4, 22, 30), "unanswered")
+    ).record.allowed
     bus.handle(cc.SetContactPreference("w2", "L1", "ph2", "withdraw", sh(2024, 3, 5, 9), withdraws="w1"))
     night = bus.handle(cc.RecordContactAttempt("n2", "L1", "ph2", "call", sh(2024, 3, 5, 22, 30), "unanswered"))
     assert night.record.codes == ("conduct.quiet_hours",)

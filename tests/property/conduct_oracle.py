@@ -5,7 +5,7 @@ policy and the record types."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from creditloop.collections.conduct_history import AgreedWindow, ContactAttempt, ContactRequest
@@ -29,12 +29,17 @@ def _in_window(wall: time, start: time, end: time) -> bool:
 
 
 def broken_rules(p: ConductPolicy, w: World, r: ContactRequest, now: datetime) -> set[str]:
-    z = ZoneInfo(w.zone)
-    local = now.astimezone(z)
-    day = local.date()
+    local = now.astimezone(ZoneInfo(w.zone))
+    return _standing(p, w, r, local.date()) | _hours(p, w, r, local) | _calls(p, w, r, local.date())
 
-    def ld(a: ContactAttempt) -> object:
-        return a.at.astimezone(z).date()
+
+def _ld(w: World, a: ContactAttempt) -> date:
+    return a.at.astimezone(ZoneInfo(w.zone)).date()
+
+
+def _standing(p: ConductPolicy, w: World, r: ContactRequest, day: date) -> set[str]:
+    def ld(a: ContactAttempt) -> date:
+        return _ld(w, a)
 
     codes: set[str] = set()
     if r.channel not in p.channels:
@@ -62,11 +67,24 @@ def broken_rules(p: ConductPolicy, w: World, r: ContactRequest, now: datetime) -
         codes.add("conduct.contact_refused")
     if (r.contact_id, r.channel) in w.opt_outs or (r.contact_id, "*") in w.opt_outs:
         codes.add("conduct.channel_opt_out")
+    return codes
+
+
+def _hours(p: ConductPolicy, w: World, r: ContactRequest, local: datetime) -> set[str]:
+    codes: set[str] = set()
     if r.channel in p.hours_channels:
         wall = local.time()
         agreed = any(g.contact_id == r.contact_id and _in_window(wall, g.start, g.end) for g in w.agreed)
         if not _in_window(wall, p.allowed_from, p.allowed_until) and not agreed:
             codes.add("conduct.quiet_hours")
+    return codes
+
+
+def _calls(p: ConductPolicy, w: World, r: ContactRequest, day: date) -> set[str]:
+    def ld(a: ContactAttempt) -> date:
+        return _ld(w, a)
+
+    codes: set[str] = set()
     calls = [a for a in w.attempts if a.channel == "call"]
     if r.channel == "call":
         answered_today = [a for a in calls if ld(a) == day and a.outcome in ANSWERED]
@@ -78,18 +96,18 @@ def broken_rules(p: ConductPolicy, w: World, r: ContactRequest, now: datetime) -
         if cap is not None and len(unanswered) >= cap:
             codes.add("conduct.unanswered_calls_daily_cap")
         if p.rolling_call_window_days is not None:
-            recent = [a for a in mine if 0 <= (day - ld(a)).days < p.rolling_call_window_days]  # type: ignore[operator]
+            recent = [a for a in mine if 0 <= (day - ld(a)).days < p.rolling_call_window_days]
             if len(recent) >= (p.rolling_call_max or 0):
                 codes.add("conduct.call_frequency_rolling")
         if p.after_conversation_days is not None:
             talks = [ld(a) for a in mine if a.outcome in ANSWERED]
-            if talks and (day - max(talks)).days < p.after_conversation_days:  # type: ignore[operator,type-var]
+            if talks and (day - max(talks)).days < p.after_conversation_days:
                 codes.add("conduct.after_conversation")
     if p.contact_interval_days is not None and r.party == "debtor":
         reached = [
             ld(a) for a in w.attempts
             if a.party == "debtor" and (a.outcome in ANSWERED if a.channel == "call" else a.outcome == "delivered")
         ]  # fmt: skip
-        if reached and (day - max(reached)).days < p.contact_interval_days:  # type: ignore[operator,type-var]
+        if reached and (day - max(reached)).days < p.contact_interval_days:
             codes.add("conduct.contact_interval")
     return codes

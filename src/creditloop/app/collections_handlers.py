@@ -70,10 +70,22 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
-def _audit(uow: UnitOfWork, decision_id: str, kind: str, subject: str, on: date, policy: str, outcome: str,
-           reasons: tuple[str, ...], inputs: str, trace: dict[str, Any]) -> None:  # fmt: skip
+def _audit(
+    uow: UnitOfWork,
+    decision_id: str,
+    kind: str,
+    subject: str,
+    on: date,
+    policy: str,
+    outcome: str,
+    reasons: tuple[str, ...],
+    inputs: str,
+    trace: dict[str, Any],
+) -> None:
     policy_id, _, version = policy.partition("@")
-    uow.audit.record(AuditRecord(decision_id, kind, subject, on, policy_id, version, inputs, outcome, reasons, (trace,)))
+    uow.audit.record(
+        AuditRecord(decision_id, kind, subject, on, policy_id, version, inputs, outcome, reasons, (trace,))
+    )
 
 
 def history_of(uow: UnitOfWork, case: CaseRecord, at: datetime, skip: str | None = None) -> ContactHistory:
@@ -117,14 +129,33 @@ def open_case(cmd: cc.OpenCollectionCase, uow: UnitOfWork, policies: Any) -> Cas
     uow.lines.get(cmd.line_id)  # NotFound before anything is written
     store = store_of(uow)
     known = store.get_case(cmd.line_id)
-    case = CaseRecord(cmd.line_id, cmd.zone, cmd.jurisdiction, tuple(cmd.debtor_contacts), tuple(cmd.third_parties),
-                      known.opened_on if known else cmd.on)  # fmt: skip
+    case = CaseRecord(
+        cmd.line_id,
+        cmd.zone,
+        cmd.jurisdiction,
+        tuple(cmd.debtor_contacts),
+        tuple(cmd.third_parties),
+        known.opened_on if known else cmd.on,
+    )
     if known != case:
         store.put_case(case)
-        _audit(uow, f"collections_case/{cmd.line_id}/{_digest(case)}", "collections_case", cmd.line_id, cmd.on,
-               engine_for(cmd.jurisdiction).policy.key, "opened" if known is None else "updated", (),
-               _digest(case), {"zone": cmd.zone, "jurisdiction": cmd.jurisdiction,
-                               "contacts": len(cmd.debtor_contacts), "third_parties": len(cmd.third_parties)})  # fmt: skip
+        _audit(
+            uow,
+            f"collections_case/{cmd.line_id}/{_digest(case)}",
+            "collections_case",
+            cmd.line_id,
+            cmd.on,
+            engine_for(cmd.jurisdiction).policy.key,
+            "opened" if known is None else "updated",
+            (),
+            _digest(case),
+            {
+                "zone": cmd.zone,
+                "jurisdiction": cmd.jurisdiction,
+                "contacts": len(cmd.debtor_contacts),
+                "third_parties": len(cmd.third_parties),
+            },
+        )
     return case
 
 
@@ -145,13 +176,27 @@ def record_contact(cmd: cc.RecordContactAttempt, uow: UnitOfWork, policies: Any)
     case = require_case(uow, cmd.line_id)
     engine = engine_for(case.jurisdiction)
     party = case.party_of(cmd.contact_id)
-    request = ContactRequest(cmd.contact_id, party, cmd.channel, cmd.purpose, _discloses(party, cmd.channel, cmd.script))
+    request = ContactRequest(
+        cmd.contact_id, party, cmd.channel, cmd.purpose, _discloses(party, cmd.channel, cmd.script)
+    )
     ContactAttempt(cmd.attempt_id, cmd.contact_id, party, cmd.channel, at, cmd.outcome)  # the outcome fits the channel
     d = engine.eligible(request, history_of(uow, case, at, skip=cmd.attempt_id), at)
     record = ContactRecord(
-        cmd.attempt_id, cmd.line_id, cmd.contact_id, party, cmd.channel, cmd.purpose, at, d.local_at.date(), d.allowed,
-        cmd.outcome if d.allowed else None, d.codes, engine.policy.key, cmd.agent, cmd.script,
-    )  # fmt: skip
+        cmd.attempt_id,
+        cmd.line_id,
+        cmd.contact_id,
+        party,
+        cmd.channel,
+        cmd.purpose,
+        at,
+        d.local_at.date(),
+        d.allowed,
+        cmd.outcome if d.allowed else None,
+        d.codes,
+        engine.policy.key,
+        cmd.agent,
+        cmd.script,
+    )
     store = store_of(uow)
     known = store.get_contact(cmd.attempt_id)
     if known is not None:
@@ -164,11 +209,27 @@ def record_contact(cmd: cc.RecordContactAttempt, uow: UnitOfWork, policies: Any)
 
 
 def _audit_contact(uow: UnitOfWork, r: ContactRecord, d: Decision) -> None:
-    trace = {"channel": r.channel, "party": r.party, "purpose": r.purpose, "local_at": d.local_at.isoformat(),
-             "agent": r.agent, "outcome": r.outcome,
-             "next_allowed_at": None if d.next_allowed_at is None else d.next_allowed_at.isoformat()}  # fmt: skip
-    _audit(uow, f"collections_contact/{r.record_id}", "collections_contact", r.line_id, r.local_on, r.policy,
-           "allowed" if r.allowed else "refused", r.codes, _digest(r.contact_id, r.channel, r.at), trace)  # fmt: skip
+    trace = {
+        "channel": r.channel,
+        "party": r.party,
+        "purpose": r.purpose,
+        "local_at": d.local_at.isoformat(),
+        "agent": r.agent,
+        "outcome": r.outcome,
+        "next_allowed_at": None if d.next_allowed_at is None else d.next_allowed_at.isoformat(),
+    }
+    _audit(
+        uow,
+        f"collections_contact/{r.record_id}",
+        "collections_contact",
+        r.line_id,
+        r.local_on,
+        r.policy,
+        "allowed" if r.allowed else "refused",
+        r.codes,
+        _digest(r.contact_id, r.channel, r.at),
+        trace,
+    )
 
 
 def _segment(uow: UnitOfWork, line_id: str) -> str:
@@ -187,8 +248,19 @@ def plan(cmd: cc.PlanContact, uow: UnitOfWork, policies: Any) -> tuple[Plan | No
         return found, passed  # a retry: the plan made first stands in the audit
     trace: dict[str, Any] = {"segment": segment, "passed_over": list(passed)}
     if found is not None:
-        trace.update(channel=found.channel, contact_id=found.contact_id, at=found.at.isoformat(), script=found.script_id)
-    _audit(uow, decision_id, "collections_plan", cmd.line_id,
-           at.astimezone(zone_of(case.zone)).date(), engine.policy.key, "planned" if found else "none", passed,
-           _digest(cmd.line_id, at), trace)  # fmt: skip
+        trace.update(
+            channel=found.channel, contact_id=found.contact_id, at=found.at.isoformat(), script=found.script_id
+        )
+    _audit(
+        uow,
+        decision_id,
+        "collections_plan",
+        cmd.line_id,
+        at.astimezone(zone_of(case.zone)).date(),
+        engine.policy.key,
+        "planned" if found else "none",
+        passed,
+        _digest(cmd.line_id, at),
+        trace,
+    )
     return found, passed

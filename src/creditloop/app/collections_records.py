@@ -42,14 +42,18 @@ def paid_between(uow: UnitOfWork, line_id: str, first: date, last: date) -> int:
 
 def record_promise(cmd: cc.RecordPromiseToPay, uow: UnitOfWork, policies: Any) -> Promise:
     policy = collections_policy()
-    promise = new_promise(cmd.promise_id, cmd.line_id, cmd.amount_minor, cmd.made_on, cmd.due_on,
-                          policy.promise_max_days)  # fmt: skip
+    promise = new_promise(
+        cmd.promise_id, cmd.line_id, cmd.amount_minor, cmd.made_on, cmd.due_on, policy.promise_max_days
+    )
     store = store_of(uow)
     known = store.get_promise(cmd.promise_id)
     if known is not None:
         same = (known.line_id, known.amount_minor, known.made_on, known.due_on) == (
-            promise.line_id, promise.amount_minor, promise.made_on, promise.due_on,
-        )  # fmt: skip
+            promise.line_id,
+            promise.amount_minor,
+            promise.made_on,
+            promise.due_on,
+        )
         if not same:
             raise IdempotencyConflict(f"promise {cmd.promise_id!r} is already recorded with other terms")
         return known
@@ -58,9 +62,18 @@ def record_promise(cmd: cc.RecordPromiseToPay, uow: UnitOfWork, policies: Any) -
         if other.is_open:
             store.put_promise(supersede(other, cmd.made_on))
     store.put_promise(promise)
-    _audit(uow, f"collections_ptp/{cmd.promise_id}", "collections_ptp", cmd.line_id, cmd.made_on, policy.key, "open",
-           (), _digest(cmd.amount_minor, cmd.due_on), {"amount_minor": cmd.amount_minor,
-                                                       "due_on": cmd.due_on.isoformat()})  # fmt: skip
+    _audit(
+        uow,
+        f"collections_ptp/{cmd.promise_id}",
+        "collections_ptp",
+        cmd.line_id,
+        cmd.made_on,
+        policy.key,
+        "open",
+        (),
+        _digest(cmd.amount_minor, cmd.due_on),
+        {"amount_minor": cmd.amount_minor, "due_on": cmd.due_on.isoformat()},
+    )
     return promise
 
 
@@ -75,9 +88,18 @@ def settle_promises(cmd: cc.SettlePromises, uow: UnitOfWork, policies: Any) -> d
         counts[after.status] += 1
         if after != p:
             store.put_promise(after)
-            _audit(uow, f"collections_ptp_settled/{p.promise_id}", "collections_ptp", p.line_id, cmd.on,
-                   collections_policy().key, after.status, (), p.promise_id,
-                   {"paid_minor": after.paid_minor, "amount_minor": p.amount_minor})  # fmt: skip
+            _audit(
+                uow,
+                f"collections_ptp_settled/{p.promise_id}",
+                "collections_ptp",
+                p.line_id,
+                cmd.on,
+                collections_policy().key,
+                after.status,
+                (),
+                p.promise_id,
+                {"paid_minor": after.paid_minor, "amount_minor": p.amount_minor},
+            )
     return counts
 
 
@@ -93,8 +115,18 @@ def open_dispute(cmd: cc.OpenDispute, uow: UnitOfWork, policies: Any) -> Flag:
         return known
     uow.lines.get(cmd.line_id)
     store.put_flag(flag)
-    _audit(uow, f"collections_{cmd.kind}/{cmd.dispute_id}", "collections_hold", cmd.line_id, cmd.at.date(),
-           collections_policy().key, "opened", (f"conduct.{cmd.kind}_open",), cmd.dispute_id, {"kind": cmd.kind})  # fmt: skip
+    _audit(
+        uow,
+        f"collections_{cmd.kind}/{cmd.dispute_id}",
+        "collections_hold",
+        cmd.line_id,
+        cmd.at.date(),
+        collections_policy().key,
+        "opened",
+        (f"conduct.{cmd.kind}_open",),
+        cmd.dispute_id,
+        {"kind": cmd.kind},
+    )
     return flag
 
 
@@ -110,8 +142,18 @@ def close_dispute(cmd: cc.CloseDispute, uow: UnitOfWork, policies: Any) -> Flag:
         raise ValidationError("a dispute cannot close before it opened", field="at")
     closed = replace(flag, closed_at=at)
     store.put_flag(closed)
-    _audit(uow, f"collections_{flag.kind}_closed/{flag.flag_id}", "collections_hold", flag.line_id, at.date(),
-           collections_policy().key, "closed", (), flag.flag_id, {"kind": flag.kind})  # fmt: skip
+    _audit(
+        uow,
+        f"collections_{flag.kind}_closed/{flag.flag_id}",
+        "collections_hold",
+        flag.line_id,
+        at.date(),
+        collections_policy().key,
+        "closed",
+        (),
+        flag.flag_id,
+        {"kind": flag.kind},
+    )
     return closed
 
 
@@ -141,9 +183,18 @@ def set_preference(cmd: cc.SetContactPreference, uow: UnitOfWork, policies: Any)
             raise IdempotencyConflict(f"preference {cmd.preference_id!r} is already recorded differently")
         return known
     store.put_flag(flag)
-    _audit(uow, f"collections_preference/{cmd.preference_id}", "collections_preference", cmd.line_id, at.date(),
-           collections_policy().key, cmd.kind, (), _digest(cmd.contact_id, cmd.kind, cmd.channel, cmd.window),
-           {"kind": cmd.kind, "channel": cmd.channel, "window": cmd.window, "withdraws": cmd.withdraws})  # fmt: skip
+    _audit(
+        uow,
+        f"collections_preference/{cmd.preference_id}",
+        "collections_preference",
+        cmd.line_id,
+        at.date(),
+        collections_policy().key,
+        cmd.kind,
+        (),
+        _digest(cmd.contact_id, cmd.kind, cmd.channel, cmd.window),
+        {"kind": cmd.kind, "channel": cmd.channel, "window": cmd.window, "withdraws": cmd.withdraws},
+    )
     return flag
 
 

@@ -26,16 +26,22 @@ def snapshot(uow: UnitOfWork, line: CreditLine, on: date) -> CaseSnapshot:
     store = store_of(uow)
     since = on - timedelta(days=90)
     payments = sum(
-        1 for e in uow.journal.line_entries(line.line_id) if e.code == EntryCode.REPAYMENT and since < e.effective_on <= on
+        1
+        for e in uow.journal.line_entries(line.line_id)
+        if e.code == EntryCode.REPAYMENT and since < e.effective_on <= on
     )
     promises = store.promises_for(line.line_id)
     open_due = [p.due_on for p in promises if p.is_open]
     broken = [p.settled_on for p in promises if p.status == "broken" and p.settled_on is not None]
     held = any(f.is_open and f.kind in ("dispute", "complaint") for f in store.flags_for(line.line_id))
     b = Behaviour(
-        line.dpd, line.status is LineStatus.CHARGED_OFF, payments, sum(p.status == "kept" for p in promises),
-        len(broken), _behaviour_pd(uow, line.line_id),
-    )  # fmt: skip
+        line.dpd,
+        line.status is LineStatus.CHARGED_OFF,
+        payments,
+        sum(p.status == "kept" for p in promises),
+        len(broken),
+        _behaviour_pd(uow, line.line_id),
+    )
     balance = line.balance_minor + (line.charged_off_minor if b.charged_off else 0)
     return CaseSnapshot(line.line_id, balance, b, min(open_due, default=None), max(broken, default=None), held)
 
@@ -47,15 +53,25 @@ def collections_queue(uow: UnitOfWork, on: date, limit: int | None = None) -> di
         items, held = build_queue(snaps, on, collections_policy())
         cases = {c.line_id for c in store_of(uow).cases()}
     return {
-        "on": on.isoformat(), "policy": collections_policy().key, "held": held,
+        "on": on.isoformat(),
+        "policy": collections_policy().key,
+        "held": held,
         "items": [_item(i, i.line_id in cases) for i in items[:limit]],
-    }  # fmt: skip
+    }
 
 
 def _item(i: QueueItem, has_case: bool) -> dict[str, Any]:
-    return {"line_id": i.line_id, "segment": i.segment, "tier": i.tier, "reasons": list(i.reasons), "dpd": i.dpd,
-            "balance_minor": i.balance_minor, "self_cure": round(i.self_cure, 4), "at_risk_minor": i.at_risk_minor,
-            "case": has_case}  # fmt: skip
+    return {
+        "line_id": i.line_id,
+        "segment": i.segment,
+        "tier": i.tier,
+        "reasons": list(i.reasons),
+        "dpd": i.dpd,
+        "balance_minor": i.balance_minor,
+        "self_cure": round(i.self_cure, 4),
+        "at_risk_minor": i.at_risk_minor,
+        "case": has_case,
+    }
 
 
 def case_view(uow: UnitOfWork, line_id: str) -> dict[str, Any]:
@@ -67,11 +83,32 @@ def case_view(uow: UnitOfWork, line_id: str) -> dict[str, Any]:
         store = store_of(uow)
         contacts = store.contacts_for(line_id)
         return {
-            "line_id": line_id, "zone": case.zone, "jurisdiction": case.jurisdiction,
-            "contacts": [{"record_id": r.record_id, "contact_id": r.contact_id, "party": r.party,
-                          "channel": r.channel, "at": r.at.isoformat(), "local_on": r.local_on.isoformat(),
-                          "allowed": r.allowed, "outcome": r.outcome, "codes": list(r.codes)} for r in contacts],
+            "line_id": line_id,
+            "zone": case.zone,
+            "jurisdiction": case.jurisdiction,
+            "contacts": [
+                {
+                    "record_id": r.record_id,
+                    "contact_id": r.contact_id,
+                    "party": r.party,
+                    "channel": r.channel,
+                    "at": r.at.isoformat(),
+                    "local_on": r.local_on.isoformat(),
+                    "allowed": r.allowed,
+                    "outcome": r.outcome,
+                    "codes": list(r.codes),
+                }
+                for r in contacts
+            ],
             "flags": [{"id": f.flag_id, "kind": f.kind, "open": f.is_open} for f in store.flags_for(line_id)],
-            "promises": [{"promise_id": p.promise_id, "amount_minor": p.amount_minor, "due_on": p.due_on.isoformat(),
-                          "status": p.status, "paid_minor": p.paid_minor} for p in store.promises_for(line_id)],
-        }  # fmt: skip
+            "promises": [
+                {
+                    "promise_id": p.promise_id,
+                    "amount_minor": p.amount_minor,
+                    "due_on": p.due_on.isoformat(),
+                    "status": p.status,
+                    "paid_minor": p.paid_minor,
+                }
+                for p in store.promises_for(line_id)
+            ],
+        }

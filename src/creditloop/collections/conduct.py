@@ -141,13 +141,16 @@ class ConductEngine:
             if self._rolling_days and self._rolling_calls(h, r.contact_id, day) >= (p.rolling_call_max or 0):
                 codes = (*codes, ROLLING_CAP)
             last = h.last_conversation.get(r.contact_id)
-            if p.after_conversation_days is not None and last is not None and (day - last).days < (
-                p.after_conversation_days
+            if (
+                p.after_conversation_days is not None
+                and last is not None
+                and (day - last).days < (p.after_conversation_days)
             ):
                 codes = (*codes, AFTER_CONVERSATION)
-        if p.contact_interval_days is not None and r.party == "debtor" and h.last_contact_on is not None:
-            if (day - h.last_contact_on).days < p.contact_interval_days:
-                codes = (*codes, CONTACT_INTERVAL)
+        interval = p.contact_interval_days
+        last_reached = h.last_contact_on if r.party == "debtor" else None
+        if interval is not None and last_reached is not None and (day - last_reached).days < interval:
+            codes = (*codes, CONTACT_INTERVAL)
         return codes
 
     def _rolling_calls(self, h: ContactHistory, contact_id: str, day: date) -> int:

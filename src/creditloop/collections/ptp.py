@@ -36,12 +36,16 @@ def new_promise(
 ) -> Promise:
     """A promise checked against the policy's horizon; bad input is a ValidationError naming the field."""
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise ValidationError(f"amount_minor must be a positive number of fen, got {amount_minor!r}", field="amount_minor")
+        raise ValidationError(
+            f"amount_minor must be a positive number of fen, got {amount_minor!r}", field="amount_minor"
+        )
     if due_on < made_on:
         raise ValidationError(f"due_on {due_on} is before the promise was made ({made_on})", field="due_on")
     if due_on > made_on + timedelta(days=max_days):
         raise DomainError(
-            f"due_on {due_on} is more than {max_days} days after {made_on} (ptp.horizon)", code="ptp_too_far", field="due_on"
+            f"due_on {due_on} is more than {max_days} days after {made_on} (ptp.horizon)",
+            code="ptp_too_far",
+            field="due_on",
         )
     return Promise(promise_id, line_id, amount_minor, made_on, due_on)
 

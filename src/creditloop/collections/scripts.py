@@ -32,26 +32,38 @@ SCRIPTS: dict[str, Script] = {
     s.script_id: s
     for s in (
         Script(
-            "debtor_reminder", "debtor", ("sms", "app"), True,
+            "debtor_reminder",
+            "debtor",
+            ("sms", "app"),
+            True,
             "【还款提醒】您的账户有 {amount} 元已逾期 {dpd} 天。请尽快还款；如有困难，可在App中申请还款方案。",
             "Payment reminder: {amount} yuan on your account is {dpd} days past due. Please pay soon; if you are "
             "in difficulty, you can ask for a repayment plan in the app.",
         ),
         Script(
-            "debtor_call", "debtor", ("call",), True,
+            "debtor_call",
+            "debtor",
+            ("call",),
+            True,
             "您好，请问是{first_name}本人吗？我是{caller}。您的账户有 {amount} 元已逾期 {dpd} 天，"
             "请问您方便什么时候还款？如果您遇到困难，我们可以为您介绍还款方案。",
             "Hello, am I speaking with {first_name}? This is {caller}. {amount} yuan on your account is {dpd} days "
             "past due. When would you be able to pay? If you are in difficulty, we can explain the repayment plans.",
         ),
         Script(
-            "debtor_letter", "debtor", ("letter",), True,
+            "debtor_letter",
+            "debtor",
+            ("letter",),
+            True,
             "{first_name}您好：您的账户有 {amount} 元已逾期 {dpd} 天。请尽快还款，或联系我们商议还款方案。",
             "Dear {first_name}, {amount} yuan on your account is {dpd} days past due. Please pay, or contact us to "
             "agree a repayment plan.",
         ),
         Script(
-            "third_party_locate", "third_party", ("call", "sms"), False,
+            "third_party_locate",
+            "third_party",
+            ("call", "sms"),
+            False,
             "您好，我是{caller}，想联系{first_name}。麻烦您方便时请其回电 {callback}。谢谢，打扰了。",
             "Hello, this is {caller}. I am trying to reach {first_name}. When convenient, could you ask them to "
             "call back on {callback}? Thank you, and sorry to trouble you.",
@@ -71,7 +83,13 @@ def script_for(party: str, channel: str) -> Script:
 
 
 def render(
-    script: Script, lang: Lang, *, first_name: str, caller: str, amount_minor: int = 0, dpd: int = 0,
+    script: Script,
+    lang: Lang,
+    *,
+    first_name: str,
+    caller: str,
+    amount_minor: int = 0,
+    dpd: int = 0,
     callback: str = "",
 ) -> str:
     """The script's text; a third-party script is given no amount at all, so none can leak into it."""

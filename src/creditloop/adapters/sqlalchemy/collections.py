@@ -90,26 +90,59 @@ def _when(value: str | None) -> datetime | None:
 
 def _case(m: Any) -> CaseRecord:
     opened = _day(m["opened_on"])
-    return CaseRecord(m["line_id"], m["zone"], m["jurisdiction"], tuple(json.loads(m["debtor_contacts"])),
-                      tuple(json.loads(m["third_parties"])), opened or date.min)  # fmt: skip
+    return CaseRecord(
+        m["line_id"],
+        m["zone"],
+        m["jurisdiction"],
+        tuple(json.loads(m["debtor_contacts"])),
+        tuple(json.loads(m["third_parties"])),
+        opened or date.min,
+    )
 
 
 def _contact(m: Any) -> ContactRecord:
     return ContactRecord(
-        m["record_id"], m["line_id"], m["contact_id"], m["party"], m["channel"], m["purpose"], _instant(m["at"]),
-        _day(m["local_on"]) or date.min, bool(m["allowed"]), m["outcome"], tuple(json.loads(m["codes"])),
-        m["policy"], m["agent"], m["script_id"],
-    )  # fmt: skip
+        m["record_id"],
+        m["line_id"],
+        m["contact_id"],
+        m["party"],
+        m["channel"],
+        m["purpose"],
+        _instant(m["at"]),
+        _day(m["local_on"]) or date.min,
+        bool(m["allowed"]),
+        m["outcome"],
+        tuple(json.loads(m["codes"])),
+        m["policy"],
+        m["agent"],
+        m["script_id"],
+    )
 
 
 def _flag(m: Any) -> Flag:
-    return Flag(m["flag_id"], m["line_id"], m["kind"], _instant(m["opened_at"]), m["contact_id"], m["channel"],
-                m["window"], _when(m["closed_at"]))  # fmt: skip
+    return Flag(
+        m["flag_id"],
+        m["line_id"],
+        m["kind"],
+        _instant(m["opened_at"]),
+        m["contact_id"],
+        m["channel"],
+        m["window"],
+        _when(m["closed_at"]),
+    )
 
 
 def _promise(m: Any) -> Promise:
-    return Promise(m["promise_id"], m["line_id"], m["amount_minor"], _day(m["made_on"]) or date.min,
-                   _day(m["due_on"]) or date.min, m["status"], _day(m["settled_on"]), m["paid_minor"])  # fmt: skip
+    return Promise(
+        m["promise_id"],
+        m["line_id"],
+        m["amount_minor"],
+        _day(m["made_on"]) or date.min,
+        _day(m["due_on"]) or date.min,
+        m["status"],
+        _day(m["settled_on"]),
+        m["paid_minor"],
+    )
 
 
 class SqlCollectionsStore:
@@ -120,9 +153,14 @@ class SqlCollectionsStore:
         return [r._mapping for r in self._connection().execute(query)]
 
     def put_case(self, case: CaseRecord) -> None:
-        row = {"line_id": case.line_id, "zone": case.zone, "jurisdiction": case.jurisdiction,
-               "debtor_contacts": to_json(list(case.debtor_contacts)),
-               "third_parties": to_json(list(case.third_parties)), "opened_on": case.opened_on}  # fmt: skip
+        row = {
+            "line_id": case.line_id,
+            "zone": case.zone,
+            "jurisdiction": case.jurisdiction,
+            "debtor_contacts": to_json(list(case.debtor_contacts)),
+            "third_parties": to_json(list(case.third_parties)),
+            "opened_on": case.opened_on,
+        }
         upsert(self._connection(), collection_cases, [row], ["line_id"])
 
     def get_case(self, line_id: str) -> CaseRecord | None:
@@ -138,10 +176,22 @@ class SqlCollectionsStore:
             if known != r:
                 raise IdempotencyConflict(f"contact attempt {r.record_id!r} is already recorded differently")
             return
-        row = {"record_id": r.record_id, "line_id": r.line_id, "contact_id": r.contact_id, "party": r.party,
-               "channel": r.channel, "purpose": r.purpose, "at": iso_instant(r.at), "local_on": r.local_on,
-               "allowed": r.allowed, "outcome": r.outcome, "codes": to_json(list(r.codes)), "policy": r.policy,
-               "agent": r.agent, "script_id": r.script_id}  # fmt: skip
+        row = {
+            "record_id": r.record_id,
+            "line_id": r.line_id,
+            "contact_id": r.contact_id,
+            "party": r.party,
+            "channel": r.channel,
+            "purpose": r.purpose,
+            "at": iso_instant(r.at),
+            "local_on": r.local_on,
+            "allowed": r.allowed,
+            "outcome": r.outcome,
+            "codes": to_json(list(r.codes)),
+            "policy": r.policy,
+            "agent": r.agent,
+            "script_id": r.script_id,
+        }
         self._connection().execute(collection_contacts.insert().values(**row))
 
     def get_contact(self, record_id: str) -> ContactRecord | None:
@@ -150,7 +200,9 @@ class SqlCollectionsStore:
 
     def contacts_for(self, line_id: str) -> list[ContactRecord]:
         t = collection_contacts
-        return [_contact(m) for m in self._rows(sa.select(t).where(t.c.line_id == line_id).order_by(t.c.at, t.c.record_id))]
+        return [
+            _contact(m) for m in self._rows(sa.select(t).where(t.c.line_id == line_id).order_by(t.c.at, t.c.record_id))
+        ]
 
     def purge_before(self, policy: str, cutoff: datetime) -> int:
         t = collection_contacts
@@ -158,9 +210,16 @@ class SqlCollectionsStore:
         return int(done.rowcount)
 
     def put_flag(self, f: Flag) -> None:
-        row = {"flag_id": f.flag_id, "line_id": f.line_id, "kind": f.kind, "opened_at": iso_instant(f.opened_at),
-               "contact_id": f.contact_id, "channel": f.channel, "window": f.window,
-               "closed_at": None if f.closed_at is None else iso_instant(f.closed_at)}  # fmt: skip
+        row = {
+            "flag_id": f.flag_id,
+            "line_id": f.line_id,
+            "kind": f.kind,
+            "opened_at": iso_instant(f.opened_at),
+            "contact_id": f.contact_id,
+            "channel": f.channel,
+            "window": f.window,
+            "closed_at": None if f.closed_at is None else iso_instant(f.closed_at),
+        }
         upsert(self._connection(), collection_flags, [row], ["flag_id"])
 
     def get_flag(self, flag_id: str) -> Flag | None:
@@ -169,11 +228,22 @@ class SqlCollectionsStore:
 
     def flags_for(self, line_id: str) -> list[Flag]:
         t = collection_flags
-        return [_flag(m) for m in self._rows(sa.select(t).where(t.c.line_id == line_id).order_by(t.c.opened_at, t.c.flag_id))]
+        return [
+            _flag(m)
+            for m in self._rows(sa.select(t).where(t.c.line_id == line_id).order_by(t.c.opened_at, t.c.flag_id))
+        ]
 
     def put_promise(self, p: Promise) -> None:
-        row = {"promise_id": p.promise_id, "line_id": p.line_id, "amount_minor": p.amount_minor, "made_on": p.made_on,
-               "due_on": p.due_on, "status": p.status, "settled_on": p.settled_on, "paid_minor": p.paid_minor}  # fmt: skip
+        row = {
+            "promise_id": p.promise_id,
+            "line_id": p.line_id,
+            "amount_minor": p.amount_minor,
+            "made_on": p.made_on,
+            "due_on": p.due_on,
+            "status": p.status,
+            "settled_on": p.settled_on,
+            "paid_minor": p.paid_minor,
+        }
         upsert(self._connection(), collection_promises, [row], ["promise_id"])
 
     def get_promise(self, promise_id: str) -> Promise | None:
