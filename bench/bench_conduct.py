@@ -1,6 +1,6 @@
 """Contact-eligibility checks per minute on one core (issue 15): the indexed engine vs a naive baseline.
 
-Run: ``PYTHONPATH=src taskset -c 0 .venv/bin/python bench/bench_conduct.py [--cases 2000] [--checks 1000000]
+Run: ``PYTHONPATH=src taskset -c 0 .venv/bin/python bench/bench_conduct.py [--cases 1000] [--checks 1000000]
 [--baseline-checks 5000] [--attempts 240] [--policy cn]``
 
 A seeded book of ``--cases`` cases, each with a customer zone drawn from Asia/Shanghai, America/New_York,
@@ -70,7 +70,7 @@ def naive(engine: ConductEngine, request: ContactRequest, h: ContactHistory, now
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, default=2000)
+    ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--attempts", type=int, default=240)
     ap.add_argument("--checks", type=int, default=1_000_000)
     ap.add_argument("--baseline-checks", type=int, default=5000)

@@ -41,8 +41,22 @@ def test_collections_end_to_end(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout) == {"attempt_id": "a1", "allowed": True, "outcome": "connected",
                                      "local_on": "2024-03-02", "policy": "conduct_cn@1"}  # fmt: skip
-    late = cli(data, "contact", "--line-id", "L-1", "--contact-id", "ph1", "--channel", "call", "--outcome",
-               "connected", "--at", "2024-03-02T14:00Z", "--attempt-id", "a2")  # 22:00 in Shanghai
+    late = cli(
+        data,
+        "contact",
+        "--line-id",
+        "L-1",
+        "--contact-id",
+        "ph1",
+        "--channel",
+        "call",
+        "--outcome",
+        "connected",
+        "--at",
+        "2024-03-02T14:00Z",
+        "--attempt-id",
+        "a2",
+    )  # 22:00 in Shanghai
     assert late.exit_code == 2
     lines = late.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: conduct.quiet_hours: ")

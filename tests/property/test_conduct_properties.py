@@ -7,8 +7,8 @@ requests come in for the debtor's numbers, a third party, or an unrelated person
 complaints, opt-outs and agreed windows open and close. Each request is checked by the engine and by an
 independent naive oracle (``conduct_oracle``, a re-scan of the whole history): their rule codes must be equal.
 An allowed request is executed with a random outcome; a refused one with a ``next_allowed_at`` is executed at
-that instant (a planned contact), where the oracle must find no broken rule either. At the end the whole history
-is audited day by day against the caps.
+that instant (a planned contact), where the oracle must find no broken rule either; the contact strategy's plan
+(``plan_contact``) is checked the same way. At the end the whole history is audited day by day against the caps.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from hypothesis import strategies as st
 from creditloop.collections.conduct import ConductEngine
 from creditloop.collections.conduct_history import AgreedWindow, ContactAttempt, ContactHistory, ContactRequest
 from creditloop.collections.conduct_policy import ConductPolicy, conduct_policy
+from creditloop.collections.contact_strategy import plan_contact
+from creditloop.collections.scripts import SCRIPTS
+from creditloop.collections.segments import default_collections_policy
 
 # (zone, a local transition day in 2026 or none) - the run starts a little before it.
 ZONE_DAYS = [
@@ -71,6 +74,7 @@ def _policies() -> list[ConductPolicy]:
 
 
 POLICIES = _policies()
+LADDERS = default_collections_policy()
 
 
 def _change(kind: int, h: ContactHistory, w: World, n: int) -> None:
@@ -114,6 +118,8 @@ def test_no_allowed_or_planned_contact_breaks_a_rule(zone_i: int, policy_i: int,
         now = _next_wall(now, ZoneInfo(zone), BOUNDARIES[snap]) if snap < 6 else now + timedelta(minutes=minutes)
         if change < 6:
             _change(change, h, w, n)
+        if change % 4 == 0:
+            _check_plan(engine, policy, h, w, now, ("early", "late", "recovery")[oi % 3])
         r = REQUESTS[ri]
         d = engine.eligible(r, h, now)
         assert set(d.codes) == broken_rules(policy, w, r, now), (zone, now, r)
@@ -126,6 +132,18 @@ def test_no_allowed_or_planned_contact_breaks_a_rule(zone_i: int, policy_i: int,
             now = d.next_allowed_at  # the planned contact happens
             _execute(h, w, r, now, CALL_OUTCOMES[oi], n)
     _audit(policy, w)
+
+
+def _check_plan(engine: ConductEngine, policy: ConductPolicy, h: ContactHistory, w: World, now: datetime,
+                segment: str) -> None:  # fmt: skip
+    """The contact strategy's plan is a contact the oracle allows at the planned instant."""
+    plan, _ = plan_contact(engine, LADDERS, segment, ("d1", "d2"), h, now)
+    if plan is None:
+        assert w.disputes or w.complaints or any(a.outcome == "refused" for a in w.attempts)
+        return
+    assert plan.at >= now
+    r = ContactRequest(plan.contact_id, "debtor", plan.channel, "collect", SCRIPTS[plan.script_id].mentions_debt)
+    assert broken_rules(policy, w, r, plan.at) == set(), (w.zone, plan)
 
 
 def _audit(p: ConductPolicy, w: World) -> None:
