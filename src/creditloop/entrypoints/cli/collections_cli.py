@@ -269,12 +269,17 @@ def dispute_open(
     kind: Annotated[str, typer.Option("--kind", help="dispute | complaint")] = "dispute",
     at: AtOpt = None,
     data_dir: DataDirOpt = Path("creditloop-data"),
+    as_json: JsonOpt = False,
 ) -> None:
     """Open a dispute or complaint: collection contact stops until it is closed."""
     from creditloop.app.collections_commands import OpenDispute
 
     f = _run(data_dir, lambda bus: bus.handle(OpenDispute(dispute_id, line_id, kind, _instant(at))))
-    typer.echo(f"{f.kind} {f.flag_id} open on {f.line_id}: no collection contact until it is closed")
+    emit(
+        as_json,
+        {"dispute_id": f.flag_id, "line_id": f.line_id, "kind": f.kind, "open": f.is_open},
+        f"{f.kind} {f.flag_id} open on {f.line_id}: no collection contact until it is closed",
+    )
 
 
 @dispute_app.command("close")
@@ -282,11 +287,17 @@ def dispute_close(
     dispute_id: Annotated[str, typer.Option("--dispute-id")],
     at: AtOpt = None,
     data_dir: DataDirOpt = Path("creditloop-data"),
+    as_json: JsonOpt = False,
 ) -> None:
+    """Close a dispute or complaint: collection contact may resume."""
     from creditloop.app.collections_commands import CloseDispute
 
     f = _run(data_dir, lambda bus: bus.handle(CloseDispute(dispute_id, _instant(at))))
-    typer.echo(f"{f.kind} {f.flag_id} closed")
+    emit(
+        as_json,
+        {"dispute_id": f.flag_id, "line_id": f.line_id, "kind": f.kind, "open": f.is_open},
+        f"{f.kind} {f.flag_id} closed",
+    )
 
 
 @collections_app.command("purge")
