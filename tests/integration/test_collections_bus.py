@@ -51,8 +51,10 @@ def test_an_allowed_attempt_is_recorded_with_its_outcome_and_a_refused_one_with_
         late.raise_if_refused()
     assert e.value.code == "conduct.quiet_hours"
     rows = _contacts(bus)
-    assert [(r["record_id"], r["allowed"], r["outcome"]) for r in rows] == [("a1", True, "connected"),
-                                                                          ("a2", False, None)]  # fmt: skip
+    assert [(r["record_id"], r["allowed"], r["outcome"]) for r in rows] == [
+        ("a1", True, "connected"),
+        ("a2", False, None),
+    ]
     with bus.uow:
         assert bus.uow.audit.get("collections_contact/a2").outcome == "refused"  # type: ignore[union-attr]
     # a refused attempt counts for nothing: two more answered calls still fit the day's three
@@ -92,11 +94,15 @@ def test_bad_input_writes_nothing(bus: MessageBus) -> None:
 
 
 def test_third_party_and_dispute_and_preferences(bus: MessageBus) -> None:
-    third = bus.handle(cc.RecordContactAttempt("t1", "L1", "ref1", "call", sh(2024, 3, 2, 9), "connected",
-                                              purpose="locate"))  # fmt: skip
+    third = bus.handle(
+        cc.RecordContactAttempt("t1", "L1", "ref1", "call", sh(2024, 3, 2, 9), "connected", purpose="locate")
+    )
     assert third.record.codes == ("conduct.third_party_debtor_reachable",) and third.record.party == "third_party"
-    told = bus.handle(cc.RecordContactAttempt("t2", "L1", "ref1", "call", sh(2024, 3, 2, 9), "connected",
-                                             purpose="locate", script="debtor_call"))  # fmt: skip
+    told = bus.handle(
+        cc.RecordContactAttempt(
+            "t2", "L1", "ref1", "call", sh(2024, 3, 2, 9), "connected", purpose="locate", script="debtor_call"
+        )
+    )
     assert "conduct.third_party_disclosure" in told.record.codes
     stranger = bus.handle(cc.RecordContactAttempt("t3", "L1", "someone", "call", sh(2024, 3, 2, 9), "connected"))
     assert stranger.record.codes == ("conduct.unrelated_third_party",) and stranger.next_allowed_at is None
@@ -118,8 +124,11 @@ def test_third_party_and_dispute_and_preferences(bus: MessageBus) -> None:
 def test_plan_promise_queue_and_purge(bus: MessageBus) -> None:
     found, _ = bus.handle(cc.PlanContact("P1", "L1", sh(2024, 3, 2, 23, 0)))
     # 20 days past due (early): SMS first, at the next morning's opening, not a letter at 23:00
-    assert found is not None and (found.channel, found.at, found.script_id) == ("sms", sh(2024, 3, 3, 8, 0),
-                                                                                "debtor_reminder")  # fmt: skip
+    assert found is not None and (found.channel, found.at, found.script_id) == (
+        "sms",
+        sh(2024, 3, 3, 8, 0),
+        "debtor_reminder",
+    )
     queue = collections_queue(bus.uow, date(2024, 3, 1))
     assert [i["line_id"] for i in queue["items"]] == ["L1"] and queue["items"][0]["segment"] == "early"
     bus.handle(cc.RecordPromiseToPay("p1", "L1", 30_000, date(2024, 3, 1), date(2024, 3, 5)))
@@ -128,8 +137,9 @@ def test_plan_promise_queue_and_purge(bus: MessageBus) -> None:
     assert bus.handle(cc.SettlePromises(date(2024, 3, 2))) == {"kept": 0, "broken": 0, "open": 1}
     assert bus.handle(cc.SettlePromises(date(2024, 3, 5))) == {"kept": 0, "broken": 1, "open": 0}
     promises = case_view(bus.uow, "L1")["promises"]
-    assert promises == [{"promise_id": "p1", "amount_minor": 30_000, "due_on": "2024-03-05", "status": "broken",
-                         "paid_minor": 10_000}]  # fmt: skip
+    assert promises == [
+        {"promise_id": "p1", "amount_minor": 30_000, "due_on": "2024-03-05", "status": "broken", "paid_minor": 10_000}
+    ]
     bus.handle(cc.RecordPromiseToPay("p2", "L1", 5_000, date(2024, 3, 6), date(2024, 3, 10)))
     bus.handle(c.Repay("pay2", "L1", 6_000, date(2024, 3, 7)))
     assert bus.handle(cc.SettlePromises(date(2024, 3, 7)))["kept"] == 1

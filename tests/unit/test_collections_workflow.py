@@ -28,9 +28,16 @@ SH = ZoneInfo("Asia/Shanghai")
 
 @pytest.mark.parametrize(
     ("dpd", "charged_off", "segment"),
-    [(0, False, "current"), (1, False, "early"), (30, False, "early"), (31, False, "late"), (90, False, "late"),
-     (91, False, "recovery"), (5, True, "recovery")],
-)  # fmt: skip
+    [
+        (0, False, "current"),
+        (1, False, "early"),
+        (30, False, "early"),
+        (31, False, "late"),
+        (90, False, "late"),
+        (91, False, "recovery"),
+        (5, True, "recovery"),
+    ],
+)
 def test_segments_by_days_past_due(dpd: int, charged_off: bool, segment: str) -> None:
     assert segment_of(dpd, charged_off, POLICY) == segment
 
@@ -81,8 +88,9 @@ def test_promises_kept_or_broken_at_day_end() -> None:
     assert v.value.field == "amount_minor"
 
 
-DEBT_WORDS = re.compile(r"欠|逾期|债|还款|催收|账户|金额|元|debt|owe|overdue|past due|arrear|pay|loan|account|yuan|collect",
-                        re.IGNORECASE)  # fmt: skip
+DEBT_WORDS = re.compile(
+    r"欠|逾期|债|还款|催收|账户|金额|元|debt|owe|overdue|past due|arrear|pay|loan|account|yuan|collect", re.IGNORECASE
+)
 
 
 def test_third_party_scripts_never_mention_the_debt() -> None:
@@ -117,9 +125,11 @@ def test_the_strategy_escalates_along_the_ladder_and_never_plans_a_refused_conta
     assert plan is not None and (plan.channel, plan.at) == ("call", datetime(2026, 12, 3, 8, 0, tzinfo=SH))
 
 
-@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
-       st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
-       st.integers(-1, 5))  # fmt: skip
+@given(
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
+    st.integers(-1, 5),
+)
 def test_retention_never_lets_a_record_younger_than_two_years_go(at: datetime, now: datetime, years: int) -> None:
     if retention_cutoff(now, years) > at:  # the purge would delete it
         kept = max(years, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from creditloop.app import collections_commands as cc
@@ -120,7 +120,7 @@ def open_dispute(cmd: cc.OpenDispute, uow: UnitOfWork, policies: Any) -> Flag:
         f"collections_{cmd.kind}/{cmd.dispute_id}",
         "collections_hold",
         cmd.line_id,
-        cmd.at.date(),
+        flag.opened_at.date(),  # the UTC date (a dispute may come before any case)
         collections_policy().key,
         "opened",
         (f"conduct.{cmd.kind}_open",),
@@ -147,7 +147,7 @@ def close_dispute(cmd: cc.CloseDispute, uow: UnitOfWork, policies: Any) -> Flag:
         f"collections_{flag.kind}_closed/{flag.flag_id}",
         "collections_hold",
         flag.line_id,
-        at.date(),
+        at.astimezone(UTC).date(),
         collections_policy().key,
         "closed",
         (),
@@ -188,7 +188,7 @@ def set_preference(cmd: cc.SetContactPreference, uow: UnitOfWork, policies: Any)
         f"collections_preference/{cmd.preference_id}",
         "collections_preference",
         cmd.line_id,
-        at.date(),
+        at.astimezone(UTC).date(),
         collections_policy().key,
         cmd.kind,
         (),
