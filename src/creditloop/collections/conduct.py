@@ -13,6 +13,7 @@ occurrences of a repeated time show that same time and are judged alike. Counts 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -154,8 +155,12 @@ class ConductEngine:
         return codes
 
     def _rolling_calls(self, h: ContactHistory, contact_id: str, day: date) -> int:
-        calls = h.calls
-        return sum(calls.get((contact_id, day - timedelta(days=k)), 0) for k in range(self._rolling_days))
+        """Calls to the contact on the ``rolling_call_window_days`` local days ending with ``day``."""
+        days = h.call_days.get(contact_id)
+        if not days:
+            return 0
+        last = day.toordinal()
+        return bisect_right(days, last) - bisect_left(days, last - self._rolling_days + 1)
 
     # ------------------------------------------------------------------ the earliest allowed instant
 

@@ -9,6 +9,7 @@ dictionary reads instead of a scan of the whole history (``bench/bench_conduct.p
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -105,7 +106,7 @@ class ContactHistory:
     """One case's history, indexed for the checks. Not thread-safe; one per case."""
 
     __slots__ = (
-        "agreed", "answered_per_day", "attempts", "calls", "debtor_answered_on", "debtor_unanswered",
+        "agreed", "answered_per_day", "attempts", "call_days", "debtor_answered_on", "debtor_unanswered",
         "last_contact_on", "last_conversation", "open_complaints", "open_disputes", "opt_outs", "refused",
         "unanswered", "zone", "zone_name",
     )  # fmt: skip
@@ -116,7 +117,7 @@ class ContactHistory:
         self.attempts: list[ContactAttempt] = []
         self.answered_per_day: dict[date, int] = {}  # answered calls of the case per local day (any contact)
         self.unanswered: dict[tuple[str, date], int] = {}  # per contact and local day
-        self.calls: dict[tuple[str, date], int] = {}  # every call placed, per contact and local day
+        self.call_days: dict[str, list[int]] = {}  # per contact, the local day ordinal of each call, sorted
         self.last_conversation: dict[str, date] = {}  # per contact: local day of the last answered call
         self.last_contact_on: date | None = None  # the debtor last reached (answered call or delivered message)
         self.debtor_unanswered: dict[date, int] = {}
@@ -144,7 +145,7 @@ class ContactHistory:
                 self.last_contact_on = _later(self.last_contact_on, day)
             return
         key = (a.contact_id, day)
-        self.calls[key] = self.calls.get(key, 0) + 1
+        insort(self.call_days.setdefault(a.contact_id, []), day.toordinal())  # rolling windows count by bisection
         if a.outcome in ANSWERED:
             self.answered_per_day[day] = self.answered_per_day.get(day, 0) + 1
             self.last_conversation[a.contact_id] = _later(self.last_conversation.get(a.contact_id), day)
