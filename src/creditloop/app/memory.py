@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from creditloop.app.alerts import MemoryAlertStore
 from creditloop.app.hardship_store import MemoryHardshipStore
+from creditloop.app.collections_store import MemoryCollectionsStore
 from creditloop.app.history import (
     CLUSTER_WINDOW_US,
     EMPLOYER_PEERS_CAP,
@@ -186,6 +187,7 @@ class MemoryUnitOfWork:
         self.decisions = MemoryDecisionStore()
         self.alerts = MemoryAlertStore()
         self.hardship = MemoryHardshipStore()  # hardship requests and plans (issue 15)
+        self.collections = MemoryCollectionsStore()  # collections cases, contact log, promises (issue 15)
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -220,6 +222,7 @@ class MemoryUnitOfWork:
         self.decisions.publish()
         self.alerts.publish()
         self.hardship.publish()
+        self.collections.publish()
         self.lines.seen.clear()
 
     def rollback(self) -> None:
@@ -228,6 +231,7 @@ class MemoryUnitOfWork:
         self.decisions.discard()
         self.alerts.discard()
         self.hardship.discard()
+        self.collections.discard()
         self.lines.seen.clear()
 
 

@@ -25,6 +25,7 @@ from creditloop import __version__
 from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
+    collections_cli,
     db_cli,
     ewi_cli,
     gbm_cli,
@@ -90,6 +91,7 @@ origination_cli.register(app)
 gbm_cli.register(app)
 ewi_cli.register(app)
 hardship_cli.register(app)
+collections_cli.register(app)
 
 
 def run() -> None:

@@ -1,6 +1,6 @@
 """Issue #15: hardship requests (``hardship_requests``) and accepted plans (``hardship_plans``).
 
-New tables only: no data migration. ``down_revision`` is the behaviour panel; the lead linearises the chain at merge.
+New tables only: no data migration.
 
 Revision ID: 0009_hardship
 Revises: 0007_behaviour_panel
