@@ -27,6 +27,8 @@ from creditloop.servicing.model import (
     LineStatus,
     Plan,
     RepaymentResult,
+    SettlementOffer,
+    SettlementStatus,
     Statement,
     open_part,
     settled,
@@ -56,6 +58,7 @@ class LineState:
     dpd: int = 0
     last_closed_on: date = date.min
     restructured_on: date | None = None
+    settlement: SettlementOffer | None = None  # the latest settlement offer, open or done (``settlement.py``)
     statements: list[Statement] = field(default_factory=list)
     seen_ids: dict[str, str] = field(default_factory=dict)  # client id -> payload fingerprint
     results: dict[str, RepaymentResult] = field(default_factory=dict)
@@ -197,6 +200,13 @@ class LineState:
 
     def _quiet_until(self, day: date) -> date | None:
         """Last date from ``day`` on whose day-end would change nothing, or None if ``day`` needs work."""
+        quiet = self._quiet_until_plain(day)
+        offer = self.settlement
+        if quiet is not None and offer is not None and offer.status is SettlementStatus.OPEN:
+            return min(quiet, offer.due_on - ONE_DAY)  # an open settlement offer lapses at its due date's close
+        return quiet
+
+    def _quiet_until_plain(self, day: date) -> date | None:
         if self.status is LineStatus.CLOSED:
             return date.max
         if self.status is LineStatus.CHARGED_OFF:
