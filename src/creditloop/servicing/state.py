@@ -191,6 +191,9 @@ class LineState:
             return memo[3]
         day = self.last_closed_on + ONE_DAY
         quiet_until = self._quiet_until(day)
+        offer = self.settlement
+        if offer is not None and quiet_until is not None and offer.status is SettlementStatus.OPEN:
+            quiet_until = min(quiet_until, offer.due_on - ONE_DAY)  # an open settlement lapses at its due date's close
         if quiet_until is None or quiet_until < day:
             result = day
         else:
@@ -200,13 +203,6 @@ class LineState:
 
     def _quiet_until(self, day: date) -> date | None:
         """Last date from ``day`` on whose day-end would change nothing, or None if ``day`` needs work."""
-        quiet = self._quiet_until_plain(day)
-        offer = self.settlement
-        if quiet is not None and offer is not None and offer.status is SettlementStatus.OPEN:
-            return min(quiet, offer.due_on - ONE_DAY)  # an open settlement offer lapses at its due date's close
-        return quiet
-
-    def _quiet_until_plain(self, day: date) -> date | None:
         if self.status is LineStatus.CLOSED:
             return date.max
         if self.status is LineStatus.CHARGED_OFF:
