@@ -167,7 +167,6 @@ def test_a_dispute_is_recorded_and_routed_out_of_the_hardship_path(any_uow: Unit
     assert e.value.code == REQUEST_ROUTED
 
 
-@pytest.mark.xfail(reason="settlement lands with the restructure branch", strict=False)
 def test_a_charged_off_balance_is_offered_a_settlement(any_uow: UnitOfWork) -> None:
     bus = MessageBus(any_uow, default_policies())
     bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from creditloop.app.alerts import MemoryAlertStore
-from creditloop.app.hardship_store import MemoryHardshipStore
 from creditloop.app.collections_store import MemoryCollectionsStore
+from creditloop.app.hardship_store import MemoryHardshipStore
 from creditloop.app.history import (
     CLUSTER_WINDOW_US,
     EMPLOYER_PEERS_CAP,
