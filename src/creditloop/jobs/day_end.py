@@ -5,11 +5,15 @@ whose day-end changes something are loaded (``due_for_day_end``). A crash mid-ru
 in flight; running the job again carries on where it stopped. Each date ends with a reconciliation
 record (trial balance zero, control accounts equal to the lines' own balances) and is marked DONE. A month's
 last day also stores every line's behaviour-panel row (``app.panel_rows``), in chunks, marked complete with DONE.
+``closing_steps`` (hardship plan tracking, promises to pay) run for each date in the transaction that marks it
+RUNNING, before its lines close: they read the date's payments, and a line they act on (a broken plan freezes
+it) is still open for that date. They are idempotent (a plan broken or a promise settled is not looked at
+again), so a crash before DONE runs them again harmlessly with the date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from creditloop.app.handlers import DayEndResult, close_lines, reconcile
@@ -18,6 +22,7 @@ from creditloop.app.ports import DayEndRecord, ReconciliationRecord, UnitOfWork
 from creditloop.app.views import pending_dates
 
 Progress = Callable[[date, int], None]
+ClosingStep = Callable[[UnitOfWork, date], object]
 
 
 def run_day_end_job(
@@ -27,6 +32,7 @@ def run_day_end_job(
     chunk_size: int = 2_000,
     progress: Progress | None = None,
     publish: Callable[[], None] | None = None,
+    closing_steps: Sequence[ClosingStep] = (),
 ) -> DayEndResult:
     """``publish`` (``MessageBus.publish_pending``) hands the domain events each chunk's lines recorded (dues
     missed, bucket moves, charge-offs) to the bus's subscribers, inside the chunk's transaction."""
@@ -37,6 +43,8 @@ def run_day_end_job(
     for day in dates:
         with uow:
             uow.day_ends.mark(DayEndRecord(day, "RUNNING", 0))
+            for step in closing_steps:
+                step(uow, day)
             uow.commit()
         closed = 0
         after: str | None = None

@@ -45,6 +45,7 @@ def day_end(
     """Run day-end for every business date not yet closed, exactly once each, with a reconciliation."""
     from creditloop.app.movements import DayMovements
     from creditloop.jobs.day_end import run_day_end_job
+    from creditloop.jobs.day_end_steps import ClosingCounts
 
     option, text = one_of(("--on", on), ("--date", date_alias))
     target = business_day(text, option) if text else today() - timedelta(days=1)
@@ -54,6 +55,7 @@ def day_end(
         fail(f"--chunk: must be between 1 and {MAX_CHUNK:,}, got {chunk}", EXIT_USAGE)
     movements = DayMovements()  # told by the lines' domain events, not by scanning every line
     bus = ledger_bus(data_dir, subscribers=movements.subscribers())
+    closing = ClosingCounts(bus.policies)  # hardship plans tracked, promises to pay settled (issue 15)
     dates = guarded(lambda: views.pending_day_ends(bus.uow, target))
     with progress_bar() as bar:  # one step per business date: the total is known before the first one
         task = bar.add_task("day-end", total=len(dates))
@@ -62,7 +64,14 @@ def day_end(
             bar.update(task, description=f"day-end {day}: {lines} line(s)", completed=dates.index(day))
 
         result = guarded(
-            lambda: run_day_end_job(bus.uow, target, chunk_size=chunk, progress=advance, publish=bus.publish_pending)
+            lambda: run_day_end_job(
+                bus.uow,
+                target,
+                chunk_size=chunk,
+                progress=advance,
+                publish=bus.publish_pending,
+                closing_steps=closing.steps(),
+            )
         )
         bar.update(task, completed=len(dates))
     rec = result.reconciliation
@@ -70,6 +79,8 @@ def day_end(
         "business_dates": [d.isoformat() for d in result.business_dates],
         "lines_closed_last_date": result.lines_closed,
         "movements": movements.to_dict(),
+        "hardship_plans": dict(closing.plans),
+        "promises_to_pay": dict(closing.promises),
     }
     text = f"Closed {len(result.business_dates)} business date(s) through {target}"
     _emit_day_end(as_json, payload, text, rec, details=_movements_text(movements))
