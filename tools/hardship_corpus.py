@@ -53,12 +53,15 @@ def pick(rng: random.Random, items: list[str]) -> str:
     return items[rng.randrange(len(items))]
 
 
-def cause_for(rng: random.Random, label: str, lang: str) -> tuple[str, set[str]]:
-    """A cause sentence of ``label`` in ``lang`` ("zh", "en", "mix") and the flags it carries."""
+def cause_for(rng: random.Random, label: str, lang: str) -> tuple[str, set[str], str]:
+    """A cause sentence of ``label`` in ``lang`` ("zh", "en", "mix"), the flags it carries and its phrase group
+    (messages built on the same cause phrase share it: cross-validation keeps a group in one fold)."""
     for (cls, flag), table in FLAGGED_CAUSES.items():
         if cls == label and rng.random() < 0.4:
-            return pick(rng, table[lang]), {flag}
-    return pick(rng, CAUSES[label][lang]), set()
+            cause = pick(rng, table[lang])
+            return cause, {flag}, f"{label}/{flag}/{lang}/{table[lang].index(cause)}"
+    cause = pick(rng, CAUSES[label][lang])
+    return cause, set(), f"{label}/{lang}/{CAUSES[label][lang].index(cause)}"
 
 
 def join(lang: str, parts: list[str], rng: random.Random) -> str:
@@ -85,14 +88,14 @@ def other_label(rng: random.Random, label: str) -> str:
     return pick(rng, [c for c in CLASSES if c != label])
 
 
-def compose(rng: random.Random, label: str, lang: str) -> tuple[str, list[str]]:
-    """One message of class ``label``: its text and sorted flags."""
+def compose(rng: random.Random, label: str, lang: str) -> tuple[str, list[str], str]:
+    """One message of class ``label``: its text, sorted flags and phrase group."""
     base = "zh" if lang == "mixed" else lang
     cause_lang = "mix" if lang == "mixed" and rng.random() < 0.6 else base
     if lang == "mixed" and cause_lang == base:
         base = "en" if rng.random() < 0.5 else "zh"
         cause_lang = "zh" if base == "en" else "en"  # cause in one language, the rest in the other
-    cause, flags = cause_for(rng, label, cause_lang)
+    cause, flags, group = cause_for(rng, label, cause_lang)
     short_lang = "zh" if cause_lang in ("zh", "mix") else "en"
     roll = rng.random()
     if roll < 0.12:
@@ -121,11 +124,11 @@ def compose(rng: random.Random, label: str, lang: str) -> tuple[str, list[str]]:
     text = opener + join(base, parts, rng)
     if rng.random() < 0.3:
         text = slips(rng, text, base)
-    return text.strip(), sorted(flags)
+    return text.strip(), sorted(flags), group
 
 
 def language_of(text: str) -> str:
-    """"zh", "en" or "mixed": CJK characters and Latin words both present makes a message mixed."""
+    """ "zh", "en" or "mixed": CJK characters and Latin words both present makes a message mixed."""
     cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
     latin = sum(ch.isascii() and ch.isalpha() for ch in text) >= 4
     return "mixed" if cjk and latin else ("zh" if cjk else "en")
@@ -141,13 +144,13 @@ def corpus(seed: int = SEED, per_class: int = PER_CLASS) -> list[dict[str, objec
         while made < per_class and tries < per_class * 50:
             tries += 1
             lang = rng.choices(langs, weights)[0]
-            text, flags = compose(rng, label, lang)
+            text, flags, group = compose(rng, label, lang)
             lang = language_of(text)  # what the text turned out to be (a "mixed" draw may come out one language)
             if text in seen or len(text) < 2:
                 continue
             seen.add(text)
             made += 1
-            rows.append({"text": text, "lang": lang, "label": label, "flags": flags, "source": "template"})
+            rows.append({"text": text, "lang": lang, "label": label, "flags": flags, "source": "template", "group": group})
     rng.shuffle(rows)
     return [{"id": f"train-{i:05d}", **row} for i, row in enumerate(rows, 1)]
 

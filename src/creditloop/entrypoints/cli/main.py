@@ -28,6 +28,7 @@ from creditloop.entrypoints.cli import (
     db_cli,
     ewi_cli,
     gbm_cli,
+    hardship_classify_cli,
     journal_cli,
     line_cli,
     origination_cli,
@@ -88,6 +89,9 @@ scoring_cli.register(app)
 origination_cli.register(app)
 gbm_cli.register(app)
 ewi_cli.register(app)
+hardship_classify_cli.register(
+    app
+)  # issue 15: `hardship-text classify|evaluate` (the lead may move it under `hardship`)
 
 
 def run() -> None:
