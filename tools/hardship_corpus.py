@@ -150,7 +150,8 @@ def corpus(seed: int = SEED, per_class: int = PER_CLASS) -> list[dict[str, objec
                 continue
             seen.add(text)
             made += 1
-            rows.append({"text": text, "lang": lang, "label": label, "flags": flags, "source": "template", "group": group})
+            row = {"text": text, "lang": lang, "label": label, "flags": flags, "source": "template", "group": group}
+            rows.append(row)
     rng.shuffle(rows)
     return [{"id": f"train-{i:05d}", **row} for i, row in enumerate(rows, 1)]
 
