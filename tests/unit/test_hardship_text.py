@@ -48,6 +48,9 @@ def test_clear_messages_get_their_reason(text: str, lang: str | None, label: str
     assert not result.needs_review and result.confidence >= packaged_model().min_confidence
     assert result.top_features and all(f.weight > 0 for f in result.top_features)
     assert all(f.ngram in f" {normalize(text)} " for f in result.top_features)  # n-grams of this very message
+    cores = [f.ngram.strip() for f in result.top_features]
+    assert not any(a in b for i, a in enumerate(cores) for j, b in enumerate(cores) if i != j)  # no repeats
+    assert [f.weight for f in result.top_features] == sorted((f.weight for f in result.top_features), reverse=True)
 
 
 def test_dispute_and_fraud_leave_the_hardship_path() -> None:

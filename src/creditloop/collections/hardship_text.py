@@ -109,6 +109,19 @@ def classify_with(model: HardshipTextModel, text: str, *, routed: bool = False) 
     return (result.category if routed else result.predicted), list(result.vulnerability_flags)
 
 
+def _distinct_top(contributions: list[tuple[str, float]]) -> tuple[TopFeature, ...]:
+    """The strongest positive n-grams, skipping one that overlaps a stronger one (" 下岗", "下岗了" after "下岗"):
+    overlapping n-grams of one word repeat the same evidence."""
+    kept: list[TopFeature] = []
+    for gram, weight in contributions:
+        core = gram.strip()
+        if weight <= 0 or len(kept) == N_TOP_FEATURES:
+            break
+        if core and not any(core in f.ngram or f.ngram.strip() in core for f in kept):
+            kept.append(TopFeature(gram, round(weight, 6)))
+    return tuple(kept)
+
+
 def review_count(model: HardshipTextModel, texts: list[str]) -> int:
     """How many of ``texts`` (a labelled corpus) the routing would send to review."""
     return sum(_classify(model, text, None).needs_review for text in texts)
@@ -123,7 +136,7 @@ def _classify(model: HardshipTextModel, text: str, lang: str | None) -> Classifi
     category = "other" if needs_review else predicted
     flag_proba = model.flag_proba(x)
     flags = tuple(f for f, p in zip(model.flags.names, flag_proba, strict=True) if p >= model.flag_threshold)
-    top = tuple(TopFeature(g, round(w, 6)) for g, w in model.contributions(x, k)[:N_TOP_FEATURES] if w > 0)
+    top = _distinct_top(model.contributions(x, k))
     return Classification(
         category=category,
         predicted=predicted,
