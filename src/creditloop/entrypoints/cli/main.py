@@ -29,6 +29,7 @@ from creditloop.entrypoints.cli import (
     db_cli,
     ewi_cli,
     gbm_cli,
+    hardship_classify_cli,
     hardship_cli,
     journal_cli,
     line_cli,
@@ -90,6 +91,7 @@ scoring_cli.register(app)
 origination_cli.register(app)
 gbm_cli.register(app)
 ewi_cli.register(app)
+hardship_classify_cli.add_commands(hardship_cli.hardship_app)  # `hardship classify|evaluate` (the text model)
 hardship_cli.register(app)
 collections_cli.register(app)
 
