@@ -183,3 +183,13 @@ def load_model_roundtrip(tmp_path: Path, doc: dict[str, object]) -> object:
     model = load_model(path)
     assert model.reason.names == packaged_model().reason.names
     return model
+
+
+def test_the_workflow_port_names_the_packaged_model_and_classifies_a_consented_message() -> None:
+    from creditloop.collections.hardship_text import PACKAGED_MODEL_ID, reason_classifier
+    from creditloop.collections.hardship_text_model import packaged_model
+
+    port = reason_classifier()
+    assert port.version == PACKAGED_MODEL_ID == packaged_model().model_id
+    category, flags = port.classify("公司裁员我失业了，这个月实在还不上", "zh")
+    assert category == "job_loss_or_pay_cut" and flags == ()

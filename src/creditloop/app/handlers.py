@@ -48,7 +48,7 @@ class Policies:
     cap_regime: str | None = "cn_licensed"  # the pricing cap every plan must respect; None: no cap
     underwriting: Any = None  # app.underwriting.Underwriting; None: the packaged arms (built on first use)
     hardship_options: Any = None  # collections.options_policy.OptionsPolicy; None: the packaged one (issue 15)
-    reason_classifier: Any = None  # collections.hardship_requests.ReasonClassifier; None: NullClassifier
+    reason_classifier: Any = None  # collections.hardship_requests.ReasonClassifier; None: the packaged text model
 
 
 @lru_cache(maxsize=8192)

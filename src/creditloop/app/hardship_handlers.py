@@ -29,8 +29,9 @@ from creditloop.app.hardship_options import (
 )
 from creditloop.app.hardship_store import HardshipStore, HardshipUnitOfWork, StoredPlan, StoredRequest
 from creditloop.app.ports import AuditRecord, UnitOfWork
-from creditloop.collections.hardship_requests import HARDSHIP, NullClassifier, ReasonClassifier, RequestFacts
+from creditloop.collections.hardship_requests import HARDSHIP, ReasonClassifier, RequestFacts
 from creditloop.collections.hardship_requests import understand as understand_request
+from creditloop.collections.hardship_text import reason_classifier
 from creditloop.collections.options import (
     Candidate,
     OptionValue,
@@ -77,7 +78,7 @@ def options_policy(policies: Policies) -> OptionsPolicy:
 
 def classifier(policies: Policies) -> ReasonClassifier:
     found = getattr(policies, "reason_classifier", None)
-    return found if found is not None else NullClassifier()
+    return found if found is not None else reason_classifier()  # the packaged text model (hardship-reason@1)
 
 
 def _audit(uow: UnitOfWork, record: AuditRecord) -> None:

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+from creditloop.collections.hardship_requests import CallableClassifier, ReasonClassifier
 from creditloop.collections.hardship_text_model import HardshipTextModel, packaged_model
 from creditloop.core.errors import ValidationError
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)  # used only for counts and codes, never fo
 
 Route = Literal["hardship", "merchant_dispute", "fraud"]
 MAX_TEXT_CHARS = 5000
+PACKAGED_MODEL_ID = "hardship-reason@1"  # the packaged file's model_id: named without loading it (1 s)
 N_TOP_FEATURES = 5
 ROUTES: dict[str, Route] = {"merchant_dispute": "merchant_dispute", "fraud_or_identity_theft": "fraud"}
 CATEGORY_TEXTS: dict[str, dict[str, str]] = {
@@ -170,3 +172,9 @@ def hardship_reason(text: str, lang: str | None = None, *, consent: bool) -> tup
     path; a low-confidence message comes back as ``other`` (call :func:`classify` for ``needs_review``)."""
     result = classify(text, lang, consent=consent)
     return result.category, result.vulnerability_flags
+
+
+def reason_classifier() -> ReasonClassifier:
+    """The packaged model as the hardship workflow's ``ReasonClassifier`` port (``collections.hardship_requests``).
+    The workflow calls it only for a consented message, so consent is given here."""
+    return CallableClassifier(lambda text, lang: hardship_reason(text, lang, consent=True), PACKAGED_MODEL_ID)
