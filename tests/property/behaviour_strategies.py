@@ -162,5 +162,7 @@ def status_panels(draw: st.DrawFn, max_accounts: int = 4) -> list[dict[str, Any]
     rows = []
     for k in range(draw(st.integers(1, max_accounts))):
         start, dpds = draw(st.integers(0, 11)), draw(st.lists(STATUS_DPD, min_size=1, max_size=26))
-        rows += [{"account_id": f"S{k:02d}", "month_end_on": month_end(start + i), "dpd": d} for i, d in enumerate(dpds)]
+        rows += [
+            {"account_id": f"S{k:02d}", "month_end_on": month_end(start + i), "dpd": d} for i, d in enumerate(dpds)
+        ]
     return rows

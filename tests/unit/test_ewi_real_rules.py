@@ -129,7 +129,10 @@ def test_status_rules_fire_exactly_when_they_should() -> None:
     ]  # fmt: skip
     # chronically 1-29 days late (a common pattern in Card Approval): only its first month looks new, and the
     # worsening rule waits for three months worse than the three before
-    assert alerts(rules, status_rows([0, 0, 0, 15, 15, 15, 15, 15])) == [(3, "EWI_NEWLY_LATE"), (4, "EWI_STATUS_WORSENING")]
+    assert alerts(rules, status_rows([0, 0, 0, 15, 15, 15, 15, 15])) == [
+        (3, "EWI_NEWLY_LATE"),
+        (4, "EWI_STATUS_WORSENING"),
+    ]
 
 
 def test_revolving_rules_leave_a_usual_revolver_alone_and_catch_the_drop() -> None:

@@ -165,9 +165,7 @@ PACKAGED_RULES = {"ewi": "ewi_v1.json", "ewi_status": "ewi_status_v1.json", "ewi
 def packaged_alert_rules(name: str) -> AlertRuleSet:
     """A packaged rule set by its id (``PACKAGED_RULES``) over the packaged feature set."""
     if name not in PACKAGED_RULES:
-        raise ValidationError(
-            f"no packaged rule set {name!r} (one of {', '.join(PACKAGED_RULES)})", field="rules_file"
-        )
+        raise ValidationError(f"no packaged rule set {name!r} (one of {', '.join(PACKAGED_RULES)})", field="rules_file")
     file = PACKAGED_RULES[name]
     text = resources.files("creditloop.monitoring").joinpath(f"alert_rules/{file}").read_text("utf-8")
     return alert_rules_from_dict(json.loads(text), default_feature_set(), file.removesuffix(".json"))

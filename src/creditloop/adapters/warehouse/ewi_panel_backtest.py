@@ -67,9 +67,7 @@ def silent_rules(rules: AlertRuleSet, feats: Features) -> list[str]:
     for rows in feats.values():
         for values in rows:
             seen.update(k for k, v in values.items() if v is not None)
-    return [
-        r.rule_id for r in rules.rules if any(c.indicator not in seen for c in (r.condition, *r.also))
-    ]
+    return [r.rule_id for r in rules.rules if any(c.indicator not in seen for c in (r.condition, *r.also))]
 
 
 def panel_rows(table: pa.Table) -> Panel:
