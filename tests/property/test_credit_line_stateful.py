@@ -12,10 +12,11 @@ from creditloop.ledger.journal import line_balances
 from creditloop.products.terms import default_product
 from creditloop.servicing import commands, restructure
 from creditloop.servicing.credit_line import CreditLine, LineStatus
-from creditloop.servicing.model import HoldStatus
+from creditloop.servicing.model import HoldStatus, SettlementStatus
 from creditloop.servicing.registry import HANDLERS
 from creditloop.servicing.restructure import apply_term_extension
 from creditloop.servicing.serialization import line_to_dict
+from creditloop.servicing.settlement import SETTLEMENT_MIN_DPD, owed_minor
 
 PRODUCT = default_product()
 START = date(2024, 1, 5)
@@ -211,7 +212,13 @@ class CreditLineMachine(RuleBasedStateMachine):
             restructure.apply(self.line, restructure.event(kind, rid, self.today, params))
             self.restructures.append(rid)
         except DomainError as e:
-            assert e.code in {"nothing_to_restructure", "waiver_exceeds_penalty", "line_not_active", "invalid_input"}
+            assert e.code in {
+                "nothing_to_restructure",
+                "nothing_to_concede",
+                "waiver_exceeds_penalty",
+                "line_not_active",
+                "invalid_input",
+            }
             after = line_to_dict(self.line)
             assert after["events"] == before["events"] and after["plans"] == before["plans"]
             return
@@ -233,7 +240,7 @@ class CreditLineMachine(RuleBasedStateMachine):
             else:
                 restructure.reamortise(self.line, self._id("m"), self.today, multiple_minor=multiple)
         except DomainError as e:
-            assert e.code in {"nothing_to_restructure", "invalid_input"}
+            assert e.code in {"nothing_to_restructure", "nothing_to_concede", "invalid_input"}
 
     @precondition(lambda self: bool(self.restructures))
     @rule()
@@ -274,6 +281,30 @@ class CreditLineMachine(RuleBasedStateMachine):
     def hardship(self, periods: int) -> None:
         apply_term_extension(self.line, self._id("h"), self.today, periods)
         assert self.line.dpd == 0
+
+    @precondition(
+        lambda self: (
+            self.line.status is LineStatus.CHARGED_OFF
+            or (self.line.status in (LineStatus.ACTIVE, LineStatus.FROZEN) and self.line.dpd >= SETTLEMENT_MIN_DPD)
+        )
+    )
+    @rule(share=st.integers(1, 100), days=st.integers(0, 40), pay=st.booleans())
+    def settle(self, share: int, days: int, pay: bool) -> None:
+        """A discounted settlement offer; paid at once it closes the line, left unpaid it lapses at its due date."""
+        owed = owed_minor(self.line)
+        rid = self._id("s")
+        amount = max(1, owed * share // 100)
+        try:
+            restructure.settlement(self.line, rid, self.today, amount, self.today + timedelta(days=days))
+        except DomainError as e:
+            assert e.code in {"settlement_open", "settlement_exceeds_balance"}
+            return
+        self.restructures.append(rid)
+        if pay:
+            self.repay(amount)
+            offer = self.line.settlement
+            assert offer is not None and offer.status is SettlementStatus.SETTLED
+            assert self.line.status in (LineStatus.CLOSED, LineStatus.FROZEN) and self.line.balance_minor == 0
 
     @invariant()
     def books_balance_and_match_state(self) -> None:
@@ -422,8 +453,6 @@ def test_a_scripted_walk_reaches_every_part_of_the_aggregate() -> None:
         m.paid -= amount
         step()
     kinds = {commands.parse(r).kind for r in line.events}
-    expected = {cls.kind for cls in HANDLERS} - {"return_payment", "close"}
-    assert expected <= kinds, sorted(expected - kinds)
     assert line.statements and line.restructured_on is not None
 
     # Close needs a line that owes nothing; charge-off one that stops paying.
@@ -435,3 +464,14 @@ def test_a_scripted_walk_reaches_every_part_of_the_aggregate() -> None:
     lapsed.purchase(50000, 3)
     lapsed.walk_away()
     assert lapsed.line.status is LineStatus.CHARGED_OFF and lapsed.line.charged_off_minor > 0
+    # A settlement on the charged-off line: one left to lapse at its due date, then one paid in time.
+    lapsed.settle(40, 3, pay=False)
+    lapsed.advance(5)
+    assert lapsed.line.settlement is not None and lapsed.line.settlement.status is SettlementStatus.LAPSED
+    lapsed.settle(40, 3, pay=True)
+    assert lapsed.line.status is LineStatus.CLOSED and lapsed.line.charged_off_minor == 0
+    for check in invariants:
+        check.__func__(lapsed)  # type: ignore[attr-defined]
+    kinds |= {commands.parse(r).kind for r in lapsed.line.events}
+    expected = {cls.kind for cls in HANDLERS} - {"return_payment", "close"}
+    assert expected <= kinds, sorted(expected - kinds)

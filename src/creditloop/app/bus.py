@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
+from creditloop.app.collections_records import COLLECTIONS_HANDLERS
 from creditloop.app.ewi_handlers import EWI_HANDLERS
 from creditloop.app.handlers import HANDLERS, Policies
+from creditloop.app.hardship_handlers import HARDSHIP_HANDLERS
 from creditloop.app.ports import UnitOfWork
 from creditloop.app.validation import check_command
 from creditloop.servicing.events import DomainEvent
@@ -40,7 +42,9 @@ class MessageBus:
     ) -> None:
         self.uow = uow
         self.policies = policies
-        self._handlers = dict({**HANDLERS, **EWI_HANDLERS} if handlers is None else handlers)
+        self._handlers = dict(
+            {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS} if handlers is None else handlers
+        )
         self._in_batch = False
         self._subscribers = {kind: tuple(subs) for kind, subs in (subscribers or {}).items() if subs}
         self._events: EventSource | None = None

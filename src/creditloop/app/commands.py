@@ -155,7 +155,7 @@ class Restructure:
 
     request_id: str
     line_id: str
-    kind: str  # term_extension | reage | reamortise | fee_reduction | penalty_waiver | payment_holiday
+    kind: str  # term_extension | reage | reamortise | fee_reduction | penalty_waiver | payment_holiday | settlement
     on: date
     params: tuple[tuple[str, object], ...] = ()
     preview: bool = False

@@ -27,11 +27,10 @@ from creditloop.ledger import checks
 from creditloop.ledger.accounts import CONTROL_ACCOUNTS
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.apr import flows_of
-from creditloop.products.caps import check_cap, clearly_within_cap
+from creditloop.products.caps import check_cap, check_restructured, clearly_within_cap
 from creditloop.products.catalog import catalog_product
 from creditloop.products.disclosure import Disclosure, disclose_schedule
 from creditloop.products.pricing import PricingMethod, option_schedule
-from creditloop.products.schedule import ScheduledInstallment
 from creditloop.products.terms import Product
 from creditloop.servicing import restructure
 from creditloop.servicing.credit_line import CreditLine, Hold, LineStatus, Plan, RepaymentResult, fingerprint
@@ -48,6 +47,8 @@ class Policies:
     hardship: HardshipPolicy
     cap_regime: str | None = "cn_licensed"  # the pricing cap every plan must respect; None: no cap
     underwriting: Any = None  # app.underwriting.Underwriting; None: the packaged arms (built on first use)
+    hardship_options: Any = None  # collections.options_policy.OptionsPolicy; None: the packaged one (issue 15)
+    reason_classifier: Any = None  # collections.hardship_requests.ReasonClassifier; None: NullClassifier
 
 
 @lru_cache(maxsize=8192)
@@ -268,30 +269,37 @@ def restructure_line(cmd: c.Restructure, uow: UnitOfWork, policies: Policies) ->
     if line.knows(ev):  # a retry (another payload raises): the first answer, never previewed or capped again
         return with_disclosure(restructure.original(line, ev))
     preview = restructure.preview(line, ev)
-    disclosure = _disclosure(preview)
-    if disclosure is not None and policies.cap_regime is not None:
-        check_cap(disclosure.rate, cmd.on, policies.cap_regime)  # exactly the schedule the customer is shown
+    shown = _disclosures(preview)
+    if policies.cap_regime is not None:
+        check_restructured(shown, cmd.on, policies.cap_regime)  # exactly the plans the customer is shown
     if cmd.preview:
-        return with_disclosure(preview)
-    return with_disclosure(restructure.apply(line, ev))
+        return _with(preview, shown)
+    return _with(restructure.apply(line, ev), shown)
 
 
-def _disclosure(result: RestructurePreview) -> Disclosure | None:
-    rows = [r for r in result.after if r["due_on"] > result.on]
-    principal = sum(r["principal_minor"] for r in rows)
-    if not rows or principal <= 0:
-        return None
-    schedule = [
-        ScheduledInstallment(k + 1, r["due_on"], r["due_on"], r["principal_minor"], r["fee_minor"])
-        for k, r in enumerate(rows)
-    ]
-    return disclose_schedule(principal, result.on, PricingMethod.FLAT_MONTHLY_FEE, schedule)
+def _disclosures(result: RestructurePreview) -> tuple[Disclosure, ...]:
+    """The plans the restructure created or re-priced, each disclosed over its own contract (PBoC method).
+
+    Only these are checked against the cap: a concession (waiver, fee cut, holiday without accrual, settlement)
+    never raises what the customer pays, and annualising the rest of an existing plan from the restructure date
+    charged a whole period's fee to a stub of days (issue 15: a penalty waiver refused at "40.03%")."""
+    return tuple(
+        disclose_schedule(p.amount_minor, p.start_on, PricingMethod.FLAT_MONTHLY_FEE, list(p.installments))
+        for p in result.priced
+        if p.amount_minor > 0
+    )
+
+
+def _with(result: RestructurePreview, shown: tuple[Disclosure, ...]) -> RestructurePreview:
+    if not shown:
+        return result
+    docs = tuple(d.to_dict() for d in shown)
+    return replace(result, disclosure=docs[0], disclosures=docs)
 
 
 def with_disclosure(result: RestructurePreview) -> RestructurePreview:
-    """The restructured schedule's annualised cost (PBoC method), as a customer must be shown it."""
-    disclosure = _disclosure(result)
-    return result if disclosure is None else replace(result, disclosure=disclosure.to_dict())
+    """The new or re-priced plans' annualised cost (PBoC method), as a customer must be shown it."""
+    return _with(result, _disclosures(result))
 
 
 def undo_restructure(cmd: c.UndoRestructure, uow: UnitOfWork, policies: Policies) -> None:
@@ -327,7 +335,7 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
     if assessment.eligible and assessment.offer is not None and cmd.accept:
         offer = assessment.offer
         if offer.fee_bps_per_month and policies.cap_regime is not None:
-            shown = _disclosure(
+            shown = _disclosures(
                 restructure.preview(
                     line,
                     restructure.event(
@@ -342,8 +350,7 @@ def request_hardship(cmd: c.RequestHardship, uow: UnitOfWork, policies: Policies
                     ),
                 )
             )
-            if shown is not None:
-                check_cap(shown.rate, cmd.on, policies.cap_regime)
+            check_restructured(shown, cmd.on, policies.cap_regime)
         applied = with_disclosure(
             apply_term_extension(
                 line, cmd.request_id, cmd.on, offer.periods, offer.fee_bps_per_month, offer.waive_penalty

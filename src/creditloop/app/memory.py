@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from creditloop.app.alerts import MemoryAlertStore
+from creditloop.app.collections_store import MemoryCollectionsStore
+from creditloop.app.hardship_store import MemoryHardshipStore
 from creditloop.app.history import (
     CLUSTER_WINDOW_US,
     EMPLOYER_PEERS_CAP,
@@ -184,6 +186,8 @@ class MemoryUnitOfWork:
         self.applications = MemoryApplicationHistory()
         self.decisions = MemoryDecisionStore()
         self.alerts = MemoryAlertStore()
+        self.hardship = MemoryHardshipStore()  # hardship requests and plans (issue 15)
+        self.collections = MemoryCollectionsStore()  # collections cases, contact log, promises (issue 15)
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -217,6 +221,8 @@ class MemoryUnitOfWork:
         self.applications.publish()
         self.decisions.publish()
         self.alerts.publish()
+        self.hardship.publish()
+        self.collections.publish()
         self.lines.seen.clear()
 
     def rollback(self) -> None:
@@ -224,6 +230,8 @@ class MemoryUnitOfWork:
         self.applications.discard()
         self.decisions.discard()
         self.alerts.discard()
+        self.hardship.discard()
+        self.collections.discard()
         self.lines.seen.clear()
 
 

@@ -11,6 +11,7 @@ figure (IRR × 12); a cap document may say ``"measure": "effective"`` instead. A
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,7 +22,7 @@ from typing import Any
 
 from creditloop.core.errors import DomainError, ValidationError
 from creditloop.products.apr import AprResult, Flows, Regime, approx_pboc_period_rate, percent
-from creditloop.products.disclosure import disclose, disclose_option
+from creditloop.products.disclosure import Disclosure, disclose, disclose_option
 from creditloop.products.pricing import PlanTerms
 from creditloop.products.terms import Product
 
@@ -232,3 +233,17 @@ def check_plan(
     rate = disclose(amount_minor, terms, on).rate
     check_cap(rate, on, regime, table=table)
     return rate
+
+
+def check_restructured(
+    disclosures: Sequence[Disclosure], on: date, regime: CapRegime | str, *, table: CapTable | None = None
+) -> None:
+    """The cap rule for a restructure (issue 15): each plan it created or re-priced, disclosed over that plan's
+    own contract (``servicing.restructure.PricedPlan``), against the cap in force on the restructure date.
+
+    A restructure that creates or re-prices nothing (a waiver, a fee cut, a holiday without accrual, a
+    settlement) passes no disclosures and is never refused: it only lowers what the customer pays. What is not
+    checked is the rest of an existing plan annualised from the restructure date: the period running then began
+    before it, so its whole fee over the days left of it reads as a rate far above what the plan costs."""
+    for d in disclosures:
+        check_cap(d.rate, on, regime, table=table)

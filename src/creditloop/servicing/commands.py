@@ -232,13 +232,37 @@ class PenaltyWaiver(LineCommand):
 
 @dataclass(frozen=True, slots=True)
 class PaymentHoliday(LineCommand):
+    """``accrue``: the plans' monthly fee keeps running through the holiday (billed with the first installment
+    after it). Stored only when true, so the records (and retries) of holidays logged before it existed match."""
+
     kind: ClassVar[str] = "payment_holiday"
-    keys: ClassVar[tuple[str, ...]] = ("on", "months", "from_due_on")
+    keys: ClassVar[tuple[str, ...]] = ("on", "months", "from_due_on", "accrue")
     from_due_on: date
     months: int = 1
+    accrue: bool = False
+
+    def record(self, seq: int | None = None) -> Record:
+        out: Record = {"kind": self.kind, "id": self.id, "on": self.on.isoformat(), "months": self.months}
+        out["from_due_on"] = self.from_due_on.isoformat()
+        if self.accrue:
+            out["accrue"] = True
+        if seq is not None:
+            out["seq"] = seq
+        return out
 
 
-Restructure = TermExtension | Reage | Reamortise | FeeReduction | PenaltyWaiver | PaymentHoliday
+@dataclass(frozen=True, slots=True)
+class Settlement(LineCommand):
+    """A discounted settlement offer: pay ``amount_minor`` by ``due_on`` and the rest is forgiven
+    (``servicing.settlement``)."""
+
+    kind: ClassVar[str] = "settlement"
+    keys: ClassVar[tuple[str, ...]] = ("on", "amount_minor", "due_on")
+    amount_minor: int
+    due_on: date
+
+
+Restructure = TermExtension | Reage | Reamortise | FeeReduction | PenaltyWaiver | PaymentHoliday | Settlement
 RESTRUCTURES: tuple[type[LineCommand], ...] = (
     TermExtension,
     Reage,
@@ -246,6 +270,7 @@ RESTRUCTURES: tuple[type[LineCommand], ...] = (
     FeeReduction,
     PenaltyWaiver,
     PaymentHoliday,
+    Settlement,
 )
 RESTRUCTURE_KINDS = frozenset(c.kind for c in RESTRUCTURES)
 

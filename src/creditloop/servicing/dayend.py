@@ -20,6 +20,7 @@ from creditloop.products.penalty import accrue_penalty
 from creditloop.servicing.delinquency import bucket, days_past_due
 from creditloop.servicing.events import BucketChanged, ChargedOff, DomainEvent, DueMissed
 from creditloop.servicing.model import ONE_DAY, HoldStatus, Installment, LineStatus, open_part, statement_on_of
+from creditloop.servicing.settlement import lapse_if_due
 from creditloop.servicing.state import LineState
 from creditloop.servicing.statements import cut_statement, roll_over
 
@@ -38,6 +39,12 @@ def close_through(line: LineState, target: date) -> None:
 
 
 def close_day(line: LineState, day: date) -> None:
+    if line.status is LineStatus.CHARGED_OFF:
+        # Quiet for ever (``next_action_on``) unless a settlement offer is open: it may lapse, nothing else runs.
+        lapse_if_due(line, day)
+        line.last_closed_on = day
+        line.version += 1
+        return
     for hold in line.holds.values():
         if hold.status is HoldStatus.ACTIVE and hold.expires_on < day:
             hold.status, hold.remaining_minor = HoldStatus.EXPIRED, 0
@@ -71,6 +78,8 @@ def close_day(line: LineState, day: date) -> None:
         _accrue_revolving(line, day)  # a delinquent balance bears penalty instead
     if line.dpd >= line.product.charge_off_dpd:
         charge_off(line, day)
+    if line.settlement is not None:
+        lapse_if_due(line, day)
     line.last_closed_on = day
     line.version += 1
 

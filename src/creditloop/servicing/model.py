@@ -201,6 +201,27 @@ class Hold:
             self.remaining_minor = self.amount_minor
 
 
+class SettlementStatus(StrEnum):
+    OPEN = "open"  # waiting for payments to reach the agreed amount by the due date
+    SETTLED = "settled"  # paid in time: the rest was forgiven and the line closed
+    LAPSED = "lapsed"  # not paid in time: nothing forgiven, the full balance stands
+
+
+@dataclass(slots=True)
+class SettlementOffer:
+    """A discounted settlement (``servicing.settlement``): payments from ``offered_on`` reaching ``amount_minor``
+    by ``due_on`` settle the line, the rest is forgiven."""
+
+    request_id: str
+    offered_on: date
+    amount_minor: int
+    due_on: date
+    paid_minor: int = 0
+    status: SettlementStatus = SettlementStatus.OPEN
+    forgiven_minor: int = 0
+    closed_on: date | None = None  # the day it settled or lapsed
+
+
 def fingerprint(*parts: object) -> str:
     """Stable hash of a command payload, to tell a retry from a conflicting reuse of an id.
 

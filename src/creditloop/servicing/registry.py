@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from creditloop.servicing import commands as c
-from creditloop.servicing import holds, lifecycle, plans, waterfall, workouts
+from creditloop.servicing import holds, lifecycle, plans, settlement, waterfall, workouts
 from creditloop.servicing.state import LineState
 
 # A handler takes the line's state and one command of the type it is registered for (hence Any here: each
@@ -23,7 +23,7 @@ HANDLERS: dict[type[c.LineCommand], Handler] = {
     c.Capture: holds.capture,
     c.Void: holds.void,
     c.Refund: plans.refund,
-    c.Repay: waterfall.repay,
+    c.Repay: settlement.repay,  # waterfall.repay, then counted toward an open settlement offer
     c.RefundCredit: waterfall.refund_credit,
     c.ChangeLimit: lifecycle.change_limit,
     c.Freeze: lifecycle.freeze,
@@ -38,6 +38,7 @@ HANDLERS: dict[type[c.LineCommand], Handler] = {
     c.FeeReduction: workouts.fee_reduction,
     c.PenaltyWaiver: workouts.penalty_waiver,
     c.PaymentHoliday: workouts.payment_holiday,
+    c.Settlement: settlement.offer,
 }
 
 # Commands that never reopen a settled installment (they add plans, pay, or leave installments alone), so the

@@ -1,5 +1,5 @@
 """Restructuring, the public face: term extension, re-age, re-amortise, fee-rate reduction, penalty waiver,
-payment holiday.
+payment holiday, settlement with a discount.
 
 Each is a typed command (``commands.py``) applied by the line like any other (``CreditLine.execute``; the money
 operations themselves are in ``workouts.py``), so it is idempotent by its request id, replayed on re-derivation,
@@ -18,9 +18,11 @@ from typing import Any, TypedDict
 from creditloop.core.errors import ValidationError
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import JournalEntry
+from creditloop.products.schedule import ScheduledInstallment
 from creditloop.servicing import commands as c
 from creditloop.servicing.credit_line import CreditLine
-from creditloop.servicing.model import ONE_DAY
+from creditloop.servicing.model import ONE_DAY, Plan
+from creditloop.servicing.settlement import owed_minor
 
 # ----------------------------------------------------------------------------- previews
 
@@ -34,6 +36,19 @@ class ScheduleRow(TypedDict):
 
 
 @dataclass(frozen=True, slots=True)
+class PricedPlan:
+    """A plan the restructure created or re-priced (its scheduled fees and interest rose): the pricing cap is
+    checked on it, over its own contract — its principal advanced on the day the plan began (the restructure
+    date for a new plan), repaid on its due dates with its scheduled fees and interest. Fees and interest
+    already owed and carried in from earlier plans are not new cost and stay out."""
+
+    plan_id: str
+    start_on: date
+    amount_minor: int
+    installments: tuple[ScheduledInstallment, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RestructurePreview:
     line_id: str
     kind: str
@@ -41,10 +56,16 @@ class RestructurePreview:
     before: tuple[ScheduleRow, ...]  # open installments before
     after: tuple[ScheduleRow, ...]  # open installments after
     entries: tuple[JournalEntry, ...]  # what would be booked (concessions)
-    forgone_fee_minor: int  # unbilled fees that will never be charged
+    forgone_fee_minor: int  # unbilled fees and interest that will never be charged
     concession_minor: int  # booked concessions (waived penalty or billed fees)
     dpd_after: int
     disclosure: dict[str, object] | None = None  # the new plan's annualised cost, added by the service layer
+    priced: tuple[PricedPlan, ...] = ()  # what the pricing cap is checked on (``PricedPlan``)
+    added_charges_minor: int = 0  # fees the restructure adds (a new plan's, a holiday's accrual)
+    discount_minor: int = 0  # a settlement's discount: what is owed today less the agreed amount
+    total_before_minor: int = 0  # the customer's total to repay before: owed, unbilled charges, less credit
+    total_after_minor: int = 0  # the same after (a settlement: the agreed amount)
+    disclosures: tuple[dict[str, object], ...] = ()  # every priced plan's disclosure (service layer)
 
     @property
     def installment_minor(self) -> int:
@@ -73,8 +94,35 @@ def _open_rows(line: CreditLine) -> tuple[ScheduleRow, ...]:
     return tuple(sorted(rows, key=lambda r: (r["due_on"], r["plan_id"], r["seq"])))
 
 
-def _unbilled_fees(line: CreditLine) -> int:
-    return sum(i.fee_minor for p in line.plans for i in p.installments if not i.billed)
+def _unbilled_charges(line: CreditLine) -> int:
+    return sum(i.fee_minor + i.interest_minor for p in line.plans for i in p.installments if not i.billed)
+
+
+def customer_total(line: CreditLine) -> int:
+    """Everything the customer is to repay as the line stands: owed receivables (penalty included), fees and
+    interest still to bill, and a charged-off line's memo balance, less the credit the line holds."""
+    return line.balance_minor + _unbilled_charges(line) + line.charged_off_minor - line.credit_balance_minor
+
+
+def _charges(plan: Plan) -> int:
+    return sum(i.fee_minor + i.interest_minor for i in plan.installments)
+
+
+def _priced(before: dict[str, int], line: CreditLine) -> tuple[PricedPlan, ...]:
+    """The plans that are new or whose scheduled charges rose (``PricedPlan``)."""
+    out = []
+    for plan in line.plans:
+        known = before.get(plan.plan_id)
+        if known is not None and _charges(plan) <= known:
+            continue
+        rows = tuple(
+            ScheduledInstallment(
+                i.seq, i.statement_on, i.due_on, i.principal_minor, i.fee_minor, i.interest_minor, i.down_payment
+            )
+            for i in plan.installments
+        )
+        out.append(PricedPlan(plan.plan_id, plan.purchased_on, sum(r.principal_minor for r in rows), rows))
+    return tuple(out)
 
 
 def preview(line: CreditLine, cmd: c.LineCommand) -> RestructurePreview:
@@ -92,20 +140,31 @@ def preview(line: CreditLine, cmd: c.LineCommand) -> RestructurePreview:
     trial.pending_entries = []
     trial.close_through(cmd.on - ONE_DAY)
     before = _open_rows(trial)
-    fees_before = _unbilled_fees(trial)
+    unbilled_before, total_before = _unbilled_charges(trial), customer_total(trial)
+    charges_before = {p.plan_id: _charges(p) for p in (*trial.plans, *trial.settled_plans)}
+    owed_before = owed_minor(trial) if isinstance(cmd, c.Settlement) else 0
     trial.drain_entries()
     trial.execute(cmd)
     booked = tuple(trial.drain_entries())
     concession = sum(p.amount_minor for e in booked for p in e.postings if p.account is Account.EXPENSE_CONCESSIONS)
-    forgone = max(0, fees_before - _unbilled_fees(trial) - _new_plan_fees(trial, cmd.id))
+    priced = _priced(charges_before, trial)
+    added = sum(_charges(p) - charges_before.get(p.plan_id, 0) for p in trial.plans if p.plan_id in _ids(priced))
+    if isinstance(cmd, c.Settlement):
+        # Nothing is booked yet: paid in time, the discount is forgiven and unbilled charges are forgone.
+        discount, total_after = owed_before - cmd.amount_minor, cmd.amount_minor
+        forgone = total_before - owed_before
+    else:
+        discount, total_after = 0, customer_total(trial)
+        forgone = unbilled_before - _unbilled_charges(trial) + added
     return RestructurePreview(
-        line.line_id, cmd.kind, cmd.on, before, _open_rows(trial), booked, forgone, concession, trial.dpd
-    )
+        line.line_id, cmd.kind, cmd.on, before, _open_rows(trial), booked, forgone, concession, trial.dpd,
+        priced=priced, added_charges_minor=added, discount_minor=discount,
+        total_before_minor=total_before, total_after_minor=total_after,
+    )  # fmt: skip
 
 
-def _new_plan_fees(line: CreditLine, request_id: str) -> int:
-    plan = next((p for p in line.plans if p.purchase_id == request_id), None)
-    return 0 if plan is None else sum(i.fee_minor for i in plan.installments if not i.billed)
+def _ids(priced: tuple[PricedPlan, ...]) -> frozenset[str]:
+    return frozenset(p.plan_id for p in priced)
 
 
 def apply(line: CreditLine, cmd: c.LineCommand) -> RestructurePreview:
@@ -180,9 +239,17 @@ def penalty_waiver(line: CreditLine, request_id: str, on: date, amount_minor: in
     line.execute(c.PenaltyWaiver(request_id, on, amount_minor))
 
 
-def payment_holiday(line: CreditLine, request_id: str, on: date, from_due_on: date, months: int = 1) -> None:
-    """Move every unbilled installment due on or after ``from_due_on`` later by ``months`` months."""
-    line.execute(c.PaymentHoliday(request_id, on, from_due_on, months))
+def payment_holiday(
+    line: CreditLine, request_id: str, on: date, from_due_on: date, months: int = 1, *, accrue: bool = False
+) -> None:
+    """Move every unbilled installment due on or after ``from_due_on`` later by ``months`` months; with
+    ``accrue`` the plans' monthly fee runs on through the holiday."""
+    line.execute(c.PaymentHoliday(request_id, on, from_due_on, months, accrue))
+
+
+def settlement(line: CreditLine, request_id: str, on: date, amount_minor: int, due_on: date) -> None:
+    """Offer a discounted settlement: ``amount_minor`` paid by ``due_on`` settles the line (``settlement.py``)."""
+    line.execute(c.Settlement(request_id, on, amount_minor, due_on))
 
 
 def _hardship_extension(
@@ -224,7 +291,8 @@ _DEFAULTS: dict[str, dict[str, object]] = {
     "reamortise": {"multiple_minor": 1},
     "fee_reduction": {"include_billed": False},
     "penalty_waiver": {"amount_minor": None},
-    "payment_holiday": {"months": 1},
+    "payment_holiday": {"months": 1, "accrue": False},
+    "settlement": {},
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "term_extension": ("periods",),
@@ -233,6 +301,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "fee_reduction": ("monthly_fee_bps",),
     "penalty_waiver": (),
     "payment_holiday": ("from_due_on",),
+    "settlement": ("amount_minor", "due_on"),
 }
 
 # Parameter kinds: what each restructure takes, and the rule each value must follow.
@@ -244,8 +313,8 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "months": (1, 60),
     "amount_minor": (1, 10**15),
 }
-_DATES = frozenset({"first_due_on", "from_due_on", "start_on"})
-_BOOLS = frozenset({"waive_penalty", "freeze", "include_billed"})
+_DATES = frozenset({"first_due_on", "from_due_on", "start_on", "due_on"})
+_BOOLS = frozenset({"waive_penalty", "freeze", "include_billed", "accrue"})
 
 
 def _checked(name: str, value: object) -> object:

@@ -17,6 +17,8 @@ from creditloop.servicing.model import (
     Plan,
     PlanKind,
     RepaymentResult,
+    SettlementOffer,
+    SettlementStatus,
     Statement,
 )
 
@@ -153,7 +155,36 @@ def line_to_dict(line: CreditLine) -> dict[str, Any]:
         "purchases_since_cut_minor": line.purchases_since_cut_minor,
         "payments_since_cut_minor": line.payments_since_cut_minor,
         "billed_since_cut_minor": line.billed_since_cut_minor,
+        **({} if line.settlement is None else {"settlement": _settlement_to_dict(line.settlement)}),
     }
+
+
+def _settlement_to_dict(o: SettlementOffer) -> dict[str, Any]:
+    return {
+        "request_id": o.request_id,
+        "offered_on": o.offered_on.isoformat(),
+        "amount_minor": o.amount_minor,
+        "due_on": o.due_on.isoformat(),
+        "paid_minor": o.paid_minor,
+        "status": o.status.value,
+        "forgiven_minor": o.forgiven_minor,
+        "closed_on": o.closed_on.isoformat() if o.closed_on else None,
+    }
+
+
+def _settlement_from_dict(d: dict[str, Any] | None) -> SettlementOffer | None:
+    if d is None:
+        return None  # lines stored before settlements existed, and lines never offered one
+    return SettlementOffer(
+        d["request_id"],
+        date.fromisoformat(d["offered_on"]),
+        d["amount_minor"],
+        date.fromisoformat(d["due_on"]),
+        d["paid_minor"],
+        SettlementStatus(d["status"]),
+        d["forgiven_minor"],
+        _d(d["closed_on"]),
+    )
 
 
 def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> CreditLine:
@@ -183,6 +214,7 @@ def line_from_dict(doc: dict[str, Any], products: Callable[[str], Product]) -> C
         purchases_since_cut_minor=doc["purchases_since_cut_minor"],
         payments_since_cut_minor=doc["payments_since_cut_minor"],
         billed_since_cut_minor=list(doc["billed_since_cut_minor"]),
+        settlement=_settlement_from_dict(doc.get("settlement")),
     )
     line.holds = {
         h[0]: Hold(h[0], h[1], date.fromisoformat(h[2]), date.fromisoformat(h[3]), h[4], HoldStatus(h[5]))

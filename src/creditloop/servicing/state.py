@@ -27,6 +27,8 @@ from creditloop.servicing.model import (
     LineStatus,
     Plan,
     RepaymentResult,
+    SettlementOffer,
+    SettlementStatus,
     Statement,
     open_part,
     settled,
@@ -56,6 +58,7 @@ class LineState:
     dpd: int = 0
     last_closed_on: date = date.min
     restructured_on: date | None = None
+    settlement: SettlementOffer | None = None  # the latest settlement offer, open or done (``settlement.py``)
     statements: list[Statement] = field(default_factory=list)
     seen_ids: dict[str, str] = field(default_factory=dict)  # client id -> payload fingerprint
     results: dict[str, RepaymentResult] = field(default_factory=dict)
@@ -188,6 +191,9 @@ class LineState:
             return memo[3]
         day = self.last_closed_on + ONE_DAY
         quiet_until = self._quiet_until(day)
+        offer = self.settlement
+        if offer is not None and quiet_until is not None and offer.status is SettlementStatus.OPEN:
+            quiet_until = min(quiet_until, offer.due_on - ONE_DAY)  # an open settlement lapses at its due date's close
         if quiet_until is None or quiet_until < day:
             result = day
         else:

@@ -1,6 +1,7 @@
 """Restructuring money operations applied to the line's state: term extension, re-age, re-amortise, fee-rate
-reduction, penalty waiver, payment holiday. Their public face (commands from loose parameters, previews,
-retries) is ``restructure.py``; these are the handlers ``registry.HANDLERS`` runs for the typed commands.
+reduction, penalty waiver, payment holiday (settlement offers are ``settlement.py``). Their public face (commands
+from loose parameters, previews, retries) is ``restructure.py``; these are the handlers ``registry.HANDLERS`` runs
+for the typed commands.
 
 Concessions are booked (Dr Expenses:Concessions); fees never recognised (unbilled) are forgone without an entry.
 Every handler validates before it changes anything: a refusal leaves the line as it was.
@@ -236,10 +237,15 @@ def fee_reduction(line: LineState, cmd: FeeReduction) -> None:
     if isinstance(bps, bool) or not isinstance(bps, int) or bps < 0:
         raise ValidationError("monthly_fee_bps must be a non-negative integer", field="monthly_fee_bps")
     conceded = 0
-    for plan in line.plans:
-        if bps >= plan.monthly_fee_bps:
-            continue
-        new_fee = round_minor(Decimal(plan.principal_minor) * bps / Decimal(10_000), line.product.rounding)
+    lowered = [(plan, _fee_at(line, plan, bps)) for plan in line.plans if bps < plan.monthly_fee_bps]
+    if not any(_cuts(plan, fee, cmd.include_billed) for plan, fee in lowered):
+        # A concession must concede something: no plan has a fee above the new rate still to bill (or owed).
+        raise DomainError(
+            f"monthly_fee_bps: no unbilled{' or owed' if cmd.include_billed else ''} fee above {bps} bps to reduce",
+            code="nothing_to_concede",
+            field="monthly_fee_bps",
+        )
+    for plan, new_fee in lowered:
         for inst in plan.installments:
             if not inst.billed and inst.fee_minor:
                 inst.fee_minor = min(inst.fee_minor, new_fee)
@@ -263,9 +269,28 @@ def fee_reduction(line: LineState, cmd: FeeReduction) -> None:
     _mark(line, on, freeze=False)
 
 
+def _fee_at(line: LineState, plan: Plan, bps: int) -> int:
+    """A plan's monthly fee at ``bps`` (flat, on the plan's original principal, as it was priced)."""
+    return round_minor(Decimal(plan.principal_minor) * bps / Decimal(10_000), line.product.rounding)
+
+
+def _cuts(plan: Plan, new_fee: int, include_billed: bool) -> bool:
+    """Whether lowering the plan's fee to ``new_fee`` changes any installment."""
+    for inst in plan.installments:
+        if not inst.billed and inst.fee_minor > new_fee:
+            return True
+        if include_billed and inst.billed and inst.unpaid_fee_minor and inst.fee_minor > new_fee:
+            return True
+    return False
+
+
 def penalty_waiver(line: LineState, cmd: PenaltyWaiver) -> None:
     """Waive accrued penalty (all of it by default), booked as a concession."""
     _restructurable(line)
+    if line.penalty_minor <= 0:
+        raise DomainError(
+            "penalty_minor: no accrued penalty to waive", code="nothing_to_concede", field="penalty_minor"
+        )
     amount = line.penalty_minor if cmd.amount_minor is None else cmd.amount_minor
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError("amount_minor must be a positive integer", field="amount_minor")
@@ -278,16 +303,27 @@ def penalty_waiver(line: LineState, cmd: PenaltyWaiver) -> None:
 
 
 def payment_holiday(line: LineState, cmd: PaymentHoliday) -> None:
-    """Move every unbilled installment due on or after ``from_due_on`` later by ``months`` months."""
+    """Move every unbilled installment due on or after ``from_due_on`` later by ``months`` months.
+
+    Without accrual the holiday is free: the same fees, paid later. With ``accrue`` each plan's monthly fee
+    keeps running for the holiday's months on the principal it defers (``months`` x the plan's rate x the
+    deferred principal), added to the first installment after the holiday and recognised when that bills —
+    the plan is re-priced, so the service layer checks it against the pricing cap."""
     _restructurable(line)
     months, start = _periods(cmd.months, "months"), cmd.from_due_on
-    moved = 0
-    for plan in line.plans:
-        for inst in plan.installments:
-            if not inst.billed and inst.due_on >= start:
-                inst.due_on = add_months(inst.due_on, months)
-                inst.statement_on = add_months(inst.statement_on, months)
-                moved += 1
-    if not moved:
-        raise DomainError("no unbilled installment falls in the holiday", code="nothing_to_restructure")
+    moving = [(plan, [i for i in plan.installments if not i.billed and i.due_on >= start]) for plan in line.plans]
+    if not any(insts for _, insts in moving):
+        raise DomainError(
+            f"from_due_on: no unbilled installment is due on or after {start}",
+            code="nothing_to_restructure",
+            field="from_due_on",
+        )
+    for plan, insts in moving:
+        for inst in insts:
+            inst.due_on = add_months(inst.due_on, months)
+            inst.statement_on = add_months(inst.statement_on, months)
+        if cmd.accrue and insts and plan.monthly_fee_bps:
+            deferred = sum(i.unpaid_principal_minor for i in insts)
+            monthly = round_minor(Decimal(deferred) * plan.monthly_fee_bps / Decimal(10_000), line.product.rounding)
+            insts[0].fee_minor += months * monthly
     _mark(line, cmd.on, freeze=False)

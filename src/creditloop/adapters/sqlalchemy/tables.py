@@ -244,3 +244,47 @@ behaviour_panel_months = sa.Table(
     sa.Column("lines", sa.Integer, nullable=False),
     sa.Column("from_open", sa.Boolean, nullable=False),
 )
+
+# Hardship requests and accepted plans (issue 15, ``app.hardship_store``). ``text`` is kept only with the customer's
+# consent; ``options`` is the ranked offer as shown (JSON). A plan is inserted once; its tracking fields then move.
+hardship_requests = sa.Table(
+    "hardship_requests",
+    metadata,
+    sa.Column("request_id", sa.String(100), primary_key=True),
+    sa.Column("line_id", sa.String(100), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("stated_category", sa.String(40), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("category_source", sa.String(60), nullable=False),
+    sa.Column("vulnerabilities", sa.Text, nullable=False),  # JSON list
+    sa.Column("consent", sa.Boolean, nullable=False),
+    sa.Column("text", sa.Text, nullable=True),
+    sa.Column("lang", sa.String(5), nullable=False),
+    sa.Column("monthly_income_minor", sa.BigInteger, nullable=False),
+    sa.Column("monthly_expenses_minor", sa.BigInteger, nullable=False),
+    sa.Column("requested_on", sa.Date, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("options", sa.Text, nullable=False),  # JSON list of the offered options
+    sa.Column("options_on", sa.Date, nullable=True),
+)
+hardship_plans = sa.Table(
+    "hardship_plans",
+    metadata,
+    sa.Column("plan_id", sa.String(100), primary_key=True),
+    sa.Column("request_id", sa.String(100), nullable=False),
+    sa.Column("line_id", sa.String(100), nullable=False, index=True),
+    sa.Column("option_id", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),  # JSON object
+    sa.Column("accepted_on", sa.Date, nullable=False),
+    sa.Column("approved_by", sa.String(20), nullable=False),
+    sa.Column("concession_minor", sa.BigInteger, nullable=False),
+    sa.Column("schedule", sa.Text, nullable=False),  # JSON list of [due_on, amount_minor]
+    sa.Column("marks", sa.Text, nullable=False),  # JSON object: credit-reporting marks
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("tracked_on", sa.Date, nullable=True),
+    sa.Column("paid_minor", sa.BigInteger, nullable=False),
+    sa.Column("missed", sa.Integer, nullable=False),
+    sa.Column("days_late", sa.Integer, nullable=False),
+    sa.Column("broken_on", sa.Date, nullable=True),
+)

@@ -41,6 +41,7 @@ from creditloop.entrypoints.cli._ledger import (
     send,
     when,
 )
+from creditloop.servicing.commands import RESTRUCTURES
 
 line_app = typer.Typer(
     help="Operate on one credit line: open, authorise, buy, refund, repay, restructure, show.", no_args_is_help=True
@@ -322,6 +323,8 @@ def undo(
 # A restructure's fields come from --param name=value (all but the kind and the date).
 RESTRUCTURE_PARAMS: tuple[str, ...] = ("periods", "first_due_on", "from_due_on", "monthly_fee_bps", "freeze")
 RESTRUCTURE_PARAMS += ("waive_penalty", "unit", "start_on", "amount_minor", "penalty_minor", "input")
+RESTRUCTURE_PARAMS += ("due_on", "accrue", "months", "every", "multiple_minor", "include_billed")
+RESTRUCTURE_KINDS = " | ".join(kind.kind for kind in RESTRUCTURES)
 
 
 @line_app.command("restructure")
@@ -329,9 +332,7 @@ def restructure_cmd(
     line_id: LineOpt,
     kind: Annotated[
         str,
-        typer.Option(
-            "--kind", help="term_extension | reage | reamortise | fee_reduction | penalty_waiver | payment_holiday"
-        ),
+        typer.Option("--kind", help=f"{RESTRUCTURE_KINDS} (docs/servicing.md: each kind's parameters)"),
     ],
     request_id: Annotated[str | None, _id_opt("--request-id", "The restructure")] = None,
     param: Annotated[
@@ -365,7 +366,12 @@ def restructure_cmd(
         "forgone_fee_minor": result.forgone_fee_minor,
         "concession_minor": result.concession_minor,
         "dpd_after": result.dpd_after,
+        "added_charges_minor": result.added_charges_minor,
+        "discount_minor": result.discount_minor,
+        "total_before_minor": result.total_before_minor,
+        "total_after_minor": result.total_after_minor,
         "disclosure": result.disclosure,
+        "disclosures": list(result.disclosures),
     }
     if as_json:
         echo_json(payload)
@@ -378,12 +384,23 @@ def restructure_cmd(
     if result.disclosure is not None:
         out.print(result.disclosure["text"]["zh"])
         out.print(result.disclosure["text"]["en"])
-    out.print(
-        f"forgone fees {format_yuan(result.forgone_fee_minor)}, "
-        f"concessions {format_yuan(result.concession_minor)}, DPD after {result.dpd_after}"
-    )
+    out.print(_summary(result, lang))
     if op[1]:
         out.print(f"operation id {op[0]} (generated; retry with --request-id {op[0]})", highlight=False)
+
+
+def _summary(r: Any, lang: str) -> str:
+    """What the restructure does to the customer's money, in the customer's language."""
+    y = format_yuan
+    if lang == "zh":
+        text = f"不再收取的手续费 {y(r.forgone_fee_minor)}，减免 {y(r.concession_minor)}"
+        if r.discount_minor:
+            text += f"，按期付清可折让 {y(r.discount_minor)}"
+        return text + f"；应还总额 {y(r.total_before_minor)} → {y(r.total_after_minor)}，调整后逾期 {r.dpd_after} 天"
+    text = f"forgone fees {y(r.forgone_fee_minor)}, concessions {y(r.concession_minor)}"
+    if r.discount_minor:
+        text += f", discount if paid in time {y(r.discount_minor)}"
+    return text + f"; total to repay {y(r.total_before_minor)} -> {y(r.total_after_minor)}, DPD after {r.dpd_after}"
 
 
 def _param_value(text: str) -> object:

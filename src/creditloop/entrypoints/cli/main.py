@@ -25,9 +25,11 @@ from creditloop import __version__
 from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
+    collections_cli,
     db_cli,
     ewi_cli,
     gbm_cli,
+    hardship_cli,
     journal_cli,
     line_cli,
     origination_cli,
@@ -88,6 +90,8 @@ scoring_cli.register(app)
 origination_cli.register(app)
 gbm_cli.register(app)
 ewi_cli.register(app)
+hardship_cli.register(app)
+collections_cli.register(app)
 
 
 def run() -> None:

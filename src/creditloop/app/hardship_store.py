@@ -1,0 +1,166 @@
+"""The hardship request and plan store (issue 15): the port, the stored records and the memory fake.
+
+A request is stored once (a retry with the same content is a no-op); the options offered on it are written once
+per generation. A plan is stored when accepted and then only its tracking fields move. The free text is stored
+only when the customer consented; nothing here logs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Protocol
+
+from creditloop.app.ports import UnitOfWork
+from creditloop.core.errors import IdempotencyConflict, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRequest:
+    request_id: str
+    line_id: str
+    channel: str  # customer | agent
+    stated_category: str
+    category: str  # after the classifier (a stated "other" may be refined)
+    category_source: str
+    vulnerabilities: tuple[str, ...]
+    consent: bool
+    text: str | None  # only with consent
+    lang: str
+    monthly_income_minor: int
+    monthly_expenses_minor: int
+    requested_on: date
+    outcome: str  # hardship | routed_dispute | routed_fraud
+    options: tuple[dict[str, Any], ...] = field(default=(), compare=False)  # the ranked offer, as shown
+    options_on: date | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPlan:
+    plan_id: str  # the Restructure command's request id
+    request_id: str
+    line_id: str
+    option_id: str
+    kind: str
+    params: dict[str, Any]
+    accepted_on: date
+    approved_by: str  # the approving role
+    concession_minor: int
+    schedule: tuple[tuple[date, int], ...]  # the plan payments (due_on, amount)
+    marks: dict[str, Any]  # credit-reporting marks (DOMAIN.md §6.2)
+    status: str = "active"
+    tracked_on: date | None = None
+    paid_minor: int = 0
+    missed: int = 0
+    days_late: int = 0
+    broken_on: date | None = None
+
+
+TRACKING = ("status", "tracked_on", "paid_minor", "missed", "days_late", "broken_on", "marks")
+
+
+class HardshipStore(Protocol):
+    def add_request(self, request: StoredRequest) -> None:
+        """Insert-only: the same request again is a no-op, another under its id IdempotencyConflict."""
+        ...
+
+    def get_request(self, request_id: str) -> StoredRequest | None: ...
+
+    def set_options(self, request_id: str, options: tuple[dict[str, Any], ...], on: date) -> None: ...
+
+    def add_plan(self, plan: StoredPlan) -> None:
+        """Insert-only, as ``add_request``."""
+        ...
+
+    def get_plan(self, plan_id: str) -> StoredPlan | None: ...
+
+    def update_plan(self, plan: StoredPlan) -> None:
+        """Write the tracking fields (``TRACKING``) of a stored plan."""
+        ...
+
+    def plans(self, *, status: str | None = None, line_id: str | None = None) -> list[StoredPlan]:
+        """Plans by plan id, optionally of one status or line."""
+        ...
+
+
+class HardshipUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def hardship(self) -> HardshipStore: ...
+
+
+def same_request(a: StoredRequest, b: StoredRequest) -> bool:
+    return a == b  # options are excluded from equality
+
+
+def same_plan(a: StoredPlan, b: StoredPlan) -> bool:
+    keys = ("request_id", "line_id", "option_id", "kind", "params", "accepted_on", "approved_by")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+class MemoryHardshipStore:
+    """The fake: writes are staged until commit and dropped on rollback, like the SQL store's."""
+
+    def __init__(self) -> None:
+        self._requests: dict[str, StoredRequest] = {}
+        self._plans: dict[str, StoredPlan] = {}
+        self._before: list[tuple[dict[str, Any], str, Any]] = []  # (map, key, committed value or None)
+
+    def _stage(self, items: dict[str, Any], key: str) -> None:
+        self._before.append((items, key, items.get(key)))
+
+    def add_request(self, request: StoredRequest) -> None:
+        known = self._requests.get(request.request_id)
+        if known is not None:
+            if not same_request(known, request):
+                raise IdempotencyConflict(f"hardship request {request.request_id!r} is stored with another content")
+            return
+        self._stage(self._requests, request.request_id)
+        self._requests[request.request_id] = request
+
+    def get_request(self, request_id: str) -> StoredRequest | None:
+        return self._requests.get(request_id)
+
+    def set_options(self, request_id: str, options: tuple[dict[str, Any], ...], on: date) -> None:
+        known = self._requests.get(request_id)
+        if known is None:
+            raise NotFound(f"no hardship request {request_id!r}", field="request_id")
+        self._stage(self._requests, request_id)
+        self._requests[request_id] = replace(known, options=options, options_on=on)
+
+    def add_plan(self, plan: StoredPlan) -> None:
+        known = self._plans.get(plan.plan_id)
+        if known is not None:
+            if not same_plan(known, plan):
+                raise IdempotencyConflict(f"plan {plan.plan_id!r} is stored with another content")
+            return
+        self._stage(self._plans, plan.plan_id)
+        self._plans[plan.plan_id] = plan
+
+    def get_plan(self, plan_id: str) -> StoredPlan | None:
+        return self._plans.get(plan_id)
+
+    def update_plan(self, plan: StoredPlan) -> None:
+        known = self._plans.get(plan.plan_id)
+        if known is None:
+            raise NotFound(f"plan {plan.plan_id!r} is not stored", field="plan_id")
+        self._stage(self._plans, plan.plan_id)
+        self._plans[plan.plan_id] = replace(known, **{k: getattr(plan, k) for k in TRACKING})
+
+    def plans(self, *, status: str | None = None, line_id: str | None = None) -> list[StoredPlan]:
+        found = (
+            p
+            for p in self._plans.values()
+            if (status is None or p.status == status) and (line_id is None or p.line_id == line_id)
+        )
+        return sorted(found, key=lambda p: p.plan_id)
+
+    def publish(self) -> None:
+        self._before.clear()
+
+    def discard(self) -> None:
+        for items, key, before in reversed(self._before):
+            if before is None:
+                items.pop(key, None)
+            else:
+                items[key] = before
+        self._before.clear()

@@ -1,0 +1,76 @@
+"""``creditloop line restructure`` end to end (issue 15): the issue's penalty waiver at 40 DPD on a 3-period line,
+a settlement offered and paid, and bad input refused in one line with the right exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def cl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "creditloop", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def ok(data_dir: Path, *args: str) -> Any:
+    res = cl(data_dir, *args)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout) if "--json" in args else res.stdout
+
+
+def restructure(d: Path, rid: str, kind: str, on: str, *params: str) -> subprocess.CompletedProcess[str]:
+    extra = [a for p in params for a in ("--param", p)]
+    return cl(
+        d, "line", "restructure", "--line-id", "L1", "--request-id", rid, "--kind", kind, *extra, "--on", on, "--json"
+    )
+
+
+def test_the_issue_penalty_waiver_and_a_settlement_through_the_cli(tmp_path: Path) -> None:
+    d = tmp_path / "ledger"
+    ok(d, "line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "5000.00", "--on", "2024-01-05")
+    ok(d, "line", "purchase", "--line-id", "L1", "--purchase-id", "b", "--amount", "1000.00", "--periods", "3",
+       "--on", "2024-01-06")  # fmt: skip
+    ok(d, "day-end", "--on", "2024-03-21")
+    waived = restructure(d, "w", "penalty_waiver", "2024-03-22")
+    assert waived.returncode == 0, waived.stderr  # was: pricing_cap_exceeded 40.03%
+    doc = json.loads(waived.stdout)
+    assert (doc["concession_minor"], doc["disclosure"], doc["total_after_minor"]) == (867, None, 102_100)
+    shown = ok(d, "line", "show", "--line-id", "L1", "--json")
+    assert (shown["penalty_minor"], shown["dpd"]) == (0, 40)
+
+    ok(d, "day-end", "--on", "2024-05-20")  # 100 DPD: a settlement may be offered
+    offered = restructure(d, "s", "settlement", "2024-05-21", "amount_minor=60000", "due_on=2024-06-20")
+    assert offered.returncode == 0, offered.stderr
+    doc = json.loads(offered.stdout)
+    assert doc["total_after_minor"] == 60_000 and doc["discount_minor"] > 40_000
+    ok(d, "line", "repay", "--line-id", "L1", "--payment-id", "p1", "--amount", "600.00", "--on", "2024-05-25")
+    assert ok(d, "line", "show", "--line-id", "L1", "--json")["status"] == "CLOSED"
+    assert ok(d, "journal", "verify", "--json")["ok"] is True
+
+
+def test_bad_restructure_input_is_one_line_with_the_right_exit_code(tmp_path: Path) -> None:
+    d = tmp_path / "ledger"
+    ok(d, "line", "open", "--line-id", "L1", "--customer-id", "C1", "--limit", "5000.00", "--on", "2024-01-05")
+    ok(d, "line", "purchase", "--line-id", "L1", "--purchase-id", "b", "--amount", "1000.00", "--periods", "3",
+       "--on", "2024-01-06")  # fmt: skip
+    cases = [
+        (("bogus", "2024-01-07"), 2, "error: --kind: kind must be one of"),
+        (("term_extension", "2024-01-07", "periods=0"), 2, "error: --param: periods must be an integer between 1"),
+        (("settlement", "2024-01-07", "amount_minor=100"), 2, "error: --param: settlement needs due_on"),
+        (("penalty_waiver", "2024-01-07"), 1, "error: nothing_to_concede: penalty_minor: no accrued penalty"),
+        (("settlement", "2024-01-07", "amount_minor=100", "due_on=2024-02-01"), 1, "error: settlement_not_eligible"),
+    ]
+    for (kind, on, *params), code, message in cases:
+        res = restructure(d, "r", kind, on, *params)
+        assert res.returncode == code, (kind, res.stderr)
+        assert res.stderr.startswith(message) and res.stderr.count("\n") == 1, res.stderr
+        assert "Traceback" not in res.stderr and res.stdout == ""
+    assert ok(d, "line", "show", "--line-id", "L1", "--json")["restructured_on"] is None  # nothing written
