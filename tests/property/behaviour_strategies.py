@@ -150,3 +150,19 @@ def feature_sets(draw: st.DrawFn) -> dict[str, Any]:
         {"name": "f_days", "agg": "days_since", "expr": draw(st.sampled_from(["last_payment_on", "month_end_on"]))}
     )
     return {"feature_set_id": "gen", "version": "1", "rows": rows, "features": features}
+
+
+STATUS_DPD = st.sampled_from([0, 0, 0, 15, 15, 45, 75, 105, 180])  # Card Approval's buckets, current most often
+
+
+@st.composite
+def status_panels(draw: st.DrawFn, max_accounts: int = 4) -> list[dict[str, Any]]:
+    """Status-only panels (Credit Card Approval's shape): a dpd per month, every amount column null; up to 26
+    months so the 6- and 12-month status windows and the 3-vs-3 trend slide."""
+    rows = []
+    for k in range(draw(st.integers(1, max_accounts))):
+        start, dpds = draw(st.integers(0, 11)), draw(st.lists(STATUS_DPD, min_size=1, max_size=26))
+        rows += [
+            {"account_id": f"S{k:02d}", "month_end_on": month_end(start + i), "dpd": d} for i, d in enumerate(dpds)
+        ]
+    return rows

@@ -95,6 +95,22 @@ def test_online_equals_batch_on_the_panel_the_events_make(accounts: list[Any]) -
     assert_batch_equals_online(panel, online, fs)
 
 
+STATUS_MONTH = st.tuples(st.just([]), st.sampled_from([0, 0, 15, 45, 75, 180]), st.none(), st.none(), st.none(),
+                         st.none())  # fmt: skip
+STATUS_ACCOUNTS = st.lists(st.tuples(st.integers(0, 11), st.lists(STATUS_MONTH, min_size=1, max_size=26)), min_size=1,
+                           max_size=3)  # fmt: skip
+
+
+@SETTINGS
+@given(accounts=STATUS_ACCOUNTS)
+def test_online_equals_batch_on_status_only_accounts(accounts: list[Any]) -> None:
+    """Month ends with a dpd and no event (a status-only history, longer than the state keeps): the status
+    features the ewi_status rules read agree online and in DuckDB."""
+    fs = default_feature_set()
+    panel, online = run_accounts(accounts, fs)
+    assert_batch_equals_online(panel, online, fs)
+
+
 @pytest.mark.slow
 @SETTINGS
 @given(accounts=ACCOUNTS, doc=feature_sets())

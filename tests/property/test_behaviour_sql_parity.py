@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 
 import pytest
-from behaviour_strategies import feature_sets, panel_table, panels
+from behaviour_strategies import feature_sets, panel_table, panels, status_panels
 from hypothesis import HealthCheck, given, settings
 
 from creditloop.adapters.warehouse.behaviour_sql import features_as_of, features_history
@@ -54,6 +54,14 @@ def assert_history_parity(rows: list[dict[str, Any]], fs: FeatureSet) -> None:
 @SETTINGS
 @given(rows=panels())
 def test_packaged_feature_set_matches_the_reference(rows: list[dict[str, Any]]) -> None:
+    assert_history_parity(rows, default_feature_set())
+
+
+@SETTINGS
+@given(rows=status_panels())
+def test_status_only_panels_match_the_reference(rows: list[dict[str, Any]]) -> None:
+    """The status features the ewi_status rules read (late months, late streak, relapses, dpd trend) on panels
+    without amounts, where every amount feature must come out null in both engines."""
     assert_history_parity(rows, default_feature_set())
 
 

@@ -156,10 +156,24 @@ def load_alert_rules(path: str | Path, fs: FeatureSet | None = None) -> AlertRul
     return alert_rules_from_dict(doc, fs or default_feature_set(), str(p))
 
 
+# The packaged rule sets by ``rule_set_id`` (docs/early_warning.md, "Rule sets for real panels"): ``ewi`` for the
+# installment product (the simulator's and the ledger's), ``ewi_status`` for panels that carry only a delinquency
+# status, ``ewi_revolving`` for revolving cards (paying part of the bill is normal there).
+PACKAGED_RULES = {"ewi": "ewi_v1.json", "ewi_status": "ewi_status_v1.json", "ewi_revolving": "ewi_revolving_v1.json"}
+
+
+def packaged_alert_rules(name: str) -> AlertRuleSet:
+    """A packaged rule set by its id (``PACKAGED_RULES``) over the packaged feature set."""
+    if name not in PACKAGED_RULES:
+        raise ValidationError(f"no packaged rule set {name!r} (one of {', '.join(PACKAGED_RULES)})", field="rules_file")
+    file = PACKAGED_RULES[name]
+    text = resources.files("creditloop.monitoring").joinpath(f"alert_rules/{file}").read_text("utf-8")
+    return alert_rules_from_dict(json.loads(text), default_feature_set(), file.removesuffix(".json"))
+
+
 def default_alert_rules() -> AlertRuleSet:
     """The packaged ``alert_rules/ewi_v1.json`` over the packaged feature set."""
-    text = resources.files("creditloop.monitoring").joinpath("alert_rules/ewi_v1.json").read_text("utf-8")
-    return alert_rules_from_dict(json.loads(text), default_feature_set(), "ewi_v1")
+    return packaged_alert_rules("ewi")
 
 
 # --------------------------------------------------------------------------------------------- evaluation

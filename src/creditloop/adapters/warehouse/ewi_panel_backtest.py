@@ -7,6 +7,11 @@ What differs from a simulation's outputs, and is said in the result's notes:
 - shock months are the months in which some row has ``shock`` true (none when the panel lacks the column);
 - an account already past due at its first month missed before the panel began (left censored): no alert can
   precede that miss, so the rule set is measured a second time on the accounts current at their first month.
+
+Which rules (docs/early_warning.md, "Rule sets for real panels"): the ones given, else the packaged ``ewi`` when the
+panel carries an amount, else (every amount column null or absent: a status-only panel such as Credit Card
+Approval) the packaged ``ewi_status``; the notes say which was picked and name the rules that cannot fire because
+an indicator is null at every month of the panel.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import pyarrow as pa
 
 from creditloop.adapters.warehouse.ewi_backtest import (
     BacktestResult,
+    Features,
     PolicyMeasure,
     Replay,
     ScoreFn,
@@ -28,11 +34,40 @@ from creditloop.adapters.warehouse.ewi_backtest import (
 )
 from creditloop.adapters.warehouse.ewi_outcomes import panel_outcomes
 from creditloop.adapters.warehouse.sim_panel import Panel, active_lines_by_month
-from creditloop.monitoring.alert_rules import AlertRuleSet
+from creditloop.monitoring.alert_rules import SCORE, AlertRuleSet, default_alert_rules, packaged_alert_rules
 from creditloop.monitoring.features import FeatureSet
 from creditloop.monitoring.panel import PANEL_COLUMNS
 
 NO_CURRENT_RULE = "no single-rule comparison: a panel file has no alerts.parquet (only a simulation's outputs do)"
+AMOUNT_COLUMNS = ("limit_minor", "balance_minor", "statement_due_minor", "min_due_minor", "paid_minor", "spend_minor")
+STATUS_ONLY = (
+    "the panel carries no amount (every amount column is null): the status rules ewi_status@1 were used; "
+    "--rules FILE or a packaged name (ewi, ewi_status, ewi_revolving) chooses others"
+)
+
+
+def has_amounts(table: pa.Table) -> bool:
+    """Whether any amount column of the panel holds a value (a status-only panel holds none)."""
+    return any(c in table.column_names and table[c].null_count < table.num_rows for c in AMOUNT_COLUMNS)
+
+
+def choose_rules(table: pa.Table, rules: AlertRuleSet | None) -> tuple[AlertRuleSet, list[str]]:
+    """The rules given, or the packaged set the panel's columns allow, with a note when it was picked here."""
+    if rules is not None:
+        return rules, []
+    if has_amounts(table):
+        return default_alert_rules(), []
+    return packaged_alert_rules("ewi_status"), [STATUS_ONLY]
+
+
+def silent_rules(rules: AlertRuleSet, feats: Features) -> list[str]:
+    """The rules that cannot fire on this panel: one of their indicators is null at every month of every account
+    (a null indicator never fires). A missing score has its own note."""
+    seen: set[str] = {SCORE}
+    for rows in feats.values():
+        for values in rows:
+            seen.update(k for k, v in values.items() if v is not None)
+    return [r.rule_id for r in rules.rules if any(c.indicator not in seen for c in (r.condition, *r.also))]
 
 
 def panel_rows(table: pa.Table) -> Panel:
@@ -49,24 +84,29 @@ def panel_rows(table: pa.Table) -> Panel:
 def panel_backtest(
     table: pa.Table,
     source: str,
-    rules: AlertRuleSet,
+    rules: AlertRuleSet | None,
     fs: FeatureSet,
     *,
     horizon_days: int = 90,
     score: ScoreFn | None = None,
     model: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
-    """``table``: a panel already read and checked; ``source``: its path, for the result. ``model`` / ``score`` as
-    in ``ewi_backtest.backtest``; with neither the score rule is silent."""
+    """``table``: a panel already read and checked; ``source``: its path, for the result; ``rules``: None picks
+    them from the panel's columns (``choose_rules``). ``model`` / ``score`` as in ``ewi_backtest.backtest``; with
+    neither the score rule is silent. The model is not run when no rule reads the score."""
+    rules, notes = choose_rules(table, rules)
     panel = panel_rows(table)
-    feats, scores = panel_features(panel, fs, model)
+    feats, scores = panel_features(panel, fs, model if rules.uses_score else None)
     outcomes = panel_outcomes(panel)
     active = active_lines_by_month(panel)
     replay = Replay(panel, feats, outcomes, active, horizon_days, score, scores)
     main, sweep = replay.rule_set(rules, score is not None or scores is not None)
     policies = [main]
     shocked = sorted({r["month_end_on"] for rows in panel.values() for r in rows if r["shock"] is True})
-    notes = [NO_CURRENT_RULE]
+    notes += [NO_CURRENT_RULE]
+    silent = silent_rules(rules, feats)
+    if silent:
+        notes.append(f"never fire here (an indicator is null at every month of the panel): {', '.join(silent)}")
     late = {a for a, rows in panel.items() if rows[0]["dpd"] > 0}
     if late:  # their miss predates the panel: no alert in it can come before it
         policies.append(_current_at_entry(main.policy, replay, rules, late))

@@ -30,14 +30,30 @@ def declared_shock(data_dir: Path) -> Any:
     return DeclaredShock(tuple(sorted(declared.sectors)), declared.months.start, declared.months.stop - 1)
 
 
+def _rules(rules_file: Path | None, fs: Any) -> Any:
+    """``--rules``: a rule file, or the id of a packaged rule set (``ewi``, ``ewi_status``, ``ewi_revolving``) when
+    no file has that name; None when not given."""
+    from creditloop.core.errors import ValidationError
+    from creditloop.monitoring.alert_rules import PACKAGED_RULES, load_alert_rules, packaged_alert_rules
+
+    if rules_file is None:
+        return None
+    if not rules_file.exists():
+        if str(rules_file) in PACKAGED_RULES:
+            return packaged_alert_rules(str(rules_file))
+        names = ", ".join(PACKAGED_RULES)
+        raise ValidationError(f"{rules_file}: no such file, nor a packaged rule set ({names})", field="rules_file")
+    return load_alert_rules(rules_file, fs)
+
+
 def _backtest(data_dir: Path, rules_file: Path | None, horizon_days: int, model_file: Path | None) -> Any:
     from creditloop.adapters.warehouse.ewi_backtest import backtest
-    from creditloop.monitoring.alert_rules import default_alert_rules, load_alert_rules
+    from creditloop.monitoring.alert_rules import default_alert_rules
     from creditloop.monitoring.features import default_feature_set
     from creditloop.products.terms import default_product
 
     fs = default_feature_set()
-    rules = load_alert_rules(rules_file, fs) if rules_file is not None else default_alert_rules()
+    rules = _rules(rules_file, fs) or default_alert_rules()
     model = _model_document(model_file, fs) if model_file is not None else None
     product = default_product()  # the simulator's product: its job ran the day after the due date
     lag = product.due_days_after_statement + 1
@@ -65,11 +81,10 @@ def _panel_backtest(panel_file: Path, rules_file: Path | None, horizon_days: int
     from creditloop.adapters.files.panel import read_panel
     from creditloop.adapters.warehouse.ewi_panel_backtest import panel_backtest
     from creditloop.core.errors import ValidationError
-    from creditloop.monitoring.alert_rules import default_alert_rules, load_alert_rules
     from creditloop.monitoring.features import default_feature_set
 
     fs = default_feature_set()
-    rules = load_alert_rules(rules_file, fs) if rules_file is not None else default_alert_rules()
+    rules = _rules(rules_file, fs)  # None: picked from the panel's columns (amounts, or status only)
     model = _model_document(model_file, fs) if model_file is not None else None
     try:
         table = read_panel(panel_file)
@@ -162,7 +177,12 @@ def add_commands(app: typer.Typer) -> None:
             Path | None, typer.Option("--panel", help="A behaviour panel file (.parquet or .csv), instead.")
         ] = None,
         rules_file: Annotated[
-            Path | None, typer.Option("--rules", help="Alert rules JSON (default: the packaged ewi_v1).")
+            Path | None,
+            typer.Option(
+                "--rules",
+                help="Alert rules JSON, or a packaged set: ewi, ewi_status, ewi_revolving (default: ewi; for a "
+                "--panel without amounts, ewi_status).",
+            ),
         ] = None,
         model_option: Annotated[
             str | None,
