@@ -12,13 +12,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource, chunks, upsert
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, chunks, driver, upsert
 from creditloop.adapters.sqlalchemy.tables import behaviour_panel, behaviour_panel_months, credit_lines
 from creditloop.monitoring.panel import PANEL_COLUMNS
 
 _NAMES = tuple(c.name for c in PANEL_COLUMNS)
 _DATES = ("month_end_on", "last_payment_on")
 _BOOLS = ("shock",)
+_LATEST = "SELECT max(month_end_on) FROM behaviour_panel"
 
 
 def _day(value: Any) -> date | None:
@@ -69,9 +70,10 @@ class SqlPanelStore:
         return int(self._connection().execute(stmt).scalar_one()) if months else 0
 
     def latest(self) -> date | None:
-        """The latest month end with a stored row (one index look-up: asked at every commit that logs a command)."""
-        value = self._connection().execute(sa.select(sa.func.max(behaviour_panel.c.month_end_on))).scalar_one()
-        return _day(value)
+        """The latest month end with a stored row: one index look-up, asked at every commit that logs a command, so
+        it goes to the driver directly (SQLAlchemy's statement set-up cost 7x the query on SQLite)."""
+        row = driver(self._connection()).execute(_LATEST).fetchone()
+        return None if row is None else _day(row[0])
 
     def line_months(self, line_ids: Sequence[str], since: date) -> dict[str, list[date]]:
         conn, t = self._connection(), behaviour_panel
