@@ -186,3 +186,81 @@ def test_reduce_and_reminder_actions_through_the_bus(bus: MessageBus) -> None:
         message = bus.uow.audit.get("message/a-remind")
         assert message is not None and message.kind == "outbound_message"
         assert message.trace[0]["due_on"] == "2024-02-10" and message.trace[0]["send_on"] == "2024-02-07"
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def crashing_bus(uow: UnitOfWork, line_id: str) -> MessageBus:
+    """A bus whose action handler crashes (as a killed process would) on the first action for ``line_id``."""
+    from creditloop.app.ewi_handlers import EWI_HANDLERS, act_on_alert
+    from creditloop.app.handlers import HANDLERS
+
+    crashed: list[str] = []
+
+    def act(cmd: c.ActOnAlert, uow: UnitOfWork, policies: Any) -> str:
+        alert = uow.alerts.get(cmd.alert_id)  # type: ignore[attr-defined]
+        if alert.line_id == line_id and not crashed:
+            crashed.append(cmd.alert_id)
+            raise Crash("killed between the raising and the action")
+        return act_on_alert(cmd, uow, policies)
+
+    return MessageBus(uow, default_policies(), handlers={**HANDLERS, **EWI_HANDLERS, c.ActOnAlert: act})
+
+
+def freezes(bus: MessageBus, line_id: str) -> int:
+    with bus.uow:
+        return sum(1 for e in bus.uow.lines.get(line_id).events if e["kind"] == "freeze")
+
+
+def test_a_crash_between_raising_and_acting_leaves_nothing_half_done_and_the_next_run_finishes_once(
+    any_uow: UnitOfWork,
+) -> None:
+    bus = MessageBus(any_uow, default_policies())
+    build_book(bus)
+    with pytest.raises(Crash):
+        run(crashing_bus(any_uow, "L-partial"), date(2024, 4, 30))
+    # Lines run in id order: L-miss's alert was raised and frozen, then L-partial's first alert crashed in its action,
+    # and its raising went with it. No alert stands open with an action still to take.
+    half = alerts(bus)
+    assert set(half) == {("L-miss", "EWI_PAY_RATIO_LOW")} and half[("L-miss", "EWI_PAY_RATIO_LOW")].status == "actioned"
+    assert freezes(bus, "L-miss") == 1 and freezes(bus, "L-partial") == 0
+    with bus.uow:
+        assert bus.uow.lines.get("L-partial").status is LineStatus.ACTIVE
+
+    nxt = run(bus, date(2024, 4, 30))  # the next run does the rest, and only the rest
+    assert nxt.raised == {("EWI_PAY_RATIO_LOW", "medium"): 1, ("EWI_PARTIAL_STREAK", "medium"): 1}
+    assert nxt.actions == {("freeze", "frozen"): 1, ("hardship_offer", "handed_off"): 1}
+    done = alerts(bus)
+    assert set(done) == {
+        ("L-partial", "EWI_PAY_RATIO_LOW"), ("L-partial", "EWI_PARTIAL_STREAK"), ("L-miss", "EWI_PAY_RATIO_LOW")
+    }  # fmt: skip
+    assert {a.status for a in done.values()} == {"actioned"}
+    assert freezes(bus, "L-miss") == 1 and freezes(bus, "L-partial") == 1  # one freeze each, no second notice
+    with bus.uow:
+        for alert in done.values():
+            audit = bus.uow.audit.get(f"ewi_action/{alert.alert_id}")
+            assert audit is not None and audit.outcome == ("handed_off" if "STREAK" in alert.rule_id else "frozen")
+        offer = done[("L-partial", "EWI_PARTIAL_STREAK")]
+        assert bus.uow.audit.get(f"handoff/{offer.alert_id}") is not None
+    again = run(bus, date(2024, 4, 30))
+    assert (again.raised, again.actions, again.closed) == ({}, {}, {})
+
+
+def test_an_alert_left_open_by_an_older_run_is_acted_on_once(bus: MessageBus) -> None:
+    """Resumable too: an alert raised without its action (as runs before raise and act were one transaction could
+    leave it) gets it on the next run, and only once."""
+    build_book(bus)
+    alert_id = "ewi-left-open"
+    bus.handle(
+        c.RaiseAlert(alert_id, "L-miss", "EWI_PAY_RATIO_LOW", "ewi", "1", date(2024, 4, 29), "medium", ("X",), ())
+    )
+    first = run(bus, date(2024, 4, 30))
+    assert first.raised == {("EWI_PAY_RATIO_LOW", "medium"): 1, ("EWI_PARTIAL_STREAK", "medium"): 1}  # L-partial's
+    assert first.actions == {("freeze", "frozen"): 2, ("hardship_offer", "handed_off"): 1}  # L-miss's resumed
+    assert alerts(bus)[("L-miss", "EWI_PAY_RATIO_LOW")].alert_id == alert_id  # de-duplicated against it
+    assert alerts(bus)[("L-miss", "EWI_PAY_RATIO_LOW")].status == "actioned"
+    assert freezes(bus, "L-miss") == 1
+    run(bus, date(2024, 4, 30))
+    assert freezes(bus, "L-miss") == 1

@@ -7,12 +7,15 @@
    30 DPD on the run date, ``cured`` when the line is at dpd 0 and its rule's condition was false at each of the last
    ``cure_months`` month ends after it was raised, ``expired`` when it is still standing (within 30 DPD) and its
    rule's condition has not held at a month end for the policy's ``expire_after_days``.
-3. Raising: every ACTIVE or FROZEN line's features as of its latest month end on or before the date go through
-   the rules, with de-duplication and cool-down read from the alert store.
-4. Acting: each open alert gets the action its policy names (``ActOnAlert``), if any.
+3. Raising and acting: every ACTIVE or FROZEN line's features as of its latest month end on or before the date go
+   through the rules, with de-duplication and cool-down read from the alert store; each alert raised gets the action
+   its policy names (``ActOnAlert``), if any, in the same transaction as its raising (``RaiseAlert``): a crash
+   leaves an alert either not raised at all or raised and actioned, never raised and forgotten.
+4. Resuming: an alert still open with an action to take (left by an earlier version of the run, or by a policy that
+   named no action then) is acted on, each in its own transaction.
 
-Every write is a command through the bus (its own transaction), and every id derives from the rule set, rule,
-line and date, so running the same date again raises, acts on and closes nothing new.
+Every write is a command through the bus, and every id derives from the rule set, rule, line and date (an action
+from its alert), so running the same date again, or again after a crash, raises, acts on and closes nothing twice.
 """
 
 from __future__ import annotations
@@ -78,21 +81,26 @@ def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compu
         months = history.get(line_id)
         if state.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or not months:
             continue
-        _raise(bus, uow, rules, line_id, months[-1][1], on, result)
+        _raise(bus, uow, rules, policy, line_id, months[-1][1], on, result)
     with uow:
         still_open = [a for a in uow.alerts.unclosed() if a.status == "open"]
     for alert in still_open:
-        chosen = policy.action_for(alert.rule_id, alert.severity)
-        if chosen is None:
-            continue
-        outcome = bus.handle(
-            c.ActOnAlert(
-                alert.alert_id, on, policy.policy_id, policy.version, chosen.action, chosen.text_zh, chosen.text_en,
-                chosen.days_before_due, chosen.limit_share, chosen.of,
-            )
-        )  # fmt: skip
-        result.actions[(chosen.action, outcome)] += 1
+        _act(bus, alert, policy, on, result)
     return result
+
+
+def _act(bus: Any, alert: StoredAlert, policy: ActionPolicy, on: date, result: EwiRunResult) -> None:
+    """The policy's action on an open alert, inside the caller's transaction or in its own."""
+    chosen = policy.action_for(alert.rule_id, alert.severity)
+    if chosen is None:
+        return
+    outcome = bus.handle(
+        c.ActOnAlert(
+            alert.alert_id, on, policy.policy_id, policy.version, chosen.action, chosen.text_zh, chosen.text_en,
+            chosen.days_before_due, chosen.limit_share, chosen.of,
+        )
+    )  # fmt: skip
+    result.actions[(chosen.action, outcome)] += 1
 
 
 def _by_line(
@@ -106,8 +114,8 @@ def _by_line(
 
 
 def _raise(
-    bus: Any, uow: AlertingUnitOfWork, rules: AlertRuleSet, line_id: str, values: FeatureValues, on: date,
-    result: EwiRunResult,
+    bus: Any, uow: AlertingUnitOfWork, rules: AlertRuleSet, policy: ActionPolicy, line_id: str, values: FeatureValues,
+    on: date, result: EwiRunResult,
 ) -> None:  # fmt: skip
     if not evaluate_rules(rules, values, values.get(SCORE), on, {}):
         return  # nothing fires even without de-duplication and cool-down: no need to read the line's alerts
@@ -117,13 +125,16 @@ def _raise(
     for alert in evaluate_rules(rules, values, values.get(SCORE), on, state):
         rule = by_rule[alert.rule_id]
         shown = {cond.indicator: values.get(cond.indicator) for cond in (rule.condition, *rule.also)}
-        stored = bus.handle(
-            c.RaiseAlert(
-                short_id("ewi", rules.rule_set_id, rules.version, alert.rule_id, line_id, on), line_id,
-                alert.rule_id, rules.rule_set_id, rules.version, on, alert.severity, (alert.reason_code,),
-                tuple(sorted(shown.items())), values.get(SCORE),
-            )
-        )  # fmt: skip
+        with bus.batch():  # one transaction: the alert and its action are written together or not at all
+            stored = bus.handle(
+                c.RaiseAlert(
+                    short_id("ewi", rules.rule_set_id, rules.version, alert.rule_id, line_id, on), line_id,
+                    alert.rule_id, rules.rule_set_id, rules.version, on, alert.severity, (alert.reason_code,),
+                    tuple(sorted(shown.items())), values.get(SCORE),
+                )
+            )  # fmt: skip
+            if stored is not None and stored.status == "open":
+                _act(bus, stored, policy, on, result)
         if stored is not None:
             result.raised[(alert.rule_id, alert.severity)] += 1
 

@@ -50,6 +50,8 @@ class SqlLines:
         # day-end stretches do not change a line, so they are neither versioned nor written); the stored
         # balances let sub-ledger totals combine the table's sums with the lines changed in this unit.
         self.loaded: dict[str, tuple[int, tuple[int, int, int, int, int]]] = {}
+        # line_id -> length of its command log as loaded: which commands a unit logged (``app.panel_rows.restate``)
+        self.loaded_events: dict[str, int] = {}
         self._all_loaded = False
         # Day-end asks every day which lines are due: the answer is cached per line and recomputed only
         # for lines handed out since the last question (a caller can change only a line it was given).
@@ -63,6 +65,7 @@ class SqlLines:
     def reset(self) -> None:
         self.seen.clear()
         self.loaded.clear()
+        self.loaded_events.clear()
         self._all_loaded = False
         self._next_action.clear()
         self._due_by_date.clear()
@@ -73,6 +76,7 @@ class SqlLines:
         """After a commit, keep the identity map as the stored state (single-writer mode): the lines just
         written are now what the table holds, so the next unit neither reloads nor re-parses them."""
         self.loaded.update(written)
+        self.loaded_events.update((i, len(self.seen[i].events)) for i in written)
 
     def add(self, line: CreditLine) -> None:
         if line.line_id in self.seen or (not self._all_loaded and self._exists(line.line_id)):
@@ -139,6 +143,7 @@ class SqlLines:
         self._handed_out.add(line.line_id)
         stored = (row.principal_minor, row.fee_minor, row.penalty_minor, row.interest_minor, row.credit_balance_minor)
         self.loaded[line.line_id] = (line.version, stored)
+        self.loaded_events[line.line_id] = len(line.events)
         return line
 
     def ids(self) -> list[str]:

@@ -23,6 +23,7 @@ from creditloop.adapters.sqlalchemy.journal_store import SqlJournal
 from creditloop.adapters.sqlalchemy.lines import SqlLines
 from creditloop.adapters.sqlalchemy.logs import SqlAudit, SqlDayEnds
 from creditloop.adapters.sqlalchemy.panel import SqlPanelStore
+from creditloop.app.panel_rows import restate_from
 from creditloop.app.ports import (
     ApplicationHistory,
     AuditLog,
@@ -148,6 +149,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         conn = self._connection()
         self.flush()
+        # A command that changed a month already stored restates the line's panel rows in this transaction.
+        restate_from(self.panel, self._lines.seen, self._lines.loaded_events)
         written = self._lines.save()
         self._journal.write_totals()
         conn.commit()
