@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from creditloop.simulate.customer import PART_PAYER_BUDGET
 from creditloop.simulate.population import Customer
 from creditloop.simulate.scenario import Scenario
 
@@ -86,15 +87,17 @@ def incomes_for_month(
         if c.job_loss_until >= month:
             factor *= JOB_LOSS_INCOME_SHARE
         s = c.income_volatility
+        vol = math.exp(s * float(z[i]) - s * s / 2) if s else 1.0  # mean one: volatility, not a trend
         if s:
-            factor *= math.exp(s * float(z[i]) - s * s / 2)  # mean one: volatility, not a trend
+            factor *= vol
         out.append(int(c.base_income_minor * factor))
+        c.normal_income_minor = int(c.base_income_minor * vol)  # without the loss: what savings stand in for
     return out
 
 
 def capacity_minor(c: Customer, income_minor: int) -> int:
     """What is left for this line after living costs and other lenders' payments."""
-    return int(income_minor * (1 - c.living_cost_share)) - c.other_debt_minor
+    return int(income_minor * (1 - c.living_cost_share)) - c.other_debt_minor - c.extra_debt_minor
 
 
 def affordable_bill_minor(c: Customer, income_minor: int) -> int:
@@ -188,9 +191,13 @@ def repayment_intent(
     - just short (spare money at least PARTIAL_SHORTFALL of the bill): a willing customer pays all the spare
       money by the due date — the arrears first, so the line stays a little behind rather than rolling;
     - otherwise a willing customer pays a random part of the spare money.
+
+    A month of income loss carried by savings (``c.buffer_phase``) is paid by ``buffer_payment`` instead.
     """
     if due_minor <= 0 or c.fraud or c.defaulted:
         return None
+    if c.buffer_phase:
+        return buffer_payment(c, due_minor, rng)
     capacity = capacity_minor(c, income_minor)
     budget = int(capacity * c.pay_budget_share)
     if capacity >= due_minor > budget >= 100 and rng.random() < c.willingness:
@@ -217,6 +224,19 @@ def repayment_intent(
         if partial > 0:
             return RepaymentIntent(partial, 0, "token")
     return None
+
+
+def buffer_payment(c: Customer, due_minor: int, rng: np.random.Generator) -> RepaymentIntent | None:
+    """A month of income loss carried by savings (simulate/liquidity.py): the customer keeps paying, but keeps
+    cash — part of the bill only (the installment analogue of dropping to the minimum payment), on the due date
+    rather than before it. The share is the habitual part-payers' range (PART_PAYER_BUDGET: an assumption for
+    job losers, not measured); it is paid from savings, as far as they go."""
+    share = float(rng.uniform(*PART_PAYER_BUDGET))
+    amount = min(c.savings_minor, int(due_minor * share)) // 100 * 100
+    if amount <= 0:
+        return None
+    c.savings_minor -= amount
+    return RepaymentIntent(amount, 0, "part")
 
 
 def drift_payment(step: int, due_minor: int) -> RepaymentIntent | None:

@@ -32,6 +32,7 @@ from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.delinquency import bucket
 from creditloop.servicing.events import BucketChanged, DomainEvent, DueMissed, PaymentReturned, RestructureBooked
 from creditloop.simulate import behaviour as b
+from creditloop.simulate import liquidity
 from creditloop.simulate.collector import paced_collector
 from creditloop.simulate.config import (
     BLOCK_SIZE,
@@ -111,6 +112,8 @@ class Simulation:
             cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks
             cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
         b.assign_shock(self.customers, config.scenario, self.rng)
+        # Savings buffers from a child stream of the block's seed: the world stream is not advanced.
+        liquidity.assign_buffers(self.customers, liquidity.liquidity_stream(self.rng), config.liquidity)
         self.by_id = {cu.customer_id: cu for cu in self.customers}
         self.line_of: dict[str, str] = {}
         self.events: dict[date, list[Event]] = defaultdict(list)
@@ -192,6 +195,8 @@ class Simulation:
         incomes = b.incomes_for_month(self.customers, m, self.cfg.scenario, self.rng)
         for cu, income in zip(self.customers, incomes, strict=True):
             self.income[cu.customer_id] = income
+            if cu.buffer_minor:  # nothing to do for a customer without savings (most of the time, cheap)
+                liquidity.month_start(cu, income, m)
             if cu.apply_month == m:
                 drawn = int(self.rng.integers(0, 28))  # drawn for everyone: the world stream stays the same
                 self.events[first + timedelta(days=drawn if cu.apply_day < 0 else cu.apply_day)].append(cu)
@@ -241,7 +246,8 @@ class Simulation:
         for cu in self.customers:
             if cu.apply_month > m:
                 continue
-            for intent in b.purchase_intents(cu, self.income[cu.customer_id], days, self.rng):
+            income = liquidity.spending_income_minor(cu, self.income[cu.customer_id])
+            for intent in b.purchase_intents(cu, income, days, self.rng):
                 on = first + timedelta(days=intent.day - 1)
                 self.events[on].append((cu, intent))
 
@@ -298,7 +304,8 @@ class Simulation:
         if amount < 1_000:
             return
         bill = line.statements[-1].total_due_minor if line.statements else 0
-        if bill + amount // intent.periods > b.affordable_bill_minor(cu, self.income[cu.customer_id]):
+        income = liquidity.spending_income_minor(cu, self.income[cu.customer_id])
+        if bill + amount // intent.periods > b.affordable_bill_minor(cu, income):
             return  # most customers hold back when the monthly bill would outgrow their spare money
         purchase_id = f"P-{cu.customer_id}-{day.isoformat()}-{len(line.plans) + 1}"
         if self._submit(c.Purchase(purchase_id, line_id, amount, intent.periods, day)) is None:
