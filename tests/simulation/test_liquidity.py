@@ -96,6 +96,18 @@ def test_in_a_buffer_month_the_bill_is_paid_in_part_from_savings_on_the_due_date
         assert c.savings_minor == before - intent.amount_minor
 
 
+def test_savings_do_not_pay_a_line_already_thirty_days_behind() -> None:
+    c = with_buffer(3.0)
+    liq.month_start(c, 250_000, month=4)
+    savings = c.savings_minor
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    # As a customer without savings would: the line was given up before the loss.
+    assert b.repayment_intent(c, 900_000, 250_000, rng_a, month=4, dpd=95) == b.repayment_intent(
+        customer(), 900_000, 250_000, rng_b, month=4, dpd=95
+    )
+    assert c.savings_minor == savings
+
+
 def test_once_savings_are_gone_the_customer_pays_as_before() -> None:
     c = with_buffer(0.5)  # 2,500 yuan: less than one month's gap
     liq.month_start(c, 250_000, month=4)

@@ -44,6 +44,9 @@ RELAPSE_MISS_CAP = 0.5
 DRIFT_SHARES = (0.9, 0.7, 0.5, 0.3, 0.0)
 DRIFT_CURE = 0.5
 DRIFT_CURE_STOPPED = 0.05
+# Savings carry a loss (simulate/liquidity.py) only for a line the customer still keeps in order: one already 30+
+# days behind was given up before the loss and is not paid from savings (it would cure lines written off for months).
+BUFFER_KEEPS_DPD = 30
 # Limit changes: spending follows the limit with this elasticity (budget x (limit / opening limit) ** e).
 LIMIT_SPEND_ELASTICITY = 0.3
 LIMIT_FACTOR_BOUNDS = (0.5, 1.5)
@@ -181,6 +184,7 @@ def repayment_intent(
     rng: np.random.Generator,
     *,
     month: int = 0,
+    dpd: int = 0,
 ) -> RepaymentIntent | None:
     """How much of the statement the customer pays, and when. Capacity first, then willingness.
 
@@ -192,11 +196,12 @@ def repayment_intent(
       money by the due date — the arrears first, so the line stays a little behind rather than rolling;
     - otherwise a willing customer pays a random part of the spare money.
 
-    A month of income loss carried by savings (``c.buffer_phase``) is paid by ``buffer_payment`` instead.
+    A month of income loss carried by savings (``c.buffer_phase``) is paid by ``buffer_payment`` instead, on a
+    line the customer is still keeping in order (``dpd`` on the statement day under BUFFER_KEEPS_DPD).
     """
     if due_minor <= 0 or c.fraud or c.defaulted:
         return None
-    if c.buffer_phase:
+    if c.buffer_phase and dpd < BUFFER_KEEPS_DPD:
         return buffer_payment(c, due_minor, rng)
     capacity = capacity_minor(c, income_minor)
     budget = int(capacity * c.pay_budget_share)

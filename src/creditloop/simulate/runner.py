@@ -338,7 +338,7 @@ class Simulation:
             balance = line.balance_minor if cu.strategic and not cu.defaulted else 0
             if b.stops_paying(cu, balance, line.limit_minor):
                 continue  # strategic default: able to pay, chooses not to
-            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m)
+            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m, dpd=line.dpd)
             if intent is None:
                 continue
             pay_on = max(day + timedelta(days=1), st.due_on + timedelta(days=intent.days_after_due))
