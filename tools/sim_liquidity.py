@@ -65,8 +65,8 @@ def table(prefixes: list[str]) -> None:
         for sc in ("baseline", "pandemic"):
             for seed in (1, 2, 3):
                 f = Path(f"{prefix}-{sc}-{seed}.bt.json")
-                if not f.exists():
-                    continue
+                if not f.exists() or not f.stat().st_size:
+                    continue  # not run, or its back-test still running
                 bt = json.loads(f.read_text(encoding="utf-8"))
                 ewi, single = bt["policies"][0], bt["policies"][1]
                 print(_row(sc, seed, f"{Path(prefix).name} ewi@1", ewi, bt["base_rate"]))
