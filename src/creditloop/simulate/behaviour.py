@@ -47,6 +47,8 @@ DRIFT_CURE_STOPPED = 0.05
 # Savings carry a loss (simulate/liquidity.py) only for a line the customer still keeps in order: one already 30+
 # days behind was given up before the loss and is not paid from savings (it would cure lines written off for months).
 BUFFER_KEEPS_DPD = 30
+# Ganong & Noel (2019, AER): spending falls by about 6 % at the onset of unemployment (simulate/liquidity.py).
+SPEND_CUT_AT_LOSS = 0.06
 # Limit changes: spending follows the limit with this elasticity (budget x (limit / opening limit) ** e).
 LIMIT_SPEND_ELASTICITY = 0.3
 LIMIT_FACTOR_BOUNDS = (0.5, 1.5)
@@ -98,6 +100,14 @@ def incomes_for_month(
     return out
 
 
+def spending_income_minor(c: Customer, income_minor: int) -> int:
+    """The income the customer spends by: the usual one less SPEND_CUT_AT_LOSS while savings carry a loss
+    (simulate/liquidity.py), the actual one otherwise."""
+    if c.buffer_phase:
+        return int(c.normal_income_minor * (1 - SPEND_CUT_AT_LOSS))
+    return income_minor
+
+
 def capacity_minor(c: Customer, income_minor: int) -> int:
     """What is left for this line after living costs and other lenders' payments."""
     return int(income_minor * (1 - c.living_cost_share)) - c.other_debt_minor - c.extra_debt_minor
@@ -109,7 +119,7 @@ def affordable_bill_minor(c: Customer, income_minor: int) -> int:
     Fabricated applicants and strategic defaulters do not hold back: they never mean to pay the bill."""
     if c.fraud or c.strategic:
         return 2**62
-    return int(capacity_minor(c, income_minor) * (0.4 + 0.5 * c.willingness))
+    return int(capacity_minor(c, spending_income_minor(c, income_minor)) * (0.4 + 0.5 * c.willingness))
 
 
 def limit_factor(limit_minor: int, opening_limit_minor: int) -> float:
@@ -145,7 +155,7 @@ def purchase_intents(
     count = int(rng.poisson(1.4))
     if not count:
         return []
-    budget = income_minor * c.spend_propensity * c.limit_factor
+    budget = spending_income_minor(c, income_minor) * c.spend_propensity * c.limit_factor
     z = rng.standard_normal(count)
     plan_u = rng.random(count)
     refund_u = rng.random(count)

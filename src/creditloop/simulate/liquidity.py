@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from creditloop.simulate.behaviour import capacity_minor
+# The spending cut lives in behaviour.py (purchases use it): Ganong & Noel (2019, AER 109(7)), about 6 % at onset.
+from creditloop.simulate.behaviour import SPEND_CUT_AT_LOSS, capacity_minor
 from creditloop.simulate.customer import Customer
 
 # Federal Reserve SHED 2022 and 2023: 63 % of US adults would cover a $400 emergency expense with cash or its
@@ -40,8 +41,6 @@ NO_BUFFER_SHARE = 0.37
 # here measures them); the headline figure's sensitivity to the median is in docs/performance.md.
 BUFFER_MEDIAN_MONTHS = 2.0
 BUFFER_SIGMA = 1.0
-# Ganong & Noel (2019, AER 109(7)): spending falls by about 6 % at the onset of unemployment.
-SPEND_CUT_AT_LOSS = 0.06
 # Sullivan (2008, J. Human Resources 43(2)): > 11 cents of unsecured debt per dollar of earnings lost, for
 # low-asset households other than the bottom decile. Repaid in equal parts over a year (term assumed).
 BORROW_PER_LOST = 0.11
@@ -121,10 +120,3 @@ def month_start(c: Customer, income_minor: int, month: int) -> None:
         c.buffer_phase = True
     else:
         c.savings_minor = 0  # the buffer is gone: from here on, as before the model
-
-
-def spending_income_minor(c: Customer, income_minor: int) -> int:
-    """The income the customer spends by: near the usual while savings carry a loss, the actual one otherwise."""
-    if c.buffer_phase:
-        return int(c.normal_income_minor * (1 - SPEND_CUT_AT_LOSS))
-    return income_minor

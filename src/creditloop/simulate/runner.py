@@ -112,7 +112,6 @@ class Simulation:
             cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks
             cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
         b.assign_shock(self.customers, config.scenario, self.rng)
-        # Savings buffers from a child stream of the block's seed: the world stream is not advanced.
         liquidity.assign_buffers(self.customers, liquidity.liquidity_stream(self.rng), config.liquidity)
         self.by_id = {cu.customer_id: cu for cu in self.customers}
         self.line_of: dict[str, str] = {}
@@ -246,8 +245,7 @@ class Simulation:
         for cu in self.customers:
             if cu.apply_month > m:
                 continue
-            income = liquidity.spending_income_minor(cu, self.income[cu.customer_id])
-            for intent in b.purchase_intents(cu, income, days, self.rng):
+            for intent in b.purchase_intents(cu, self.income[cu.customer_id], days, self.rng):
                 on = first + timedelta(days=intent.day - 1)
                 self.events[on].append((cu, intent))
 
@@ -304,8 +302,7 @@ class Simulation:
         if amount < 1_000:
             return
         bill = line.statements[-1].total_due_minor if line.statements else 0
-        income = liquidity.spending_income_minor(cu, self.income[cu.customer_id])
-        if bill + amount // intent.periods > b.affordable_bill_minor(cu, income):
+        if bill + amount // intent.periods > b.affordable_bill_minor(cu, self.income[cu.customer_id]):
             return  # most customers hold back when the monthly bill would outgrow their spare money
         purchase_id = f"P-{cu.customer_id}-{day.isoformat()}-{len(line.plans) + 1}"
         if self._submit(c.Purchase(purchase_id, line_id, amount, intent.periods, day)) is None:
