@@ -106,6 +106,20 @@ def approval(path: Path) -> Grid:
     return Grid("Credit Card Approval (status panel)", late, _nan(shape), _nan(shape), d129, _nan(shape), _nan(shape))
 
 
+def pooled(dirs: list[Path]) -> Grid:
+    """Several simulations (seeds) as one grid: their lines side by side, months aligned on the month index."""
+    grids = [simulated(d) for d in dirs]
+    months = max(g.late30.shape[1] for g in grids)
+
+    def stack(name: str) -> np.ndarray:
+        parts = [getattr(g, name) for g in grids]
+        return np.vstack([np.pad(a, ((0, 0), (0, months - a.shape[1])), constant_values=np.nan) for a in parts])
+
+    names = ("late30", "partial", "full", "dpd1_29", "util", "ratio")
+    label = "+".join(d.name for d in dirs)
+    return Grid(f"simulator ({label})", *(stack(n) for n in names))
+
+
 def simulated(data_dir: Path) -> Grid:
     con = duckdb.connect()
     snaps, truth = data_dir / "snapshots.parquet", data_dir / "ground_truth.parquet"
@@ -165,6 +179,13 @@ def measure(g: Grid) -> dict[str, Any]:
         for lag in LAGS:
             v = arr[acc, ts - lag]
             out[f"{name}@t-{lag}"] = (_mean(v[ev]), _mean(v[~ev]))
+    # Abrupt: a first 30+ with no 1-29 DPD month end and no part-paid bill at t-3 and t-2 (unknown: None). t-1 is
+    # left out: on a monthly grid a first 30+ month end always follows a 1-29 DPD one.
+    d129, part = _count(g.dpd1_29, acc, ts, (3, 2))[ev], _count(g.partial, acc, ts, (3, 2))[ev]
+    known = d129 >= 0
+    out["abrupt share (no 1-29 DPD, no partial at t-3, t-2)"] = (
+        round(float((known & (d129 == 0) & (part <= 0)).sum() / known.sum()), 3) if known.any() else None
+    )
     for name in ("util", "ratio"):
         arr = getattr(g, name)
         d = arr[acc, ts - 1] - arr[acc, ts - 3]
@@ -182,8 +203,8 @@ def measure(g: Grid) -> dict[str, Any]:
     return out
 
 
-def _count(arr: np.ndarray, acc: np.ndarray, ts: np.ndarray) -> np.ndarray:
-    w = np.column_stack([arr[acc, ts - lag] for lag in LAGS])
+def _count(arr: np.ndarray, acc: np.ndarray, ts: np.ndarray, lags: tuple[int, ...] = LAGS) -> np.ndarray:
+    w = np.column_stack([arr[acc, ts - lag] for lag in lags])
     return np.where(np.isnan(w).any(axis=1), -1, np.nansum(w, axis=1)).astype(int)
 
 
@@ -235,14 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     default = REPO.parent / "shared" / "datasets"
     p.add_argument("--datasets", type=Path, default=default if default.is_dir() else Path("/work/shared/datasets"))
     p.add_argument("--sim", type=Path, action="append", default=[], help="a simulation's output directory")
+    p.add_argument(
+        "--sim-pool", action="append", default=[], help="simulation directories pooled as one source (comma-separated)"
+    )
+    p.add_argument("--no-real", action="store_true", help="leave the real panels out (simulations only)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     grids: list[Grid] = []
     tw, cca = args.datasets / "uci_taiwan_default.csv", args.datasets / "credit_card_approval_credit_record.csv.gz"
-    for path, make in (
+    real = (
         (tw, lambda: [taiwan(tw, label_y=True), taiwan(tw, label_y=False)]),
         (cca, lambda: [approval(cca)]),
-    ):
+    )
+    for path, make in () if args.no_real else real:
         if path.is_file():
             grids += make()
         else:
@@ -252,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
             grids.append(simulated(d))
         else:
             print(f"skipped {d}: no snapshots.parquet", file=sys.stderr)
+    for pool in args.sim_pool:
+        dirs = [Path(x) for x in pool.split(",") if x]
+        missing = [d for d in dirs if not (d / "snapshots.parquet").is_file()]
+        if missing:
+            print(f"skipped pool {pool}: no snapshots.parquet in {missing[0]}", file=sys.stderr)
+        else:
+            grids.append(pooled(dirs))
     if not grids:
         print("nothing to measure", file=sys.stderr)
         return 1

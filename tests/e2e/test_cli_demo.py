@@ -111,7 +111,9 @@ def test_delinquency_rises_after_the_shock(runs: dict[str, tuple[Path, dict[str,
                 WHERE s.status IN ('ACTIVE', 'FROZEN') AND s.month_index BETWEEN 5 AND 8 GROUP BY 1"""
         ).fetchall()
     )
-    assert rates[True] > 2 * rates[False]
+    # 1.5x, not 2x, since issue 14's savings buffers: customers hit who hold savings part-pay at 1-29 DPD for months
+    # before any 30+, so fewer of them are 30+ in months 5-8 (seed 11: 1.9x; 0.72 % against 0.38 %).
+    assert rates[True] > 1.5 * rates[False]
 
 
 def test_the_report_exists_with_its_charts_and_opens_offline(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:

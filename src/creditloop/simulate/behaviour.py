@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from creditloop.simulate.customer import PART_PAYER_BUDGET
 from creditloop.simulate.population import Customer
 from creditloop.simulate.scenario import Scenario
 
@@ -43,6 +44,11 @@ RELAPSE_MISS_CAP = 0.5
 DRIFT_SHARES = (0.9, 0.7, 0.5, 0.3, 0.0)
 DRIFT_CURE = 0.5
 DRIFT_CURE_STOPPED = 0.05
+# Savings carry a loss (simulate/liquidity.py) only for a line the customer still keeps in order: one already 30+
+# days behind was given up before the loss and is not paid from savings (it would cure lines written off for months).
+BUFFER_KEEPS_DPD = 30
+# Ganong & Noel (2019, AER): spending falls by about 6 % at the onset of unemployment (simulate/liquidity.py).
+SPEND_CUT_AT_LOSS = 0.06
 # Limit changes: spending follows the limit with this elasticity (budget x (limit / opening limit) ** e).
 LIMIT_SPEND_ELASTICITY = 0.3
 LIMIT_FACTOR_BOUNDS = (0.5, 1.5)
@@ -86,15 +92,25 @@ def incomes_for_month(
         if c.job_loss_until >= month:
             factor *= JOB_LOSS_INCOME_SHARE
         s = c.income_volatility
+        vol = math.exp(s * float(z[i]) - s * s / 2) if s else 1.0  # mean one: volatility, not a trend
         if s:
-            factor *= math.exp(s * float(z[i]) - s * s / 2)  # mean one: volatility, not a trend
+            factor *= vol
         out.append(int(c.base_income_minor * factor))
+        c.normal_income_minor = int(c.base_income_minor * vol)  # without the loss: what savings stand in for
     return out
+
+
+def spending_income_minor(c: Customer, income_minor: int) -> int:
+    """The income the customer spends by: the usual one less SPEND_CUT_AT_LOSS while savings carry a loss
+    (simulate/liquidity.py), the actual one otherwise."""
+    if c.buffer_phase:
+        return int(c.normal_income_minor * (1 - SPEND_CUT_AT_LOSS))
+    return income_minor
 
 
 def capacity_minor(c: Customer, income_minor: int) -> int:
     """What is left for this line after living costs and other lenders' payments."""
-    return int(income_minor * (1 - c.living_cost_share)) - c.other_debt_minor
+    return int(income_minor * (1 - c.living_cost_share)) - c.other_debt_minor - c.extra_debt_minor
 
 
 def affordable_bill_minor(c: Customer, income_minor: int) -> int:
@@ -103,7 +119,7 @@ def affordable_bill_minor(c: Customer, income_minor: int) -> int:
     Fabricated applicants and strategic defaulters do not hold back: they never mean to pay the bill."""
     if c.fraud or c.strategic:
         return 2**62
-    return int(capacity_minor(c, income_minor) * (0.4 + 0.5 * c.willingness))
+    return int(capacity_minor(c, spending_income_minor(c, income_minor)) * (0.4 + 0.5 * c.willingness))
 
 
 def limit_factor(limit_minor: int, opening_limit_minor: int) -> float:
@@ -139,7 +155,7 @@ def purchase_intents(
     count = int(rng.poisson(1.4))
     if not count:
         return []
-    budget = income_minor * c.spend_propensity * c.limit_factor
+    budget = spending_income_minor(c, income_minor) * c.spend_propensity * c.limit_factor
     z = rng.standard_normal(count)
     plan_u = rng.random(count)
     refund_u = rng.random(count)
@@ -178,6 +194,7 @@ def repayment_intent(
     rng: np.random.Generator,
     *,
     month: int = 0,
+    dpd: int = 0,
 ) -> RepaymentIntent | None:
     """How much of the statement the customer pays, and when. Capacity first, then willingness.
 
@@ -188,9 +205,14 @@ def repayment_intent(
     - just short (spare money at least PARTIAL_SHORTFALL of the bill): a willing customer pays all the spare
       money by the due date — the arrears first, so the line stays a little behind rather than rolling;
     - otherwise a willing customer pays a random part of the spare money.
+
+    A month of income loss carried by savings (``c.buffer_phase``) is paid by ``buffer_payment`` instead, on a
+    line the customer is still keeping in order (``dpd`` on the statement day under BUFFER_KEEPS_DPD).
     """
     if due_minor <= 0 or c.fraud or c.defaulted:
         return None
+    if c.buffer_phase and dpd < BUFFER_KEEPS_DPD:
+        return buffer_payment(c, due_minor, rng)
     capacity = capacity_minor(c, income_minor)
     budget = int(capacity * c.pay_budget_share)
     if capacity >= due_minor > budget >= 100 and rng.random() < c.willingness:
@@ -217,6 +239,19 @@ def repayment_intent(
         if partial > 0:
             return RepaymentIntent(partial, 0, "token")
     return None
+
+
+def buffer_payment(c: Customer, due_minor: int, rng: np.random.Generator) -> RepaymentIntent | None:
+    """A month of income loss carried by savings (simulate/liquidity.py): the customer keeps paying, but keeps
+    cash — part of the bill only (the installment analogue of dropping to the minimum payment), on the due date
+    rather than before it. The share is the habitual part-payers' range (PART_PAYER_BUDGET: an assumption for
+    job losers, not measured); it is paid from savings, as far as they go."""
+    share = float(rng.uniform(*PART_PAYER_BUDGET))
+    amount = min(c.savings_minor, int(due_minor * share)) // 100 * 100
+    if amount <= 0:
+        return None
+    c.savings_minor -= amount
+    return RepaymentIntent(amount, 0, "part")
 
 
 def drift_payment(step: int, due_minor: int) -> RepaymentIntent | None:

@@ -22,13 +22,15 @@ GRID: tuple[str, ...] = ("C", "0", "1", "2", "3", "4", "5")
 # What the comparison promises, and why (see docs/simulation.md). Fabricated applications are left out of
 # the simulated side (ground truth): they never pay by construction, the panel's approved card holders have
 # no identifiable equivalent, and with them the 90+ cells measure the fraud share, not behaviour.
-# - "C" → "C" (current stays current) within 0.05: both books are mostly people who pay;
+# - "C" → "C" (current stays current) within 0.06: both books are mostly people who pay (0.05 until issue 14's
+#   savings buffers: a customer whose loss savings carry pays part of the bill and sits at 1-29 DPD, which moved
+#   the cell from 0.954 to 0.949 on seed 11; the panel's C also counts paid-off accounts, which never fall behind);
 # - once 90+ days behind ("3", "4"), the share that rolls one bucket further is within 0.25 — late-stage
 #   roll rates are driven by inability to pay, which both populations share; the cells hold a few dozen
 #   simulated lines, so a tighter band would test the seed, not the model;
 # - "5" → "5" (written off stays written off) within 0.10.
 TOLERANCES: dict[tuple[str, str], float] = {
-    ("C", "C"): 0.05,
+    ("C", "C"): 0.06,
     ("3", "4"): 0.25,
     ("4", "5"): 0.25,
     ("5", "5"): 0.10,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from creditloop.core.errors import ValidationError
+from creditloop.simulate.liquidity import DEFAULT_LIQUIDITY, LiquidityParams
 from creditloop.simulate.scenario import Scenario
 from creditloop.simulate.strategies import BASELINE, Strategy
 
@@ -54,6 +55,8 @@ class SimConfig:
     # Half the inflated-income fraudsters are agency income packaging instead (``population.generate_population``):
     # opt-in, so the default population and everything calibrated on it stay as they were.
     income_packaging: bool = False
+    # Savings buffers (simulate/liquidity.py); ``LiquidityParams(buffer_median_months=0)`` is the model before them.
+    liquidity: LiquidityParams = DEFAULT_LIQUIDITY
 
     def __post_init__(self) -> None:
         if not 1 <= self.customers <= MAX_CUSTOMERS:

@@ -92,6 +92,15 @@ class Customer:
     drift: int = 0  # statements into a spell of falling behind while able to pay (0: paying as usual)
     defaulted: bool = False  # a strategic defaulter who has stopped paying
     limit_factor: float = 1.0  # spending response to limit changes since the line opened
+    # Liquidity (simulate/liquidity.py): the habitual buffer, what is left of it, and how a loss is lived through.
+    buffer_months: float = 0.0  # habitual liquid savings in months of living costs (0: none)
+    buffer_minor: int = 0
+    savings_minor: int = 0
+    borrows_at_loss: bool = False  # a low (not nil) buffer: borrows elsewhere in a loss (Sullivan 2008)
+    normal_income_minor: int = 0  # this month's income without the job loss or the pay cut
+    buffer_phase: bool = False  # this month's loss is carried by savings
+    extra_debt_minor: int = 0  # monthly payment on what was borrowed elsewhere during a loss
+    extra_debt_until: int = 0  # month through which it is paid
     # The application form's further fields (simulate/applicants.py). Personal data (name, id_number, phone,
     # device_id) lives only here and in the submitted form: never in a Parquet file or a log.
     name: str = field(default="", repr=False)

@@ -160,6 +160,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("strategic", pa.bool_()),
             ("defaulted", pa.bool_()),
             ("farm", pa.int64()),  # the fraud farm of an identity_reuse application, 0: none
+            ("buffer_months", pa.float64()),  # habitual liquid savings in months of living costs (liquidity.py)
         ]
     ),
     "actions": pa.schema(
@@ -273,6 +274,7 @@ class OutputWriter:
                         "strategic",
                         "defaulted",
                         "farm",
+                        "buffer_months",
                     )
                 }
                 | {"shocked": cu.shock_cut > 0}

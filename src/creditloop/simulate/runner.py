@@ -32,6 +32,7 @@ from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.delinquency import bucket
 from creditloop.servicing.events import BucketChanged, DomainEvent, DueMissed, PaymentReturned, RestructureBooked
 from creditloop.simulate import behaviour as b
+from creditloop.simulate import liquidity
 from creditloop.simulate.collector import paced_collector
 from creditloop.simulate.config import (
     BLOCK_SIZE,
@@ -111,6 +112,7 @@ class Simulation:
             cu.customer_id = f"C{i + 1:07d}"  # ids and identity keys run on across blocks
             cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
         b.assign_shock(self.customers, config.scenario, self.rng)
+        liquidity.assign_buffers(self.customers, liquidity.liquidity_stream(self.rng), config.liquidity)
         self.by_id = {cu.customer_id: cu for cu in self.customers}
         self.line_of: dict[str, str] = {}
         self.events: dict[date, list[Event]] = defaultdict(list)
@@ -192,6 +194,8 @@ class Simulation:
         incomes = b.incomes_for_month(self.customers, m, self.cfg.scenario, self.rng)
         for cu, income in zip(self.customers, incomes, strict=True):
             self.income[cu.customer_id] = income
+            if cu.buffer_minor:  # nothing to do for a customer without savings (most of the time, cheap)
+                liquidity.month_start(cu, income, m)
             if cu.apply_month == m:
                 drawn = int(self.rng.integers(0, 28))  # drawn for everyone: the world stream stays the same
                 self.events[first + timedelta(days=drawn if cu.apply_day < 0 else cu.apply_day)].append(cu)
@@ -331,7 +335,7 @@ class Simulation:
             balance = line.balance_minor if cu.strategic and not cu.defaulted else 0
             if b.stops_paying(cu, balance, line.limit_minor):
                 continue  # strategic default: able to pay, chooses not to
-            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m)
+            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m, dpd=line.dpd)
             if intent is None:
                 continue
             pay_on = max(day + timedelta(days=1), st.due_on + timedelta(days=intent.days_after_due))
