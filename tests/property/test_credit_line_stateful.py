@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -148,7 +149,7 @@ class CreditLineMachine(RuleBasedStateMachine):
         pid = data.draw(st.sampled_from(sorted(self.financed)))
         plan = next(p for p in [*self.line.plans, *self.line.settled_plans] if p.purchase_id == pid)
         left = plan.principal_minor - plan.refunded_minor
-        if left <= 0 or self.line.status is LineStatus.CHARGED_OFF:
+        if left <= 0 or self.line.status is LineStatus.CHARGED_OFF or self._settled():
             return
         amount = data.draw(st.integers(1, left))
         self.line.refund(self._id("r"), pid, amount, self.today)
@@ -165,12 +166,21 @@ class CreditLineMachine(RuleBasedStateMachine):
         """Every purchase refunded in full, whatever restructures pooled (issue 11: a later refund of a pooled
         purchase raised "could not be placed"). Goods all returned: nothing is owed for them any more."""
         plans = [*self.line.plans, *self.line.settled_plans]
+        if self._settled():  # the settlement closed the debt: a refund has nothing to reduce
+            for plan in [p for p in plans if p.kind == "purchase" and p.principal_minor > p.refunded_minor]:
+                with pytest.raises(DomainError) as refused:
+                    self.line.refund(self._id("r"), plan.purchase_id, 1, self.today)
+                assert refused.value.code == "line_settled"
+            return
         for plan in [p for p in plans if p.kind == "purchase"]:
             left = plan.principal_minor - plan.refunded_minor
             if left > 0:
                 self.line.refund(self._id("r"), plan.purchase_id, left, self.today)
         if not any(p.kind == "returned_payment" for p in [*self.line.plans, *self.line.settled_plans]):
             assert self.line.principal_minor == 0
+
+    def _settled(self) -> bool:
+        return self.line.settlement is not None and self.line.settlement.status == "settled"
 
     @rule(limit=st.integers(100000, 800000))
     def change_limit(self, limit: int) -> None:

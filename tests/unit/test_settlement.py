@@ -165,3 +165,16 @@ def live(bus: MessageBus) -> list[Any]:
     entries = bus_entries(bus)
     reversed_ids = {e.reverses for e in entries if e.reverses}
     return [e for e in entries if e.entry_id not in reversed_ids and not e.reverses]
+
+
+def test_a_merchant_refund_after_a_settlement_is_refused_and_writes_nothing() -> None:
+    """Found by the stateful test: a purchase refunded after its charged-off line settled could not be placed (an
+    invariant violation). The settlement closed what was owed, so the refund is a clear refusal instead."""
+    bus, on = charged_off_book()
+    offer(bus, on, 200_000)
+    bus.handle(c.Repay("p1", "L", 200_000, on + timedelta(days=5)))
+    before = entry_count(bus)
+    purchase_id = next(p.purchase_id for p in line(bus).settled_plans + line(bus).plans if p.kind == "purchase")
+    with pytest.raises(DomainError) as refused:
+        bus.handle(c.Refund("rf", "L", purchase_id, 1_000, on + timedelta(days=6)))
+    assert refused.value.code == "line_settled" and entry_count(bus) == before

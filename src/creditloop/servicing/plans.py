@@ -12,7 +12,7 @@ from creditloop.ledger.entries import EntryCode, entry
 from creditloop.ledger.ids import escape_id
 from creditloop.products.pricing import option_schedule
 from creditloop.servicing.commands import Purchase, Refund, ReturnPayment
-from creditloop.servicing.model import Installment, LineStatus, Plan, PlanKind, reduce_evenly
+from creditloop.servicing.model import Installment, LineStatus, Plan, PlanKind, SettlementStatus, reduce_evenly
 from creditloop.servicing.state import LineState
 
 
@@ -110,6 +110,13 @@ def _refunded_plan(line: LineState, cmd: Refund) -> Plan:
         )
     if line.status is LineStatus.CHARGED_OFF:
         raise DomainError("refunds on a charged-off line are handled as recoveries", code="line_charged_off")
+    if line.settlement is not None and line.settlement.status is SettlementStatus.SETTLED:
+        # The settlement closed what was owed (the rest forgiven): the line has no debt left for the goods to
+        # reduce, and what the customer paid was an agreed sum, not this purchase's principal.
+        raise DomainError(
+            "refunds on a settled line are handled outside it: the settlement already closed what was owed",
+            code="line_settled",
+        )
     return plan
 
 
