@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
-from typing import Any
 
+from ledger_cli import ok
+from ledger_cli import refused as _refused
 
-def cl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "creditloop", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def ok(data_dir: Path, *args: str) -> Any:
-    res = cl(data_dir, *args)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout) if "--json" in args else res.stdout
-
-
-def refused(data_dir: Path, code: int, *args: str) -> str:
-    res = cl(data_dir, *args)
-    assert res.returncode == code, (res.returncode, res.stdout, res.stderr)
-    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
-    return res.stderr.strip()
+refused = partial(_refused, one_line=True)  # every refusal here is one line
 
 
 def test_request_options_accept_track(tmp_path: Path) -> None:

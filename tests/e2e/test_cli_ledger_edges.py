@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-
-def cl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "creditloop", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def ok(data_dir: Path, *args: str) -> Any:
-    res = cl(data_dir, *args)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout) if "--json" in args else res.stdout
-
-
-def refused(data_dir: Path, code: int, *args: str) -> str:
-    res = cl(data_dir, *args)
-    assert res.returncode == code, (res.returncode, res.stdout, res.stderr)
-    assert "Traceback" not in res.stderr
-    return res.stderr
+from ledger_cli import ok, refused
 
 
 def repay(d: Path, line: str, pid: str, amount: str, on: str) -> list[str]:

@@ -5,25 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-
-def cl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "creditloop", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def ok(data_dir: Path, *args: str) -> Any:
-    res = cl(data_dir, *args)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout) if "--json" in args else res.stdout
+from ledger_cli import cl, ok
 
 
 def restructure(d: Path, rid: str, kind: str, on: str, *params: str) -> subprocess.CompletedProcess[str]:

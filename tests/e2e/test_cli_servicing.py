@@ -8,23 +8,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-
-def cl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "creditloop", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def ok(data_dir: Path, *args: str) -> Any:
-    res = cl(data_dir, *args)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout) if "--json" in args else res.stdout
+from ledger_cli import cl, ok
 
 
 def test_a_line_from_opening_to_restructure(tmp_path: Path) -> None:
