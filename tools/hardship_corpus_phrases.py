@@ -7,18 +7,10 @@ and mixed zh/en, plus short noun phrases used in negations ("not because ...") a
 
 from __future__ import annotations
 
-CLASSES = (
-    "job_loss_or_pay_cut",
-    "illness_or_injury",
-    "epidemic_or_lockdown",
-    "business_failure",
-    "family_event",
-    "disaster",
-    "merchant_dispute",
-    "fraud_or_identity_theft",
-    "other",
-)
-FLAGS = ("serious_illness", "bereavement", "elderly", "student")
+from creditloop.collections.hardship_requests import CATEGORIES, VULNERABILITIES
+
+CLASSES = CATEGORIES  # the hardship workflow's categories and flags (collections.hardship_requests)
+FLAGS = VULNERABILITIES
 
 # class -> language -> cause sentences (the reason the customer gives).
 CAUSES: dict[str, dict[str, list[str]]] = {

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+from creditloop.collections.hardship_requests import MAX_TEXT_CHARS as REQUEST_TEXT_LIMIT
 from creditloop.collections.hardship_requests import CallableClassifier, ReasonClassifier
 from creditloop.collections.hardship_text_model import HardshipTextModel, packaged_model
 from creditloop.core.errors import ValidationError
@@ -23,7 +24,7 @@ from creditloop.core.errors import ValidationError
 logger = logging.getLogger(__name__)  # used only for counts and codes, never for the text
 
 Route = Literal["hardship", "merchant_dispute", "fraud"]
-MAX_TEXT_CHARS = 5000
+MAX_TEXT_CHARS = REQUEST_TEXT_LIMIT  # the workflow's limit: a message it keeps is one the model reads
 PACKAGED_MODEL_ID = "hardship-reason@1"  # the packaged file's model_id: named without loading it (1 s)
 N_TOP_FEATURES = 5
 ROUTES: dict[str, Route] = {"merchant_dispute": "merchant_dispute", "fraud_or_identity_theft": "fraud"}

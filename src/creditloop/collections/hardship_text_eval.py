@@ -14,20 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from creditloop.collections.hardship_requests import CATEGORIES as REQUEST_CATEGORIES
+from creditloop.collections.hardship_requests import VULNERABILITIES
 from creditloop.core.errors import ValidationError
 
-CATEGORIES = (
-    "job_loss_or_pay_cut",
-    "illness_or_injury",
-    "epidemic_or_lockdown",
-    "business_failure",
-    "family_event",
-    "disaster",
-    "merchant_dispute",
-    "fraud_or_identity_theft",
-    "other",
-)
-FLAGS = ("serious_illness", "bereavement", "elderly", "student")
+CATEGORIES = REQUEST_CATEGORIES  # one list: the hardship workflow's categories and flags
+FLAGS = VULNERABILITIES
 LANGS = ("zh", "en", "mixed")
 Predict = Callable[[str], tuple[str, Sequence[str]]]
 
