@@ -150,3 +150,35 @@ def test_plan_promise_queue_and_purge(bus: MessageBus) -> None:
     assert purged["conduct_cn@1"] == 1
     assert [r["record_id"] for r in _contacts(bus)] == ["new"]
     assert bus.handle(cc.PurgeContactRecords(datetime(2026, 3, 3, 0, 59, tzinfo=UTC)))["conduct_cn@1"] == 0
+
+
+def test_an_early_warning_referral_queues_a_current_line_until_the_alert_closes(any_uow: UnitOfWork) -> None:
+    bus = MessageBus(any_uow, default_policies())
+    bus.handle(c.OpenLine("L2", "C2", 500_000, D0))
+    bus.handle(c.Purchase("b2", "L2", 120_000, 6, D0 + timedelta(days=1)))
+    bus.handle(c.RunDayEnd(date(2024, 1, 31)))  # current: nothing has fallen due yet
+    assert collections_queue(bus.uow, date(2024, 1, 31))["items"] == []
+    bus.handle(c.RaiseAlert("w1", "L2", "EWI_UTILISATION_HIGH", "ewi", "1", date(2024, 1, 31), "high", ("U",), ()))
+    referral = c.ActOnAlert("w1", date(2024, 1, 31), "p", "1", "collections_referral", "转催收", "refer", 0)
+    assert bus.handle(referral) == "handed_off"
+    queue = collections_queue(bus.uow, date(2024, 2, 1))
+    [item] = queue["items"]
+    assert (item["line_id"], item["segment"], item["reasons"][0], item["dpd"]) == ("L2", "current", "ewi_referral", 0)
+    assert item["tier"] == 2 and item["case"] is False  # a case (zone, contacts) is opened before any contact
+    # the referral lapses after the policy's 30 days, and at once when the alert closes
+    assert collections_queue(bus.uow, date(2024, 3, 1))["items"] == []
+    bus.handle(c.CloseAlert("w1", date(2024, 2, 2), "cured"))
+    assert collections_queue(bus.uow, date(2024, 2, 3))["items"] == []
+    # a referred current line is contacted by SMS or app only (the policy's "current" ladder)
+    bus.handle(cc.OpenCollectionCase("L2", "Asia/Shanghai", date(2024, 2, 3), ("ph9",)))
+    found, _ = bus.handle(cc.PlanContact("P2", "L2", sh(2024, 2, 3, 10, 0)))
+    assert found is not None and found.channel == "sms"
+    bus.handle(cc.RecordContactAttempt("s1", "L2", "ph9", "sms", sh(2024, 2, 3, 10, 0), "delivered"))
+    bus.handle(cc.RecordContactAttempt("s2", "L2", "ph9", "app", sh(2024, 2, 3, 10, 5), "delivered"))
+    later, _ = bus.handle(cc.PlanContact("P3", "L2", sh(2024, 2, 3, 11, 0)))
+    assert later is not None and later.channel in ("sms", "app")  # never escalates to a call or a letter
+    with bus.uow:
+        from creditloop.app.collections_store import store_of
+
+        assert [f.kind for f in store_of(bus.uow).flags_for("L2")] == ["referral"]
+        assert not store_of(bus.uow).flags_for("L2")[0].is_open

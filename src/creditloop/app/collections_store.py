@@ -61,7 +61,7 @@ class ContactRecord:
 class Flag:
     flag_id: str
     line_id: str
-    kind: str  # dispute | complaint | opt_out | agreed_window
+    kind: str  # dispute | complaint | opt_out | agreed_window | referral (an early-warning referral)
     opened_at: datetime
     contact_id: str | None = None
     channel: str | None = None  # opt_out: a channel or "*"
@@ -104,6 +104,10 @@ class CollectionsStore(Protocol):
     def get_flag(self, flag_id: str) -> Flag | None: ...
 
     def flags_for(self, line_id: str) -> list[Flag]: ...
+
+    def open_flags(self, kind: str) -> list[Flag]:
+        """The open flags of one kind, over all lines, by (line_id, opened_at, flag_id)."""
+        ...
 
     def put_promise(self, promise: Promise) -> None: ...
 
@@ -187,6 +191,10 @@ class MemoryCollectionsStore:
 
     def flags_for(self, line_id: str) -> list[Flag]:
         return sorted((f for f in self._flags.values() if f.line_id == line_id), key=lambda f: (f.opened_at, f.flag_id))
+
+    def open_flags(self, kind: str) -> list[Flag]:
+        found = (f for f in self._flags.values() if f.kind == kind and f.is_open)
+        return sorted(found, key=lambda f: (f.line_id, f.opened_at, f.flag_id))
 
     def put_promise(self, promise: Promise) -> None:
         self._touch()

@@ -33,7 +33,9 @@ def snapshot(uow: UnitOfWork, line: CreditLine, on: date) -> CaseSnapshot:
     promises = store.promises_for(line.line_id)
     open_due = [p.due_on for p in promises if p.is_open]
     broken = [p.settled_on for p in promises if p.status == "broken" and p.settled_on is not None]
-    held = any(f.is_open and f.kind in ("dispute", "complaint") for f in store.flags_for(line.line_id))
+    flags = store.flags_for(line.line_id)
+    held = any(f.is_open and f.kind in ("dispute", "complaint") for f in flags)
+    referrals = [f.opened_at.date() for f in flags if f.is_open and f.kind == "referral"]
     b = Behaviour(
         line.dpd,
         line.status is LineStatus.CHARGED_OFF,
@@ -43,13 +45,21 @@ def snapshot(uow: UnitOfWork, line: CreditLine, on: date) -> CaseSnapshot:
         _behaviour_pd(uow, line.line_id),
     )
     balance = line.balance_minor + (line.charged_off_minor if b.charged_off else 0)
-    return CaseSnapshot(line.line_id, balance, b, min(open_due, default=None), max(broken, default=None), held)
+    return CaseSnapshot(
+        line.line_id, balance, b, min(open_due, default=None), max(broken, default=None), held,
+        max(referrals, default=None),
+    )  # fmt: skip
 
 
 def collections_queue(uow: UnitOfWork, on: date, limit: int | None = None) -> dict[str, Any]:
     """The queue in working order (each item with its segment, tier, reasons and amount at risk) and the held."""
     with uow:
-        snaps = [snapshot(uow, line, on) for line in uow.lines if line.dpd > 0 or line.status is LineStatus.CHARGED_OFF]
+        referred = {f.line_id for f in store_of(uow).open_flags("referral")}
+        snaps = [
+            snapshot(uow, line, on)
+            for line in uow.lines
+            if line.dpd > 0 or line.status is LineStatus.CHARGED_OFF or line.line_id in referred
+        ]
         items, held = build_queue(snaps, on, collections_policy())
         cases = {c.line_id for c in store_of(uow).cases()}
     return {

@@ -4,19 +4,23 @@ The bus routes these commands (``EWI_HANDLERS``) beside ``handlers.HANDLERS``. E
 ``ewi_action``, the alert's reason codes, the action policy's id and version) and moves the alert open → actioned
 in the same transaction. Line changes go through the ``ChangeLine`` handler; a
 reminder is recorded as an outbound message (kind ``outbound_message``) and a hand-off as a record of kind
-``hardship_offer`` or ``collections_referral`` for the workflow that takes it over. Nothing is sent from here.
+``hardship_offer`` or ``collections_referral`` for the workflow that takes it over. A referral also opens a
+``referral`` flag in the collections store, so the work queue takes the line up (even while current) until the
+alert closes or the collections policy's ``referral_days`` pass. Nothing is sent from here.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 from creditloop.app import commands as c
 from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert
+from creditloop.app.collections_store import Flag
 from creditloop.app.handlers import change_line
 from creditloop.app.ports import AuditRecord, UnitOfWork
 from creditloop.core.errors import NotFound, ValidationError
@@ -71,7 +75,19 @@ def close_alert(cmd: c.CloseAlert, uow: UnitOfWork, policies: Any) -> StoredAler
         return alert  # a retry
     closed = alert.moved(alert.case().closed(cmd.on, cmd.outcome))  # type: ignore[arg-type]
     store.update(closed)
+    referrals = getattr(uow, "collections", None)
+    flag = referrals.get_flag(referral_id(alert)) if referrals is not None else None
+    if flag is not None and flag.is_open:
+        referrals.put_flag(replace(flag, closed_at=_instant(cmd.on)))  # type: ignore[union-attr]
     return closed
+
+
+def referral_id(alert: StoredAlert) -> str:
+    return short_id("referral", alert.alert_id)  # fits the flag id column whatever the alert id
+
+
+def _instant(on: date) -> datetime:
+    return datetime.combine(on, time(), UTC)
 
 
 def act_on_alert(cmd: c.ActOnAlert, uow: UnitOfWork, policies: Any) -> str:
@@ -132,6 +148,9 @@ def _perform(
         _record(uow, f"message/{alert.alert_id}", "outbound_message", alert, cmd, "queued", message)
         return "queued", {"message": message}
     handoff = {"dpd": line.dpd, "balance_minor": line.balance_minor, **texts}
+    referrals = getattr(uow, "collections", None)
+    if cmd.action == "collections_referral" and referrals is not None:
+        referrals.put_flag(Flag(referral_id(alert), line.line_id, "referral", _instant(cmd.on)))
     _record(uow, f"handoff/{alert.alert_id}", cmd.action, alert, cmd, "handed_off", handoff)
     return "handed_off", {"handoff": cmd.action}
 

@@ -3,7 +3,8 @@
 Each case gets a tier from the policy's conditions (the first that holds: a promise due, a promise broken
 lately, the segment; lower tiers are worked first) and, within a tier, the amount at risk: balance x (1 -
 self-cure likelihood), in fen through the one rounding function. Cases with an open dispute or complaint are
-held out of the queue (no collection contact until closed); current cases are not queued.
+held out of the queue (no collection contact until closed); current cases are not queued unless an
+early-warning alert referred them within the policy's ``referral_days`` (pre-delinquency outreach).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class CaseSnapshot:
     promise_due_on: date | None = None  # the open promise's due date
     last_broken_on: date | None = None  # when a promise was last broken
     held: bool = False  # a dispute or complaint is open
+    referred_on: date | None = None  # the latest open early-warning referral (collections_referral)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,16 @@ def conditions(case: CaseSnapshot, segment: str, on: date, policy: CollectionsPo
         held.append("ptp_due")
     if case.last_broken_on is not None and on - case.last_broken_on <= timedelta(days=policy.broken_promise_days):
         held.append("ptp_broken")
+    if referred(case, on, policy):
+        held.append("ewi_referral")
     held.append(f"segment:{segment}")
     return tuple(held)
+
+
+def referred(case: CaseSnapshot, on: date, policy: CollectionsPolicy) -> bool:
+    """An early-warning referral within the policy's ``referral_days`` (and not dated after ``on``)."""
+    r = case.referred_on
+    return r is not None and policy.referral_days > 0 and 0 <= (on - r).days < policy.referral_days
 
 
 def queue_item(case: CaseSnapshot, on: date, policy: CollectionsPolicy) -> QueueItem:
@@ -69,7 +79,7 @@ def build_queue(
     for case in cases:
         if case.held:
             held.append(case.line_id)
-        elif case.behaviour.dpd > 0 or case.behaviour.charged_off:
+        elif case.behaviour.dpd > 0 or case.behaviour.charged_off or referred(case, on, policy):
             items.append(queue_item(case, on, policy))
     items.sort(key=lambda i: (i.tier, -i.at_risk_minor, i.line_id))
     return items, sorted(held)

@@ -1,10 +1,11 @@
 """Collections segments, the self-cure likelihood and the collections policy document (issue 15).
 
 Segments by days past due: ``early`` 1-30, ``late`` 31-90, ``recovery`` over 90 or charged off (the bounds are
-in ``policies/collections_v1.json``). The self-cure likelihood is the behaviour score's ``1 - PD`` when the panel
-has one; otherwise a policy-set logistic function of behaviour (days past due, payments in the last 90 days,
-kept and broken promises) whose coefficients are written in the document: set by judgement, not fitted, and
-to be reviewed against observed cures (``docs/collections.md``). Probabilities are floats; money stays in fen.
+in ``policies/collections_v2.json``; v1 stays loadable). The self-cure likelihood is the behaviour score's
+``1 - PD`` when the panel has one; otherwise a policy-set logistic function of behaviour (days past due,
+payments in the last 90 days, kept and broken promises) whose coefficients are written in the document: set by
+judgement, not fitted, and to be reviewed against observed cures (``docs/collections.md``). Probabilities are
+floats; money stays in fen.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from creditloop.core.documents import check_keys, get_decimal, get_int, get_str
 from creditloop.core.errors import ValidationError
 
 SEGMENTS = ("current", "early", "late", "recovery")
-CONDITIONS = ("ptp_due", "ptp_broken", *(f"segment:{s}" for s in SEGMENTS))
+# ``ewi_referral``: an early-warning alert referred the line (``ActOnAlert`` collections_referral) within the
+# policy's ``referral_days``; such a line is queued even while current (pre-delinquency outreach).
+CONDITIONS = ("ptp_due", "ptp_broken", "ewi_referral", *(f"segment:{s}" for s in SEGMENTS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class CollectionsPolicy:
     promise_max_days: int
     broken_promise_days: int
     plan_within_hours: int  # the first rung of the ladder allowed within this wins over a later, earlier one
+    referral_days: int = 0  # an early-warning referral queues the line for this many days (0: referrals ignored)
 
     @property
     def key(self) -> str:
@@ -97,8 +101,10 @@ def _ladders(doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping):
         raise ValidationError("ladders must be a JSON object", field="ladders")
     out = {}
-    for segment in ("early", "late", "recovery"):
+    for segment in SEGMENTS:
         channels = value.get(segment)
+        if segment == "current" and channels is None:
+            continue  # optional: a referred current line without its own ladder walks the early one
         if not isinstance(channels, list) or not channels or any(c not in CHANNELS for c in channels):
             raise ValidationError(f"ladders.{segment} must list channels of {', '.join(CHANNELS)}",
                                   field=f"ladders.{segment}")  # fmt: skip
@@ -127,7 +133,7 @@ def _object(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 def read_collections_policy(doc: Mapping[str, Any]) -> CollectionsPolicy:
     keys = {"policy_id", "version", "description", "segments", "self_cure", "tiers", "default_tier", "ladders",
-            "wait_hours", "promise_max_days", "broken_promise_days", "plan_within_hours"}  # fmt: skip
+            "wait_hours", "promise_max_days", "broken_promise_days", "plan_within_hours", "referral_days"}  # fmt: skip
     check_keys(doc, frozenset(keys))
     seg, cure, wait = _object(doc, "segments"), _object(doc, "self_cure"), _object(doc, "wait_hours")
     early = get_int(seg, "early_max_dpd", lo=1, hi=365)
@@ -142,6 +148,7 @@ def read_collections_policy(doc: Mapping[str, Any]) -> CollectionsPolicy:
         promise_max_days=get_int(doc, "promise_max_days", lo=1, hi=365),
         broken_promise_days=get_int(doc, "broken_promise_days", lo=1, hi=365),
         plan_within_hours=get_int(doc, "plan_within_hours", lo=0, hi=24 * 31),
+        referral_days=get_int(doc, "referral_days", lo=0, hi=365) if "referral_days" in doc else 0,
     )  # fmt: skip
 
 
@@ -154,5 +161,5 @@ def load_collections_policy(path: str | Path) -> CollectionsPolicy:
 
 
 def default_collections_policy() -> CollectionsPolicy:
-    text = resources.files("creditloop.collections").joinpath("policies/collections_v1.json").read_text("utf-8")
+    text = resources.files("creditloop.collections").joinpath("policies/collections_v2.json").read_text("utf-8")
     return read_collections_policy(json.loads(text))

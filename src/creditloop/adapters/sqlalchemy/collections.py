@@ -233,6 +233,11 @@ class SqlCollectionsStore:
             for m in self._rows(sa.select(t).where(t.c.line_id == line_id).order_by(t.c.opened_at, t.c.flag_id))
         ]
 
+    def open_flags(self, kind: str) -> list[Flag]:
+        t = collection_flags
+        query = sa.select(t).where(t.c.kind == kind, t.c.closed_at.is_(None))
+        return [_flag(m) for m in self._rows(query.order_by(t.c.line_id, t.c.opened_at, t.c.flag_id))]
+
     def put_promise(self, p: Promise) -> None:
         row = {
             "promise_id": p.promise_id,
