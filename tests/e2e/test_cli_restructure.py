@@ -35,8 +35,17 @@ def test_the_issue_penalty_waiver_and_a_settlement_through_the_cli(tmp_path: Pat
     assert offered.returncode == 0, offered.stderr
     doc = json.loads(offered.stdout)
     assert doc["total_after_minor"] == 60_000 and doc["discount_minor"] > 40_000
+    shown = cl(d, "line", "show", "--line-id", "L1", "--lang", "zh")
+    assert "和解还款" in shown.stdout and "2024-06-20 前还 600.00" in shown.stdout, shown.stdout
     ok(d, "line", "repay", "--line-id", "L1", "--payment-id", "p1", "--amount", "600.00", "--on", "2024-05-25")
-    assert ok(d, "line", "show", "--line-id", "L1", "--json")["status"] == "CLOSED"
+    closed = ok(d, "line", "show", "--line-id", "L1", "--json")
+    assert closed["status"] == "CLOSED"
+    assert {k: closed["settlement"][k] for k in ("request_id", "status", "paid_minor", "closed_on")} == {
+        "request_id": "s", "status": "settled", "paid_minor": 60_000, "closed_on": "2024-05-25"
+    }  # fmt: skip
+    # forgiven at payment: the offer's discount plus the penalty that accrued in the four days since
+    assert closed["settlement"]["forgiven_minor"] > doc["discount_minor"]
+    assert "forgiven" in cl(d, "line", "show", "--line-id", "L1").stdout
     assert ok(d, "journal", "verify", "--json")["ok"] is True
 
 

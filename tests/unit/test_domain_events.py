@@ -124,3 +124,31 @@ def test_a_subscriber_s_error_rolls_the_command_back() -> None:
         bus.handle(c.Purchase("b1", "L1", 10_000, 3, day(1)))
     with bus.uow:
         assert bus.uow.lines.get("L1").plans == []
+
+
+def test_a_settlement_is_told_when_it_completes_and_when_it_lapses() -> None:
+    from creditloop.servicing.events import SettlementCompleted, SettlementLapsed
+    from creditloop.servicing.settlement import owed_minor
+
+    log = MemoryEventLog()
+    bus = build_memory(subscribers=subscribe_event_log(log)).bus
+    for line_id in ("L1", "L2"):
+        bus.handle(c.OpenLine(line_id, "C1", 500_000, D0))
+        bus.handle(c.Purchase(f"b-{line_id}", line_id, 120_000, 3, day(1)))
+    bus.handle(c.RunDayEnd(day(160)))  # both lines about 120 days past due
+    offers = {}
+    for line_id in ("L1", "L2"):
+        with bus.uow:
+            owed = owed_minor(bus.uow.lines.get(line_id))
+        offers[line_id] = owed * 7 // 10
+        params = (("amount_minor", offers[line_id]), ("due_on", day(191)))
+        bus.handle(c.Restructure(f"s-{line_id}", line_id, "settlement", day(161), params))
+    bus.handle(c.Repay("p1", "L1", offers["L1"], day(170)))
+    bus.handle(c.Repay("p2", "L2", 10_000, day(170)))  # too little: the offer lapses at its due date's day-end
+    bus.handle(c.RunDayEnd(day(192)))
+    (done,) = log.of_type(SettlementCompleted)
+    assert isinstance(done, SettlementCompleted)
+    assert (done.line_id, done.on, done.request_id) == ("L1", day(170), "s-L1")
+    assert done.forgiven_minor > 0
+    (lapsed,) = log.of_type(SettlementLapsed)
+    assert lapsed == SettlementLapsed("L2", day(191), "s-L2", 10_000)

@@ -46,6 +46,7 @@ class LineView:
     statements: tuple[dict[str, Any], ...]
     holds: tuple[dict[str, Any], ...]
     events: tuple[dict[str, Any], ...]
+    settlement: dict[str, Any] | None = None  # the latest settlement offer (open, settled or lapsed), if any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ def _line_view(line: CreditLine) -> LineView:
         statements=tuple({k: _iso(v) for k, v in asdict(s).items()} for s in line.statements),
         holds=tuple(asdict(h) for h in line.holds.values()),
         events=tuple(line.events),
+        settlement=None if line.settlement is None else {k: _iso(v) for k, v in asdict(line.settlement).items()},
     )
 
 

@@ -78,6 +78,22 @@ class RestructureBooked(DomainEvent):
     kind: str
 
 
+@dataclass(frozen=True, slots=True)
+class SettlementCompleted(DomainEvent):
+    """A settlement offer paid in full: the rest (``forgiven_minor``) forgiven, the line closed (or frozen)."""
+
+    request_id: str
+    forgiven_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementLapsed(DomainEvent):
+    """A settlement offer not paid by the close of its due date: nothing forgiven, the debt stands."""
+
+    request_id: str
+    paid_minor: int
+
+
 ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     LineOpened,
     PurchaseBooked,
@@ -87,4 +103,6 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     BucketChanged,
     ChargedOff,
     RestructureBooked,
+    SettlementCompleted,
+    SettlementLapsed,
 )

@@ -25,6 +25,7 @@ from creditloop.ledger.entries import EntryCode, entry
 from creditloop.ledger.ids import escape_id
 from creditloop.servicing import waterfall
 from creditloop.servicing.commands import Repay, Settlement
+from creditloop.servicing.events import SettlementCompleted, SettlementLapsed
 from creditloop.servicing.model import LineStatus, RepaymentResult, SettlementOffer, SettlementStatus
 from creditloop.servicing.state import LineState
 
@@ -100,6 +101,8 @@ def lapse_if_due(line: LineState, day: date) -> None:
     o = line.settlement
     if o is not None and o.status is SettlementStatus.OPEN and day >= o.due_on:
         o.status, o.closed_on = SettlementStatus.LAPSED, day
+        if line.new_events is not None:
+            line.new_events.append(SettlementLapsed(line.line_id, day, o.request_id, o.paid_minor))
 
 
 def _complete(line: LineState, o: SettlementOffer, on: date) -> None:
@@ -132,6 +135,8 @@ def _complete(line: LineState, o: SettlementOffer, on: date) -> None:
     line.penalty_carry = Decimal(0)
     line.delinquent_since, line.dpd = None, 0
     o.status, o.forgiven_minor, o.closed_on = SettlementStatus.SETTLED, forgiven, on
+    if line.new_events is not None:
+        line.new_events.append(SettlementCompleted(line.line_id, on, o.request_id, forgiven))
     line.release_holds()
     line.status = LineStatus.CLOSED if line.credit_balance_minor == 0 else LineStatus.FROZEN
     line.archive_settled()

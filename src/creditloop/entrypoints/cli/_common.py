@@ -227,6 +227,7 @@ ZH_HEADERS = {
     "charged_off": "核销",
     "dpd / bucket": "逾期天数 / 账龄",
     "closed through": "已日终至",
+    "settlement": "和解还款",
     "schedule": "还款计划",
     "history": "历史",
     "plan": "分期",

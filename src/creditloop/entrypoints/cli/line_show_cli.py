@@ -21,6 +21,7 @@ from creditloop.entrypoints.cli._common import (
 )
 from creditloop.entrypoints.cli._ledger import DEFAULT_DIR, DataDirOpt, LineOpt, read
 
+_ZH_SETTLEMENT_STATUS = {"open": "待还款", "settled": "已结清", "lapsed": "已失效"}
 _BALANCES = ("limit", "open_to_buy", "principal", "fee", "penalty", "credit_balance", "charged_off")
 
 
@@ -36,6 +37,9 @@ def show(line_id: LineOpt, data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt 
         summary.add_row(header(key, lang), format_yuan(view[f"{key}_minor"]))
     summary.add_row(header("dpd / bucket", lang), f"{view['dpd']} / {view['bucket']}")
     summary.add_row(header("closed through", lang), str(view["last_closed_on"]))
+    offer = view.get("settlement")
+    if offer is not None:
+        summary.add_row(header("settlement", lang), _settlement_text(offer, lang))
     out.print(summary)
     schedule = table(header("schedule", lang), ("plan", "#", "due on", "principal", "fee", "paid", "billed"), lang)
     for r in view["schedule"]:
@@ -53,6 +57,17 @@ def show(line_id: LineOpt, data_dir: DataDirOpt = DEFAULT_DIR, as_json: JsonOpt 
     for e in view["events"]:
         history.add_row(str(e["seq"]), e["on"], e["kind"], e["id"])
     out.print(history)
+
+
+def _settlement_text(o: dict[str, Any], lang: str) -> str:
+    """The settlement offer in one line: pay so much by when, paid so far, and how it ended."""
+    amount, paid = format_yuan(o["amount_minor"]), format_yuan(o["paid_minor"])
+    if lang == "zh":
+        status = _ZH_SETTLEMENT_STATUS[o["status"]]
+        text = f"{o['request_id']}：{o['due_on']} 前还 {amount}，已还 {paid}（{status}）"
+        return text + (f"，减免 {format_yuan(o['forgiven_minor'])}" if o["status"] == "settled" else "")
+    text = f"{o['request_id']}: pay {amount} by {o['due_on']}, paid {paid} ({o['status']})"
+    return text + (f", forgiven {format_yuan(o['forgiven_minor'])}" if o["status"] == "settled" else "")
 
 
 def statement(
