@@ -124,7 +124,8 @@ def capital_text(result: Any, lang: str, amounts: dict[str, int] | None) -> str:
         lines.append(f"  {t('floor applied')}: {f.field.upper()} {pct(f.given, 4)} -> {pct(f.floor, 4)}")
     lines.append(f"  {t('correlation R')} {result.correlation:.6f}")
     if result.sme_adjustment is not None:
-        lines.append(f"  {t('SME size adjustment')} -{result.sme_adjustment:.6f} (sales {result.sales_m_used:g}m)")
+        sme = f"-{result.sme_adjustment:.6f}" if result.sme_adjustment > 0 else "0"
+        lines.append(f"  {t('SME size adjustment')} {sme} (sales {result.sales_m_used:g}m)")
     if result.maturity_used is not None:
         adj = (
             ""

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, LangOpt, check_lang, emit, fail, guarded
 
@@ -29,13 +28,14 @@ def _read_segments(path: Path) -> list[Any]:
     return segments
 
 
-_ZH_COLUMNS = {
-    "segment": "分群",
-    "class": "资产类别",
-    "RW %": "风险权重 %",
+_ZH_WORDS = {
+    "IRB capital (yuan)": "内评法资本（元）",
+    "stressed at": "压力情景",
+    "floors on": "已适用巴塞尔 III 下限",
     "capital": "资本要求",
     "EL": "预期损失",
-    "loss at z": "压力损失 z",
+    "loss at z": "压力损失",
+    "total": "合计",
 }
 
 
@@ -68,8 +68,6 @@ def portfolio(
     lang: LangOpt = "en",
 ) -> None:
     """RWA, capital and expected loss per segment and in total (and the stressed loss with --z)."""
-    from creditloop.core.money import format_major
-    from creditloop.entrypoints.cli._common import out
     from creditloop.entrypoints.cli.risk_cli import checked
     from creditloop.portfolio.capital import portfolio_capital, segment_from_dict
 
@@ -94,33 +92,37 @@ def portfolio(
     if as_json:
         emit(True, doc, "")
         return
+    typer.echo(_portfolio_text(result, lang))
+
+
+def _portfolio_text(result: Any, lang: str) -> str:
+    """Plain lines, two per segment: a table of ten money columns would be cut in a narrow terminal."""
+    from creditloop.core.money import format_major as y
+
     zh = lang == "zh"
-    columns = ["segment", "class", "EAD", "PD %", "LGD %", "RW %", "RWA", "capital", "EL"]
-    if z is not None:
-        columns.append("loss at z")
-    t = Table(
-        title=f"IRB 资本（元）{'' if z is None else f'，z = {result.stress_z:g}'}"
-        if zh
-        else f"IRB capital (yuan){'' if z is None else f', stressed at z = {result.stress_z:g}'}"
-    )
-    for name in columns:
-        t.add_column(
-            _ZH_COLUMNS.get(name, name) if zh else name, justify="left" if name in ("segment", "class") else "right"
-        )
+    w = _ZH_WORDS if zh else {k: k for k in _ZH_WORDS}
+    z = result.stress_z
+    title = w["IRB capital (yuan)"] + ("" if z is None else f"{'，' if zh else ', '}{w['stressed at']} z = {z:g}")
+    if result.floors:
+        title += f"（{w['floors on']}）" if zh else f" ({w['floors on']})"
+    lines = [title]
+
+    def amounts(ead: int, rwa: int, capital: int, el: int, stressed: int | None) -> str:
+        text = f"EAD {y(ead)}  RWA {y(rwa)}  {w['capital']} {y(capital)}  {w['EL']} {y(el)}"
+        return text if stressed is None else text + f"  {w['loss at z']} {y(stressed)}"
+
     for r in result.segments:
-        cells = [r.segment.name, r.irb.asset_class.value, format_major(r.segment.ead_minor)]
-        cells += [f"{100 * r.irb.pd_used:.2f}", f"{100 * r.irb.lgd_used:.1f}", f"{r.irb.risk_weight_percent:.2f}"]
-        cells += [format_major(r.rwa_minor), format_major(r.capital_minor), format_major(r.expected_loss_minor)]
-        if r.stressed_loss_minor is not None:
-            cells.append(format_major(r.stressed_loss_minor))
-        t.add_row(*cells)
-    totals = ["合计" if zh else "total", "", format_major(result.ead_minor), "", ""]
-    totals += [f"{result.average_risk_weight_percent:.2f}", format_major(result.rwa_minor)]
-    totals += [format_major(result.capital_minor), format_major(result.expected_loss_minor)]
-    if result.stressed_loss_minor is not None:
-        totals.append(format_major(result.stressed_loss_minor))
-    t.add_row(*totals)
-    out.print(t)
+        irb = r.irb
+        lines.append(
+            f"{r.segment.name}  {irb.asset_class.value}  PD {100 * irb.pd_used:.2f} %  LGD {100 * irb.lgd_used:.1f} %"
+            f"  RW {irb.risk_weight_percent:.2f} %"
+        )
+        lines.append("  " + amounts(r.segment.ead_minor, r.rwa_minor, r.capital_minor, r.expected_loss_minor,
+                                    r.stressed_loss_minor))  # fmt: skip
+    lines.append(f"{w['total']}  RW {result.average_risk_weight_percent:.2f} %")
+    lines.append("  " + amounts(result.ead_minor, result.rwa_minor, result.capital_minor, result.expected_loss_minor,
+                                result.stressed_loss_minor))  # fmt: skip
+    return "\n".join(lines)
 
 
 def add_commands(app: typer.Typer) -> None:
