@@ -106,3 +106,28 @@ def test_irb_k_is_the_vasicek_999_quantile_less_expected_loss() -> None:
         assert default_rate_quantile(pd, r, 0.999) == pytest.approx(stressed, rel=1e-12)
         assert unexpected_loss_k(pd, 0.45, r) == pytest.approx(0.45 * (stressed - pd), rel=1e-12)
         assert math.isclose(irb_capital("qrre", pd, 0.45).k, unexpected_loss_k(pd, 0.45, 0.04))
+
+
+# The rows of the same Basel II Annex 5 table that basel_irb.json leaves out (BCBS, June 2006 comprehensive
+# version, Annex 5; transcribed from the text at asksam.com/ebooks/releases.asp?file=Basel_II.ask&dn=Annex 5).
+# Columns as COLUMNS, in its order; PD in percent.
+ANNEX5_OTHER_ROWS = """
+0.05 19.65 15.39 6.23 3.46 6.63 12.52 1.51 2.86
+0.25 49.47 39.01 21.30 11.83 21.15 39.96 5.76 10.88
+0.40 62.72 49.49 29.94 16.64 28.42 53.69 8.41 15.88
+0.75 82.78 65.14 46.46 25.81 40.10 75.74 13.80 26.06
+1.30 100.95 78.77 67.00 37.22 50.80 95.95 21.02 39.70
+1.50 105.59 82.11 73.45 40.80 53.37 100.81 23.40 44.19
+2.00 114.86 88.55 87.94 48.85 57.99 109.53 28.92 54.63
+"""
+
+
+def test_the_rest_of_the_annex5_table_within_tolerance() -> None:
+    checked = 0
+    for line in ANNEX5_OTHER_ROWS.strip().splitlines():
+        pd_percent, *values = line.split()
+        for (cls, lgd, sales), expected in zip(COLUMNS.values(), values, strict=True):
+            got = irb_capital(cls, float(pd_percent) / 100, lgd, sales_m=sales).risk_weight_percent
+            assert abs(got - float(expected)) <= RW_TOLERANCE_PP, (pd_percent, cls, lgd, sales)
+            checked += 1
+    assert checked == 56
