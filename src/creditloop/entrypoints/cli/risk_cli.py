@@ -8,32 +8,17 @@ The ``--json`` documents are described in docs/risk.md (schemas ``creditloop.ris
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from creditloop.core.errors import ValidationError
-from creditloop.entrypoints.cli._common import JsonOpt, LangOpt, check_lang, emit, guarded, parse_amount
-
-T = TypeVar("T")
+from creditloop.entrypoints.cli._common import JsonOpt, LangOpt, check_lang, emit, parse_amount
+from creditloop.entrypoints.cli._risk_common import checked
 
 risk_app = typer.Typer(
     help="Portfolio risk: Basel IRB capital, Vasicek stress. / 组合风险：巴塞尔内评法资本、Vasicek 压力测试。",
     no_args_is_help=True,
 )
-
-OPTIONS = {
-    "asset_class": "--class",
-    "pd": "--pd",
-    "lgd": "--lgd",
-    "sales_m": "--sales-m",
-    "maturity": "--maturity",
-    "transactor": "--transactor",
-    "el_best": "--el-best",
-    "rho": "--rho",
-    "z": "--z",
-}
 
 # Labels for people; English is the key. Numbers and class names stay as they are in both languages.
 _ZH = {
@@ -60,20 +45,6 @@ _ZH = {
     "rho": "相关系数 rho",
     "conditional PD": "条件违约概率",
 }
-
-
-def checked(fn: Callable[[], T]) -> T:
-    """``guarded`` with the options named: ``--pd: must be in [0, 1] ...`` rather than ``pd: pd must be ...``."""
-
-    def call() -> T:
-        try:
-            return fn()
-        except ValidationError as exc:
-            field = exc.field or ""
-            message = exc.message.removeprefix(f"{field} ")
-            raise ValidationError(message, field=OPTIONS.get(field, field)) from None
-
-    return guarded(call)
 
 
 def label(text: str, lang: str) -> str:

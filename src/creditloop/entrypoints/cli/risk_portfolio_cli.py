@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, LangOpt, check_lang, emit, fail, guarded
+from creditloop.entrypoints.cli._risk_common import checked
 
 
 def _read_segments(path: Path) -> list[Any]:
@@ -68,7 +69,6 @@ def portfolio(
     lang: LangOpt = "en",
 ) -> None:
     """RWA, capital and expected loss per segment and in total (and the stressed loss with --z)."""
-    from creditloop.entrypoints.cli.risk_cli import checked
     from creditloop.portfolio.capital import portfolio_capital, segment_from_dict
 
     check_lang(lang)
