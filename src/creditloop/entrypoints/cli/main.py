@@ -36,6 +36,7 @@ from creditloop.entrypoints.cli import (
     origination_cli,
     pricing_cli,
     products_cli,
+    risk_cli,
     scoring_cli,
     simulate_cli,
 )
@@ -94,6 +95,7 @@ ewi_cli.register(app)
 hardship_classify_cli.add_commands(hardship_cli.hardship_app)  # `hardship classify|evaluate` (the text model)
 hardship_cli.register(app)
 collections_cli.register(app)
+risk_cli.register(app)
 
 
 def run() -> None:
