@@ -4,6 +4,7 @@ request → options (exact figures) → accept within the role's authority → p
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -17,7 +18,7 @@ from creditloop.app.hardship_handlers import (
     REQUEST_ROUTED,
     UNKNOWN_OPTION,
 )
-from creditloop.app.hardship_options import plan_id_of
+from creditloop.app.hardship_options import original_eir, plan_id_of
 from creditloop.app.ports import UnitOfWork
 from creditloop.bootstrap import default_policies
 from creditloop.core.errors import DomainError, ValidationError
@@ -100,8 +101,11 @@ def test_accepting_applies_the_restructure_and_stores_the_plan(any_uow: UnitOfWo
     )
     assert len(plan.schedule) == 24 and sum(a for _, a in plan.schedule) == 305_400
     assert plan.marks["metro2_special_comment"] == "CO" and plan.marks["china"] == "adjusted_schedule"
-    # 24 months and the waivers cut the PV at the cost of funds by 8.38 %: over 1 %, a distressed restructuring
-    assert (plan.marks["eu_forborne"], plan.marks["eu_dfo_bps"]) == ("non_performing_forborne", 838)
+    # 24 months and the waivers cut the PV by 13.42 % at the line's original effective rate (the 12-period plan's
+    # 0.6 %/month fee: an EU APRC of 13.54 %; 8.38 % at the 4.5 % cost of funds): over 1 %, a distressed restructuring
+    with bus.uow:
+        assert round(original_eir(bus.uow.lines.get("L")), 4) == Decimal("0.1354")
+    assert (plan.marks["eu_forborne"], plan.marks["eu_dfo_bps"]) == ("non_performing_forborne", 1342)
     assert bus.handle(h.AcceptHardshipOption("r1", "TE24", "agent", ON)).plan == plan  # a retry
     with pytest.raises(DomainError) as e:
         bus.handle(h.AcceptHardshipOption("r1", "TE12", "agent", ON))
@@ -189,3 +193,43 @@ def test_a_charged_off_balance_is_offered_a_settlement(any_uow: UnitOfWork) -> N
     plan = bus.handle(h.AcceptHardshipOption("s1", "SET30", "manager", on)).plan
     assert plan.kind == "settlement" and plan.marks["metro2_special_comment"] == "AU"
     assert plan.schedule == ((on + timedelta(days=30), memo - forgiven),)
+
+
+def test_interest_on_an_emi_plan_is_in_the_status_quo_and_in_the_options_payments() -> None:
+    """An interest-bearing (EMI) plan: what the customer still owes includes the scheduled interest, before and
+    after a restructure, so affordability and NPV see the real payments."""
+    import json
+    from dataclasses import replace
+    from importlib import resources
+
+    from creditloop.app.hardship_options import current_payments, options_case
+    from creditloop.app.memory import MemoryUnitOfWork
+    from creditloop.products.terms import Product
+
+    doc = json.loads(resources.files("creditloop.products").joinpath("catalog/baitiao_installment_v1.json").read_text())
+    doc["product_id"] = "emi-test"
+    doc["installment_options"] = [
+        {"periods": 1, "monthly_fee_bps": 0},
+        {"periods": 12, "monthly_fee_bps": 0, "terms": {"method": "emi", "periods": 12, "annual_rate": "0.12"}},
+    ]
+    doc["waterfall"] = ["PAST_DUE_PENALTY", "PAST_DUE_INTEREST", "PAST_DUE_FEE", "PAST_DUE_PRINCIPAL",
+                        "DUE_INTEREST", "DUE_FEE", "DUE_PRINCIPAL", "FUTURE_PRINCIPAL"]  # fmt: skip
+    product = Product.from_dict(doc)
+    bus = MessageBus(MemoryUnitOfWork({product.key: product}.__getitem__), replace(default_policies(), product=product))
+    bus.handle(c.OpenLine("L", "C", 1_000_000, date(2024, 1, 5)))
+    bus.handle(c.Purchase("b", "L", 300_000, 12, date(2024, 1, 6)))
+    bus.handle(c.RunDayEnd(ON - timedelta(days=1)))
+    _request(bus)
+    with bus.uow:
+        line = bus.uow.lines.get("L")
+        interest = sum(i.interest_minor for i in line.installments())
+        assert interest > 0
+        case = options_case(line, bus.uow.hardship.get_request("r1"), ON)  # type: ignore[attr-defined]
+        owed_now = sum(a for _, a in current_payments(line, case))
+        assert owed_now == 300_000 + interest + line.penalty_minor  # nothing paid: principal, interest, penalty
+    result = bus.handle(h.GenerateHardshipOptions("r1", ON))
+    extension = next(v for v in result.ranked if v.kind == "term_extension")
+    shown = bus.handle(c.Restructure("look", "L", "term_extension", ON, extension.params, preview=True))
+    assert any(r["interest_minor"] for r in shown.after)
+    assert extension.customer_total_minor >= sum(r["principal_minor"] + r["fee_minor"] + r["interest_minor"]
+                                                 for r in shown.after)  # fmt: skip

@@ -22,6 +22,7 @@ from creditloop.app.hardship_options import (
     line_payments,
     option_dict,
     options_case,
+    original_eir,
     plan_facts,
     plan_id_of,
     preview_facts,
@@ -38,6 +39,7 @@ from creditloop.collections.options import (
     PlanFacts,
     candidates,
     present_value,
+    present_value_at,
     rank,
     value,
     within_authority,
@@ -241,9 +243,15 @@ def accept_option(cmd: h.AcceptHardshipOption, uow: UnitOfWork, policies: Polici
             field="role",
         )
     # The diminished financial obligation: the contractual payments' PV before against the plan's, both at the
-    # cost of funds (the EBA test discounts at the original effective rate, which this layer does not hold).
-    pv_before = round_minor(present_value(current_payments(line, case), case.on, policy.cost_of_funds_bps))
-    dfo = diminished_obligation_bps(pv_before, figures.pv_minor)
+    # line's original effective rate (EBA); at the cost of funds only for a line without a purchase plan.
+    eir = original_eir(line)
+    if eir is None:
+        pv_before = round_minor(present_value(current_payments(line, case), case.on, policy.cost_of_funds_bps))
+        pv_after = figures.pv_minor
+    else:
+        pv_before = round_minor(present_value_at(current_payments(line, case), case.on, eir))
+        pv_after = round_minor(present_value_at(facts.payments, case.on, eir))
+    dfo = diminished_obligation_bps(pv_before, pv_after)
     _, applied = preview_facts(uow, policies, case, cand, plan_id, apply=True)
     assert applied is not None
     applied_facts = plan_facts(case, cand, applied)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from creditloop.app import commands as c
@@ -20,7 +21,10 @@ from creditloop.collections.options import REAGING_KINDS, Candidate, OptionsCase
 from creditloop.core.errors import DomainError
 from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import Side
+from creditloop.products.apr import eu_rate, flows_of
+from creditloop.products.pricing import option_schedule
 from creditloop.servicing.credit_line import CreditLine, LineStatus
+from creditloop.servicing.model import PlanKind
 from creditloop.servicing.restructure import RestructurePreview
 
 
@@ -87,7 +91,9 @@ def plan_facts(case: OptionsCase, candidate: Candidate, result: RestructurePrevi
         if p.account is Account.RECEIVABLE_PENALTY and p.side is Side.CREDIT
     )
     # What fell due before the plan starts is owed at its start: the plan is tracked from there.
-    payments = [(max(r["due_on"], case.on), r["principal_minor"] + r["fee_minor"]) for r in result.after]
+    payments = [
+        (max(r["due_on"], case.on), r["principal_minor"] + r["fee_minor"] + r["interest_minor"]) for r in result.after
+    ]
     penalty_left = case.penalty_minor - waived_penalty
     if penalty_left > 0:  # penalty stays owed now, outside the installments
         payments.append((case.on, penalty_left))
@@ -106,14 +112,33 @@ def _given_up(result: RestructurePreview) -> int:
 
 
 def current_payments(line: CreditLine, case: OptionsCase) -> tuple[tuple[date, int], ...]:
-    """The status quo: the open installments as they stand, and the penalty owed now."""
+    """The status quo: the open installments as they stand (principal, fees and interest still to pay), and the
+    penalty owed now."""
     rows = [
-        (i.due_on, i.unpaid_principal_minor + i.unpaid_fee_minor + (0 if i.billed else i.fee_minor))
-        for i in line.installments()
+        (i.due_on, i.unpaid_minor + (0 if i.billed else i.fee_minor + i.interest_minor)) for i in line.installments()
     ]
     if case.penalty_minor:
         rows.append((case.on, case.penalty_minor))
     return tuple(sorted((d, a) for d, a in rows if a > 0))
+
+
+def original_eir(line: CreditLine) -> Decimal | None:
+    """The line's original effective rate, for the EU diminished-obligation test (EBA/GL/2016/07 §51: the NPV
+    before and after is discounted at the original effective interest rate): each purchase plan's EU APRC on its
+    schedule as first booked (the principal advanced on the purchase date, every installment's principal, fee and
+    interest on its due date), weighted by the plan's principal. None when the line holds no purchase plan."""
+    weighted, total = Decimal(0), 0
+    for plan in (*line.settled_plans, *line.plans):
+        if plan.kind is not PlanKind.PURCHASE or plan.principal_minor <= 0:
+            continue
+        rows = option_schedule(
+            line.product, plan.periods, plan.principal_minor, plan.purchased_on, line.statement_day, line.due_days
+        )
+        flows = flows_of(plan.purchased_on, plan.principal_minor,
+                         [(r.due_on, r.principal_minor + r.fee_minor + r.interest_minor) for r in rows])  # fmt: skip
+        weighted += eu_rate(flows).effective * plan.principal_minor
+        total += plan.principal_minor
+    return weighted / total if total else None
 
 
 def line_payments(line: CreditLine, since: date, through: date) -> list[tuple[date, int]]:

@@ -193,6 +193,15 @@ def present_value(payments: Sequence[tuple[date, int]], on: date, cost_of_funds_
     return total
 
 
+def present_value_at(payments: Sequence[tuple[date, int]], on: date, annual_rate: Decimal) -> Decimal:
+    """The same sum at an annual effective rate given as a fraction (the EU test's original effective rate)."""
+    total = Decimal(0)
+    for due_on, amount in payments:
+        days = max(0, (due_on - on).days)
+        total += Decimal(amount) if days == 0 else Decimal(amount) / (1 + annual_rate) ** (Decimal(days) / 365)
+    return total
+
+
 def pti_bps(payment_minor: int, disposable_minor: int) -> int:
     if payment_minor == 0:
         return 0

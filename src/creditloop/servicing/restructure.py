@@ -33,6 +33,7 @@ class ScheduleRow(TypedDict):
     due_on: date
     principal_minor: int
     fee_minor: int
+    interest_minor: int  # scheduled interest (EMI products) still to pay: owed, or unbilled
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,8 @@ class RestructurePreview:
 
     @property
     def installment_minor(self) -> int:
-        """The largest installment of the new schedule (principal and fees)."""
-        return max((r["principal_minor"] + r["fee_minor"] for r in self.after), default=0)
+        """The largest installment of the new schedule (principal, fees and interest)."""
+        return max((r["principal_minor"] + r["fee_minor"] + r["interest_minor"] for r in self.after), default=0)
 
     @property
     def principal_minor(self) -> int:
@@ -81,14 +82,17 @@ def _open_rows(line: CreditLine) -> tuple[ScheduleRow, ...]:
     rows: list[ScheduleRow] = []
     for plan in line.plans:
         for i in plan.installments:
-            if i.unpaid_principal_minor or i.unpaid_fee_minor or (not i.billed and i.fee_minor):
+            fee = i.unpaid_fee_minor + (0 if i.billed else i.fee_minor)
+            interest = i.unpaid_interest_minor + (0 if i.billed else i.interest_minor)
+            if i.unpaid_principal_minor or fee or interest:
                 rows.append(
                     {
                         "plan_id": plan.plan_id,
                         "seq": i.seq,
                         "due_on": i.due_on,
                         "principal_minor": i.unpaid_principal_minor,
-                        "fee_minor": i.unpaid_fee_minor + (0 if i.billed else i.fee_minor),
+                        "fee_minor": fee,
+                        "interest_minor": interest,
                     }
                 )
     return tuple(sorted(rows, key=lambda r: (r["due_on"], r["plan_id"], r["seq"])))
