@@ -40,7 +40,7 @@ REASON_TEXTS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class RepairCase:
-    case_id: str | None
+    case_id: str | int | None  # as given
     generated_text: str  # as given: 'YYYY-MM' or 'YYYY-MM-DD'
     generated_first: date  # the first day the record can have been generated
     generated_last: date  # the last (the month's end for a month)
@@ -50,6 +50,8 @@ class RepairCase:
 
 def _generated(value: Any, field: str) -> tuple[date, date]:
     if isinstance(value, str) and _MONTH.fullmatch(value):
+        if not 1 <= int(value[5:]) <= 12:
+            raise ValidationError(f"{field} is not a calendar month: {value!r}", field=field)
         first = parse_day(value + "-01", field)
         return first, month_end(first)
     if isinstance(value, str) and len(value) == 10:
@@ -90,7 +92,7 @@ def read_case(doc: Any) -> RepairCase:
             field="repaid_on",
         )
     amount = _amount(doc["single_overdue_amount"], "single_overdue_amount")
-    return RepairCase(None if case_id is None else str(case_id), doc["overdue_generated"], first, last, amount, repaid)
+    return RepairCase(case_id, doc["overdue_generated"], first, last, amount, repaid)
 
 
 def repair_reasons(case: RepairCase, rule: RepairRule) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     collections_cli,
+    credit_record_cli,
     db_cli,
     ewi_cli,
     gbm_cli,
@@ -94,6 +95,7 @@ ewi_cli.register(app)
 hardship_classify_cli.add_commands(hardship_cli.hardship_app)  # `hardship classify|evaluate` (the text model)
 hardship_cli.register(app)
 collections_cli.register(app)
+credit_record_cli.register(app)
 
 
 def run() -> None:
