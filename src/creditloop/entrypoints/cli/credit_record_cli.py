@@ -1,4 +1,5 @@
-"""``creditloop credit-record repair-check``: is an overdue record repaired (hidden) or kept, and until when.
+"""``creditloop credit-record repair-check``: is an overdue record repaired (hidden) or kept, and until when;
+``creditloop credit-record furnish``: the month's reporting file from the ledger (``app.furnishing``).
 
 ``--input`` holds one case object of ``../shared/vectors/credit_repair.json`` (``overdue_generated``,
 ``single_overdue_amount``, ``repaid_on``, optional ``id``), a list of them, or a whole vector file
@@ -10,14 +11,27 @@ documents (``reporting/rules``) plus any ``--rule`` file.
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from creditloop.core.errors import ValidationError
-from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, check_lang, echo_json, fail
+from creditloop.entrypoints.cli._common import (
+    EXIT_USAGE,
+    JsonOpt,
+    check_lang,
+    checked_output,
+    echo_json,
+    emit,
+    fail,
+    guarded,
+)
+from creditloop.entrypoints.cli._ledger import DEFAULT_DIR, DataDirOpt, ledger_bus
 
 TextLang = Annotated[str, typer.Option("--lang", envvar="CREDITLOOP_LANG", help="Text output: en | zh (default en).")]
 credit_record_app = typer.Typer(
@@ -93,6 +107,41 @@ def repair_check(
         echo_json(results[0] if single else results)
         return
     typer.echo("\n".join(outcome_text(o, lang) for o in outcomes))
+
+
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
+
+
+@credit_record_app.command("furnish")
+def furnish(
+    on: Annotated[str, typer.Option("--on", help="The reporting month YYYY-MM.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The reporting file (.csv: CSV, else fixed width).")],
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="fixed | csv (default: by the --out suffix).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+    data_dir: DataDirOpt = DEFAULT_DIR,
+    as_json: JsonOpt = False,
+) -> None:
+    """Each line's record for the month: status code, balance and overdue as reported, 24-month grid, marks."""
+    from creditloop.app.furnishing import furnish_month
+    from creditloop.core.dates import month_end
+    from creditloop.reporting.furnishing import csv_file, fixed_width_file
+
+    if not _MONTH.fullmatch(on):
+        fail(f"--on: expected a month YYYY-MM, got {on!r}", EXIT_USAGE)
+    kind = file_format or ("csv" if out_path.suffix.lower() == ".csv" else "fixed")
+    if kind not in ("fixed", "csv"):
+        fail(f"--format: must be fixed or csv, got {kind!r}", EXIT_USAGE)
+    checked_output(out_path, force=force)
+    day = month_end(date(int(on[:4]), int(on[5:]), 1))
+    uow = ledger_bus(data_dir, write=False).uow
+    records = guarded(lambda: list(furnish_month(uow, day)), {"on": "--on"})
+    text = csv_file(records) if kind == "csv" else fixed_width_file(records)
+    out_path.write_text(text, encoding="utf-8")
+    counts = dict(sorted(Counter(r.status for r in records).items()))
+    payload = {"month": on, "records": len(records), "out": str(out_path), "format": kind, "statuses": counts}
+    emit(as_json, payload, f"{len(records)} records for {on} written to {out_path} ({kind}); statuses {counts}")
 
 
 def register(app: typer.Typer) -> None:
