@@ -100,3 +100,20 @@ def test_file_formats() -> None:
     assert exc.value.field == "line_id"
     with pytest.raises(ValidationError):
         FurnishedMonth("L", "C", "2024-09", "N", "N" * 24, 0, 0, 0, "0", "11", "normal", ("vip",))
+
+
+def test_a_dispute_open_at_month_end_marks_the_record() -> None:
+    from datetime import UTC, datetime
+
+    from creditloop.app.collections_store import Flag
+
+    bus, _ = book(3, "serious")
+    bus.handle(c.RunDayEnd(date(2024, 8, 31)))
+    with bus.uow:
+        bus.uow.collections.put_flag(
+            Flag("d1", "L", "dispute", datetime(2024, 7, 20, 9, tzinfo=UTC), closed_at=datetime(2024, 8, 5, tzinfo=UTC))
+        )
+        bus.uow.commit()
+    marks = {d: next(iter(furnish_month(bus.uow, d))).marks for d in (date(2024, 6, 30), date(2024, 7, 31))}
+    assert marks == {date(2024, 6, 30): (), date(2024, 7, 31): ("disputed",)}
+    assert next(iter(furnish_month(bus.uow, date(2024, 8, 31)))).marks == ()  # closed on 08-05
