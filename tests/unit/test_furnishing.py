@@ -117,3 +117,20 @@ def test_a_dispute_open_at_month_end_marks_the_record() -> None:
     marks = {d: next(iter(furnish_month(bus.uow, d))).marks for d in (date(2024, 6, 30), date(2024, 7, 31))}
     assert marks == {date(2024, 6, 30): (), date(2024, 7, 31): ("disputed",)}
     assert next(iter(furnish_month(bus.uow, date(2024, 8, 31)))).marks == ()  # closed on 08-05
+
+
+@pytest.mark.parametrize(("state", "repaired"), [("past_due", True), ("serious", False)])
+def test_a_repaid_small_overdue_episode_is_shown_normal_from_2026(state: str, repaired: bool) -> None:
+    """Overdue in Feb-Mar 2024 (under 10,000 yuan) or Feb-May 2024 (12,000 yuan and more), repaid in full: the
+    PBoC 2025 repair hides the first from 2026-01-01; the second stays under the 5-year rule."""
+    bus, on = book(3, state)
+    bus.handle(c.Repay("all", "L", line(bus).payoff_minor(), on))
+    bus.handle(c.RunDayEnd(date(2026, 1, 31)))
+    dec = furnish_line(line(bus), date(2025, 12, 31))
+    jan = furnish_line(line(bus), date(2026, 1, 31))
+    assert dec is not None and jan is not None
+    assert any(ch in "1234567" for ch in dec.grid) and "repaired" not in dec.marks  # not hidden before 2026-01-01
+    if repaired:
+        assert not any(ch in "1234567M" for ch in jan.grid) and "repaired" in jan.marks
+    else:
+        assert any(ch in "1234567" for ch in jan.grid) and "repaired" not in jan.marks

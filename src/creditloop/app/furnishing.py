@@ -10,7 +10,8 @@ How a month's facts are read from the month-end views:
 * due in the month — a statement with its due date in the month asked for something; nothing: '*';
 * ended — a closed line owing nothing: 'G' when it closed under a settlement (the rest forgiven), else 'C';
 * overdue amount — what is past due at month end plus penalty; a charged-off line: the whole debt still owed;
-* marks — restructure commands on the log by month end, and disputes open at month end (collections flags).
+* marks — restructure commands on the log by month end, disputes open at month end (collections flags), and
+  ``repaired`` when a one-off repair hides a repaid overdue episode (``furnishing_repair``: its months show 'N').
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from creditloop.app.furnishing_repair import repaired_grid
 from creditloop.app.ports import UnitOfWork
 from creditloop.core.dates import add_months, month_end, month_key
 from creditloop.core.errors import DomainError, ValidationError
 from creditloop.reporting.credit_record import HISTORY_MONTHS, history_string
 from creditloop.reporting.furnishing import FurnishedMonth
+from creditloop.reporting.record_rules import RuleBook, rule_book
 from creditloop.reporting.status_codes import (
     Ending,
     MonthFacts,
@@ -104,8 +107,11 @@ def _disputed(uow: UnitOfWork, line_id: str, day: date) -> bool:
     )
 
 
-def furnish_line(line: CreditLine, day: date, disputed: bool = False) -> FurnishedMonth | None:
-    """The record of ``line`` for the month ending ``day``; None when the line opened after it."""
+def furnish_line(
+    line: CreditLine, day: date, disputed: bool = False, book: RuleBook | None = None
+) -> FurnishedMonth | None:
+    """The record of ``line`` for the month ending ``day``; None when the line opened after it. ``book``: the
+    retention and repair rules (default: the packaged ones) that may hide a repaid episode (``furnishing_repair``)."""
     if line.opened_on > day:
         return None
     if month_end(day) != day:
@@ -116,33 +122,55 @@ def furnish_line(line: CreditLine, day: date, disputed: bool = False) -> Furnish
             f"line {line.line_id} is closed through {line.last_closed_on}: run day-end through {day} first",
             code="month_not_closed",
         )
+    book = book if book is not None else rule_book()
+    days = grid_days(day, line.opened_on)
     statuses: list[str] = []
+    amounts: list[int] = []
     previous = 0
-    record = None
-    for when, view in line.at_ends_of(grid_days(day, line.opened_on)):
+    last = None
+    for when, view in line.at_ends_of(days):
         facts = month_facts(view, when, previous)
         statuses.append(pboc_status(facts))
         previous = facts.dpd
+        overdue = 0
+        if facts.charged_off:
+            overdue = facts.balance_minor
+        elif facts.dpd > 0:
+            overdue = view.past_due_minor(when + timedelta(days=1)) + view.penalty_minor
+        amounts.append(overdue or facts.due_in_month_minor)  # an 'M' month: what fell due
         if when == day:
-            overdue = facts.balance_minor if facts.charged_off else view.past_due_minor(day + timedelta(days=1))
-            overdue += 0 if facts.charged_off or facts.dpd == 0 else view.penalty_minor
-            closed = view.status is LineStatus.CLOSED
-            record = FurnishedMonth(
-                line.line_id, line.customer_id, month_key(day), statuses[-1], history_string(statuses),
-                facts.dpd, facts.balance_minor, overdue if facts.dpd > 0 or facts.charged_off else 0,
-                metro2_rating(facts.dpd, charged_off=facts.charged_off),
-                metro2_account_status(facts.dpd, facts.balance_minor, charged_off=facts.charged_off, closed=closed),
-                "loss" if facts.charged_off else card_class(facts.dpd), marks_at(line, day, disputed),
-            )  # fmt: skip
-    return record
+            last = (facts, overdue, view.status is LineStatus.CLOSED)
+    if last is None:
+        return None
+    facts, overdue, closed = last
+    shown, repaired = repaired_grid(days, statuses, amounts, _payments(line), day, book)
+    marks = marks_at(line, day, disputed) + (("repaired",) if repaired else ())
+    return FurnishedMonth(
+        line.line_id, line.customer_id, month_key(day), statuses[-1], history_string(shown),
+        facts.dpd, facts.balance_minor, overdue,
+        metro2_rating(facts.dpd, charged_off=facts.charged_off),
+        metro2_account_status(facts.dpd, facts.balance_minor, charged_off=facts.charged_off, closed=closed),
+        "loss" if facts.charged_off else card_class(facts.dpd), marks,
+    )  # fmt: skip
+
+
+def _payments(line: CreditLine) -> list[date]:
+    """Value dates of the payments still standing on the line's log."""
+    skipped = {r["target_id"] for r in line.events if r["kind"] in _SKIPPING}
+    return sorted(
+        date.fromisoformat(str(r.get("value_on") or r["on"]))
+        for r in line.events
+        if r["kind"] == "repay" and r["id"] not in skipped
+    )
 
 
 def furnish_month(uow: UnitOfWork, day: date, line_ids: Sequence[str] | None = None) -> Iterator[FurnishedMonth]:
     """Every line's record for the month ending ``day`` (``day`` is that month's last day), in line-id order."""
     with uow:
         ids = sorted(uow.lines.ids() if line_ids is None else line_ids)
+        book = rule_book()
         for line_id in ids:
             line = uow.lines.get(line_id)
-            record = furnish_line(line, day, _disputed(uow, line_id, day))
+            record = furnish_line(line, day, _disputed(uow, line_id, day), book)
             if record is not None:
                 yield record

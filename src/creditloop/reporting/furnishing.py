@@ -8,7 +8,8 @@ Metro 2 payment rating and account status, the card class, and special marks:
   penalty waiver); Metro 2 special comment CO;
 * ``forborne`` — a payment holiday (forbearance); Metro 2 CP;
 * ``settled_for_less`` — paid under a settlement, the rest forgiven; Metro 2 AU;
-* ``disputed`` — a dispute is open at month end; Metro 2 compliance condition XB.
+* ``disputed`` — a dispute is open at month end; Metro 2 compliance condition XB;
+* ``repaired`` — a one-off repair rule (``reporting/rules``) hides a repaid overdue episode: its months show 'N'.
 
 Fixed-width layout (one line per record, fields left-aligned and space-padded unless marked right; amounts are
 fen, right-aligned, zero-padded; no separators): see ``LAYOUT``. The CSV has the same fields, header first.
@@ -28,6 +29,7 @@ MARKS: dict[str, tuple[str, str]] = {  # mark -> (Metro 2 code, Chinese)
     "forborne": ("CP", "延期还款"),
     "settled_for_less": ("AU", "协商结清"),
     "disputed": ("XB", "异议中"),
+    "repaired": ("", "信用修复"),  # a one-off repair hid a repaid overdue episode (no Metro 2 equivalent)
 }
 
 
