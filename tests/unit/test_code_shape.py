@@ -48,7 +48,9 @@ def test_the_allowance_list_only_names_files_that_exist() -> None:
         assert list(src.glob(pattern)), f"ALLOWED entry {pattern!r} matches no file: remove it"
 
 
-@pytest.mark.parametrize("name", ["apr.json", "delinquency_codes.json", "basel_irb.json", "vasicek.json"])
+@pytest.mark.parametrize(
+    "name", ["apr.json", "credit_repair.json", "delinquency_codes.json", "basel_irb.json", "vasicek.json"]
+)
 def test_vector_copies_equal_the_shared_originals(name: str) -> None:
     shared = ROOT.parent / "shared" / "vectors" / name
     if not shared.is_file():

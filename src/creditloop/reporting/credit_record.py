@@ -1,9 +1,9 @@
 """Monthly credit-record status codes for bureau reporting.
 
 PBoC 2nd-generation report (DOMAIN.md §2.4.3): N normal; 1..7 = overdue 1-30, 31-60, ..., 151-180,
->180 days; C settled/closed. Metro 2 payment rating (§3.2.3) counts whole 30-day cycles: 0 = 0-29,
-1 = 30-59, ..., 6 = 180+. Note the two disagree at the edges (30 DPD is PBoC '1' but Metro 2 '1';
-29 DPD is PBoC '1' but Metro 2 '0'), so each has its own function.
+>180 days; C settled/closed; B bad debt (the rest of the set: ``status_codes``). Metro 2 payment rating
+(§3.2.3) counts whole 30-day cycles: 0 = 0-29, 1 = 30-59, ..., 6 = 180+. Note the two disagree at the
+edges (30 DPD is PBoC '1' but Metro 2 '1'; 29 DPD is PBoC '1' but Metro 2 '0'), so each has its own function.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from creditloop.servicing.delinquency import bucket_index
 
 PBOC_CURRENT = "N"
 PBOC_CLOSED = "C"
+PBOC_BAD_DEBT = "B"
 PBOC_NOT_OPENED = "/"
 HISTORY_MONTHS = 24
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -42,17 +43,20 @@ def metro2_payment_rating(dpd: int) -> str:
     return str(min(6, dpd // 30))
 
 
-def monthly_status(dpd: int, balance_minor: int, closed: bool) -> str:
-    """The PBoC status for one month.
+def monthly_status(dpd: int, balance_minor: int, closed: bool, *, charged_off: bool = False) -> str:
+    """The PBoC status for one month from month-end figures (``status_codes.pboc_status`` has the whole set).
 
     'C' only for a closed line with nothing left to pay; a closed line that still owes keeps reporting
     its delinquency (closing must not hide arrears). An open line at 0 DPD is 'N' even with a zero
-    balance: it is in good standing, not settled.
+    balance: it is in good standing, not settled. A charged-off line reports 'B' (bad debt) while its
+    debt is owed, whatever the DPD, and 'C' once recovered in full (issue 16: it used to say '7', then 'N').
     """
     _check_non_negative(dpd, "dpd")
     _check_non_negative(balance_minor, "balance_minor")
     if dpd > 0 and balance_minor == 0:
         raise ValidationError("a line cannot be past due with a zero balance", field="dpd")
+    if charged_off:
+        return PBOC_BAD_DEBT if balance_minor > 0 else PBOC_CLOSED
     if closed and balance_minor == 0:
         return PBOC_CLOSED
     return pboc_code(dpd)

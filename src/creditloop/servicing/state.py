@@ -157,8 +157,11 @@ class LineState:
         return max(0, self.dpd - self.product.delinquency_grace_days)
 
     def dpd_on(self, day: date) -> int:
-        """DPD as of a closed business date, also for charged-off lines (the clock keeps running)."""
-        return days_past_due(self.delinquent_since, day)
+        """DPD as of a closed business date. On a charged-off line the clock stops on the charge-off day, as
+        ``dpd`` (and ``line show``) does: the debt has left the books and is reported 'B', not aged further
+        (issue 16: month-end snapshots kept counting to 477 while ``line show`` said 180)."""
+        stop = day if self.charged_off_on is None else min(day, self.charged_off_on)
+        return days_past_due(self.delinquent_since, stop)
 
     @property
     def bucket(self) -> str:

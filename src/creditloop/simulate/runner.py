@@ -501,7 +501,7 @@ class Simulation:
             balance = principal + fee + interest + line.penalty_minor
             charged_off = line.status is LineStatus.CHARGED_OFF
             owed = line.charged_off_minor if charged_off else balance
-            dpd = line.dpd_on(last) if charged_off else line.dpd
+            dpd = line.dpd_on(last) if charged_off else line.dpd  # stops at the charge-off day
             if owed == 0:
                 dpd = 0
             st = (
@@ -531,7 +531,7 @@ class Simulation:
                 "past_due_minor": line.past_due_minor(last + timedelta(days=1)),
                 "dpd": dpd,
                 "bucket": bucket(dpd),
-                "credit_status": monthly_status(dpd, owed, line.status is LineStatus.CLOSED),
+                "credit_status": monthly_status(dpd, owed, line.status is LineStatus.CLOSED, charged_off=charged_off),
                 "restructured": line.restructured_on is not None,
                 "statement_due_minor": st.total_due_minor if st else 0,
                 "paid_minor": self.paid_in_month.get(line_id, 0),

@@ -34,7 +34,7 @@ from creditloop.servicing.delinquency import BUCKETS
 logger = logging.getLogger(__name__)
 
 REPORT_FILE_NAME = "report.html"
-_CREDIT_STATUS_ORDER = ("N", "1", "2", "3", "4", "5", "6", "7", "C")
+_CREDIT_STATUS_ORDER = ("N", "1", "2", "3", "4", "5", "6", "7", "B", "C")
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,8 +409,9 @@ def _credit_status_table(data: _ReportData) -> str:
         cells = "".join(f"<td>{counts.get(c, 0)}</td>" for c in codes)
         rows.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
     caption = _bi(
-        "每月末各征信还款状态的额度数：N 正常，1–7 逾期期数，C 结清。",
-        "Lines per month-end credit-report payment status: N normal, 1–7 periods past due, C closed.",
+        "每月末各征信还款状态的额度数：N 正常，1–7 逾期期数，B 呆账（已核销），C 结清。",
+        "Lines per month-end credit-report payment status: N normal, 1–7 periods past due, B bad debt (charged off), "
+        "C closed.",
     )
     return (
         f'<div class="table-wrap"><table class="status"><caption>{caption}</caption>'

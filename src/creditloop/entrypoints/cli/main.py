@@ -26,6 +26,7 @@ from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     collections_cli,
+    credit_record_cli,
     db_cli,
     ewi_cli,
     gbm_cli,
@@ -96,6 +97,7 @@ hardship_classify_cli.add_commands(hardship_cli.hardship_app)  # `hardship class
 hardship_cli.register(app)
 collections_cli.register(app)
 risk_cli.register(app)
+credit_record_cli.register(app)
 
 
 def run() -> None:
