@@ -5,6 +5,7 @@ open on ``baitiao-revolving@1`` (a minimum payment; the rest revolves), against 
         [--seeds 1 2 3] [--scenarios baseline pandemic] [--customers 3000] [--months 24]
     PYTHONPATH=src python tools/ewi_statement_mode.py table DIR/PREFIX [DIR/PREFIX ...]
     PYTHONPATH=src python tools/ewi_statement_mode.py paths DIR/RUN [DIR/RUN ...]
+    PYTHONPATH=src python tools/ewi_statement_mode.py who [--rules ewi|ewi_revolving] DIR/RUN [DIR/RUN ...]
 
 ``run`` calls, one run at a time (one worker), ``creditloop simulate --customers N --months M --seed S --workers 1
 [--scenario pandemic] --strategy STRATEGY --data-dir {out}/{strategy}-{scenario}-{seed}``, then
@@ -12,7 +13,10 @@ open on ``baitiao-revolving@1`` (a minimum payment; the rest revolves), against 
 ``--rules ewi_revolving`` (``….rev.json``). ``table`` prints one row per run and rule set, then the pooled figures
 per prefix (``{prefix}-{scenario}-{seed}``). ``paths`` says who the lines reaching 30+ are (ground truth) and
 what their panel months before the first missed due date show (months paid in part but at least the minimum, at
-0 DPD; months paid in full), and the book's share of current months paid at the minimum level.
+0 DPD; months paid in full), and the book's share of current months paid at the minimum level. ``who`` replays a
+rule set as the back-test does (with the packaged behaviour score) and splits the lines reaching 30+ by who they
+are (ground truth), and by whether they paid part of a bill but at least the minimum while current before the miss
+that began their episode: how many of each were warned >= 30 days before their first missed due date.
 """
 
 from __future__ import annotations
@@ -133,6 +137,50 @@ def paths(runs: list[str]) -> None:
               f"{lag} | {book:.1%} |")  # fmt: skip
 
 
+def who(runs: list[str], rules_name: str) -> None:
+    from creditloop.adapters.warehouse.ewi_backtest import panel_features, replay_rules
+    from creditloop.adapters.warehouse.ewi_outcomes import line_outcomes
+    from creditloop.adapters.warehouse.sim_panel import sim_panel
+    from creditloop.entrypoints.cli._ewi_model import packaged_behaviour_model
+    from creditloop.entrypoints.cli.ewi_backtest_cli import declared_shock
+    from creditloop.monitoring.alert_rules import packaged_alert_rules
+    from creditloop.monitoring.features import default_feature_set
+
+    fs, rules = default_feature_set(), packaged_alert_rules(rules_name)
+    model = json.loads(Path(str(packaged_behaviour_model())).read_text("utf-8"))
+    tally: dict[str, list[int]] = {}
+    for run_dir in runs:
+        d = Path(run_dir)
+        panel = sim_panel(d, declared_shock(d))
+        feats, scores = panel_features(panel, fs, model)
+        first: dict[str, Any] = {}
+        for h in replay_rules(panel, feats, rules, None, scores):
+            first[h.account_id] = min(first.get(h.account_id, h.on), h.on)
+        groups = dict(duckdb.execute(f"""
+            SELECT s.line_id, CASE WHEN g.fraud THEN 'fabricated' WHEN g.strategic THEN 'strategic'
+                                   WHEN g.buffer_months > 0 THEN 'with savings' ELSE 'without savings' END
+            FROM (SELECT DISTINCT line_id, customer_id FROM read_parquet('{d}/snapshots.parquet')) s
+            JOIN read_parquet('{d}/ground_truth.parquet') g USING (customer_id)""").fetchall())  # fmt: skip
+        for line_id, o in line_outcomes(d).items():
+            if o.missed_on is None or o.first_bad_on is None:
+                continue
+            on = first.get(line_id)
+            early = on is not None and on < o.first_bad_on and (o.missed_on - on).days >= 30
+            before = [r for r in panel[line_id] if r["month_end_on"] < o.missed_on]
+            paid_min = any(
+                r["dpd"] == 0
+                and r["min_due_minor"]
+                and r["min_due_minor"] <= r["paid_minor"] < r["statement_due_minor"]
+                for r in before
+            )  # paid part of a bill, at least the minimum, while current, before the miss that began the episode
+            for key in (groups[line_id], "paid >= minimum before the miss" if paid_min else "did not"):
+                acc = tally.setdefault(key, [0, 0])
+                acc[0] += early
+                acc[1] += 1
+    for group, (early, n) in sorted(tally.items()):
+        print(f"{rules_name} {group}: {early} of {n} warned >= 30 d ({early / max(n, 1):.0%})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -146,11 +194,16 @@ def main() -> None:
     t = sub.add_parser("table")
     t.add_argument("prefixes", nargs="+")
     sub.add_parser("paths").add_argument("runs", nargs="+")
+    w = sub.add_parser("who")
+    w.add_argument("--rules", default="ewi")
+    w.add_argument("runs", nargs="+")
     a = ap.parse_args()
     if a.cmd == "run":
         run(a.out, a.strategy, a.seeds, a.scenarios, a.customers, a.months)
     elif a.cmd == "paths":
         paths(a.runs)
+    elif a.cmd == "who":
+        who(a.runs, a.rules)
     else:
         table(a.prefixes)
 
