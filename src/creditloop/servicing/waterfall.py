@@ -12,7 +12,7 @@ from creditloop.ledger.accounts import Account
 from creditloop.ledger.entries import EntryCode, entry
 from creditloop.ledger.ids import escape_id
 from creditloop.servicing.commands import RefundCredit, Repay
-from creditloop.servicing.model import Installment, LineStatus, RepaymentResult, open_part
+from creditloop.servicing.model import Installment, LineStatus, PlanKind, RepaymentResult, open_part
 from creditloop.servicing.state import LineState
 
 Allocation = tuple[int, list[tuple[str, int]], list[tuple[Account, int]]]  # left over, per atom, per account
@@ -89,12 +89,23 @@ def allocate(line: LineState, amount_minor: int, on: date) -> Allocation:
             ordered = installments
             if timing == "FUTURE" and product.prepayment_allocation == "last":
                 ordered = list(reversed(installments))
+            elif atom == "DUE_PRINCIPAL" and product.minimum_payment is not None:
+                ordered = revolvable_last(line, installments)
             took = _pay_atom(ordered, timing, part, left, on, paid, product.early_settlement == "waive_unbilled")
         left -= took
         if took:
             allocation.append((atom, took))
     credits = [(acct, amt) for acct, amt in paid.items() if amt]
     return left, allocation, credits
+
+
+def revolvable_last(line: LineState, installments: list[Installment]) -> list[Installment]:
+    """Due principal on a product with a minimum payment: the installments' first, pay-next-month principal (what
+    may revolve) last. The minimum is all of the former plus a share of the latter (statements.minimum_due), so a
+    payment of the minimum leaves only principal that rolls over, and the line stays current (DPD counts from a
+    missed minimum)."""
+    may_revolve = {id(i) for p in line.plans if p.periods == 1 and p.kind is PlanKind.PURCHASE for i in p.installments}
+    return sorted(installments, key=lambda i: id(i) in may_revolve)  # stable: oldest first within each group
 
 
 def _pay_atom(

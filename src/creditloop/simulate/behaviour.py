@@ -44,6 +44,9 @@ RELAPSE_MISS_CAP = 0.5
 DRIFT_SHARES = (0.9, 0.7, 0.5, 0.3, 0.0)
 DRIFT_CURE = 0.5
 DRIFT_CURE_STOPPED = 0.05
+# MIN_PRODUCT_DRIFT: on a product with a minimum payment the spell pays DRIFT_SHARES of the *minimum*, so it still
+# misses. The panel the spell is calibrated on is of credit cards, where 1-29 DPD means a missed minimum: the
+# spell is falling behind, not keeping cash (decided before any back-test on that product; docs/simulation.md).
 # Savings carry a loss (simulate/liquidity.py) only for a line the customer still keeps in order: one already 30+
 # days behind was given up before the loss and is not paid from savings (it would cure lines written off for months).
 BUFFER_KEEPS_DPD = 30
@@ -195,6 +198,7 @@ def repayment_intent(
     *,
     month: int = 0,
     dpd: int = 0,
+    min_due_minor: int | None = None,
 ) -> RepaymentIntent | None:
     """How much of the statement the customer pays, and when. Capacity first, then willingness.
 
@@ -208,16 +212,23 @@ def repayment_intent(
 
     A month of income loss carried by savings (``c.buffer_phase``) is paid by ``buffer_payment`` instead, on a
     line the customer is still keeping in order (``dpd`` on the statement day under BUFFER_KEEPS_DPD).
+
+    On a product with a minimum payment (``min_due_minor``: the statement's minimum; None on a product without
+    one) a part payment the customer can afford is raised to the minimum (``at_least_minimum``): a customer who
+    means to pay part of the bill pays what keeps the line current. A spell of falling behind (``drift_payment``)
+    still misses: it pays its shares of the minimum (MIN_PRODUCT_DRIFT).
     """
     if due_minor <= 0 or c.fraud or c.defaulted:
         return None
+    minimum = min_due_minor if min_due_minor is not None and min_due_minor < due_minor else None
     if c.buffer_phase and dpd < BUFFER_KEEPS_DPD:
-        return buffer_payment(c, due_minor, rng)
+        return buffer_payment(c, due_minor, rng, minimum)
     capacity = capacity_minor(c, income_minor)
     budget = int(capacity * c.pay_budget_share)
     if capacity >= due_minor > budget >= 100 and rng.random() < c.willingness:
         # A habitual part-payer: the bill is above what they set aside for this line; they pay the budget.
-        return RepaymentIntent(budget // 100 * 100, -int(rng.integers(0, 4)), "part")
+        amount = at_least_minimum(budget // 100 * 100, minimum, capacity)
+        return RepaymentIntent(amount, -int(rng.integers(0, 4)), "part")
     if capacity >= due_minor:
         miss = 1.0 - min(1.0, 0.5 + 0.55 * c.willingness)
         if month and c.relapse_until >= month:
@@ -230,24 +241,39 @@ def repayment_intent(
                 return RepaymentIntent(due_minor, int(rng.integers(1, 16)))
             return RepaymentIntent(due_minor, -int(rng.integers(0, 9)))
         c.drift += 1
-        return drift_payment(c.drift, due_minor)
+        return drift_payment(c.drift, due_minor if minimum is None else minimum)
     if capacity >= PARTIAL_SHORTFALL * due_minor and rng.random() < c.willingness:
         amount = capacity // 100 * 100  # below the bill by construction; covers the arrears when it can
+        amount = at_least_minimum(amount, minimum, capacity)
         return RepaymentIntent(amount, -int(rng.integers(0, 4)), "part") if amount > 0 else None
     if capacity > 0 and rng.random() < c.willingness:
         partial = min(due_minor, int(capacity * float(rng.uniform(0.3, 1.0))) // 100 * 100)
+        partial = at_least_minimum(partial, minimum, capacity)
         if partial > 0:
             return RepaymentIntent(partial, 0, "token")
     return None
 
 
-def buffer_payment(c: Customer, due_minor: int, rng: np.random.Generator) -> RepaymentIntent | None:
+def at_least_minimum(amount_minor: int, minimum_minor: int | None, affordable_minor: int) -> int:
+    """A part payment on a product with a minimum: raised to the minimum when the customer can afford that
+    (the minimum is what keeps the line current); unchanged on a product without one, or when even the minimum
+    is out of reach (the customer pays what they can, and misses)."""
+    if minimum_minor is None or amount_minor >= minimum_minor or affordable_minor < minimum_minor:
+        return amount_minor
+    return minimum_minor
+
+
+def buffer_payment(
+    c: Customer, due_minor: int, rng: np.random.Generator, minimum_minor: int | None = None
+) -> RepaymentIntent | None:
     """A month of income loss carried by savings (simulate/liquidity.py): the customer keeps paying, but keeps
     cash — part of the bill only (the installment analogue of dropping to the minimum payment), on the due date
     rather than before it. The share is the habitual part-payers' range (PART_PAYER_BUDGET: an assumption for
-    job losers, not measured); it is paid from savings, as far as they go."""
+    job losers, not measured); it is paid from savings, as far as they go. On a product with a minimum, at least
+    the minimum when the savings cover it."""
     share = float(rng.uniform(*PART_PAYER_BUDGET))
     amount = min(c.savings_minor, int(due_minor * share)) // 100 * 100
+    amount = at_least_minimum(amount, minimum_minor, c.savings_minor)
     if amount <= 0:
         return None
     c.savings_minor -= amount
@@ -255,7 +281,9 @@ def buffer_payment(c: Customer, due_minor: int, rng: np.random.Generator) -> Rep
 
 
 def drift_payment(step: int, due_minor: int) -> RepaymentIntent | None:
-    """The ``step``-th statement of a spell of falling behind: a shrinking share of the amount due, by the due date."""
+    """The ``step``-th statement of a spell of falling behind: a shrinking share of the amount due, by the due date.
+
+    On a product with a minimum the runner passes the statement's minimum as ``due_minor`` (MIN_PRODUCT_DRIFT)."""
     share = DRIFT_SHARES[min(step, len(DRIFT_SHARES)) - 1]
     amount = int(due_minor * share) // 100 * 100
     return RepaymentIntent(amount, 0, "part") if amount > 0 else None

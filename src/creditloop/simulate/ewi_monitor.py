@@ -94,7 +94,8 @@ class BehaviourMonitor:
         if state is None:
             return []
         on = snapshot["month_end_on"]
-        state.statement(snapshot["statement_due_minor"], None, on)  # the product has no minimum payment
+        # the statement's minimum; None on a product without one (sim_panel's min_due_minor reads the same column)
+        state.statement(snapshot["statement_due_minor"], snapshot.get("statement_min_due_minor"), on)
         state.month_end(
             on,
             snapshot["dpd"],

@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from creditloop.jobs.early_warning import RaisedAlert
+from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.model import Statement
 from creditloop.simulate.population import Customer
 from creditloop.strategy.origination import Decision
 from creditloop.strategy.underwriting import UnderwritingDecision
@@ -105,6 +107,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("statement_due_minor", pa.int64()),
             ("paid_minor", pa.int64()),
             ("charged_off_minor", pa.int64()),
+            ("statement_min_due_minor", pa.int64()),  # null: the product has no minimum payment
         ]
     ),
     "alerts": pa.schema(
@@ -176,6 +179,14 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
+
+
+def statement_minimum(line: CreditLine, statement: Statement | None) -> int | None:
+    """The snapshot's ``statement_min_due_minor``: the month's statement minimum (0 when no statement was cut this
+    month), or None on a product without a minimum payment (its statement "minimum" is the whole amount due)."""
+    if line.product.minimum_payment is None:
+        return None
+    return statement.minimum_due_minor if statement is not None else 0
 
 
 class OutputWriter:

@@ -47,7 +47,7 @@ from creditloop.simulate.config import (
 )
 from creditloop.simulate.ewi_step import EwiStep
 from creditloop.simulate.lender import SimLender
-from creditloop.simulate.outputs import OutputWriter
+from creditloop.simulate.outputs import OutputWriter, statement_minimum
 from creditloop.simulate.population import Customer, generate_population
 from creditloop.simulate.strategies import EWI_CUT_BPS
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
@@ -176,8 +176,7 @@ class Simulation:
             # Any failure names the seed (and the month), so the run can be reproduced exactly.
             raise InvariantViolation(
                 f"simulation failed in month {m} (seed {self.cfg.seed}{self._where}, scenario "
-                f"{self.cfg.scenario.name}): "
-                f"{type(exc).__name__}: {exc}"
+                f"{self.cfg.scenario.name}): {type(exc).__name__}: {exc}"
             ) from exc
 
     def run_until(self, month: int) -> None:
@@ -335,7 +334,8 @@ class Simulation:
             balance = line.balance_minor if cu.strategic and not cu.defaulted else 0
             if b.stops_paying(cu, balance, line.limit_minor):
                 continue  # strategic default: able to pay, chooses not to
-            intent = b.repayment_intent(cu, st.total_due_minor, income, self.rng_pay, month=m, dpd=line.dpd)
+            due, minimum = st.total_due_minor, st.minimum_due_minor  # minimum = due: the product has none
+            intent = b.repayment_intent(cu, due, income, self.rng_pay, month=m, dpd=line.dpd, min_due_minor=minimum)
             if intent is None:
                 continue
             pay_on = max(day + timedelta(days=1), st.due_on + timedelta(days=intent.days_after_due))
@@ -504,11 +504,8 @@ class Simulation:
             dpd = line.dpd_on(last) if charged_off else line.dpd  # stops at the charge-off day
             if owed == 0:
                 dpd = 0
-            st = (
-                line.statements[-1]
-                if line.statements and line.statements[-1].statement_on.month == last.month
-                else None
-            )
+            st = line.statements[-1] if line.statements else None
+            st = st if st is not None and st.statement_on.month == last.month else None
             opened = line.opened_on
             mob = (last.year - opened.year) * 12 + last.month - opened.month + 1
             history = self.dpd_history[line_id]
@@ -536,6 +533,7 @@ class Simulation:
                 "statement_due_minor": st.total_due_minor if st else 0,
                 "paid_minor": self.paid_in_month.get(line_id, 0),
                 "charged_off_minor": line.charged_off_minor,
+                "statement_min_due_minor": statement_minimum(line, st),
             }
             self.out.snapshot(row)
             if self.ewi is not None:

@@ -21,6 +21,7 @@ from creditloop.core.errors import ValidationError
 from creditloop.simulate.learning import LearningPlan
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
+from creditloop.strategy.underwriting_policy import packaged_underwriting_policy
 
 LimitReviewer = Callable[[LineReview], LimitAction | None]
 EwiAction = Literal["record", "remind", "cut", "freeze", "hardship"]
@@ -90,6 +91,16 @@ TIGHT_LIMITS = LimitRule(
 LIMIT_GROWTH = LimitRule("limit-growth", "1", review_every_months=6, min_months_on_book=6, raise_bps=2_500)
 UNFREEZE_ONLY = LimitRule("unfreeze-cured", "1", review_every_months=1, lookback_months=3, unfreeze_when_clean=True)
 
+# Issue 14: the same book on the statement-mode product (a minimum payment, the rest revolving). A product choice,
+# not a detector setting: underwriting_v1's decisions with every tier on baitiao-revolving@1 (one policy for all
+# applications: no 10 % challenger arm).
+STATEMENT_MODE = Strategy(
+    "statement-mode",
+    "baseline with lines opened on the statement-mode product (baitiao-revolving@1: pay at least the minimum, the "
+    "rest revolves with daily interest), decided by underwriting_statement_v1",
+    underwriting_policy=packaged_underwriting_policy("underwriting_statement_v1"),
+)
+
 
 def _named() -> dict[str, Strategy]:
     return {
@@ -155,6 +166,7 @@ def _named() -> dict[str, Strategy]:
                 ewi_policy="behaviour-v1",
                 ewi_action="freeze",
             ),
+            STATEMENT_MODE,
         )
     }
 

@@ -10,7 +10,9 @@ Where each column comes from (what a lender running the simulated book would kno
 - ``shock``: the lender's *declared* shock — the line's stated sector (``applications.parquet``, what the form
   said) is one the scenario names as hit, in a month of the shock window. Never ``ground_truth.parquet``: who was
   actually hit is not something a lender knows. Null when no declaration is given (the source says nothing);
-- null: ``min_due_minor`` (the installment product has no minimum payment), ``new_plans`` (events do not record
+- ``min_due_minor``: the snapshot's ``statement_min_due_minor`` (the month's statement minimum); null on a product
+  without a minimum payment, and in the outputs of runs made before the column existed;
+- null: ``new_plans`` (events do not record
   a purchase's plan length), ``payment_source`` (the simulator has one source), ``other_lenders`` (stated once at
   application, not monthly).
 
@@ -58,7 +60,8 @@ def _files(data_dir: Path, names: Sequence[str]) -> dict[str, str]:
     return {n: str(p) for n, p in paths.items()}
 
 
-def panel_sql(files: dict[str, str], shock: DeclaredShock | None) -> tuple[str, list[Any]]:
+def panel_sql(files: dict[str, str], shock: DeclaredShock | None, has_min_due: bool = True) -> tuple[str, list[Any]]:
+    min_due = "o.statement_min_due_minor" if has_min_due else "NULL"  # False: outputs older than the column
     if shock is None:
         shock_expr, params = "NULL::BOOLEAN", []
     else:
@@ -88,7 +91,7 @@ def panel_sql(files: dict[str, str], shock: DeclaredShock | None) -> tuple[str, 
         FROM read_parquet('{files["applications"]}') WHERE approved GROUP BY customer_id
     )
     SELECT o.line_id AS account_id, o.month_end_on, o.dpd, o.limit_minor, o.balance_minor,
-           o.statement_due_minor, NULL::BIGINT AS min_due_minor, o.paid_minor,
+           o.statement_due_minor, {min_due}::BIGINT AS min_due_minor, o.paid_minor,
            coalesce(ev.spend, 0)::BIGINT AS spend_minor, NULL::BIGINT AS new_plans,
            coalesce(ev.payments, 0)::BIGINT AS payments,
            max(ev.last_pay) OVER (PARTITION BY o.line_id ORDER BY o.month_end_on) AS last_payment_on,
@@ -102,10 +105,13 @@ def panel_sql(files: dict[str, str], shock: DeclaredShock | None) -> tuple[str, 
 def sim_panel(data_dir: str | Path, shock: DeclaredShock | None = None) -> Panel:
     """Every line's panel rows (PANEL_COLUMNS, in month order), from a simulation's data directory."""
     files = _files(Path(data_dir), ("snapshots", "events", "applications"))
-    sql, params = panel_sql(files, shock)
     names = [c.name for c in PANEL_COLUMNS]
     panel: Panel = {}
     with duckdb.connect() as con:
+        snap_columns = {
+            r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{files['snapshots']}')").fetchall()
+        }
+        sql, params = panel_sql(files, shock, "statement_min_due_minor" in snap_columns)
         cursor = con.execute(sql, params)
         assert [d[0] for d in cursor.description] == names  # the query keeps the contract's order
         for values in cursor.fetchall():
