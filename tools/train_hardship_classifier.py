@@ -1,6 +1,10 @@
-"""Train the packaged hardship-message classifier (``creditloop/models/hardship_reason_v1.json``).
+"""Train the packaged hardship-message classifier (``--version 2``, default: tools/hardship_train_v2.py).
 
-Run: ``PYTHONPATH=src .venv/bin/python tools/train_hardship_classifier.py [--out FILE] [--check]``.
+Run: ``PYTHONPATH=src .venv/bin/python tools/train_hardship_classifier.py [--version 1|2] [--out FILE] [--check]``;
+``--look`` prints the held-out figures of a final model file (a recorded look: docs/hardship_model_card.md).
+
+Version 1 (``creditloop/models/hardship_reason_v1.json``, below, unchanged so that ``--version 1 --check`` still
+rebuilds the same bytes):
 
 Reads data/hardship_messages/train.jsonl only for fitting and choosing C (stratified 5-fold CV, seed 0,
 macro-F1; the same with folds grouped by template phrase is recorded beside it); heldout.jsonl is read after
@@ -44,7 +48,6 @@ from creditloop.collections.hardship_text_eval import (
 )
 from creditloop.collections.hardship_text_model import (
     FORMAT,
-    FORMAT_VERSION,
     encode_floats,
     model_from_dict,
     normalize,
@@ -54,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "hardship_messages"
 OUT = ROOT / "src" / "creditloop" / "models" / "hardship_reason_v1.json"
 MODEL_ID = "hardship-reason@1"
+FORMAT_VERSION = 1  # @1's file: character n-grams only
 NGRAMS, MIN_DF = (1, 4), 2
 C_GRID = (1.0, 3.0, 10.0, 30.0)
 FLAG_C = 10.0
@@ -158,7 +162,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="Compare with the file instead of writing it.")
+    parser.add_argument("--version", type=int, choices=(1, 2), default=2, help="Model version to build (default 2).")
+    parser.add_argument("--look", action="store_true", help="Held-out figures of the --out (or packaged) file.")
     args = parser.parse_args()
+    if args.look or args.version == 2:
+        return main_v2(args)
     start = time.perf_counter()
     train, heldout = read_messages(DATA / "train.jsonl"), read_messages(DATA / "heldout.jsonl")
     overlap = {normalize(m.text) for m in train} & {normalize(m.text) for m in heldout}
@@ -201,6 +209,24 @@ def main() -> int:
         return 0 if same else 1
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
+    return 0
+
+
+def main_v2(args: argparse.Namespace) -> int:
+    import hardship_train_v2 as v2  # tools/ is on sys.path when this file runs as a script
+
+    out = v2.OUT if args.out == OUT else args.out
+    if args.look:
+        print(json.dumps(v2.look(out), indent=1))
+        return 0
+    text, report = v2.build()
+    print(json.dumps(report, indent=1))
+    if args.check:
+        same = out.is_file() and out.read_text(encoding="utf-8") == text
+        print("model file up to date" if same else f"{out} differs from a fresh fit")
+        return 0 if same else 1
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
     return 0
 
 

@@ -30,7 +30,7 @@ def ok(*args: str, stdin: str | None = None) -> Any:
 def test_classify_a_consented_message() -> None:
     out = ok("classify", "--text", "公司裁员，我被裁了，这个月还不上", "--consent", "--json")
     assert out["category"] == "job_loss_or_pay_cut" and out["route"] == "hardship" and out["lang"] == "zh"
-    assert out["model_id"] == "hardship-reason@1" and out["top_features"] and not out["needs_review"]
+    assert out["model_id"] == "hardship-reason@2" and out["top_features"] and not out["needs_review"]
     assert out["description"]["zh"].startswith("失业或收入下降")
     fraud = ok("classify", "--text", "I didn't make this purchase, my account was hacked", "--lang", "en", "--consent",
                "--json")  # fmt: skip

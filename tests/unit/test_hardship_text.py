@@ -161,10 +161,14 @@ def test_normalize_and_ngrams() -> None:
 
 def test_a_damaged_or_newer_model_file_is_refused(tmp_path: Path) -> None:
     packaged = json.loads(
-        (Path(__file__).resolve().parents[2] / "src/creditloop/models/hardship_reason_v1.json").read_text("utf-8")
+        (Path(__file__).resolve().parents[2] / "src/creditloop/models/hardship_reason_v2.json").read_text("utf-8")
     )
-    assert load_model_roundtrip(tmp_path, packaged).model_id == "hardship-reason@1"
-    for change, field in [({"format_version": 2}, "format_version"), ({"idf": "AAAA"}, "idf"),
+    assert load_model_roundtrip(tmp_path, packaged).model_id == "hardship-reason@2"
+    words = packaged["words"]
+    for change, field in [({"format_version": 3}, "format_version"), ({"idf": "AAAA"}, "idf"),
+                          ({"words": {**words, "vocabulary": []}}, "words.vocabulary"),
+                          ({"words": {**words, "idf": "AAAA"}}, "words.idf"),
+                          ({"words": {**words, "token_pattern": "("}}, "words.token_pattern"),
                           ({"vocabulary": []}, "vocabulary"),
                           ({"routing": {"min_confidence": 2}}, "routing.min_confidence"),
                           ({"reason": {"names": ["a"], "coef": []}}, "reason.coef")]:  # fmt: skip

@@ -20,11 +20,12 @@ from creditloop.collections.hardship_text_eval import (
     keyword_baseline,
     read_messages,
 )
-from creditloop.collections.hardship_text_model import normalize, packaged_model
+from creditloop.collections.hardship_text_model import load_model, normalize, packaged_model
 from creditloop.core.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "hardship_messages"
+V1 = ROOT / "src" / "creditloop" / "models" / "hardship_reason_v1.json"
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,22 @@ def test_the_corpora_are_big_enough_valid_and_apart() -> None:
     assert not {normalize(m.text) for m in train} & {normalize(m.text) for m in heldout}
 
 
+def test_the_handwritten_training_file_meets_the_brief_and_stays_apart() -> None:
+    """train_handwritten.jsonl (hardship-reason@2): >= 900 messages, >= 550 en / 250 zh / 100 mixed, every class
+    >= 60 in English, every flag present; no text shared with the template or held-out files."""
+    hand = read_messages(DATA / "train_handwritten.jsonl")
+    langs = [m.lang for m in hand]
+    assert len(hand) >= 900 and langs.count("en") >= 550 and langs.count("zh") >= 250 and langs.count("mixed") >= 100
+    assert min(sum(m.label == c and m.lang == "en" for m in hand) for c in CATEGORIES) >= 60
+    assert all(sum(f in m.flags for m in hand) >= 30 for f in ("serious_illness", "bereavement", "elderly", "student"))
+    rows = [json.loads(line) for line in (DATA / "train_handwritten.jsonl").read_text("utf-8").splitlines()]
+    assert {r["source"] for r in rows} == {"handwritten"} and all(r["group"].startswith("hw/") for r in rows)
+    texts = {normalize(m.text) for m in hand}
+    assert len(texts) == len(hand)
+    for other in ("train.jsonl", "heldout.jsonl"):
+        assert not texts & {normalize(m.text) for m in read_messages(DATA / other)}
+
+
 def test_the_training_file_is_what_the_generator_writes() -> None:
     spec = importlib.util.spec_from_file_location("hardship_corpus", ROOT / "tools" / "hardship_corpus.py")
     assert spec is not None and spec.loader is not None
@@ -57,6 +74,7 @@ def test_heldout_macro_f1_meets_the_bar(heldout_figures: dict[str, object]) -> N
     assert figures["macro_f1"] >= 0.85
     by_lang = figures["by_language"]
     assert set(by_lang) == {"zh", "en", "mixed"}
+    assert by_lang["zh"]["macro_f1"] >= 0.85 and by_lang["en"]["macro_f1"] >= 0.85  # @2, look 5: 0.928 / 0.934
     assert sum(by_lang[k]["n"] for k in by_lang) == 425
     assert sum(sum(row.values()) for row in figures["confusion"].values()) == 425
 
@@ -68,10 +86,16 @@ def test_the_model_beats_the_keyword_baseline_in_every_language(heldout_figures:
         assert heldout_figures["by_language"][lang]["macro_f1"] > base["by_language"][lang]["macro_f1"]
 
 
-def test_the_model_file_records_the_figures_it_was_shipped_with(heldout_figures: dict[str, object]) -> None:
+def test_the_model_files_record_how_they_were_fitted() -> None:
+    """@2 was fixed before its held-out look, so its file records the training CV and parity only (the look is
+    in docs/hardship_model_card.md); @1's file still records the held-out figures it was shipped with."""
     meta = packaged_model().metadata
-    assert meta["heldout"]["macro_f1"] == heldout_figures["macro_f1"]
+    assert meta["messages"] == {"template": 2070, "handwritten": len(read_messages(DATA / "train_handwritten.jsonl"))}
+    assert meta["C"] in (3.0, 10.0, 30.0) and "heldout" not in meta
     assert float(meta["parity_max_abs_diff"]) < 1e-9
+    v1 = load_model(V1)
+    v1_figures = evaluate(lambda t: classify_with(v1, t), read_messages(DATA / "heldout.jsonl"))
+    assert v1.metadata["heldout"]["macro_f1"] == v1_figures["macro_f1"] == 0.857
 
 
 def test_metrics_on_a_small_example() -> None:

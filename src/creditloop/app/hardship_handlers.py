@@ -80,7 +80,7 @@ def options_policy(policies: Policies) -> OptionsPolicy:
 
 def classifier(policies: Policies) -> ReasonClassifier:
     found = getattr(policies, "reason_classifier", None)
-    return found if found is not None else reason_classifier()  # the packaged text model (hardship-reason@1)
+    return found if found is not None else reason_classifier()  # the packaged text model (hardship-reason@2)
 
 
 def _audit(uow: UnitOfWork, record: AuditRecord) -> None:

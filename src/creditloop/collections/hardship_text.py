@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)  # used only for counts and codes, never fo
 
 Route = Literal["hardship", "merchant_dispute", "fraud"]
 MAX_TEXT_CHARS = REQUEST_TEXT_LIMIT  # the workflow's limit: a message it keeps is one the model reads
-PACKAGED_MODEL_ID = "hardship-reason@1"  # the packaged file's model_id: named without loading it (1 s)
+PACKAGED_MODEL_ID = "hardship-reason@2"  # the packaged file's model_id: named without loading it (1 s)
 N_TOP_FEATURES = 5
 ROUTES: dict[str, Route] = {"merchant_dispute": "merchant_dispute", "fraud_or_identity_theft": "fraud"}
 CATEGORY_TEXTS: dict[str, dict[str, str]] = {

@@ -1,10 +1,13 @@
 """The hardship-message model file and its pure-Python scorer (no scikit-learn, no numpy at run time).
 
-The file (``creditloop/models/hardship_reason_v1.json``, written by tools/train_hardship_classifier.py) holds a
+The file (``creditloop/models/hardship_reason_v2.json``, written by tools/train_hardship_classifier.py) holds a
 character n-gram TF-IDF vocabulary and two linear heads over it: a multinomial logistic regression for the
 reason and one binary logistic regression per vulnerability flag. Scoring here repeats scikit-learn's steps
 exactly (``TfidfVectorizer(analyzer="char_wb", sublinear_tf=True, norm="l2")`` then ``X @ coef.T + b``), so the
 probabilities equal sklearn's to rounding (tests/unit/test_hardship_text_parity.py holds them within 1e-9).
+Format version 2 adds an optional second block, word n-grams (``analyzer="word"`` with the file's token
+pattern), scaled to unit length on its own and appended after the character block (sklearn's
+``FeatureUnion`` of the two vectorisers); the heads' rows then span both blocks. Version 1 files still load.
 
 Weights are stored as base64 of little-endian float64, so the file round-trips every fitted bit and stays small.
 """
@@ -27,8 +30,9 @@ from typing import Any
 from creditloop.core.errors import ValidationError
 
 FORMAT = "creditloop.hardship_text"
-FORMAT_VERSION = 1
-PACKAGED = "hardship_reason_v1.json"
+FORMAT_VERSION = 2  # written by the training tool; 1 (character n-grams only) still loads
+READABLE_VERSIONS = (1, 2)
+PACKAGED = "hardship_reason_v2.json"
 _SPACES = re.compile(r"\s\s+")
 _DIGIT = re.compile(r"\d")
 
@@ -57,6 +61,39 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
             if offset == 0:
                 break
     return grams
+
+
+def word_ngrams(text: str, pattern: re.Pattern[str], lo: int, hi: int) -> list[str]:
+    """scikit-learn's ``word`` analyser: the pattern's tokens, then their n-grams joined by one space."""
+    tokens = pattern.findall(text)
+    return [" ".join(tokens[i : i + n]) for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
+
+
+def _unit(counts: Mapping[int, int], idf: Sequence[float], offset: int) -> dict[int, float]:
+    """Sublinear tf (1 + ln count) times idf, scaled to unit length; keys shifted by ``offset``."""
+    x = {j: (1.0 + math.log(c)) * idf[j] for j, c in counts.items()}
+    norm = math.sqrt(math.fsum(v * v for v in x.values()))
+    return {j + offset: v / norm for j, v in x.items()} if norm > 0 else {}
+
+
+def _count(grams: list[str], vocabulary: Mapping[str, int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for gram in grams:
+        j = vocabulary.get(gram)
+        if j is not None:
+            counts[j] = counts.get(j, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class WordBlock:
+    """Word n-gram TF-IDF features appended after the character block (format version 2)."""
+
+    vocabulary: Mapping[str, int]
+    terms: tuple[str, ...]
+    idf: tuple[float, ...]
+    ngram_range: tuple[int, int]
+    pattern: re.Pattern[str]
 
 
 def _floats(blob: str, count: int, field: str) -> tuple[float, ...]:
@@ -103,17 +140,22 @@ class HardshipTextModel:
     min_confidence: float  # below it the reason is "other" and needs review
     flag_threshold: float
     metadata: Mapping[str, Any]
+    words: WordBlock | None = None  # format version 2: word n-grams after the character n-grams
 
     def features(self, text: str) -> dict[int, float]:
-        """TF-IDF of the normalised ``text``: sublinear tf (1 + ln count) times idf, scaled to unit length."""
-        counts: dict[int, int] = {}
-        for gram in char_wb_ngrams(normalize(text), *self.ngram_range):
-            j = self.vocabulary.get(gram)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        x = {j: (1.0 + math.log(c)) * self.idf[j] for j, c in counts.items()}
-        norm = math.sqrt(math.fsum(v * v for v in x.values()))
-        return {j: v / norm for j, v in x.items()} if norm > 0 else {}
+        """TF-IDF of the normalised ``text``: sublinear tf (1 + ln count) times idf, scaled to unit length
+        (each block on its own when the file has word n-grams)."""
+        clean = normalize(text)
+        x = _unit(_count(char_wb_ngrams(clean, *self.ngram_range), self.vocabulary), self.idf, 0)
+        if self.words is not None:
+            w = self.words
+            x.update(_unit(_count(word_ngrams(clean, w.pattern, *w.ngram_range), w.vocabulary), w.idf, len(self.terms)))
+        return x
+
+    def term(self, j: int) -> str:
+        """The n-gram of feature ``j`` (a word n-gram when ``j`` is past the character vocabulary)."""
+        n = len(self.terms)
+        return self.terms[j] if j < n or self.words is None else self.words.terms[j - n]
 
     def reason_proba(self, x: Mapping[int, float]) -> list[float]:
         scores = self.reason.scores(x)
@@ -129,7 +171,7 @@ class HardshipTextModel:
         """Each present n-gram's push towards reason ``k`` against the mean of the reasons (softmax is unchanged
         by a shift common to all classes, so this is what moves ``k`` up), largest first."""
         coef, m = self.reason.coef, len(self.reason.coef)
-        out = [(self.terms[j], v * (coef[k][j] - math.fsum(row[j] for row in coef) / m)) for j, v in x.items()]
+        out = [(self.term(j), v * (coef[k][j] - math.fsum(row[j] for row in coef) / m)) for j, v in x.items()]
         return sorted(out, key=lambda item: (-item[1], item[0]))
 
 
@@ -155,9 +197,9 @@ def _head(doc: Mapping[str, Any], key: str, n_terms: int) -> LinearHead:
 
 def model_from_dict(doc: Mapping[str, Any]) -> HardshipTextModel:
     """Check and build a model from a decoded file; a damaged or newer file is a ``ValidationError``."""
-    if doc.get("format") != FORMAT or doc.get("format_version") != FORMAT_VERSION:
+    if doc.get("format") != FORMAT or doc.get("format_version") not in READABLE_VERSIONS:
         raise ValidationError(
-            f"not a hardship text model of format version {FORMAT_VERSION} "
+            f"not a hardship text model of format version {' or '.join(map(str, READABLE_VERSIONS))} "
             f"(format={doc.get('format')!r}, format_version={doc.get('format_version')!r})",
             field="format_version",
         )
@@ -174,17 +216,43 @@ def model_from_dict(doc: Mapping[str, Any]) -> HardshipTextModel:
     for name, value in (("routing.min_confidence", min_conf), ("routing.flag_threshold", flag_thr)):
         if not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ValidationError(f"{name}: a number in [0, 1] expected", field=name)
+    words = _word_block(doc) if doc["format_version"] >= 2 and "words" in doc else None
+    n_features = len(terms) + (len(words.terms) if words else 0)
     return HardshipTextModel(
         model_id=str(doc.get("model_id", "")),
         vocabulary={t: j for j, t in enumerate(terms)},
         terms=tuple(terms),
         idf=_floats(str(doc.get("idf", "")), len(terms), "idf"),
         ngram_range=(ngram[0], ngram[1]),
-        reason=_head(doc, "reason", len(terms)),
-        flags=_head(doc, "flags", len(terms)),
+        reason=_head(doc, "reason", n_features),
+        flags=_head(doc, "flags", n_features),
         min_confidence=float(min_conf),
         flag_threshold=float(flag_thr),
         metadata=dict(doc.get("training", {})),
+        words=words,
+    )
+
+
+def _word_block(doc: Mapping[str, Any]) -> WordBlock:
+    part = doc["words"]
+    terms = part.get("vocabulary") if isinstance(part, Mapping) else None
+    if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
+        raise ValidationError("words.vocabulary: a non-empty list of word n-grams expected", field="words.vocabulary")
+    if len(set(terms)) != len(terms):
+        raise ValidationError("words.vocabulary: repeated n-gram", field="words.vocabulary")
+    ngram = part.get("ngram_range")
+    if not (isinstance(ngram, list) and len(ngram) == 2 and all(isinstance(n, int) and n >= 1 for n in ngram)):
+        raise ValidationError("words.ngram_range: two positive integers expected", field="words.ngram_range")
+    try:
+        pattern = re.compile(str(part.get("token_pattern", "")))
+    except re.error as exc:
+        raise ValidationError("words.token_pattern: not a regular expression", field="words.token_pattern") from exc
+    return WordBlock(
+        vocabulary={t: j for j, t in enumerate(terms)},
+        terms=tuple(terms),
+        idf=_floats(str(part.get("idf", "")), len(terms), "words.idf"),
+        ngram_range=(ngram[0], ngram[1]),
+        pattern=pattern,
     )
 
 

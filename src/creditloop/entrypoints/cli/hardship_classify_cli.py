@@ -17,7 +17,7 @@ import typer
 from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, echo_json, fail, guarded
 
 ModelOpt = Annotated[
-    Path | None, typer.Option("--model", help="A model file (default: the packaged hardship-reason@1).")
+    Path | None, typer.Option("--model", help="A model file (default: the packaged hardship-reason@2).")
 ]
 
 
