@@ -105,6 +105,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("statement_due_minor", pa.int64()),
             ("paid_minor", pa.int64()),
             ("charged_off_minor", pa.int64()),
+            # Other lenders a consortium would report at the month end (liquidity.consortium_lenders, issue 19).
+            ("other_lenders", pa.int32()),
         ]
     ),
     "alerts": pa.schema(

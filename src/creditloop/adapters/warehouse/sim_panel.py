@@ -11,8 +11,10 @@ Where each column comes from (what a lender running the simulated book would kno
   said) is one the scenario names as hit, in a month of the shock window. Never ``ground_truth.parquet``: who was
   actually hit is not something a lender knows. Null when no declaration is given (the source says nothing);
 - null: ``min_due_minor`` (the installment product has no minimum payment), ``new_plans`` (events do not record
-  a purchase's plan length), ``payment_source`` (the simulator has one source), ``other_lenders`` (stated once at
-  application, not monthly).
+  a purchase's plan length), ``payment_source`` (the simulator has one source);
+- ``other_lenders``: the snapshot's ``other_lenders`` — what a credit consortium would report at the month end
+  (``simulate.liquidity.consortium_lenders``: the stated lenders plus a loss-time loan still being repaid); null
+  for outputs written before the simulator recorded it.
 
 A line's months run from its first snapshot to the month before it first leaves ACTIVE / FROZEN (charge-off or
 close): contiguous, because the simulator snapshots every line every month.
@@ -58,7 +60,9 @@ def _files(data_dir: Path, names: Sequence[str]) -> dict[str, str]:
     return {n: str(p) for n, p in paths.items()}
 
 
-def panel_sql(files: dict[str, str], shock: DeclaredShock | None) -> tuple[str, list[Any]]:
+def panel_sql(files: dict[str, str], shock: DeclaredShock | None, lenders: bool = False) -> tuple[str, list[Any]]:
+    """``lenders``: the snapshots carry ``other_lenders`` (older outputs do not: the column is then null)."""
+    lenders_expr = "o.other_lenders::BIGINT" if lenders else "NULL::BIGINT"
     if shock is None:
         shock_expr, params = "NULL::BOOLEAN", []
     else:
@@ -92,7 +96,7 @@ def panel_sql(files: dict[str, str], shock: DeclaredShock | None) -> tuple[str, 
            coalesce(ev.spend, 0)::BIGINT AS spend_minor, NULL::BIGINT AS new_plans,
            coalesce(ev.payments, 0)::BIGINT AS payments,
            max(ev.last_pay) OVER (PARTITION BY o.line_id ORDER BY o.month_end_on) AS last_payment_on,
-           NULL::VARCHAR AS payment_source, {shock_expr} AS shock, NULL::BIGINT AS other_lenders
+           NULL::VARCHAR AS payment_source, {shock_expr} AS shock, {lenders_expr} AS other_lenders
     FROM o LEFT JOIN ev USING (line_id, month_end_on) LEFT JOIN a ON a.customer_id = o.customer_id
     ORDER BY account_id, month_end_on
     """
@@ -102,10 +106,13 @@ def panel_sql(files: dict[str, str], shock: DeclaredShock | None) -> tuple[str, 
 def sim_panel(data_dir: str | Path, shock: DeclaredShock | None = None) -> Panel:
     """Every line's panel rows (PANEL_COLUMNS, in month order), from a simulation's data directory."""
     files = _files(Path(data_dir), ("snapshots", "events", "applications"))
-    sql, params = panel_sql(files, shock)
     names = [c.name for c in PANEL_COLUMNS]
     panel: Panel = {}
     with duckdb.connect() as con:
+        snapshot_columns = {
+            d[0] for d in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{files['snapshots']}')").fetchall()
+        }
+        sql, params = panel_sql(files, shock, "other_lenders" in snapshot_columns)
         cursor = con.execute(sql, params)
         assert [d[0] for d in cursor.description] == names  # the query keeps the contract's order
         for values in cursor.fetchall():
