@@ -65,20 +65,21 @@ class EwiRunResult:
     closed: Counter[str] = field(default_factory=Counter)  # outcome -> alerts
     suppressed: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule_id, severity) -> kept back
     suppressed_lines: int = 0  # lines the budget kept back on this run
+    budgeted: bool = False  # the rule set has a budget (only then does the summary report what it suppressed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "on": self.on.isoformat(),
             "lines": self.lines,
             "panel_rows": self.panel_rows,
             "raised": [{"rule_id": r, "severity": s, "alerts": n} for (r, s), n in sorted(self.raised.items())],
             "actions": [{"action": a, "outcome": o, "alerts": n} for (a, o), n in sorted(self.actions.items())],
             "closed": dict(sorted(self.closed.items())),
-            "suppressed_by_budget": {
-                "lines": self.suppressed_lines,
-                "alerts": [{"rule_id": r, "severity": s, "alerts": n} for (r, s), n in sorted(self.suppressed.items())],
-            },
         }
+        if self.budgeted:
+            suppressed = [{"rule_id": r, "severity": s, "alerts": n} for (r, s), n in sorted(self.suppressed.items())]
+            out["suppressed_by_budget"] = {"lines": self.suppressed_lines, "alerts": suppressed}
+        return out
 
 
 def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
@@ -88,7 +89,7 @@ def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compu
         panel, states, _ = run_panel(uow, on, columnar=True)
         history = _by_line(compute(panel, frozenset(a.line_id for a in unclosed)), on)
     rows = panel.rows if isinstance(panel, StoredPanel) else len(panel)
-    result = EwiRunResult(on, len(states), rows)
+    result = EwiRunResult(on, len(states), rows, budgeted=rules.budget is not None)
     by_rule = {r.rule_id: r for r in rules.rules}
     for alert in unclosed:
         outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy, on)

@@ -164,6 +164,20 @@ def _named() -> dict[str, Strategy]:
                 ewi_policy="behaviour-v1",
                 ewi_action="freeze",
             ),
+            Strategy(
+                "ewi3-remind",
+                "ewi-remind with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
+                ewi_policy="behaviour-v1",
+                ewi_action="remind",
+                ewi_rules="ewi@3",
+            ),
+            Strategy(
+                "ewi3-hardship",
+                "ewi-hardship with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
+                ewi_policy="behaviour-v1",
+                ewi_action="hardship",
+                ewi_rules="ewi@3",
+            ),
         )
     }
 

@@ -56,7 +56,7 @@ def _print(summary: dict[str, Any]) -> None:
         t.add_row("action", f"{a['action']} → {a['outcome']}", str(a["alerts"]))
     for outcome, n in summary["closed"].items():
         t.add_row("closed", outcome, str(n))
-    for r in summary["suppressed_by_budget"]["alerts"]:
+    for r in summary.get("suppressed_by_budget", {}).get("alerts", []):
         t.add_row("suppressed (budget)", f"{r['rule_id']} ({r['severity']})", str(r["alerts"]))
     if not (summary["raised"] or summary["actions"] or summary["closed"]):
         t.add_row("-", "nothing new", "0")
