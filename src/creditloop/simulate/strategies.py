@@ -100,6 +100,26 @@ LIMIT_GROWTH = LimitRule("limit-growth", "1", review_every_months=6, min_months_
 UNFREEZE_ONLY = LimitRule("unfreeze-cured", "1", review_every_months=1, lookback_months=3, unfreeze_when_clean=True)
 
 
+def _ewi3_strategies() -> tuple[Strategy, ...]:
+    """The behaviour-v1 strategies on the rule set ewi@3 (alert budget and multi-lending)."""
+    return (
+        Strategy(
+            "ewi3-remind",
+            "ewi-remind with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
+            ewi_policy="behaviour-v1",
+            ewi_action="remind",
+            ewi_rules="ewi@3",
+        ),
+        Strategy(
+            "ewi3-hardship",
+            "ewi-hardship with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
+            ewi_policy="behaviour-v1",
+            ewi_action="hardship",
+            ewi_rules="ewi@3",
+        ),
+    )
+
+
 def _named() -> dict[str, Strategy]:
     return {
         s.name: s
@@ -164,20 +184,7 @@ def _named() -> dict[str, Strategy]:
                 ewi_policy="behaviour-v1",
                 ewi_action="freeze",
             ),
-            Strategy(
-                "ewi3-remind",
-                "ewi-remind with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
-                ewi_policy="behaviour-v1",
-                ewi_action="remind",
-                ewi_rules="ewi@3",
-            ),
-            Strategy(
-                "ewi3-hardship",
-                "ewi-hardship with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
-                ewi_policy="behaviour-v1",
-                ewi_action="hardship",
-                ewi_rules="ewi@3",
-            ),
+            *_ewi3_strategies(),
         )
     }
 

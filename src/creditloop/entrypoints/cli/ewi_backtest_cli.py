@@ -116,6 +116,13 @@ def _print(result: dict[str, Any]) -> None:
             f"{p['precision']:.1%} of {p['first_alerts']}", f"{p['rate_mean']:.1%} / {p['rate_max']:.1%}",
         )  # fmt: skip
     out.print(t)
+    for p in result["policies"]:
+        if p.get("suppressed_alerts"):
+            out.print(
+                f"{p['policy']}: the alert budget kept back {p['suppressed_alerts']} alerts "
+                f"({p['suppressed_lines']} line-months); lines alerted a month {p['line_rate_mean']:.1%} mean, "
+                f"{p['line_rate_max']:.1%} max"
+            )
     shock = set(result["shock_months"])
     months = table("alerts by month (* declared shock)", ("month", *(p["policy"] for p in result["policies"])), "en")
     for month in result["policies"][0]["by_month"]:
