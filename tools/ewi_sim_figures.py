@@ -81,7 +81,8 @@ def outcome(run: Path) -> dict[str, float]:
         con,
         f"""
         WITH a AS (SELECT DISTINCT line_id, month_index FROM {acts} WHERE reason_code IN
-                   ('EWI_PAY_RATIO_LOW', 'EWI_PARTIAL_STREAK', 'EWI_UTILISATION_HIGH', 'EWI_SCORE_HIGH'))
+                   ('EWI_PAY_RATIO_LOW', 'EWI_PARTIAL_STREAK', 'EWI_UTILISATION_HIGH', 'EWI_SCORE_HIGH',
+                    'EWI_NEW_LENDER'))
         SELECT count(*) FILTER (b.dpd > 0 AND n.dpd = 0), count(*),
                count(*) FILTER (EXISTS (SELECT 1 FROM {snaps} s WHERE s.line_id = a.line_id AND s.dpd > 30
                                         AND s.month_index BETWEEN a.month_index AND a.month_index + 2))

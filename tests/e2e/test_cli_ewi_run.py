@@ -156,3 +156,25 @@ def test_with_a_model_the_score_rule_fires_and_the_packaged_policy_freezes(tmp_p
         (score_alert,) = [a for a in bus.uow.alerts.for_line("L-late") if a.rule_id == "EWI_SCORE_HIGH"]
     assert score_alert.score is not None and score_alert.score > 0.99
     assert status(bus, "L-late") is LineStatus.FROZEN
+
+
+def test_ewi_run_with_a_packaged_budgeted_version_counts_what_it_suppresses(tmp_path: Path) -> None:
+    data = tmp_path / "ledger"
+    bus = book(data)
+    res = invoke("--on", "2024-04-30", "--data-dir", str(data), "--rules", "ewi@2", "--json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    summary = json.loads(res.stdout)
+    # ewi@2's budget is 10 % of the lines evaluated: floor(0.1 × 2) = 0, so the qualifying line waits, counted
+    assert summary["raised"] == [] and summary["actions"] == []
+    assert summary["suppressed_by_budget"] == {
+        "lines": 1,
+        "alerts": [
+            {"rule_id": "EWI_PAY_RATIO_LOW", "severity": "medium", "alerts": 1},
+            {"rule_id": "EWI_SCORE_HIGH", "severity": "high", "alerts": 1},
+        ],
+    }
+    assert status(bus, "L-late") is LineStatus.ACTIVE
+    with bus.uow:
+        assert bus.uow.alerts.for_line("L-late") == []
+    bad = invoke("--on", "2024-04-30", "--data-dir", str(data), "--rules", "ewi@9")
+    assert bad.exit_code == 2 and "--rules" in bad.stderr + bad.stdout

@@ -264,3 +264,33 @@ def test_an_alert_left_open_by_an_older_run_is_acted_on_once(bus: MessageBus) ->
     assert freezes(bus, "L-miss") == 1
     run(bus, date(2024, 4, 30))
     assert freezes(bus, "L-miss") == 1
+
+
+def test_a_budget_raises_the_highest_priority_lines_once_a_month_as_the_replay_chooses(bus: MessageBus) -> None:
+    from dataclasses import replace
+
+    from creditloop.adapters.warehouse.ewi_backtest import panel_features, replay_rules
+    from creditloop.monitoring.alert_rules import AlertBudget
+
+    build_book(bus)
+    rules = replace(RULES, budget=AlertBudget(Decimal("0.25")))  # four lines: one may get a new alert a month
+    with bus.uow:
+        rows, _ = ledger_panel(iter(bus.uow.lines), date(2024, 4, 30))
+    panel: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        panel.setdefault(row["account_id"], []).append(row)
+    feats, _ = panel_features(panel, FS)
+    # The replay's choice for April alone (no earlier alerts, as on a new alert store): the same lines and rules.
+    april = replay_rules({a: r[-1:] for a, r in panel.items()}, {a: f[-1:] for a, f in feats.items()}, rules, None)
+
+    first = run_ewi(bus, date(2024, 4, 30), rules, POLICY, lambda rows, keep: ledger_features(rows, FS, None, keep))
+    # L-miss and L-partial both qualify (medium, no score, the same first rule): the line id decides.
+    assert first.raised == {("EWI_PAY_RATIO_LOW", "medium"): 1}
+    assert first.suppressed == {("EWI_PAY_RATIO_LOW", "medium"): 1, ("EWI_PARTIAL_STREAK", "medium"): 1}
+    assert first.suppressed_lines == 1
+    assert set(alerts(bus)) == {("L-miss", "EWI_PAY_RATIO_LOW")} == {(h.account_id, h.rule_id) for h in april}
+    assert first.to_dict()["suppressed_by_budget"]["lines"] == 1
+    bus.handle(c.RunDayEnd(date(2024, 5, 2)))
+    nxt = run_ewi(bus, date(2024, 5, 2), rules, POLICY, lambda rows, keep: ledger_features(rows, FS, None, keep))
+    assert nxt.raised == {} and nxt.suppressed_lines == 1  # April's budget is spent: L-partial waits
+    assert set(alerts(bus)) == {("L-miss", "EWI_PAY_RATIO_LOW")}

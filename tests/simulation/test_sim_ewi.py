@@ -116,3 +116,80 @@ def test_the_score_rule_fires_on_the_monitors_score_and_a_line_that_left_is_forg
     assert "L-1" not in monitor.states
     monitor.purchase("L-1", 1_000, date(2024, 4, 2))
     assert "L-1" not in monitor.states
+
+
+# ------------------------------------------------------------------ the alert budget and multi-lending (issue 14)
+
+
+def test_the_panel_and_the_monitor_see_the_consortiums_other_lenders(remind: tuple[Simulation, Path]) -> None:
+    sim, out = remind
+    stated = dict(
+        duckdb.execute(
+            f"SELECT customer_id, any_value(stated_lenders) FROM '{out / 'applications.parquet'}' "
+            "WHERE approved GROUP BY ALL"
+        ).fetchall()
+    )
+    rows = duckdb.execute(f"SELECT customer_id, other_lenders FROM '{out / 'snapshots.parquet'}'").fetchall()
+    extra = [n - stated[c] for c, n in rows]
+    assert set(extra) == {0, 1}, f"seed {SEED}"  # the stated lenders, plus a loss-time loan while it is repaid
+    assert sum(extra) > 20  # the pandemic's pay cuts send low-buffer customers to other lenders
+    panel = sim_panel(out, _panel_shock(sim))
+    assert any(r["other_lenders"] for rows_ in panel.values() for r in rows_)
+    assert sim.ewi is not None  # the online states hold the same column (the rows are compared in full above)
+    assert any(r["other_lenders"] for s in sim.ewi.monitor.states.values() for r in s.rows)
+
+
+def test_recording_other_lenders_changes_no_other_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    from creditloop.simulate import liquidity
+
+    def run(out: Path) -> Path:
+        cfg = SimConfig(
+            300, 8, SEED, load_scenario("pandemic").with_shock_month(2), strategy=get_strategy("ewi-remind")
+        )
+        Simulation(cfg, build_memory().bus, out).run()
+        return out
+
+    real = run(tmp_path / "real")
+    monkeypatch.setattr(liquidity, "consortium_lenders", lambda c, month: 0)
+    flat = run(tmp_path / "flat")
+    for name in ("applications", "events", "alerts", "actions", "hardship", "ground_truth"):
+        a, b = (hashlib.sha256((d / f"{name}.parquet").read_bytes()).hexdigest() for d in (real, flat))
+        assert a == b, name
+    assert (real / "summary.json").read_text() == (flat / "summary.json").read_text()
+    snaps = [pq.read_table(d / "snapshots.parquet") for d in (real, flat)]
+    assert snaps[0].drop(["other_lenders"]).equals(snaps[1].drop(["other_lenders"]))
+    assert any(snaps[0].column("other_lenders").to_pylist())
+
+
+def test_a_budgeted_monitor_raises_what_the_budgeted_replay_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from decimal import Decimal
+
+    from creditloop.adapters.warehouse.ewi_backtest import Replay, replay
+    from creditloop.adapters.warehouse.ewi_outcomes import line_outcomes
+    from creditloop.adapters.warehouse.sim_panel import active_lines_by_month
+    from creditloop.monitoring.alert_rules import AlertBudget, packaged_alert_rules
+    from creditloop.simulate import ewi_monitor
+
+    # ewi@3 (the new-lender rule) with a tighter budget than its 10 %, so that it binds in most months here
+    rules = replace(packaged_alert_rules("ewi@3"), budget=AlertBudget(Decimal("0.05")))
+    monkeypatch.setattr(ewi_monitor, "packaged_alert_rules", lambda name: rules)
+    sim, out = _run(tmp_path, replace(get_strategy("ewi-remind"), ewi_rules="ewi@3"))
+    assert sim.ewi is not None
+    panel = sim_panel(out, _panel_shock(sim))
+    result = replay(panel, reference_features(panel, default_feature_set()), rules, None)
+    by_rule = {r.rule_id: sum(1 for h in result.hits if h.rule_id == r.rule_id) for r in rules.rules}
+    monitor = sim.ewi.monitor
+    assert by_rule == monitor.alerts_by_rule and by_rule["EWI_NEW_LENDER"] > 0
+    assert (result.suppressed_alerts, result.suppressed_lines) == (monitor.suppressed_alerts, monitor.suppressed_lines)
+    assert monitor.suppressed_lines > 20, f"seed {SEED}"
+    summary = sim.ewi.summary()["ewi"]
+    assert summary["rules"] == "ewi@3" and summary["suppressed_by_budget"]["lines"] == monitor.suppressed_lines
+    active = active_lines_by_month(panel)
+    m = Replay(panel, reference_features(panel, default_feature_set()), line_outcomes(out), active, 90).run("b", rules)
+    assert m.line_rate_max <= 0.05 and m.suppressed_lines == monitor.suppressed_lines

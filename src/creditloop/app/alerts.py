@@ -72,6 +72,10 @@ class AlertStore(Protocol):
         """Open and actioned alerts, by (line_id, raised_on, alert_id)."""
         ...
 
+    def raised_between(self, first: date, last: date) -> list[StoredAlert]:
+        """Alerts raised on ``first`` .. ``last`` (inclusive), whatever their status, by (raised_on, alert_id)."""
+        ...
+
 
 class AlertingUnitOfWork(UnitOfWork, Protocol):
     """A unit of work with the alert store (the memory and SQL units of work)."""
@@ -139,3 +143,7 @@ class MemoryAlertStore:
     def unclosed(self) -> list[StoredAlert]:
         found = (a for a in self._items.values() if not a.is_closed)
         return sorted(found, key=lambda a: (a.line_id, a.raised_on, a.alert_id))
+
+    def raised_between(self, first: date, last: date) -> list[StoredAlert]:
+        found = (a for a in self._items.values() if first <= a.raised_on <= last)
+        return sorted(found, key=lambda a: (a.raised_on, a.alert_id))

@@ -10,7 +10,10 @@
 3. Raising and acting: every ACTIVE or FROZEN line's features as of its latest month end on or before the date go
    through the rules, with de-duplication and cool-down read from the alert store; each alert raised gets the action
    its policy names (``ActOnAlert``), if any, in the same transaction as its raising (``RaiseAlert``): a crash
-   leaves an alert either not raised at all or raised and actioned, never raised and forgotten.
+   leaves an alert either not raised at all or raised and actioned, never raised and forgotten. With a budget in
+   the rule set every line is evaluated first; the lines ``alert_rules.within_budget`` keeps (its cap over the
+   lines evaluated, less the lines this rule set already alerted since the month end the features describe: one
+   budget per month however often the job runs) are raised, the others counted as suppressed and left unraised.
 4. Resuming: an alert still open with an action to take (left by an earlier version of the run, or by a policy that
    named no action then) is acted on, each in its own transaction.
 
@@ -31,9 +34,18 @@ from creditloop.app.alerts import AlertingUnitOfWork, StoredAlert, rule_states
 from creditloop.app.ewi_handlers import short_id
 from creditloop.app.panel_rows import StoredPanel
 from creditloop.jobs.ewi_panel import LineAsOf, Row
-from creditloop.jobs.ewi_stored_panel import run_panel
+from creditloop.jobs.ewi_stored_panel import last_month_end, run_panel
 from creditloop.monitoring.action_policies import ActionPolicy
-from creditloop.monitoring.alert_rules import SCORE, AlertOutcome, AlertRule, AlertRuleSet, evaluate_rules
+from creditloop.monitoring.alert_rules import (
+    SCORE,
+    AlertOutcome,
+    AlertRule,
+    AlertRuleSet,
+    Candidate,
+    RaisedAlert,
+    evaluate_rules,
+    within_budget,
+)
 from creditloop.servicing.credit_line import LineStatus
 
 FeatureValues = Mapping[str, float | None]
@@ -51,9 +63,12 @@ class EwiRunResult:
     raised: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule_id, severity) -> alerts
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (action, outcome) -> alerts
     closed: Counter[str] = field(default_factory=Counter)  # outcome -> alerts
+    suppressed: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule_id, severity) -> kept back
+    suppressed_lines: int = 0  # lines the budget kept back on this run
+    budgeted: bool = False  # the rule set has a budget (only then does the summary report what it suppressed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "on": self.on.isoformat(),
             "lines": self.lines,
             "panel_rows": self.panel_rows,
@@ -61,6 +76,10 @@ class EwiRunResult:
             "actions": [{"action": a, "outcome": o, "alerts": n} for (a, o), n in sorted(self.actions.items())],
             "closed": dict(sorted(self.closed.items())),
         }
+        if self.budgeted:
+            suppressed = [{"rule_id": r, "severity": s, "alerts": n} for (r, s), n in sorted(self.suppressed.items())]
+            out["suppressed_by_budget"] = {"lines": self.suppressed_lines, "alerts": suppressed}
+        return out
 
 
 def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
@@ -70,18 +89,29 @@ def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compu
         panel, states, _ = run_panel(uow, on, columnar=True)
         history = _by_line(compute(panel, frozenset(a.line_id for a in unclosed)), on)
     rows = panel.rows if isinstance(panel, StoredPanel) else len(panel)
-    result = EwiRunResult(on, len(states), rows)
+    result = EwiRunResult(on, len(states), rows, budgeted=rules.budget is not None)
     by_rule = {r.rule_id: r for r in rules.rules}
     for alert in unclosed:
         outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy, on)
         if outcome is not None:
             bus.handle(c.CloseAlert(alert.alert_id, on, outcome.value))
             result.closed[outcome.value] += 1
+    candidates, values_of, active = [], {}, 0
     for line_id, state in sorted(states.items()):
         months = history.get(line_id)
         if state.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or not months:
             continue
-        _raise(bus, uow, rules, policy, line_id, months[-1][1], on, result)
+        active += 1
+        values = values_of[line_id] = months[-1][1]
+        alerts = _candidate_alerts(uow, rules, line_id, values, on)
+        if alerts:
+            candidates.append(Candidate(line_id, tuple(alerts), values.get(SCORE)))
+    chosen = within_budget(rules, candidates, active, _already_alerted(uow, rules, on))
+    for cand in sorted(chosen.kept, key=lambda k: k.account_id):
+        _raise(bus, rules, policy, cand.account_id, cand.alerts, values_of[cand.account_id], on, result)
+    for cand in chosen.suppressed:
+        result.suppressed.update((a.rule_id, a.severity) for a in cand.alerts)
+    result.suppressed_lines = len(chosen.suppressed)
     with uow:
         still_open = [a for a in uow.alerts.unclosed() if a.status == "open"]
     for alert in still_open:
@@ -113,16 +143,31 @@ def _by_line(
     return out
 
 
-def _raise(
-    bus: Any, uow: AlertingUnitOfWork, rules: AlertRuleSet, policy: ActionPolicy, line_id: str, values: FeatureValues,
-    on: date, result: EwiRunResult,
-) -> None:  # fmt: skip
+def _already_alerted(uow: AlertingUnitOfWork, rules: AlertRuleSet, on: date) -> int:
+    """Lines this rule set has alerted since the month end the run reads (0 without a budget: not read)."""
+    if rules.budget is None:
+        return 0
+    with uow:
+        found = uow.alerts.raised_between(last_month_end(on), on)
+    return len({a.line_id for a in found if (a.rule_set_id, a.rule_set_version) == (rules.rule_set_id, rules.version)})
+
+
+def _candidate_alerts(
+    uow: AlertingUnitOfWork, rules: AlertRuleSet, line_id: str, values: FeatureValues, on: date
+) -> list[RaisedAlert]:
     if not evaluate_rules(rules, values, values.get(SCORE), on, {}):
-        return  # nothing fires even without de-duplication and cool-down: no need to read the line's alerts
+        return []  # nothing fires even without de-duplication and cool-down: no need to read the line's alerts
     with uow:
         state = rule_states(uow.alerts.for_line(line_id))
+    return evaluate_rules(rules, values, values.get(SCORE), on, state)
+
+
+def _raise(
+    bus: Any, rules: AlertRuleSet, policy: ActionPolicy, line_id: str, alerts: Sequence[RaisedAlert],
+    values: FeatureValues, on: date, result: EwiRunResult,
+) -> None:  # fmt: skip
     by_rule = {r.rule_id: r for r in rules.rules}
-    for alert in evaluate_rules(rules, values, values.get(SCORE), on, state):
+    for alert in alerts:
         rule = by_rule[alert.rule_id]
         shown = {cond.indicator: values.get(cond.indicator) for cond in (rule.condition, *rule.also)}
         with bus.batch():  # one transaction: the alert and its action are written together or not at all

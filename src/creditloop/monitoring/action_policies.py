@@ -157,7 +157,13 @@ def load_action_policy(path: str | Path, rules: AlertRuleSet) -> ActionPolicy:
     return action_policy_from_dict(doc, rules, str(p))
 
 
+# The packaged action policy written for each packaged rule set version (ewi@2 is ewi@1 with a budget).
+PACKAGED_ACTIONS = {"ewi@1": "ewi_actions_v1", "ewi@2": "ewi_actions_v2", "ewi@3": "ewi_actions_v3"}
+
+
 def default_action_policy(rules: AlertRuleSet) -> ActionPolicy:
-    """The packaged ``action_policies/ewi_actions_v1.json`` over ``rules`` (the packaged ewi@1)."""
-    text = resources.files("creditloop.monitoring").joinpath("action_policies/ewi_actions_v1.json").read_text("utf-8")
-    return action_policy_from_dict(json.loads(text), rules, "ewi_actions_v1")
+    """The packaged ``action_policies/ewi_actions_v*.json`` written for ``rules`` (``PACKAGED_ACTIONS``; v1 for a
+    rule set none was written for, which then fails naming ``rule_set``)."""
+    name = PACKAGED_ACTIONS.get(f"{rules.rule_set_id}@{rules.version}", "ewi_actions_v1")
+    text = resources.files("creditloop.monitoring").joinpath(f"action_policies/{name}.json").read_text("utf-8")
+    return action_policy_from_dict(json.loads(text), rules, name)

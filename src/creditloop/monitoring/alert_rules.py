@@ -7,14 +7,21 @@ fires (a missing value is not evidence). De-duplication: at most one open alert 
 after an alert, the same rule stays silent on that account for ``cooldown_days``. Evaluation is a pure function
 of the account's features as of a month, its score and the previous alert state; storage and actions are not
 here (the alert lifecycle below is the model they will use).
+
+Budget (optional, ``{"budget": {"max_rate": "0.10"}}``): in one month at most ``floor(max_rate × active lines)``
+lines get a new alert; when more qualify, the highest priority are kept (``within_budget``: severity, then the
+behaviour score's PD, then rule order, then account id) and the rest are suppressed — not raised, so they leave
+no de-duplication or cool-down state and may qualify again next month. Every place that raises alerts (the
+back-test's replay, ``ewi run``, the simulator's monitor) applies the same ``within_budget``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -56,11 +63,23 @@ class AlertRule:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertBudget:
+    """At most ``max_rate`` of a month's active (monitored) lines get a new alert."""
+
+    max_rate: Decimal  # 0 < max_rate <= 1
+
+    def cap(self, active_lines: int) -> int:
+        """How many lines may get a new alert in a month with ``active_lines`` monitored (rounded down)."""
+        return int((self.max_rate * active_lines).to_integral_value(ROUND_FLOOR))
+
+
+@dataclass(frozen=True, slots=True)
 class AlertRuleSet:
     rule_set_id: str
     version: str
     feature_set_id: str  # feature_set_id@version the rules read
     rules: tuple[AlertRule, ...]
+    budget: AlertBudget | None = None  # None: every alert the rules raise is raised
 
     @property
     def uses_score(self) -> bool:
@@ -125,6 +144,24 @@ def _rule(doc: Mapping[str, Any], fs: FeatureSet, at: str, ids: set[str], cooldo
     return AlertRule(rule_id, condition, also, severity, days, str(reason), zh, en, sweep)
 
 
+def _budget(doc: Any, source: str) -> AlertBudget | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, Mapping) or set(doc) != {"max_rate"}:
+        raise ValidationError(f"{source}: budget must be an object with only 'max_rate'", field="budget")
+    raw = doc["max_rate"]
+    try:
+        rate = Decimal(raw) if isinstance(raw, str) else None
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or not 0 < rate <= 1:
+        raise ValidationError(
+            f'{source}: budget.max_rate must be a decimal string in (0, 1], such as "0.10"; got {raw!r}',
+            field="budget.max_rate",
+        )
+    return AlertBudget(rate)
+
+
 def alert_rules_from_dict(doc: Mapping[str, Any], fs: FeatureSet, source: str = "alert rules") -> AlertRuleSet:
     """Build and check a rule set; anything unknown raises ``ValidationError(field=...)`` naming where."""
     if not isinstance(doc, Mapping):
@@ -144,7 +181,8 @@ def alert_rules_from_dict(doc: Mapping[str, Any], fs: FeatureSet, source: str = 
         raise ValidationError(f"{source}: rules must be a non-empty list", field="rules")
     ids: set[str] = set()
     rules = tuple(_rule(r, fs, f"rules[{i}]", ids, cooldown) for i, r in enumerate(doc["rules"]))
-    return AlertRuleSet(str(doc["rule_set_id"]), str(doc["version"]), wanted, rules)
+    budget = _budget(doc.get("budget"), source)
+    return AlertRuleSet(str(doc["rule_set_id"]), str(doc["version"]), wanted, rules, budget)
 
 
 def load_alert_rules(path: str | Path, fs: FeatureSet | None = None) -> AlertRuleSet:
@@ -159,16 +197,38 @@ def load_alert_rules(path: str | Path, fs: FeatureSet | None = None) -> AlertRul
 # The packaged rule sets by ``rule_set_id`` (docs/early_warning.md, "Rule sets for real panels"): ``ewi`` for the
 # installment product (the simulator's and the ledger's), ``ewi_status`` for panels that carry only a delinquency
 # status, ``ewi_revolving`` for revolving cards (paying part of the bill is normal there).
+# Older versions stay loadable as ``id@version`` (``PACKAGED_VERSIONS``); a bare id is the current version.
 PACKAGED_RULES = {"ewi": "ewi_v1.json", "ewi_status": "ewi_status_v1.json", "ewi_revolving": "ewi_revolving_v1.json"}
+PACKAGED_VERSIONS = {
+    "ewi@1": "ewi_v1.json",
+    "ewi@2": "ewi_v2.json",
+    "ewi@3": "ewi_v3.json",
+    "ewi_status@1": "ewi_status_v1.json",
+    "ewi_revolving@1": "ewi_revolving_v1.json",
+}
 
 
 def packaged_alert_rules(name: str) -> AlertRuleSet:
-    """A packaged rule set by its id (``PACKAGED_RULES``) over the packaged feature set."""
-    if name not in PACKAGED_RULES:
-        raise ValidationError(f"no packaged rule set {name!r} (one of {', '.join(PACKAGED_RULES)})", field="rules_file")
-    file = PACKAGED_RULES[name]
+    """A packaged rule set by its id (``PACKAGED_RULES``) or ``id@version`` (``PACKAGED_VERSIONS``) over the
+    packaged feature set."""
+    file = PACKAGED_RULES.get(name) or PACKAGED_VERSIONS.get(name)
+    if file is None:
+        known = ", ".join([*PACKAGED_RULES, *PACKAGED_VERSIONS])
+        raise ValidationError(f"no packaged rule set {name!r} (one of {known})", field="rules_file")
     text = resources.files("creditloop.monitoring").joinpath(f"alert_rules/{file}").read_text("utf-8")
     return alert_rules_from_dict(json.loads(text), default_feature_set(), file.removesuffix(".json"))
+
+
+def resolve_alert_rules(name_or_path: str | Path, fs: FeatureSet | None = None) -> AlertRuleSet:
+    """A rule file when one exists at that path, else a packaged rule set by id or ``id@version``."""
+    p = Path(name_or_path)
+    if p.exists():
+        return load_alert_rules(p, fs)
+    name = str(name_or_path)
+    if name in PACKAGED_RULES or name in PACKAGED_VERSIONS:
+        return packaged_alert_rules(name)
+    known = ", ".join([*PACKAGED_RULES, *PACKAGED_VERSIONS])
+    raise ValidationError(f"{name}: no such file, nor a packaged rule set ({known})", field="rules_file")
 
 
 def default_alert_rules() -> AlertRuleSet:
@@ -231,6 +291,52 @@ def evaluate_rules(
 
 def _cooling(rule: AlertRule, prior: RuleState, on: date) -> bool:
     return prior.last_raised_on is not None and on < prior.last_raised_on + timedelta(days=rule.cooldown_days)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One line's alerts of a month, before the budget: they are kept or suppressed together (one line, one
+    contact)."""
+
+    account_id: str
+    alerts: tuple[RaisedAlert, ...]
+    pd: float | None = None  # the behaviour score's PD, when the rules read one
+
+
+@dataclass(frozen=True, slots=True)
+class Budgeted:
+    kept: tuple[Candidate, ...]  # in priority order
+    suppressed: tuple[Candidate, ...]  # in priority order
+
+    @property
+    def suppressed_alerts(self) -> int:
+        return sum(len(c.alerts) for c in self.suppressed)
+
+
+def within_budget(
+    rules: AlertRuleSet, candidates: Sequence[Candidate], active_lines: int, already_alerted: int = 0
+) -> Budgeted:
+    """The month's candidates within the rule set's budget: ``cap(active_lines)`` less the lines already alerted
+    this month (an ``ewi run`` earlier in the month), highest priority first — severity, then the PD (higher first;
+    none last), then the earliest rule in the set, then the account id. Deterministic: the same candidates give
+    the same choice whatever their order. Without a budget every candidate is kept."""
+    ordered = tuple(sorted((c for c in candidates if c.alerts), key=_priority(rules)))
+    if rules.budget is None:
+        return Budgeted(ordered, ())
+    room = max(0, rules.budget.cap(active_lines) - already_alerted)
+    return Budgeted(ordered[:room], ordered[room:])
+
+
+def _priority(rules: AlertRuleSet) -> Any:
+    order = {r.rule_id: i for i, r in enumerate(rules.rules)}
+
+    def key(c: Candidate) -> tuple[int, float, int, str]:
+        top = max(SEVERITIES.index(a.severity) for a in c.alerts)
+        first = min(order[a.rule_id] for a in c.alerts if SEVERITIES.index(a.severity) == top)
+        pd = -c.pd if c.pd is not None and c.pd == c.pd else float("inf")  # NaN counts as no PD
+        return (-top, pd, first, c.account_id)
+
+    return key
 
 
 # ----------------------------------------------------------------------------------------------- lifecycle

@@ -6,6 +6,8 @@ declared shock. Those are the columns ``adapters/warehouse/sim_panel.py`` derive
 features here equal the back-test's on the same run (tests/simulation/test_sim_ewi.py holds them equal). A line
 leaves the monitor the first month end it is neither ACTIVE nor FROZEN, as it leaves the panel. The rules run at
 the month end with de-duplication and cool-down; what is done with an alert is the runner's (the strategy's).
+With a budget in the rule set, a month's alerts wait for every line's month end (``close_month``) and go through
+``alert_rules.within_budget``, as in the back-test's replay and ``ewi run``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Any
 
 from creditloop.monitoring.alert_rules import (
     AlertRuleSet,
+    Candidate,
     RaisedAlert,
     RuleState,
     default_alert_rules,
     evaluate_rules,
+    packaged_alert_rules,
+    within_budget,
 )
 from creditloop.monitoring.features import FeatureSet, default_feature_set
 from creditloop.monitoring.online import AccountState
@@ -63,6 +68,10 @@ class BehaviourMonitor:
         self.rule_states: dict[str, dict[str, RuleState]] = {}
         self.left: set[str] = set()  # lines that left ACTIVE / FROZEN: never monitored again
         self.alerts_by_rule: dict[str, int] = {r.rule_id: 0 for r in rules.rules}
+        self.candidates: list[Candidate] = []  # the month's alerts waiting for the budget (a budget only)
+        self.active = 0  # lines monitored at this month end so far (the budget's denominator)
+        self.suppressed_alerts = 0  # kept back by the budget, over the run
+        self.suppressed_lines = 0
 
     def _state(self, line_id: str) -> AccountState | None:
         if line_id in self.left:
@@ -83,7 +92,8 @@ class BehaviourMonitor:
             state.payment(amount_minor, on, None)  # the simulator has one payment source: null, as in the panel
 
     def month_end(self, snapshot: Mapping[str, Any], stated_sector: str) -> list[RaisedAlert]:
-        """Close the line's month from its snapshot row; the alerts it raises (none once the line has left)."""
+        """Close the line's month from its snapshot row; the alerts it raises (none once the line has left). With
+        a budget the alerts wait for ``close_month`` and none are returned here."""
         line_id = snapshot["line_id"]
         if snapshot["status"] not in OPEN_STATUSES:
             self.left.add(line_id)
@@ -102,15 +112,36 @@ class BehaviourMonitor:
             snapshot["balance_minor"],
             snapshot["limit_minor"],
             shock=self.shock.applies(stated_sector, snapshot["month_index"]),
+            other_lenders=snapshot.get("other_lenders"),
         )
         features = state.features()
         pd = self.score(features) if self.score is not None and self.rules.uses_score else None
         rule_state = self.rule_states.setdefault(line_id, {})
         alerts = evaluate_rules(self.rules, features, pd, on, rule_state)
+        self.active += 1
+        if self.rules.budget is not None:
+            if alerts:
+                self.candidates.append(Candidate(line_id, tuple(alerts), pd))
+            return []
+        self._raised(line_id, alerts, on)
+        return alerts
+
+    def close_month(self) -> list[Candidate]:
+        """After every line's month end: the month's alerts within the budget (kept, by line id), the rest
+        suppressed. Nothing without a budget (``month_end`` returned the alerts already)."""
+        chosen = within_budget(self.rules, self.candidates, self.active)
+        self.candidates, self.active = [], 0
+        for c in chosen.kept:
+            self._raised(c.account_id, c.alerts, c.alerts[0].raised_on)
+        self.suppressed_alerts += chosen.suppressed_alerts
+        self.suppressed_lines += len(chosen.suppressed)
+        return sorted(chosen.kept, key=lambda c: c.account_id)
+
+    def _raised(self, line_id: str, alerts: list[RaisedAlert] | tuple[RaisedAlert, ...], on: date) -> None:
+        rule_state = self.rule_states.setdefault(line_id, {})
         for alert in alerts:
             rule_state[alert.rule_id] = RuleState(on, False)  # no case store: the cool-down de-duplicates
             self.alerts_by_rule[alert.rule_id] += 1
-        return alerts
 
 
 def ewi_monitor(strategy: Strategy, scenario: Scenario) -> BehaviourMonitor | None:
@@ -123,4 +154,5 @@ def ewi_monitor(strategy: Strategy, scenario: Scenario) -> BehaviourMonitor | No
 
         model = load_model(strategy.ewi_model)
         score = lambda features: model.score_one(features).pd  # noqa: E731
-    return BehaviourMonitor(default_alert_rules(), default_feature_set(), declared_shock(scenario), score)
+    rules = default_alert_rules() if strategy.ewi_rules is None else packaged_alert_rules(strategy.ewi_rules)
+    return BehaviourMonitor(rules, default_feature_set(), declared_shock(scenario), score)

@@ -9,17 +9,24 @@ raises are acted on as the strategy says, through the same paths as the lender's
 - ``hardship``: for EWI_HARDSHIP_MONTHS the hardship outreach offers the line a plan from the policy's minimum DPD
   (1) instead of the strategy's usual 31, through ``RequestHardship`` (request ids ``HE-``: brought forward);
 - ``record``: nothing.
+
+With a budget in the rule set the month's alerts are queued after every line's month end (``close_month``).
+``single_rule_warning`` is the single payment-ratio rule's job (the strategies without behaviour-v1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from creditloop.jobs.early_warning import run_early_warning
+from creditloop.monitoring.alert_rules import RaisedAlert
 from creditloop.products.terms import Product
 from creditloop.servicing.credit_line import LineStatus
 from creditloop.simulate.ewi_monitor import BehaviourMonitor, ewi_monitor
-from creditloop.strategy.limit_management import LimitAction
+from creditloop.simulate.strategies import EWI_CUT_BPS
+from creditloop.strategy.limit_management import LimitAction, cut_limit_minor
 
 if TYPE_CHECKING:
     from creditloop.simulate.runner import Simulation
@@ -43,7 +50,15 @@ class EwiStep:
         return cls(sim, monitor) if monitor is not None else None
 
     def summary(self) -> dict[str, Any]:
-        return {"ewi": {"policy": self.sim.strategy.ewi_policy, "alerts_by_rule": self.monitor.alerts_by_rule}}
+        out: dict[str, Any] = {"policy": self.sim.strategy.ewi_policy, "alerts_by_rule": self.monitor.alerts_by_rule}
+        rules = self.monitor.rules
+        if rules.budget is not None:  # only then: the summaries of runs without a budget stay as they were
+            out["rules"] = f"{rules.rule_set_id}@{rules.version}"
+            out["suppressed_by_budget"] = {
+                "alerts": self.monitor.suppressed_alerts,
+                "lines": self.monitor.suppressed_lines,
+            }
+        return {"ewi": out}
 
     def action_day(self, product: Product) -> int:
         due_day = product.statement_day + product.due_days_after_statement
@@ -55,9 +70,15 @@ class EwiStep:
     def observe(self, row: dict[str, Any], m: int) -> None:
         """The month end's snapshot into the line's state; its alerts queued for the strategy's action."""
         alerts = self.monitor.month_end(row, self.sim.by_id[row["customer_id"]].stated_sector)
-        if not alerts:
-            return
-        line_id = row["line_id"]
+        if alerts:
+            self._queue(row["line_id"], alerts, m)
+
+    def close_month(self, m: int) -> None:
+        """After every line's month end: the alerts the budget kept (none without a budget: already queued)."""
+        for c in self.monitor.close_month():
+            self._queue(c.account_id, c.alerts, m)
+
+    def _queue(self, line_id: str, alerts: Sequence[RaisedAlert], m: int) -> None:
         if self.action == "hardship":
             self.hardship_until[line_id] = m + EWI_HARDSHIP_MONTHS
         elif self.action in ("remind", "freeze"):
@@ -79,3 +100,24 @@ class EwiStep:
                 sim._action(line_id, day, m, "reminder", line.limit_minor, line.limit_minor, rule_id)
             else:
                 sim._remind_line(line, cu, day, m, rule_id)
+
+
+def single_rule_warning(sim: Simulation, day: date, m: int) -> None:
+    """The single payment-ratio rule's job the day after the due date (``jobs/early_warning.py``), and the
+    strategy's action on its alerts (behaviour-v1 strategies only record them: they act on their own)."""
+    action = sim.strategy.ewi_action if sim.ewi is None else "record"  # behaviour-v1 acts on its own alerts
+    for item in run_early_warning(sim.bus.uow, sim.rule, day):
+        sim.out.alert(item, m)
+        sim.alert_months[item.line_id].append(m)
+        if action == "record":
+            continue
+        line = sim._line(item.line_id)
+        cu = sim.by_id[line.customer_id]
+        if action == "remind":
+            sim._remind_line(line, cu, day, m, "EWI_PAYMENT_RATIO_DROP")
+        elif action == "cut" and line.status is LineStatus.ACTIVE:
+            new = cut_limit_minor(sim.cut_rule, sim._review_of(line, m), EWI_CUT_BPS)
+            if new < line.limit_minor:
+                sim._change(line, cu, LimitAction("limit", new, "EWI_LIMIT_CUT"), day, m)
+        elif action == "freeze" and line.status is LineStatus.ACTIVE:
+            sim._change(line, cu, LimitAction("freeze", None, "EWI_FREEZE"), day, m)

@@ -120,3 +120,10 @@ def month_start(c: Customer, income_minor: int, month: int) -> None:
         c.buffer_phase = True
     else:
         c.savings_minor = 0  # the buffer is gone: from here on, as before the model
+
+
+def consortium_lenders(c: Customer, month: int) -> int:
+    """How many other lenders a credit consortium (issue 19) would report the customer borrowing from at the end
+    of ``month``: the count stated at application plus the lender of a loss-time loan still being repaid (one at a
+    time: later borrowing in the same spell tops up that loan). A read of the customer's state: draws nothing."""
+    return c.stated_lenders + (1 if c.extra_debt_until >= month else 0)

@@ -108,6 +108,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("paid_minor", pa.int64()),
             ("charged_off_minor", pa.int64()),
             ("statement_min_due_minor", pa.int64()),  # null: the product has no minimum payment
+            # Other lenders a consortium would report at the month end (liquidity.consortium_lenders, issue 19).
+            ("other_lenders", pa.int32()),
         ]
     ),
     "alerts": pa.schema(

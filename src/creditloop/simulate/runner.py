@@ -24,7 +24,6 @@ from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
 from creditloop.core.dates import add_months, month_end, month_key
 from creditloop.core.errors import DomainError, InvariantViolation, ValidationError
-from creditloop.jobs.early_warning import run_early_warning
 from creditloop.ledger import checks
 from creditloop.monitoring.ewi import default_rule
 from creditloop.reporting.credit_record import monthly_status
@@ -45,12 +44,11 @@ from creditloop.simulate.config import (
     Tally,
     block_entropy,
 )
-from creditloop.simulate.ewi_step import EwiStep
+from creditloop.simulate.ewi_step import EwiStep, single_rule_warning
 from creditloop.simulate.lender import SimLender
 from creditloop.simulate.outputs import OutputWriter, statement_minimum
 from creditloop.simulate.population import Customer, generate_population
-from creditloop.simulate.strategies import EWI_CUT_BPS
-from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, cut_limit_minor
+from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +212,7 @@ class Simulation:
                 if day.day == product.statement_day:
                     self._plan_repayments(day, m)
                 if day.day == product.statement_day + product.due_days_after_statement + 1:
-                    self._early_warning(day, m)
+                    single_rule_warning(self, day, m)
                     if strategy.reminders:
                         self._remind(day, m)
                 if day.day == self.cfg.limit_review_day and strategy.reviewer is not None:
@@ -344,24 +342,6 @@ class Simulation:
                 self._schedule_pay(line_id, pay_on, PayInFull(line_id, ref))  # the app shows the amount due that day
             else:
                 self._schedule_pay(line_id, pay_on, c.Repay(ref, line_id, intent.amount_minor, pay_on))
-
-    def _early_warning(self, day: date, m: int) -> None:
-        action = self.strategy.ewi_action if self.ewi is None else "record"  # behaviour-v1 acts on its own alerts
-        for item in run_early_warning(self.bus.uow, self.rule, day):
-            self.out.alert(item, m)
-            self.alert_months[item.line_id].append(m)
-            if action == "record":
-                continue
-            line = self._line(item.line_id)
-            cu = self.by_id[line.customer_id]
-            if action == "remind":
-                self._remind_line(line, cu, day, m, "EWI_PAYMENT_RATIO_DROP")
-            elif action == "cut" and line.status is LineStatus.ACTIVE:
-                new = cut_limit_minor(self.cut_rule, self._review_of(line, m), EWI_CUT_BPS)
-                if new < line.limit_minor:
-                    self._change(line, cu, LimitAction("limit", new, "EWI_LIMIT_CUT"), day, m)
-            elif action == "freeze" and line.status is LineStatus.ACTIVE:
-                self._change(line, cu, LimitAction("freeze", None, "EWI_FREEZE"), day, m)
 
     def _remind(self, day: date, m: int) -> None:
         """The day after the due date: a reminder to every line that missed it and has no payment on the way."""
@@ -534,10 +514,13 @@ class Simulation:
                 "paid_minor": self.paid_in_month.get(line_id, 0),
                 "charged_off_minor": line.charged_off_minor,
                 "statement_min_due_minor": statement_minimum(line, st),
+                "other_lenders": liquidity.consortium_lenders(self.by_id[customer_id], m),
             }
             self.out.snapshot(row)
             if self.ewi is not None:
                 self.ewi.observe(row, m)
+        if self.ewi is not None:
+            self.ewi.close_month(m)
 
     def _audit(self, m: int, last: date) -> None:
         """Independent check: the ledger holds exactly what the simulator says customers did."""

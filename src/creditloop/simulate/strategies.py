@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any, Literal, get_args
 
 from creditloop.core.errors import ValidationError
+from creditloop.monitoring.alert_rules import packaged_alert_rules
 from creditloop.simulate.learning import LearningPlan
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
@@ -44,6 +45,9 @@ class Strategy:
     ewi_action: EwiAction = "record"  # what to do with an early-warning alert
     ewi_policy: EwiPolicy = "single-rule"  # which early warning raises the alerts
     ewi_model: str | None = None  # behaviour-v1: a behaviour-score file (`ewi score fit`) for the score rule
+    # behaviour-v1: a packaged rule set by id or id@version (``alert_rules.PACKAGED_VERSIONS``, e.g. "ewi@2" with
+    # its alert budget); None: the packaged default (ewi@1).
+    ewi_rules: str | None = None
     reminders: bool = True  # remind lines that missed the due date, on the day after it
     hardship_outreach: bool = True  # offer term extensions at all
     hardship_outreach_dpd: int = 31  # contact customers once they are this far behind
@@ -69,6 +73,11 @@ class Strategy:
             )
         if self.ewi_action == "hardship" and self.ewi_policy != "behaviour-v1":
             raise ValidationError("an early hardship offer follows the behaviour-v1 alerts", field="ewi_action")
+        if self.ewi_rules is not None:
+            try:
+                packaged_alert_rules(self.ewi_rules)
+            except ValidationError as exc:
+                raise ValidationError(exc.message, field="ewi_rules") from None
         if self.decision not in ("scored", "rules"):
             raise ValidationError(f"decision must be scored or rules, got {self.decision!r}", field="decision")
         if self.learning is not None and self.decision != "scored":
@@ -100,6 +109,26 @@ STATEMENT_MODE = Strategy(
     "rest revolves with daily interest), decided by underwriting_statement_v1",
     underwriting_policy=packaged_underwriting_policy("underwriting_statement_v1"),
 )
+
+
+def _ewi3_strategies() -> tuple[Strategy, ...]:
+    """The behaviour-v1 strategies on the rule set ewi@3 (alert budget and multi-lending)."""
+    return (
+        Strategy(
+            "ewi3-remind",
+            "ewi-remind with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
+            ewi_policy="behaviour-v1",
+            ewi_action="remind",
+            ewi_rules="ewi@3",
+        ),
+        Strategy(
+            "ewi3-hardship",
+            "ewi-hardship with the rule set ewi@3: a 10 % monthly alert budget and the new-lender rule",
+            ewi_policy="behaviour-v1",
+            ewi_action="hardship",
+            ewi_rules="ewi@3",
+        ),
+    )
 
 
 def _named() -> dict[str, Strategy]:
@@ -167,6 +196,7 @@ def _named() -> dict[str, Strategy]:
                 ewi_action="freeze",
             ),
             STATEMENT_MODE,
+            *_ewi3_strategies(),
         )
     }
 

@@ -77,3 +77,11 @@ class SqlAlertStore:
             .order_by(ewi_alerts.c.line_id, ewi_alerts.c.raised_on, ewi_alerts.c.alert_id)
         )
         return [_alert(r) for r in self._connection().execute(query)]
+
+    def raised_between(self, first: date, last: date) -> list[StoredAlert]:
+        query = (
+            sa.select(ewi_alerts)
+            .where(ewi_alerts.c.raised_on >= first, ewi_alerts.c.raised_on <= last)
+            .order_by(ewi_alerts.c.raised_on, ewi_alerts.c.alert_id)
+        )
+        return [_alert(r) for r in self._connection().execute(query)]

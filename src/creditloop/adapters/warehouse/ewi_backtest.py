@@ -25,7 +25,7 @@ from creditloop.adapters.warehouse.ewi_outcomes import LineOutcome, line_outcome
 from creditloop.adapters.warehouse.scorecard_sql import score_query
 from creditloop.adapters.warehouse.sim_panel import DeclaredShock, Panel, active_lines_by_month, sim_panel
 from creditloop.core.dates import month_end
-from creditloop.monitoring.alert_rules import AlertRuleSet, RuleState, evaluate_rules
+from creditloop.monitoring.alert_rules import AlertRuleSet, Candidate, RuleState, evaluate_rules, within_budget
 from creditloop.monitoring.features import FeatureSet, account_features
 from creditloop.monitoring.panel import PANEL_COLUMNS
 
@@ -92,21 +92,48 @@ def replay_rules(
     panel: Panel, feats: Features, rules: AlertRuleSet, score: ScoreFn | None, scores: Scores | None = None
 ) -> list[AlertHit]:
     """The rules month by month per line, with de-duplication and cool-down (an alert stays open, blocking its
-    rule on the line, until its cool-down ends: the back-test has no actions to close it earlier). The score's PD
-    comes from ``scores`` (computed with the features) or ``score`` (a function of them)."""
-    hits = []
+    rule on the line, until its cool-down ends: the back-test has no actions to close it earlier) and the rule
+    set's budget, if any. The score's PD comes from ``scores`` (computed with the features) or ``score`` (a
+    function of them)."""
+    return replay(panel, feats, rules, score, scores).hits
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    hits: list[AlertHit]
+    suppressed_alerts: int = 0  # alerts the budget kept back
+    suppressed_lines: int = 0  # line-months the budget kept back
+
+
+def replay(
+    panel: Panel, feats: Features, rules: AlertRuleSet, score: ScoreFn | None, scores: Scores | None = None
+) -> ReplayResult:
+    """``replay_rules`` with what the budget suppressed. Month by month over every line at once: the budget is a
+    share of the month's active lines (those with a panel row, ``active_lines_by_month``)."""
+    months: dict[date, list[tuple[str, int]]] = {}
     for account, rows in panel.items():
-        state: dict[str, RuleState] = {}
-        pds = scores[account] if scores is not None else None
-        for i, (row, values) in enumerate(zip(rows, feats[account], strict=True)):
-            on = row["month_end_on"]
+        for i, row in enumerate(rows):
+            months.setdefault(row["month_end_on"], []).append((account, i))
+    states: dict[str, dict[str, RuleState]] = {a: {} for a in panel}
+    hits: list[AlertHit] = []
+    suppressed_alerts = suppressed_lines = 0
+    for on in sorted(months):
+        candidates = []
+        for account, i in months[on]:
             pd = None
             if rules.uses_score:
-                pd = pds[i] if pds is not None else score(values) if score is not None else None
-            for alert in evaluate_rules(rules, values, pd, on, state):
-                state[alert.rule_id] = RuleState(on, False)  # cool-down does the de-duplication here
-                hits.append(AlertHit(account, on, alert.rule_id))
-    return hits
+                pd = scores[account][i] if scores is not None else score(feats[account][i]) if score else None
+            alerts = evaluate_rules(rules, feats[account][i], pd, on, states[account])
+            if alerts:
+                candidates.append(Candidate(account, tuple(alerts), pd))
+        chosen = within_budget(rules, candidates, len(months[on]))
+        for c in chosen.kept:
+            for alert in c.alerts:
+                states[c.account_id][alert.rule_id] = RuleState(on, False)  # cool-down does the de-duplication
+                hits.append(AlertHit(c.account_id, on, alert.rule_id))
+        suppressed_alerts += chosen.suppressed_alerts
+        suppressed_lines += len(chosen.suppressed)
+    return ReplayResult(hits, suppressed_alerts, suppressed_lines)
 
 
 def current_rule_alerts(data_dir: Path, known_after_days: int) -> list[AlertHit]:
@@ -132,6 +159,10 @@ class PolicyMeasure:
     rate_mean: float  # alerts in a month / open lines that month
     rate_max: float
     by_month: dict[date, int]
+    line_rate_mean: float = 0.0  # lines with a new alert in a month / open lines that month (the budget's measure)
+    line_rate_max: float = 0.0
+    suppressed_alerts: int = 0  # kept back by the rule set's budget
+    suppressed_lines: int = 0  # line-months kept back by the budget
 
 
 def measure(
@@ -140,10 +171,13 @@ def measure(
     outcomes: Mapping[str, LineOutcome],
     active: Mapping[date, int],
     horizon_days: int,
+    suppressed: tuple[int, int] = (0, 0),
 ) -> PolicyMeasure:
     first: dict[str, date] = {}
     by_month = dict.fromkeys(active, 0)
+    lines_by_month: dict[date, set[str]] = {}
     for h in hits:
+        lines_by_month.setdefault(month_end(h.on), set()).add(h.account_id)
         if h.account_id not in first or h.on < first[h.account_id]:
             first[h.account_id] = h.on
         key = month_end(h.on)
@@ -154,9 +188,11 @@ def measure(
     rates = [by_month.get(m, 0) / n for m, n in active.items() if n]
     bad = sum(1 for o in outcomes.values() if o.missed_on is not None)
     early = sum(1 for d in leads if d >= EARLY_DAYS)
+    line_rates = [len(lines_by_month.get(m, ())) / n for m, n in active.items() if n]
     return PolicyMeasure(
         policy, bad, early, _ratio(early, bad), _quantiles(leads), bins, len(eligible), _ratio(hit, len(eligible)),
         len(hits), sum(rates) / len(rates) if rates else 0.0, max(rates, default=0.0), by_month,
+        sum(line_rates) / len(line_rates) if line_rates else 0.0, max(line_rates, default=0.0), *suppressed,
     )  # fmt: skip
 
 
@@ -223,8 +259,9 @@ class Replay:
     scores: Scores | None = None
 
     def run(self, name: str, rules: AlertRuleSet) -> PolicyMeasure:
-        hits = replay_rules(self.panel, self.feats, rules, self.score, self.scores)
-        return measure(name, hits, self.outcomes, self.active, self.horizon_days)
+        r = replay(self.panel, self.feats, rules, self.score, self.scores)
+        suppressed = (r.suppressed_alerts, r.suppressed_lines)
+        return measure(name, r.hits, self.outcomes, self.active, self.horizon_days, suppressed)
 
     def rule_set(self, rules: AlertRuleSet, scored: bool) -> tuple[PolicyMeasure, tuple[SweepPoint, ...]]:
         """The whole rule set, then each rule with a ``sweep`` alone at each threshold (score rules only when
@@ -291,6 +328,8 @@ def _measure_dict(m: PolicyMeasure) -> dict[str, object]:
     keys = ("policy", "bad_lines", "warned_early", "early_share", "lead_quantiles", "lead_bins", "first_alerts")
     out: dict[str, object] = {k: getattr(m, k) for k in keys}
     out |= {"precision": m.precision, "alerts": m.alerts, "rate_mean": m.rate_mean, "rate_max": m.rate_max}
+    out |= {"line_rate_mean": m.line_rate_mean, "line_rate_max": m.line_rate_max}
+    out |= {"suppressed_alerts": m.suppressed_alerts, "suppressed_lines": m.suppressed_lines}
     out["by_month"] = {d.isoformat(): n for d, n in m.by_month.items()}
     return out
 

@@ -12,9 +12,11 @@ Where each column comes from (what a lender running the simulated book would kno
   actually hit is not something a lender knows. Null when no declaration is given (the source says nothing);
 - ``min_due_minor``: the snapshot's ``statement_min_due_minor`` (the month's statement minimum); null on a product
   without a minimum payment, and in the outputs of runs made before the column existed;
-- null: ``new_plans`` (events do not record
-  a purchase's plan length), ``payment_source`` (the simulator has one source), ``other_lenders`` (stated once at
-  application, not monthly).
+- ``other_lenders``: the snapshot's ``other_lenders`` — what a credit consortium would report at the month end
+  (``simulate.liquidity.consortium_lenders``: the stated lenders plus a loss-time loan still being repaid); null
+  for outputs written before the simulator recorded it;
+- null: ``new_plans`` (events do not record a purchase's plan length), ``payment_source`` (the simulator has one
+  source).
 
 A line's months run from its first snapshot to the month before it first leaves ACTIVE / FROZEN (charge-off or
 close): contiguous, because the simulator snapshots every line every month.
@@ -60,8 +62,13 @@ def _files(data_dir: Path, names: Sequence[str]) -> dict[str, str]:
     return {n: str(p) for n, p in paths.items()}
 
 
-def panel_sql(files: dict[str, str], shock: DeclaredShock | None, has_min_due: bool = True) -> tuple[str, list[Any]]:
-    min_due = "o.statement_min_due_minor" if has_min_due else "NULL"  # False: outputs older than the column
+def panel_sql(
+    files: dict[str, str], shock: DeclaredShock | None, has_min_due: bool = True, lenders: bool = False
+) -> tuple[str, list[Any]]:
+    """``has_min_due`` / ``lenders``: the snapshots carry ``statement_min_due_minor`` / ``other_lenders`` (outputs
+    older than a column do not: it is then null)."""
+    min_due = "o.statement_min_due_minor" if has_min_due else "NULL"
+    lenders_expr = "o.other_lenders::BIGINT" if lenders else "NULL::BIGINT"
     if shock is None:
         shock_expr, params = "NULL::BOOLEAN", []
     else:
@@ -95,7 +102,7 @@ def panel_sql(files: dict[str, str], shock: DeclaredShock | None, has_min_due: b
            coalesce(ev.spend, 0)::BIGINT AS spend_minor, NULL::BIGINT AS new_plans,
            coalesce(ev.payments, 0)::BIGINT AS payments,
            max(ev.last_pay) OVER (PARTITION BY o.line_id ORDER BY o.month_end_on) AS last_payment_on,
-           NULL::VARCHAR AS payment_source, {shock_expr} AS shock, NULL::BIGINT AS other_lenders
+           NULL::VARCHAR AS payment_source, {shock_expr} AS shock, {lenders_expr} AS other_lenders
     FROM o LEFT JOIN ev USING (line_id, month_end_on) LEFT JOIN a ON a.customer_id = o.customer_id
     ORDER BY account_id, month_end_on
     """
@@ -111,7 +118,9 @@ def sim_panel(data_dir: str | Path, shock: DeclaredShock | None = None) -> Panel
         snap_columns = {
             r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{files['snapshots']}')").fetchall()
         }
-        sql, params = panel_sql(files, shock, "statement_min_due_minor" in snap_columns)
+        sql, params = panel_sql(
+            files, shock, "statement_min_due_minor" in snap_columns, "other_lenders" in snap_columns
+        )
         cursor = con.execute(sql, params)
         assert [d[0] for d in cursor.description] == names  # the query keeps the contract's order
         for values in cursor.fetchall():

@@ -31,19 +31,11 @@ def declared_shock(data_dir: Path) -> Any:
 
 
 def _rules(rules_file: Path | None, fs: Any) -> Any:
-    """``--rules``: a rule file, or the id of a packaged rule set (``ewi``, ``ewi_status``, ``ewi_revolving``) when
-    no file has that name; None when not given."""
-    from creditloop.core.errors import ValidationError
-    from creditloop.monitoring.alert_rules import PACKAGED_RULES, load_alert_rules, packaged_alert_rules
+    """``--rules``: a rule file, or a packaged rule set (``ewi``, ``ewi@2``, ``ewi_status``, …) when no file has that
+    name; None when not given."""
+    from creditloop.monitoring.alert_rules import resolve_alert_rules
 
-    if rules_file is None:
-        return None
-    if not rules_file.exists():
-        if str(rules_file) in PACKAGED_RULES:
-            return packaged_alert_rules(str(rules_file))
-        names = ", ".join(PACKAGED_RULES)
-        raise ValidationError(f"{rules_file}: no such file, nor a packaged rule set ({names})", field="rules_file")
-    return load_alert_rules(rules_file, fs)
+    return None if rules_file is None else resolve_alert_rules(rules_file, fs)
 
 
 def _backtest(data_dir: Path, rules_file: Path | None, horizon_days: int, model_file: Path | None) -> Any:
@@ -124,6 +116,13 @@ def _print(result: dict[str, Any]) -> None:
             f"{p['precision']:.1%} of {p['first_alerts']}", f"{p['rate_mean']:.1%} / {p['rate_max']:.1%}",
         )  # fmt: skip
     out.print(t)
+    for p in result["policies"]:
+        if p.get("suppressed_alerts"):
+            out.print(
+                f"{p['policy']}: the alert budget kept back {p['suppressed_alerts']} alerts "
+                f"({p['suppressed_lines']} line-months); lines alerted a month {p['line_rate_mean']:.1%} mean, "
+                f"{p['line_rate_max']:.1%} max"
+            )
     shock = set(result["shock_months"])
     months = table("alerts by month (* declared shock)", ("month", *(p["policy"] for p in result["policies"])), "en")
     for month in result["policies"][0]["by_month"]:

@@ -24,11 +24,11 @@ FIELD_OPTIONS = {"rules_file": "--rules", "actions_file": "--actions", "model": 
 
 def _inputs(rules_file: Path | None, actions_file: Path | None, model_file: Path | None) -> tuple[Any, Any, Any]:
     from creditloop.monitoring.action_policies import default_action_policy, load_action_policy
-    from creditloop.monitoring.alert_rules import default_alert_rules, load_alert_rules
+    from creditloop.monitoring.alert_rules import default_alert_rules, resolve_alert_rules
     from creditloop.monitoring.features import default_feature_set
 
     fs = default_feature_set()
-    rules = guarded(lambda: load_alert_rules(rules_file, fs) if rules_file else default_alert_rules(), FIELD_OPTIONS)
+    rules = guarded(lambda: resolve_alert_rules(rules_file, fs) if rules_file else default_alert_rules(), FIELD_OPTIONS)
     policy = guarded(
         lambda: load_action_policy(actions_file, rules) if actions_file else default_action_policy(rules),
         {**FIELD_OPTIONS, "rule_set": "--actions rule_set"},
@@ -56,6 +56,8 @@ def _print(summary: dict[str, Any]) -> None:
         t.add_row("action", f"{a['action']} → {a['outcome']}", str(a["alerts"]))
     for outcome, n in summary["closed"].items():
         t.add_row("closed", outcome, str(n))
+    for r in summary.get("suppressed_by_budget", {}).get("alerts", []):
+        t.add_row("suppressed (budget)", f"{r['rule_id']} ({r['severity']})", str(r["alerts"]))
     if not (summary["raised"] or summary["actions"] or summary["closed"]):
         t.add_row("-", "nothing new", "0")
     out.print(t)
@@ -69,7 +71,11 @@ def add_commands(app: typer.Typer) -> None:
         on: OnOpt = None,
         data_dir: DataDirOpt = Path("creditloop-data"),
         rules_file: Annotated[
-            Path | None, typer.Option("--rules", help="Alert rules JSON (default: the packaged ewi_v1).")
+            Path | None,
+            typer.Option(
+                "--rules",
+                help="Alert rules JSON, or a packaged set: ewi, ewi@2 (with a budget), ewi@3 (default ewi@1).",
+            ),
         ] = None,
         actions_file: Annotated[
             Path | None, typer.Option("--actions", help="Action policy JSON (default: the packaged ewi_actions_v1).")

@@ -50,7 +50,8 @@ OPTION_OF_FIELD = {
 }
 STRATEGIES = (
     "baseline, no-outreach, no-reminders, tight-limits, limit-growth, strict-origination, rule-policy, "
-    "learning-lender, ewi-freeze, ewi-remind, ewi-hardship, ewi-v1-freeze, statement-mode"
+    "learning-lender, ewi-freeze, ewi-remind, ewi-hardship, ewi-v1-freeze, ewi3-remind, ewi3-hardship, "
+    "statement-mode"
 )
 
 CustomersOpt = Annotated[int, typer.Option("--customers", help="Number of simulated applicants (1..1,000,000).")]
