@@ -128,3 +128,21 @@ def test_store_lifecycle_rollback_and_rule_state() -> None:
     assert err.value.field == "status"
     with pytest.raises(ValidationError):
         closed.case().closed(date(2024, 9, 1), AlertOutcome.ROLLED)
+
+
+@pytest.mark.parametrize("name", ["ewi", "ewi@2", "ewi@3", "ewi_status", "ewi_revolving"])
+def test_every_packaged_rule_set_has_its_action_policy_covering_every_rule(name: str) -> None:
+    from creditloop.monitoring.alert_rules import packaged_alert_rules
+
+    rules = packaged_alert_rules(name)
+    policy = default_action_policy(rules)
+    assert policy.rule_set == f"{rules.rule_set_id}@{rules.version}"
+    unhandled = [r.rule_id for r in rules.rules if policy.action_for(r.rule_id, r.severity) is None]
+    assert unhandled == []  # an alert no entry matches would stay open for ever
+
+
+def test_a_wholly_unpaid_card_bill_is_referred_to_collections() -> None:
+    from creditloop.monitoring.alert_rules import packaged_alert_rules
+
+    policy = default_action_policy(packaged_alert_rules("ewi_revolving"))
+    assert policy.action_for("EWI_PAYMENT_MISSED", "high").action == "collections_referral"  # type: ignore[union-attr]

@@ -158,7 +158,13 @@ def load_action_policy(path: str | Path, rules: AlertRuleSet) -> ActionPolicy:
 
 
 # The packaged action policy written for each packaged rule set version (ewi@2 is ewi@1 with a budget).
-PACKAGED_ACTIONS = {"ewi@1": "ewi_actions_v1", "ewi@2": "ewi_actions_v2", "ewi@3": "ewi_actions_v3"}
+PACKAGED_ACTIONS = {
+    "ewi@1": "ewi_actions_v1",
+    "ewi@2": "ewi_actions_v2",
+    "ewi@3": "ewi_actions_v3",
+    "ewi_status@1": "ewi_status_actions_v1",
+    "ewi_revolving@1": "ewi_revolving_actions_v1",
+}
 
 
 def default_action_policy(rules: AlertRuleSet) -> ActionPolicy:
