@@ -16,10 +16,12 @@ def test_furnish_a_charged_off_line_fixed_width_and_csv(tmp_path: Path) -> None:
     ok(d, "day-end", "--on", "2024-09-30")
     fixed, csv = tmp_path / "sep.txt", tmp_path / "may.csv"
     summary = ok(d, "credit-record", "furnish", "--on", "2024-09", "--out", str(fixed), "--json")
-    assert summary == {"month": "2024-09", "records": 1, "out": str(fixed), "format": "fixed", "statuses": {"B": 1}}
+    assert summary == {
+        "month": "2024-09", "records": 1, "out": str(fixed), "format": "fixed", "statuses": {"B": 1}, "notices": 1,
+    }  # fmt: skip
     line = fixed.read_text(encoding="utf-8").splitlines()[0]
     assert len(line) == RECORD_WIDTH and line[87] == "B" and line[88:112] == "BB654321*" + "/" * 15
-    ok(d, "credit-record", "furnish", "--on", "2024-05", "--out", str(csv))
+    assert ok(d, "credit-record", "furnish", "--on", "2024-05", "--out", str(csv), "--json")["notices"] == 0
     rows = csv.read_text(encoding="utf-8").splitlines()
     assert rows[1].startswith("L1,C1,2024-05,4,4321*")
     assert "--on" in refused(d, 2, "credit-record", "furnish", "--on", "2024-13", "--out", str(tmp_path / "x.csv"))

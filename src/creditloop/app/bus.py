@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 from creditloop.app.collections_records import COLLECTIONS_HANDLERS
+from creditloop.app.dispute_handlers import DISPUTE_HANDLERS
 from creditloop.app.ewi_handlers import EWI_HANDLERS
 from creditloop.app.handlers import HANDLERS, Policies
 from creditloop.app.hardship_handlers import HARDSHIP_HANDLERS
@@ -42,9 +43,8 @@ class MessageBus:
     ) -> None:
         self.uow = uow
         self.policies = policies
-        self._handlers = dict(
-            {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS} if handlers is None else handlers
-        )
+        every = {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS, **DISPUTE_HANDLERS}
+        self._handlers = dict(every if handlers is None else handlers)
         self._in_batch = False
         self._subscribers = {kind: tuple(subs) for kind, subs in (subscribers or {}).items() if subs}
         self._events: EventSource | None = None

@@ -10,8 +10,11 @@ How a month's facts are read from the month-end views:
 * due in the month — a statement with its due date in the month asked for something; nothing: '*';
 * ended — a closed line owing nothing: 'G' when it closed under a settlement (the rest forgiven), else 'C';
 * overdue amount — what is past due at month end plus penalty; a charged-off line: the whole debt still owed;
-* marks — restructure commands on the log by month end, disputes open at month end (collections flags), and
-  ``repaired`` when a one-off repair hides a repaid overdue episode (``furnishing_repair``: its months show 'N').
+* marks — restructure commands on the log by month end, disputes open at month end (credit-report disputes and
+  collections dispute flags), and ``repaired`` when a one-off repair hides a repaid overdue episode
+  (``furnishing_repair``: its months show 'N');
+* corrections — a credit dispute closed as ``corrected`` (``reporting.disputes.Correction``) overlays the derived
+  facts of its months in every file for a month ending on or after the day it closed (``apply_corrections``).
 """
 
 from __future__ import annotations
@@ -19,11 +22,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from creditloop.app.furnishing_corrections import (
+    apply_corrections,
+    corrections_of,
+    credit_dispute_closed,
+    credit_disputed,
+)
 from creditloop.app.furnishing_repair import repaired_grid
 from creditloop.app.ports import UnitOfWork
 from creditloop.core.dates import add_months, month_end, month_key
 from creditloop.core.errors import DomainError, ValidationError
 from creditloop.reporting.credit_record import HISTORY_MONTHS, history_string
+from creditloop.reporting.disputes import Correction
 from creditloop.reporting.furnishing import FurnishedMonth
 from creditloop.reporting.record_rules import RuleBook, rule_book
 from creditloop.reporting.status_codes import (
@@ -97,6 +107,8 @@ def marks_at(line: CreditLine, day: date, disputed: bool) -> tuple[str, ...]:
 
 
 def _disputed(uow: UnitOfWork, line_id: str, day: date) -> bool:
+    if credit_disputed(uow, line_id, day):
+        return True
     store = getattr(uow, "collections", None)
     if store is None:
         return False
@@ -108,10 +120,13 @@ def _disputed(uow: UnitOfWork, line_id: str, day: date) -> bool:
 
 
 def furnish_line(
-    line: CreditLine, day: date, disputed: bool = False, book: RuleBook | None = None
-) -> FurnishedMonth | None:
+    line: CreditLine, day: date, disputed: bool = False, book: RuleBook | None = None,
+    corrections: Sequence[Correction] = (), dispute_closed: bool = False,
+) -> FurnishedMonth | None:  # fmt: skip
     """The record of ``line`` for the month ending ``day``; None when the line opened after it. ``book``: the
-    retention and repair rules (default: the packaged ones) that may hide a repaid episode (``furnishing_repair``)."""
+    retention and repair rules (default: the packaged ones) that may hide a repaid episode (``furnishing_repair``);
+    ``corrections``: the line's dispute corrections (those effective by ``day`` apply); ``dispute_closed``: a
+    credit dispute on the line closed in the month (the ``dispute_closed`` mark)."""
     if line.opened_on > day:
         return None
     if month_end(day) != day:
@@ -143,14 +158,17 @@ def furnish_line(
     if last is None:
         return None
     facts, overdue, closed = last
+    now = apply_corrections(days, statuses, amounts, corrections, day)
+    dpd, balance, overdue = now.month(facts.dpd, facts.balance_minor, overdue)
     shown, repaired = repaired_grid(days, statuses, amounts, _payments(line), day, book)
-    marks = marks_at(line, day, disputed) + (("repaired",) if repaired else ())
+    closed_mark = ("dispute_closed",) if dispute_closed else ()
+    marks = marks_at(line, day, disputed) + closed_mark + (("repaired",) if repaired else ())
     return FurnishedMonth(
         line.line_id, line.customer_id, month_key(day), statuses[-1], history_string(shown),
-        facts.dpd, facts.balance_minor, overdue,
-        metro2_rating(facts.dpd, charged_off=facts.charged_off),
-        metro2_account_status(facts.dpd, facts.balance_minor, charged_off=facts.charged_off, closed=closed),
-        "loss" if facts.charged_off else card_class(facts.dpd), marks,
+        dpd, balance, overdue,
+        metro2_rating(dpd, charged_off=facts.charged_off),
+        metro2_account_status(dpd, balance, charged_off=facts.charged_off, closed=closed),
+        "loss" if facts.charged_off else card_class(dpd), marks,
     )  # fmt: skip
 
 
@@ -167,10 +185,24 @@ def _payments(line: CreditLine) -> list[date]:
 def furnish_month(uow: UnitOfWork, day: date, line_ids: Sequence[str] | None = None) -> Iterator[FurnishedMonth]:
     """Every line's record for the month ending ``day`` (``day`` is that month's last day), in line-id order."""
     with uow:
-        ids = sorted(uow.lines.ids() if line_ids is None else line_ids)
-        book = rule_book()
-        for line_id in ids:
-            line = uow.lines.get(line_id)
-            record = furnish_line(line, day, _disputed(uow, line_id, day), book)
-            if record is not None:
-                yield record
+        yield from furnish_records(uow, day, line_ids)
+
+
+def furnish_records(uow: UnitOfWork, day: date, line_ids: Sequence[str] | None = None) -> Iterator[FurnishedMonth]:
+    """As ``furnish_month``, inside a unit of work the caller has open."""
+    ids = sorted(uow.lines.ids() if line_ids is None else line_ids)
+    book = rule_book()
+    for line_id in ids:
+        record = furnish_stored(uow, uow.lines.get(line_id), day, book)
+        if record is not None:
+            yield record
+
+
+def furnish_stored(uow: UnitOfWork, line: CreditLine, day: date, book: RuleBook) -> FurnishedMonth | None:
+    """``furnish_line`` with what the unit of work's stores say of the line: open disputes (the disputed mark), a
+    credit dispute closed in the month (``dispute_closed``) and the corrections of closed ones."""
+    line_id = line.line_id
+    return furnish_line(
+        line, day, _disputed(uow, line_id, day), book, corrections_of(uow, line_id),
+        credit_dispute_closed(uow, line_id, day),
+    )  # fmt: skip

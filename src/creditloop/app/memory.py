@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from creditloop.app.alerts import MemoryAlertStore
 from creditloop.app.collections_store import MemoryCollectionsStore
+from creditloop.app.dispute_store import MemoryDisputeStore
 from creditloop.app.hardship_store import MemoryHardshipStore
 from creditloop.app.history import (
     CLUSTER_WINDOW_US,
@@ -188,6 +189,7 @@ class MemoryUnitOfWork:
         self.alerts = MemoryAlertStore()
         self.hardship = MemoryHardshipStore()  # hardship requests and plans (issue 15)
         self.collections = MemoryCollectionsStore()  # collections cases, contact log, promises (issue 15)
+        self.credit_disputes = MemoryDisputeStore()  # credit-report disputes and statements (issue 16)
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -223,6 +225,7 @@ class MemoryUnitOfWork:
         self.alerts.publish()
         self.hardship.publish()
         self.collections.publish()
+        self.credit_disputes.publish()
         self.lines.seen.clear()
 
     def rollback(self) -> None:
@@ -232,6 +235,7 @@ class MemoryUnitOfWork:
         self.alerts.discard()
         self.hardship.discard()
         self.collections.discard()
+        self.credit_disputes.discard()
         self.lines.seen.clear()
 
 

@@ -9,6 +9,8 @@ Metro 2 payment rating and account status, the card class, and special marks:
 * ``forborne`` — a payment holiday (forbearance); Metro 2 CP;
 * ``settled_for_less`` — paid under a settlement, the rest forgiven; Metro 2 AU;
 * ``disputed`` — a dispute is open at month end; Metro 2 compliance condition XB;
+* ``dispute_closed`` — a credit-report dispute on the line was investigated and closed in the month (any outcome;
+  a corrected one also changes the reported values); Metro 2 XH, reported in that month's file only;
 * ``repaired`` — a one-off repair rule (``reporting/rules``) hides a repaid overdue episode: its months show 'N'.
 
 Fixed-width layout (one line per record, fields left-aligned and space-padded unless marked right; amounts are
@@ -29,6 +31,7 @@ MARKS: dict[str, tuple[str, str]] = {  # mark -> (Metro 2 code, Chinese)
     "forborne": ("CP", "延期还款"),
     "settled_for_less": ("AU", "协商结清"),
     "disputed": ("XB", "异议中"),
+    "dispute_closed": ("XH", "异议已办结"),
     "repaired": ("", "信用修复"),  # a one-off repair hid a repaid overdue episode (no Metro 2 equivalent)
 }
 
@@ -84,7 +87,7 @@ LAYOUT: tuple[tuple[str, int, bool], ...] = (
     ("metro2_rating", 1, False),
     ("metro2_status", 2, False),
     ("card_class", 15, False),
-    ("marks", 60, False),
+    ("marks", 80, False),  # 60 before issue 16 part 2 added dispute_closed (every mark at once: 71)
 )
 RECORD_WIDTH = sum(width for _, width, _ in LAYOUT)
 

@@ -17,6 +17,7 @@ from creditloop.adapters.sqlalchemy.alerts import SqlAlertStore
 from creditloop.adapters.sqlalchemy.collections import SqlCollectionsStore
 from creditloop.adapters.sqlalchemy.common import ConcurrencyConflict
 from creditloop.adapters.sqlalchemy.decisions import SqlDecisionStore
+from creditloop.adapters.sqlalchemy.disputes import SqlDisputeStore
 from creditloop.adapters.sqlalchemy.hardship import SqlHardshipStore
 from creditloop.adapters.sqlalchemy.history import SqlApplicationHistory
 from creditloop.adapters.sqlalchemy.journal_store import SqlJournal
@@ -82,6 +83,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertStore(self._connection)  # early-warning alerts (issue 14)
         self.hardship = SqlHardshipStore(self._connection)  # hardship requests and plans (issue 15)
         self.collections = SqlCollectionsStore(self._connection)  # cases, contact log, promises (issue 15)
+        self.credit_disputes = SqlDisputeStore(self._connection)  # credit-report disputes, statements (issue 16)
         # Month-end behaviour rows for ``ewi run`` (issue 14). A simulation's own file (single writer) keeps none:
         # ``ewi run`` refuses it, and its own early warning reads the simulation's outputs.
         self.panel: SqlPanelStore | None = None if single_writer else SqlPanelStore(self._connection)

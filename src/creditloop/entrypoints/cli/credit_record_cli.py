@@ -35,7 +35,7 @@ from creditloop.entrypoints.cli._ledger import DEFAULT_DIR, DataDirOpt, ledger_b
 
 TextLang = Annotated[str, typer.Option("--lang", envvar="CREDITLOOP_LANG", help="Text output: en | zh (default en).")]
 credit_record_app = typer.Typer(
-    help="Credit records: the one-off repair and 5-year retention rules (reporting/rules).",
+    help="Credit records: repair and retention rules, monthly furnishing, disputes, the customer report.",
     no_args_is_help=True,
 )
 
@@ -123,8 +123,9 @@ def furnish(
     data_dir: DataDirOpt = DEFAULT_DIR,
     as_json: JsonOpt = False,
 ) -> None:
-    """Each line's record for the month: status code, balance and overdue as reported, 24-month grid, marks."""
-    from creditloop.app.furnishing import furnish_month
+    """Each line's record for the month: status code, balance and overdue as reported, 24-month grid, marks. A line
+    first reported negative this month gets its Art. 15 notice recorded before the file is written."""
+    from creditloop.app.dispute_commands import FurnishMonth
     from creditloop.core.dates import month_end
     from creditloop.reporting.furnishing import csv_file, fixed_width_file
 
@@ -135,16 +136,20 @@ def furnish(
         fail(f"--format: must be fixed or csv, got {kind!r}", EXIT_USAGE)
     checked_output(out_path, force=force)
     day = month_end(date(int(on[:4]), int(on[5:]), 1))
-    uow = ledger_bus(data_dir, write=False).uow
-    records = guarded(lambda: list(furnish_month(uow, day)), {"on": "--on"})
+    done = guarded(lambda: ledger_bus(data_dir).handle(FurnishMonth(day)), {"on": "--on"})
+    records = done.records
     text = csv_file(records) if kind == "csv" else fixed_width_file(records)
     out_path.write_text(text, encoding="utf-8")
     counts = dict(sorted(Counter(r.status for r in records).items()))
-    payload = {"month": on, "records": len(records), "out": str(out_path), "format": kind, "statuses": counts}
-    emit(as_json, payload, f"{len(records)} records for {on} written to {out_path} ({kind}); statuses {counts}")
+    payload = {"month": on, "records": len(records), "out": str(out_path), "format": kind, "statuses": counts,
+               "notices": len(done.notices)}  # fmt: skip
+    emit(as_json, payload, f"{len(records)} records for {on} written to {out_path} ({kind}); statuses {counts}; "
+         f"{len(done.notices)} first-negative notices recorded")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
+    from creditloop.entrypoints.cli import credit_dispute_cli  # noqa: F401  (adds the dispute commands)
+
     app.add_typer(credit_record_app, name="credit-record")
 
 
