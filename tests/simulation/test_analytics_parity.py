@@ -56,3 +56,21 @@ def test_a_simulated_book_is_identical_on_duckdb_and_spark(spark: Any, runs: Pat
     assert sum(r["lines"] for r in duck["transition_matrix"]) > 10_000
     assert any(r["gross_charge_off_minor"] > 0 for r in duck["net_charge_off"])
     assert any(r["fpd_lines"] > 0 for r in duck["first_payment_default"])
+
+
+def test_the_cli_on_spark_prints_what_duckdb_prints(spark: Any, analytics_book: Path) -> None:
+    """``--engine spark`` through the CLI (in process: it reuses the one SparkSession) gives DuckDB's JSON."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from creditloop.entrypoints.cli.main import app
+
+    docs = {}
+    for engine in ("duckdb", "spark"):
+        args = ["risk", "transitions", "--data-dir", str(analytics_book), "--engine", engine, "--by", "both", "--json"]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        docs[engine] = json.loads(res.output)
+    assert docs["spark"]["engine"] == "spark"
+    assert docs["spark"]["tables"] == docs["duckdb"]["tables"]

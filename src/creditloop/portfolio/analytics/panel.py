@@ -40,6 +40,9 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 CO_INDEX = ROLL_STATES.index(CHARGED_OFF)  # 8
 CL_INDEX = ROLL_STATES.index(CLOSED)  # 9
 OPEN_MAX_INDEX = CO_INDEX - 1  # M7
+# Carried through when present (ECL's exposure at default needs the undrawn limit); every other column is dropped
+# before the window functions so the engines sort only what the analytics use.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("limit_minor", "customer_id")
 # Ever 30+ / 60+ / 90+ as the worst severity reached: M2 (31-60 DPD), M3, M4; a charge-off (8) counts in all.
 EVER_THRESHOLDS: dict[str, int] = {"ever30": 2, "ever60": 3, "ever90": 4}
 
@@ -72,6 +75,7 @@ def state_label(index: ir.IntegerValue) -> ir.StringValue:
 def monthly_state(table: ir.Table) -> ir.Table:
     """The panel with state, exposure, worst-so-far, next-month state and the month's charge-off and recovery."""
     check_columns(table)
+    table = table.select(*REQUIRED_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in table.columns))
     t = table.mutate(
         month_no=month_number(table.month_end_on),
         state_index=ibis.cases(
