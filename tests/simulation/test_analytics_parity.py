@@ -66,11 +66,12 @@ def test_the_cli_on_spark_prints_what_duckdb_prints(spark: Any, analytics_book: 
 
     from creditloop.entrypoints.cli.main import app
 
-    docs = {}
-    for engine in ("duckdb", "spark"):
-        args = ["risk", "transitions", "--data-dir", str(analytics_book), "--engine", engine, "--by", "both", "--json"]
-        res = CliRunner().invoke(app, args)
-        assert res.exit_code == 0, res.output
-        docs[engine] = json.loads(res.output)
-    assert docs["spark"]["engine"] == "spark"
-    assert docs["spark"]["tables"] == docs["duckdb"]["tables"]
+    for command in ("transitions", "vintages"):  # one table; two (over the cached panel)
+        docs = {}
+        for engine in ("duckdb", "spark"):
+            args = ["risk", command, "--data-dir", str(analytics_book), "--engine", engine, "--by", "both", "--json"]
+            res = CliRunner().invoke(app, args)
+            assert res.exit_code == 0, res.output
+            docs[engine] = json.loads(res.output)
+        assert docs["spark"]["engine"] == "spark"
+        assert docs["spark"]["tables"] == docs["duckdb"]["tables"]

@@ -98,6 +98,8 @@ def compute(data_dir: Path, names: tuple[str, ...], engine: str, spark_master: s
         state = monthly_state(snapshots(con, data_dir))
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
+    if len(names) > 1:  # materialise the panel once (its window functions sort the book) for every table
+        state = state.cache()
     metrics = _metrics()
     return {name: rows(metrics[name](state)) for name in names}
 
