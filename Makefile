@@ -1,6 +1,7 @@
 # creditloop — one command to run the demo, one to run the tests. Both set everything up first.
 # Installs are pinned by constraints.txt (reproducible CI). `pip install .` alone is the lean ledger service;
-# the extras add the simulator (sim), the reports (report), scoring, PostgreSQL (postgres); `all` is all four.
+# the extras add the simulator (sim), the reports (report), scoring, PostgreSQL (postgres), the portfolio analytics
+# (analytics: ibis on DuckDB; spark: ibis on PySpark, Java 17+); `all` is all of them.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

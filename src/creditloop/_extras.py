@@ -14,6 +14,9 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "sim": ("numpy", "pyarrow", "duckdb"),
     "report": ("matplotlib", "pyarrow", "duckdb"),
     "scoring": ("numpy", "pandas", "scipy", "sklearn", "lightgbm", "matplotlib"),
+    # Portfolio analytics (issue 17): ibis expressions, run on DuckDB by default or on Spark.
+    "analytics": ("ibis", "duckdb", "pyarrow"),
+    "spark": ("ibis", "pyspark", "pyarrow"),
 }
 # Extras made of others (pyproject: demo = creditloop[sim,report]); named only by an explicit require_extra.
 COMPOSITES: dict[str, tuple[str, ...]] = {"demo": ("sim", "report")}

@@ -17,9 +17,9 @@ from creditloop._extras import COMPOSITES, EXTRAS
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 # Import name -> distribution name, where they differ.
-DISTRIBUTION = {"sklearn": "scikit-learn"}
+DISTRIBUTION = {"sklearn": "scikit-learn", "ibis": "ibis-framework"}
 # Extras not installed in the development venv (nothing in src/ imports them).
-NOT_PINNED = {"spark", "bench"}
+NOT_PINNED = {"bench"}
 
 
 def requirements(extra: str | None = None) -> list[Requirement]:

@@ -16,7 +16,10 @@ from creditloop.entrypoints.cli._common import JsonOpt, LangOpt, check_lang, emi
 from creditloop.entrypoints.cli._risk_common import checked
 
 risk_app = typer.Typer(
-    help="Portfolio risk: Basel IRB capital, Vasicek stress. / 组合风险：巴塞尔内评法资本、Vasicek 压力测试。",
+    help=(
+        "Portfolio risk: Basel IRB capital, Vasicek stress, vintages, rolls, transitions, losses. / "
+        "组合风险：巴塞尔内评法资本、Vasicek 压力测试、账龄、滚动率、迁移矩阵、损失。"
+    ),
     no_args_is_help=True,
 )
 
@@ -222,9 +225,10 @@ def stress(
 
 
 def register(app: typer.Typer) -> None:
-    from creditloop.entrypoints.cli import risk_portfolio_cli
+    from creditloop.entrypoints.cli import risk_analytics_cli, risk_portfolio_cli
 
     risk_portfolio_cli.add_commands(risk_app)
+    risk_analytics_cli.add_commands(risk_app)
     app.add_typer(risk_app, name="risk")
 
 
