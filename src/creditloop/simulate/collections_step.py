@@ -183,9 +183,6 @@ class CollectionsStep:
     def day_end(self, day: date) -> None:
         """The day-end's promise settlement, only while some promise is open."""
         if self.open_promises:
-            # The month is one transaction: the day's payments wait on their lines until a flush, and settlement
-            # reads the journal (as production does after the payments committed).
-            self.sim.bus.uow.flush()
             counts = self._send(cc.SettlePromises(day)) or {}
             self.counts["promises_kept"] += counts.get("kept", 0)
             self.counts["promises_broken"] += counts.get("broken", 0)
