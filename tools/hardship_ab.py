@@ -6,9 +6,10 @@ DPD, today) vs never.
 DIR holds one simulation per strategy, scenario and seed, named ``{run}-{scenario}-{seed}`` with ``base`` for the
 ``baseline`` strategy (late), ``ewi-hardship`` (early) and ``no-outreach`` (never: the baseline with the hardship
 outreach off), each from ``creditloop simulate --customers 3000 --months 24 --workers 1 --strategy ST --scenario SC
---seed S --data-dir DIR/{run}-{SC}-{S}``. For each metric the table gives every arm's range over the seeds and the
-difference against ``baseline`` on the same seed (same world, customers and shocks): mean ± 95 % t-interval
-(n = 3, t = 4.30) [min, max], the method of ``ewi_sim_figures.py interventions``.
+--seed S --data-dir DIR/{run}-{SC}-{S}`` (or, with hardship through the request/options workflow, from
+``tools/collections_ab.py run --plan hardship``). For each metric the table gives every arm's range over the seeds
+and the difference against ``baseline`` on the same seed (same world, customers and shocks): mean ± 95 %
+t-interval (n = 3: t = 4.30; n = 5: t = 2.78) [min, max], the method of ``ewi_sim_figures.py interventions``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ METRICS = (  # key, label, scale, decimals
     ("helped", "accepted, current or repaid at the horizon", 1.0, 0),
     ("redefault", "re-defaults (accepted, then 30+ again or charged off)", 1.0, 0),
     ("redefault_share", "re-defaults (% of accepted plans)", 100.0, 1),
+    ("broken", "plans broken (the workflow's broken-plan rule; runs with hardship_plans.parquet)", 1.0, 0),
     ("cured", "cured (ever 30+, current or repaid at the horizon)", 1.0, 0),
     ("cured_share", "cured (% of ever-30+ lines)", 100.0, 1),
 )
@@ -71,8 +73,15 @@ def outcome(run: Path) -> dict[str, float]:
                                 AND s.month_index > h.month_index AND s.dpd > 30))
         FROM {hs} h WHERE accepted""",
     )
+    plans = run / "hardship_plans.parquet"  # the request/options workflow's plans (hardship_path "workflow")
+    (broken,) = (
+        _one(con, f"SELECT count(*) FILTER (status = 'broken') FROM read_parquet('{plans}')")
+        if plans.is_file()
+        else (0,)
+    )
     return {
-        "lines": lines, "ever30": ever30 / lines, "peak30": peak30, "accepted": accepted, "early": early,
+        "lines": lines, "ever30": ever30 / lines, "broken": broken, "peak30": peak30, "accepted": accepted,
+        "early": early,
         "charged_off_yuan": wh.charged_off_total_minor() / 100, "helped": helped, "redefault": redefault,
         "redefault_share": redefault / accepted if accepted else math.nan, "cured": cured,
         "cured_share": cured / ever30 if ever30 else math.nan,

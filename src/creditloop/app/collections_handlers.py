@@ -240,7 +240,8 @@ def _segment(uow: UnitOfWork, line_id: str) -> str:
 def plan(cmd: cc.PlanContact, uow: UnitOfWork, policies: Any) -> tuple[Plan | None, tuple[str, ...]]:
     at = aware(cmd.at)
     case = require_case(uow, cmd.line_id)
-    engine, policy = engine_for(case.jurisdiction), collections_policy()
+    engine = engine_for(case.jurisdiction)
+    policy = getattr(policies, "collections", None) or collections_policy()
     segment = _segment(uow, cmd.line_id)
     found, passed = plan_contact(engine, policy, segment, case.debtor_contacts, history_of(uow, case, at), at)
     decision_id = f"collections_plan/{cmd.plan_id}"

@@ -19,6 +19,7 @@ from creditloop.app.collections_handlers import (
     record_contact,
 )
 from creditloop.app.collections_store import Flag, require_case, store_of
+from creditloop.app.hardship_options import line_payments
 from creditloop.app.ports import UnitOfWork
 from creditloop.collections.conduct_history import aware
 from creditloop.collections.conduct_policy import CHANNELS, JURISDICTIONS, conduct_policy
@@ -31,13 +32,10 @@ _CASH = Account.CASH_CLEARING
 
 
 def paid_between(uow: UnitOfWork, line_id: str, first: date, last: date) -> int:
-    """Net cash received from the customer on the line with value dates in [first, last] (payments less
-    bounced and reversed ones), read from the journal."""
-    total = 0
-    for entry in uow.journal.line_entries(line_id):
-        if first <= entry.effective_on <= last:
-            total += sum(p.signed_minor for p in entry.postings if p.account == _CASH)
-    return max(0, total)
+    """Cash received from the customer on the line with value dates in [first, last], less payments bounced or
+    reversed since: the line's own payment events, as hardship plan tracking reads them (a query of the journal by
+    line would scan it in a simulation block, which drops the journal's line index while it runs)."""
+    return sum(amount for _, amount in line_payments(uow.lines.get(line_id), first, last))
 
 
 def record_promise(cmd: cc.RecordPromiseToPay, uow: UnitOfWork, policies: Any) -> Promise:

@@ -49,6 +49,7 @@ class Policies:
     underwriting: Any = None  # app.underwriting.Underwriting; None: the packaged arms (built on first use)
     hardship_options: Any = None  # collections.options_policy.OptionsPolicy; None: the packaged one (issue 15)
     reason_classifier: Any = None  # collections.hardship_requests.ReasonClassifier; None: the packaged text model
+    collections: Any = None  # collections.segments.CollectionsPolicy for contact planning; None: the packaged one
 
 
 @lru_cache(maxsize=8192)

@@ -290,17 +290,17 @@ def drift_payment(step: int, due_minor: int) -> RepaymentIntent | None:
 
 
 def reminder_response(
-    c: Customer, amount_due_minor: int, spare_minor: int, u: float, days_u: float
+    c: Customer, amount_due_minor: int, spare_minor: int, u: float, days_u: float, response: float = REMINDER_RESPONSE
 ) -> RepaymentIntent | None:
     """A late payer's answer to the day-after-due reminder (``u``, ``days_u``: uniform draws).
 
-    Responds with probability REMINDER_RESPONSE x willingness x min(1, spare / due); pays in full if the spare
-    money covers it (which ends a spell of falling behind), otherwise all of the spare money, within
-    REMINDER_DAYS days.
+    Responds with probability ``response`` (REMINDER_RESPONSE; a collections contact passes its channel's, see
+    simulate/collections_plans.py) x willingness x min(1, spare / due); pays in full if the spare money covers it
+    (which ends a spell of falling behind), otherwise all of the spare money, within REMINDER_DAYS days.
     """
     if amount_due_minor <= 0 or c.fraud or c.defaulted or spare_minor <= 0:
         return None
-    p = REMINDER_RESPONSE * c.willingness * min(1.0, spare_minor / amount_due_minor)
+    p = response * c.willingness * min(1.0, spare_minor / amount_due_minor)
     if u >= p:
         return None
     lo, hi = REMINDER_DAYS

@@ -138,6 +138,37 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("outcome", pa.string()),
         ]
     ),
+    # The hardship workflow's plans (strategy hardship_path "workflow"): status as tracked at the horizon.
+    "hardship_plans": pa.schema(
+        [
+            ("plan_id", pa.string()),
+            ("request_id", pa.string()),
+            ("line_id", pa.string()),
+            ("option_id", pa.string()),
+            ("kind", pa.string()),
+            ("accepted_on", pa.date32()),
+            ("status", pa.string()),  # active | completed | broken
+            ("broken_on", pa.date32()),
+        ]
+    ),
+    # Collections contact attempts (a strategy with collections): allowed ones with their outcome, refused ones with
+    # the conduct rule codes (no contact happened; outcome null).
+    "contacts": pa.schema(
+        [
+            ("attempt_id", pa.string()),
+            ("line_id", pa.string()),
+            ("month_index", pa.int32()),
+            ("at", pa.timestamp("s", tz="UTC")),
+            ("zone", pa.string()),  # the customer's IANA zone
+            ("local_time", pa.string()),  # HH:MM in that zone
+            ("contact_id", pa.string()),  # opaque id, never a number
+            ("channel", pa.string()),
+            ("segment", pa.string()),
+            ("outcome", pa.string()),
+            ("refused_rule", pa.string()),  # the first rule that refused; null when allowed
+            ("refused_rules", pa.string()),  # every rule, comma-separated ("" when allowed)
+        ]
+    ),
     "events": pa.schema(
         [
             ("seq", pa.int64()),
@@ -265,6 +296,9 @@ class OutputWriter:
 
     def hardship(self, rows: list[dict[str, Any]]) -> None:
         self.rows["hardship"].extend(rows)
+
+    def extend(self, name: str, rows: list[dict[str, Any]]) -> None:
+        self.rows[name].extend(rows)
 
     def ground_truth(self, customers: list[Customer]) -> None:
         for cu in customers:

@@ -334,7 +334,7 @@ def _merge_parquet(dirs: list[Path], out_dir: Path) -> None:
 
 
 _SUMMED = ("lines_opened", "purchased_minor", "refunded_minor", "paid_minor")
-_COUNTS = ("refused", "lender_actions")  # {code: count} per block, added up
+_COUNTS = ("refused", "lender_actions", "hardship_workflow", "collections", "contacts_refused_by_rule")  # added up
 
 
 def _merge_summaries(

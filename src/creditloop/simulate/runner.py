@@ -32,6 +32,7 @@ from creditloop.servicing.delinquency import bucket
 from creditloop.servicing.events import BucketChanged, DomainEvent, DueMissed, PaymentReturned, RestructureBooked
 from creditloop.simulate import behaviour as b
 from creditloop.simulate import liquidity
+from creditloop.simulate.collections_step import CollectionsStep
 from creditloop.simulate.collector import paced_collector
 from creditloop.simulate.config import (
     BLOCK_SIZE,
@@ -45,6 +46,8 @@ from creditloop.simulate.config import (
     block_entropy,
 )
 from creditloop.simulate.ewi_step import EwiStep, single_rule_warning
+from creditloop.simulate.hardship_flow import HardshipFlow
+from creditloop.simulate.hardship_outreach import hardship_outreach
 from creditloop.simulate.lender import SimLender
 from creditloop.simulate.outputs import OutputWriter, statement_minimum
 from creditloop.simulate.population import Customer, generate_population
@@ -135,6 +138,10 @@ class Simulation:
         self.maybe_delinquent: set[str] = set()
         self.lender = SimLender(self.strategy, bus, self.out, block)
         self.ewi = EwiStep.of(self)  # issue 14's behaviour-v1 early warning; None: the single rule only, as always
+        self.flow = HardshipFlow(bus, self.tally.refused) if self.strategy.hardship_path == "workflow" else None
+        self.coll = CollectionsStep.of(self)  # issue 15: collections cases and contacts; None: no collections
+        if self.coll is not None:
+            self.bus.policies = replace(self.bus.policies, collections=self.coll.plan.policy)
         for kind in (DueMissed, BucketChanged, PaymentReturned, RestructureBooked):
             bus.subscribe(kind, self._on_line_event)
 
@@ -206,9 +213,15 @@ class Simulation:
                 self._run_events(day, m)
                 if self.ewi is not None and self.ewi.pending and day.day == self.ewi.action_day(product):
                     self.ewi.act(day, m)  # before the day end: a freeze is dated today
+                if self.coll is not None:
+                    self.coll.work(day, m)  # before the day end: contacts are made during the day
                 if day.day == self.cfg.hardship_day and strategy.hardship_outreach:
-                    self._hardship_outreach(day, m)
+                    hardship_outreach(self, day, m)
                 self._submit(c.RunDayEnd(day, reconcile=day == last))
+                if self.flow is not None:
+                    self.flow.day_end(day)  # plan tracking, the broken-plan rule
+                if self.coll is not None:
+                    self.coll.day_end(day)  # promises to pay settled
                 if day.day == product.statement_day:
                     self._plan_repayments(day, m)
                 if day.day == product.statement_day + product.due_days_after_statement + 1:
@@ -431,47 +444,6 @@ class Simulation:
             }
         )
 
-    def _hardship_outreach(self, day: date, m: int) -> None:
-        policy = self.bus.policies.hardship
-        for customer_id, line_id in self.line_of.items():
-            line = self._line(line_id)
-            line.close_through(day - timedelta(days=1))
-            if line.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or line.restructured_on is not None:
-                continue
-            usual = max(policy.min_dpd, self.strategy.hardship_outreach_dpd)
-            early = self.ewi is not None and self.ewi.hardship_early(line_id, m) and policy.min_dpd <= line.dpd < usual
-            if not (early or usual <= line.dpd <= policy.max_dpd):
-                continue
-            cu = self.by_id[customer_id]
-            balance = line.balance_minor
-            request_id = f"{'HE' if early else 'H'}-{line_id}-{day.isoformat()}"  # HE: brought forward by an alert
-            result = self._submit(
-                c.RequestHardship(
-                    request_id,
-                    line_id,
-                    day,
-                    self.income[customer_id],
-                    cu.other_debt_minor,
-                    accept=b.accepts_hardship(cu, self.rng_answer),
-                )
-            )
-            if result is None:
-                continue
-            offer = result.assessment.offer
-            self.hardship_rows.append(
-                {
-                    "request_id": request_id,
-                    "line_id": line_id,
-                    "offered_on": day,
-                    "month_index": m,
-                    "option": "term_extension",
-                    "periods": offer.periods if offer else 0,
-                    "eligible": result.assessment.eligible,
-                    "accepted": result.applied is not None,
-                    "balance_minor": balance,
-                }
-            )
-
     # ----------------------------------------------------------------- month end
 
     def _snapshot(self, m: int, last: date) -> None:
@@ -557,6 +529,14 @@ class Simulation:
             outcome = Outcome.NOT_OFFERED if not row["accepted"] and not row["eligible"] else final[row["line_id"]]
             row["outcome"] = outcome.value  # the plain string in the Parquet output
         self.out.hardship(self.hardship_rows)
+        extra: dict[str, Any] = {}
+        if self.flow is not None:
+            plans = self.flow.plan_rows()
+            self.out.extend("hardship_plans", plans)
+            extra["hardship_workflow"] = self.flow.summary(plans)
+        if self.coll is not None:
+            self.out.extend("contacts", self.coll.rows)
+            extra.update(self.coll.summary())
         self.out.ground_truth(self.customers)
         summary = {
             "seed": self.cfg.seed,
@@ -574,6 +554,7 @@ class Simulation:
             "refunded_minor": self.tally.refunded_minor,
             "paid_minor": self.tally.paid_minor,
             "refused": dict(sorted(self.tally.refused.items())),
+            **extra,
             "journal_balanced": sum(balances.values()) == 0,
             "trial_balance": {a.value: v for a, v in sorted(balances.items(), key=lambda kv: kv[0].value)},
         }

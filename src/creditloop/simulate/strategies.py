@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args
 
 from creditloop.core.errors import ValidationError
 from creditloop.monitoring.alert_rules import packaged_alert_rules
+from creditloop.simulate.collections_plans import COLLECTIONS_PLANS
 from creditloop.simulate.learning import LearningPlan
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
@@ -31,6 +32,10 @@ EwiAction = Literal["record", "remind", "cut", "freeze", "hardship"]
 EwiPolicy = Literal["single-rule", "behaviour-v1"]
 EWI_POLICIES: tuple[str, ...] = get_args(EwiPolicy)
 DecisionPath = Literal["scored", "rules"]
+# "term-extension": the old one-step ``RequestHardship`` (a term extension, accepted or not); "workflow": the issue 15
+# request -> options -> accept -> track commands (simulate/hardship_flow.py).
+HardshipPath = Literal["term-extension", "workflow"]
+HARDSHIP_PATHS: tuple[str, ...] = get_args(HardshipPath)
 EWI_ACTIONS: tuple[str, ...] = get_args(EwiAction)
 EWI_CUT_BPS = 5_000  # an alert under the "cut" action halves the unused limit
 
@@ -51,6 +56,8 @@ class Strategy:
     reminders: bool = True  # remind lines that missed the due date, on the day after it
     hardship_outreach: bool = True  # offer term extensions at all
     hardship_outreach_dpd: int = 31  # contact customers once they are this far behind
+    hardship_path: HardshipPath = "term-extension"  # the old outputs stay byte-identical; the A/B uses "workflow"
+    collections: str | None = None  # a collections plan (simulate/collections_plans.py); None: no collections cases
     # Issue #13: fit a scorecard on the first cohorts and deploy it (simulate/learning.py); None: never learns.
     learning: LearningPlan | None = None
     # "scored": DecideApplication with the whole form (checks, model, limits, arm); "rules": the issue #1 rule
@@ -82,6 +89,16 @@ class Strategy:
             raise ValidationError(f"decision must be scored or rules, got {self.decision!r}", field="decision")
         if self.learning is not None and self.decision != "scored":
             raise ValidationError("a learning lender decides with the scored underwriting", field="decision")
+        if self.hardship_path not in HARDSHIP_PATHS:
+            raise ValidationError(
+                f"hardship_path must be one of {', '.join(HARDSHIP_PATHS)}, got {self.hardship_path!r}",
+                field="hardship_path",
+            )
+        if self.collections is not None and self.collections not in COLLECTIONS_PLANS:
+            raise ValidationError(
+                f"collections must be one of {', '.join(COLLECTIONS_PLANS)}, got {self.collections!r}",
+                field="collections",
+            )
         if not 1 <= self.hardship_outreach_dpd <= 180:
             raise ValidationError("hardship_outreach_dpd must be between 1 and 180", field="hardship_outreach_dpd")
 
@@ -127,6 +144,27 @@ def _ewi3_strategies() -> tuple[Strategy, ...]:
             ewi_policy="behaviour-v1",
             ewi_action="hardship",
             ewi_rules="ewi@3",
+        ),
+    )
+
+
+def _collections() -> tuple[Strategy, ...]:
+    """Issue 15 item 5: collection strategies, compared with the baseline (tools/collections_ab.py)."""
+    return (
+        Strategy(
+            "collections-standard",
+            "baseline with hardship through the request/options workflow, and delinquent lines worked by the "
+            "packaged collections ladder (SMS first early, call first late) on DPD 1, 2, 3, 5, 7, 10, 14, then "
+            "weekly",
+            hardship_path="workflow",
+            collections="standard",
+        ),
+        Strategy(
+            "collections-intensive",
+            "collections-standard, but call first in every segment, every day to 90 DPD, and up to three more "
+            "calls a day on the lender's clock while none connects (the conduct rules refuse what they forbid)",
+            hardship_path="workflow",
+            collections="intensive",
         ),
     )
 
@@ -197,6 +235,7 @@ def _named() -> dict[str, Strategy]:
             ),
             STATEMENT_MODE,
             *_ewi3_strategies(),
+            *_collections(),
         )
     }
 

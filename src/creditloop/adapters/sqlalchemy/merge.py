@@ -68,7 +68,15 @@ def _totals(conn: sa.Connection, table: str) -> dict[str, int]:
 
 # Tables a running block queries by their secondary indexes: the application history's snapshots read each key's
 # index (issue #13), so those indexes stay while a block runs.
-_QUERIED_WHILE_RUNNING = ("application_history",)
+# Tables a block queries by line or status while it runs (the simulator's hardship workflow and collections).
+_QUERIED_WHILE_RUNNING = (
+    "application_history",
+    "hardship_requests",
+    "hardship_plans",
+    "collection_contacts",
+    "collection_flags",
+    "collection_promises",
+)
 
 
 def drop_secondary_indexes(conn: sa.Connection) -> list[str]:

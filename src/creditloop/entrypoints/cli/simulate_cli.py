@@ -51,7 +51,7 @@ OPTION_OF_FIELD = {
 STRATEGIES = (
     "baseline, no-outreach, no-reminders, tight-limits, limit-growth, strict-origination, rule-policy, "
     "learning-lender, ewi-freeze, ewi-remind, ewi-hardship, ewi-v1-freeze, ewi3-remind, ewi3-hardship, "
-    "statement-mode"
+    "statement-mode, collections-standard, collections-intensive"
 )
 
 CustomersOpt = Annotated[int, typer.Option("--customers", help="Number of simulated applicants (1..1,000,000).")]
