@@ -52,9 +52,9 @@ def _engines_closed_after() -> Iterator[None]:
             engine.dispose()
 
 
-def in_process(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``creditloop *args --data-dir data_dir`` through ``main.run`` in this process."""
-    argv = ["creditloop", *args, "--data-dir", str(data_dir)]
+def run_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``creditloop *args`` through ``main.run`` in this process: exit code, stdout and stderr as a subprocess's."""
+    argv = ["creditloop", *args]
     out, err = io.StringIO(), io.StringIO()
     saved = sys.argv
     sys.argv = argv
@@ -70,9 +70,19 @@ def in_process(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
+def in_process(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``creditloop *args --data-dir data_dir`` in this process."""
+    return run_in_process(*args, "--data-dir", str(data_dir))
+
+
+def as_a_user() -> bool:
+    """Every step in a subprocess (``CREDITLOOP_E2E_SUBPROCESS=1``)."""
+    return os.environ.get("CREDITLOOP_E2E_SUBPROCESS") == "1"
+
+
 def ok(data_dir: Path, *args: str) -> Any:
     """The command succeeds; its JSON when ``--json`` is given, else its text."""
-    res = cl(data_dir, *args) if os.environ.get("CREDITLOOP_E2E_SUBPROCESS") == "1" else in_process(data_dir, *args)
+    res = cl(data_dir, *args) if as_a_user() else in_process(data_dir, *args)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout) if "--json" in args else res.stdout
 
