@@ -6,7 +6,9 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -40,13 +42,18 @@ def demo(out: Path, scenario: str, *extra: str) -> dict[str, object]:
     return json.loads(res.stdout)
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, object]]]:
-    base = tmp_path_factory.mktemp("e2e")
+def _demos(base: Path) -> dict[str, tuple[Path, dict[str, object]]]:
     return {
         "pandemic": (base / "pandemic", demo(base / "pandemic", "pandemic", "--shock-month", "3")),
         "baseline": (base / "baseline", demo(base / "baseline", "baseline")),
     }
+
+
+@pytest.fixture(scope="module")
+def runs(once_per_session: Callable[..., Any]) -> dict[str, tuple[Path, dict[str, object]]]:
+    """Read only: the two demos run once per test session, not once per xdist worker (tests/conftest.py)."""
+    result: dict[str, tuple[Path, dict[str, object]]] = once_per_session("demo", _demos)
+    return result
 
 
 def test_the_journal_balances_to_zero(runs: dict[str, tuple[Path, dict[str, object]]]) -> None:

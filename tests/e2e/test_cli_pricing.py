@@ -9,13 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ledger_cli import as_a_user, run_in_process
 
 CLI = [sys.executable, "-m", "creditloop"]
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "apr.json"  # sources: tests/data/README.md
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False)
+    """In-process through ``main.run`` (tests/e2e/ledger_cli.py): exit code, stdout, stderr as a subprocess's;
+    test_cli_pricing_bad_input.py runs the pricing commands' refusals as real subprocesses."""
+    if as_a_user():
+        return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False)
+    return run_in_process(*args)
 
 
 def write(tmp_path: Path, name: str, doc: Any) -> str:

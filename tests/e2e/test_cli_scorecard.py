@@ -10,12 +10,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from ledger_cli import as_a_user, run_in_process
 
 CLI = [sys.executable, "-m", "creditloop", "scorecard"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def step(*args: str) -> subprocess.CompletedProcess[str]:
+    """A step expected to succeed: in-process through ``main.run`` (tests/e2e/ledger_cli.py); ``run`` keeps the
+    refusals (exit code, one line, no traceback) in real subprocesses."""
+    return run(*args) if as_a_user() else run_in_process("scorecard", *args)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +52,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def model(data: Path) -> Path:
-    res = run(
+    res = step(
         "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
         "--exclude", "app_id", "--out", str(data / "model.json"), "--json",
     )  # fmt: skip
@@ -70,7 +77,7 @@ def test_score_adds_score_pd_and_reasons_and_survives_a_bad_row(model: Path, dat
     new.loc[3, "utilization"] = "lots"
     new.loc[4, "region"] = "mars"
     new.to_csv(data / "new_bad.csv", index=False)
-    res = run("score", "--model", str(model), "--data", str(data / "new_bad.csv"), "--out", str(data / "scored.csv"))
+    res = step("score", "--model", str(model), "--data", str(data / "new_bad.csv"), "--out", str(data / "scored.csv"))
     assert res.returncode == 0, res.stderr
     assert "2 with data issues" in res.stdout
     assert "'utilization'" in res.stderr and "'region'" in res.stderr
@@ -78,7 +85,7 @@ def test_score_adds_score_pd_and_reasons_and_survives_a_bad_row(model: Path, dat
     assert len(scored) == 50 and {"score", "pd", "reason_1", "reason_1_en", "reason_1_zh"} <= set(scored.columns)
     assert "utilization: not a number" in scored.loc[3, "issues"]
     assert "region: unseen category" in scored.loc[4, "issues"]
-    res = run("score", "--model", str(model), "--data", str(data / "new.parquet"), "--out", str(data / "s.parquet"),
+    res = step("score", "--model", str(model), "--data", str(data / "new.parquet"), "--out", str(data / "s.parquet"),
               "--keep", "app_id")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert list(pd.read_parquet(data / "s.parquet").columns[:3]) == ["app_id", "score", "pd"]
@@ -86,7 +93,7 @@ def test_score_adds_score_pd_and_reasons_and_survives_a_bad_row(model: Path, dat
 
 def test_report_writes_self_contained_html(model: Path, data: Path) -> None:
     out = data / "report.html"
-    res = run(
+    res = step(
         "report", "--model", str(model), "--data", str(data / "train.csv"), "--target", "bad",
         "--baseline", str(data / "train.csv"), "--time-col", "month", "--out", str(out), "--bootstrap", "20", "--json",
     )  # fmt: skip
@@ -98,7 +105,7 @@ def test_report_writes_self_contained_html(model: Path, data: Path) -> None:
 
 
 def test_fit_with_sign_constrained_coefficients(model: Path, data: Path) -> None:
-    res = run(
+    res = step(
         "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
         "--exclude", "app_id", "--sign-rule", "constrain", "--out", str(data / "constrained.json"),
     )  # fmt: skip
@@ -115,7 +122,7 @@ def test_fit_with_sign_constrained_coefficients(model: Path, data: Path) -> None
 
 def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
     """--cv 0 turns the held-out choice of unordered bins off; the binning settings are kept in the model file."""
-    res = run(
+    res = step(
         "fit", "--data", str(data / "train.csv"), "--target", "bad", "--time-col", "month",
         "--exclude", "app_id", "--cv", "0", "--ordinal-levels", "5", "--point-mass-share", "0.2",
         "--attribute-penalty", "none", "--out", str(data / "options.json"),
@@ -126,7 +133,7 @@ def test_fit_binning_options_reach_the_model(model: Path, data: Path) -> None:
     assert (meta["cv"], meta["ordinal_levels"], meta["point_mass_share"]) == (None, 5, 0.2)
     assert meta["attribute_penalty"] is None and doc["training"]["attribute_penalty"] is None
     assert doc["characteristics"]
-    res = run(
+    res = step(
         "fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
         "--attribute-penalty", "10", "--out", str(data / "refined.json"),
     )  # fmt: skip
@@ -168,7 +175,7 @@ def test_score_names_missing_columns_and_missing_files(model: Path, data: Path) 
 @pytest.fixture(scope="module")
 def weak_model(data: Path) -> Path:
     """A challenger that never sees utilization, the strongest characteristic: clearly worse."""
-    res = run(
+    res = step(
         "fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
         "--exclude", "utilization", "--out", str(data / "weak.json"), "--json",
     )  # fmt: skip
@@ -180,7 +187,7 @@ def weak_model(data: Path) -> Path:
 def test_report_compares_champion_and_challenger(model: Path, weak_model: Path, data: Path) -> None:
     out = data / "cc.html"
     args = ["--data", str(data / "train.csv"), "--target", "bad", "--out", str(out), "--bootstrap", "50"]
-    res = run("report", "--model", str(model), "--challenger", str(weak_model), *args, "--json")
+    res = step("report", "--model", str(model), "--challenger", str(weak_model), *args, "--json")
     assert res.returncode == 0, res.stderr
     rows = {r["model"]: r for r in json.loads(res.stdout)["champion_challenger"]}
     champ, chall = rows["model.json"], rows["weak.json"]
@@ -191,7 +198,7 @@ def test_report_compares_champion_and_challenger(model: Path, weak_model: Path, 
     html = out.read_text(encoding="utf-8")
     assert "冠军挑战者对比" in html and "weak.json" in html and "https://" not in html
     # the other way round, in text: the stronger challenger wins, and the line gives both AUCs (replacing cc.html)
-    res = run("report", "--model", str(weak_model), "--challenger", str(model), *args, "--force")  # same --out again
+    res = step("report", "--model", str(weak_model), "--challenger", str(model), *args, "--force")  # same --out again
     assert res.returncode == 0, res.stderr
     verdict = next(line for line in res.stdout.splitlines() if line.startswith("model.json vs weak.json"))
     assert verdict.endswith("challenger wins")
@@ -265,7 +272,9 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def people_fit(people: Path) -> subprocess.CompletedProcess[str]:
-    res = run("fit", "--data", str(people / "people.csv"), "--target", "bad", "--out", str(people / "m.json"), "--json")
+    res = step(
+        "fit", "--data", str(people / "people.csv"), "--target", "bad", "--out", str(people / "m.json"), "--json"
+    )
     assert res.returncode == 0, res.stderr
     return res
 
@@ -294,7 +303,7 @@ def test_fit_on_personal_data_excludes_it_and_writes_no_value(
               "--allow-column", "id_number")  # fmt: skip
     assert res.returncode == 2 and "--allow-column: column 'id_number' cannot be allowed" in res.stderr
     assert not (people / "m2.json").exists()
-    res = run("report", "--model", str(people / "m.json"), "--data", str(people / "people.csv"), "--target", "bad",
+    res = step("report", "--model", str(people / "m.json"), "--data", str(people / "people.csv"), "--target", "bad",
               "--out", str(people / "r.html"), "--bootstrap", "10")  # fmt: skip
     assert res.returncode == 0, res.stderr
     html = (people / "r.html").read_text(encoding="utf-8")
@@ -303,7 +312,7 @@ def test_fit_on_personal_data_excludes_it_and_writes_no_value(
 
 def test_score_copies_no_personal_column_unless_asked(people: Path, people_fit: object) -> None:
     args = ["score", "--model", str(people / "m.json"), "--data", str(people / "people.csv")]
-    res = run(*args, "--out", str(people / "s.csv"))
+    res = step(*args, "--out", str(people / "s.csv"))
     assert res.returncode == 0, res.stderr
     scored = pd.read_csv(people / "s.csv", dtype=str)
     assert list(scored.columns[:3]) == ["row", "score", "pd"]
@@ -312,7 +321,7 @@ def test_score_copies_no_personal_column_unless_asked(people: Path, people_fit: 
     text = (people / "s.csv").read_text(encoding="utf-8")
     frame = pd.read_csv(people / "people.csv", dtype=str)
     assert not any(v in text for col in ("id_number", "phone") for v in frame[col])
-    res = run(*args, "--out", str(people / "k.csv"), "--keep", "id_number")  # asked for: copied, and said aloud
+    res = step(*args, "--out", str(people / "k.csv"), "--keep", "id_number")  # asked for: copied, and said aloud
     assert res.returncode == 0, res.stderr
     assert "warning: --keep id_number: personal data" in res.stderr
     kept = pd.read_csv(people / "k.csv", dtype=str)
@@ -327,7 +336,7 @@ def test_score_copies_no_personal_column_unless_asked(people: Path, people_fit: 
 @pytest.fixture(scope="module")
 def holdout_model(data: Path) -> tuple[Path, dict[str, object]]:
     """A fit without a time column: a stratified 30 % test part is held out by default."""
-    res = run("fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+    res = step("fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
               "--out", str(data / "holdout.json"), "--json")  # fmt: skip
     assert res.returncode == 0, res.stderr
     return data / "holdout.json", json.loads(res.stdout)
@@ -344,7 +353,7 @@ def test_fit_without_a_time_column_reports_train_and_test_metrics(data: Path, ho
     # stratified: the event rate of the training part is the file's, to the row
     frame = pd.read_csv(data / "train.csv")
     assert doc["training"]["n_events"] == frame["bad"].sum() - round(frame["bad"].sum() * 0.3)
-    res = run("fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
+    res = step("fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
               "--seed", "7", "--out", str(data / "seed7.json"))  # fmt: skip
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
@@ -355,12 +364,12 @@ def test_fit_without_a_time_column_reports_train_and_test_metrics(data: Path, ho
 def test_fit_with_test_fraction_zero_reports_train_only_and_says_so(data: Path) -> None:
     args = ["fit", "--data", str(data / "train.csv"), "--target", "bad", "--exclude", "app_id", "--exclude", "month",
             "--test-fraction", "0"]  # fmt: skip
-    res = run(*args, "--out", str(data / "all_rows.json"), "--json")
+    res = step(*args, "--out", str(data / "all_rows.json"), "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["metrics"]["test"] is None and out["metrics"]["train"]["rows"] == 3000
     assert out["holdout"] == {"method": "none", "fraction": 0.0, "rows": 0}
-    res = run(*args, "--out", str(data / "all_rows_text.json"))
+    res = step(*args, "--out", str(data / "all_rows_text.json"))
     assert res.returncode == 0, res.stderr
     assert "train: auc=" in res.stdout
     assert "test: none (--test-fraction 0: every row trained the model; the train metrics are optimistic)" in res.stdout
@@ -370,7 +379,7 @@ WARNING = "evaluated on training data — optimistic"
 
 
 def report_stderr(model: Path, data_file: Path, out: Path) -> str:
-    res = run("report", "--model", str(model), "--data", str(data_file), "--target", "bad", "--out", str(out),
+    res = step("report", "--model", str(model), "--data", str(data_file), "--target", "bad", "--out", str(out),
               "--bootstrap", "5", "--json")  # fmt: skip
     assert res.returncode == 0, res.stderr
     return res.stderr

@@ -6,6 +6,7 @@ gets a line (tests/simulation/test_sim_underwriting.py and docs/origination/sim.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,15 @@ CUSTOMERS = 1_500
 MONTHS = 18
 
 
-@pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("calibration")
+def _calibration_runs(base: Path) -> Path:
     for name in ("baseline", "pandemic"):
         system = build_memory()
         config = SimConfig(CUSTOMERS, MONTHS, SEED, load_scenario(name), strategy=get_strategy("rule-policy"))
         Simulation(config, system.bus, base / name).run()
     return base
+
+
+@pytest.fixture(scope="session")
+def runs(once_per_session: Callable[[str, Callable[[Path], Path]], Path]) -> Path:
+    """Read only: built once per test session, by whichever xdist worker asks first (tests/conftest.py)."""
+    return once_per_session("calibration", _calibration_runs)

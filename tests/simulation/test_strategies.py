@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -23,11 +25,16 @@ SEED = 11
 NAMES = ("baseline", "no-outreach", "no-reminders", "tight-limits", "limit-growth", "strict-origination", "rule-policy")
 
 
-@pytest.fixture(scope="module")
-def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, StrategyOutcome]]:
-    out = tmp_path_factory.mktemp("compare")
+def _compare(out: Path) -> tuple[Path, dict[str, StrategyOutcome]]:
     config = SimConfig(400, 12, SEED, load_scenario("pandemic"))
     return out, {o.name: o for o in compare_strategies(config, NAMES, out, decision="rules")}
+
+
+@pytest.fixture(scope="module")
+def compared(once_per_session: Callable[..., Any]) -> tuple[Path, dict[str, StrategyOutcome]]:
+    """Read only: built once per test session, not once per xdist worker (tests/conftest.py)."""
+    result: tuple[Path, dict[str, StrategyOutcome]] = once_per_session("compare", _compare)
+    return result
 
 
 def sql(path: Path, query: str) -> list[tuple[object, ...]]:

@@ -1,19 +1,25 @@
-"""Engines and migrations. Nothing here connects at import time."""
+"""Engines and migrations. Nothing here connects at import time.
+
+Alembic is imported only when it has work to do (an upgrade, or ``db status``): importing it loads every dialect's
+DDL, autogenerate, Mako and Pygments, about 0.4 s of CPU that every ledger command paid on start to learn that the
+database was already at head. ``migrate`` first compares the stored revision with the scripts' head read directly
+(``shipped_head``); tests/integration/test_migration_fast_path.py holds that head equal to Alembic's."""
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from creditloop.adapters.sqlalchemy.checkpoint import SAFETY_PAGES, checkpoint_in_background
 from creditloop.core.errors import InvariantViolation
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -108,6 +114,8 @@ def check_foreign_keys(conn: Connection) -> None:
 
 def alembic_config() -> Config:
     """Alembic config built in code: the scripts ship inside the package, no alembic.ini on disk."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -119,6 +127,8 @@ _PG_MIGRATION_LOCK = 0x6372656469746C70
 
 def head_revision() -> str:
     """The newest schema revision this code ships."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
         raise RuntimeError("no migrations found")
@@ -127,6 +137,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None: an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -135,13 +147,60 @@ def migrate(engine: Engine) -> None:
     """Upgrade the database to the newest schema (``alembic upgrade head``). Safe to run again, and safe to run
     from many processes at once: the upgrade runs under a database-wide lock and re-checks the revision inside it
     (issue 11, item 6: parallel first use of a fresh PostgreSQL database raced on ``CREATE TABLE``)."""
+    if _at_shipped_head(engine):
+        return  # the common case: no Alembic import, no lock (a reader never waits behind a writer's transaction)
     if current_revision(engine) == head_revision():
-        return  # the common case takes no lock: a reader never waits behind a writer's transaction
+        return
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         _lock_for_migration(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@cache
+def shipped_head(versions: Path = MIGRATIONS / "versions") -> str | None:
+    """The head of the migration scripts read without Alembic: the one ``revision`` no script names as its
+    ``down_revision`` (module-level literals). None when that is not a single revision: Alembic decides then."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        found: dict[str, Any] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets: list[ast.expr]
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            elif isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            else:
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    try:
+                        found[target.id] = ast.literal_eval(value)
+                    except ValueError:
+                        return None
+        if not isinstance(found.get("revision"), str):
+            return None
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        parents.update([down] if isinstance(down, str) else down or ())
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_shipped_head(engine: Engine) -> bool:
+    """The database's one stored revision is ``shipped_head()`` (read with plain SQL, as Alembic stores it)."""
+    head = shipped_head()
+    if head is None:
+        return False
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        stored = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return stored == [head]
 
 
 def _lock_for_migration(connection: Connection) -> None:
