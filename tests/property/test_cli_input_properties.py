@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 import typer
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditloop.core.errors import ValidationError
@@ -43,6 +43,7 @@ def test_every_supported_date_parses_back(day: date) -> None:
     assert parse_day(day.isoformat(), "--on") == day
 
 
+@settings(deadline=None)  # the first example pays the CLI's lazy imports (0.6 s on a loaded machine)
 @given(st.dates())
 def test_compact_week_and_out_of_range_forms_are_refused(day: date) -> None:
     forms = [day.strftime("%Y%m%d"), "{}-W{:02d}-{}".format(*day.isocalendar())]

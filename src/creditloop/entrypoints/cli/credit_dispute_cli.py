@@ -159,5 +159,9 @@ def statement_add(
     emit(as_json, payload, f"statement {s.statement_id} added to the report of {s.customer_id}")
 
 
-credit_record_app.add_typer(dispute_app, name="dispute")
-credit_record_app.add_typer(statement_app, name="statement")
+def register() -> None:
+    """Put ``dispute`` and ``statement`` on the ``credit-record`` group (``disputes`` and ``report`` are added when
+    this module is imported). Called by ``main``: ``credit_record_cli`` does not import this module, so the two
+    do not import each other."""
+    credit_record_app.add_typer(dispute_app, name="dispute")
+    credit_record_app.add_typer(statement_app, name="statement")

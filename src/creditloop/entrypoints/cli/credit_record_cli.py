@@ -148,8 +148,6 @@ def furnish(
 
 
 def register(app: typer.Typer) -> None:
-    from creditloop.entrypoints.cli import credit_dispute_cli  # noqa: F401  (adds the dispute commands)
-
     app.add_typer(credit_record_app, name="credit-record")
 
 

@@ -26,6 +26,7 @@ from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     collections_cli,
+    credit_dispute_cli,
     credit_record_cli,
     db_cli,
     ewi_cli,
@@ -98,6 +99,7 @@ hardship_cli.register(app)
 collections_cli.register(app)
 risk_cli.register(app)
 credit_record_cli.register(app)
+credit_dispute_cli.register()  # `credit-record dispute|disputes|report|statement` on the same group
 
 
 def run() -> None:
