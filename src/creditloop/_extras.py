@@ -14,6 +14,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "sim": ("numpy", "pyarrow", "duckdb"),
     "report": ("matplotlib", "pyarrow", "duckdb"),
     "scoring": ("numpy", "pandas", "scipy", "sklearn", "lightgbm", "matplotlib"),
+    "service": ("fastapi", "uvicorn"),
 }
 # Extras made of others (pyproject: demo = creditloop[sim,report]); named only by an explicit require_extra.
 COMPOSITES: dict[str, tuple[str, ...]] = {"demo": ("sim", "report")}
