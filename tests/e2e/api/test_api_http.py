@@ -175,3 +175,28 @@ def test_openapi_is_published_under_v1(api: Api) -> None:
     spec = api.client.get(f"{V1}/openapi.json").json()
     assert spec["info"]["title"] == "creditloop API"
     assert all(path.startswith(V1) for path in spec["paths"])
+
+
+def test_hostile_requests_get_4xx_problems_and_no_data(api: Api) -> None:
+    checkout = api.auth("checkout", **{"If-Match": "*"})
+    cases = [
+        ("POST", f"{V1}/lines/L-DEMO-2/payments", {"amount_minor": 1}, {**checkout, "Idempotency-Key": "a b/c"}),
+        ("POST", f"{V1}/lines/L-DEMO-2/payments", {"amount_minor": 1}, {**checkout, "Idempotency-Key": "k" * 65}),
+        ("GET", f"{V1}/lines/{'x' * 65}", None, api.auth("admin")),
+        ("GET", f"{V1}/lines/..%2F..%2Fetc", None, api.auth("admin")),
+        ("POST", f"{V1}/lines/L-DEMO-2/payments", [1, 2], checkout),
+        ("POST", f"{V1}/lines/L-DEMO-2/payments", {"amount_minor": 10**30}, checkout),
+        ("GET", f"{V1}/me", None, {"Authorization": "Bearer " + "A" * 5000}),
+        ("GET", f"{V1}/me", None, {"Authorization": "Basic dXNlcjpwYXNz"}),
+        ("GET", f"{V1}/collections/queue?on=not-a-date", None, api.auth("collector")),
+        ("GET", f"{V1}/customers/C-DEMO-1/credit-report?month=2026-13", None, api.auth("admin")),
+        ("DELETE", f"{V1}/lines/L-DEMO-2", None, api.auth("admin")),
+    ]
+    for method, path, body, headers in cases:
+        res = api.client.request(method, path, json=body, headers=headers)
+        assert 400 <= res.status_code < 500, (path, res.status_code, res.text)
+        assert res.headers["content-type"] == "application/problem+json", (path, res.text)
+        assert "principal_minor" not in res.text
+    nested = b"[" * 5000 + b"]" * 5000
+    res = api.client.post(f"{V1}/risk/stress", content=nested, headers=api.auth("analyst"))
+    assert res.status_code == 422

@@ -66,3 +66,24 @@ def test_serve_starts_seeded_answers_and_stops(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=30)
     assert "L-DEMO-1" not in (proc.stderr.read() if proc.stderr else "")  # no ids in the server's log
+
+
+def test_api_key_create_prints_a_key_that_works_once_and_refuses_a_bad_role(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from creditloop.config import Settings
+    from creditloop.entrypoints.api.backend import Backend
+    from creditloop.entrypoints.api.keys import verify
+    from creditloop.entrypoints.cli.main import app
+
+    d = str(tmp_path / "d")
+    runner = CliRunner()
+    made = runner.invoke(app, ["api-key", "create", "--role", "auditor", "--label", "audit", "--data-dir", d, "--json"])
+    assert made.exit_code == 0, made.output
+    key = json.loads(made.stdout)["key"]
+    who = verify(Backend(Settings(data_dir=Path(d), database_url=None)).keys, key)
+    assert who is not None and who.role == "auditor"
+    bad = runner.invoke(app, ["api-key", "create", "--role", "root", "--label", "x", "--data-dir", d])
+    assert bad.exit_code == 2 and "role" in bad.output
+    unbound = runner.invoke(app, ["api-key", "create", "--role", "customer", "--label", "x", "--data-dir", d])
+    assert unbound.exit_code == 2 and "customer_id" in unbound.output
