@@ -175,6 +175,10 @@ def test_openapi_is_published_under_v1(api: Api) -> None:
     spec = api.client.get(f"{V1}/openapi.json").json()
     assert spec["info"]["title"] == "creditloop API"
     assert all(path.startswith(V1) for path in spec["paths"])
+    for path in spec["paths"].values():
+        for op in path.values():
+            assert set(op["responses"]["422"]["content"]) == {"application/problem+json"}
+    assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
 
 
 def test_hostile_requests_get_4xx_problems_and_no_data(api: Api) -> None:

@@ -31,7 +31,7 @@ def create_app(
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
     for module in (routes_meta, routes_lines, routes_care, routes_risk):
-        app.include_router(module.router, prefix=PREFIX)
+        app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
     problems.install(app)
     if api.cors_origins:  # off by default: no Access-Control-* header is ever sent
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],

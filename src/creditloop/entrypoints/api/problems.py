@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditloop.core.errors import (
@@ -40,6 +41,27 @@ CODE_OF_STATUS = {
     406: "not_acceptable", 409: "conflict", 412: "precondition_failed", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "invalid_input", 428: "precondition_required", 429: "rate_limited",
     500: "internal_error",
+}  # fmt: skip
+
+
+class ProblemDocument(BaseModel):
+    """What every error response holds (RFC 9457 plus ``code`` and ``field``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+
+
+_DOC: dict[str, Any] = {"content": {MEDIA_TYPE: {"schema": ProblemDocument.model_json_schema()}}}
+# Listed on every route in the OpenAPI document (422 replaces FastAPI's own validation schema).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**_DOC, "description": "No valid API key"}, 403: {**_DOC, "description": "The role may not call this"},
+    404: {**_DOC, "description": "Not found (or another customer's)"}, 422: {**_DOC, "description": "Invalid input"},
+    429: {**_DOC, "description": "Rate limited (Retry-After)"}, "4XX": {**_DOC, "description": "Refused"},
+    "5XX": {**_DOC, "description": "Unexpected error (no details)"},
 }  # fmt: skip
 
 
