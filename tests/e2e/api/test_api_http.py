@@ -116,6 +116,13 @@ def test_a_customer_sees_only_their_own_data(api: Api) -> None:
         res = api.client.request(method, path, json=body, headers=api.auth("customer", **{"If-Match": "*"}))
         assert res.status_code == 404, (path, res.text)
         assert "C-DEMO-4" not in res.text and "balance" not in res.text
+        ghost = api.client.request(
+            method,
+            path.replace("DEMO-4", "GHOST"),
+            json=body and {**body, **({"line_id": "L-GHOST"} if "line_id" in body else {})},
+            headers=api.auth("customer", **{"If-Match": "*"}),
+        )
+        assert ghost.json()["detail"] == res.json()["detail"], path  # the same words: no existence oracle
 
 
 def test_every_response_has_the_security_headers_and_no_cors(api: Api) -> None:

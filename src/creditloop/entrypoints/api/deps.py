@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from creditloop.app.views import line_summary
+from creditloop.core.errors import NotFound
 from creditloop.entrypoints.api.authz import allowed
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.keys import Principal, verify
@@ -49,10 +51,26 @@ Caller = Annotated[Principal, Depends(caller)]
 Be = Annotated[Backend, Depends(backend)]
 
 
+_HIDDEN = "no such resource"
+
+
 def own_customer(who: Principal, customer_id: str) -> None:
     """A customer key reaches only its own customer's data; anything else looks like it does not exist."""
     if who.role == "customer" and who.customer_id != customer_id:
-        raise Problem(404, "not_found", "no such resource")
+        raise Problem(404, "not_found", _HIDDEN)
+
+
+def owned_line(be: Backend, who: Principal, line_id: str) -> Any:
+    """The line's view, if the caller may see it. To a customer key, another customer's line and a line that does
+    not exist are the same 404, word for word (no existence oracle)."""
+    try:
+        view = be.read(line_summary, line_id)
+    except NotFound:
+        if who.role == "customer":
+            raise Problem(404, "not_found", _HIDDEN) from None
+        raise
+    own_customer(who, view.customer_id)
+    return view
 
 
 def business_day(be: Backend, on: date | None) -> date:

@@ -16,10 +16,9 @@ from creditloop.app.alert_views import list_alerts
 from creditloop.app.collections_views import collections_queue
 from creditloop.app.credit_report import customer_report
 from creditloop.app.hardship_options import option_dict
-from creditloop.app.views import line_summary
 from creditloop.collections.option_text import option_text
 from creditloop.core.dates import add_months, month_end
-from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, own_customer
+from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, own_customer, owned_line
 from creditloop.entrypoints.api.pagination import Cursor, Limit, page
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas import HardshipOptionsBody, HardshipRequestBody, Id
@@ -58,7 +57,7 @@ def submit_hardship(
 ) -> dict[str, Any]:  # fmt: skip
     """The ``Idempotency-Key`` is the request id. A customer files only on their own line, as the customer."""
     with be.lock:
-        own_customer(who, be.read(line_summary, body.line_id).customer_id)
+        owned_line(be, who, body.line_id)
         channel = "customer" if who.role == "customer" else body.channel
         request_id = key or f"hardship-{uuid.uuid4().hex[:16]}"
         cmd = h.SubmitHardshipRequest(

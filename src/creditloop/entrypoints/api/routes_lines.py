@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from creditloop.app import commands as c
 from creditloop.app.views import latest_statement, line_summary, recorded_day
 from creditloop.entrypoints.api.backend import Backend
-from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, own_customer
+from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, owned_line
 from creditloop.entrypoints.api.keys import Principal
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas import Id, OpenLineBody, PurchaseBody, RefundBody, RepayBody, ReverseBody
@@ -43,12 +43,6 @@ def etag_of(view: Any) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _owned(be: Backend, who: Principal, line_id: str) -> Any:
-    view = be.read(line_summary, line_id)
-    own_customer(who, view.customer_id)
-    return view
-
-
 def _precondition(if_match: str | None, current: str) -> None:
     if if_match is None:
         raise Problem(428, "precondition_required", "changes to a line need If-Match: <the line's ETag> (or *)",
@@ -65,7 +59,7 @@ def change_line(
     """Check ownership and the precondition, send the command, and set the new ETag: one step under the lock."""
     op_id = key or f"{kind}-{uuid.uuid4().hex[:16]}"
     with be.lock:
-        view = _owned(be, who, line_id)
+        view = owned_line(be, who, line_id)
         recorded = be.read(recorded_day, line_id, op_id) if key is not None else None
         if recorded is None:
             _precondition(if_match, etag_of(view))
@@ -91,7 +85,7 @@ def open_line(body: OpenLineBody, who: Caller, be: Be, response: Response) -> di
 
 @router.get("/{line_id}", operation_id="get_line", summary="A line's balances, schedule, statements and history")
 def get_line(line_id: Id, who: Caller, be: Be, response: Response) -> dict[str, Any]:
-    view = _owned(be, who, line_id)
+    view = owned_line(be, who, line_id)
     response.headers["ETag"] = etag_of(view)
     doc: dict[str, Any] = view.to_dict()
     return doc
@@ -100,7 +94,7 @@ def get_line(line_id: Id, who: Caller, be: Be, response: Response) -> dict[str, 
 @router.get("/{line_id}/statement", operation_id="get_statement", summary="The line's latest statement")
 def get_statement(line_id: Id, who: Caller, be: Be) -> dict[str, Any]:
     with be.lock:
-        _owned(be, who, line_id)
+        owned_line(be, who, line_id)
         return {"line_id": line_id, "statement": be.read(latest_statement, line_id)}
 
 
