@@ -62,7 +62,7 @@ def _seed(be: Any, data_dir: Path, base: str, as_json: bool) -> None:
         fail("--seed-demo: only on the embedded SQLite ledger (unset CREDITLOOP_DATABASE_URL)", EXIT_USAGE)
     opened = guarded(lambda: seed_book(be))
     keys = issue_keys(be)
-    if as_json:  # one line: {"lines_opened": n, "customer_id": ..., "keys": {role: key}}
+    if as_json:  # {"lines_opened": n, "customer_id": ..., "keys": {role: key}}
         echo_json({"lines_opened": opened, "customer_id": DEMO_CUSTOMER, "keys": keys})
         return
     typer.echo(f"Demo book: {opened} new line(s) L-DEMO-1..6 in {data_dir} (customer key bound to {DEMO_CUSTOMER})")
