@@ -30,6 +30,12 @@ def _reversal(api: Api) -> Call:
     return "POST", f"/api/v1/lines/L-DEMO-1/payments/{payment}/reversal", {}, _key()
 
 
+def _hold(api: Api) -> str:
+    hold = f"walk-hold-{next(_n)}"
+    api.be.send(c.Authorise(hold, "L-DEMO-1", 100, TODAY, TODAY))
+    return hold
+
+
 def _options(api: Api) -> Call:
     request = f"walk-hs-{next(_n)}"
     api.be.send(h.SubmitHardshipRequest(request, "L-DEMO-4", TODAY, "agent", "job_loss_or_pay_cut", 300_000,
@@ -55,6 +61,11 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "refund": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/refunds", {"purchase_id": "demo-p1", "amount_minor": 100},
                            _key()),
     "reverse_payment": _reversal,
+    "authorise": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/holds", {"amount_minor": 100, "expires_on": "2026-06-20"},
+                              _key()),
+    "capture": lambda api: ("POST", f"/api/v1/lines/L-DEMO-1/holds/{_hold(api)}/captures", {"amount_minor": 100},
+                            _key()),
+    "void": lambda api: ("POST", f"/api/v1/lines/L-DEMO-1/holds/{_hold(api)}/void", {}, _key()),
     "submit_hardship_request": lambda api: ("POST", "/api/v1/hardship/requests", HARDSHIP, _key()),
     "hardship_options": _options,
     "list_alerts": lambda api: ("GET", "/api/v1/alerts", None, {}),

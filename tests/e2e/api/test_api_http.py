@@ -211,3 +211,21 @@ def test_hostile_requests_get_4xx_problems_and_no_data(api: Api) -> None:
     nested = b"[" * 5000 + b"]" * 5000
     res = api.client.post(f"{V1}/risk/stress", content=nested, headers=api.auth("analyst"))
     assert res.status_code == 422
+
+
+def test_a_checkout_holds_captures_part_and_voids_the_rest(api: Api) -> None:
+    auth = api.auth("checkout", **{"If-Match": "*"})
+    base = f"{V1}/lines/L-DEMO-6"
+    before = api.client.get(base, headers=api.auth("admin")).json()["open_to_buy_minor"]
+    held = api.client.post(f"{base}/holds", json={"amount_minor": 20_000, "expires_on": "2026-06-30"},
+                           headers={**auth, "Idempotency-Key": "h-1"})  # fmt: skip
+    assert held.status_code == 201 and held.json()["remaining_minor"] == 20_000
+    taken = api.client.post(f"{base}/holds/h-1/captures", json={"amount_minor": 5_000, "final": False},
+                            headers={**auth, "Idempotency-Key": "cap-1"})  # fmt: skip
+    assert taken.status_code == 201 and taken.json()["principal_minor"] == 5_000
+    voided = api.client.post(f"{base}/holds/h-1/void", json={}, headers={**auth, "Idempotency-Key": "void-1"})
+    assert voided.status_code == 201
+    after = api.client.get(base, headers=api.auth("admin")).json()["open_to_buy_minor"]
+    assert before - after == 5_000  # only the captured part is used; the rest of the hold is released
+    late = api.client.post(f"{base}/holds", json={"amount_minor": 1, "expires_on": "2028-01-01"}, headers=auth)
+    assert (late.status_code, late.json()["field"]) == (422, "expires_on")

@@ -8,7 +8,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from creditloop import __version__
 from creditloop.config import Settings
 from creditloop.core.clock import Clock
-from creditloop.entrypoints.api import middleware, problems, routes_care, routes_lines, routes_meta, routes_risk
+from creditloop.entrypoints.api import (
+    middleware,
+    problems,
+    routes_care,
+    routes_holds,
+    routes_lines,
+    routes_meta,
+    routes_risk,
+)
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.ratelimit import TokenBuckets
 from creditloop.entrypoints.api.settings import ApiSettings
@@ -30,7 +38,7 @@ def create_app(
     )  # fmt: skip
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
-    for module in (routes_meta, routes_lines, routes_care, routes_risk):
+    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
     problems.install(app)
     if api.cors_origins:  # off by default: no Access-Control-* header is ever sent

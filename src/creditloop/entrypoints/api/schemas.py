@@ -81,3 +81,20 @@ class StressBody(Body):
     pd: Decimal
     rho: Decimal
     z: Decimal
+
+
+class AuthoriseBody(Body):
+    amount_minor: Minor
+    expires_on: date
+    on: OnField = None
+
+
+class CaptureBody(Body):
+    amount_minor: Minor
+    periods: Annotated[int, Field(strict=True, ge=1, le=60)] = 1
+    final: bool = True  # False: keep the rest of the hold for later captures
+    on: OnField = None
+
+
+class VoidBody(Body):
+    on: OnField = None
