@@ -39,6 +39,7 @@ from creditloop.entrypoints.cli import (
     products_cli,
     risk_cli,
     scoring_cli,
+    serve_cli,
     simulate_cli,
 )
 from creditloop.entrypoints.cli._common import (  # noqa: F401 - re-exported: tests and scripts import them here
@@ -98,6 +99,7 @@ hardship_cli.register(app)
 collections_cli.register(app)
 risk_cli.register(app)
 credit_record_cli.register(app)
+serve_cli.register(app)
 
 
 def run() -> None:
