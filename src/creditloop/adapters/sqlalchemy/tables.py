@@ -288,3 +288,15 @@ hardship_plans = sa.Table(
     sa.Column("days_late", sa.Integer, nullable=False),
     sa.Column("broken_on", sa.Date, nullable=True),
 )
+# The REST API's keys (issue 18): only the SHA-256 of each secret is stored (adapters/sqlalchemy/api_keys.py).
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(40), primary_key=True),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("customer_id", sa.String(100), nullable=True),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)

@@ -40,6 +40,7 @@ from creditloop.entrypoints.cli import (
     products_cli,
     risk_cli,
     scoring_cli,
+    serve_cli,
     simulate_cli,
 )
 from creditloop.entrypoints.cli._common import (  # noqa: F401 - re-exported: tests and scripts import them here
@@ -100,6 +101,7 @@ collections_cli.register(app)
 risk_cli.register(app)
 credit_record_cli.register(app)
 credit_dispute_cli.register()  # `credit-record dispute|disputes|report|statement` on the same group
+serve_cli.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,49 @@
+"""``create_app(settings)``: the FastAPI application over the same bootstrap as the CLI, under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from creditloop import __version__
+from creditloop.config import Settings
+from creditloop.core.clock import Clock
+from creditloop.entrypoints.api import (
+    middleware,
+    problems,
+    routes_care,
+    routes_holds,
+    routes_lines,
+    routes_meta,
+    routes_risk,
+)
+from creditloop.entrypoints.api.backend import Backend
+from creditloop.entrypoints.api.ratelimit import TokenBuckets
+from creditloop.entrypoints.api.settings import ApiSettings
+
+PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None, api: ApiSettings | None = None, *, clock: Clock | None = None,
+    backend: Backend | None = None,
+) -> FastAPI:  # fmt: skip
+    """SQLite in the data directory by default, PostgreSQL with ``CREDITLOOP_DATABASE_URL``; ``clock`` for tests."""
+    api = api or ApiSettings()
+    app = FastAPI(
+        title="creditloop API", version=__version__, openapi_url=f"{PREFIX}/openapi.json", docs_url=None,
+        redoc_url=None,  # the interactive pages load scripts from a CDN: the service stays offline
+        description="Credit lines, early warning, hardship, collections, credit reports and risk calculators. "
+        "Errors are application/problem+json (RFC 9457) with the domain's stable `code`. See docs/api.md.",
+    )  # fmt: skip
+    app.state.backend = backend or Backend(settings or Settings(), clock)
+    app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
+    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk):
+        app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
+    problems.install(app)
+    if api.cors_origins:  # off by default: no Access-Control-* header is ever sent
+        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-Match"],
+                           expose_headers=["ETag", "Idempotency-Key", "Retry-After"])  # fmt: skip
+    middleware.install(app, api.max_body_bytes)
+    return app
