@@ -8,12 +8,14 @@ have shown on their report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import operator
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from creditloop.app.ports import UnitOfWork
-from creditloop.core.errors import IdempotencyConflict, NotFound
+from creditloop.app.staged_memory import StagedMemory
+from creditloop.core.errors import NotFound
 from creditloop.reporting.disputes import Correction
 
 
@@ -101,35 +103,23 @@ def dispute_store(uow: UnitOfWork) -> DisputeStore:
     return store  # type: ignore[no-any-return]
 
 
-class MemoryDisputeStore:
+class MemoryDisputeStore(StagedMemory):
     """The fake: writes are staged until commit and dropped on rollback, like the SQL store's."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._disputes: dict[str, CreditDispute] = {}
         self._statements: dict[str, CreditStatement] = {}
-        self._before: list[tuple[dict[str, Any], str, Any]] = []
-
-    def _stage(self, items: dict[str, Any], key: str) -> None:
-        self._before.append((items, key, items.get(key)))
 
     def add(self, dispute: CreditDispute) -> None:
-        known = self._disputes.get(dispute.dispute_id)
-        if known is not None:
-            if known != dispute:
-                raise IdempotencyConflict(f"dispute {dispute.dispute_id!r} is stored with another content")
-            return
-        self._stage(self._disputes, dispute.dispute_id)
-        self._disputes[dispute.dispute_id] = dispute
+        self._add_once(self._disputes, dispute.dispute_id, dispute, "dispute", operator.eq)
 
     def get(self, dispute_id: str) -> CreditDispute | None:
         return self._disputes.get(dispute_id)
 
     def close(self, dispute: CreditDispute) -> None:
-        known = self._disputes.get(dispute.dispute_id)
-        if known is None:
-            raise NotFound(f"no dispute {dispute.dispute_id!r}", field="dispute_id")
-        self._stage(self._disputes, dispute.dispute_id)
-        self._disputes[dispute.dispute_id] = replace(known, **{k: getattr(dispute, k) for k in CLOSING})
+        missing = NotFound(f"no dispute {dispute.dispute_id!r}", field="dispute_id")
+        self._update(self._disputes, dispute.dispute_id, dispute, CLOSING, missing)
 
     def disputes(self, *, line_id: str | None = None, customer_id: str | None = None) -> list[CreditDispute]:
         found = (
@@ -140,25 +130,8 @@ class MemoryDisputeStore:
         return sorted(found, key=lambda d: d.dispute_id)
 
     def add_statement(self, statement: CreditStatement) -> None:
-        known = self._statements.get(statement.statement_id)
-        if known is not None:
-            if known != statement:
-                raise IdempotencyConflict(f"statement {statement.statement_id!r} is stored with another content")
-            return
-        self._stage(self._statements, statement.statement_id)
-        self._statements[statement.statement_id] = statement
+        self._add_once(self._statements, statement.statement_id, statement, "statement", operator.eq)
 
     def statements(self, customer_id: str) -> list[CreditStatement]:
         found = (s for s in self._statements.values() if s.customer_id == customer_id)
         return sorted(found, key=lambda s: (s.added_on, s.statement_id))
-
-    def publish(self) -> None:
-        self._before.clear()
-
-    def discard(self) -> None:
-        for items, key, before in reversed(self._before):
-            if before is None:
-                items.pop(key, None)
-            else:
-                items[key] = before
-        self._before.clear()

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any, Protocol
 
 from creditloop.app.ports import UnitOfWork
-from creditloop.core.errors import IdempotencyConflict, NotFound
+from creditloop.app.staged_memory import StagedMemory
+from creditloop.core.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,25 +98,16 @@ def same_plan(a: StoredPlan, b: StoredPlan) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
-class MemoryHardshipStore:
+class MemoryHardshipStore(StagedMemory):
     """The fake: writes are staged until commit and dropped on rollback, like the SQL store's."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._requests: dict[str, StoredRequest] = {}
         self._plans: dict[str, StoredPlan] = {}
-        self._before: list[tuple[dict[str, Any], str, Any]] = []  # (map, key, committed value or None)
-
-    def _stage(self, items: dict[str, Any], key: str) -> None:
-        self._before.append((items, key, items.get(key)))
 
     def add_request(self, request: StoredRequest) -> None:
-        known = self._requests.get(request.request_id)
-        if known is not None:
-            if not same_request(known, request):
-                raise IdempotencyConflict(f"hardship request {request.request_id!r} is stored with another content")
-            return
-        self._stage(self._requests, request.request_id)
-        self._requests[request.request_id] = request
+        self._add_once(self._requests, request.request_id, request, "hardship request", same_request)
 
     def get_request(self, request_id: str) -> StoredRequest | None:
         return self._requests.get(request_id)
@@ -128,23 +120,14 @@ class MemoryHardshipStore:
         self._requests[request_id] = replace(known, options=options, options_on=on)
 
     def add_plan(self, plan: StoredPlan) -> None:
-        known = self._plans.get(plan.plan_id)
-        if known is not None:
-            if not same_plan(known, plan):
-                raise IdempotencyConflict(f"plan {plan.plan_id!r} is stored with another content")
-            return
-        self._stage(self._plans, plan.plan_id)
-        self._plans[plan.plan_id] = plan
+        self._add_once(self._plans, plan.plan_id, plan, "plan", same_plan)
 
     def get_plan(self, plan_id: str) -> StoredPlan | None:
         return self._plans.get(plan_id)
 
     def update_plan(self, plan: StoredPlan) -> None:
-        known = self._plans.get(plan.plan_id)
-        if known is None:
-            raise NotFound(f"plan {plan.plan_id!r} is not stored", field="plan_id")
-        self._stage(self._plans, plan.plan_id)
-        self._plans[plan.plan_id] = replace(known, **{k: getattr(plan, k) for k in TRACKING})
+        missing = NotFound(f"plan {plan.plan_id!r} is not stored", field="plan_id")
+        self._update(self._plans, plan.plan_id, plan, TRACKING, missing)
 
     def plans(self, *, status: str | None = None, line_id: str | None = None) -> list[StoredPlan]:
         found = (
@@ -153,14 +136,3 @@ class MemoryHardshipStore:
             if (status is None or p.status == status) and (line_id is None or p.line_id == line_id)
         )
         return sorted(found, key=lambda p: p.plan_id)
-
-    def publish(self) -> None:
-        self._before.clear()
-
-    def discard(self) -> None:
-        for items, key, before in reversed(self._before):
-            if before is None:
-                items.pop(key, None)
-            else:
-                items[key] = before
-        self._before.clear()

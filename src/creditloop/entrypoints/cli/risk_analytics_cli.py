@@ -160,42 +160,36 @@ def run(
     emit(as_json, doc, text)
 
 
+_BY_COMMANDS = (
+    ("vintages", ("vintages", "first_payment_default"),
+     "Vintage curves (ever 30+/60+/90+ by months on book) and first-payment default, by count or balance."),
+    ("rolls", ("roll_rates", "flow_rates"),
+     "Roll rates (forward / stay / cure) and flow rates by month and bucket, by count or balance."),
+    ("transitions", ("transition_matrix",),
+     "The pooled Markov transition matrix with Wilson 95 % intervals (count) and balance shares."),
+)  # fmt: skip
+
+
+def _by_command(app: typer.Typer, command: str, tables: tuple[str, ...], doc: str) -> None:
+    """One ``--by`` analytics command: the same options, its own tables and help."""
+
+    def cmd(
+        data_dir: DataDirOpt,
+        engine: EngineOpt = "duckdb",
+        spark_master: MasterOpt = None,
+        by: ByOpt = "count",
+        as_json: JsonOpt = False,
+        lang: LangOpt = "en",
+    ) -> None:
+        run(command, tables, data_dir, engine, spark_master, by, as_json, lang)
+
+    cmd.__doc__ = doc
+    app.command(command)(cmd)
+
+
 def add_commands(app: typer.Typer) -> None:
-    @app.command("vintages")
-    def vintages(
-        data_dir: DataDirOpt,
-        engine: EngineOpt = "duckdb",
-        spark_master: MasterOpt = None,
-        by: ByOpt = "count",
-        as_json: JsonOpt = False,
-        lang: LangOpt = "en",
-    ) -> None:
-        """Vintage curves (ever 30+/60+/90+ by months on book) and first-payment default, by count or balance."""
-        run("vintages", ("vintages", "first_payment_default"), data_dir, engine, spark_master, by, as_json, lang)
-
-    @app.command("rolls")
-    def rolls(
-        data_dir: DataDirOpt,
-        engine: EngineOpt = "duckdb",
-        spark_master: MasterOpt = None,
-        by: ByOpt = "count",
-        as_json: JsonOpt = False,
-        lang: LangOpt = "en",
-    ) -> None:
-        """Roll rates (forward / stay / cure) and flow rates by month and bucket, by count or balance."""
-        run("rolls", ("roll_rates", "flow_rates"), data_dir, engine, spark_master, by, as_json, lang)
-
-    @app.command("transitions")
-    def transitions(
-        data_dir: DataDirOpt,
-        engine: EngineOpt = "duckdb",
-        spark_master: MasterOpt = None,
-        by: ByOpt = "count",
-        as_json: JsonOpt = False,
-        lang: LangOpt = "en",
-    ) -> None:
-        """The pooled Markov transition matrix with Wilson 95 % intervals (count) and balance shares."""
-        run("transitions", ("transition_matrix",), data_dir, engine, spark_master, by, as_json, lang)
+    for command, tables, doc in _BY_COMMANDS:
+        _by_command(app, command, tables, doc)
 
     @app.command("losses")
     def losses(
