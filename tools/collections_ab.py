@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hardship_ab import _num, _one, interval
+from hardship_ab import _num, _one, interval, lines_ever30_cured
 
 ARMS = {
     "hardship": (("ewi-hardship", "ewi-hardship"), ("base", "baseline"), ("no-outreach", "no-outreach")),
@@ -74,14 +74,7 @@ def outcome(run: Path) -> dict[str, float]:
     coll = summary.get("collections", {})
     snaps = f"read_parquet('{run / 'snapshots.parquet'}')"
     con = duckdb.connect()
-    lines, ever30, cured = _one(
-        con,
-        f"""
-        WITH l AS (SELECT line_id, max(dpd) AS worst, arg_max(dpd, month_index) AS last_dpd,
-                          arg_max(status, month_index) AS last_status FROM {snaps} GROUP BY line_id)
-        SELECT count(*), count(*) FILTER (worst > 30),
-               count(*) FILTER (worst > 30 AND last_dpd = 0 AND last_status <> 'CHARGED_OFF') FROM l""",
-    )
+    lines, ever30, cured = lines_ever30_cured(con, snaps)
     (episodes,) = _one(
         con,
         f"""SELECT count(*) FROM (SELECT dpd, status, lag(dpd) OVER (PARTITION BY line_id ORDER BY month_index)

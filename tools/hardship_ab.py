@@ -49,13 +49,9 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
     return row
 
 
-def outcome(run: Path) -> dict[str, float]:
-    """One run's figures from its Parquet outputs and warehouse."""
-    wh = DuckDBWarehouse(run)
-    peak30 = max(m.rate_30plus for m in wh.delinquency_by_month())
-    snaps, hs = (f"read_parquet('{run / n}.parquet')" for n in ("snapshots", "hardship"))
-    con = duckdb.connect()
-    lines, ever30, cured = _one(
+def lines_ever30_cured(con: duckdb.DuckDBPyConnection, snaps: str) -> tuple[Any, ...]:
+    """Lines, lines ever past 30 DPD, and of those the ones current (not charged off) at their last month end."""
+    return _one(
         con,
         f"""
         WITH l AS (SELECT line_id, max(dpd) AS worst, arg_max(dpd, month_index) AS last_dpd,
@@ -63,6 +59,15 @@ def outcome(run: Path) -> dict[str, float]:
         SELECT count(*), count(*) FILTER (worst > 30),
                count(*) FILTER (worst > 30 AND last_dpd = 0 AND last_status <> 'CHARGED_OFF') FROM l""",
     )
+
+
+def outcome(run: Path) -> dict[str, float]:
+    """One run's figures from its Parquet outputs and warehouse."""
+    wh = DuckDBWarehouse(run)
+    peak30 = max(m.rate_30plus for m in wh.delinquency_by_month())
+    snaps, hs = (f"read_parquet('{run / n}.parquet')" for n in ("snapshots", "hardship"))
+    con = duckdb.connect()
+    lines, ever30, cured = lines_ever30_cured(con, snaps)
     # A plan is re-defaulted when its line is charged off by the horizon or is at dpd > 30 at a month end after the
     # month it was accepted in (a late plan's own month end can still show the arrears it was offered at).
     accepted, early, helped, redefault = _one(
