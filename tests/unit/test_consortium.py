@@ -183,3 +183,44 @@ def test_malformed_requests_refused_naming_the_field_and_not_stored() -> None:
     with pytest.raises(ConsentRefused):  # no sharing consent for m2 under this pseudonym
         reg.contribute(Contribution("m2", "k1", pseudonym(make_resident_id("110105", DAY, 1), KEY),
                                     1, "0-5000", "current", 0, DAY))  # fmt: skip
+
+
+def test_consent_history_kept_across_revoke_and_regrant() -> None:
+    reg, log = registry_with(3), AuditLog()
+    p = pseudonym(PERSON, KEY)
+    reg.revoke("asker", "k1", p, "credit_application", date(2026, 6, 10))
+    with pytest.raises(ValidationError):  # nothing in force to revoke
+        reg.revoke("asker", "k1", p, "credit_application", date(2026, 6, 11))
+    reg.grant("asker", "k1", p, "credit_application", date(2026, 6, 20))
+    with pytest.raises(ValidationError):  # already in force
+        reg.grant("asker", "k1", p, "credit_application", date(2026, 6, 21))
+    history = reg.consent_history("asker", "k1", p, "credit_application")
+    assert [(r.granted_on, r.revoked_on) for r in history] == [
+        (DAY, date(2026, 6, 10)),
+        (date(2026, 6, 20), None),
+    ]
+    with pytest.raises(ConsentRefused):  # in the gap between revocation and the new grant
+        query(reg, log, "asker", "credit_application", {"k1": p}, date(2026, 6, 15))
+    assert query(reg, log, "asker", "credit_application", {"k1": p}, date(2026, 6, 20)).kind == "answer"
+
+
+def test_answer_aggregates_mixed_contributions() -> None:
+    reg = Registry(MEMBERS)
+    p = pseudonym(PERSON, KEY)
+    reg.grant("asker", "k1", p, "limit_review", DAY)
+    figures = {"m1": (2, 3_000_000, 45, 2), "m2": (0, 0, 0, 1), "m3": (1, 100, 0, 0), "asker": (5, 10**9, 200, 9)}
+    for member, (lines, balance, dpd, apps) in figures.items():
+        reg.grant(member, "k1", p, SHARING, DAY)
+        reg.contribute(
+            contribution(
+                member, "k1", p, open_lines=lines, balance_fen=balance, days_past_due=dpd,
+                applications_30d=apps, as_of=DAY,
+            )
+        )  # fmt: skip
+    answer = query(reg, AuditLog(), "asker", "limit_review", {"k1": p}, DAY)
+    # m2 contributes (counts toward the threshold) but holds no open line; the asker's 91+ line is excluded.
+    assert (answer.kind, answer.lenders_with_open_lines, answer.worst_bucket, answer.applications_30d) == (
+        "answer", 2, "31-60", 3,
+    )  # fmt: skip
+    # Floors: band 20000-50000 -> 20,000.01 yuan; band 0-5000 -> 0.01 yuan; band 0 -> 0.
+    assert answer.total_balance_band == "20000-50000"

@@ -100,7 +100,8 @@ class Registry:
         self._members = members
         # (key_id, pseudonym) -> member_id -> latest contribution: a query reads one or two buckets.
         self._contributions: dict[tuple[str, str], dict[str, Contribution]] = {}
-        self._consents: dict[tuple[str, str, str, str], ConsentRecord] = {}
+        # Every grant is kept, revoked ones too: the history is what an audit of consent asks for.
+        self._consents: dict[tuple[str, str, str, str], list[ConsentRecord]] = {}
 
     def check_member(self, member_id: str) -> str:
         if member_id not in self._members:
@@ -112,26 +113,31 @@ class Registry:
         check_pseudonym(pseudonym)
         if purpose not in CONSENT_PURPOSES:
             raise ValidationError(f"purpose must be one of {', '.join(CONSENT_PURPOSES)}", field="purpose")
+        history = self._consents.setdefault((member_id, key_id, pseudonym, purpose), [])
+        if history and history[-1].revoked_on is None:
+            raise ValidationError("a consent for this purpose is already in force", field="purpose")
+        if history and history[-1].revoked_on is not None and on < history[-1].revoked_on:
+            raise ValidationError("a new grant cannot precede the last revocation", field="on")
         record = ConsentRecord(member_id, key_id, pseudonym, purpose, on)
-        self._consents[(member_id, key_id, pseudonym, purpose)] = record
+        history.append(record)
         return record
 
     def revoke(self, member_id: str, key_id: str, pseudonym: str, purpose: str, on: date) -> ConsentRecord:
-        key = (member_id, key_id, pseudonym, purpose)
-        record = self._consents.get(key)
-        if record is None or record.revoked_on is not None:
+        history = self._consents.get((member_id, key_id, pseudonym, purpose), [])
+        if not history or history[-1].revoked_on is not None:
             raise ValidationError("no consent in force to revoke", field="purpose")
-        if on < record.granted_on:
+        if on < history[-1].granted_on:
             raise ValidationError("revocation cannot precede the grant", field="on")
-        revoked = replace(record, revoked_on=on)
-        self._consents[key] = revoked
-        return revoked
+        history[-1] = replace(history[-1], revoked_on=on)
+        return history[-1]
+
+    def consent_history(self, member_id: str, key_id: str, pseudonym: str, purpose: str) -> tuple[ConsentRecord, ...]:
+        return tuple(self._consents.get((member_id, key_id, pseudonym, purpose), ()))
 
     def consented(self, member_id: str, pseudonyms: Mapping[str, str], purpose: str, on: date) -> bool:
         """Consent in force under any of the supplied keys (a rotation does not void a consent)."""
         for key_id, value in pseudonyms.items():
-            record = self._consents.get((member_id, key_id, value, purpose))
-            if record is not None and record.in_force(on):
+            if any(r.in_force(on) for r in self._consents.get((member_id, key_id, value, purpose), ())):
                 return True
         return False
 
