@@ -31,6 +31,9 @@ from typing import Any
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sim_liquidity import _row  # the same table row as the savings-buffer figures
+
 RULE_SETS = {"bt": ("ewi",), "rev": ("ewi_revolving",)}
 
 
@@ -57,15 +60,6 @@ def run(out: Path, strategy: str, seeds: list[int], scenarios: list[str], custom
                 d.with_name(f"{d.name}.{suffix}.json").write_text(_cli(*args), encoding="utf-8")
             took = f"simulate {t1 - t0:.0f} s, back-tests {time.perf_counter() - t1:.0f} s"
             print(f"{d.name}: {took}", flush=True)
-
-
-def _row(sc: str, seed: int, name: str, p: dict[str, Any], base: float) -> str:
-    q = p["lead_quantiles"]
-    lead = " / ".join(f"{q[k]:.0f}" for k in ("p25", "p50", "p75")) if q else "-"
-    return (
-        f"| {sc} | {seed} | {name} | {p['bad_lines']} | {p['warned_early']} ({p['early_share']:.1%}) | {lead} | "
-        f"{p['precision']:.1%} ({base:.1%}) | {p['rate_mean']:.1%} / {p['rate_max']:.1%} |"
-    )
 
 
 def table(prefixes: list[str]) -> None:
