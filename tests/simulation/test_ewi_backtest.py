@@ -12,7 +12,14 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from creditloop.adapters.warehouse.ewi_backtest import backtest, current_rule_alerts, panel_features, reference_features
+from creditloop.adapters.warehouse.ewi_backtest import (
+    AlertHit,
+    backtest,
+    current_rule_alerts,
+    measure,
+    panel_features,
+    reference_features,
+)
 from creditloop.adapters.warehouse.ewi_outcomes import _outcome, line_outcomes
 from creditloop.adapters.warehouse.sim_panel import NO_SHOCK, DeclaredShock, sim_panel
 from creditloop.bootstrap import build_memory
@@ -81,6 +88,31 @@ def test_first_missed_due_date_is_the_onset_of_the_episode_that_reached_30_plus(
     assert _outcome("L-2", [(date(2024, 1, 31), 21), (date(2024, 2, 29), 0)]).missed_on is None
 
 
+def test_the_window_counts_an_alert_about_the_episode_the_target_counts_any_earlier_one() -> None:
+    """Missed on 2024-06-10, first 30+ at 2024-07-31. An alert a year before counts for the target (first alert
+    >= 30 days ahead) but not for the 30-120-day window; an alert 41 days ahead counts for both; one after the
+    first 30+ month end counts for neither."""
+    bad = [*((date(2024, m, 28), 0) for m in (1, 2, 3, 4)), (date(2024, 5, 31), 0), (date(2024, 6, 30), 20)]
+    bad.append((date(2024, 7, 31), 51))
+    outcomes = {
+        "old": _outcome("old", bad),
+        "fresh": _outcome("fresh", bad),
+        "late": _outcome("late", bad),
+        "good": _outcome("good", [(date(2024, 5, 31), 0)]),
+    }
+    assert outcomes["old"].missed_on == date(2024, 6, 10)
+    hits = [
+        AlertHit("old", date(2023, 6, 30), "R"),
+        AlertHit("fresh", date(2024, 2, 29), "R"),  # 102 days: in the window, and the first alert
+        AlertHit("fresh", date(2024, 4, 30), "R"),
+        AlertHit("late", date(2024, 7, 31), "R"),
+        AlertHit("good", date(2024, 5, 31), "R"),
+    ]
+    m = measure("p", hits, outcomes, {date(2024, 5, 31): 4}, 90)
+    assert (m.bad_lines, m.warned_early, m.warned_window) == (3, 2, 1)
+    assert m.window_share == pytest.approx(1 / 3)
+
+
 def test_backtest_measures_both_policies_on_the_same_lines(run: Path) -> None:
     result = backtest(run, default_alert_rules(), default_feature_set(), shock=SHOCK)
     ours, current = result.policies
@@ -91,6 +123,7 @@ def test_backtest_measures_both_policies_on_the_same_lines(run: Path) -> None:
         assert sum(p.lead_bins.values()) == bad
         assert 0 <= p.precision <= 1 and 0 <= p.rate_mean <= p.rate_max <= 1
         assert sum(p.by_month.values()) == p.alerts
+        assert 0 <= p.warned_window <= p.bad_lines
     assert result.shock_months == (date(2024, 6, 30), date(2024, 7, 31), date(2024, 8, 31), date(2024, 9, 30))
     assert {s.rule_id for s in result.sweep} == {"EWI_PAY_RATIO_LOW", "EWI_PARTIAL_STREAK", "EWI_UTILISATION_HIGH"}
 

@@ -103,8 +103,9 @@ def _print(result: dict[str, Any]) -> None:
     t = table(
         f"early-warning back-test, {result['lines']} lines, horizon {result['horizon_days']} days, "
         f"base rate {result['base_rate']:.1%}",
-        ("policy", "30+ lines", f"first alert >= {result['early_days']}d before miss", "lead p25/p50/p75",
-         "precision", "alert rate mean / max"),
+        ("policy", "30+ lines", f"first alert >= {result['early_days']}d before miss",
+         "alert {}-{}d before miss".format(*result["window_days"]), "lead p25/p50/p75", "precision",
+         "alert rate mean / max"),
         "en",
     )  # fmt: skip
     for p in result["policies"] + result["sweep"]:
@@ -112,6 +113,7 @@ def _print(result: dict[str, Any]) -> None:
         name = p["policy"] if "threshold" not in p else f"  {p['rule_id']} @ {p['threshold']:g}"
         t.add_row(
             name, str(p["bad_lines"]), f"{p['warned_early']} ({p['early_share']:.1%})",
+            f"{p['warned_window']} ({p['window_share']:.1%})",
             "/".join(f"{q[k]:.0f}" for k in ("p25", "p50", "p75")) if q else "-",
             f"{p['precision']:.1%} of {p['first_alerts']}", f"{p['rate_mean']:.1%} / {p['rate_max']:.1%}",
         )  # fmt: skip
