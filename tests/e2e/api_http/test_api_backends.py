@@ -23,6 +23,8 @@ from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.demo import issue_keys, seed_book
 from creditloop.entrypoints.api.settings import ApiSettings
 
+from creditloop.adapters.pii_crypto import new_key
+
 from .conftest import FixedClock
 
 
@@ -50,7 +52,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     yield from _postgres()
 
 
-def test_concurrent_retries_and_payments_post_exactly_once(settings: Settings) -> None:
+def test_concurrent_retries_and_payments_post_exactly_once(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLOOP_PII_KEY", new_key())  # on PostgreSQL the server does not start without one
     be = Backend(settings, FixedClock())
     seed_book(be)
     keys = issue_keys(be)
