@@ -16,14 +16,13 @@ pytest.importorskip("fastapi")
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from creditloop.adapters.pii_crypto import new_key
 from creditloop.app.views import journal_rows, line_summary, verify_journal
 from creditloop.config import Settings
 from creditloop.entrypoints.api.app import create_app
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.demo import issue_keys, seed_book
 from creditloop.entrypoints.api.settings import ApiSettings
-
-from creditloop.adapters.pii_crypto import new_key
 
 from .conftest import FixedClock
 

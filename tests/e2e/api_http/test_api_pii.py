@@ -82,7 +82,9 @@ def test_every_read_is_audited_with_who_when_whom_and_which_fields_never_the_val
                     headers=api.auth("admin"))  # fmt: skip
     reads = [r for r in api.be.pii_store.reads("C-P-7") if r.read_id not in before]
     assert sorted((r.role, r.fields, r.operation) for r in reads) == [
-        ("admin", "name,id_number,phone", "find_customer"), ("collector", "name,phone", "customer_profile")]
+        ("admin", "name,id_number,phone", "find_customer"),
+        ("collector", "name,phone", "customer_profile"),
+    ]
     assert all(r.key_id and r.at is not None for r in reads)
     assert not any(s in _raw(api, "SELECT * FROM pii_reads") for s in SECRETS)
 

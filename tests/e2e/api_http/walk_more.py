@@ -12,8 +12,8 @@ from creditloop.adapters.sqlalchemy.pii_store import SealedPii
 from creditloop.app import commands as c
 from creditloop.app import dispute_commands as dc
 from creditloop.app import hardship_commands as h
-from creditloop.entrypoints.api.sim_jobs import Job
 from creditloop.entrypoints.api.routes_simulations import jobs_of
+from creditloop.entrypoints.api.sim_jobs import Job
 from creditloop.strategy.idcard import check_char as check_character
 
 from .conftest import TODAY, Api

@@ -28,6 +28,9 @@ def load_cipher(settings: Settings) -> PiiCipher:
     if not path.exists():
         path.write_text(new_key() + "\n", encoding="ascii")
         path.chmod(0o600)
-        print(f"warning: {KEY_ENV} is not set; generated a PII key in {path}. Keep it safe and set {KEY_ENV} in "
-              "production: without it the stored names, ID numbers and phones cannot be read.", file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: {KEY_ENV} is not set; generated a PII key in {path}. Keep it safe and set {KEY_ENV} in "
+            "production: without it the stored names, ID numbers and phones cannot be read.",
+            file=sys.stderr,
+        )
     return PiiCipher.from_text(path.read_text(encoding="ascii"))

@@ -41,7 +41,7 @@ def _get(uow: Any, dispute_id: str) -> CreditDispute:
 
 def _visible(be: Any, who: Any, dispute_id: str) -> CreditDispute:
     try:
-        found = be.read(_get, dispute_id)
+        found: CreditDispute = be.read(_get, dispute_id)
     except NotFound:
         if who.role == "customer":
             raise Problem(404, "not_found", "no such resource") from None

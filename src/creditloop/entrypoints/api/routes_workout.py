@@ -104,14 +104,17 @@ def open_case(line_id: Id, body: CaseBody, who: Caller, be: Be) -> dict[str, Any
     """Contacts are ids (``debtor-mobile``, ``ref-1``), never phone numbers: the conduct rules count by id."""
     case = be.send(cc.OpenCollectionCase(line_id, body.zone, business_day(be, body.on), tuple(body.debtor_contacts),
                                          tuple(body.third_parties), body.jurisdiction))  # fmt: skip
-    return _plain(asdict(case))
+    out: dict[str, Any] = _plain(asdict(case))
+    return out
 
 
 @router.post(
     "/collections/cases/{line_id}/contacts", status_code=201, tags=["collections"],
     operation_id="record_contact_attempt", summary="Record a contact attempt (the conduct rules decide first)",
 )  # fmt: skip
-def contact(line_id: Id, body: ContactBody, who: Caller, be: Be, response: Response, key: IdemKey = None) -> dict[str, Any]:
+def contact(
+    line_id: Id, body: ContactBody, who: Caller, be: Be, response: Response, key: IdemKey = None
+) -> dict[str, Any]:
     """A contact the rules forbid (quiet hours, daily caps, an open dispute, an opt-out...) is recorded as refused
     for the audit and answered **409** with ``code`` the rule (``conduct.quiet_hours``...) and when it is next
     allowed. The ``Idempotency-Key`` is the attempt id."""
@@ -123,6 +126,7 @@ def contact(line_id: Id, body: ContactBody, who: Caller, be: Be, response: Respo
     response.headers["Idempotency-Key"] = attempt
     result.raise_if_refused()
     r = result.record
+    after = result.next_allowed_at
     return {"attempt_id": r.record_id, "line_id": r.line_id, "contact_id": r.contact_id, "party": r.party,
             "channel": r.channel, "at": r.at.isoformat(), "outcome": r.outcome, "policy": r.policy,
-            "next_allowed_at": None if result.next_allowed_at is None else result.next_allowed_at.isoformat()}  # fmt: skip
+            "next_allowed_at": None if after is None else after.isoformat()}  # fmt: skip

@@ -41,7 +41,7 @@ class TrackPlansBody(Body):
 class CaseBody(Body):
     zone: Annotated[str, Field(min_length=1, max_length=64)] = "Asia/Shanghai"
     debtor_contacts: Annotated[list[ContactId], Field(min_length=1, max_length=10)]
-    third_parties: Annotated[list[ContactId], Field(max_length=10)] = []
+    third_parties: Annotated[list[ContactId], Field(max_length=10, default_factory=list)]
     jurisdiction: Annotated[str, Field(max_length=10)] = "cn"
     on: OnField = None
 
@@ -57,7 +57,9 @@ class ContactBody(Body):
 
 class DisputeBody(Body):
     line_id: Id
-    months: Annotated[list[Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]], Field(min_length=1, max_length=24)]
+    months: Annotated[
+        list[Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]], Field(min_length=1, max_length=24)
+    ]
     field: Literal["status", "balance", "overdue"]
     consent: bool = False
     claim: Annotated[str | None, Field(max_length=2000)] = None

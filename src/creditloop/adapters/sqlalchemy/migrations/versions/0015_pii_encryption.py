@@ -43,8 +43,10 @@ def _cipher(conn: sa.Connection, pending: int) -> Any:
     try:
         from creditloop.adapters.pii_crypto import KEY_ENV, PiiCipher, new_key
     except ImportError:
-        raise RuntimeError(f"0015_pii_encryption: {pending} stored application(s) hold personal data in clear; "
-                           "encrypting them needs the service extra: pip install 'creditloop[service]'") from None  # fmt: skip
+        raise RuntimeError(
+            f"0015_pii_encryption: {pending} stored application(s) hold personal data in clear; "
+            "encrypting them needs the service extra: pip install 'creditloop[service]'"
+        ) from None
     text = os.environ.get(KEY_ENV)
     if not text and conn.dialect.name == "sqlite" and conn.engine.url.database:
         key_file = Path(conn.engine.url.database).parent / "pii.key"
