@@ -60,6 +60,9 @@ def test_a_bad_form_names_the_field_and_never_echoes_the_value(api: Api) -> None
     missing = {k: v for k, v in form(3).items() if k != "phone"}
     _problem(api.client.post("/api/v1/applications", json={"customer_id": "C-A-3", "form": missing},
                              headers=api.auth("checkout")), 422, field="form.phone")  # fmt: skip
+    future = {**form(5), "applied_at": "2026-07-01T10:00:00+08:00"}
+    _problem(api.client.post("/api/v1/applications", json={"customer_id": "C-A-5", "form": future},
+                             headers=api.auth("checkout")), 422, field="form.applied_at")  # fmt: skip
     _problem(api.client.post("/api/v1/applications", json={"form": form(4)}, headers=api.auth("checkout")), 422,
              field="customer_id")  # fmt: skip
 
@@ -109,11 +112,14 @@ def test_a_contact_the_conduct_rules_forbid_is_refused_naming_the_rule(api: Api)
                          headers=api.auth("collector", **{"Idempotency-Key": "c-ok-1"}))  # fmt: skip
     assert ok.status_code == 201, ok.text
     assert ok.json()["attempt_id"] == "c-ok-1" and ok.json()["party"] == "debtor"
-    night = _problem(api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json=contact_body(23),
+    night = _problem(api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json=contact_body(23, days_back=1),
                                      headers=api.auth("collector")), 409)  # fmt: skip
     assert str(night["code"]).startswith("conduct.") and night["field"] == "at"
     _problem(api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json={**contact_body(), "channel": "fax"},
                              headers=api.auth("collector")), 422, field="channel")  # fmt: skip
+    ahead = api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json=contact_body(10, days_back=-1),
+                            headers=api.auth("collector"))  # fmt: skip
+    _problem(ahead, 422, field="at")
     _problem(api.client.post("/api/v1/collections/cases/L-DEMO-6/contacts", json=contact_body(),
                              headers=api.auth("collector")), 404, field="line_id")  # fmt: skip
     _problem(api.client.put("/api/v1/collections/cases/L-DEMO-5", json={"debtor_contacts": []},
@@ -164,3 +170,5 @@ def test_a_simulation_runs_as_a_job_with_progress_and_a_result(api: Api) -> None
     _problem(api.client.post("/api/v1/simulations", json={"customers": 100_000}, headers=api.auth("analyst")), 422,
              field="customers")  # fmt: skip
     _problem(api.client.get("/api/v1/simulations/abc123", headers=api.auth("analyst")), 404)
+    _problem(api.client.post("/api/v1/simulations", json={"start": "0001-01-01"}, headers=api.auth("analyst")), 422,
+             field="start")  # fmt: skip

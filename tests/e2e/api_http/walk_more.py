@@ -84,8 +84,9 @@ def _case_line(api: Api) -> str:
     return line
 
 
-def contact_body(hour: int = 10) -> dict[str, Any]:
-    at = datetime(TODAY.year, TODAY.month, TODAY.day, hour, 0, tzinfo=UTC) - timedelta(hours=8)
+def contact_body(hour: int = 10, days_back: int = 0) -> dict[str, Any]:
+    """A call to the debtor at ``hour`` Beijing time, ``days_back`` days before today (never ahead of the clock)."""
+    at = datetime(TODAY.year, TODAY.month, TODAY.day, hour, 0, tzinfo=UTC) - timedelta(hours=8, days=days_back)
     return {"contact_id": "debtor-mobile", "channel": "call", "at": at.isoformat(), "outcome": "unanswered"}
 
 

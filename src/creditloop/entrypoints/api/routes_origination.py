@@ -7,6 +7,7 @@ store (``pii.py``); they are never echoed, logged or put in an error message.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -29,13 +30,17 @@ router = APIRouter(dependencies=[Depends(caller)])
 DecisionId = Annotated[str, Path(min_length=1, max_length=140, pattern=r"^[A-Za-z0-9._:/-]+$")]
 
 
-def _form(body: ApplicationBody) -> ApplicationForm:
+def _form(body: ApplicationBody, now: datetime) -> ApplicationForm:
     try:
-        return ApplicationForm.model_validate(body.form)
+        form = ApplicationForm.model_validate(body.form)
     except PydanticError as exc:  # name the field, never echo the value (it may be personal data)
         first = exc.errors()[0]
         field = "form." + ".".join(str(p) for p in first.get("loc", ()))
         raise Problem(422, "invalid_input", f"{field}: {first.get('msg')}", field=field) from None
+    if not now - timedelta(days=30) <= form.applied_at <= now + timedelta(minutes=5):
+        raise Problem(422, "invalid_input", "form.applied_at: must be within the last 30 days and not in the future",
+                      field="form.applied_at")  # fmt: skip
+    return form
 
 
 def decision_dict(d: Any, line_id: str | None) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def decision_dict(d: Any, line_id: str | None) -> dict[str, Any]:
 def submit_application(body: ApplicationBody, who: Caller, be: Be, response: Response) -> dict[str, Any]:
     """Decided at once; an approval opens the line ``L-{customer_id}``. The application id is the idempotency key:
     the same form again returns the recorded decision, another form under the same id is 409."""
-    form = _form(body)
+    form = _form(body, be.clock.now())
     with be.lock:
         decision = be.send(c.DecideApplication(form, customer_id=body.customer_id))
         record_applicant(be, body.customer_id, form, decision.decision == "approve")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response
@@ -120,6 +120,8 @@ def contact(
     allowed. The ``Idempotency-Key`` is the attempt id."""
     if body.at.tzinfo is None:
         raise Problem(422, "invalid_input", "at: must be an ISO instant with an offset", field="at")
+    if body.at > be.clock.now() + timedelta(minutes=5):
+        raise Problem(422, "invalid_input", "at: an attempt is recorded when it is made, not ahead", field="at")
     attempt = key or f"contact-{uuid.uuid4().hex[:16]}"
     result = be.send(cc.RecordContactAttempt(attempt, line_id, body.contact_id, body.channel, body.at, body.outcome,
                                              body.purpose, "lender", body.script))  # fmt: skip

@@ -3,7 +3,7 @@ contacts, credit disputes, simulations). Amounts are integer fen; unknown fields
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -49,7 +49,10 @@ class CaseBody(Body):
 class ContactBody(Body):
     contact_id: ContactId
     channel: Annotated[str, Field(min_length=1, max_length=20)]
-    at: datetime = Field(description="When the attempt is (to be) made: an ISO instant with an offset.")
+    at: datetime = Field(
+        description="When the attempt is made: an ISO instant with an offset (2000..2100).",
+        ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2100, 12, 31, tzinfo=UTC),
+    )  # fmt: skip
     outcome: Annotated[str, Field(min_length=1, max_length=30)]
     purpose: Annotated[str, Field(max_length=30)] = "collect"
     script: Annotated[str | None, Field(max_length=64)] = None
@@ -80,7 +83,7 @@ class SimulationBody(Body):
     months: Annotated[int, Field(strict=True, ge=1, le=6)] = 3
     seed: Annotated[int, Field(strict=True, ge=0, le=2**31)] = 7
     scenario: Literal["baseline", "recession", "pandemic"] = "baseline"
-    start: date = date(2025, 1, 1)
+    start: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))] = date(2025, 1, 1)
 
 
 class CustomerSearchBody(Body):
