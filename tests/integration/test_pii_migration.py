@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from creditloop.adapters.pii_crypto import PiiCipher, new_key
 from creditloop.adapters.sqlalchemy.db import alembic_config, current_revision
-from creditloop.adapters.sqlalchemy.decisions import SqlDecisionStore
+from creditloop.adapters.sqlalchemy.decisions import SqlDecisionStore, canonical
 from creditloop.app import commands as c
 from creditloop.bootstrap import build
 from creditloop.config import Settings
@@ -91,3 +91,34 @@ def test_0015_on_sqlite_without_a_key_makes_the_key_file_next_to_the_database(
     _to(engine, "0015_pii_encryption", down=False)
     assert (tmp_path / "pii.key").is_file() and "generated a PII key" in capsys.readouterr().err
     assert not any(s in _dump(engine, "underwriting_decisions") for s in SECRETS)
+
+
+def test_0015_on_each_backend_refuses_without_a_key_on_postgresql_and_round_trips_with_one(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _to(engine, "0012_api_keys", down=True)
+    clear = canonical({"arm": "champion", "form": {"application_id": "APP-B", "id_number": FORM["id_number"],
+                                                   "name": FORM["name"], "phone": FORM["phone"]}, "velocity": {}})  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO underwriting_decisions VALUES ('underwriting/APP-B', 'APP-B', '2026-06-15T02:00:00.000000Z', "
+            "'2026-06-15', 'p', '1', NULL, NULL, 'champion', 'decline', 0, NULL, 'h', :inputs, '{}', NULL)"
+        ), {"inputs": clear})  # fmt: skip
+    monkeypatch.delenv("CREDITLOOP_PII_KEY", raising=False)
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(RuntimeError, match="CREDITLOOP_PII_KEY"):
+            _to(engine, "0015_pii_encryption", down=False)
+        assert current_revision(engine) == "0012_api_keys"  # nothing half-written: the DDL rolled back too
+    key = new_key()
+    monkeypatch.setenv("CREDITLOOP_PII_KEY", key)
+    _to(engine, "0015_pii_encryption", down=False)
+    sealed = _dump(engine, "underwriting_decisions")
+    assert sealed.count("pii1:") == 3 and not any(s in sealed for s in SECRETS)
+    assert _dump(engine, "customer_pii") == ""  # a declined applicant is not a customer
+    with engine.connect() as conn:
+        stored = SqlDecisionStore(lambda: conn, PiiCipher.from_text(key)).get("underwriting/APP-B")
+    assert stored is not None and stored.inputs_json == clear
+    _to(engine, "0012_api_keys", down=True)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT inputs_json FROM underwriting_decisions")).scalar_one() == clear
+    _to(engine, "0015_pii_encryption", down=False)
