@@ -97,8 +97,8 @@ def test_0015_on_each_backend_refuses_without_a_key_on_postgresql_and_round_trip
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _to(engine, "0012_api_keys", down=True)
-    clear = canonical({"arm": "champion", "form": {"application_id": "APP-B", "id_number": FORM["id_number"],
-                                                   "name": FORM["name"], "phone": FORM["phone"]}, "velocity": {}})  # fmt: skip
+    person = {"application_id": "APP-B", "id_number": FORM["id_number"], "name": FORM["name"], "phone": FORM["phone"]}
+    clear = canonical({"arm": "champion", "form": person, "velocity": {}})
     with engine.begin() as conn:
         conn.execute(sa.text(
             "INSERT INTO underwriting_decisions VALUES ('underwriting/APP-B', 'APP-B', '2026-06-15T02:00:00.000000Z', "
