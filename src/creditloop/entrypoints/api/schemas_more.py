@@ -79,7 +79,7 @@ class ResolveBody(Body):
 
 
 class SimulationBody(Body):
-    customers: Annotated[int, Field(strict=True, ge=10, le=500)] = 100
+    customers: Annotated[int, Field(strict=True, ge=10, le=200)] = 100
     months: Annotated[int, Field(strict=True, ge=1, le=6)] = 3
     seed: Annotated[int, Field(strict=True, ge=0, le=2**31)] = 7
     scenario: Literal["baseline", "recession", "pandemic"] = "baseline"

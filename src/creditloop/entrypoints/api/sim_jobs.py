@@ -1,6 +1,6 @@
 """Simulations as background jobs: one worker thread, a short queue, progress and result kept in memory.
 
-Small runs only (the request's bounds: at most 500 customers x 6 months); each runs into a temporary directory
+Small runs only (the request's bounds: at most 200 customers x 6 months); each runs into a temporary directory
 that is removed afterwards, so a job leaves nothing but its summary. A full queue is refused (429), never waited on.
 """
 
