@@ -146,3 +146,17 @@ def test_the_key_is_generated_on_the_embedded_ledger_and_required_on_postgresql(
     monkeypatch.setenv("CREDITLOOP_PII_KEY", new_key())
     with pytest.raises(ValidationError):
         load_cipher(Settings(data_dir=tmp_path, database_url=None)).decrypt("name", first.encrypt("name", "x"))
+
+
+def test_serve_on_postgresql_without_a_key_refuses_to_start_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from creditloop.entrypoints.cli.main import app
+
+    monkeypatch.delenv("CREDITLOOP_PII_KEY", raising=False)
+    monkeypatch.setenv("CREDITLOOP_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    res = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert "CREDITLOOP_PII_KEY" in res.stderr and "Traceback" not in res.output + res.stderr
