@@ -112,6 +112,13 @@ def test_a_contact_the_conduct_rules_forbid_is_refused_naming_the_rule(api: Api)
                          headers=api.auth("collector", **{"Idempotency-Key": "c-ok-1"}))  # fmt: skip
     assert ok.status_code == 201, ok.text
     assert ok.json()["attempt_id"] == "c-ok-1" and ok.json()["party"] == "debtor"
+    retry = api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json=contact_body(10),
+                            headers=api.auth("collector", **{"Idempotency-Key": "c-ok-1"}))  # fmt: skip
+    assert retry.status_code == 201 and retry.json() == ok.json()  # the same attempt, recorded once
+    other = {**contact_body(10), "outcome": "connected"}
+    _problem(api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json=other,
+                             headers=api.auth("collector", **{"Idempotency-Key": "c-ok-1"})), 409,
+             code="idempotency_conflict")  # fmt: skip
     night = _problem(api.client.post("/api/v1/collections/cases/L-DEMO-5/contacts", json=contact_body(23, days_back=1),
                                      headers=api.auth("collector")), 409)  # fmt: skip
     assert str(night["code"]).startswith("conduct.") and night["field"] == "at"
@@ -133,6 +140,10 @@ def test_a_customer_files_and_reads_a_dispute_an_agent_resolves_it_and_the_reply
     assert res.status_code == 201, res.text
     assert res.json()["status"] == "open" and res.json()["channel"] == "customer" and res.json()["reply"] is None
     assert api.client.get("/api/v1/credit-disputes/d-1", headers=api.auth("customer")).json()["dispute_id"] == "d-1"
+    again = api.client.post(
+        "/api/v1/credit-disputes", json=body, headers=api.auth("customer", **{"Idempotency-Key": "d-1"})
+    )
+    assert again.status_code == 201 and again.json() == res.json()
     other = api.client.get("/api/v1/credit-disputes/d-1", headers={"Authorization": f"Bearer {api.keys['other']}"})
     _problem(other, 404)
     _problem(api.client.post("/api/v1/credit-disputes", json={**body, "line_id": "L-DEMO-2"},
