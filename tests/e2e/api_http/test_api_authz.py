@@ -14,6 +14,8 @@ from creditloop.app import hardship_commands as h
 from creditloop.entrypoints.api.authz import PUBLIC, ROLES, matrix
 
 from .conftest import TODAY, Api
+from .walk_more import REQUESTS as MORE_REQUESTS
+from .walk_more import SUCCESS as MORE_SUCCESS
 
 _n = itertools.count()
 Call = tuple[str, str, dict[str, Any] | None, dict[str, str]]  # method, path, json body, extra headers
@@ -74,6 +76,7 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "risk_capital": lambda api: ("POST", "/api/v1/risk/capital", {"class": "qrre", "pd": "0.02", "lgd": "0.8"}, {}),
     "risk_stress": lambda api: ("POST", "/api/v1/risk/stress", {"pd": "0.02", "rho": "0.04", "z": "-3.0902"}, {}),
 }  # fmt: skip
+REQUESTS.update(MORE_REQUESTS)
 
 
 def test_every_route_is_in_the_matrix_and_every_matrix_entry_has_a_request(api: Api) -> None:
@@ -89,7 +92,7 @@ def test_each_role_gets_exactly_what_the_matrix_gives_it(api: Api, role: str) ->
         method, path, body, headers = make(api)
         res = api.client.request(method, path, json=body, headers=api.auth(role, **headers))
         outcomes[op] = res.status_code
-        success = 201 if method == "POST" and op not in _OK_POSTS else 200
+        success = MORE_SUCCESS.get(op, 201 if method == "POST" and op not in _OK_POSTS else 200)
         expected[op] = success if role in matrix()[op] else 403
         if res.status_code >= 400:
             assert res.headers["content-type"] == "application/problem+json", (op, res.text)

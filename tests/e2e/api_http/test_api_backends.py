@@ -16,6 +16,7 @@ pytest.importorskip("fastapi")
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from creditloop.adapters.pii_crypto import new_key
 from creditloop.app.views import journal_rows, line_summary, verify_journal
 from creditloop.config import Settings
 from creditloop.entrypoints.api.app import create_app
@@ -50,7 +51,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     yield from _postgres()
 
 
-def test_concurrent_retries_and_payments_post_exactly_once(settings: Settings) -> None:
+def test_concurrent_retries_and_payments_post_exactly_once(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLOOP_PII_KEY", new_key())  # on PostgreSQL the server does not start without one
     be = Backend(settings, FixedClock())
     seed_book(be)
     keys = issue_keys(be)

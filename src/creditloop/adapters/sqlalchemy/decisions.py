@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import namedtuple
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -45,8 +46,55 @@ _SQL = {
 _Row = namedtuple("_Row", _COLUMNS)  # type: ignore[misc]  # a driver row by column name, as _decision reads it
 
 
-def _values(d: StoredDecision, sqlite: bool) -> tuple[Any, ...]:
+# The form's personal data, encrypted inside ``inputs_json`` when the store has a cipher (issue 18, migration 0015).
+PII_FIELDS = ("name", "id_number", "phone")
+TOKEN_PREFIX = "pii1:"
+
+
+def canonical(value: Any) -> str:
+    """The bytes ``app.underwriting.canonical`` writes (the stdlib encoder with the same arguments)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class FieldCipher(Protocol):
+    def encrypt(self, field: str, value: str) -> str: ...
+
+    def decrypt(self, field: str, token: str) -> str: ...
+
+
+def seal_inputs(text: str, cipher: FieldCipher) -> str:
+    """``inputs_json`` with the form's name, ID number and phone encrypted (values already encrypted are kept)."""
+    doc = json.loads(text)
+    form = doc.get("form") if isinstance(doc, dict) else None
+    if not isinstance(form, dict):
+        return text
+    for name in PII_FIELDS:
+        value = form.get(name)
+        if isinstance(value, str) and not value.startswith(TOKEN_PREFIX):
+            form[name] = cipher.encrypt(name, value)
+    return canonical(doc)
+
+
+def open_inputs(text: str, cipher: FieldCipher | None) -> str:
+    """``inputs_json`` as it was before sealing (byte for byte: both are canonical JSON)."""
+    if TOKEN_PREFIX not in text:
+        return text
+    if cipher is None:
+        raise ValidationError("stored applications are encrypted: the PII key is needed (CREDITLOOP_PII_KEY)",
+                              field="CREDITLOOP_PII_KEY")  # fmt: skip
+    doc = json.loads(text)
+    form = doc["form"]
+    for name in PII_FIELDS:
+        value = form.get(name)
+        if isinstance(value, str) and value.startswith(TOKEN_PREFIX):
+            form[name] = cipher.decrypt(name, value)
+    return canonical(doc)
+
+
+def _values(d: StoredDecision, sqlite: bool, cipher: FieldCipher | None = None) -> tuple[Any, ...]:
     row = _row(d)
+    if cipher is not None:
+        row["inputs_json"] = seal_inputs(d.inputs_json, cipher)
     if sqlite:
         row["applied_on"] = d.applied_on.isoformat()  # what the Date type stores on SQLite
     return tuple(row[c] for c in _COLUMNS)
@@ -73,7 +121,7 @@ def _row(d: StoredDecision) -> dict[str, Any]:
     }
 
 
-def _decision(r: Any) -> StoredDecision:
+def _decision(r: Any, cipher: FieldCipher | None = None) -> StoredDecision:
     applied_on = r.applied_on if isinstance(r.applied_on, date) else date.fromisoformat(r.applied_on)
     return StoredDecision(
         decision_id=r.decision_id,
@@ -89,7 +137,7 @@ def _decision(r: Any) -> StoredDecision:
         limit_minor=int(r.limit_minor),
         pd=None if r.pd is None else float(r.pd),
         inputs_hash=r.inputs_hash,
-        inputs_json=r.inputs_json,
+        inputs_json=open_inputs(r.inputs_json, cipher),
         decision_json=r.decision_json,
         line_id=r.line_id,
     )
@@ -103,8 +151,9 @@ def _id_order(conn: sa.Connection) -> Any:
 class SqlDecisionStore:
     """A decision once stored is never rewritten: the same record again is a no-op, another one a conflict."""
 
-    def __init__(self, connection: ConnectionSource) -> None:
+    def __init__(self, connection: ConnectionSource, cipher: FieldCipher | None = None) -> None:
         self._connection = connection
+        self.cipher = cipher  # set by the API server (CREDITLOOP_PII_KEY): the form's PII is stored encrypted
 
     def save(self, record: StoredDecision) -> None:
         self.save_many((record,))
@@ -115,7 +164,7 @@ class SqlDecisionStore:
             return
         conn = self._connection()
         name = conn.dialect.name
-        values = [_values(r, name == "sqlite") for r in records]
+        values = [_values(r, name == "sqlite", self.cipher) for r in records]
         if name == "sqlite":  # the driver directly (SQLAlchemy's per-statement set-up is most of the cost)
             done = driver(conn).executemany(_SQL[name]["insert"], values).rowcount
         else:
@@ -131,9 +180,9 @@ class SqlDecisionStore:
         conn = self._connection()
         if conn.dialect.name == "sqlite":
             found = driver(conn).execute(_SQL["sqlite"]["get"], (decision_id,)).fetchone()
-            return None if found is None else _decision(_Row(*found))
+            return None if found is None else _decision(_Row(*found), self.cipher)
         r = conn.exec_driver_sql(_SQL[conn.dialect.name]["get"], (decision_id,)).first()
-        return None if r is None else _decision(r)
+        return None if r is None else _decision(r, self.cipher)
 
     def get_many(self, decision_ids: Sequence[str]) -> dict[str, StoredDecision]:
         """The stored decisions among ``decision_ids``, by id (one query per chunk of ids)."""
@@ -144,13 +193,13 @@ class SqlDecisionStore:
         for chunk in chunks(list(dict.fromkeys(decision_ids))):
             sql = _SQL[name]["known"] + f"({', '.join([p] * len(chunk))})"
             for r in conn.exec_driver_sql(sql, tuple(chunk)):
-                out[r.decision_id] = _decision(r)
+                out[r.decision_id] = _decision(r, self.cipher)
         return out
 
     def for_application(self, application_id: str) -> list[StoredDecision]:
         conn = self._connection()
         q = sa.select(_T).where(_T.c.application_id == application_id).order_by(_T.c.decided_at, _id_order(conn))
-        return [_decision(r) for r in conn.execute(q)]
+        return [_decision(r, self.cipher) for r in conn.execute(q)]
 
     def list(
         self, *, since: datetime | None = None, arm: str | None = None, limit: int | None = None
@@ -163,4 +212,4 @@ class SqlDecisionStore:
             q = q.where(_T.c.arm == arm)
         if limit is not None:
             q = q.limit(limit)
-        return [_decision(r) for r in conn.execute(q)]
+        return [_decision(r, self.cipher) for r in conn.execute(q)]

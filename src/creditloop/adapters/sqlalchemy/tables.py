@@ -300,3 +300,27 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
+# Customers' personal data (issue 18, migration 0015): name, ID number and phone encrypted (AES-256-GCM, tokens
+# ``pii1:...``), the ID number's blind index (HMAC-SHA256) for lookup, and the audit of every read of them.
+customer_pii = sa.Table(
+    "customer_pii",
+    metadata,
+    sa.Column("customer_id", sa.String(100), primary_key=True),
+    sa.Column("application_id", sa.String(200), nullable=False),
+    sa.Column("name_enc", sa.Text, nullable=False),
+    sa.Column("id_number_enc", sa.Text, nullable=False),
+    sa.Column("phone_enc", sa.Text, nullable=False),
+    sa.Column("id_number_index", sa.String(64), nullable=False, index=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+pii_reads = sa.Table(
+    "pii_reads",
+    metadata,
+    sa.Column("read_id", sa.String(40), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(40), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("customer_id", sa.String(100), nullable=False, index=True),
+    sa.Column("fields", sa.String(100), nullable=False),  # the fields shown in clear, comma-separated; no values
+    sa.Column("operation", sa.String(60), nullable=False),
+)

@@ -12,10 +12,15 @@ from creditloop.entrypoints.api import (
     middleware,
     problems,
     routes_care,
+    routes_customers,
+    routes_disputes,
     routes_holds,
     routes_lines,
     routes_meta,
+    routes_origination,
     routes_risk,
+    routes_simulations,
+    routes_workout,
 )
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.ratelimit import TokenBuckets
@@ -40,6 +45,9 @@ def create_app(
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
     for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
+    # Issue 18's remaining endpoints (applications, disclosures, hardship, contacts, disputes, jobs, PII).
+    for more in (routes_origination, routes_workout, routes_disputes, routes_simulations, routes_customers):
+        app.include_router(more.router, prefix=PREFIX, responses=problems.RESPONSES)
     problems.install(app)
     if api.cors_origins:  # off by default: no Access-Control-* header is ever sent
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],

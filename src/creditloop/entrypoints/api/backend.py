@@ -13,11 +13,13 @@ from typing import Any, TypeVar, cast
 
 from creditloop.adapters.clock import SystemClock
 from creditloop.adapters.sqlalchemy.api_keys import SqlApiKeyStore
+from creditloop.adapters.sqlalchemy.pii_store import SqlPiiStore
 from creditloop.adapters.sqlalchemy.purpose import OPERATING, SIMULATION, read_purpose, stamp_purpose
 from creditloop.bootstrap import build
 from creditloop.config import Settings
 from creditloop.core.clock import Clock
 from creditloop.core.errors import DomainError
+from creditloop.entrypoints.api.pii_key import load_cipher
 
 T = TypeVar("T")
 
@@ -26,11 +28,16 @@ class Backend:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
+        cipher = load_cipher(settings)  # before the ledger is touched: PostgreSQL without a key does not start
         system = build(settings)
         self.bus: Any = system.bus
         self.uow: Any = cast(Any, system.bus.uow)  # the SQL unit of work: it has an engine
         self.engine = self.uow.engine
         self.keys = SqlApiKeyStore(self.engine)
+        self.cipher = cipher  # personal data at rest: the application forms' and the customers' (pii.py)
+        self.uow.decisions.cipher = cipher
+        self.pii_store = SqlPiiStore(self.engine)
+        self.settings = settings
         self.clock: Clock = clock or SystemClock(settings.business_timezone)
         self.embedded = settings.database_url is None
         self.lock = threading.RLock()

@@ -99,6 +99,7 @@ def ledger_bus(data_dir: Path, *, write: bool = True, create: bool = False, subs
     from creditloop.bootstrap import build
     from creditloop.config import Settings
     from creditloop.entrypoints.cli.ledgers import SIDE_MARKER
+    from creditloop.entrypoints.cli.pii_cli import attach_pii_cipher
 
     settings = Settings(data_dir=data_dir)
     local = settings.database_url is None
@@ -111,6 +112,7 @@ def ledger_bus(data_dir: Path, *, write: bool = True, create: bool = False, subs
             check_writable_dir(data_dir, "--data-dir")
             check_dir(lambda: _refuse_simulation_dir(data_dir))
     bus: Any = guarded(lambda: build(settings, subscribers=subscribers)).bus  # the SQL bus: its uow has an engine
+    attach_pii_cipher(bus, data_dir, local)  # application forms' personal data encrypted when a key is set
     if write:
         purpose = _stamp_operating(bus.uow.engine, legacy_simulation=local and (data_dir / SIDE_MARKER).exists())
         if purpose != "operating":
