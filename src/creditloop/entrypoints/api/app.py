@@ -12,6 +12,7 @@ from creditloop.entrypoints.api import (
     middleware,
     problems,
     routes_care,
+    routes_dashboard,
     routes_holds,
     routes_lines,
     routes_meta,
@@ -20,6 +21,7 @@ from creditloop.entrypoints.api import (
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.ratelimit import TokenBuckets
 from creditloop.entrypoints.api.settings import ApiSettings
+from creditloop.entrypoints.web import pages
 
 PREFIX = "/api/v1"
 
@@ -38,8 +40,9 @@ def create_app(
     )  # fmt: skip
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
-    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk):
+    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk, routes_dashboard):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
+    app.include_router(pages.router)  # the dashboard's page and scripts (public, outside the OpenAPI document)
     problems.install(app)
     if api.cors_origins:  # off by default: no Access-Control-* header is ever sent
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],
