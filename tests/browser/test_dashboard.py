@@ -3,6 +3,7 @@ approval and a collector's forbidden contact (refused by the server, the reason 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .conftest import Server, log_in, screenshot
@@ -42,7 +43,7 @@ def test_portfolio_charts_have_translated_tooltips_the_shock_and_a_csv(page: Any
     assert "ECL 接口尚未提供" in page.inner_text("#panel-ecl")  # a placeholder until an ECL endpoint exists
     with page.expect_download() as info:
         page.click("#panel-delinquency button.csv")
-    lines = open(info.value.path(), encoding="utf-8-sig").read().splitlines()
+    lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "month,lines,balance_minor,dpd30_minor,dpd30_balance_rate,dpd30_count_rate,shock"
     rows = {r.split(",")[0]: r.split(",") for r in lines[1:]}
     assert rows[SHOCK][-1] == "1" and float(rows["2026-05"][4]) > float(rows["2025-12"][4]) == 0.0

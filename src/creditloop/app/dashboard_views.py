@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from creditloop.app.alert_views import alert_dict
@@ -46,8 +47,8 @@ def delinquency_by_month(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         late_lines = sum(m[f"{b}_lines"] for b in BUCKETS[2:])
         out.append({
             "month": month.isoformat()[:7], "month_end_on": month.isoformat(), "lines": m["lines"],
-            "balance_minor": m["balance_minor"], "dpd30_minor": late, "dpd30_balance_rate": _share(late, m["balance_minor"]),
-            "dpd30_count_rate": _share(late_lines, m["lines"]),
+            "balance_minor": m["balance_minor"], "dpd30_minor": late,
+            "dpd30_balance_rate": _share(late, m["balance_minor"]), "dpd30_count_rate": _share(late_lines, m["lines"]),
             "buckets": {b: m[f"{b}_minor"] for b in BUCKETS},
         })  # fmt: skip
     return out
@@ -82,15 +83,14 @@ def roll_rates(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         by_line[r["account_id"]][r["month_end_on"]] = r
     months = sorted({r["month_end_on"] for r in rows})
-    following = dict(zip(months, months[1:], strict=False))
     sums: dict[str, list[int]] = {b: [0, 0, 0, 0] for b in BUCKETS}  # balance, worse, same, better
     for line in by_line.values():
-        for month, r in line.items():
-            nxt = line.get(following.get(month, month)) if month in following else None
-            if nxt is None:
+        for month, after in pairwise(months):
+            now, nxt = line.get(month), line.get(after)
+            if now is None or nxt is None:
                 continue
-            src, dst = BUCKETS.index(bucket_of(int(r["dpd"]))), BUCKETS.index(bucket_of(int(nxt["dpd"])))
-            balance, s = int(r["balance_minor"] or 0), sums[BUCKETS[src]]
+            src, dst = BUCKETS.index(bucket_of(int(now["dpd"]))), BUCKETS.index(bucket_of(int(nxt["dpd"])))
+            balance, s = int(now["balance_minor"] or 0), sums[BUCKETS[src]]
             s[0] += balance
             s[1 if dst > src else 2 if dst == src else 3] += balance
     return [
@@ -176,7 +176,8 @@ def customer_360(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
 
 def _contact(r: Any) -> dict[str, Any]:
     return {"record_id": r.record_id, "party": r.party, "channel": r.channel, "at": r.at.isoformat(),
-            "local_on": r.local_on.isoformat(), "allowed": r.allowed, "outcome": r.outcome, "codes": list(r.codes)}  # fmt: skip
+            "local_on": r.local_on.isoformat(), "allowed": r.allowed, "outcome": r.outcome,
+            "codes": list(r.codes)}  # fmt: skip
 
 
 def case_detail(uow: UnitOfWork, line_id: str) -> dict[str, Any]:

@@ -111,7 +111,8 @@ def contact(line_id: Id, body: ContactBody, who: Caller, be: Be) -> Any:
     if not r.allowed:
         return _refused(list(r.codes), result.next_allowed_at)
     return {"record_id": r.record_id, "line_id": r.line_id, "party": r.party, "channel": r.channel,
-            "at": r.at.isoformat(), "local_on": r.local_on.isoformat(), "allowed": True, "outcome": r.outcome}  # fmt: skip
+            "at": r.at.isoformat(), "local_on": r.local_on.isoformat(), "allowed": True,
+            "outcome": r.outcome}  # fmt: skip
 
 
 def _refused(codes: list[str], next_at: datetime | None) -> JSONResponse:
@@ -120,4 +121,3 @@ def _refused(codes: list[str], next_at: datetime | None) -> JSONResponse:
             "detail": f"refused by the conduct rules: {detail}", "code": "conduct_refused", "rules": codes,
             "next_allowed_at": None if next_at is None else next_at.isoformat()}  # fmt: skip
     return JSONResponse(body, status_code=409, media_type=MEDIA_TYPE)
-

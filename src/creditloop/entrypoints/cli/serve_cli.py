@@ -48,7 +48,9 @@ def serve(
     be = guarded(lambda: Backend(settings))  # type: ignore[arg-type]
     if seed_demo:
         _seed(be, data_dir, f"http://{host}:{port}", as_json)
-    typer.echo(f"Serving on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/openapi.json; dashboard: /dashboard)", err=True)
+    typer.echo(
+        f"Serving on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/openapi.json; dashboard: /dashboard)", err=True
+    )
     app = create_app(backend=be)
     # No access log: paths carry line and customer ids; the API logs route templates instead.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
