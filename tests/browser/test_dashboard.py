@@ -65,6 +65,10 @@ def test_alert_drill_down_reaches_the_line_and_the_customer(page: Any, server: S
     page.click("#to-customer")
     line = page.wait_for_selector("#line-L-DEMO-4")
     assert "demo-alert-1" in line.inner_text() and "分期计划" in line.inner_text()
+    events = page.inner_text("#timeline-L-DEMO-4").splitlines()  # one dated list: purchase, statements, the alert
+    assert events[0].startswith("2026-02-17") and "消费 3,400.00 元" in events[0]
+    assert sum("账单：应还" in e for e in events) == 4  # March to June
+    assert events[-1].startswith("2026-06-15") and "预警 demo-alert-1" in events[-1]
     screenshot(page, "customer")
 
 
@@ -100,7 +104,7 @@ def test_a_collectors_forbidden_contact_is_refused_with_the_reason_in_chinese(pa
     page.click("#contact-submit")
     refused = page.wait_for_selector("#contact-refused").inner_text()
     assert "合规规则拒绝了此次联系" in refused and "不在客户当地时间的允许联系时段内" in refused, refused
-    assert "最早可联系时间：2026-06-15T00:00:00+00:00" in refused  # 08:00 in Shanghai
+    assert "最早可联系时间：2026-06-15 08:00 (Asia/Shanghai)" in refused
     screenshot(page, "collections")
     page.select_option("#contact-id", "third-party-4")  # a third party, to collect: refused whatever the hour
     page.fill("#contact-at", "2026-06-15T10:00")

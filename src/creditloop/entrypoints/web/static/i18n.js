@@ -38,7 +38,7 @@ const I18N = {
     "third_party": "第三方", "purpose.collect": "催收", "purpose.locate": "寻人（联系债务人）",
     "outcome.connected": "接通", "outcome.unanswered": "未接", "outcome.delivered": "已送达", "outcome.refused": "拒绝",
     "outcome.wrong_party": "非本人", "channel.sms": "短信", "channel.app": "应用推送", "channel.call": "电话", "channel.letter": "信函",
-    "loading": "加载中…", "yuan": "元",
+    "loading": "加载中…", "yuan": "元", "tl.statement": "账单：应还", "tl.refused": "被合规规则拒绝",
   },
   en: {
     brand: "creditloop risk dashboard", logout: "Log out", switchTo: "中文",
@@ -77,7 +77,7 @@ const I18N = {
     "third_party": "third party", "purpose.collect": "collect", "purpose.locate": "locate the debtor",
     "outcome.connected": "connected", "outcome.unanswered": "unanswered", "outcome.delivered": "delivered", "outcome.refused": "refused",
     "outcome.wrong_party": "wrong party", "channel.sms": "SMS", "channel.app": "app push", "channel.call": "call", "channel.letter": "letter",
-    "loading": "Loading…", "yuan": "yuan",
+    "loading": "Loading…", "yuan": "yuan", "tl.statement": "Statement: due", "tl.refused": "refused by the conduct rules",
   },
 };
 // The conduct rules' codes (collections/conduct.py RULES), in both languages.
@@ -102,6 +102,7 @@ const KIND_TEXT = {
   term_extension: ["延长期限", "term extension"], reamortise: ["重新分期", "re-amortisation"], fee_reduction: ["减免手续费", "fee reduction"],
   penalty_waiver: ["减免罚息", "penalty waiver"], payment_holiday: ["暂停还款", "payment holiday"], settlement: ["和解结清", "settlement"],
 };
+const EVENT_TEXT = { purchase: ["消费", "purchase"], repay: ["还款", "payment"] };
 const ROLE_TEXT = {
   agent: ["坐席", "agent"], team_lead: ["组长", "team lead"], manager: ["经理", "manager"], risk: ["风险部门", "risk"],
   checkout: ["收银渠道", "checkout"], customer: ["客户", "customer"], collector: ["催收员", "collector"], analyst: ["分析师", "analyst"],

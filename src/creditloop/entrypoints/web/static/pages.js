@@ -136,7 +136,7 @@ function linePanel(e) {
     ...section(t("customer.schedule"), l.schedule, [{ key: "due_on", label: t("col.due") }, { label: t("col.principal"), num: true, value: (r) => yuan(r.principal_minor) },
       { label: t("col.fee"), num: true, value: (r) => yuan(r.fee_minor) }, { label: t("col.paid"), num: true, value: (r) => yuan(r.paid_minor) }]),
     h("h2", {}, t("customer.timeline")),
-    h("ul", { class: "timeline" }, l.events.slice(-30).map((ev) => h("li", {}, `${ev.on || ev.effective_on || ev.at || ""} ${ev.type || ev.kind || ev.event || ""} ${ev.amount_minor !== undefined ? yuan(ev.amount_minor) : ""}`))),
+    h("ul", { class: "timeline", id: `timeline-${l.line_id}` }, timeline(e).map(([on, text]) => h("li", {}, `${on}  ${text}`))),
     ...section(t("customer.alerts"), e.alerts, [{ key: "alert_id", label: t("col.alert") }, { key: "raised_on", label: t("col.raised") }, { key: "status", label: t("col.status") }]),
     ...section(t("customer.hardship"), e.hardship_requests, [{ key: "request_id", label: t("col.request") }, { key: "category", label: t("col.category") }, { key: "requested_on", label: t("col.on") }]),
     ...section(t("customer.plans"), e.plans, [{ key: "option_id", label: t("col.option") }, { label: t("col.kind"), value: (r) => pick(KIND_TEXT, r.kind) },
@@ -144,4 +144,16 @@ function linePanel(e) {
     ...section(t("customer.contacts"), e.contacts, [{ key: "at", label: t("col.at") }, { label: t("col.party"), value: (r) => t(r.party) }, { label: t("col.channel"), value: (r) => t(`channel.${r.channel}`) },
       { label: t("col.result"), value: (r) => (r.allowed ? t(`outcome.${r.outcome}`) : r.codes.map((c) => pick(RULE_TEXT, c)).join("; ")) }]),
   ], [], `line-${l.line_id}`);
+}
+
+/* One dated list of what happened on a line: purchases and payments, statements, alerts, hardship, contacts. */
+function timeline(e) {
+  const l = e.line, items = [];
+  for (const ev of l.events) items.push([ev.on, `${pick(EVENT_TEXT, ev.kind)} ${ev.amount_minor !== undefined ? `${yuan(ev.amount_minor)} ${t("yuan")}` : ""}`]);
+  for (const s of l.statements) items.push([s.statement_on, `${t("tl.statement")} ${yuan(s.total_due_minor)} ${t("yuan")}, ${t("col.due")} ${s.due_on}`]);
+  for (const a of e.alerts) items.push([a.raised_on, `${t("customer.alerts")} ${a.alert_id} (${a.severity})`]);
+  for (const r of e.hardship_requests) items.push([r.requested_on, `${t("customer.hardship")} ${r.request_id}`]);
+  for (const p of e.plans) items.push([p.accepted_on, `${t("customer.plans")} ${p.option_id} (${pick(KIND_TEXT, p.kind)})`]);
+  for (const c of e.contacts) items.push([c.local_on, `${t("customer.contacts")} ${t(`channel.${c.channel}`)} — ${c.allowed ? t(`outcome.${c.outcome}`) : t("tl.refused")}`]);
+  return items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

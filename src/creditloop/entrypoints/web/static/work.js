@@ -66,7 +66,7 @@ async function casePanel(detail, lineId, last) {
     } catch (err) {
       const rules = (err.body && err.body.rules) || [];
       notice = rules.length
-        ? message("error", [t("collections.refused"), ...rules.map((r) => `• ${pick(RULE_TEXT, r)}`), ...(err.body.next_allowed_at ? [t("collections.next", { v: err.body.next_allowed_at })] : [])].join("\n"), "contact-refused")
+        ? message("error", [t("collections.refused"), ...rules.map((r) => `• ${pick(RULE_TEXT, r)}`), ...(err.body.next_allowed_at ? [t("collections.next", { v: `${inZone(err.body.next_allowed_at, c.zone)} (${c.zone})` })] : [])].join("\n"), "contact-refused")
         : message("error", explain(err), "contact-error");
       if (!rules.length) { out.replaceChildren(notice); return; }
     }
@@ -88,13 +88,16 @@ async function casePanel(detail, lineId, last) {
   }
 }
 
-/* Now in the customer's zone, as a datetime-local value (YYYY-MM-DDTHH:MM). */
-function localNow(zone) {
+/* An instant as YYYY-MM-DD HH:MM in the customer's zone. */
+function inZone(instant, zone) {
   try {
     return new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .format(new Date()).replace(" ", "T");
-  } catch (err) { return new Date().toISOString().slice(0, 16); }
+      .format(new Date(instant));
+  } catch (err) { return String(instant); }
 }
+
+/* Now in the customer's zone, as a datetime-local value (YYYY-MM-DDTHH:MM). */
+function localNow(zone) { return inZone(Date.now(), zone).replace(" ", "T"); }
 
 /* The case's zone offset at this moment (the time typed is the customer's local time). China has no DST. */
 function zoneOffset(zone) {
