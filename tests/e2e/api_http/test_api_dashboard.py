@@ -97,3 +97,23 @@ def test_a_forbidden_contact_is_refused_naming_the_rules_and_recorded(dash: Api)
     assert [(c["allowed"], c["codes"]) for c in case["contacts"]] == [(False, ["conduct.quiet_hours"])]
     no_case = dash.client.get("/api/v1/dashboard/collections/L-DEMO-1/case", headers=dash.auth("collector"))
     assert no_case.status_code == 404
+
+
+def test_hostile_contact_times_and_a_broken_events_file_are_4xx_or_ignored(dash: Api) -> None:
+    url = "/api/v1/dashboard/collections/L-DEMO-4/contacts"
+    for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-06-15T10:00:00+99:00", "yesterday"):
+        body = {"contact_id": "debtor-4", "channel": "sms", "outcome": "delivered", "at": at}
+        res = dash.client.post(url, json=body, headers=dash.auth("collector"))
+        assert res.status_code == 422 and res.json()["field"] == "at", (at, res.text)
+    mismatch = {"contact_id": "debtor-4", "channel": "call", "outcome": "delivered", "at": "2026-06-15T10:00:00+08:00"}
+    res = dash.client.post(url, json=mismatch, headers=dash.auth("collector"))
+    assert res.status_code == 422 and res.json()["field"] == "outcome"
+    assert dash.be.data_dir is not None
+    events = dash.be.data_dir / "portfolio_events.json"
+    kept = events.read_text(encoding="utf-8")
+    try:
+        events.write_text("{not json", encoding="utf-8")
+        doc = dash.client.get("/api/v1/dashboard/portfolio", headers=dash.auth("analyst")).json()
+        assert doc["events"] == [] and doc["shock_months"] == [] and len(doc["delinquency"]) == 6
+    finally:
+        events.write_text(kept, encoding="utf-8")

@@ -6,8 +6,9 @@ approval role (``approval_roles.json``) and recording a contact attempt, which t
 from __future__ import annotations
 
 import json
+import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Any, Literal
@@ -24,8 +25,10 @@ from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller
 from creditloop.entrypoints.api.problems import MEDIA_TYPE, Problem
 from creditloop.entrypoints.api.schemas import Body, Id, OnField
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/dashboard", tags=["dashboard"], dependencies=[Depends(caller)])
 EVENTS_FILE = "portfolio_events.json"
+MAX_SKEW = timedelta(days=366)  # a contact attempt is recorded around now, not in another century
 
 
 @cache
@@ -39,7 +42,11 @@ def _events(be: Be) -> list[dict[str, Any]]:
     """Months to mark on the charts (``portfolio_events.json`` in the data directory: the demo's shock)."""
     if be.data_dir is None or not (be.data_dir / EVENTS_FILE).is_file():
         return []
-    raw = json.loads((be.data_dir / EVENTS_FILE).read_text(encoding="utf-8"))
+    try:
+        raw = json.loads((be.data_dir / EVENTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # an unreadable file marks nothing; the charts still show
+        logger.warning("%s is not readable JSON; no months are marked", EVENTS_FILE)
+        return []
     return [e for e in raw if isinstance(e, dict) and isinstance(e.get("month"), str)] if isinstance(raw, list) else []
 
 
@@ -104,6 +111,8 @@ class ContactBody(Body):
 def contact(line_id: Id, body: ContactBody, who: Caller, be: Be) -> Any:
     """Allowed: 201 with the record. Refused: recorded as refused (audited, no contact happened) and answered
     409 ``conduct_refused`` with the rule codes, their text and when the same attempt would next be allowed."""
+    if abs(body.at - be.clock.now()) > MAX_SKEW:
+        raise Problem(422, "invalid_input", f"at: more than {MAX_SKEW.days} days from now", field="at")
     attempt = f"dash-{uuid.uuid4().hex[:16]}"
     result = be.send(RecordContactAttempt(attempt, line_id, body.contact_id, body.channel, body.at, body.outcome,
                                           body.purpose))  # fmt: skip
