@@ -35,5 +35,7 @@ function explain(err) {
   if (!(err instanceof ApiError)) return t("err.generic", { detail: String(err) });
   if (err.status === 403) return t("err.forbidden");
   if (err.status === 0) return err.message;
-  return t("err.generic", { detail: `${err.body.code || err.status} — ${err.body.detail || ""}` });
+  const code = err.body.code || String(err.status);
+  const known = CODE_TEXT[code] ? `${pick(CODE_TEXT, code)} (${code})` : code;
+  return t("err.generic", { detail: `${known} — ${err.body.detail || ""}` });
 }

@@ -102,6 +102,15 @@ const KIND_TEXT = {
   term_extension: ["延长期限", "term extension"], reamortise: ["重新分期", "re-amortisation"], fee_reduction: ["减免手续费", "fee reduction"],
   penalty_waiver: ["减免罚息", "penalty waiver"], payment_holiday: ["暂停还款", "payment holiday"], settlement: ["和解结清", "settlement"],
 };
+// Domain refusals the pages meet (the server's stable codes), in both languages; the server's detail follows.
+const CODE_TEXT = {
+  past_authority: ["超出审批权限：需要更高级别的审批角色", "past the approving role's authority: a higher role must approve"],
+  hardship_plan_already_accepted: ["该申请已批准过方案", "an option of this request was already accepted"],
+  option_unavailable: ["该方案今日不可用", "the option cannot be applied today"],
+  not_found: ["找不到该记录", "no such record"],
+  read_only_ledger: ["模拟账本只读", "a simulation's ledger is read-only"],
+  rate_limited: ["请求过于频繁，请稍后再试", "too many requests; try again shortly"],
+};
 const EVENT_TEXT = { purchase: ["消费", "purchase"], repay: ["还款", "payment"] };
 const ROLE_TEXT = {
   agent: ["坐席", "agent"], team_lead: ["组长", "team lead"], manager: ["经理", "manager"], risk: ["风险部门", "risk"],
