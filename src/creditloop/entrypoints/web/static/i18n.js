@@ -111,6 +111,14 @@ const CODE_TEXT = {
   read_only_ledger: ["模拟账本只读", "a simulation's ledger is read-only"],
   rate_limited: ["请求过于频繁，请稍后再试", "too many requests; try again shortly"],
 };
+const STATUS_TEXT = {
+  high: ["高", "high"], medium: ["中", "medium"], low: ["低", "low"],
+  open: ["未处理", "open"], actioned: ["已处置", "actioned"], closed: ["已关闭", "closed"], active: ["执行中", "active"], broken: ["已违约", "broken"],
+};
+const SEGMENT_TEXT = {
+  current: ["正常", "current"], early: ["早期逾期", "early"], late: ["中期逾期", "late"], recovery: ["回收", "recovery"],
+  ewi_referral: ["预警转介", "early-warning referral"], ptp_due: ["承诺还款到期", "promise due"], ptp_broken: ["违背还款承诺", "broken promise"],
+};
 const EVENT_TEXT = { purchase: ["消费", "purchase"], repay: ["还款", "payment"] };
 const ROLE_TEXT = {
   agent: ["坐席", "agent"], team_lead: ["组长", "team lead"], manager: ["经理", "manager"], risk: ["风险部门", "risk"],

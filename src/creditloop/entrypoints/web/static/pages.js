@@ -91,8 +91,8 @@ async function alertsPage(main, alertId) {
   const detail = h("div", { id: "alert-detail" });
   const cols = [
     { key: "alert_id", label: t("col.alert") }, { key: "line_id", label: t("col.line") }, { key: "rule_id", label: t("col.rule") },
-    { key: "raised_on", label: t("col.raised") }, { label: t("col.severity"), value: (r) => h("span", { class: `badge ${r.severity}` }, r.severity) },
-    { label: t("col.reasons"), value: (r) => r.reasons.join(", ") }, { key: "status", label: t("col.status") },
+    { key: "raised_on", label: t("col.raised") }, { label: t("col.severity"), value: (r) => h("span", { class: `badge ${r.severity}` }, pick(STATUS_TEXT, r.severity)) },
+    { label: t("col.reasons"), value: (r) => r.reasons.join(", ") }, { label: t("col.status"), value: (r) => pick(STATUS_TEXT, r.status) },
     { label: t("col.score"), num: true, value: (r) => (r.score === null ? "" : pct(r.score)) },
   ];
   const drill = async (row) => {
@@ -137,10 +137,10 @@ function linePanel(e) {
       { label: t("col.fee"), num: true, value: (r) => yuan(r.fee_minor) }, { label: t("col.paid"), num: true, value: (r) => yuan(r.paid_minor) }]),
     h("h2", {}, t("customer.timeline")),
     h("ul", { class: "timeline", id: `timeline-${l.line_id}` }, timeline(e).map(([on, text]) => h("li", {}, `${on}  ${text}`))),
-    ...section(t("customer.alerts"), e.alerts, [{ key: "alert_id", label: t("col.alert") }, { key: "raised_on", label: t("col.raised") }, { key: "status", label: t("col.status") }]),
+    ...section(t("customer.alerts"), e.alerts, [{ key: "alert_id", label: t("col.alert") }, { key: "raised_on", label: t("col.raised") }, { label: t("col.status"), value: (r) => pick(STATUS_TEXT, r.status) }]),
     ...section(t("customer.hardship"), e.hardship_requests, [{ key: "request_id", label: t("col.request") }, { key: "category", label: t("col.category") }, { key: "requested_on", label: t("col.on") }]),
     ...section(t("customer.plans"), e.plans, [{ key: "option_id", label: t("col.option") }, { label: t("col.kind"), value: (r) => pick(KIND_TEXT, r.kind) },
-      { label: t("col.approved"), value: (r) => pick(ROLE_TEXT, r.approved_by) }, { label: t("col.concession"), num: true, value: (r) => yuan(r.concession_minor) }, { key: "status", label: t("col.status") }]),
+      { label: t("col.approved"), value: (r) => pick(ROLE_TEXT, r.approved_by) }, { label: t("col.concession"), num: true, value: (r) => yuan(r.concession_minor) }, { label: t("col.status"), value: (r) => pick(STATUS_TEXT, r.status) }]),
     ...section(t("customer.contacts"), e.contacts, [{ key: "at", label: t("col.at") }, { label: t("col.party"), value: (r) => t(r.party) }, { label: t("col.channel"), value: (r) => t(`channel.${r.channel}`) },
       { label: t("col.result"), value: (r) => (r.allowed ? t(`outcome.${r.outcome}`) : r.codes.map((c) => pick(RULE_TEXT, c)).join("; ")) }]),
   ], [], `line-${l.line_id}`);

@@ -34,7 +34,7 @@ async function collectionsPage(main, lineId) {
   const doc = await api("GET", "/collections/queue?limit=200");
   const detail = h("div", { id: "case-detail" });
   const cols = [
-    { key: "line_id", label: t("col.line") }, { key: "segment", label: t("col.segment") }, { key: "tier", label: t("col.tier"), num: true },
+    { key: "line_id", label: t("col.line") }, { label: t("col.segment"), value: (r) => pick(SEGMENT_TEXT, r.segment) }, { key: "tier", label: t("col.tier"), num: true },
     { key: "dpd", label: t("col.dpd"), num: true }, { label: t("col.balance"), num: true, value: (r) => yuan(r.balance_minor) },
     { label: t("col.atrisk"), num: true, value: (r) => yuan(r.at_risk_minor) },
   ];
