@@ -152,7 +152,11 @@ def customer_360(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
     from creditloop.app.collections_store import store_of
 
     with uow:
-        ids = sorted(line.line_id for line in uow.lines if line.customer_id == customer_id)
+        by_customer = getattr(uow.lines, "ids_of_customer", None)  # the SQL repository's index; else a scan
+        if by_customer is not None:
+            ids = list(by_customer(customer_id))
+        else:
+            ids = sorted(line.line_id for line in uow.lines if line.customer_id == customer_id)
     if not ids:
         raise NotFound(f"no line of customer {customer_id!r}", field="customer_id")
     lines = []
