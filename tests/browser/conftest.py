@@ -70,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _unavailable(f"the service extra is not installed ({exc.name})")
     data = tmp_path_factory.mktemp("dashboard")
     be = Backend(Settings(data_dir=data, database_url=None), FixedClock())
-    seed_all(be, data)
+    seed_all(be)
     keys = issue_keys(be)
     port = _free_port()
     config = uvicorn.Config(create_app(api=ApiSettings(rate_burst=100_000), backend=be), host="127.0.0.1",

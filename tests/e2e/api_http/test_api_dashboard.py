@@ -18,13 +18,14 @@ from creditloop.entrypoints.api.demo_dashboard import seed_all
 from creditloop.entrypoints.api.settings import ApiSettings
 
 from .conftest import Api, FixedClock
+from .test_api_backends import _postgres
 
 
 @pytest.fixture(scope="module")
 def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     data: Path = tmp_path_factory.mktemp("dash")
     be = Backend(Settings(data_dir=data, database_url=None), FixedClock())
-    seed_all(be, data)  # before any other day-end: it closes the portfolio's month ends from the first one
+    seed_all(be)  # before any other day-end: it closes the portfolio's month ends from the first one
     app = create_app(api=ApiSettings(rate_burst=100_000), backend=be)
     made = Api(app, TestClient(app), be, issue_keys(be))
     with made.client:
@@ -117,3 +118,24 @@ def test_hostile_contact_times_and_a_broken_events_file_are_4xx_or_ignored(dash:
         assert doc["events"] == [] and doc["shock_months"] == [] and len(doc["delinquency"]) == 6
     finally:
         events.write_text(kept, encoding="utf-8")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    if request.param == "sqlite":
+        yield Settings(data_dir=tmp_path / "d", database_url=None)
+        return
+    yield from _postgres()
+
+
+def test_the_dashboards_reads_are_the_same_on_sqlite_and_postgresql(settings: Settings) -> None:
+    be = Backend(settings, FixedClock())
+    seed_all(be)
+    client, key = TestClient(create_app(backend=be)), issue_keys(be)["admin"]
+    get = lambda path: client.get(f"/api/v1/dashboard/{path}", headers={"Authorization": f"Bearer {key}"}).json()  # noqa: E731
+    doc = get("portfolio")
+    assert [r["month"] for r in doc["delinquency"]][::5] == ["2025-12", "2026-05"]
+    assert doc["delinquency"][-1]["dpd30_balance_rate"] > 0
+    assert doc["shock_months"] == (["2026-03"] if settings.database_url is None else [])  # marks live in the dir
+    assert [e["line"]["line_id"] for e in get("customers/C-PF-202603-1")["lines"]] == ["L-PF-202603-1"]
+    assert [r["request_id"] for r in get("hardship/queue")["items"]] == ["demo-hardship-1"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from pathlib import Path
 
 from creditloop.app import commands as c
 from creditloop.app import hardship_commands as h
@@ -36,7 +35,7 @@ def shock_month(today: date) -> date:
     return add_months(today.replace(day=1), -3)
 
 
-def seed_all(be: Backend, data_dir: Path) -> int:
+def seed_all(be: Backend) -> int:
     """The API's demo book (``demo.seed_book``) with the dashboard's portfolio and cases; returns lines opened.
 
     The first day-end of a ledger closes one date only, so the portfolio's first month end is closed before the
@@ -53,8 +52,9 @@ def seed_all(be: Backend, data_dir: Path) -> int:
     made += seed_book(be)
     be.send(c.RunDayEnd(today - timedelta(days=1)))
     seed_care(be)
-    events = [{"month": shock.isoformat()[:7], "kind": "shock", "zh": "收入冲击", "en": "Income shock"}]
-    (data_dir / EVENTS_FILE).write_text(json.dumps(events, ensure_ascii=False), encoding="utf-8")
+    if be.data_dir is not None:  # the embedded ledger's directory (the only one --seed-demo seeds)
+        events = [{"month": shock.isoformat()[:7], "kind": "shock", "zh": "收入冲击", "en": "Income shock"}]
+        (be.data_dir / EVENTS_FILE).write_text(json.dumps(events, ensure_ascii=False), encoding="utf-8")
     return made
 
 

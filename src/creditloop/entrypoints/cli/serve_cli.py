@@ -63,7 +63,7 @@ def _seed(be: Any, data_dir: Path, base: str, as_json: bool) -> None:
 
     if not be.embedded:
         fail("--seed-demo: only on the embedded SQLite ledger (unset CREDITLOOP_DATABASE_URL)", EXIT_USAGE)
-    opened = guarded(lambda: seed_all(be, data_dir))
+    opened = guarded(lambda: seed_all(be))
     keys = issue_keys(be)
     if as_json:  # {"lines_opened": n, "customer_id": ..., "keys": {role: key}}
         echo_json({"lines_opened": opened, "customer_id": DEMO_CUSTOMER, "keys": keys})
