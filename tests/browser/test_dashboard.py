@@ -77,20 +77,28 @@ def test_hardship_approval_follows_the_approvers_role(page: Any, server: Server)
     page.goto(f"{server.base}/dashboard#/hardship")
     page.wait_for_selector("#request-demo-hardship-1")
     assert page.inner_text("#approval-role") == "您的角色不能审批困难方案。"
-    assert page.is_disabled("button.approve[data-option='PW']")
+    assert page.is_disabled("#request-demo-hardship-1 button.approve[data-option='PW']")
     page.click("#logout")
     log_in(page, server, "collector")  # acts as the policy's agent: the penalty waiver is within its authority
     page.goto(f"{server.base}/dashboard#/hardship")
     page.wait_for_selector("#request-demo-hardship-1")
     assert page.inner_text("#approval-role") == "您的审批身份：坐席"
     screenshot(page, "hardship")
-    page.click("button.approve[data-option='PW']")
+    page.click("#request-demo-hardship-1 button.approve[data-option='PW']")
     ok = page.wait_for_selector("#hardship-ok")
     assert ok.inner_text() == "已批准方案 PW（减免罚息），审批角色：坐席。"
     assert page.query_selector("#request-demo-hardship-1") is None  # approved: no longer awaiting
+    page.click("#request-demo-hardship-2 button.approve[data-option='PW']")  # 667 yuan: past an agent's authority
+    refused = page.wait_for_selector("#hardship-error").inner_text()
+    assert "超出审批权限" in refused and "it needs team_lead" in refused, refused
+    page.click("#logout")
+    log_in(page, server, "supervisor")  # a manager may
+    page.goto(f"{server.base}/dashboard#/hardship")
+    page.click("#request-demo-hardship-2 button.approve[data-option='PW']")
+    assert page.wait_for_selector("#hardship-ok").inner_text() == "已批准方案 PW（减免罚息），审批角色：经理。"
     plans = server.backend.uow.hardship  # the plan is in the ledger's store, approved by the agent role
     with server.backend.lock, server.backend.uow:
-        assert [(p.option_id, p.approved_by) for p in plans.plans(line_id="L-DEMO-5")] == [("PW", "agent")]
+        assert [(p.line_id, p.approved_by) for p in plans.plans()] == [("L-DEMO-5", "agent"), ("L-DEMO-7", "manager")]
 
 
 def test_a_collectors_forbidden_contact_is_refused_with_the_reason_in_chinese(page: Any, server: Server) -> None:

@@ -71,7 +71,12 @@ def test_customer_360_and_an_unknown_customer(dash: Api) -> None:
 
 def test_hardship_is_approved_as_the_callers_approval_role(dash: Api) -> None:
     queue = dash.client.get("/api/v1/dashboard/hardship/queue", headers=dash.auth("supervisor")).json()
-    assert queue["approval_role"] == "manager" and [r["request_id"] for r in queue["items"]] == ["demo-hardship-1"]
+    waiting = [r["request_id"] for r in queue["items"]]
+    assert queue["approval_role"] == "manager" and waiting == ["demo-hardship-1", "demo-hardship-2"]
+    large = "/api/v1/dashboard/hardship/requests/demo-hardship-2/accept"  # a 667-yuan waiver: a team lead's at least
+    past = dash.client.post(large, json={"option_id": "PW"}, headers=dash.auth("collector"))
+    assert past.status_code == 409 and past.json()["code"] == "concession_exceeds_authority"
+    assert "past the authority of agent; it needs team_lead" in past.json()["detail"]
     url = "/api/v1/dashboard/hardship/requests/demo-hardship-1/accept"
     assert dash.client.post(url, json={"option_id": "PW"}, headers=dash.auth("auditor")).status_code == 403
     bad = dash.client.post(url, json={"option_id": "NOPE"}, headers=dash.auth("supervisor"))
@@ -80,7 +85,8 @@ def test_hardship_is_approved_as_the_callers_approval_role(dash: Api) -> None:
     assert ok.status_code == 201 and ok.json()["approved_by"] == "manager" and ok.json()["kind"] == "penalty_waiver"
     again = dash.client.post(url, json={"option_id": "PW"}, headers=dash.auth("collector"))
     assert again.status_code == 409 and again.json()["code"] == "hardship_plan_already_accepted"
-    assert dash.client.get("/api/v1/dashboard/hardship/queue", headers=dash.auth("supervisor")).json()["items"] == []
+    left = dash.client.get("/api/v1/dashboard/hardship/queue", headers=dash.auth("supervisor")).json()["items"]
+    assert [r["request_id"] for r in left] == ["demo-hardship-2"]
 
 
 def test_a_forbidden_contact_is_refused_naming_the_rules_and_recorded(dash: Api) -> None:
@@ -138,4 +144,4 @@ def test_the_dashboards_reads_are_the_same_on_sqlite_and_postgresql(settings: Se
     assert doc["delinquency"][-1]["dpd30_balance_rate"] > 0
     assert doc["shock_months"] == (["2026-03"] if settings.database_url is None else [])  # marks live in the dir
     assert [e["line"]["line_id"] for e in get("customers/C-PF-202603-1")["lines"]] == ["L-PF-202603-1"]
-    assert [r["request_id"] for r in get("hardship/queue")["items"]] == ["demo-hardship-1"]
+    assert [r["request_id"] for r in get("hardship/queue")["items"]] == ["demo-hardship-1", "demo-hardship-2"]

@@ -29,6 +29,8 @@ EVENTS_FILE = "portfolio_events.json"
 CASE_LINE = "L-DEMO-4"
 HARDSHIP_LINE = "L-DEMO-5"
 HARDSHIP_REQUEST = "demo-hardship-1"
+LARGE_LINE = "L-DEMO-7"  # its penalty waiver needs more than an agent's authority
+LARGE_REQUEST = "demo-hardship-2"
 
 
 def shock_month(today: date) -> date:
@@ -50,6 +52,7 @@ def seed_all(be: Backend) -> int:
     if made:
         be.send(c.RunDayEnd(month_end(add_months(today.replace(day=1), -MONTHS))))
     made += seed_book(be)
+    made += _large_line(be, today)
     be.send(c.RunDayEnd(today - timedelta(days=1)))
     seed_care(be)
     if be.data_dir is not None:  # the embedded ledger's directory (the only one --seed-demo seeds)
@@ -77,11 +80,28 @@ def _line(be: Backend, month: date, n: int, shock: date, today: date) -> int:
     return 1
 
 
+def _large_line(be: Backend, today: date) -> int:
+    """``LARGE_LINE``: a 20,000-yuan purchase 120 days back, never paid: its penalty is past an agent's authority."""
+    try:
+        be.read(line_summary, LARGE_LINE)
+        return 0
+    except NotFound:
+        pass
+    opened = today - timedelta(days=120)
+    be.send(c.OpenLine(LARGE_LINE, "C-DEMO-7", 3_000_000, opened))
+    be.send(c.Purchase("demo-p7", LARGE_LINE, 2_000_000, 3, opened + timedelta(days=2)))
+    return 1
+
+
 def seed_care(be: Backend) -> None:
     """A collections case on ``CASE_LINE`` (a debtor and a third-party contact, China conduct rules) and a hardship
-    request on ``HARDSHIP_LINE`` with its options generated, awaiting approval. Idempotent."""
+    request with its options generated on ``HARDSHIP_LINE`` (within an agent's authority) and on ``LARGE_LINE`` (past
+it), awaiting approval. Idempotent."""
     today = be.today()
     be.send(OpenCollectionCase(CASE_LINE, "Asia/Shanghai", today, ("debtor-4",), ("third-party-4",), "cn"))
     be.send(h.SubmitHardshipRequest(HARDSHIP_REQUEST, HARDSHIP_LINE, today, "agent", "job_loss_or_pay_cut",
                                     300_000, 250_000, False))  # fmt: skip
     be.send(h.GenerateHardshipOptions(HARDSHIP_REQUEST, today))
+    be.send(h.SubmitHardshipRequest(LARGE_REQUEST, LARGE_LINE, today, "agent", "illness_or_injury", 800_000, 500_000,
+                                    False))  # fmt: skip
+    be.send(h.GenerateHardshipOptions(LARGE_REQUEST, today))

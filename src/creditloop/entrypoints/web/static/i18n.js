@@ -104,9 +104,9 @@ const KIND_TEXT = {
 };
 // Domain refusals the pages meet (the server's stable codes), in both languages; the server's detail follows.
 const CODE_TEXT = {
-  past_authority: ["超出审批权限：需要更高级别的审批角色", "past the approving role's authority: a higher role must approve"],
+  concession_exceeds_authority: ["超出审批权限：需要更高级别的审批角色", "past the approving role's authority: a higher role must approve"],
   hardship_plan_already_accepted: ["该申请已批准过方案", "an option of this request was already accepted"],
-  option_unavailable: ["该方案今日不可用", "the option cannot be applied today"],
+  hardship_option_unavailable: ["该方案今日不可用", "the option cannot be applied today"],
   not_found: ["找不到该记录", "no such record"],
   read_only_ledger: ["模拟账本只读", "a simulation's ledger is read-only"],
   rate_limited: ["请求过于频繁，请稍后再试", "too many requests; try again shortly"],
