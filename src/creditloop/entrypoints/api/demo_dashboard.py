@@ -95,8 +95,8 @@ def _large_line(be: Backend, today: date) -> int:
 
 def seed_care(be: Backend) -> None:
     """A collections case on ``CASE_LINE`` (a debtor and a third-party contact, China conduct rules) and a hardship
-        request with its options generated on ``HARDSHIP_LINE`` (within an agent's authority) and on ``LARGE_LINE`` (past
-    it), awaiting approval. Idempotent."""
+    request with its options generated on ``HARDSHIP_LINE`` (within an agent's authority) and on ``LARGE_LINE``
+    (past it), awaiting approval. Idempotent."""
     today = be.today()
     be.send(OpenCollectionCase(CASE_LINE, "Asia/Shanghai", today, ("debtor-4",), ("third-party-4",), "cn"))
     be.send(h.SubmitHardshipRequest(HARDSHIP_REQUEST, HARDSHIP_LINE, today, "agent", "job_loss_or_pay_cut",
