@@ -1,5 +1,5 @@
-"""``creditloop serve --seed-demo``, the dashboard's part: a small portfolio with a shock, a collections case and a
-hardship request with options, so every dashboard page has something real in it.
+"""``creditloop serve --seed-demo``, the dashboard's part: a small portfolio with a shock, a collections case and
+two hardship requests with options (one past an agent's authority), so every dashboard page has something real in it.
 
 The portfolio: ``COHORT`` lines a month opened over the six months before today (``L-PF-<month>-<n>``), each with a
 six-month installment purchase. Every customer pays in full until the shock month (three months back); from then on
