@@ -11,8 +11,12 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt
 DATA_DIR ?= creditloop-data
 ARGS ?=
 PYTEST_ARGS ?=
+# The browser tests drive the system's Chromium; Playwright never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM ?= /usr/bin/chromium
+APT_BROWSER := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: demo test lint setup constraints clean
+.PHONY: demo test lint setup constraints clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +32,26 @@ $(DEMO_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP_INSTALL) -e ".[demo]"
 	@touch $(DEMO_STAMP)
 
-setup: $(STAMP)
+# Debian's Chromium for tests/browser, with apt when it is missing (as root, or through sudo without a password).
+# Without apt it says so and goes on: the browser tests then skip, or fail under CREDITLOOP_REQUIRE_BROWSER=1 (CI).
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || [ -x "$(CHROMIUM)" ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: no apt-get here: install Chromium yourself for tests/browser (CREDITLOOP_CHROMIUM=/path)" >&2; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_BROWSER); } \
+	  || echo "make: apt-get could not install Chromium; tests/browser will skip (or fail in CI)" >&2; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_BROWSER); } \
+	  || echo "make: apt-get could not install Chromium; tests/browser will skip (or fail in CI)" >&2; \
+	else echo "make: Chromium is missing and installing it needs root: sudo apt-get install $(APT_BROWSER)" >&2; fi
+
+setup: $(STAMP) chromium
 
 demo: $(DEMO_STAMP)
 	$(BIN)/creditloop demo --data-dir $(DATA_DIR) $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)

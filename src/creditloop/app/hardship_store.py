@@ -67,6 +67,10 @@ class HardshipStore(Protocol):
 
     def get_request(self, request_id: str) -> StoredRequest | None: ...
 
+    def requests(self, *, line_id: str | None = None) -> list[StoredRequest]:
+        """Every request (or a line's), in request id order."""
+        ...
+
     def set_options(self, request_id: str, options: tuple[dict[str, Any], ...], on: date) -> None: ...
 
     def add_plan(self, plan: StoredPlan) -> None:
@@ -111,6 +115,10 @@ class MemoryHardshipStore(StagedMemory):
 
     def get_request(self, request_id: str) -> StoredRequest | None:
         return self._requests.get(request_id)
+
+    def requests(self, *, line_id: str | None = None) -> list[StoredRequest]:
+        found = (r for r in self._requests.values() if line_id is None or r.line_id == line_id)
+        return sorted(found, key=lambda r: r.request_id)
 
     def set_options(self, request_id: str, options: tuple[dict[str, Any], ...], on: date) -> None:
         known = self._requests.get(request_id)

@@ -11,6 +11,7 @@ import pytest
 
 from creditloop.app import commands as c
 from creditloop.app import hardship_commands as h
+from creditloop.app.collections_commands import OpenCollectionCase
 from creditloop.entrypoints.api.authz import PUBLIC, ROLES, matrix
 
 from .conftest import TODAY, Api
@@ -45,6 +46,29 @@ def _options(api: Api) -> Call:
     return "POST", f"/api/v1/hardship/requests/{request}/options", {}, {}
 
 
+def _accept(api: Api) -> Call:
+    """A fresh line with a six-month plan, a request with options on it; the first option within an agent's
+    authority (every approving role's)."""
+    n = next(_n)
+    request, line = f"walk-acc-{n}", f"L-ACC-{n}"
+    api.be.send(c.OpenLine(line, f"C-ACC-{n}", 1_000_000, TODAY))
+    api.be.send(c.Purchase(f"walk-acc-p{n}", line, 300_000, 6, TODAY))
+    api.be.send(h.SubmitHardshipRequest(request, line, TODAY, "agent", "job_loss_or_pay_cut", 300_000, 250_000, False))
+    offer = api.be.send(h.GenerateHardshipOptions(request, TODAY))
+    option = next(v.option_id for v in offer.presented if v.required_role in (None, "agent"))
+    return "POST", f"/api/v1/dashboard/hardship/requests/{request}/accept", {"option_id": option}, {}
+
+
+def _case(api: Api) -> None:
+    api.be.send(OpenCollectionCase("L-DEMO-4", "Asia/Shanghai", TODAY, ("debtor-4",), (), "cn"))
+
+
+def _contact(api: Api) -> Call:
+    _case(api)
+    body = {"contact_id": "debtor-4", "channel": "sms", "outcome": "delivered", "at": "2026-06-15T10:00:00+08:00"}
+    return "POST", "/api/v1/dashboard/collections/L-DEMO-4/contacts", body, {}
+
+
 def _open(api: Api) -> Call:
     n = next(_n)
     return "POST", "/api/v1/lines", {"line_id": f"L-W-{n}", "customer_id": f"C-W-{n}", "limit_minor": 50_000}, {}
@@ -75,6 +99,12 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "credit_report": lambda api: ("GET", "/api/v1/customers/C-DEMO-1/credit-report", None, {}),
     "risk_capital": lambda api: ("POST", "/api/v1/risk/capital", {"class": "qrre", "pd": "0.02", "lgd": "0.8"}, {}),
     "risk_stress": lambda api: ("POST", "/api/v1/risk/stress", {"pd": "0.02", "rho": "0.04", "z": "-3.0902"}, {}),
+    "dashboard_portfolio": lambda api: ("GET", "/api/v1/dashboard/portfolio", None, {}),
+    "dashboard_customer": lambda api: ("GET", "/api/v1/dashboard/customers/C-DEMO-1", None, {}),
+    "dashboard_hardship_queue": lambda api: ("GET", "/api/v1/dashboard/hardship/queue", None, {}),
+    "dashboard_hardship_accept": _accept,
+    "dashboard_case": lambda api: (_case(api), ("GET", "/api/v1/dashboard/collections/L-DEMO-4/case", None, {}))[1],
+    "dashboard_contact": _contact,
 }  # fmt: skip
 REQUESTS.update(MORE_REQUESTS)
 

@@ -67,6 +67,12 @@ class SqlHardshipStore:
         row = self._connection().execute(query).first()
         return None if row is None else _request(row)
 
+    def requests(self, *, line_id: str | None = None) -> list[StoredRequest]:
+        query = sa.select(hardship_requests).order_by(hardship_requests.c.request_id)
+        if line_id is not None:
+            query = query.where(hardship_requests.c.line_id == line_id)
+        return [_request(r) for r in self._connection().execute(query)]
+
     def set_options(self, request_id: str, options: tuple[dict[str, Any], ...], on: date) -> None:
         done = self._connection().execute(
             hardship_requests.update()

@@ -13,6 +13,7 @@ from creditloop.entrypoints.api import (
     problems,
     routes_care,
     routes_customers,
+    routes_dashboard,
     routes_disputes,
     routes_holds,
     routes_lines,
@@ -25,6 +26,7 @@ from creditloop.entrypoints.api import (
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.ratelimit import TokenBuckets
 from creditloop.entrypoints.api.settings import ApiSettings
+from creditloop.entrypoints.web import pages
 
 PREFIX = "/api/v1"
 
@@ -43,11 +45,12 @@ def create_app(
     )  # fmt: skip
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
-    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk):
+    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk, routes_dashboard):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
     # Issue 18's remaining endpoints (applications, disclosures, hardship, contacts, disputes, jobs, PII).
     for more in (routes_origination, routes_workout, routes_disputes, routes_simulations, routes_customers):
         app.include_router(more.router, prefix=PREFIX, responses=problems.RESPONSES)
+    app.include_router(pages.router)  # the dashboard's page and scripts (public, outside the OpenAPI document)
     problems.install(app)
     if api.cors_origins:  # off by default: no Access-Control-* header is ever sent
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],

@@ -40,6 +40,7 @@ class Backend:
         self.settings = settings
         self.clock: Clock = clock or SystemClock(settings.business_timezone)
         self.embedded = settings.database_url is None
+        self.data_dir = settings.data_dir if self.embedded else None  # the dashboard's chart marks live there
         self.lock = threading.RLock()
         # A ledger without a purpose yet is an operating one from now on, unless an old simulation's side file
         # (``.creditloop-simulation``, as the CLI reads it) marks it as synthetic.

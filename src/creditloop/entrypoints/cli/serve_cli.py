@@ -48,7 +48,9 @@ def serve(
     be = guarded(lambda: Backend(settings))  # type: ignore[arg-type]
     if seed_demo:
         _seed(be, data_dir, f"http://{host}:{port}", as_json)
-    typer.echo(f"Serving on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/openapi.json)", err=True)
+    typer.echo(
+        f"Serving on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/openapi.json; dashboard: /dashboard)", err=True
+    )
     app = create_app(backend=be)
     # No access log: paths carry line and customer ids; the API logs route templates instead.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
@@ -56,20 +58,23 @@ def serve(
 
 def _seed(be: Any, data_dir: Path, base: str, as_json: bool) -> None:
     """Seed the demo book and print a fresh key per role, before the server starts."""
-    from creditloop.entrypoints.api.demo import DEMO_CUSTOMER, issue_keys, seed_book
+    from creditloop.entrypoints.api.demo import DEMO_CUSTOMER, issue_keys
+    from creditloop.entrypoints.api.demo_dashboard import seed_all
 
     if not be.embedded:
         fail("--seed-demo: only on the embedded SQLite ledger (unset CREDITLOOP_DATABASE_URL)", EXIT_USAGE)
-    opened = guarded(lambda: seed_book(be))
+    opened = guarded(lambda: seed_all(be))
     keys = issue_keys(be)
     if as_json:  # {"lines_opened": n, "customer_id": ..., "keys": {role: key}}
         echo_json({"lines_opened": opened, "customer_id": DEMO_CUSTOMER, "keys": keys})
         return
-    typer.echo(f"Demo book: {opened} new line(s) L-DEMO-1..6 in {data_dir} (customer key bound to {DEMO_CUSTOMER})")
+    typer.echo(f"Demo book: {opened} new line(s) (L-DEMO-1..6, portfolio L-PF-*) in {data_dir} "
+               f"(customer key bound to {DEMO_CUSTOMER})")  # fmt: skip
     typer.echo("API keys (shown once; stored hashed) / API 密钥（仅显示一次，仅存哈希）:")
     for role, key in keys.items():
         typer.echo(f"  {role:<10} {key}")
     typer.echo(f"Try: curl -H 'Authorization: Bearer {keys['admin']}' {base}/api/v1/lines/L-DEMO-1")
+    typer.echo(f"Dashboard / 风险看板: {base}/dashboard (log in with a key above / 用上面的密钥登录)")
 
 
 @api_key_app.command("create")
