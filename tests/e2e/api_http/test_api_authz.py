@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from creditloop.app import commands as c
 from creditloop.app import hardship_commands as h
 from creditloop.app.collections_commands import OpenCollectionCase
+from creditloop.core.errors import IdempotencyConflict
 from creditloop.entrypoints.api.authz import PUBLIC, ROLES, matrix
 
 from .conftest import TODAY, Api
@@ -60,7 +62,9 @@ def _accept(api: Api) -> Call:
 
 
 def _case(api: Api) -> None:
-    api.be.send(OpenCollectionCase("L-DEMO-4", "Asia/Shanghai", TODAY, ("debtor-4",), (), "cn"))
+    """The case the dashboard reads; the walk's PUT /collections/cases/L-DEMO-4 may have opened it already."""
+    with contextlib.suppress(IdempotencyConflict):
+        api.be.send(OpenCollectionCase("L-DEMO-4", "Asia/Shanghai", TODAY, ("debtor-4",), (), "cn"))
 
 
 def _contact(api: Api) -> Call:

@@ -115,7 +115,7 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "get_hardship_request": lambda api: ("GET", f"/api/v1/hardship/requests/{_request(api)}", None, {}),
     "accept_hardship_option": _accept,
     "track_hardship_plans": lambda api: ("POST", "/api/v1/hardship/tracking", {}, {}),
-    "open_collection_case": lambda api: ("PUT", "/api/v1/collections/cases/L-DEMO-4",
+    "open_collection_case": lambda api: ("PUT", "/api/v1/collections/cases/L-DEMO-6",
                                          {"debtor_contacts": ["debtor-mobile"]}, {}),
     "record_contact_attempt": lambda api: ("POST", f"/api/v1/collections/cases/{_case_line(api)}/contacts",
                                            contact_body(), {}),
