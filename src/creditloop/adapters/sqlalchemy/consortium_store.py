@@ -95,9 +95,11 @@ def _full_sync(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def open_store(url: str) -> ConsortiumStore:
+def open_store(url: str, *, full_sync: bool = True) -> ConsortiumStore:
+    """The store at ``url`` with its tables. ``full_sync=False`` (SQLite): commits reach the disk at checkpoints,
+    durable against a crash of the service but not of the machine (PostgreSQL: the server's own setting)."""
     engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and full_sync:
         event.listen(engine, "connect", _full_sync)
     store = ConsortiumStore(engine)
     store.create()

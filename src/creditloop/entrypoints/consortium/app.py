@@ -9,15 +9,16 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditloop import __version__
-from creditloop.consortium.signals import ConsentRefused
 from creditloop.core.clock import Clock
-from creditloop.core.errors import CreditloopError, DomainError, ValidationError
-from creditloop.entrypoints.api import middleware
+from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.api.problems import CODE_OF_STATUS, Problem, internal_error, problem
 from creditloop.entrypoints.consortium import routes
+from creditloop.entrypoints.consortium.asgi import Guard, QueryFastPath
+from creditloop.entrypoints.consortium.errors import STORE_DOWN, refusal
 from creditloop.entrypoints.consortium.service import ConsortiumService
 from creditloop.entrypoints.consortium.settings import ConsortiumSettings
 
@@ -38,22 +39,18 @@ def create_app(
     app.state.service = service or ConsortiumService(settings, clock)
     app.include_router(routes.router, prefix=PREFIX)
     install_problems(app)
-    middleware.install(app, settings.max_body_bytes)
+    app.add_middleware(QueryFastPath, path=f"{PREFIX}/queries")
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost: wraps the fast path too
     return app
 
 
-def _domain(request: Request, exc: Exception) -> JSONResponse:
-    if not isinstance(exc, DomainError):
+def _refused(request: Request, exc: Exception) -> JSONResponse:
+    found = refusal(exc)
+    if found is None:
         return internal_error(request, exc)
-    if isinstance(exc, ConsentRefused):
-        return problem(403, exc.code, exc.message, field=exc.field)
-    status = 422 if isinstance(exc, ValidationError) else 409
-    return problem(status, exc.code, exc.message, field=exc.field)
-
-
-def _problem(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Problem)
-    return problem(exc.status, exc.code, exc.detail, field=exc.field, headers=exc.headers)
+    if found is STORE_DOWN:
+        internal_error(request, exc)  # logged with a reference (no personal data), answered as 503
+    return problem(found.status, found.code, found.detail, field=found.field, headers=found.headers)
 
 
 def _validation(_: Request, exc: Exception) -> JSONResponse:
@@ -72,19 +69,9 @@ def _http(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 
-def _unaudited(request: Request, exc: Exception) -> JSONResponse:
-    """A store failure while auditing or recording: logged (no personal data), 503, nothing answered."""
-    internal_error(request, exc)
-    return problem(503, "store_unavailable", "the consortium store is unavailable; nothing was answered or stored",
-                   headers={"Retry-After": "1"})  # fmt: skip
-
-
 def install_problems(app: FastAPI) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    app.add_exception_handler(Problem, _problem)
-    app.add_exception_handler(CreditloopError, _domain)
+    app.add_exception_handler(Problem, _refused)
+    app.add_exception_handler(CreditloopError, _refused)
+    app.add_exception_handler(SQLAlchemyError, _refused)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(SQLAlchemyError, _unaudited)
-    app.add_exception_handler(Exception, internal_error)

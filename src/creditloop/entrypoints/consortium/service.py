@@ -32,7 +32,7 @@ class ConsortiumService:
     ) -> None:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = store or open_store(settings.url())
+        self.store = store or open_store(settings.url(), full_sync=settings.full_sync)
         self.registry = self.store.load_registry()
         self.clock: Clock = clock or SystemClock(settings.business_timezone)
         self.policy = Policy(settings.min_members, settings.max_age_days)

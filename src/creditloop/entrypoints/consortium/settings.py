@@ -19,6 +19,8 @@ class ConsortiumSettings(BaseSettings):
     rate_burst: int = Field(default=200, ge=1)  # ... up to this many requests at once
     max_body_bytes: int = Field(default=16_384, ge=1024)
     business_timezone: str = "Asia/Shanghai"
+    # SQLite: sync the audit to disk on every (group) commit, surviving a power cut; False: at checkpoints only.
+    full_sync: bool = True
 
     def url(self) -> str:
         if self.database_url:
