@@ -29,8 +29,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from creditloop.adapters.clock import SystemClock
 from creditloop.adapters.sqlalchemy import consortium_store as cs
 from creditloop.consortium.answers import AuditLog, Policy, query
@@ -181,8 +179,12 @@ def main() -> None:
         today = SystemClock().today()  # the service's business date (Asia/Shanghai)
         pseudonyms, key = seed(data_dir, args.subjects, today)
         port = free_port()
-        env = {**os.environ, "CREDITLOOP_CONSORTIUM_RATE_PER_SECOND": "100000", "CREDITLOOP_CONSORTIUM_RATE_BURST": "100000",
-               "CREDITLOOP_CONSORTIUM_FULL_SYNC": str(args.sync == "full").lower()}
+        env = {
+            **os.environ,
+            "CREDITLOOP_CONSORTIUM_RATE_PER_SECOND": "100000",
+            "CREDITLOOP_CONSORTIUM_RATE_BURST": "100000",
+            "CREDITLOOP_CONSORTIUM_FULL_SYNC": str(args.sync == "full").lower(),
+        }
         cmd = [sys.executable, "-m", "creditloop", "consortium", "serve", "--port", str(port), "--data-dir", tmp]
         proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
         try:
@@ -203,8 +205,12 @@ def main() -> None:
     print(f"audit rows: {len(audit)} {kinds} (SQLite synchronous={args.sync.upper()})")
     print(f"{'':<22}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>10}")
     for name, s in (("HTTP (uvicorn)", http), ("in-process query()", local)):
-        print(f"{name:<22}{s['p50_ms']:>9.3f}{s['p90_ms']:>9.3f}{s['p99_ms']:>9.3f}{s['max_ms']:>9.2f}{s['rate']:>10.0f}")
-    print(f"ratio HTTP/in-process: p50 x{http['p50_ms'] / local['p50_ms']:.0f}, p99 x{http['p99_ms'] / local['p99_ms']:.0f}")
+        print(
+            f"{name:<22}{s['p50_ms']:>9.3f}{s['p90_ms']:>9.3f}{s['p99_ms']:>9.3f}{s['max_ms']:>9.2f}{s['rate']:>10.0f}"
+        )
+    print(
+        f"ratio HTTP/in-process: p50 x{http['p50_ms'] / local['p50_ms']:.0f}, p99 x{http['p99_ms'] / local['p99_ms']:.0f}"
+    )
     print(f"CPU per query: server {server_ms:.3f} ms, load generator {client_ms:.3f} ms")
     print(f"statuses: { {k: v for k, v in http.items() if k.startswith('http_')} }")
     verdict = "MET" if http["p99_ms"] <= 20 and http["rate"] >= 0.98 * args.rate else "NOT MET"

@@ -55,7 +55,7 @@ def test_off_by_default_and_the_same_decision_when_unavailable() -> None:
     f = form(1)
     plain, _ = decide(f)
     assert all(t.step != "CONSORTIUM" for t in plain.trace)
-    down, uow = decide(f, Fixed(ConsortiumSignal(UNAVAILABLE)))
+    down, _uow = decide(f, Fixed(ConsortiumSignal(UNAVAILABLE)))
     rows = [t for t in down.trace if t.step == "CONSORTIUM"]
     assert [(r.observed, r.outcome) for r in rows] == [("unavailable", "flag")]
     assert (down.decision, down.limit_minor, down.reasons) == (plain.decision, plain.limit_minor, plain.reasons)
@@ -94,7 +94,7 @@ def test_no_consent_no_question() -> None:
                                     ConsortiumSignal(UNAVAILABLE)])  # fmt: skip
 def test_replay_is_byte_for_byte_with_the_recorded_answer(signal: ConsortiumSignal) -> None:
     f = form(5)
-    decision, uow = decide(f, Fixed(signal))
+    _decision, uow = decide(f, Fixed(signal))
     result = replay_decision(uow, f.application_id, [])
     assert result.identical, (result.stored, result.replayed)
 
@@ -103,3 +103,21 @@ def test_other_lenders_for_early_warning() -> None:
     assert other_lenders(ConsortiumSignal(ANSWER, 4, "0-5000", "current", 0)) == 4
     assert other_lenders(ConsortiumSignal(INSUFFICIENT)) is None
     assert other_lenders(ConsortiumSignal(UNAVAILABLE)) is None
+
+
+def test_new_borrowing_elsewhere_reaches_the_early_warning_feature() -> None:
+    from creditloop.app.consortium import early_warning_lenders
+    from creditloop.monitoring.features import default_feature_set
+    from creditloop.monitoring.online import AccountState
+
+    state = AccountState("L-1", default_feature_set())
+    rid = form(6).id_number
+    for month, lenders in ((1, 1), (2, 1), (3, 1), (4, 3)):
+        lookup = Fixed(ConsortiumSignal(ANSWER, lenders, "5000-20000", "current", 0))
+        on = date(2026, month + 1, 1) - timedelta(days=1)
+        state.month_end(on, 0, 100_000, 1_000_000, other_lenders=early_warning_lenders(lookup, rid, on))
+        assert lookup.asked == [(rid, "early_warning", on)]
+    features = state.features()
+    assert (features["other_lenders"], features["other_lenders_change_3m"]) == (3, 2)
+    assert early_warning_lenders(None, rid, date(2026, 5, 31)) is None
+    assert early_warning_lenders(Fixed(ConsortiumSignal(UNAVAILABLE)), rid, date(2026, 5, 31)) is None

@@ -10,17 +10,19 @@ decisions no time. Needs the ``service`` extra (httpx).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from creditloop.app.consortium import ANSWER, INSUFFICIENT, NOT_ASKED, REFUSED, UNAVAILABLE, ConsortiumSignal
 from creditloop.consortium.bands import band_of, bucket_of
-from creditloop.consortium.pseudonym import KeyRing
+from creditloop.consortium.pseudonym import ConsortiumKey, KeyRing
 from creditloop.core.errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -125,3 +127,18 @@ class ConsortiumClient:
             "as_of": as_of.isoformat(),
         }  # fmt: skip
         return self.http.post("/contributions", json=body)
+
+
+def load_keyring(path: Path) -> KeyRing:
+    """The key ring from a JSON file: ``{"current": {"key_id", "secret_hex"}, "previous": {...},
+    "previous_until": "YYYY-MM-DD"}`` (the last two optional). Errors name the field, never a secret."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        current = ConsortiumKey(doc["current"]["key_id"], bytes.fromhex(doc["current"]["secret_hex"]))
+        previous = doc.get("previous")
+        old = None if previous is None else ConsortiumKey(previous["key_id"], bytes.fromhex(previous["secret_hex"]))
+        until = doc.get("previous_until")
+        return KeyRing(current, old, None if until is None else date.fromisoformat(until))
+    except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
+        raise ValidationError(f"consortium key file is unreadable or malformed ({type(exc).__name__})",
+                              field="consortium_key_file") from None  # fmt: skip

@@ -39,7 +39,10 @@ class ConsortiumSignal:
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> ConsortiumSignal:
-        return cls(**{name: doc.get(name) for name in cls.__slots__})
+        return cls(
+            str(doc["status"]), doc.get("lenders_with_open_lines"), doc.get("total_balance_band"),
+            doc.get("worst_bucket"), doc.get("applications_30d"),
+        )  # fmt: skip
 
 
 class ConsortiumLookup(Protocol):
@@ -114,3 +117,13 @@ def with_signal(
 def other_lenders(signal: ConsortiumSignal) -> int | None:
     """The early-warning ``other_lenders`` feature from a signal (None: not known, as without a consortium)."""
     return signal.lenders_with_open_lines if signal.status == ANSWER else None
+
+
+def early_warning_lenders(lookup: ConsortiumLookup | None, resident_id: str | None, on: date) -> int | None:
+    """A month end's ``other_lenders`` (the panel column; ``monitoring.online.AccountState.month_end``), asked
+    for purpose ``early_warning``: new borrowing elsewhere then shows in ``other_lenders_change_3m`` and the
+    EWI_NEW_LENDER rule. None when no consortium is configured, the customer's ID is not known to the caller (the
+    ledger keeps none: the member's customer file does), or the consortium cannot say."""
+    if lookup is None or resident_id is None:
+        return None
+    return other_lenders(lookup.lookup(resident_id, "early_warning", on))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
+from tests.e2e.consortium_http.conftest import MEMBERS, RING, TODAY, Consortium, resident_id
 
 from creditloop.adapters.consortium_client import ConsortiumClient
 from creditloop.app.consortium import ANSWER, INSUFFICIENT, NOT_ASKED, REFUSED, UNAVAILABLE
-from tests.e2e.consortium_http.conftest import MEMBERS, RING, TODAY, Consortium, resident_id
 
 IDS = [resident_id(n, born) for n, born in ((7, "19850314"), (8, "19920229"), (9, "19700101"))]
 
@@ -113,3 +115,29 @@ def test_a_garbled_reply_is_unavailable() -> None:
 
     client = ConsortiumClient("http://consortium.test", "ckm_x", RING, transport=httpx.MockTransport(garbled))
     assert client.lookup(IDS[0], "credit_application", TODAY).status == UNAVAILABLE
+
+
+def test_switched_on_by_configuration(tmp_path: Path) -> None:
+    from creditloop.bootstrap import default_policies, with_consortium
+    from creditloop.config import Settings
+    from creditloop.core.errors import ValidationError
+
+    policies = default_policies()
+    assert with_consortium(policies, Settings(data_dir=tmp_path)) is policies  # off by default
+    ring = tmp_path / "ring.json"
+    ring.write_text(json.dumps({"current": {"key_id": "k2", "secret_hex": "ab" * 32},
+                                "previous": {"key_id": "k1", "secret_hex": "cd" * 32},
+                                "previous_until": "2026-07-01"}))  # fmt: skip
+    on = Settings(data_dir=tmp_path, consortium_url="http://127.0.0.1:9", consortium_member_key="ckm_x",
+                  consortium_key_file=ring)  # fmt: skip
+    client = with_consortium(policies, on).underwriting.consortium
+    assert isinstance(client, ConsortiumClient)
+    assert [k.key_id for k in client.keyring.active(date(2026, 6, 30))] == ["k2", "k1"]
+    client.close()
+    with pytest.raises(ValidationError) as missing:
+        with_consortium(policies, Settings(data_dir=tmp_path, consortium_url="http://127.0.0.1:9"))
+    assert missing.value.field == "consortium_member_key"
+    ring.write_text('{"current": {"key_id": "k2", "secret_hex": "abcd"}}')  # 2 bytes: too short a secret
+    with pytest.raises(ValidationError) as short:
+        with_consortium(policies, on)
+    assert short.value.field == "consortium_key_file" and "abcd" not in short.value.message

@@ -9,10 +9,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
-
-from creditloop.adapters.sqlalchemy.consortium_store import members
-from creditloop.entrypoints.consortium.service import ConsortiumService
-from creditloop.entrypoints.consortium.settings import ConsortiumSettings
 from tests.e2e.consortium_http.conftest import (
     PREFIX,
     TODAY,
@@ -22,6 +18,10 @@ from tests.e2e.consortium_http.conftest import (
     pseudonym_of,
     resident_id,
 )
+
+from creditloop.adapters.sqlalchemy.consortium_store import members
+from creditloop.entrypoints.consortium.service import ConsortiumService
+from creditloop.entrypoints.consortium.settings import ConsortiumSettings
 
 P = pseudonym_of(resident_id(1))
 
@@ -121,9 +121,9 @@ def test_a_key_whose_member_is_gone_is_refused(consortium: Consortium) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         conn.execute(members.delete().where(members.c.member_id == "X"))
     before = consortium.svc.store.counts()
-    r = consortium.client.post(PREFIX + "/contributions", headers={"Authorization": f"Bearer {key}"},
-                               json={"key_id": "k1", "pseudonym": P, "open_lines": 1, "balance_band": "0-5000",
-                                     "worst_bucket": "current", "applications_30d": 0, "as_of": "2026-06-15"})  # fmt: skip
+    body = {"key_id": "k1", "pseudonym": P, "open_lines": 1, "balance_band": "0-5000", "worst_bucket": "current",
+            "applications_30d": 0, "as_of": "2026-06-15"}  # fmt: skip
+    r = consortium.client.post(PREFIX + "/contributions", headers={"Authorization": f"Bearer {key}"}, json=body)
     assert r.status_code == 403 and r.json()["code"] == "unknown_member"
     assert consortium.svc.store.counts() == before
 

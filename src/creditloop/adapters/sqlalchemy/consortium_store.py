@@ -182,10 +182,10 @@ class ConsortiumStore:
             for row in conn.execute(sa.select(consents).order_by(consents.c.seq)).mappings():
                 args = (row["member_id"], row["key_id"], row["pseudonym"], row["purpose"], row["on_date"])
                 (registry.grant if row["event"] == GRANT else registry.revoke)(*args)
-            names = ("member_id", "key_id", "pseudonym", "open_lines", "balance_band", "worst_bucket")
+            names = ("member_id", "key_id", "pseudonym", "open_lines", "balance_band", "worst_bucket",
+                     "applications_30d", "as_of")  # fmt: skip
             for row in conn.execute(sa.select(contributions).order_by(contributions.c.seq)).mappings():
-                fields = [row[n] for n in names]
-                registry.contribute(Contribution(*fields, row["applications_30d"], row["as_of"]))
+                registry.contribute(Contribution(**{n: row[n] for n in names}))
         return registry
 
     # ------------------------------------------------------------------------------------------------- audit

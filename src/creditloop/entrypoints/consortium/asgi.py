@@ -104,7 +104,9 @@ class Guard:
             too_large = length.isdigit()
             status, code = (413, "payload_too_large") if too_large else (400, "bad_request")
             detail = f"at most {self.max_body_bytes} bytes are accepted" if too_large else "bad Content-Length"
-            await reply(with_headers, status, problem_bytes(status, code, HTTPStatus(status).phrase, detail), MEDIA_TYPE)
+            await reply(
+                with_headers, status, problem_bytes(status, code, HTTPStatus(status).phrase, detail), MEDIA_TYPE
+            )
             return
         try:
             await self.app(scope, receive, with_headers)

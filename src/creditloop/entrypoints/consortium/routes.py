@@ -82,7 +82,9 @@ async def contribute(body: ContributionBody, who: Member, svc: Svc) -> dict[str,
     return {"status": "stored", "as_of": as_of.isoformat()}
 
 
-_QUERY_DOC = {"requestBody": {"required": True, "content": {"application/json": {"schema": QueryBody.model_json_schema()}}}}
+_QUERY_DOC = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": QueryBody.model_json_schema()}}}
+}
 
 
 @router.post("/queries", operation_id="query", summary="Counts and bands about other members' lines",
@@ -114,9 +116,9 @@ def parse_query(raw: bytes) -> tuple[str, dict[str, str]]:
     purpose, pseudonyms = doc.get("purpose"), doc.get("pseudonyms")
     if not isinstance(purpose, str):
         raise Problem(422, "invalid_input", "purpose: a text is required", field="purpose")
-    good = isinstance(pseudonyms, dict) and 1 <= len(pseudonyms) <= 2
-    if not good or not all(isinstance(k, str) and _KEY_ID.fullmatch(k) and isinstance(v, str)
-                           for k, v in pseudonyms.items()):  # fmt: skip
+    if not (isinstance(pseudonyms, dict) and 1 <= len(pseudonyms) <= 2) or not all(
+        isinstance(k, str) and _KEY_ID.fullmatch(k) and isinstance(v, str) for k, v in pseudonyms.items()
+    ):
         raise Problem(422, "invalid_input", "pseudonyms: 1 or 2 texts by key id are required", field="pseudonyms")
     return purpose, pseudonyms
 
