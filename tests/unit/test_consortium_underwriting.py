@@ -121,3 +121,13 @@ def test_new_borrowing_elsewhere_reaches_the_early_warning_feature() -> None:
     assert (features["other_lenders"], features["other_lenders_change_3m"]) == (3, 2)
     assert early_warning_lenders(None, rid, date(2026, 5, 31)) is None
     assert early_warning_lenders(Fixed(ConsortiumSignal(UNAVAILABLE)), rid, date(2026, 5, 31)) is None
+
+
+def test_the_batch_path_asks_too() -> None:
+    lookup = Fixed(ConsortiumSignal(ANSWER, 5, "5000-20000", "current", 0))
+    uw: Underwriting = replace(default_underwriting(), consortium=lookup)
+    system = build_memory(replace(default_policies(), underwriting=uw))
+    forms = [form(7), form(8)]
+    results = system.bus.handle(c.DecideApplications(tuple(c.DecideApplication(f, f.application_id) for f in forms)))
+    assert [r.reasons[0] for r in results] == ["MULTI_LENDING", "MULTI_LENDING"]
+    assert [a[0] for a in lookup.asked] == [f.id_number for f in forms]

@@ -111,6 +111,9 @@ class Registry:
     def members(self) -> frozenset[str]:
         return frozenset(self._members)
 
+    def is_member(self, member_id: str) -> bool:
+        return member_id in self._members
+
     def check_member(self, member_id: str) -> str:
         if member_id not in self._members:
             raise ValidationError("member_id is not a consortium member", field="member_id")

@@ -42,7 +42,7 @@ async def authenticate(svc: ConsortiumService, authorization: str | None) -> str
     if member_id is None:
         raise Problem(401, "unauthorised", "a valid member key is required (Authorization: Bearer <key>)",
                       headers=_UNAUTHORISED)  # fmt: skip
-    if member_id not in svc.registry.members and not await run_in_threadpool(svc.knows, member_id):
+    if not svc.registry.is_member(member_id) and not await run_in_threadpool(svc.knows, member_id):
         raise Problem(403, "unknown_member", "this key's member is not a consortium member", field="member_id")
     wait = svc.buckets.take(member_id)
     if wait is not None:

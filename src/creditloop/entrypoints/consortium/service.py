@@ -43,7 +43,7 @@ class ConsortiumService:
 
     def knows(self, member_id: str) -> bool:
         """A member not in the registry (admitted after start?) is looked up once in the store."""
-        if member_id in self.registry.members:
+        if self.registry.is_member(member_id):
             return True
         if member_id in self.store.member_ids():
             self.registry.admit(member_id)
