@@ -256,3 +256,37 @@ def test_openapi_and_health(consortium: Consortium) -> None:
     assert {"/consortium/v1/queries", "/consortium/v1/contributions", "/consortium/v1/consents"} <= set(doc["paths"])
     with consortium.svc.store.engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from consortium_members")).scalar_one() == 5
+
+
+INSUFFICIENT_BYTES = (b'{"applications_30d":null,"kind":"insufficient","lenders_with_open_lines":null,'
+                      b'"total_balance_band":null,"worst_bucket":null}')  # fmt: skip
+
+
+def test_below_threshold_reveals_nothing_whatever_the_signals(tmp_path: Path) -> None:
+    """Hypothesis over HTTP: 0-2 other members with any signals, and the asker's own (any): the same bytes."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from creditloop.consortium.bands import BALANCE_BANDS, BUCKETS
+
+    c = make_consortium(tmp_path)
+    signal = st.fixed_dictionaries({
+        "open_lines": st.integers(1, 50), "balance_band": st.sampled_from([b.label for b in BALANCE_BANDS[1:]]),
+        "worst_bucket": st.sampled_from(BUCKETS), "applications_30d": st.integers(0, 99),
+    })  # fmt: skip
+    seen = iter(range(2, 1000))
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(others=st.lists(signal, max_size=2), own=st.none() | signal)
+    def check(others: list[dict[str, object]], own: dict[str, object] | None) -> None:
+        p = pseudonym_of(resident_id(next(seen)))
+        for member, signals in zip("ABC", others, strict=False):
+            c.share(member, p, **signals)
+        if own is not None:
+            c.share("E", p, **own)
+        grant(c, "E", p)
+        r: Any = c.ask("E", p)
+        assert r.status_code == 200 and r.content == INSUFFICIENT_BYTES
+
+    with c.client:
+        check()
