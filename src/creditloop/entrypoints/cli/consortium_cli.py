@@ -6,6 +6,7 @@ own database (``--data-dir``/consortium.sqlite, or ``CREDITLOOP_CONSORTIUM_DATAB
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -50,8 +51,13 @@ def serve(
     settings = _settings(data_dir)
     svc = guarded(lambda: ConsortiumService(settings))  # type: ignore[arg-type]
     typer.echo(f"Consortium on http://{host}:{port}/consortium/v1 ({len(svc.registry.members)} members)", err=True)
+    app = create_app(service=svc)
+    # The registry and the imports are long-lived: out of the collector's way, so a full collection does not walk
+    # them in the middle of a query (docs/performance.md, consortium).
+    gc.collect()
+    gc.freeze()
     # No access log: the service logs route templates and timings, never bodies.
-    uvicorn.run(create_app(service=svc), host=host, port=port, access_log=False, log_level="warning")
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 @member_key_app.command("create")
