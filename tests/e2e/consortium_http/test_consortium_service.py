@@ -106,6 +106,13 @@ def test_keys(consortium: Consortium) -> None:
         r = consortium.client.post(url, json=body, headers=headers)
         assert r.status_code == 401 and r.json()["code"] == "unauthorised", headers
         assert r.headers["www-authenticate"].startswith("Bearer")
+    asked: list[str] = []
+    fetch = consortium.svc.keys.fetch
+    consortium.svc.keys.fetch = lambda key_id: asked.append(key_id) or fetch(key_id)  # type: ignore[func-returns-value]
+    made_up = "Bearer ckm_0123456789ab_" + "x" * 43
+    for _ in range(5):
+        assert consortium.client.post(url, json=body, headers={"Authorization": made_up}).status_code == 401
+    assert asked == ["0123456789ab"]  # an unknown key id costs the store one look-up per TTL, not one per request
     key_id = consortium.keys["E"].split("_")[1]
     consortium.svc.store.revoke_key(key_id, FixedClock().now())
     consortium.svc.keys.entries.clear()  # past the cache's TTL

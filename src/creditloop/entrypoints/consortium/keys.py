@@ -1,7 +1,7 @@
 """Member keys: ``ckm_<key id>_<secret>`` (256 random bits); the store keeps only the secret's SHA-256.
 
-Verified keys are cached for ``TTL_SECONDS`` (a revocation reaches a running service within that time); an unknown
-key id is looked up in the store each time. Comparison is constant-time. A key whose member is not (or no longer)
+Look-ups are cached for ``TTL_SECONDS``, unknown key ids included: a revocation (or a new key presented before it
+was created) reaches a running service within that time. Comparison is constant-time. A key whose member is not (or no longer)
 in the registry authenticates nobody (``unknown_member``)."""
 
 from __future__ import annotations
@@ -43,23 +43,29 @@ def key_id_of(presented: str) -> str | None:
 
 
 class KeyCache:
-    """key id -> (stored key, when fetched): the store is asked on a miss or after the TTL."""
+    """key id -> (stored key or None, when fetched): the store is asked on a miss or after the TTL. Unknown key ids
+    are remembered too, so a flood of made-up keys costs the store one look-up per id and TTL, not one per request
+    (the bound keeps such a flood from growing the cache without limit)."""
+
+    MAX_ENTRIES: Final = 100_000
 
     def __init__(self, fetch: Callable[[str], MemberKey | None], clock: Callable[[], float] = time.monotonic) -> None:
         self.fetch = fetch
         self.clock = clock
-        self.entries: dict[str, tuple[MemberKey, float]] = {}
+        self.entries: dict[str, tuple[MemberKey | None, float]] = {}
 
-    def cached(self, key_id: str) -> MemberKey | None:
+    def cached(self, key_id: str) -> tuple[bool, MemberKey | None]:
+        """(known, key): ``known`` False when the store must be asked."""
         hit = self.entries.get(key_id)
         if hit is None or self.clock() - hit[1] > TTL_SECONDS:
-            return None
-        return hit[0]
+            return False, None
+        return True, hit[0]
 
     def load(self, key_id: str) -> MemberKey | None:
         stored = self.fetch(key_id)
-        if stored is not None:
-            self.entries[key_id] = (stored, self.clock())
+        if len(self.entries) >= self.MAX_ENTRIES:
+            self.entries.clear()
+        self.entries[key_id] = (stored, self.clock())
         return stored
 
 

@@ -35,8 +35,8 @@ async def authenticate(svc: ConsortiumService, authorization: str | None) -> str
     past the member's rate (one bucket per member, whatever number of keys it holds)."""
     scheme, _, presented = (authorization or "").partition(" ")
     key_id = key_id_of(presented) if scheme.lower() == "bearer" else None
-    stored = None if key_id is None else svc.keys.cached(key_id)
-    if key_id is not None and stored is None:
+    known, stored = (True, None) if key_id is None else svc.keys.cached(key_id)
+    if not known and key_id is not None:
         stored = await run_in_threadpool(svc.keys.load, key_id)
     member_id = check_secret(stored, presented)
     if member_id is None:
