@@ -1,8 +1,8 @@
 """Member keys: ``ckm_<key id>_<secret>`` (256 random bits); the store keeps only the secret's SHA-256.
 
 Look-ups are cached for ``TTL_SECONDS``, unknown key ids included: a revocation (or a new key presented before it
-was created) reaches a running service within that time. Comparison is constant-time. A key whose member is not (or no longer)
-in the registry authenticates nobody (``unknown_member``)."""
+was created) reaches a running service within that time. Comparison is constant-time. A key whose member is not
+(or no longer) in the registry authenticates nobody (``unknown_member``)."""
 
 from __future__ import annotations
 
