@@ -56,3 +56,25 @@ def test_member_key_then_serve(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=10)
     assert b"Traceback" not in (server.stderr.read() if server.stderr else b"")
+
+
+def test_purge_key(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from creditloop.adapters.sqlalchemy.consortium_store import GRANT, open_store
+    from creditloop.consortium.signals import Contribution
+
+    store = open_store(f"sqlite:///{tmp_path / 'consortium.sqlite'}", full_sync=False)
+    at, on = datetime(2026, 6, 1, tzinfo=UTC), date(2026, 6, 1)
+    store.add_member("A", "a", at)
+    for key_id in ("k1", "k2"):
+        store.record_consent(GRANT, "A", key_id, "ab" * 32, "sharing", on, at)
+        store.record_contribution(Contribution("A", key_id, "ab" * 32, 1, "0-5000", "current", 0, on), at)
+    assert cli("purge-key", "--key-id", "k1", data_dir=tmp_path).exit_code == 2  # no --yes
+    assert cli("purge-key", "--key-id", "bad key", "--yes", data_dir=tmp_path).exit_code == 2
+    done = cli("purge-key", "--key-id", "k1", "--yes", "--json", data_dir=tmp_path)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["deleted"] == {"consortium_contributions": 1, "consortium_consent_events": 1}
+    registry = store.load_registry()
+    assert registry.contributions({"k1": "ab" * 32}, on) == {}
+    assert set(registry.contributions({"k2": "ab" * 32}, on)) == {"A"}

@@ -188,6 +188,15 @@ class ConsortiumStore:
                 registry.contribute(Contribution(**{n: row[n] for n in names}))
         return registry
 
+    def purge_key(self, key_id: str) -> dict[str, int]:
+        """Delete every contribution and consent event made under a retired consortium key (after its rotation's
+        window its pseudonyms match nothing, and whoever holds the old key could link them): rows deleted per table.
+        The audit keeps its 32-bit prefixes, which link nobody."""
+        with self.engine.begin() as conn:
+            gone = {t.name: int(conn.execute(t.delete().where(t.c.key_id == key_id)).rowcount or 0)
+                    for t in (contributions, consents)}  # fmt: skip
+        return gone
+
     # ------------------------------------------------------------------------------------------------- audit
 
     def append_audit(self, records: Sequence[tuple[datetime, AuditRecord]]) -> None:

@@ -85,6 +85,34 @@ def create_key(
         typer.echo(key)
 
 
+@consortium_app.command("purge-key")
+def purge_key(
+    key_id: Annotated[str, typer.Option("--key-id", help="The retired consortium key version (e.g. k1).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: the rows cannot be recovered.")] = False,
+    data_dir: ConsortiumDirOpt = DEFAULT_DIR,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete the contributions and consents of a retired key, once its rotation's window has passed. Run it with
+    the service stopped (or restart the service after): a running service answers from memory."""
+    from creditloop._extras import require_extra
+
+    require_extra("service")
+    from creditloop.adapters.sqlalchemy.consortium_store import open_store
+    from creditloop.consortium.pseudonym import check_key_id
+
+    guarded(lambda: check_key_id(key_id))
+    if not yes:
+        fail("--yes: purging deletes rows for good; add --yes to confirm", EXIT_USAGE)
+    settings = _settings(data_dir)
+    store = guarded(lambda: open_store(settings.url()))  # type: ignore[attr-defined]
+    gone = guarded(lambda: store.purge_key(key_id))
+    if as_json:
+        echo_json({"key_id": key_id, "deleted": gone})
+    else:
+        typer.echo(f"key {key_id}: deleted {gone['consortium_contributions']} contribution(s) and "
+                   f"{gone['consortium_consent_events']} consent event(s)")  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     consortium_app.add_typer(member_key_app, name="member-key")
     app.add_typer(consortium_app, name="consortium")
