@@ -119,7 +119,9 @@ def build(
     from creditloop.adapters.sqlalchemy.db import make_engine, migrate, sqlite_url
     from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
 
-    policies = with_consortium(policies or default_policies(), settings)
+    policies = policies or default_policies()
+    if not fresh:  # a simulation's synthetic world never asks the real consortium
+        policies = with_consortium(policies, settings)
     products = product_lookup(policies)
     data_dir = settings.data_dir
     url = settings.database_url or sqlite_url(data_dir.resolve())

@@ -141,3 +141,17 @@ def test_switched_on_by_configuration(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as short:
         with_consortium(policies, on)
     assert short.value.field == "consortium_key_file" and "abcd" not in short.value.message
+
+
+def test_a_simulation_never_asks_the_real_consortium(tmp_path: Path) -> None:
+    from creditloop.bootstrap import build
+    from creditloop.config import Settings
+
+    ring = tmp_path / "ring.json"
+    ring.write_text(json.dumps({"current": {"key_id": "k1", "secret_hex": "ab" * 32}}))
+    settings = Settings(data_dir=tmp_path, consortium_url="http://127.0.0.1:9", consortium_member_key="ckm_x",
+                        consortium_key_file=ring)  # fmt: skip
+    operating = build(settings).bus.policies.underwriting.consortium
+    assert isinstance(operating, ConsortiumClient)
+    operating.close()
+    assert build(settings, fresh=True).bus.policies.underwriting is None
