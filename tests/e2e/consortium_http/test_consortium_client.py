@@ -11,10 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.e2e.consortium_http.conftest import MEMBERS, RING, TODAY, Consortium, resident_id
 
 from creditloop.adapters.consortium_client import ConsortiumClient
 from creditloop.app.consortium import ANSWER, INSUFFICIENT, NOT_ASKED, REFUSED, UNAVAILABLE
+
+from .conftest import MEMBERS, RING, TODAY, Consortium, resident_id
 
 IDS = [resident_id(n, born) for n, born in ((7, "19850314"), (8, "19920229"), (9, "19700101"))]
 

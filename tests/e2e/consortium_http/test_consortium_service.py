@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
-from tests.e2e.consortium_http.conftest import (
+
+from creditloop.adapters.sqlalchemy.consortium_store import members
+from creditloop.entrypoints.consortium.service import ConsortiumService
+from creditloop.entrypoints.consortium.settings import ConsortiumSettings
+
+from .conftest import (
     PREFIX,
     TODAY,
     Consortium,
@@ -18,10 +23,6 @@ from tests.e2e.consortium_http.conftest import (
     pseudonym_of,
     resident_id,
 )
-
-from creditloop.adapters.sqlalchemy.consortium_store import members
-from creditloop.entrypoints.consortium.service import ConsortiumService
-from creditloop.entrypoints.consortium.settings import ConsortiumSettings
 
 P = pseudonym_of(resident_id(1))
 
