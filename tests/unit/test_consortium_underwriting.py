@@ -131,3 +131,22 @@ def test_the_batch_path_asks_too() -> None:
     results = system.bus.handle(c.DecideApplications(tuple(c.DecideApplication(f, f.application_id) for f in forms)))
     assert [r.reasons[0] for r in results] == ["MULTI_LENDING", "MULTI_LENDING"]
     assert [a[0] for a in lookup.asked] == [f.id_number for f in forms]
+
+
+def test_the_stored_inputs_are_the_canonical_document() -> None:
+    from creditloop.app.underwriting import (
+        canonical,
+        consortium_document,
+        inputs_document,
+        inputs_json,
+        prepare,
+    )
+    from creditloop.strategy.velocity import VelocitySnapshot
+
+    f = form(9)
+    uw = default_underwriting()
+    p = prepare(c.DecideApplication(f, "C9"), uw)
+    snapshot = VelocitySnapshot((), 0, 0, 0, 0, 0, 0, 0, None)
+    signal, policy = ConsortiumSignal(ANSWER, 2, "0-5000", "1-30", 3), uw.multi_lending
+    doc = inputs_document(f, snapshot, p.arm, consortium=consortium_document(signal, policy))
+    assert inputs_json(p, snapshot, signal, policy) == canonical(doc)

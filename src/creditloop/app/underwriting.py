@@ -299,9 +299,16 @@ def audit_record(
 
 
 def inputs_document(
-    form: ApplicationForm, snapshot: VelocitySnapshot, arm: str, doc: dict[str, Any] | None = None
+    form: ApplicationForm,
+    snapshot: VelocitySnapshot,
+    arm: str,
+    doc: dict[str, Any] | None = None,
+    consortium: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {"form": form_document(form) if doc is None else doc, "velocity": snapshot_document(snapshot), "arm": arm}
+    out = {"form": form_document(form) if doc is None else doc, "velocity": snapshot_document(snapshot), "arm": arm}
+    if consortium is not None:  # ``consortium_document(signal, policy)`` when one was asked (issue #19)
+        out["consortium"] = consortium
+    return out
 
 
 def snapshot_document(s: VelocitySnapshot) -> dict[str, Any]:
