@@ -150,3 +150,37 @@ def test_the_stored_inputs_are_the_canonical_document() -> None:
     signal, policy = ConsortiumSignal(ANSWER, 2, "0-5000", "1-30", 3), uw.multi_lending
     doc = inputs_document(f, snapshot, p.arm, consortium=consortium_document(signal, policy))
     assert inputs_json(p, snapshot, signal, policy) == canonical(doc)
+
+
+def test_the_consortium_never_lowers_what_the_applicant_declared() -> None:
+    """Hypothesis: any signal, any declared lenders and debts: the facts only rise, by whole fen, and an answer
+    raises the debts to at least the policy's share of its band's floor."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from creditloop.app.consortium import STATUSES, MultiLendingPolicy, facts_with
+    from creditloop.consortium.bands import BALANCE_BANDS, BUCKETS
+    from creditloop.strategy.facts import derive_facts
+
+    base = derive_facts(form(10))
+    signals = st.builds(
+        ConsortiumSignal, st.sampled_from(STATUSES), st.integers(0, 60),
+        st.sampled_from([b.label for b in BALANCE_BANDS]), st.sampled_from(BUCKETS), st.integers(0, 60),
+    )  # fmt: skip
+
+    @settings(max_examples=200, deadline=None)
+    @given(signals, st.integers(0, 50), st.integers(0, 10**9), st.integers(0, 10_000))
+    def check(signal: ConsortiumSignal, lenders: int, debts: int, bps: int) -> None:
+        facts = replace(base, other_lenders=lenders, monthly_debt_payments_minor=debts)
+        policy = MultiLendingPolicy(payment_bps_of_balance=bps)
+        out = facts_with(facts, signal, policy)
+        assert out.other_lenders >= lenders and out.monthly_debt_payments_minor >= debts
+        assert isinstance(out.monthly_debt_payments_minor, int)
+        if signal.status != ANSWER:
+            assert out == facts
+        else:
+            floor = next(b.floor for b in BALANCE_BANDS if b.label == signal.total_balance_band)
+            assert out.monthly_debt_payments_minor >= floor * bps // 10_000 if floor > 0 else True
+            assert out.other_lenders == max(lenders, signal.lenders_with_open_lines or 0)
+
+    check()
