@@ -17,7 +17,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     # Portfolio analytics (issue 17): ibis expressions, run on DuckDB by default or on Spark.
     "analytics": ("ibis", "duckdb", "pyarrow"),
     "spark": ("ibis", "pyspark", "pyarrow"),
-    "service": ("fastapi", "uvicorn", "cryptography"),  # cryptography: PII encrypted at rest (issue 18)
+    # cryptography: PII encrypted at rest (issue 18); httpx: the consortium's member client too (issue 19)
+    "service": ("fastapi", "uvicorn", "cryptography", "httpx"),
 }
 # Extras made of others (pyproject: demo = creditloop[sim,report]); named only by an explicit require_extra.
 COMPOSITES: dict[str, tuple[str, ...]] = {"demo": ("sim", "report")}

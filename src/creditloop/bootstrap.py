@@ -12,7 +12,7 @@ from creditloop.app.handlers import Policies
 from creditloop.app.memory import MemoryEventLog, MemoryUnitOfWork
 from creditloop.collections.hardship import default_hardship_policy
 from creditloop.config import Settings
-from creditloop.core.errors import NotFound
+from creditloop.core.errors import NotFound, ValidationError
 from creditloop.products.caps import check_product
 from creditloop.products.terms import Product, default_product, load_catalog
 from creditloop.servicing.events import ALL_EVENTS, DomainEvent
@@ -82,6 +82,28 @@ def build_memory(policies: Policies | None = None, subscribers: Subscribers | No
     return System(MessageBus(MemoryUnitOfWork(products.__getitem__), policies, subscribers=subscribers), None, None)
 
 
+def with_consortium(policies: Policies, settings: Settings) -> Policies:
+    """Underwriting asks the consortium when ``CREDITLOOP_CONSORTIUM_URL`` is set (issue #19); else unchanged."""
+    if settings.consortium_url is None:
+        return policies
+    from dataclasses import replace
+
+    from creditloop._extras import require_extra
+
+    require_extra("service", "httpx")
+    from creditloop.adapters.consortium_client import ConsortiumClient, load_keyring
+    from creditloop.app.underwriting_setup import default_underwriting
+
+    if settings.consortium_member_key is None or settings.consortium_key_file is None:
+        raise ValidationError("a consortium needs its URL, a member key and a key file together",
+                              field="consortium_member_key")  # fmt: skip
+    ring = load_keyring(settings.consortium_key_file)
+    key, timeout = settings.consortium_member_key, settings.consortium_timeout_s
+    client = ConsortiumClient(settings.consortium_url, key, ring, timeout_s=timeout)
+    underwriting = policies.underwriting or default_underwriting()
+    return replace(policies, underwriting=replace(underwriting, consortium=client))
+
+
 def build(
     settings: Settings,
     policies: Policies | None = None,
@@ -98,6 +120,8 @@ def build(
     from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
 
     policies = policies or default_policies()
+    if not fresh:  # a simulation's synthetic world never asks the real consortium
+        policies = with_consortium(policies, settings)
     products = product_lookup(policies)
     data_dir = settings.data_dir
     url = settings.database_url or sqlite_url(data_dir.resolve())

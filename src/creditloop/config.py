@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,3 +15,9 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file ledger.sqlite in data_dir
     log_level: str = "WARNING"
     business_timezone: str = "Asia/Shanghai"  # business dates are this zone's calendar days
+    # The consortium of multi-lending signals (issue #19, docs/consortium.md): off unless a URL is given. The
+    # member key authenticates this lender; the key file holds the consortium's HMAC key ring (never logged).
+    consortium_url: str | None = None
+    consortium_member_key: str | None = Field(default=None, repr=False)
+    consortium_key_file: Path | None = None
+    consortium_timeout_s: float = Field(default=0.3, gt=0, le=5)

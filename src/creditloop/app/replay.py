@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from creditloop.app.consortium import ConsortiumSignal, MultiLendingPolicy
 from creditloop.app.ports import StoredDecision, UnitOfWork
 from creditloop.app.underwriting import canonical, decision_document, decision_from_json, derive
 from creditloop.app.underwriting_setup import BUSINESS_TZ, setup_for
@@ -50,7 +51,10 @@ def replay_decision(
     setup = setup_for(
         stored.policy_id, stored.policy_version, stored.model_id, stored.model_version, model_paths, policy_paths or ()
     )
-    decision = derive(form, snapshot_from(inputs["velocity"]), setup, inputs["arm"], BUSINESS_TZ)
+    asked = inputs.get("consortium")  # present when a consortium was configured (issue #19)
+    signal = None if asked is None else ConsortiumSignal.from_document(asked["signal"])
+    multi = None if asked is None else MultiLendingPolicy(**asked["policy"])
+    decision = derive(form, snapshot_from(inputs["velocity"]), setup, inputs["arm"], BUSINESS_TZ, None, signal, multi)
     replayed = canonical(decision_document(decision))
     return ReplayResult(
         stored.decision_id, replayed == stored.decision_json, stored.outcome, stored.decision_json, replayed

@@ -18,6 +18,14 @@ from datetime import UTC, date
 from typing import Any
 
 from creditloop.app import commands as c
+from creditloop.app.consortium import (
+    NOT_ASKED,
+    ConsortiumLookup,
+    ConsortiumSignal,
+    MultiLendingPolicy,
+    facts_with,
+    with_signal,
+)
 from creditloop.app.ports import AuditLog, AuditRecord, StoredDecision, UnitOfWork
 from creditloop.core.errors import IdempotencyConflict
 from creditloop.products.terms import Product
@@ -64,6 +72,8 @@ class Underwriting:
     arms: Mapping[str, ArmSetup]
     velocity_key: bytes = DEFAULT_KEY
     business_tz: str = "Asia/Shanghai"
+    consortium: ConsortiumLookup | None = None  # issue #19: off unless configured (app/consortium.py)
+    multi_lending: MultiLendingPolicy = field(default_factory=MultiLendingPolicy)
 
 
 def decision_id_for(application_id: str) -> str:
@@ -137,12 +147,32 @@ def derive(
     arm: str,
     tz: str,
     facts: ApplicantFacts | None = None,
+    signal: ConsortiumSignal | None = None,
+    multi_lending: MultiLendingPolicy | None = None,
 ) -> UnderwritingDecision:
     """The decision from its inputs alone: what a replay re-runs (``facts``: ``derive_facts(form, tz)``, when the
-    caller already has them)."""
+    caller already has them; ``signal``: the consortium's answer when one was asked, with ``multi_lending``)."""
     facts = derive_facts(form, tz) if facts is None else facts
     checks = run_checks(form, facts, snapshot, setup.checks)
-    return decide_application(facts, checks, model_output(setup.model, facts), setup.policy, arm=arm)
+    if signal is None:
+        return decide_application(facts, checks, model_output(setup.model, facts), setup.policy, arm=arm)
+    policy = multi_lending or MultiLendingPolicy()
+    facts = facts_with(facts, signal, policy)  # lenders and debts elsewhere as the consortium reports them
+    decision = decide_application(facts, checks, model_output(setup.model, facts), setup.policy, arm=arm)
+    return with_signal(decision, signal, policy)
+
+
+def consortium_signal(form: ApplicationForm, underwriting: Underwriting, on: date) -> ConsortiumSignal | None:
+    """None without a consortium; ``not_asked`` without the applicant's consent to credit enquiries."""
+    if underwriting.consortium is None:
+        return None
+    if not form.consent_bureau:
+        return ConsortiumSignal(NOT_ASKED)
+    return underwriting.consortium.lookup(form.id_number, "credit_application", on)
+
+
+def consortium_document(signal: ConsortiumSignal, policy: MultiLendingPolicy) -> dict[str, Any]:
+    return {"signal": signal.document(), "policy": {f.name: getattr(policy, f.name) for f in fields(policy)}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +226,18 @@ class Records:
 
 
 def decide_pure(
-    p: Prepared, snapshot: VelocitySnapshot, underwriting: Underwriting, default_product: Product
+    p: Prepared,
+    snapshot: VelocitySnapshot,
+    underwriting: Underwriting,
+    default_product: Product,
+    signal: ConsortiumSignal | None = None,
 ) -> tuple[UnderwritingDecision, Records]:
     """The decision and the records it writes, from the prepared form and its velocity snapshot."""
     form, cmd = p.cmd.form, p.cmd
     facts = derive_facts(form, underwriting.business_tz)
-    decision = derive(form, snapshot, p.setup, p.arm, underwriting.business_tz, facts)
+    decision = derive(
+        form, snapshot, p.setup, p.arm, underwriting.business_tz, facts, signal, underwriting.multi_lending
+    )
     on = facts.applied_on
     trace = _trace_documents(decision)  # the decision record and the audit row show the same steps
     line_id = f"L-{cmd.customer_id}" if decision.decision == "approve" and cmd.open_line else None
@@ -219,7 +255,7 @@ def decide_pure(
         limit_minor=decision.limit_minor,
         pd=decision.pd,
         inputs_hash=p.digest,
-        inputs_json=inputs_json(p, snapshot),
+        inputs_json=inputs_json(p, snapshot, signal, underwriting.multi_lending),
         decision_json=decision_json(decision, trace),
         line_id=line_id,
     )
@@ -230,10 +266,19 @@ def decide_pure(
     return decision, Records(stored, audit_record(p, decision, on, trace), line)
 
 
-def inputs_json(p: Prepared, snapshot: VelocitySnapshot) -> str:
+def inputs_json(
+    p: Prepared,
+    snapshot: VelocitySnapshot,
+    signal: ConsortiumSignal | None = None,
+    multi_lending: MultiLendingPolicy | None = None,
+) -> str:
     """``canonical(inputs_document(...))`` with the form's text reused from its hash: the keys sort as
-    arm < form < velocity, so the pieces joined are the same bytes (the tests hold them equal)."""
-    return f'{{"arm":{canonical(p.arm)},"form":{p.form_text},"velocity":{canonical(snapshot_document(snapshot))}}}'
+    arm < consortium < form < velocity, so the pieces joined are the same bytes (the tests hold them equal)."""
+    asked = ""
+    if signal is not None:
+        asked = f',"consortium":{canonical(consortium_document(signal, multi_lending or MultiLendingPolicy()))}'
+    velocity = canonical(snapshot_document(snapshot))
+    return f'{{"arm":{canonical(p.arm)}{asked},"form":{p.form_text},"velocity":{velocity}}}'
 
 
 def audit_record(
@@ -254,9 +299,16 @@ def audit_record(
 
 
 def inputs_document(
-    form: ApplicationForm, snapshot: VelocitySnapshot, arm: str, doc: dict[str, Any] | None = None
+    form: ApplicationForm,
+    snapshot: VelocitySnapshot,
+    arm: str,
+    doc: dict[str, Any] | None = None,
+    consortium: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {"form": form_document(form) if doc is None else doc, "velocity": snapshot_document(snapshot), "arm": arm}
+    out = {"form": form_document(form) if doc is None else doc, "velocity": snapshot_document(snapshot), "arm": arm}
+    if consortium is not None:  # ``consortium_document(signal, policy)`` when one was asked (issue #19)
+        out["consortium"] = consortium
+    return out
 
 
 def snapshot_document(s: VelocitySnapshot) -> dict[str, Any]:
@@ -333,7 +385,9 @@ def decide(
         return known
     windows = p.setup.checks
     snapshot = uow.applications.snapshot(p.keys, windows.velocity_windows_days, windows.reuse_window_days)
-    decision, records = decide_pure(p, snapshot, underwriting, default_product)
+    on = derive_facts(p.cmd.form, underwriting.business_tz).applied_on
+    signal = consortium_signal(p.cmd.form, underwriting, on)
+    decision, records = decide_pure(p, snapshot, underwriting, default_product, signal)
     if records.line is not None:
         uow.lines.add(records.line)  # first: a line that already exists refuses the row before anything is written
     uow.applications.record(p.keys)

@@ -74,6 +74,8 @@ def decide_many(
 
 
 def _fast_path_possible(todo: list[tuple[int, Prepared]], uow: UnitOfWork, underwriting: Underwriting) -> bool:
+    if underwriting.consortium is not None:
+        return False  # each row asks the consortium (issue #19) inside ``decide``: one by one
     stores = (uow.decisions, uow.applications, uow.lines, uow.audit)
     needs = (("get_many", "save_many"), ("forget",), ("existing", "add_new"), ())
     if not all(hasattr(s, name) for s, names in zip(stores, needs, strict=True) for name in names):

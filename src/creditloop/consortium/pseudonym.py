@@ -33,14 +33,20 @@ class ConsortiumKey:
     secret: bytes = field(repr=False)
 
     def __post_init__(self) -> None:
-        if not _KEY_ID.fullmatch(self.key_id):
-            raise ValidationError("key_id must be 1-32 of A-Z a-z 0-9 . _ -", field="key_id")
+        check_key_id(self.key_id)
         if len(self.secret) < MIN_KEY_BYTES:
             raise ValidationError(f"secret must be at least {MIN_KEY_BYTES} bytes", field="secret")
 
     @classmethod
     def generate(cls, key_id: str, nbytes: int = MIN_KEY_BYTES) -> ConsortiumKey:
         return cls(key_id, secrets.token_bytes(nbytes))
+
+
+def check_key_id(key_id: str) -> str:
+    """A well-formed key version id, else ValidationError naming ``key_id``."""
+    if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id):
+        raise ValidationError("key_id must be 1-32 of A-Z a-z 0-9 . _ -", field="key_id")
+    return key_id
 
 
 def normalise_resident_id(text: str, field: str = "resident_id") -> str:

@@ -97,11 +97,22 @@ class Registry:
     """Contributions (latest per member, key and pseudonym) and consent records, in memory."""
 
     def __init__(self, members: frozenset[str]) -> None:
-        self._members = members
+        self._members = set(members)
         # (key_id, pseudonym) -> member_id -> latest contribution: a query reads one or two buckets.
         self._contributions: dict[tuple[str, str], dict[str, Contribution]] = {}
         # Every grant is kept, revoked ones too: the history is what an audit of consent asks for.
         self._consents: dict[tuple[str, str, str, str], list[ConsentRecord]] = {}
+
+    def admit(self, member_id: str) -> None:
+        """A new member (the service admits one when its first key is issued)."""
+        self._members.add(member_id)
+
+    @property
+    def members(self) -> frozenset[str]:
+        return frozenset(self._members)
+
+    def is_member(self, member_id: str) -> bool:
+        return member_id in self._members
 
     def check_member(self, member_id: str) -> str:
         if member_id not in self._members:

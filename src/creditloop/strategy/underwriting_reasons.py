@@ -24,6 +24,8 @@ class UwReason(StrEnum):
     LIMIT_AFFORDABILITY = "LIMIT_AFFORDABILITY"
     LIMIT_BAND_MAX = "LIMIT_BAND_MAX"
     LIMIT_POLICY_MAX = "LIMIT_POLICY_MAX"
+    # The consortium (issue #19, app/consortium.py): counts of borrowing elsewhere beyond the policy's limits.
+    MULTI_LENDING = "MULTI_LENDING"
 
 
 UW_REASON_TEXTS: dict[str, tuple[str, str]] = {
@@ -74,5 +76,9 @@ UW_REASON_TEXTS: dict[str, tuple[str, str]] = {
     UwReason.LIMIT_POLICY_MAX: (
         "申请额度超过本产品的最高授信额度",
         "Amount requested exceeds the maximum credit line of this product",
+    ),
+    UwReason.MULTI_LENDING: (
+        "您在其他机构的借款数量、申请次数或逾期情况超出本产品的标准，需要人工审核",
+        "Number of credit obligations, recent applications or delinquency at other lenders requires manual review",
     ),
 }

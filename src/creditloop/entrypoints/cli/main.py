@@ -26,6 +26,7 @@ from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
     collections_cli,
+    consortium_cli,
     credit_dispute_cli,
     credit_record_cli,
     db_cli,
@@ -102,6 +103,7 @@ risk_cli.register(app)
 credit_record_cli.register(app)
 credit_dispute_cli.register()  # `credit-record dispute|disputes|report|statement` on the same group
 serve_cli.register(app)
+consortium_cli.register(app)
 
 
 def run() -> None:

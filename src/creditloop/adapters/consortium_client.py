@@ -1,0 +1,144 @@
+"""The member client of the consortium service (issue #19): httpx, pseudonyms computed here, short timeouts.
+
+Every identifier is hashed on this side with the member's ``KeyRing`` before a request is built: a request holds
+pseudonyms, purposes, bands, buckets and counts, never a resident ID (tests capture every request with an
+``httpx.MockTransport``). ``lookup`` never raises and never hangs: a connection refused, a timeout
+(``timeout_s``, 0.3 s by default) or an unexpected reply returns ``unavailable`` at once and opens a short circuit
+(``cooldown_s``) during which lookups return ``unavailable`` without trying, so a consortium outage costs
+decisions no time. Needs the ``service`` extra (httpx).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from creditloop.app.consortium import ANSWER, INSUFFICIENT, NOT_ASKED, REFUSED, UNAVAILABLE, ConsortiumSignal
+from creditloop.consortium.bands import band_of, bucket_of
+from creditloop.consortium.pseudonym import ConsortiumKey, KeyRing
+from creditloop.core.errors import ValidationError
+
+logger = logging.getLogger(__name__)
+PREFIX = "/consortium/v1"
+_ALREADY = "already in force"
+
+
+class ConsortiumClient:
+    def __init__(
+        self,
+        base_url: str,
+        member_key: str,
+        keyring: KeyRing,
+        *,
+        timeout_s: float = 0.3,
+        cooldown_s: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.keyring = keyring
+        self.cooldown_s = cooldown_s
+        self.monotonic = monotonic
+        self.down_until = 0.0
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/") + PREFIX,
+            headers={"Authorization": f"Bearer {member_key}"},
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+            trust_env=False,  # no proxy from the environment: the consortium is reached directly or not at all
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    # ----------------------------------------------------------------------------------------- the port
+
+    def lookup(self, resident_id: str, purpose: str, on: date) -> ConsortiumSignal:
+        """Record the subject's consent for ``purpose`` (kept by the member; idempotent), then ask."""
+        try:
+            pseudonyms = self.keyring.pseudonyms(resident_id, on)
+        except ValidationError:
+            return ConsortiumSignal(NOT_ASKED)  # an invalid ID: the checks refuse it; nothing to hash
+        if self.monotonic() < self.down_until:
+            return ConsortiumSignal(UNAVAILABLE)
+        key_id, value = next(iter(pseudonyms.items()))
+        granted = self._post("/consents", {"key_id": key_id, "pseudonym": value, "purpose": purpose,
+                                           "on": on.isoformat()})  # fmt: skip
+        if granted is None:
+            return ConsortiumSignal(UNAVAILABLE)
+        if granted.status_code not in (201, 422) or (granted.status_code == 422 and _ALREADY not in granted.text):
+            return ConsortiumSignal(REFUSED)
+        reply = self._post("/queries", {"purpose": purpose, "pseudonyms": pseudonyms})
+        if reply is None:
+            return ConsortiumSignal(UNAVAILABLE)
+        return self._signal(reply)
+
+    def _signal(self, reply: httpx.Response) -> ConsortiumSignal:
+        if reply.status_code in (401, 403, 429):
+            return ConsortiumSignal(REFUSED)
+        try:
+            doc = reply.json()
+            if reply.status_code != 200 or doc.get("kind") not in (ANSWER, INSUFFICIENT):
+                raise ValueError(f"status {reply.status_code}")
+            return ConsortiumSignal(
+                doc["kind"], doc.get("lenders_with_open_lines"), doc.get("total_balance_band"),
+                doc.get("worst_bucket"), doc.get("applications_30d"),
+            )  # fmt: skip
+        except (ValueError, TypeError, AttributeError) as exc:
+            logger.warning("consortium: unexpected reply (%s); deciding without it", type(exc).__name__)
+            return ConsortiumSignal(UNAVAILABLE)
+
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response | None:
+        """The reply, or None when the consortium cannot be reached in time (the circuit then opens)."""
+        try:
+            return self.http.post(path, json=body)
+        except httpx.HTTPError as exc:
+            self.down_until = self.monotonic() + self.cooldown_s
+            logger.warning("consortium unreachable (%s); deciding without it", type(exc).__name__)
+            return None
+
+    # ------------------------------------------------------------------------- what a member sends in
+
+    def grant(self, resident_id: str, purpose: str, on: date) -> httpx.Response:
+        key_id, value = next(iter(self.keyring.pseudonyms(resident_id, on).items()))
+        return self.http.post("/consents", json={"key_id": key_id, "pseudonym": value, "purpose": purpose,
+                                                 "on": on.isoformat()})  # fmt: skip
+
+    def revoke(self, resident_id: str, purpose: str, on: date) -> httpx.Response:
+        key_id, value = next(iter(self.keyring.pseudonyms(resident_id, on).items()))
+        return self.http.post("/consents/revoke", json={"key_id": key_id, "pseudonym": value, "purpose": purpose,
+                                                        "on": on.isoformat()})  # fmt: skip
+
+    def contribute(
+        self, resident_id: str, *, open_lines: int, balance_fen: int, days_past_due: int, applications_30d: int,
+        as_of: date,
+    ) -> httpx.Response:  # fmt: skip
+        """The member's own figures become a band and a bucket here; neither the amount nor the ID is sent."""
+        key_id, value = next(iter(self.keyring.pseudonyms(resident_id, as_of).items()))
+        body = {
+            "key_id": key_id, "pseudonym": value, "open_lines": open_lines, "balance_band": band_of(balance_fen).label,
+            "worst_bucket": bucket_of(days_past_due), "applications_30d": applications_30d,
+            "as_of": as_of.isoformat(),
+        }  # fmt: skip
+        return self.http.post("/contributions", json=body)
+
+
+def load_keyring(path: Path) -> KeyRing:
+    """The key ring from a JSON file: ``{"current": {"key_id", "secret_hex"}, "previous": {...},
+    "previous_until": "YYYY-MM-DD"}`` (the last two optional). Errors name the field, never a secret."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        current = ConsortiumKey(doc["current"]["key_id"], bytes.fromhex(doc["current"]["secret_hex"]))
+        previous = doc.get("previous")
+        old = None if previous is None else ConsortiumKey(previous["key_id"], bytes.fromhex(previous["secret_hex"]))
+        until = doc.get("previous_until")
+        return KeyRing(current, old, None if until is None else date.fromisoformat(until))
+    except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
+        raise ValidationError(f"consortium key file is unreadable or malformed ({type(exc).__name__})",
+                              field="consortium_key_file") from None  # fmt: skip

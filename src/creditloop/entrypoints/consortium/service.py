@@ -1,0 +1,95 @@
+"""The service's state: the registry (in memory, rebuilt from the store on start), the store, the key cache, the
+audit writer, rate limits and the clock; and the operations the routes call.
+
+Writes (consents, contributions) are serialised by one lock and applied to the registry first (which validates and
+refuses bad input before anything is written), then to the store; should the store fail, the registry is reloaded
+from it, so memory never holds what the database does not. Queries read the registry in the event loop and wait for
+their audit row's group commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import date
+
+from anyio.to_thread import run_sync
+
+from creditloop.adapters.clock import SystemClock
+from creditloop.adapters.sqlalchemy.consortium_store import GRANT, REVOKE, ConsortiumStore, open_store
+from creditloop.consortium.answers import Answer, AuditLog, Policy, query
+from creditloop.consortium.signals import Contribution
+from creditloop.core.clock import Clock
+from creditloop.core.errors import ValidationError
+from creditloop.entrypoints.api.ratelimit import TokenBuckets
+from creditloop.entrypoints.consortium.audit_writer import AuditWriter
+from creditloop.entrypoints.consortium.keys import KeyCache
+from creditloop.entrypoints.consortium.settings import ConsortiumSettings
+
+
+class ConsortiumService:
+    def __init__(
+        self, settings: ConsortiumSettings, clock: Clock | None = None, store: ConsortiumStore | None = None
+    ) -> None:
+        if settings.database_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store or open_store(settings.url(), full_sync=settings.full_sync)
+        self.registry = self.store.load_registry()
+        self.clock: Clock = clock or SystemClock(settings.business_timezone)
+        self.policy = Policy(settings.min_members, settings.max_age_days)
+        self.keys = KeyCache(self.store.get_key)
+        self.buckets = TokenBuckets(settings.rate_per_second, settings.rate_burst)
+        self.audit = AuditWriter(self.store.append_audit)
+        self.write_lock = asyncio.Lock()
+
+    def knows(self, member_id: str) -> bool:
+        """A member not in the registry (admitted after start?) is looked up once in the store."""
+        if self.registry.is_member(member_id):
+            return True
+        if member_id in self.store.member_ids():
+            self.registry.admit(member_id)
+            return True
+        return False
+
+    def not_future(self, on: date | None, field: str) -> date:
+        today = self.clock.today()
+        if on is None:
+            return today
+        if on > today:
+            raise ValidationError(f"{field} is in the future (today is {today})", field=field)
+        return on
+
+    async def _reload(self) -> None:
+        self.registry = await run_sync(self.store.load_registry)
+
+    async def consent(self, kind: str, member_id: str, key_id: str, pseudonym: str, purpose: str, on: date) -> None:
+        async with self.write_lock:
+            change = self.registry.grant if kind == GRANT else self.registry.revoke
+            change(member_id, key_id, pseudonym, purpose, on)  # validates; raises before any change
+            try:
+                await run_sync(self.store.record_consent, kind, member_id, key_id, pseudonym, purpose, on,
+                               self.clock.now())  # fmt: skip
+            except Exception:
+                await self._reload()
+                raise
+
+    async def contribute(self, c: Contribution) -> None:
+        async with self.write_lock:
+            self.registry.contribute(c)  # checks member and sharing consent
+            try:
+                await run_sync(self.store.record_contribution, c, self.clock.now())
+            except Exception:
+                await self._reload()
+                raise
+
+    async def ask(self, member_id: str, purpose: str, pseudonyms: Mapping[str, str]) -> Answer:
+        """The thresholded answer; the audit row (refused queries' too) is committed before this returns."""
+        log = AuditLog()
+        at = self.clock.now()
+        try:
+            return query(self.registry, log, member_id, purpose, pseudonyms, self.clock.today(), self.policy)
+        finally:
+            if log.records:
+                await self.audit.append([(at, r) for r in log.records])
+
+
+__all__ = ["GRANT", "REVOKE", "ConsortiumService"]
