@@ -36,6 +36,7 @@ from creditloop.bootstrap import build, product_lookup
 from creditloop.config import Settings
 from creditloop.core.clock import Clock
 from creditloop.core.errors import DomainError
+from creditloop.entrypoints.api.keys import CachedKeyStore
 
 T = TypeVar("T")
 ATTEMPTS = 12  # a transaction that lost a race is run again up to this many times in all
@@ -53,7 +54,7 @@ class Backend:
         self._products = product_lookup(self._policies)
         self._local = threading.local()
         self._local.bus = system.bus
-        self.keys = SqlApiKeyStore(self.engine)
+        self.keys = CachedKeyStore(SqlApiKeyStore(self.engine))
         self.clock: Clock = clock or SystemClock(settings.business_timezone)
         self.embedded = settings.database_url is None
         self.sqlite = self.engine.dialect.name == "sqlite"
