@@ -45,14 +45,32 @@ def _schema_url(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
-def _inproc(bus: Any, line_id: str, ops: int, today: date) -> float:
-    """Operations per second: Purchase and Repay alternating on one line, one unit of work each."""
-    started = time.perf_counter()
+def _inproc(bus: Any, line_id: str, ops: int, today: date) -> tuple[float, float]:
+    """Operations per second and CPU ms per operation (this process): Purchase and Repay alternating on one line,
+    one unit of work each."""
+    started, cpu = time.perf_counter(), time.process_time()
     for k in range(ops):
         op = f"ip-{uuid.uuid4().hex[:12]}"
         cmd = c.Purchase(op, line_id, 1_000, 1, today) if k % 2 == 0 else c.Repay(op, line_id, 500, today)
         bus.handle(cmd)
-    return ops / (time.perf_counter() - started)
+    return ops / (time.perf_counter() - started), 1000 * (time.process_time() - cpu) / ops
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 async def _load(base: str, key: str, lines: list[str], requests: int, concurrency: int, tag: str) -> dict[str, Any]:
@@ -138,32 +156,33 @@ def _run(args: argparse.Namespace, url: str) -> int:
     today = clock.today()
     bus = build(settings).bus
     lines = [f"L-B{k:05d}" for k in range(args.lines)]
-    for line_id in [*lines, "L-INPROC"]:
+    for line_id in [*lines, "L-INPROC-1", "L-INPROC-2"]:
         bus.handle(c.OpenLine(line_id, f"C-{line_id}", LIMIT, today - timedelta(days=1)))
     engine = bus.uow.engine  # type: ignore[attr-defined]
     key = issue(SqlApiKeyStore(engine), "checkout", "bench", clock.now())
-    before = {i: _owed(bus, i) for i in lines}
-    _inproc(bus, "L-INPROC", 50, today)  # warm-up
-    inproc_before = _inproc(bus, "L-INPROC", args.inproc_ops, today)
-    print(f"in-process (one account, bus.handle): {inproc_before:.0f} ops/s", flush=True)
+    _inproc(bus, lines[0], 20, today)  # warm-up (its moves are in ``before``, taken after the HTTP warm-up)
+    inproc_before, cpu_before = _inproc(bus, "L-INPROC-1", args.inproc_ops, today)
+    print(f"in-process (one account, bus.handle): {inproc_before:.0f} ops/s, {cpu_before:.1f} ms CPU/op", flush=True)
     server = _serve(url, args.port, args.workers)
     try:
         base = f"http://127.0.0.1:{args.port}"
         asyncio.run(_load(base, key, lines, min(200, args.requests), args.concurrency, "warm"))
         before = {i: _owed(bus, i) for i in lines}
+        cpu0 = _tree_cpu_s(server.pid)
         result = asyncio.run(_load(base, key, lines, args.requests, args.concurrency, "run"))
+        server_cpu_ms = 1000 * (_tree_cpu_s(server.pid) - cpu0) / args.requests
     finally:
         server.terminate()
         server.wait(timeout=30)
-    inproc_after = _inproc(bus, "L-INPROC", args.inproc_ops, today)
+    inproc_after, cpu_after = _inproc(bus, "L-INPROC-2", args.inproc_ops, today)  # a fresh line, same history
     inproc = (inproc_before + inproc_after) / 2
     report = verify_journal(bus.uow)
     exact = all(_owed(bus, i) - before[i] == result["moved"][i] for i in lines)
     load = os.getloadavg()
-    print(f"in-process again: {inproc_after:.0f} ops/s (mean {inproc:.0f})")
+    print(f"in-process again: {inproc_after:.0f} ops/s, {cpu_after:.1f} ms CPU/op (mean {inproc:.0f} ops/s)")
     print(f"HTTP ({args.workers} uvicorn workers, {args.concurrency} in flight, {args.requests} requests over "
           f"{args.lines} lines): {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-          f"mean {result['mean_ms']:.1f} ms; statuses {result['statuses']}")  # fmt: skip
+          f"mean {result['mean_ms']:.1f} ms; server CPU {server_cpu_ms:.1f} ms/request; statuses {result['statuses']}")  # fmt: skip
     ratio = result["rps"] / inproc
     print(f"ratio HTTP / in-process: {ratio:.2f} (target >= 0.70); p99 target <= 100 ms")
     print(f"journal verify: {'ok' if report.ok else 'FAILED'}; line balances equal the 201s: {exact}")
