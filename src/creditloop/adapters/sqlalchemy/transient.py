@@ -13,6 +13,7 @@ command whose id was recorded meanwhile returns the recorded result.
 from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from creditloop.adapters.sqlalchemy.common import ConcurrencyConflict
 
@@ -30,3 +31,10 @@ def is_transient(exc: BaseException) -> bool:
         return True
     text = str(exc.orig).lower()
     return any(marker in text for marker in _SQLITE_RETRY)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A lost race (``is_transient``, after the caller's retries) or no connection free in the pool in time: the
+    server is busy, not broken (a 503 with Retry-After, not a 500). A pool timeout is not retried: it already
+    waited the pool's whole timeout."""
+    return is_transient(exc) or isinstance(exc, PoolTimeout)

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from creditloop.adapters.sqlalchemy.transient import is_transient
+from creditloop.adapters.sqlalchemy.transient import is_busy
 from creditloop.core.errors import (
     CreditloopError,
     DomainError,
@@ -92,9 +92,11 @@ def problem(
 
 
 def internal_error(request: Request, exc: BaseException) -> JSONResponse:
-    """500 with a reference to the server log; 503 ``busy`` (retry) for a transaction that kept losing races."""
-    if is_transient(exc):
-        logger.warning("%s on %s still conflicting after retries", type(exc).__name__, request.method)
+    """500 with a reference to the server log; 503 ``busy`` (retry) for a transaction that kept losing races or
+    found no free connection in the pool."""
+    if is_busy(exc):
+        logger.warning("%s on %s: busy (lost races after retries, or no free connection)", type(exc).__name__,
+                       request.method)  # fmt: skip
         return problem(503, "busy", "the resource is busy with concurrent changes; retry", headers={"Retry-After": "1"})
     reference = uuid.uuid4().hex[:12]
     route = getattr(request.scope.get("route"), "path", "?")  # the template: no ids (personal data) in the log
