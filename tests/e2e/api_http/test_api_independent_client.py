@@ -64,29 +64,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     args = [sys.executable, "-m", "creditloop", "serve", "--port", str(port), "--data-dir", str(data), "--seed-demo",
             "--json"]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:  # whatever fails from here on, the server process is stopped
+        made = _ready(proc, port, data)
+        yield made
+        made.http.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _ready(proc: subprocess.Popen[str], port: int, data: Path) -> Server:
+    """The keys the server printed (one indented JSON document, before it starts), once it answers /health."""
     assert proc.stdout is not None
     printed = ""
-    for line in proc.stdout:  # one JSON document (indented), printed before the server starts
+    for line in proc.stdout:
         printed += line
         if line.startswith("}"):
             break
-    keys = json.loads(printed)["keys"]
-    made = Server(f"http://127.0.0.1:{port}/api/v1", keys, proc, data)
+    made = Server(f"http://127.0.0.1:{port}/api/v1", json.loads(printed)["keys"], proc, data)
     deadline = time.monotonic() + 60
     while True:
         try:
             if made.http.get("/health").status_code == 200:
-                break
+                return made
         except httpx.TransportError:
             pass
         assert time.monotonic() < deadline and proc.poll() is None, "the server did not become ready"
         time.sleep(0.2)
-    try:
-        yield made
-    finally:
-        made.http.close()
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _refused(res: Any, *statuses: int) -> dict[str, Any]:
