@@ -58,7 +58,8 @@ class LineView:
         }
 
 
-def _line_view(line: CreditLine) -> LineView:
+def line_view(line: CreditLine) -> LineView:
+    """The view of a line already in hand (inside a unit of work the caller holds open)."""
     return LineView(
         line_id=line.line_id,
         customer_id=line.customer_id,
@@ -85,7 +86,7 @@ def _line_view(line: CreditLine) -> LineView:
 def line_summary(uow: UnitOfWork, line_id: str) -> LineView:
     """The line as it stands (NotFound when there is no such line)."""
     with uow:
-        return _line_view(uow.lines.get(line_id))
+        return line_view(uow.lines.get(line_id))
 
 
 def latest_statement(uow: UnitOfWork, line_id: str) -> dict[str, Any] | None:
@@ -101,12 +102,16 @@ def recorded_day(uow: UnitOfWork, line_id: str, command_id: str | None) -> date 
     """The business date a command was first recorded with (``command_id`` None: the line's opening date);
     None when the line or the command is unknown."""
     with uow:
-        line = uow.lines.get(line_id)
-        if command_id is None:
-            return line.opened_on
-        for event in line.events:
-            if event.get("id") == command_id and "on" in event:
-                return date.fromisoformat(str(event["on"]))
+        return recorded_on(uow.lines.get(line_id), command_id)
+
+
+def recorded_on(line: CreditLine, command_id: str | None) -> date | None:
+    """``recorded_day`` of a line already in hand."""
+    if command_id is None:
+        return line.opened_on
+    for event in line.events:
+        if event.get("id") == command_id and "on" in event:
+            return date.fromisoformat(str(event["on"]))
     return None
 
 

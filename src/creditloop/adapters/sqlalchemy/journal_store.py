@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import IntegrityError
 
 from creditloop.adapters.sqlalchemy.common import (
@@ -29,7 +30,7 @@ from creditloop.adapters.sqlalchemy.tables import (
 )
 from creditloop.core.errors import IdempotencyConflict
 from creditloop.ledger.accounts import Account
-from creditloop.ledger.bounds import check_totals
+from creditloop.ledger.bounds import MAX_TOTAL_MINOR, check_totals
 from creditloop.ledger.entries import EntryCode, JournalEntry, Posting, Side
 
 # SQLite numbers ``seq`` inside the statement, under the write lock (no identity on a non-key column).
@@ -69,33 +70,48 @@ class SqlJournal:
         if not batch:
             return
         conn = self._connection()
+        if conn.dialect.name != "sqlite":
+            self._append_pg(conn, batch)
+            return
         # Retries are rare: find which ids exist (also those appended earlier in this transaction) and
         # compare the stored entry with the new one; only new entries are written.
         existing = self._existing_ids(conn, list(batch))
         if existing:
-            for stored in self._load(conn, sorted(existing)):
-                if stored != batch[stored.entry_id]:
-                    raise IdempotencyConflict(f"journal entry {stored.entry_id} exists with another payload")
-                del batch[stored.entry_id]
+            self._drop_recorded(conn, batch, existing)
             if not batch:
                 return
-        if conn.dialect.name == "sqlite":
-            self._append_sqlite(conn, batch.values())
-            return
-        entry_rows: list[dict[str, Any]] = []
+        self._append_sqlite(conn, batch.values())
+
+    def _drop_recorded(self, conn: Connection, batch: dict[str, JournalEntry], recorded: set[str]) -> None:
+        """Take the already recorded entries out of ``batch``; one recorded with another payload is a conflict."""
+        for stored in self._load(conn, sorted(recorded)):
+            if stored != batch[stored.entry_id]:
+                raise IdempotencyConflict(f"journal entry {stored.entry_id} exists with another payload")
+            del batch[stored.entry_id]
+
+    def _append_pg(self, conn: Connection, batch: dict[str, JournalEntry]) -> None:
+        """PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING entry_id`` writes the new entries and names them
+        in one round trip (no look-up first: a command's entries are nearly always new); the ones not written were
+        recorded before (by an earlier command, or by a concurrent transaction the insert waited for) and are
+        compared with what was sent, as on SQLite. Postings and totals follow for the written entries only."""
+        entry_rows = [
+            {
+                "entry_id": e.entry_id,
+                "code": e.code.value,
+                "effective_on": e.effective_on,
+                "line_id": e.line_id,
+                "links": to_json(sorted(e.links)),
+                "reverses": e.reverses,
+            }
+            for e in batch.values()
+        ]
+        stmt = pg_dialect.insert(journal_entries).on_conflict_do_nothing(index_elements=["entry_id"])
+        written = set(conn.execute(stmt.returning(journal_entries.c.entry_id), entry_rows).scalars())
+        if len(written) < len(batch):
+            self._drop_recorded(conn, batch, set(batch) - written)
         posting_rows: list[dict[str, Any]] = []
         totals = self._pending_totals
         for e in batch.values():
-            entry_rows.append(
-                {
-                    "entry_id": e.entry_id,
-                    "code": e.code.value,
-                    "effective_on": e.effective_on,
-                    "line_id": e.line_id,
-                    "links": to_json(sorted(e.links)),
-                    "reverses": e.reverses,
-                }
-            )
             for idx, p in enumerate(e.postings):
                 posting_rows.append(
                     {
@@ -107,11 +123,8 @@ class SqlJournal:
                     }
                 )
                 totals[p.account] += p.signed_minor
-        try:
-            conn.execute(self._insert_entries(conn), entry_rows)
-        except IntegrityError as exc:  # a concurrent transaction wrote the same entry after our check
-            raise ConcurrencyConflict(f"journal entries were written concurrently ({exc.orig})") from exc
-        conn.execute(postings.insert(), posting_rows)
+        if posting_rows:
+            conn.execute(postings.insert(), posting_rows)
 
     def _append_sqlite(self, conn: Connection, batch: Iterable[JournalEntry]) -> None:
         """The same rows as the Core path, as plain tuples through the driver's executemany: a month of a
@@ -150,14 +163,6 @@ class SqlJournal:
         except IntegrityError as exc:
             raise ConcurrencyConflict(f"journal entries were written concurrently ({exc.orig})") from exc
         conn.exec_driver_sql(_SQLITE_INSERT_POSTING, posting_rows)
-
-    @staticmethod
-    def _insert_entries(conn: Connection) -> sa.Insert:
-        if conn.dialect.name == "sqlite":
-            # No identity on a non-key column in SQLite: number inside the statement, under the write lock.
-            next_seq = sa.select(sa.func.coalesce(sa.func.max(journal_entries.c.seq), 0) + 1).scalar_subquery()
-            return journal_entries.insert().values(seq=next_seq)
-        return journal_entries.insert()
 
     @staticmethod
     def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
@@ -255,6 +260,17 @@ class SqlJournal:
         rows = [{"account": a, "balance_minor": d} for a, d in deltas.items()]
         conn = self._connection()
         col = account_totals.c
+        if conn.dialect.name == "postgresql" and all(abs(d) <= MAX_TOTAL_MINOR for d in deltas.values()):
+            # One round trip: add, read the new totals back, check them (a refusal rolls the transaction back).
+            # Totals within the bound plus such deltas cannot overflow BIGINT, so the add itself never fails.
+            stmt = pg_dialect.insert(account_totals).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["account"], set_={"balance_minor": col.balance_minor + stmt.excluded.balance_minor}
+            )
+            after = {a: int(b) for a, b in conn.execute(stmt.returning(col.account, col.balance_minor))}
+            check_totals({a: after[a] - d for a, d in deltas.items()}, deltas)
+            self._pending_totals.clear()
+            return
         current = conn.execute(sa.select(col.account, col.balance_minor).where(col.account.in_(list(deltas))))
         # Checked before writing: SQLite would silently turn an overflowing sum into a float.
         check_totals({a: int(b) for a, b in current}, deltas)

@@ -24,6 +24,7 @@ from creditloop.entrypoints.api import (
     routes_workout,
 )
 from creditloop.entrypoints.api.backend import Backend
+from creditloop.entrypoints.api.bodylimit import StreamedBodyLimit
 from creditloop.entrypoints.api.ratelimit import TokenBuckets
 from creditloop.entrypoints.api.settings import ApiSettings
 from creditloop.entrypoints.web import pages
@@ -56,5 +57,6 @@ def create_app(
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-Match"],
                            expose_headers=["ETag", "Idempotency-Key", "Retry-After"])  # fmt: skip
+    app.add_middleware(StreamedBodyLimit, max_body_bytes=api.max_body_bytes)  # inside the guard: it adds headers
     middleware.install(app, api.max_body_bytes)
     return app

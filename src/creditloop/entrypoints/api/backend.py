@@ -1,27 +1,48 @@
 """The API's handle on the system: the bus and read views of ``bootstrap.build``, the key store and the clock.
 
-One unit of work serves every request, so calls take a lock: a unit of work holds one connection at a time. The
-lock also makes an ``If-Match`` check and the command it guards one step (no change slips in between).
+**A unit of work per worker thread** (issue 18, item 4). Every thread of the server's pool gets its own message bus
+over its own ``SqlUnitOfWork`` (one connection at a time from the shared engine's pool), so requests on different
+lines run in parallel. Correctness comes from the database, not from a lock in the process:
+
+- PostgreSQL: a command (and ``change``: the ``If-Match`` check, the command and the view after it, one
+  transaction) locks the line's row from its first read, so concurrent changes of one line queue on the row;
+- SQLite: WAL (readers never wait) and a busy timeout; writers of one process take turns on a lock (SQLite admits
+  one writer at a time anyway, and this avoids the "read snapshot cannot be upgraded" failure), and writers in
+  other processes wait on the busy timeout;
+- both: the optimistic version check of a line at commit, and the journal's unique entry ids. A transaction that
+  loses a race (``adapters.sqlalchemy.transient``) is run again from scratch, a few times with a short random
+  back-off; the ledger's command ids make that safe (a recorded command returns its recorded result).
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from creditloop.adapters.clock import SystemClock
 from creditloop.adapters.sqlalchemy.api_keys import SqlApiKeyStore
 from creditloop.adapters.sqlalchemy.pii_store import SqlPiiStore
 from creditloop.adapters.sqlalchemy.purpose import OPERATING, SIMULATION, read_purpose, stamp_purpose
-from creditloop.bootstrap import build
+from creditloop.adapters.sqlalchemy.transient import is_transient
+from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
+from creditloop.app.bus import MessageBus
+from creditloop.app.line_change import Guard, change_line
+from creditloop.app.views import LineView
+from creditloop.bootstrap import build, product_lookup
 from creditloop.config import Settings
 from creditloop.core.clock import Clock
 from creditloop.core.errors import DomainError
+from creditloop.entrypoints.api.keys import CachedKeyStore
 from creditloop.entrypoints.api.pii_key import load_cipher
 
 T = TypeVar("T")
+ATTEMPTS = 12  # a transaction that lost a race is run again up to this many times in all
+BACKOFF_S = 0.002  # first back-off; doubles each attempt (with jitter), capped at 0.1 s
 
 
 class Backend:
@@ -30,17 +51,23 @@ class Backend:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         cipher = load_cipher(settings)  # before the ledger is touched: PostgreSQL without a key does not start
         system = build(settings)
-        self.bus: Any = system.bus
-        self.uow: Any = cast(Any, system.bus.uow)  # the SQL unit of work: it has an engine
-        self.engine = self.uow.engine
-        self.keys = SqlApiKeyStore(self.engine)
+        first: SqlUnitOfWork = system.bus.uow  # type: ignore[assignment]  # build() makes the SQL unit of work
+        self.engine = first.engine
         self.cipher = cipher  # personal data at rest: the application forms' and the customers' (pii.py)
-        self.uow.decisions.cipher = cipher
+        first.decisions.cipher = cipher  # type: ignore[attr-defined]  # every thread's unit of work gets it too
         self.pii_store = SqlPiiStore(self.engine)
         self.settings = settings
+        self._policies = system.bus.policies
+        self._products = product_lookup(self._policies)
+        self._local = threading.local()
+        self._local.bus = system.bus
+        self.keys = CachedKeyStore(SqlApiKeyStore(self.engine))
         self.clock: Clock = clock or SystemClock(settings.business_timezone)
         self.embedded = settings.database_url is None
         self.data_dir = settings.data_dir if self.embedded else None  # the dashboard's chart marks live there
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        self._write_turn: Any = threading.Lock() if self.sqlite else contextlib.nullcontext()
+        # Kept for routes that want several calls as one step in this process; the backend itself never needs it.
         self.lock = threading.RLock()
         # A ledger without a purpose yet is an operating one from now on, unless an old simulation's side file
         # (``.creditloop-simulation``, as the CLI reads it) marks it as synthetic.
@@ -51,18 +78,63 @@ class Backend:
                 recorded = SIMULATION if legacy else stamp_purpose(connection, OPERATING)
             self.purpose = recorded
 
+    @property
+    def bus(self) -> MessageBus:
+        """This thread's message bus (made on first use; a unit of work is never shared between threads)."""
+        bus: MessageBus | None = getattr(self._local, "bus", None)
+        if bus is None:
+            uow = SqlUnitOfWork(self.engine, self._products.__getitem__)
+            uow.decisions.cipher = self.cipher  # type: ignore[attr-defined]
+            bus = MessageBus(uow, self._policies)
+            self._local.bus = bus
+        return bus
+
+    @property
+    def uow(self) -> Any:
+        return self.bus.uow
+
     def today(self) -> date:
         return self.clock.today()
 
     def send(self, command: object) -> Any:
+        self._writable()
+        return self._retrying(lambda bus: bus.handle(command))
+
+    def change(
+        self, line_id: str, command_id: str, guard: Guard, make: Callable[[date], object]
+    ) -> tuple[Any, LineView]:
+        """``app.line_change.change_line``: check the line, send the command, view it after, in one transaction."""
+        self._writable()
+        return self._retrying(lambda bus: change_line(bus, line_id, command_id, guard, make))
+
+    def read(self, view: Callable[..., T], *args: Any) -> T:
+        for attempt in range(ATTEMPTS):
+            try:
+                return view(self.uow, *args)
+            except Exception as exc:
+                if attempt == ATTEMPTS - 1 or not is_transient(exc):
+                    raise
+                _pause(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _writable(self) -> None:
         if self.purpose != OPERATING:
             raise DomainError(
                 "this server runs on a simulation's ledger (synthetic books); it serves reads only",
                 code="read_only_ledger",
             )
-        with self.lock:
-            return self.bus.handle(command)
 
-    def read(self, view: Callable[..., T], *args: Any) -> T:
-        with self.lock:
-            return view(self.uow, *args)
+    def _retrying(self, step: Callable[[MessageBus], T]) -> T:
+        for attempt in range(ATTEMPTS):
+            try:
+                with self._write_turn:
+                    return step(self.bus)
+            except Exception as exc:
+                if attempt == ATTEMPTS - 1 or not is_transient(exc):
+                    raise
+            _pause(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pause(attempt: int) -> None:
+    time.sleep(random.uniform(0.5, 1.0) * min(0.1, BACKOFF_S * 2**attempt))  # jitter, not a secret

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
@@ -63,14 +65,26 @@ def own_customer(who: Principal, customer_id: str) -> None:
 def owned_line(be: Backend, who: Principal, line_id: str) -> Any:
     """The line's view, if the caller may see it. To a customer key, another customer's line and a line that does
     not exist are the same 404, word for word (no existence oracle)."""
-    try:
+    with hidden_from_customer(who):
         view = be.read(line_summary, line_id)
+    own_view(who, view)
+    return view
+
+
+@contextmanager
+def hidden_from_customer(who: Principal) -> Iterator[None]:
+    """To a customer key, a line that does not exist is the same 404 as another customer's line."""
+    try:
+        yield
     except NotFound:
         if who.role == "customer":
             raise Problem(404, "not_found", _HIDDEN) from None
         raise
+
+
+def own_view(who: Principal, view: Any) -> None:
+    """``owned_line`` for a line already read (inside a transaction the caller holds)."""
     own_customer(who, view.customer_id)
-    return view
 
 
 def business_day(be: Backend, on: date | None) -> date:

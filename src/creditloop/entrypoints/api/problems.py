@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from creditloop.adapters.sqlalchemy.transient import is_busy
 from creditloop.core.errors import (
     CreditloopError,
     DomainError,
@@ -40,7 +41,7 @@ CODE_OF_STATUS = {
     400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     406: "not_acceptable", 409: "conflict", 412: "precondition_failed", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "invalid_input", 428: "precondition_required", 429: "rate_limited",
-    500: "internal_error",
+    500: "internal_error", 503: "busy",
 }  # fmt: skip
 
 
@@ -91,6 +92,12 @@ def problem(
 
 
 def internal_error(request: Request, exc: BaseException) -> JSONResponse:
+    """500 with a reference to the server log; 503 ``busy`` (retry) for a transaction that kept losing races or
+    found no free connection in the pool."""
+    if is_busy(exc):
+        logger.warning("%s on %s: busy (lost races after retries, or no free connection)", type(exc).__name__,
+                       request.method)  # fmt: skip
+        return problem(503, "busy", "the resource is busy with concurrent changes; retry", headers={"Retry-After": "1"})
     reference = uuid.uuid4().hex[:12]
     route = getattr(request.scope.get("route"), "path", "?")  # the template: no ids (personal data) in the log
     logger.error("unhandled %s on %s %s [ref %s]", type(exc).__name__, request.method, route, reference, exc_info=exc)

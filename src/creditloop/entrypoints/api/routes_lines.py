@@ -18,9 +18,9 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Response
 
 from creditloop.app import commands as c
-from creditloop.app.views import latest_statement, line_summary, recorded_day
+from creditloop.app.views import LineView, latest_statement, line_summary
 from creditloop.entrypoints.api.backend import Backend
-from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, owned_line
+from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, hidden_from_customer, own_view, owned_line
 from creditloop.entrypoints.api.keys import Principal
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas import Id, OpenLineBody, PurchaseBody, RefundBody, RepayBody, ReverseBody
@@ -56,16 +56,19 @@ def change_line(
     be: Backend, who: Principal, line_id: str, key: str | None, if_match: str | None, kind: str, on: date | None,
     make: Callable[[str, date], object], response: Response,
 ) -> tuple[str, Any]:  # fmt: skip
-    """Check ownership and the precondition, send the command, and set the new ETag: one step under the lock."""
+    """Check ownership and the precondition, send the command and set the new ETag: one transaction
+    (``Backend.change``), so no other change of the line slips in between the check and the command."""
     op_id = key or f"{kind}-{uuid.uuid4().hex[:16]}"
-    with be.lock:
-        view = owned_line(be, who, line_id)
-        recorded = be.read(recorded_day, line_id, op_id) if key is not None else None
+
+    def guard(view: LineView, recorded: date | None) -> date:
+        own_view(who, view)
         if recorded is None:
             _precondition(if_match, etag_of(view))
-        day = business_day(be, on) if on is not None or recorded is None else recorded
-        result = be.send(make(op_id, day))
-        response.headers["ETag"] = etag_of(be.read(line_summary, line_id))
+        return business_day(be, on) if on is not None or recorded is None else recorded
+
+    with hidden_from_customer(who):
+        result, after = be.change(line_id, op_id, guard, lambda day: make(op_id, day))
+    response.headers["ETag"] = etag_of(after)
     response.headers["Idempotency-Key"] = op_id
     return op_id, result
 
@@ -93,9 +96,8 @@ def get_line(line_id: Id, who: Caller, be: Be, response: Response) -> dict[str, 
 
 @router.get("/{line_id}/statement", operation_id="get_statement", summary="The line's latest statement")
 def get_statement(line_id: Id, who: Caller, be: Be) -> dict[str, Any]:
-    with be.lock:
-        owned_line(be, who, line_id)
-        return {"line_id": line_id, "statement": be.read(latest_statement, line_id)}
+    owned_line(be, who, line_id)  # a line's customer never changes: no need to read both in one transaction
+    return {"line_id": line_id, "statement": be.read(latest_statement, line_id)}
 
 
 @router.post("/{line_id}/purchases", status_code=201, operation_id="purchase", summary="Buy on the line")
