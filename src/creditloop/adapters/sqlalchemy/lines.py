@@ -152,6 +152,12 @@ class SqlLines:
         stored = self._connection().execute(sa.select(credit_lines.c.line_id)).scalars()
         return sorted(set(stored) | set(self.seen))
 
+    def customer_line_ids(self, customer_id: str) -> list[str]:
+        """The customer's line ids in id order, through the ``customer_id`` index (no scan of the book)."""
+        query = sa.select(credit_lines.c.line_id).where(credit_lines.c.customer_id == customer_id)
+        stored = set(self._connection().execute(query).scalars())
+        return sorted(stored | {i for i, line in self.seen.items() if line.customer_id == customer_id})
+
     def __iter__(self) -> Iterator[CreditLine]:
         if not self._all_loaded:
             self._load_all()
