@@ -90,9 +90,8 @@ def decide(policy: CheckoutPolicy, facts: CheckoutFacts) -> CheckoutDecision:
     ratio = -(-facts.obligations_minor * BPS // facts.disposable_minor)
     for i, row in enumerate(policy.rows):
         if row.max_ratio_bps is None or ratio <= row.max_ratio_bps:
-            return CheckoutDecision(
-                row.outcome, ratio, row.cool_off_hours, f"checkout.{row.outcome}", {**trace, "ratio_bps": ratio, "row": i}
-            )
+            hit = {**trace, "ratio_bps": ratio, "row": i}
+            return CheckoutDecision(row.outcome, ratio, row.cool_off_hours, f"checkout.{row.outcome}", hit)
     raise AssertionError("unreachable: the last row has no maximum")  # the schema enforces a catch-all row
 
 
