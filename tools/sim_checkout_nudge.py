@@ -123,7 +123,8 @@ def main() -> None:
     if args.what == "run":
         todo = [(a, s) for s in args.seeds for a in args.arms if not (args.out / f"{a}-{s}" / "summary.json").exists()]
         with ProcessPoolExecutor(args.jobs) as pool:
-            futures = [pool.submit(_run, a, s, args.customers, args.months, str(args.out / f"{a}-{s}")) for a, s in todo]
+            dirs = {(a, s): str(args.out / f"{a}-{s}") for a, s in todo}
+            futures = [pool.submit(_run, a, s, args.customers, args.months, d) for (a, s), d in dirs.items()]
             for f in futures:
                 print("done", f.result(), flush=True)
     table(args.out, args.seeds, args.arms)
