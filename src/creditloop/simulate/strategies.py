@@ -243,10 +243,17 @@ def _named() -> dict[str, Strategy]:
             STATEMENT_MODE,
             *_ewi3_strategies(),
             *_collections(),
-            Strategy("impulse-no-nudge", "baseline with impulse buyers (5.8 %), no checkout", checkout="impulse-off"),
-            Strategy("impulse-nudge", "impulse buyers, and the checkout_v1 nudge", checkout="impulse-nudge"),
+            *_impulse(),
         )
     }
+
+
+def _impulse() -> tuple[Strategy, ...]:
+    """Issue 16: impulse buyers without and with the checkout nudge (simulate/impulse.py)."""
+    return (
+        Strategy("impulse-no-nudge", "baseline with impulse buyers (5.8 %), no checkout", checkout="impulse-off"),
+        Strategy("impulse-nudge", "impulse buyers, and the checkout_v1 nudge", checkout="impulse-nudge"),
+    )
 
 
 STRATEGY_NAMES: tuple[str, ...] = tuple(_named())
