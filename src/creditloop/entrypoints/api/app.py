@@ -12,6 +12,7 @@ from creditloop.entrypoints.api import (
     middleware,
     problems,
     routes_care,
+    routes_checkout,
     routes_holds,
     routes_lines,
     routes_meta,
@@ -38,7 +39,7 @@ def create_app(
     )  # fmt: skip
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
-    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk):
+    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_checkout, routes_risk):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
     problems.install(app)
     if api.cors_origins:  # off by default: no Access-Control-* header is ever sent
