@@ -71,17 +71,31 @@ def _columns(conn: Any, days: list[date]) -> tuple[list[str], dict[str, np.ndarr
     query = sa.select(t.account_id, t.month_end_on, t.dpd, t.balance_minor, t.statement_due_minor, t.min_due_minor,
                       t.paid_minor).where(t.month_end_on.in_(days))  # fmt: skip
     rows = conn.execute(query).all()
-    ids = sorted({r[0] for r in rows})
-    index = {line_id: i for i, line_id in enumerate(ids)}
-    month = {d: k for k, d in enumerate(days)}
-    n, k = len(ids), len(days)
-    cols = {name: np.zeros((n, k), dtype=np.int64) for name in ("dpd", "balance", "asked", "paid")}
+    k = len(days)
+    if not rows:
+        return (
+            [],
+            {n: np.zeros((0, k), dtype=np.int64) for n in ("dpd", "balance", "asked", "paid")},
+            np.zeros((0, k), bool),
+        )
+    account, on, dpd, balance, due, minimum, paid = zip(*rows, strict=True)
+    ids_arr, row_of = np.unique(np.asarray(account, dtype=object).astype(str), return_inverse=True)
+    ends = np.asarray(days, dtype="datetime64[D]")
+    month_of = np.searchsorted(ends, np.asarray([d if isinstance(d, date) else date.fromisoformat(str(d)) for d in on],
+                                                dtype="datetime64[D]"))  # fmt: skip
+    n = len(ids_arr)
+
+    def column(values: tuple[Any, ...]) -> np.ndarray:
+        out = np.zeros((n, k), dtype=np.int64)
+        out[row_of, month_of] = np.nan_to_num(np.asarray(values, dtype=np.float64)).astype(np.int64)
+        return out
+
+    minimum_col, due_col = column(minimum), column(due)
+    cols = {"dpd": column(dpd), "balance": column(balance), "paid": column(paid),
+            "asked": np.where(minimum_col > 0, minimum_col, due_col)}  # fmt: skip
     stored = np.zeros((n, k), dtype=bool)
-    for account, on, dpd, balance, due, minimum, paid in rows:
-        i, j = index[account], month[on if isinstance(on, date) else date.fromisoformat(str(on))]
-        stored[i, j] = True
-        cols["dpd"][i, j], cols["balance"][i, j] = dpd, balance or 0
-        cols["asked"][i, j], cols["paid"][i, j] = (minimum or due or 0), paid or 0
+    stored[row_of, month_of] = True
+    ids = [str(i) for i in ids_arr]
     return ids, cols, stored
 
 
