@@ -1,16 +1,16 @@
-"""Columnar furnishing from the stored day-end panel (issue 16): on a small SQLite ledger the records equal the
-per-account path's, field by field — clean lines from the columns, late, disputed and restructured lines by the
+"""Columnar furnishing from the stored day-end panel (issue 16): on a small SQLite (and PostgreSQL) ledger the
+records equal the per-account path's, field by field — clean lines from the columns, late, disputed and restructured lines by the
 per-account path — and the Art. 15 notices are recorded the same way."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from creditloop.adapters.sqlalchemy import SqlUnitOfWork, make_engine, migrate, sqlite_url
+from creditloop.adapters.sqlalchemy import SqlUnitOfWork
 from creditloop.adapters.warehouse.furnish_stored import furnish_from_panel
 from creditloop.app import commands as c
 from creditloop.app import dispute_commands as dc
@@ -26,13 +26,9 @@ def _products(_key: str) -> Product:
 
 
 @pytest.fixture
-def bus(tmp_path: Path) -> Iterator[MessageBus]:
-    eng = make_engine(sqlite_url(tmp_path / "data"))
-    migrate(eng)
-    try:
-        yield MessageBus(SqlUnitOfWork(eng, _products), default_policies())
-    finally:
-        eng.dispose()
+def bus(engine: Engine) -> Iterator[MessageBus]:
+    """A bus over SQLite and PostgreSQL (the ``engine`` fixture): the panel is read through the driver's cursor."""
+    yield MessageBus(SqlUnitOfWork(engine, _products), default_policies())
 
 
 def _book(bus: MessageBus) -> None:
