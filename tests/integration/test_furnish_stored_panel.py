@@ -1,6 +1,6 @@
 """Columnar furnishing from the stored day-end panel (issue 16): on a small SQLite (and PostgreSQL) ledger the
-records equal the per-account path's, field by field — clean lines from the columns, late, disputed and restructured lines by the
-per-account path — and the Art. 15 notices are recorded the same way."""
+records equal the per-account path's, field by field — clean lines from the columns; late, disputed and
+restructured lines by the per-account path — and the Art. 15 notices are recorded the same way."""
 
 from __future__ import annotations
 
