@@ -100,3 +100,14 @@ def test_replies_say_the_outcome_and_the_rights_in_both_languages(outcome: str) 
     assert {"corrected": "已更正", "confirmed": "准确无误", "undeterminable": "无法确认"}[outcome] in zh
     us = reply_text(lang="en", **{**args, "clock": dispute_clock("us")})  # type: ignore[arg-type]
     assert "Consumer Financial Protection Bureau" in us
+
+
+def test_a_month_outside_the_calendar_is_refused_naming_the_field() -> None:
+    """Found by schemathesis: ``0000-01`` matched the pattern and broke the date arithmetic (a 500)."""
+    from creditloop.reporting.disputes import check_month
+
+    assert check_month("2026-01") == "2026-01"
+    for bad in ("0000-01", "0001-12", "1899-12", "2026-13", "26-01"):
+        with pytest.raises(ValidationError) as err:
+            check_month(bad)
+        assert err.value.field == "months"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
+from creditloop.app.checkout import CHECKOUT_HANDLERS
 from creditloop.app.collections_records import COLLECTIONS_HANDLERS
 from creditloop.app.dispute_handlers import DISPUTE_HANDLERS
 from creditloop.app.ewi_handlers import EWI_HANDLERS
@@ -43,7 +44,14 @@ class MessageBus:
     ) -> None:
         self.uow = uow
         self.policies = policies
-        every = {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS, **DISPUTE_HANDLERS}
+        every = {
+            **HANDLERS,
+            **EWI_HANDLERS,
+            **HARDSHIP_HANDLERS,
+            **COLLECTIONS_HANDLERS,
+            **DISPUTE_HANDLERS,
+            **CHECKOUT_HANDLERS,
+        }
         self._handlers = dict(every if handlers is None else handlers)
         self._in_batch = False
         self._subscribers = {kind: tuple(subs) for kind, subs in (subscribers or {}).items() if subs}

@@ -152,11 +152,7 @@ def customer_360(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
     from creditloop.app.collections_store import store_of
 
     with uow:
-        by_customer = getattr(uow.lines, "ids_of_customer", None)  # the SQL repository's index; else a scan
-        if by_customer is not None:
-            ids = list(by_customer(customer_id))
-        else:
-            ids = sorted(line.line_id for line in uow.lines if line.customer_id == customer_id)
+        ids = uow.lines.customer_line_ids(customer_id)  # the customer index (no scan of the book)
     if not ids:
         raise NotFound(f"no line of customer {customer_id!r}", field="customer_id")
     lines = []

@@ -169,8 +169,8 @@ def reply_for(dispute: CreditDispute, lang: str) -> str:
 
 
 def customer_lines(uow: UnitOfWork, customer_id: str) -> list[CreditLine]:
-    """The customer's lines in line-id order (a scan of the book: no customer index yet)."""
-    found = [line for line in uow.lines if line.customer_id == customer_id]
+    """The customer's lines in line-id order, found through the customer index (``customer_line_ids``)."""
+    found = [uow.lines.get(i) for i in uow.lines.customer_line_ids(customer_id)]
     if not found:
         raise NotFound(f"no lines of customer {customer_id!r}", field="customer_id")
     return found

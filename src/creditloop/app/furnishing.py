@@ -10,9 +10,9 @@ How a month's facts are read from the month-end views:
 * due in the month — a statement with its due date in the month asked for something; nothing: '*';
 * ended — a closed line owing nothing: 'G' when it closed under a settlement (the rest forgiven), else 'C';
 * overdue amount — what is past due at month end plus penalty; a charged-off line: the whole debt still owed;
-* marks — restructure commands on the log by month end, disputes open at month end (credit-report disputes and
-  collections dispute flags), and ``repaired`` when a one-off repair hides a repaid overdue episode
-  (``furnishing_repair``: its months show 'N');
+* marks — restructure commands on the log by month end, hardship plans in their forborne period (``forborne``,
+  ``furnishing_plans``), disputes open at month end (credit-report disputes and collections dispute flags), and
+  ``repaired`` when a one-off repair hides a repaid overdue episode (``furnishing_repair``: its months show 'N');
 * corrections — a credit dispute closed as ``corrected`` (``reporting.disputes.Correction``) overlays the derived
   facts of its months in every file for a month ending on or after the day it closed (``apply_corrections``).
 """
@@ -28,6 +28,7 @@ from creditloop.app.furnishing_corrections import (
     credit_dispute_closed,
     credit_disputed,
 )
+from creditloop.app.furnishing_plans import forborne, plans_of
 from creditloop.app.furnishing_repair import repaired_grid
 from creditloop.app.ports import UnitOfWork
 from creditloop.core.dates import add_months, month_end, month_key
@@ -88,14 +89,15 @@ def month_facts(view: CreditLine, day: date, previous_dpd: int) -> MonthFacts:
     )  # fmt: skip
 
 
-def marks_at(line: CreditLine, day: date, disputed: bool) -> tuple[str, ...]:
-    """The special marks of the line at month end ``day`` (restructure commands on its log by then)."""
+def marks_at(line: CreditLine, day: date, disputed: bool, plan_forborne: bool = False) -> tuple[str, ...]:
+    """The special marks of the line at month end ``day`` (restructure commands on its log by then);
+    ``plan_forborne``: a hardship plan makes the line forborne at ``day`` (``furnishing_plans``)."""
     skipped = {r["target_id"] for r in line.events if r["kind"] in _SKIPPING}
     kinds = {str(r["kind"]) for r in line.events if r["id"] not in skipped and date.fromisoformat(str(r["on"])) <= day}
     marks = []
     if kinds & _RESTRUCTURED:
         marks.append("restructured")
-    if "payment_holiday" in kinds:
+    if "payment_holiday" in kinds or plan_forborne:
         marks.append("forborne")
     offer = line.settlement
     settled_on = offer.closed_on if offer is not None and offer.status is SettlementStatus.SETTLED else None
@@ -121,12 +123,13 @@ def _disputed(uow: UnitOfWork, line_id: str, day: date) -> bool:
 
 def furnish_line(
     line: CreditLine, day: date, disputed: bool = False, book: RuleBook | None = None,
-    corrections: Sequence[Correction] = (), dispute_closed: bool = False,
+    corrections: Sequence[Correction] = (), dispute_closed: bool = False, plan_forborne: bool = False,
 ) -> FurnishedMonth | None:  # fmt: skip
     """The record of ``line`` for the month ending ``day``; None when the line opened after it. ``book``: the
     retention and repair rules (default: the packaged ones) that may hide a repaid episode (``furnishing_repair``);
     ``corrections``: the line's dispute corrections (those effective by ``day`` apply); ``dispute_closed``: a
-    credit dispute on the line closed in the month (the ``dispute_closed`` mark)."""
+    credit dispute on the line closed in the month (the ``dispute_closed`` mark); ``plan_forborne``: a hardship plan
+    makes the line forborne at ``day`` (``furnishing_plans``)."""
     if line.opened_on > day:
         return None
     if month_end(day) != day:
@@ -162,7 +165,7 @@ def furnish_line(
     dpd, balance, overdue = now.month(facts.dpd, facts.balance_minor, overdue)
     shown, repaired = repaired_grid(days, statuses, amounts, _payments(line), day, book)
     closed_mark = ("dispute_closed",) if dispute_closed else ()
-    marks = marks_at(line, day, disputed) + closed_mark + (("repaired",) if repaired else ())
+    marks = marks_at(line, day, disputed, plan_forborne) + closed_mark + (("repaired",) if repaired else ())
     return FurnishedMonth(
         line.line_id, line.customer_id, month_key(day), statuses[-1], history_string(shown),
         dpd, balance, overdue,
@@ -200,9 +203,10 @@ def furnish_records(uow: UnitOfWork, day: date, line_ids: Sequence[str] | None =
 
 def furnish_stored(uow: UnitOfWork, line: CreditLine, day: date, book: RuleBook) -> FurnishedMonth | None:
     """``furnish_line`` with what the unit of work's stores say of the line: open disputes (the disputed mark), a
-    credit dispute closed in the month (``dispute_closed``) and the corrections of closed ones."""
+    credit dispute closed in the month (``dispute_closed``), the corrections of closed ones and the hardship plans
+    that make it forborne (``furnishing_plans``)."""
     line_id = line.line_id
     return furnish_line(
         line, day, _disputed(uow, line_id, day), book, corrections_of(uow, line_id),
-        credit_dispute_closed(uow, line_id, day),
+        credit_dispute_closed(uow, line_id, day), forborne(plans_of(uow, line_id), day),
     )  # fmt: skip

@@ -120,6 +120,11 @@ class MemoryLines:
     def ids(self) -> list[str]:
         return sorted(set(self._store) | set(self.seen))
 
+    def customer_line_ids(self, customer_id: str) -> list[str]:
+        """The customer's line ids in id order (the customer index)."""
+        stored = {i for i, doc in self._store.items() if doc.get("customer_id") == customer_id}
+        return sorted(stored | {i for i, line in self.seen.items() if line.customer_id == customer_id})
+
     def __iter__(self) -> Iterator[CreditLine]:
         for line_id in self.ids():
             yield self.get(line_id)

@@ -56,6 +56,10 @@ class LineRepository(Protocol):
 
     def ids(self) -> list[str]: ...
 
+    def customer_line_ids(self, customer_id: str) -> list[str]:
+        """The customer's line ids in id order (the customer index)."""
+        ...
+
     def __iter__(self) -> Iterator[CreditLine]: ...
 
     def load_many(self, line_ids: Sequence[str]) -> None:

@@ -70,8 +70,8 @@ def dispute_clock(jurisdiction: str) -> DisputeClock:
 
 
 def check_month(month: str, field: str = "months") -> str:
-    if not isinstance(month, str) or not _MONTH.fullmatch(month):
-        raise ValidationError(f"expected a month YYYY-MM, got {month!r}", field=field)
+    if not isinstance(month, str) or not _MONTH.fullmatch(month) or not 1900 <= int(month[:4]) <= 2999:
+        raise ValidationError(f"expected a month YYYY-MM (years 1900-2999), got {month!r}", field=field)
     return month
 
 

@@ -48,6 +48,7 @@ from creditloop.simulate.config import (
 from creditloop.simulate.ewi_step import EwiStep, single_rule_warning
 from creditloop.simulate.hardship_flow import HardshipFlow
 from creditloop.simulate.hardship_outreach import hardship_outreach
+from creditloop.simulate.impulse import CHECKOUT_PLANS, Checkout
 from creditloop.simulate.lender import SimLender
 from creditloop.simulate.outputs import OutputWriter, statement_minimum
 from creditloop.simulate.population import Customer, generate_population
@@ -137,6 +138,8 @@ class Simulation:
         # correction re-derives history without events; the runner sends neither, tests/simulation checks it.)
         self.maybe_delinquent: set[str] = set()
         self.lender = SimLender(self.strategy, bus, self.out, block)
+        plan = CHECKOUT_PLANS[self.strategy.checkout] if self.strategy.checkout else None
+        self.checkout = None if plan is None else Checkout(plan, config.seed, block)  # issue 16: impulse buyers
         self.ewi = EwiStep.of(self)  # issue 14's behaviour-v1 early warning; None: the single rule only, as always
         self.flow = HardshipFlow(bus, self.tally.refused) if self.strategy.hardship_path == "workflow" else None
         self.coll = CollectionsStep.of(self)  # issue 15: collections cases and contacts; None: no collections
@@ -312,8 +315,11 @@ class Simulation:
         if amount < 1_000:
             return
         bill = line.statements[-1].total_due_minor if line.statements else 0
-        if bill + amount // intent.periods > b.affordable_bill_minor(cu, self.income[cu.customer_id]):
+        prudent = bill + amount // intent.periods <= b.affordable_bill_minor(cu, self.income[cu.customer_id])
+        if self.checkout is None and not prudent:
             return  # most customers hold back when the monthly bill would outgrow their spare money
+        if self.checkout is not None and not self.checkout.allows(cu, line, amount, intent.periods, day, prudent):
+            return  # impulse buyers do not hold back; the checkout nudge may stop them (simulate/impulse.py)
         purchase_id = f"P-{cu.customer_id}-{day.isoformat()}-{len(line.plans) + 1}"
         if self._submit(c.Purchase(purchase_id, line_id, amount, intent.periods, day)) is None:
             return
@@ -545,6 +551,7 @@ class Simulation:
             "scenario": self.cfg.scenario.name,
             "strategy": self.strategy.name,
             **({"learning": self.lender.learning} if self.strategy.learning else {}),
+            **(self.checkout.summary(self.customers) if self.checkout is not None else {}),
             **(self.ewi.summary() if self.ewi is not None else {}),
             "lender_actions": dict(sorted(self.action_counts.items())),
             "shock_month": self.cfg.scenario.shock.start_month if self.cfg.scenario.shock else None,

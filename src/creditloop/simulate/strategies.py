@@ -20,6 +20,7 @@ from typing import Any, Literal, get_args
 from creditloop.core.errors import ValidationError
 from creditloop.monitoring.alert_rules import packaged_alert_rules
 from creditloop.simulate.collections_plans import COLLECTIONS_PLANS
+from creditloop.simulate.impulse import CHECKOUT_PLANS
 from creditloop.simulate.learning import LearningPlan
 from creditloop.strategy.limit_management import LimitAction, LimitRule, LineReview, review
 from creditloop.strategy.origination import OriginationPolicy, packaged_policy
@@ -66,6 +67,8 @@ class Strategy:
     # One scored underwriting policy for every application (an UnderwritingPolicy, e.g. with other PD cut-offs for
     # a loss-approval frontier); None: the packaged champion/challenger arms.
     underwriting_policy: Any = None
+    # Issue 16: impulse buyers and the checkout nudge (simulate/impulse.py CHECKOUT_PLANS); None: neither (as always).
+    checkout: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -98,6 +101,10 @@ class Strategy:
             raise ValidationError(
                 f"collections must be one of {', '.join(COLLECTIONS_PLANS)}, got {self.collections!r}",
                 field="collections",
+            )
+        if self.checkout is not None and self.checkout not in CHECKOUT_PLANS:
+            raise ValidationError(
+                f"checkout must be one of {', '.join(CHECKOUT_PLANS)}, got {self.checkout!r}", field="checkout"
             )
         if not 1 <= self.hardship_outreach_dpd <= 180:
             raise ValidationError("hardship_outreach_dpd must be between 1 and 180", field="hardship_outreach_dpd")
@@ -236,8 +243,17 @@ def _named() -> dict[str, Strategy]:
             STATEMENT_MODE,
             *_ewi3_strategies(),
             *_collections(),
+            *_impulse(),
         )
     }
+
+
+def _impulse() -> tuple[Strategy, ...]:
+    """Issue 16: impulse buyers without and with the checkout nudge (simulate/impulse.py)."""
+    return (
+        Strategy("impulse-no-nudge", "baseline with impulse buyers (5.8 %), no checkout", checkout="impulse-off"),
+        Strategy("impulse-nudge", "impulse buyers, and the checkout_v1 nudge", checkout="impulse-nudge"),
+    )
 
 
 STRATEGY_NAMES: tuple[str, ...] = tuple(_named())

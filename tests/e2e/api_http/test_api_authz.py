@@ -81,6 +81,7 @@ def _open(api: Api) -> Call:
 HARDSHIP = {"line_id": "L-DEMO-1", "category": "job_loss_or_pay_cut", "monthly_income_minor": 300_000,
             "monthly_expenses_minor": 200_000}  # fmt: skip
 # Operation id -> a valid request for it (on the demo customer's own line, so a customer key may succeed).
+CHECKOUT = {"amount_minor": 30_000, "periods": 3, "monthly_income_minor": 800_000, "living_costs_minor": 400_000}
 REQUESTS: dict[str, Callable[[Api], Call]] = {
     "whoami": lambda api: ("GET", "/api/v1/me", None, {}),
     "open_line": _open,
@@ -88,6 +89,8 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "get_statement": lambda api: ("GET", "/api/v1/lines/L-DEMO-1/statement", None, {}),
     "purchase": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/purchases", {"amount_minor": 100}, _key()),
     "repay": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/payments", {"amount_minor": 100}, _key()),
+    "checkout_check": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/checkout/check", CHECKOUT, {}),
+    "checkout_purchase": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/checkout", CHECKOUT, _key()),
     "refund": lambda api: ("POST", "/api/v1/lines/L-DEMO-1/refunds", {"purchase_id": "demo-p1", "amount_minor": 100},
                            _key()),
     "reverse_payment": _reversal,
@@ -133,7 +136,7 @@ def test_each_role_gets_exactly_what_the_matrix_gives_it(api: Api, role: str) ->
     assert outcomes == expected
 
 
-_OK_POSTS = {"hardship_options", "risk_capital", "risk_stress"}  # computations, nothing created: 200
+_OK_POSTS = {"hardship_options", "risk_capital", "risk_stress", "checkout_check"}  # computations, nothing created: 200
 
 
 def test_without_a_key_every_operation_is_401(api: Api) -> None:

@@ -35,9 +35,14 @@ def _postgres() -> Iterator[Settings]:
     admin = sa.create_engine(url)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    # On PostgreSQL the server does not start without the key that encrypts personal data.
+    saved = os.environ.get("CREDITLOOP_PII_KEY")
+    os.environ["CREDITLOOP_PII_KEY"] = saved or new_key()
     try:
         yield Settings(database_url=f"{url}?options=-csearch_path%3D{schema}")
     finally:
+        if saved is None:
+            os.environ.pop("CREDITLOOP_PII_KEY", None)
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

@@ -152,8 +152,8 @@ class SqlLines:
         stored = self._connection().execute(sa.select(credit_lines.c.line_id)).scalars()
         return sorted(set(stored) | set(self.seen))
 
-    def ids_of_customer(self, customer_id: str) -> list[str]:
-        """The customer's line ids (the indexed ``customer_id`` column), without loading any line."""
+    def customer_line_ids(self, customer_id: str) -> list[str]:
+        """The customer's line ids in id order, through the ``customer_id`` index (no scan of the book)."""
         query = sa.select(credit_lines.c.line_id).where(credit_lines.c.customer_id == customer_id)
         stored = set(self._connection().execute(query).scalars())
         return sorted(stored | {i for i, line in self.seen.items() if line.customer_id == customer_id})

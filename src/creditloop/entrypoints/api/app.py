@@ -12,6 +12,7 @@ from creditloop.entrypoints.api import (
     middleware,
     problems,
     routes_care,
+    routes_checkout,
     routes_customers,
     routes_dashboard,
     routes_disputes,
@@ -46,7 +47,15 @@ def create_app(
     )  # fmt: skip
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
-    for module in (routes_meta, routes_lines, routes_holds, routes_care, routes_risk, routes_dashboard):
+    for module in (
+        routes_meta,
+        routes_lines,
+        routes_holds,
+        routes_care,
+        routes_checkout,
+        routes_risk,
+        routes_dashboard,
+    ):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
     # Issue 18's remaining endpoints (applications, disclosures, hardship, contacts, disputes, jobs, PII).
     for more in (routes_origination, routes_workout, routes_disputes, routes_simulations, routes_customers):

@@ -120,11 +120,18 @@ def furnish(
         str | None, typer.Option("--format", help="fixed | csv (default: by the --out suffix).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+    from_panel: Annotated[
+        bool,
+        typer.Option(
+            "--from-panel", help="Read the stored day-end panel in columns (clean lines; the rest per account)."
+        ),
+    ] = False,
     data_dir: DataDirOpt = DEFAULT_DIR,
     as_json: JsonOpt = False,
 ) -> None:
     """Each line's record for the month: status code, balance and overdue as reported, 24-month grid, marks. A line
-    first reported negative this month gets its Art. 15 notice recorded before the file is written."""
+    first reported negative this month gets its Art. 15 notice recorded before the file is written. ``--from-panel``:
+    the same records from the stored day-end panel (``adapters/warehouse/furnish_stored.py``)."""
     from creditloop.app.dispute_commands import FurnishMonth
     from creditloop.core.dates import month_end
     from creditloop.reporting.furnishing import csv_file, fixed_width_file
@@ -136,7 +143,10 @@ def furnish(
         fail(f"--format: must be fixed or csv, got {kind!r}", EXIT_USAGE)
     checked_output(out_path, force=force)
     day = month_end(date(int(on[:4]), int(on[5:]), 1))
-    done = guarded(lambda: ledger_bus(data_dir).handle(FurnishMonth(day)), {"on": "--on"})
+    if from_panel:
+        done: Any = guarded(lambda: _from_panel(data_dir, day), {"on": "--on"})
+    else:
+        done = guarded(lambda: ledger_bus(data_dir).handle(FurnishMonth(day)), {"on": "--on"})
     records = done.records
     text = csv_file(records) if kind == "csv" else fixed_width_file(records)
     out_path.write_text(text, encoding="utf-8")
@@ -145,6 +155,16 @@ def furnish(
                "notices": len(done.notices)}  # fmt: skip
     emit(as_json, payload, f"{len(records)} records for {on} written to {out_path} ({kind}); statuses {counts}; "
          f"{len(done.notices)} first-negative notices recorded")  # fmt: skip
+
+
+def _from_panel(data_dir: Path, day: date) -> Any:
+    from creditloop.adapters.warehouse.furnish_stored import furnish_from_panel
+
+    uow = ledger_bus(data_dir).uow
+    with uow:
+        done = furnish_from_panel(uow, day)
+        uow.commit()
+    return done
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from creditloop import __version__
 from creditloop._extras import missing_extra
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.cli import (
+    checkout_cli,
     collections_cli,
     consortium_cli,
     credit_dispute_cli,
@@ -88,6 +89,7 @@ def version(as_json: Annotated[bool, typer.Option("--json", help="Print the vers
 
 simulate_cli.register(app)
 line_cli.register(app)
+checkout_cli.register(app)
 journal_cli.register(app)
 db_cli.register(app)
 pricing_cli.register(app)
