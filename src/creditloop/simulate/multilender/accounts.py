@@ -37,6 +37,7 @@ class Account:
     charged_off_month: int = 0
     loss_minor: int = 0
     drawn_minor: int = 0
+    paid_minor: int = 0
     concurrent: bool = False  # the customer held another real member line open at the same time
 
     @property
@@ -71,6 +72,7 @@ class Account:
         """Pay up to the amount due; returns what was taken."""
         taken = min(amount_minor, self.due_minor)
         self.due_minor -= taken
+        self.paid_minor += taken
         return taken
 
     def close_month(self, month: int) -> None:
