@@ -131,7 +131,8 @@ def summarise(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _scope(run: Mapping[str, Any], scope: str) -> Mapping[str, Any]:
-    return run[SYSTEM] if scope == SYSTEM else run["lenders"][scope]
+    figures: Mapping[str, Any] = run[SYSTEM] if scope == SYSTEM else run["lenders"][scope]
+    return figures
 
 
 def _ratio(num: int, den: int) -> float:
@@ -140,7 +141,7 @@ def _ratio(num: int, den: int) -> float:
 
 def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """One text row per scope: multi-lending share, defaults, loss (yuan), loss reduction, refusals (off -> on)."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for scope, entry in summary["scopes"].items():
         off, on, eff = entry["off"], entry["on"], entry["effect"]
         red = eff["loss_reduction_pct"]

@@ -159,6 +159,8 @@ class World:
     def _apply(self, i: int, lender: int, on: date, m: int) -> Account | None:
         """The lender's decision; the real line when approved, else None (a shadow line records the refusal)."""
         cu, book = self.customers[i], self.books[lender]
+        if lender in self.applied[i]:
+            return None  # already applied there (a loan-to-pay-loan application came first): not again
         book.applications += 1
         book.last_application[i] = on
         self.applied[i].add(lender)
