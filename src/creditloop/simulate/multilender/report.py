@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from creditloop.simulate.multilender.accounts import Account
@@ -20,10 +20,20 @@ SYSTEM = "system"
 # Two-sided 95 % Student-t critical values by degrees of freedom (1..30); beyond, the normal 1.96.
 _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131)
 _T95_MORE = {20: 2.086, 25: 2.060, 30: 2.042}
-EFFECT_METRICS = ("loss_minor", "defaults", "approved", "refused_would_default", "refused_would_not")
+EFFECT_METRICS = (
+    "loss_minor",
+    "loss_rate",
+    "defaults",
+    "approved",
+    "refused_would_default",
+    "refused_would_not",
+    "refused_defaulted_elsewhere",
+)
 
 
-def _book_metrics(accounts: Iterable[Account], shadows: Iterable[Account]) -> dict[str, Any]:
+def _book_metrics(
+    accounts: Iterable[Account], shadows: Iterable[Account], bad_elsewhere: Callable[[Account], bool]
+) -> dict[str, Any]:
     real, shadow = list(accounts), list(shadows)
     drawn = sum(a.drawn_minor for a in real)
     loss = sum(a.horizon_loss_minor() for a in real)
@@ -32,6 +42,9 @@ def _book_metrics(accounts: Iterable[Account], shadows: Iterable[Account]) -> di
         "approved": len(real),
         "refused_would_default": sum(1 for a in shadow if a.defaulted_month),
         "refused_would_not": sum(1 for a in shadow if not a.defaulted_month),
+        # A second reading of the ground truth, not hostage to how much the shadow line would have carried: the
+        # refused customer defaulted (90+) on a real line at another member.
+        "refused_defaulted_elsewhere": sum(1 for a in shadow if bad_elsewhere(a)),
         "multi_lending_share": _ratio(sum(1 for a in real if a.concurrent), len(real)),
         "defaults": defaults,
         "default_rate": _ratio(defaults, len(real)),
@@ -45,6 +58,11 @@ def _book_metrics(accounts: Iterable[Account], shadows: Iterable[Account]) -> di
 def run_metrics(world: World) -> dict[str, Any]:
     """One run: each lender's figures and the system's (the sums; the multi-lending share counts customers)."""
     lenders: dict[str, dict[str, Any]] = {}
+    bad = {i for i, lines in world.real.items() if any(a.defaulted_month for a in lines)}
+
+    def bad_elsewhere(shadow: Account) -> bool:
+        return shadow.customer in bad
+
     for book in world.books:
         row = {
             "applications": book.applications,
@@ -52,11 +70,13 @@ def run_metrics(world: World) -> dict[str, Any]:
             "refused_bad_id": book.refused_bad_id,
             "refused_by_consortium": book.refused_by_consortium,
             "decided_without_consortium": book.decided_without_consortium,
-            **_book_metrics(book.accounts.values(), book.shadows.values()),
+            **_book_metrics(book.accounts.values(), book.shadows.values(), bad_elsewhere),
         }
         lenders[book.profile.name] = row
     system = _book_metrics(
-        (a for lines in world.real.values() for a in lines), (a for lines in world.shadow.values() for a in lines)
+        (a for lines in world.real.values() for a in lines),
+        (a for lines in world.shadow.values() for a in lines),
+        bad_elsewhere,
     )
     for name in ("applications", "distress_applications", "refused_bad_id", "refused_by_consortium"):
         system[name] = sum(int(row[name]) for row in lenders.values())
