@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from creditloop.consortium.bands import BUCKETS
 from creditloop.core.errors import ValidationError
 from creditloop.entrypoints.cli.main import app
+from creditloop.simulate.multilender.accounts import Account
 from creditloop.simulate.multilender.experiment import check_seeds, run_experiment
 from creditloop.simulate.multilender.params import lender_profiles
 from creditloop.simulate.multilender.report import interval, run_metrics, summarise
@@ -96,12 +99,12 @@ def test_refusals_have_a_ground_truth(worlds: dict[bool, World]) -> None:
 
 
 def test_runs_reproduce() -> None:
-    small = replace(BASE, customers=120, months=8, sharing=True)
+    small = replace(BASE, customers=100, months=6, sharing=True)
     assert run_metrics(run_world(small)) == run_metrics(run_world(small))
 
 
 def test_summary_intervals_and_paired_effect() -> None:
-    result = run_experiment(replace(BASE, customers=120, months=8), [1, 2])
+    result = run_experiment(replace(BASE, customers=100, months=6), [1, 2])
     system = result["summary"]["scopes"]["system"]
     assert result["summary"]["seeds"] == [1, 2]
     for mode in ("off", "on"):
@@ -158,7 +161,7 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 def test_cli_writes_results_and_refuses_bad_input(tmp_path: Path) -> None:
     out = tmp_path / "ml"
-    code, stdout, stderr = run_cli("--customers", "80", "--months", "6", "--seeds", "1,2", "--out", str(out), "--json")
+    code, stdout, stderr = run_cli("--customers", "60", "--months", "6", "--seeds", "1,2", "--out", str(out), "--json")
     assert code == 0, stderr
     doc = json.loads(stdout)
     assert doc["config"]["seeds"] == [1, 2] and len(doc["runs"]) == 4
@@ -186,3 +189,24 @@ def test_cli_bad_input_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         timeout=300,
     )
     assert res.returncode == 2 and "--lenders" in res.stderr and "Traceback" not in res.stderr
+
+
+@given(
+    draws=st.lists(st.tuples(st.integers(1, 2_000_000), st.sampled_from([1, 3, 6, 12, 24])), min_size=1, max_size=6),
+    payments=st.lists(st.integers(0, 3_000_000), min_size=1, max_size=30),
+)
+def test_a_line_bills_exactly_what_was_drawn(draws: list[tuple[int, int]], payments: list[int]) -> None:
+    """Money invariant of a member's line: every fen drawn is billed exactly once, and is paid or still owed."""
+    line = Account(lender=0, customer=0, limit_minor=10**9, opened_month=1)
+    for amount, periods in draws:
+        line.draw(amount, periods)
+    for month, pay in enumerate(payments, start=1):
+        before = line.due_minor
+        due = line.bill()
+        assert due >= before  # billing only adds to the amount due
+        line.pay(pay)
+        line.close_month(month)
+        assert line.drawn_minor == line.paid_minor + line.balance_minor
+    for _ in range(max(p for _, p in draws) + 1):  # bill out the rest without paying: it all becomes due
+        line.bill()
+    assert not line.plans and line.due_minor == line.drawn_minor - line.paid_minor
