@@ -210,3 +210,19 @@ def test_a_line_bills_exactly_what_was_drawn(draws: list[tuple[int, int]], payme
     for _ in range(max(p for _, p in draws) + 1):  # bill out the rest without paying: it all becomes due
         line.bill()
     assert not line.plans and line.due_minor == line.drawn_minor - line.paid_minor
+
+
+def test_cli_zh_headers_and_declared_loans(tmp_path: Path) -> None:
+    args = ("--customers", "60", "--months", "6", "--seeds", "4", "--lang", "zh", "--declare-member-loans")
+    code, stdout, stderr = run_cli(*args, "--out", str(tmp_path / "zh"))
+    assert code == 0, stderr
+    assert "贷款机构" in stdout and "共债占比" in stdout
+    doc = json.loads((tmp_path / "zh" / "multilender.json").read_text(encoding="utf-8"))
+    assert doc["config"]["declare_member_loans"] is True
+
+
+def test_declared_member_loans_reach_the_application() -> None:
+    """Declaring lines held at other members can only add to what a lender sees: never more approvals."""
+    hidden = run_metrics(run_world(replace(BASE, customers=150, months=8)))
+    declared = run_metrics(run_world(replace(BASE, customers=150, months=8, declare_member_loans=True)))
+    assert declared["system"]["approved"] < hidden["system"]["approved"]

@@ -82,6 +82,13 @@ def multi_lender(
     min_members: Annotated[
         int, typer.Option("--min-members", help="Consortium threshold: other contributing members (2..lenders-1).")
     ] = 2,
+    declare: Annotated[
+        bool,
+        typer.Option(
+            "--declare-member-loans",
+            help="Applicants declare their lines at other members (default: loans taken during the run go undeclared).",
+        ),
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Where the results go (default creditloop-multilender).")
     ] = None,
@@ -108,7 +115,7 @@ def multi_lender(
             fail(f"--scenario: {scen.name!r} is a fault-injection run, not a world of customers", EXIT_USAGE)
         if shock_month is not None:
             scen = scen.with_shock_month(shock_month)
-        return MultiConfig(customers, months, seed_list[0], scen, lenders, False, min_members, start_on)
+        return MultiConfig(customers, months, seed_list[0], scen, lenders, False, min_members, start_on, declare)
 
     base = guarded(config, OPTION_OF_FIELD)
     check_writable_dir(target, option)

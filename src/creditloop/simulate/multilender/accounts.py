@@ -19,6 +19,7 @@ MIN_DRAW_MINOR = 1_000  # purchases under 10 yuan are not made on the line (as i
 class Plan:
     unbilled_minor: int
     installment_minor: int
+    periods_left: int  # the last one bills whatever is left, so the parts sum to the amount exactly
 
 
 @dataclass(slots=True)
@@ -56,14 +57,15 @@ class Account:
     def draw(self, amount_minor: int, periods: int) -> None:
         """A purchase (or cash) on the line, repaid in ``periods`` equal monthly installments (the last takes the
         rest, so the parts sum to the amount exactly)."""
-        self.plans.append(Plan(amount_minor, max(1, amount_minor // periods)))
+        self.plans.append(Plan(amount_minor, amount_minor // periods, periods))
         self.drawn_minor += amount_minor
 
     def bill(self) -> int:
         """This month's installments move to the amount due; returns the amount due after billing."""
         for p in self.plans:
-            part = p.unbilled_minor if p.unbilled_minor < 2 * p.installment_minor else p.installment_minor
+            part = p.unbilled_minor if p.periods_left <= 1 else min(p.installment_minor, p.unbilled_minor)
             p.unbilled_minor -= part
+            p.periods_left -= 1
             self.due_minor += part
         self.plans = [p for p in self.plans if p.unbilled_minor]
         return self.due_minor

@@ -48,6 +48,7 @@ def run_experiment(base: MultiConfig, seeds: Sequence[int], progress: Progress |
                 for p in lender_profiles(base.lenders)
             ],
             "min_members": base.min_members,
+            "declare_member_loans": base.declare_member_loans,
             "start_on": base.start_on.isoformat(),
             "seeds": seeds,
         },

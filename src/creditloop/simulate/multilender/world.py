@@ -57,6 +57,9 @@ class MultiConfig:
     sharing: bool = False
     min_members: int = 2  # the consortium's threshold of other contributing members (the core's floor is 2)
     start_on: date = date(2024, 1, 1)
+    # Applicants declare their open lines at other members (count, and this month's bills as debt payments): the
+    # sensitivity to the default assumption that loans taken during the run go undeclared.
+    declare_member_loans: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.customers <= MAX_CUSTOMERS:
@@ -165,6 +168,10 @@ class World:
         book.last_application[i] = on
         self.applied[i].add(lender)
         lenders, debt = cu.stated_lenders, cu.stated_debt_minor
+        if self.cfg.declare_member_loans:
+            held = [a for a in self.real.get(i, []) if a.open]
+            lenders += len(held)
+            debt += sum(next_bill_minor(a) for a in held)
         if isinstance(parse_resident_id(cu.id_number, on), IdProblem):
             book.refused_bad_id += 1  # identity checks refuse it whatever the consortium knows
             return None
@@ -327,7 +334,9 @@ class World:
 
 def next_bill_minor(account: Account) -> int:
     """What the line will bill next month if nothing is paid: the arrears and the next installments."""
-    return account.due_minor + sum(min(p.installment_minor, p.unbilled_minor) for p in account.plans)
+    return account.due_minor + sum(
+        p.unbilled_minor if p.periods_left <= 1 else min(p.installment_minor, p.unbilled_minor) for p in account.plans
+    )
 
 
 def run_world(cfg: MultiConfig) -> World:
