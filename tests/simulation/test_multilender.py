@@ -226,3 +226,19 @@ def test_declared_member_loans_reach_the_application() -> None:
     hidden = run_metrics(run_world(replace(BASE, customers=150, months=8)))
     declared = run_metrics(run_world(replace(BASE, customers=150, months=8, declare_member_loans=True)))
     assert declared["system"]["approved"] < hidden["system"]["approved"]
+
+
+def test_a_shadow_line_leaves_the_customer_as_they_were() -> None:
+    """Paying a shadow line (the refused line's ground truth) never touches the customer's real state."""
+    world = World(replace(BASE, customers=40, months=4))
+    world.income = [c.base_income_minor // 4 for c in world.customers]  # a loss month: savings would pay
+    i = next(k for k, c in enumerate(world.customers) if c.buffer_minor and not c.fraud)
+    cu = world.customers[i]
+    cu.buffer_phase = True
+    shadow = Account(lender=0, customer=i, limit_minor=1_000_000, opened_month=1, shadow=True)
+    shadow.draw(300_000, 3)
+    world.shadow[i].append(shadow)
+    before = (cu.drift, cu.defaulted, cu.relapse_until, cu.savings_minor)
+    world.settle(i, 1, world.cfg.start_on)
+    assert (cu.drift, cu.defaulted, cu.relapse_until, cu.savings_minor) == before
+    assert shadow.due_minor + shadow.paid_minor == 100_000  # billed, and paid in part or not at all

@@ -154,7 +154,7 @@ class World:
             if intents and (i in self.real or i in self.shadow):
                 self._place(i, intents)
         for i in sorted(set(self.real) | set(self.shadow)):
-            self._pay(i, m, last)
+            self.settle(i, m, last)
         self._month_end(m, last)
 
     # ------------------------------------------------------------------ applications
@@ -255,7 +255,7 @@ class World:
                 if placed:
                     break
 
-    def _pay(self, i: int, m: int, on: date) -> None:
+    def settle(self, i: int, m: int, on: date) -> None:
         """One repayment decision over all the customer's member bills, spread arrears first, then oldest line;
         shadow lines are paid from what is left, in the same proportion (they never change the real path)."""
         cu, income = self.customers[i], self.income[i]
@@ -284,11 +284,11 @@ class World:
             share = paid / due
             money = int(max(0, b.capacity_minor(cu, income) - paid) * share)
         else:  # no real bill: the customer's own decision on the shadow bill, their real state left as it was
-            state = (cu.drift, cu.defaulted, cu.relapse_until)
+            state = (cu.drift, cu.defaulted, cu.relapse_until, cu.savings_minor)  # a savings payment draws savings
             dpd = max(a.days_past_due() for a in shadows)
             intent = b.repayment_intent(cu, shadow_due, income, self.rng_shadow, month=m, dpd=dpd)
             money = intent.amount_minor if intent is not None else 0
-            cu.drift, cu.defaulted, cu.relapse_until = state
+            cu.drift, cu.defaulted, cu.relapse_until, cu.savings_minor = state
         for account in sorted(shadows, key=lambda a: (-a.missed, a.opened_month, a.lender)):
             money -= account.pay(money)
 
