@@ -37,6 +37,7 @@ from creditloop.entrypoints.cli import (
     hardship_cli,
     journal_cli,
     line_cli,
+    multilender_cli,
     origination_cli,
     pricing_cli,
     products_cli,
@@ -88,6 +89,7 @@ def version(as_json: Annotated[bool, typer.Option("--json", help="Print the vers
 
 
 simulate_cli.register(app)
+multilender_cli.register(app)
 line_cli.register(app)
 checkout_cli.register(app)
 journal_cli.register(app)
