@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 
 from creditloop.app.collections_records import COLLECTIONS_HANDLERS
 from creditloop.app.dispute_handlers import DISPUTE_HANDLERS
+from creditloop.app.ecl_allowance import ECL_HANDLERS
 from creditloop.app.ewi_handlers import EWI_HANDLERS
 from creditloop.app.handlers import HANDLERS, Policies
 from creditloop.app.hardship_handlers import HARDSHIP_HANDLERS
@@ -43,7 +44,8 @@ class MessageBus:
     ) -> None:
         self.uow = uow
         self.policies = policies
-        every = {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS, **DISPUTE_HANDLERS}
+        every = {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS, **DISPUTE_HANDLERS,
+                 **ECL_HANDLERS}
         self._handlers = dict(every if handlers is None else handlers)
         self._in_batch = False
         self._subscribers = {kind: tuple(subs) for kind, subs in (subscribers or {}).items() if subs}

@@ -6,8 +6,10 @@ scenario ``s`` with cumulative PD curve ``PD_s(k)``:
     ECL_s = sum over k = 1..H of (PD_s(k) - PD_s(k - 1)) x LGD_s x EAD x DF(k)
 
 and the account's ECL is ``sum_s weight_s x ECL_s``, rounded once to the fen. A credit-impaired account (stage 3)
-has defaulted: ``ECL = sum_s weight_s x LGD_s x EAD`` (the LGD already discounts its recoveries). EAD is held at
-today's value over the horizon (no amortisation: a revolving BNPL line is redrawn as it is repaid).
+gets the lifetime sum too, on its drawn balance only (it is frozen): the loss event of the term structure is the
+charge-off, so its PD is the chance that the default ends in a charge-off rather than a cure; an account already at
+or past the loss state has ``ECL = sum_s weight_s x LGD_s x EAD``. EAD is held at today's value over the horizon
+(no amortisation: a revolving BNPL line is redrawn as it is repaid).
 """
 
 from __future__ import annotations
@@ -82,13 +84,13 @@ def account_ecl(
     if acc.stage not in (1, 2, 3):
         raise ValidationError(f"stage must be 1, 2 or 3, got {acc.stage!r}", field="stage")
     dfs = discount if discount is not None else factors(params.eir, params.lifetime_months)
-    impaired = acc.stage == 3 or acc.state_index >= ts.default_from
+    impaired = acc.stage == 3 or acc.state_index >= 4
     ead = ead_minor(acc.drawn_minor, acc.limit_minor, params.ccf, undrawn_usable=not impaired)
-    if impaired:
+    if acc.state_index >= ts.default_from:
         loss = expected_loss_minor(ead, [(s.weight, s.lgd(lgd)) for s in params.scenarios])
         return AccountEcl(acc.line_id, acc.stage, acc.segment, ead, 1.0, 1.0, loss, loss)
     twelve = expected_loss_minor(ead, _rates(ts, acc.state_index, TWELVE_MONTHS, lgd, params, dfs))
-    if acc.stage == 1:
+    if acc.stage == 1 and not impaired:
         ecl = twelve
     else:
         ecl = expected_loss_minor(ead, _rates(ts, acc.state_index, params.lifetime_months, lgd, params, dfs))

@@ -79,7 +79,7 @@ def movements_by_month(
     out: list[dict[str, object]] = []
     for before_on, after_on in zip(months, months[1:], strict=False):
         before, after = stages[before_on], stages[after_on]
-        w = {k: weights[after_on].get(k, weights[before_on].get(k, 0)) for k in before.keys() | after.keys()}
+        w = {k: (weights[after_on] if k in after else weights[before_on]).get(k, 0) for k in before.keys() | after.keys()}
         counts = stage_movements(before, after)
         sums = stage_movements(before, after, w)
         for key in sorted(counts, key=lambda k: (k[0] or 0, k[1] or 0)):

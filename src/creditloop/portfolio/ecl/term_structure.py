@@ -1,13 +1,16 @@
 """PD term structures from a monthly Markov transition matrix with an absorbing default state.
 
-States are the roll states of ``portfolio.metrics``: ``M0``..``M7`` (index 0..7), ``CO`` (8), ``CL`` (9). Default
-is reaching ``default_from`` (M4: more than 90 DPD, the stage-3 backstop) or worse, or a charge-off; closing the
-line (``CL``) is the other absorbing exit (attrition: a closed line cannot default). With ``P`` the monthly matrix
+States are the roll states of ``portfolio.metrics``: ``M0``..``M7`` (index 0..7), ``CO`` (8), ``CL`` (9). The loss
+event is reaching ``default_from`` or worse: by default ``CO``, the charge-off (180 DPD), because the LGD it is paired
+with is measured on charged-off loans (``lgd.py``); a line more than 90 DPD that later pays is a cure the matrix
+already carries. ``default_from=4`` (M4, more than 90 DPD) gives the regulatory default instead. Closing the line
+(``CL``) is the other absorbing exit (attrition: a closed line cannot default). With ``P`` the monthly matrix
 where every default state is made absorbing, the cumulative PD over ``h`` months from state ``s`` is the mass of
 ``P^h`` in the default states of row ``s``; the 12-month PD is ``h = 12``, the lifetime PD ``h = lifetime``.
 
-A row never observed (no line was in that state) is taken as "stays put" (identity): no evidence of movement is
-not evidence of default. Counts are pooled over the months given, so the caller chooses the window (point in
+A row never observed (no line was in that state yet: a young book) is filled by the mechanics of days past due: a
+current line stays current, a line in M1..M7 that pays nothing is one bucket worse a month later (M7 is charged
+off), so no data is not taken as "never defaults". Counts are pooled over the months given, so the caller chooses the window (point in
 time: only months up to the reporting date).
 """
 
@@ -22,13 +25,13 @@ from creditloop.portfolio.metrics import ROLL_STATES
 N_STATES = len(ROLL_STATES)  # 10
 CO_INDEX = ROLL_STATES.index("CO")
 CL_INDEX = ROLL_STATES.index("CL")
-DEFAULT_FROM = 4  # M4 = 91-120 DPD: more than 90 DPD is default (IFRS 9 B5.5.37)
+DEFAULT_FROM = CO_INDEX  # the charge-off; 4 (M4, more than 90 DPD) is the regulatory default (B5.5.37)
 
 Matrix = list[list[float]]
 
 
 def matrix_from_counts(counts: Mapping[tuple[int, int], int]) -> Matrix:
-    """Row-normalised monthly matrix from ``{(from_index, to_index): lines}``; unobserved rows stay put."""
+    """Row-normalised monthly matrix from ``{(from_index, to_index): lines}``; unobserved rows follow the DPD clock."""
     rows = [[0.0] * N_STATES for _ in range(N_STATES)]
     for (i, j), n in counts.items():
         if not (0 <= i < N_STATES and 0 <= j < N_STATES):
@@ -38,8 +41,13 @@ def matrix_from_counts(counts: Mapping[tuple[int, int], int]) -> Matrix:
         rows[i][j] += n
     for i, row in enumerate(rows):
         total = sum(row)
-        rows[i] = [v / total for v in row] if total else [1.0 if j == i else 0.0 for j in range(N_STATES)]
+        rows[i] = [v / total for v in row] if total else [1.0 if j == _unpaid(i) else 0.0 for j in range(N_STATES)]
     return rows
+
+
+def _unpaid(state: int) -> int:
+    """Where a line goes in a month without payment: current stays current, M1..M7 roll one bucket (M7 -> CO)."""
+    return state + 1 if 1 <= state < CO_INDEX else state
 
 
 def check_matrix(matrix: Sequence[Sequence[float]]) -> Matrix:
