@@ -97,16 +97,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(table, indent=2, sort_keys=True))
         return 0
-    print("| run | scenario | seed | t | accounts | EAD (yuan) | 12m ECL | baseline / adverse / severe | realised | "
-          "ECL / realised | covered | sim recovery |")
+    print(
+        "| run | scenario | seed | t | accounts | EAD (yuan) | 12m ECL | baseline / adverse / severe | realised | "
+        "ECL / realised | covered | sim recovery |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in table:
         sc = " / ".join(f"{v / 100:,.0f}" for v in r["ecl_12m_by_scenario_minor"].values())
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.3f}"
         rec = "-" if r["sim_recovery_rate"] is None else f"{100 * r['sim_recovery_rate']:.1f} %"
+        cover = "yes" if r["covered"] else "no"
         print(f"| {r['run']} | {r['scenario']} | {r['seed']} | {r['t']} | {r['accounts']:,} | "
               f"{r['ead_minor'] / 100:,.0f} | {r['ecl_12m_minor'] / 100:,.0f} | {sc} | "
-              f"{r['realised_loss_minor'] / 100:,.0f} | {ratio} | {'yes' if r['covered'] else 'no'} | {rec} |")  # fmt: skip
+              f"{r['realised_loss_minor'] / 100:,.0f} | {ratio} | {cover} | {rec} |")  # fmt: skip
     return 0
 
 

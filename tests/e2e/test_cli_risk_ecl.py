@@ -17,7 +17,10 @@ pytest.importorskip("ibis", reason="the ECL inputs are read with the 'analytics'
 
 # line, month end, status, dpd, balance, past due, limit, restructured
 ROWS = [
-    *[("A", f"2024-0{m}-{d}", "ACTIVE", 0, 100_000, 0, 500_000, False) for m, d in ((1, 31), (2, 29), (3, 31), (4, 30))],
+    *[
+        ("A", f"2024-0{m}-{d}", "ACTIVE", 0, 100_000, 0, 500_000, False)
+        for m, d in ((1, 31), (2, 29), (3, 31), (4, 30))
+    ],
     ("B", "2024-01-31", "ACTIVE", 0, 200_000, 0, 300_000, False),
     ("B", "2024-02-29", "ACTIVE", 15, 210_000, 20_000, 300_000, False),
     ("B", "2024-03-31", "FROZEN", 45, 220_000, 40_000, 300_000, False),

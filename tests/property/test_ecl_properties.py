@@ -39,13 +39,15 @@ accounts = st.builds(
 
 
 @settings(max_examples=150, deadline=None)
-@given(accounts, monthly, st.floats(0.0, 1.0), st.sampled_from(["0", "0.05", "0.3"]), st.sampled_from(["0", "0.2", "1"]))
+@given(
+    accounts, monthly, st.floats(0.0, 1.0), st.sampled_from(["0", "0.05", "0.3"]), st.sampled_from(["0", "0.2", "1"])
+)
 def test_ecl_is_non_negative_and_at_most_the_exposure(acc: AccountInput, hazard: float, lgd: float, eir: str,
                                                        ccf: str) -> None:  # fmt: skip
     params = replace(PARAMS, eir=Decimal(eir), ccf=Decimal(ccf))
     ts = TermStructure({s: _curve(hazard) for s in range(8)})
     out = account_ecl(acc, ts, lgd, params)
-    assert 0 <= out.ecl_12m_minor and 0 <= out.ecl_minor <= out.ead_minor
+    assert out.ecl_12m_minor >= 0 and 0 <= out.ecl_minor <= out.ead_minor
     assert out.ecl_12m_minor <= out.ecl_minor or acc.stage == 1
 
 

@@ -44,8 +44,14 @@ class MessageBus:
     ) -> None:
         self.uow = uow
         self.policies = policies
-        every = {**HANDLERS, **EWI_HANDLERS, **HARDSHIP_HANDLERS, **COLLECTIONS_HANDLERS, **DISPUTE_HANDLERS,
-                 **ECL_HANDLERS}
+        every = {
+            **HANDLERS,
+            **EWI_HANDLERS,
+            **HARDSHIP_HANDLERS,
+            **COLLECTIONS_HANDLERS,
+            **DISPUTE_HANDLERS,
+            **ECL_HANDLERS,
+        }
         self._handlers = dict(every if handlers is None else handlers)
         self._in_batch = False
         self._subscribers = {kind: tuple(subs) for kind, subs in (subscribers or {}).items() if subs}

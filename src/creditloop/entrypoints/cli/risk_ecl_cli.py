@@ -94,7 +94,7 @@ def _payload(result: Any, params: Any, lgd_params: Any, engine: str, accounts: b
             {"state": ROLL_STATES[s], "pd_12m": ts.pd(s, 12), "pd_lifetime": ts.pd(s, params.lifetime_months)}
             for s in sorted(ts.cumulative)
         ],
-        "by_stage": [{"stage": s or "total", **row} for s, row in sorted(result.by_stage.items(), key=lambda x: x[0] or 9)],
+        "by_stage": [{"stage": s or "total", **result.by_stage[s]} for s in (1, 2, 3, 0)],
         "stage_movements": [{**m, "month_end_on": m["month_end_on"].isoformat()} for m in result.movements],
     }  # fmt: skip
     if accounts:

@@ -10,9 +10,10 @@ the book: it has no stage from that month on (a charge-off derecognises the rece
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from creditloop.portfolio.ifrs9_staging import (
     INITIAL,
@@ -77,9 +78,12 @@ def movements_by_month(
     the month before, every other its exposure of the month."""
     months = sorted(stages)
     out: list[dict[str, object]] = []
-    for before_on, after_on in zip(months, months[1:], strict=False):
-        before, after = stages[before_on], stages[after_on]
-        w = {k: (weights[after_on] if k in after else weights[before_on]).get(k, 0) for k in before.keys() | after.keys()}
+    for before_on, after_on in pairwise(months):
+        before: dict[Hashable, int] = {k: v for k, v in stages[before_on].items()}
+        after: dict[Hashable, int] = {k: v for k, v in stages[after_on].items()}
+        w: dict[Hashable, int] = {}
+        for k in before.keys() | after.keys():
+            w[k] = (weights[after_on] if k in after else weights[before_on]).get(str(k), 0)
         counts = stage_movements(before, after)
         sums = stage_movements(before, after, w)
         for key in sorted(counts, key=lambda k: (k[0] or 0, k[1] or 0)):

@@ -64,7 +64,9 @@ class EclParameters:
         if len(set(names)) != len(names):
             raise ValidationError("scenario names must be unique", field="scenarios.name")
         if not 12 <= self.lifetime_months <= 600:
-            raise ValidationError(f"lifetime_months must be 12..600, got {self.lifetime_months}", field="lifetime_months")
+            raise ValidationError(
+                f"lifetime_months must be 12..600, got {self.lifetime_months}", field="lifetime_months"
+            )
         if not 1 <= self.transition_window_months <= 600:
             raise ValidationError("transition_window_months must be 1..600", field="transition_window_months")
 

@@ -10,8 +10,8 @@ where every default state is made absorbing, the cumulative PD over ``h`` months
 
 A row never observed (no line was in that state yet: a young book) is filled by the mechanics of days past due: a
 current line stays current, a line in M1..M7 that pays nothing is one bucket worse a month later (M7 is charged
-off), so no data is not taken as "never defaults". Counts are pooled over the months given, so the caller chooses the window (point in
-time: only months up to the reporting date).
+off), so no data is not taken as "never defaults". Counts are pooled over the months given, so the caller chooses
+the window (point in time: only months up to the reporting date).
 """
 
 from __future__ import annotations
