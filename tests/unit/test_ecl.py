@@ -201,3 +201,16 @@ def test_packaged_lgd_is_reproduced_from_the_lending_club_outcomes() -> None:
     out = lgd_file.calibrate(rows, packaged.provenance["recovery_lag_months"])
     assert out["lgd"] == packaged.lgd and out["by_grade"] == packaged.by_grade
     assert out["charged_off_loans"] == packaged.provenance["charged_off_loans"] == 17_797
+
+
+def test_transition_window_is_point_in_time() -> None:
+    from datetime import date
+
+    from creditloop.portfolio.ecl.run import TransitionCount, pooled_counts
+
+    counts = [
+        TransitionCount(date(2024, m, 28), "", 0, 1 if m == 6 else 0, 10) for m in range(1, 13)
+    ]  # a pair (t, t + 1) is known at t + 1: at the June month end, May's pair is the last one known
+    pooled, months = pooled_counts(counts, date(2024, 6, 30), 3)
+    assert [m.month for m in months] == [3, 4, 5]
+    assert pooled[""] == {(0, 0): 30}  # June's roll to M1 (known only in July) is not used
