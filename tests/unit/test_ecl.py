@@ -189,6 +189,7 @@ def test_lgd_calibration_by_hand() -> None:
     assert lgd_file.calibrate(rows, 12)["lgd"] == pytest.approx(1 - 400 / 4000)  # 0 % rate: no discount
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DATASETS / "lc_fiddler_2015_outcomes.csv.gz").is_file(),
                     reason="the Lending Club outcomes (../shared/datasets) are not on this machine")  # fmt: skip
 def test_packaged_lgd_is_reproduced_from_the_lending_club_outcomes() -> None:
