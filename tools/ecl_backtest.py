@@ -53,8 +53,9 @@ def realised(run: Path, on: date, end: date, lines: set[str]) -> tuple[int, int]
     return owed, gross
 
 
-def backtest(run: Path, months: list[int], params_path: Path | None) -> list[dict[str, Any]]:
-    rows, counts = read_inputs(connect("duckdb"), run)
+def backtest(run: Path, months: list[int], params_path: Path | None, segment_by: str | None) -> list[dict[str, Any]]:
+    rows, counts = read_inputs(connect("duckdb"), run, segment_by)
+    seg = segment_by is not None
     ends = sorted({r.month_end_on for r in rows})
     params = scenario_file.load(params_path)
     lgd = lgd_file.load().lgd
@@ -64,9 +65,9 @@ def backtest(run: Path, months: list[int], params_path: Path | None) -> list[dic
         if t + 12 > len(ends):
             raise SystemExit(f"error: --at {t}: {run} has {len(ends)} months, t + 12 is not observed")
         on, end = ends[t - 1], ends[t + 11]
-        weighted = ecl_at(rows, counts, on, params, lgd)
+        weighted = ecl_at(rows, counts, on, params, lgd, segmented=seg)
         singles = {
-            s.name: ecl_at(rows, counts, on, replace(params, scenarios=(replace(s, weight=1.0),)), lgd)
+            s.name: ecl_at(rows, counts, on, replace(params, scenarios=(replace(s, weight=1.0),)), lgd, segmented=seg)
             for s in params.scenarios
         }
         owed, gross = realised(run, on, end, {a.line_id for a in weighted.accounts})
@@ -93,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", type=Path, action="append", required=True)
     ap.add_argument("--at", type=int, action="append", help="reporting month index t (default 12)")
     ap.add_argument("--scenarios", type=Path, default=None)
+    ap.add_argument("--segment-by", choices=["utilisation"], default=None, help="PD term structure per segment")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    table = [row for run in args.run for row in backtest(run, args.at or [12], args.scenarios)]
+    table = [row for run in args.run for row in backtest(run, args.at or [12], args.scenarios, args.segment_by)]
     if args.json:
         print(json.dumps(table, indent=2, sort_keys=True))
         return 0

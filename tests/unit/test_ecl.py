@@ -215,3 +215,33 @@ def test_transition_window_is_point_in_time() -> None:
     pooled, months = pooled_counts(counts, date(2024, 6, 30), 3)
     assert [m.month for m in months] == [3, 4, 5]
     assert pooled[""] == {(0, 0): 30}  # June's roll to M1 (known only in July) is not used
+
+
+def test_segment_borrows_unobserved_rows_from_the_book() -> None:
+    book = matrix_from_counts({(0, 0): 9, (0, 1): 1, (1, CO_INDEX): 1})
+    seg = matrix_from_counts({(0, 0): 1, (0, 1): 1}, book)
+    assert seg[0][:2] == [0.5, 0.5] and seg[1] == book[1]  # M1 unobserved in the segment: the book's row
+    assert term_structure(seg, 2).pd(0, 2) == pytest.approx(0.5)
+
+
+def test_segmented_run_uses_each_segments_current_row() -> None:
+    from datetime import date
+
+    from creditloop.portfolio.ecl.panel_staging import PanelRow
+    from creditloop.portfolio.ecl.run import TransitionCount, ecl_at
+
+    jan, feb = date(2024, 1, 31), date(2024, 2, 29)
+    counts = [
+        TransitionCount(jan, "", 0, 0, 8), TransitionCount(jan, "", 0, CO_INDEX, 2),
+        TransitionCount(jan, "hi", 0, CO_INDEX, 2), TransitionCount(jan, "lo", 0, 0, 8),
+    ]  # fmt: skip
+    rows = [
+        PanelRow(line, day, "ACTIVE", 0, 0, 0, 1_000, 1_000, segment=seg)
+        for line, seg in (("H", "hi"), ("L", "lo"))
+        for day in (jan, feb)
+    ]
+    params = _params(scenarios=(Scenario("base", 1.0, None, 1.0),), ccf=Decimal(0))
+    flat = {a.line_id: a.ecl_12m_minor for a in ecl_at(rows, counts, feb, params, 0.5).accounts}
+    assert flat["H"] == flat["L"] == round(1_000 * (1 - 0.8**12) * 0.5)
+    seg = {a.line_id: a.ecl_12m_minor for a in ecl_at(rows, counts, feb, params, 0.5, segmented=True).accounts}
+    assert (seg["H"], seg["L"]) == (500, 0)  # "hi" lines all charge off at once, "lo" lines never

@@ -47,16 +47,15 @@ def _month_no(day: date) -> int:
 def pooled_counts(
     counts: Iterable[TransitionCount], on: date, window_months: int
 ) -> tuple[dict[str, dict[tuple[int, int], int]], tuple[date, ...]]:
-    """Counts per segment (and ``""`` for the whole book) of the pairs known at ``on`` within the window."""
+    """Counts per segment of the pairs known at ``on`` within the window; segment ``""`` is the whole book (the
+    caller passes the whole book's counts under ``""`` and, when segmenting, each segment's under its name)."""
     last = _month_no(on) - 1
     pooled: dict[str, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
     months = set()
     for c in counts:
         if last - window_months < _month_no(c.month_end_on) <= last:
             months.add(c.month_end_on)
-            pooled[""][(c.from_index, c.to_index)] += c.lines
-            if c.segment:
-                pooled[c.segment][(c.from_index, c.to_index)] += c.lines
+            pooled[c.segment][(c.from_index, c.to_index)] += c.lines
     return {k: dict(v) for k, v in pooled.items()}, tuple(sorted(months))
 
 
@@ -77,8 +76,17 @@ def ecl_at(
     pooled, months = pooled_counts(counts, on, params.transition_window_months)
     if not months:
         raise ValidationError(f"no month-to-month transitions are known at {on} (need two month ends)", field="on")
+    book = matrix_from_counts(pooled[""])
     names = pooled if segmented else {"": pooled[""]}
-    structures = {k: term_structure(matrix_from_counts(v), params.lifetime_months) for k, v in names.items()}
+    # A segment (utilisation band at t) changes as a line falls behind (limits are cut, lines frozen), so only the
+    # current row (M0: the entry into delinquency) is the segment's own; the later rolls are the whole book's.
+    structures = {
+        k: term_structure(
+            book if k == "" else matrix_from_counts({c: n for c, n in v.items() if c[0] == 0}, book),
+            params.lifetime_months,
+        )
+        for k, v in names.items()
+    }
     stages = stage_history(panel, rules)
     now = stages.get(on, {})
     accounts = [

@@ -30,8 +30,9 @@ DEFAULT_FROM = CO_INDEX  # the charge-off; 4 (M4, more than 90 DPD) is the regul
 Matrix = list[list[float]]
 
 
-def matrix_from_counts(counts: Mapping[tuple[int, int], int]) -> Matrix:
-    """Row-normalised monthly matrix from ``{(from_index, to_index): lines}``; unobserved rows follow the DPD clock."""
+def matrix_from_counts(counts: Mapping[tuple[int, int], int], fallback: Matrix | None = None) -> Matrix:
+    """Row-normalised monthly matrix from ``{(from_index, to_index): lines}``; an unobserved row is taken from
+    ``fallback`` (a segment borrows the whole book's row) or else follows the DPD clock."""
     rows = [[0.0] * N_STATES for _ in range(N_STATES)]
     for (i, j), n in counts.items():
         if not (0 <= i < N_STATES and 0 <= j < N_STATES):
@@ -41,7 +42,12 @@ def matrix_from_counts(counts: Mapping[tuple[int, int], int]) -> Matrix:
         rows[i][j] += n
     for i, row in enumerate(rows):
         total = sum(row)
-        rows[i] = [v / total for v in row] if total else [1.0 if j == _unpaid(i) else 0.0 for j in range(N_STATES)]
+        if total:
+            rows[i] = [v / total for v in row]
+        elif fallback is not None:
+            rows[i] = list(fallback[i])
+        else:
+            rows[i] = [1.0 if j == _unpaid(i) else 0.0 for j in range(N_STATES)]
     return rows
 
 
