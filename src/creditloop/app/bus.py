@@ -16,6 +16,7 @@ from typing import Any, Protocol, cast
 from creditloop.app.checkout import CHECKOUT_HANDLERS
 from creditloop.app.collections_records import COLLECTIONS_HANDLERS
 from creditloop.app.dispute_handlers import DISPUTE_HANDLERS
+from creditloop.app.ecl_allowance import ECL_HANDLERS
 from creditloop.app.ewi_handlers import EWI_HANDLERS
 from creditloop.app.handlers import HANDLERS, Policies
 from creditloop.app.hardship_handlers import HARDSHIP_HANDLERS
@@ -51,6 +52,7 @@ class MessageBus:
             **COLLECTIONS_HANDLERS,
             **DISPUTE_HANDLERS,
             **CHECKOUT_HANDLERS,
+            **ECL_HANDLERS,
         }
         self._handlers = dict(every if handlers is None else handlers)
         self._in_batch = False

@@ -21,7 +21,9 @@ from creditloop.ledger.bounds import (
 from creditloop.ledger.ids import MAX_CLIENT_ID_CHARS, check_client_id
 
 # Amounts that may be zero (a hardship applicant with no other debt).
-_ZERO_ALLOWED = frozenset({"monthly_other_debt_minor", "monthly_income_minor", "monthly_expenses_minor"})
+_ZERO_ALLOWED = frozenset(
+    {"monthly_other_debt_minor", "monthly_income_minor", "monthly_expenses_minor", "allowance_minor"}
+)  # an allowance of zero: a book with no exposure left
 _ID, _AMOUNT, _DATE = 0, 1, 2
 
 

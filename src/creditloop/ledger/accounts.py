@@ -21,6 +21,7 @@ class Account(StrEnum):
     INCOME_RECOVERIES = "Income:Recoveries"
     EXPENSE_CREDIT_LOSS = "Expenses:CreditLoss"
     EXPENSE_CONCESSIONS = "Expenses:Concessions"
+    EXPENSE_IMPAIRMENT = "Expenses:Impairment:ECL"  # the allowance's monthly remeasurement (IFRS 9 5.5.8)
 
 
 # Receivable control accounts whose balance must equal the sum of the per-line sub-ledgers.

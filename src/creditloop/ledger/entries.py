@@ -34,6 +34,7 @@ class EntryCode(StrEnum):
     RECOVERY = "RECOVERY"
     REVERSAL = "REVERSAL"
     RETURNED_PAYMENT = "RETURNED_PAYMENT"  # a bounced payment that stands in history: owed again at once
+    IMPAIRMENT = "IMPAIRMENT"  # the month's change of the ECL allowance (book level, not a line's money)
 
 
 @dataclass(frozen=True, slots=True)

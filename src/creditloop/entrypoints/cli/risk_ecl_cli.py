@@ -1,0 +1,171 @@
+"""``creditloop risk ecl --data-dir D [--engine duckdb|spark] [--on D] [--scenarios FILE] [--json]
+[--book --ledger DIR]``: IFRS 9 expected credit loss of a monthly panel, and the allowance booked to a ledger.
+
+The panel and its transition counts are read on the chosen engine (``adapters.analytics.ecl_inputs``); staging,
+term structures and ECL are the pure ``portfolio.ecl`` code; ``--book`` sends ``BookEclAllowance`` through the
+ledger's message bus (audited, idempotent per month). JSON schema ``creditloop.risk.ecl/1`` (docs/risk.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from creditloop.entrypoints.cli._common import (
+    EXIT_USAGE,
+    JsonOpt,
+    LangOpt,
+    check_lang,
+    emit,
+    fail,
+    format_yuan,
+    guarded,
+    parse_day,
+)
+from creditloop.entrypoints.cli.risk_analytics_cli import DataDirOpt, EngineOpt, MasterOpt
+
+OnOpt = Annotated[str | None, typer.Option("--on", help="Reporting month end YYYY-MM-DD (default: the last one).")]
+ScenariosOpt = Annotated[
+    Path | None, typer.Option("--scenarios", help="ECL parameter file (scenarios, CCF, EIR); default the packaged one.")
+]
+BookOpt = Annotated[bool, typer.Option("--book", help="Book the allowance change to the ledger given by --ledger.")]
+LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="Data directory of the ledger to book to.")]
+AccountsOpt = Annotated[bool, typer.Option("--accounts", help="Add every account's ECL to the JSON output.")]
+
+_HEAD = {
+    "en": ("IFRS 9 expected credit loss at", "stage", "accounts", "EAD", "ECL", "coverage", "total",
+           "stage movements", "from", "to", "new", "gone", "allowance booked", "already booked, nothing posted"),
+    "zh": ("IFRS 9 预期信用损失，报告日", "阶段", "账户数", "违约风险暴露", "预期信用损失", "拨备覆盖率", "合计",
+           "阶段迁移", "期初", "期末", "新增", "移出", "已计提减值准备", "本月已入账，未重复记账"),
+}  # fmt: skip
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _compute(data_dir: Path, engine: str, master: str | None, on: str | None, scenarios: Path | None) -> Any:
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.engines import EngineError, connect
+    from creditloop.portfolio.analytics.panel import AnalyticsInputError
+    from creditloop.portfolio.ecl import lgd, run
+    from creditloop.portfolio.ecl import scenarios as scenario_file
+
+    if scenarios is not None and not scenarios.is_file():
+        fail(f"--scenarios: {scenarios} is not a file", EXIT_USAGE)
+    params = guarded(lambda: scenario_file.load(scenarios), {"scenarios": "--scenarios"})
+    lgd_params = guarded(lgd.load)
+    try:
+        rows, counts = read_inputs(connect(engine, master), data_dir)
+    except (EngineError, AnalyticsInputError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    ends = sorted({r.month_end_on for r in rows})
+    if not ends:
+        fail(f"--data-dir: {data_dir}/snapshots.parquet has no rows", EXIT_USAGE)
+    day = ends[-1] if on is None else parse_day(on, "--on")
+    if day not in ends:
+        fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
+    result = guarded(lambda: run.ecl_at(rows, counts, day, params, lgd_params.lgd), {"on": "--on"})
+    return result, params, lgd_params
+
+
+def _payload(result: Any, params: Any, lgd_params: Any, engine: str, accounts: bool) -> dict[str, Any]:
+    ts = result.term_structures[""]
+    from creditloop.portfolio.metrics import ROLL_STATES
+
+    doc: dict[str, Any] = {
+        "schema": "creditloop.risk.ecl/1",
+        "engine": engine,
+        "on": result.on.isoformat(),
+        "parameters": {"version": params.version, "lgd_version": lgd_params.version, "lgd": lgd_params.lgd,
+                       "ccf": str(params.ccf), "eir": str(params.eir), "rho": params.rho,
+                       "lifetime_months": params.lifetime_months,
+                       "scenarios": [{"name": s.name, "weight": s.weight, "z": s.z,
+                                      "lgd_multiplier": s.lgd_multiplier} for s in params.scenarios]},
+        "transition_months": [d.isoformat() for d in result.transition_months],
+        "pd_term_structure": [
+            {"state": ROLL_STATES[s], "pd_12m": ts.pd(s, 12), "pd_lifetime": ts.pd(s, params.lifetime_months)}
+            for s in sorted(ts.cumulative)
+        ],
+        "by_stage": [{"stage": s or "total", **result.by_stage[s]} for s in (1, 2, 3, 0)],
+        "stage_movements": [{**m, "month_end_on": m["month_end_on"].isoformat()} for m in result.movements],
+    }  # fmt: skip
+    if accounts:
+        doc["accounts"] = [
+            {"line_id": a.line_id, "stage": a.stage, "ead_minor": a.ead_minor, "pd_12m": a.pd_12m,
+             "pd_lifetime": a.pd_lifetime, "ecl_minor": a.ecl_minor, "ecl_12m_minor": a.ecl_12m_minor}
+            for a in result.accounts
+        ]  # fmt: skip
+    return doc
+
+
+def _text(doc: dict[str, Any], lang: str) -> str:
+    h = _HEAD[lang]
+    lines = [f"{h[0]} {doc['on']}", f"{h[1]:>6} {h[2]:>9} {h[3]:>16} {h[4]:>14} {h[5]:>9}"]
+    for row in doc["by_stage"]:
+        cover = f"{100.0 * row['ecl_minor'] / row['ead_minor']:.2f}%" if row["ead_minor"] else "-"
+        name = h[6] if row["stage"] == "total" else str(row["stage"])
+        lines.append(f"{name:>6} {row['accounts']:>9} {format_yuan(row['ead_minor']):>16} "
+                     f"{format_yuan(row['ecl_minor']):>14} {cover:>9}")  # fmt: skip
+    last = [m for m in doc["stage_movements"] if m["month_end_on"] == doc["on"]]
+    if last:
+        lines += ["", f"{h[7]} ({h[8]} -> {h[9]})"]
+        for m in last:
+            a = h[10] if m["from_stage"] is None else m["from_stage"]
+            b = h[11] if m["to_stage"] is None else m["to_stage"]
+            lines.append(f"  {a} -> {b}: {m['accounts']} ({format_yuan(m['exposure_minor'])})")
+    if "booking" in doc:
+        b = doc["booking"]
+        note = f"{h[12]} {b['entry_id']}: {format_yuan(b['previous_minor'])} -> {format_yuan(b['allowance_minor'])}"
+        lines += ["", f"{note} ({h[13]})" if b["already_booked"] else note]
+    return "\n".join(lines)
+
+
+def _book(ledger: Path, result: Any, params: Any, lgd_params: Any, data_hash: str) -> dict[str, Any]:
+    from creditloop.app.ecl_allowance import BookEclAllowance
+    from creditloop.entrypoints.cli._ledger import ledger_bus
+
+    bus = ledger_bus(ledger)
+    by_stage = tuple((s, r["accounts"], r["ecl_minor"]) for s, r in sorted(result.by_stage.items()) if s)
+    cmd = BookEclAllowance(result.on, result.by_stage[0]["ecl_minor"], params.version, lgd_params.version,
+                           data_hash, by_stage)  # fmt: skip
+    booking = guarded(lambda: bus.handle(cmd))
+    return {"entry_id": booking.entry_id, "allowance_minor": booking.allowance_minor,
+            "previous_minor": booking.previous_minor, "change_minor": booking.change_minor,
+            "posted": booking.posted, "already_booked": booking.already_booked}  # fmt: skip
+
+
+def add_command(app: typer.Typer) -> None:
+    @app.command("ecl")
+    def ecl(
+        data_dir: DataDirOpt,
+        engine: EngineOpt = "duckdb",
+        spark_master: MasterOpt = None,
+        on: OnOpt = None,
+        scenarios: ScenariosOpt = None,
+        book: BookOpt = False,
+        ledger: LedgerOpt = None,
+        accounts: AccountsOpt = False,
+        as_json: JsonOpt = False,
+        lang: LangOpt = "en",
+    ) -> None:
+        """IFRS 9 ECL per account and stage (12-month for stage 1, lifetime for 2 and 3), stage movements, and
+        with --book the month's allowance change posted to a ledger."""
+        check_lang(lang)
+        if book != (ledger is not None):
+            fail("--ledger: --book and --ledger go together (the ledger to book the allowance to)", EXIT_USAGE)
+        if not (data_dir / "snapshots.parquet").is_file():
+            fail(f"--data-dir: {data_dir} has no snapshots.parquet (rule: a monthly panel of snapshots)", EXIT_USAGE)
+        result, params, lgd_params = _compute(data_dir, engine, spark_master, on, scenarios)
+        doc = _payload(result, params, lgd_params, engine, accounts)
+        if ledger is not None:
+            data_hash = f"{_file_hash(data_dir / 'snapshots.parquet')}:{params.version}:{lgd_params.version}"
+            doc["booking"] = _book(ledger, result, params, lgd_params, data_hash)
+        emit(as_json, doc, _text(doc, lang))

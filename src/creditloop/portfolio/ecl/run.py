@@ -1,0 +1,103 @@
+"""One ECL run at a reporting month end, from a monthly panel and its transition counts (point in time).
+
+The transition matrix pools the pairs (t, t + 1) with t + 1 on or before the reporting date and t within the
+last ``transition_window_months`` months; stages come from the whole history up to the reporting date; the
+accounts are the lines on the book at the reporting date (not charged off, not closed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from creditloop.core.errors import ValidationError
+from creditloop.portfolio.ecl.calc import AccountEcl, AccountInput, by_stage, portfolio_ecl
+from creditloop.portfolio.ecl.panel_staging import PanelRow, movements_by_month, stage_history
+from creditloop.portfolio.ecl.scenarios import EclParameters
+from creditloop.portfolio.ecl.term_structure import TermStructure, matrix_from_counts, term_structure
+from creditloop.portfolio.ifrs9_staging import StagingRules
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionCount:
+    month_end_on: date  # t: the pair is (t, t + 1 month)
+    segment: str
+    from_index: int
+    to_index: int
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class EclRun:
+    on: date
+    accounts: tuple[AccountEcl, ...]
+    by_stage: dict[int, dict[str, int]]
+    movements: list[dict[str, Any]]
+    term_structures: dict[str, TermStructure]
+    transition_months: tuple[date, ...]
+
+
+def _month_no(day: date) -> int:
+    return day.year * 12 + day.month
+
+
+def pooled_counts(
+    counts: Iterable[TransitionCount], on: date, window_months: int
+) -> tuple[dict[str, dict[tuple[int, int], int]], tuple[date, ...]]:
+    """Counts per segment of the pairs known at ``on`` within the window; segment ``""`` is the whole book (the
+    caller passes the whole book's counts under ``""`` and, when segmenting, each segment's under its name)."""
+    last = _month_no(on) - 1
+    pooled: dict[str, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    months = set()
+    for c in counts:
+        if last - window_months < _month_no(c.month_end_on) <= last:
+            months.add(c.month_end_on)
+            pooled[c.segment][(c.from_index, c.to_index)] += c.lines
+    return {k: dict(v) for k, v in pooled.items()}, tuple(sorted(months))
+
+
+def ecl_at(
+    rows: Iterable[PanelRow],
+    counts: Iterable[TransitionCount],
+    on: date,
+    params: EclParameters,
+    lgd: float,
+    rules: StagingRules = StagingRules(),
+    *,
+    segmented: bool = False,
+) -> EclRun:
+    panel = [r for r in rows if r.month_end_on <= on]
+    today = [r for r in panel if r.month_end_on == on]
+    if not today:
+        raise ValidationError(f"the panel has no month end {on}", field="on")
+    pooled, months = pooled_counts(counts, on, params.transition_window_months)
+    if not months:
+        raise ValidationError(f"no month-to-month transitions are known at {on} (need two month ends)", field="on")
+    book = matrix_from_counts(pooled[""])
+    names = pooled if segmented else {"": pooled[""]}
+    # A segment (utilisation band at t) changes as a line falls behind (limits are cut, lines frozen), so only the
+    # current row (M0: the entry into delinquency) is the segment's own; the later rolls are the whole book's.
+    structures = {
+        k: term_structure(
+            book if k == "" else matrix_from_counts({c: n for c, n in v.items() if c[0] == 0}, book),
+            params.lifetime_months,
+        )
+        for k, v in names.items()
+    }
+    stages = stage_history(panel, rules)
+    now = stages.get(on, {})
+    accounts = [
+        AccountInput(r.line_id, now[r.line_id], r.state_index, max(0, r.balance_minor), max(0, r.limit_minor),
+                     r.segment if segmented else "")
+        for r in sorted(today, key=lambda r: r.line_id)
+        if r.line_id in now
+    ]  # fmt: skip
+    results = portfolio_ecl(accounts, structures, lgd, params)
+    weights: dict[date, dict[str, int]] = defaultdict(dict)
+    for r in panel:
+        weights[r.month_end_on][r.line_id] = max(0, r.balance_minor)
+    moves = movements_by_month(stages, weights)
+    return EclRun(on, tuple(results), by_stage(results), moves, structures, months)
