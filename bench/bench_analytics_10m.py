@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from bench_analytics import tile
 
+from bench_analytics import tile
 from creditloop.adapters.analytics.engines import connect, materialised, snapshots
 from creditloop.portfolio.analytics.fpd import first_payment_default
 from creditloop.portfolio.analytics.panel import monthly_state

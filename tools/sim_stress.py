@@ -46,8 +46,24 @@ def run(runs: Path, seeds: list[int], customers: int, months: int) -> None:
             out = runs / f"{scenario}-s{seed}"
             if (out / "summary.json").is_file():
                 continue
-            cmd = [sys.executable, "-m", "creditloop", "simulate", "--customers", str(customers), "--months",
-                   str(months), "--seed", str(seed), "--scenario", scenario, "--workers", "1", "--data-dir", str(out)]  # fmt: skip
+            cmd = [
+                sys.executable,
+                "-m",
+                "creditloop",
+                "simulate",
+                "--customers",
+                str(customers),
+                "--months",
+                str(months),
+                "--seed",
+                str(seed),
+                "--scenario",
+                scenario,
+                "--workers",
+                "1",
+                "--data-dir",
+                str(out),
+            ]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 

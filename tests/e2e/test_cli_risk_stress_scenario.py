@@ -34,8 +34,9 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import pyarrow.parquet as pq
 
     d = tmp_path_factory.mktemp("stress_book")
-    cols: dict[str, list[Any]] = {k: [] for k in ("line_id", "month_end_on", "vintage", "mob", "status", "dpd",
-                                                  "balance_minor", "charged_off_minor", "statement_due_minor")}  # fmt: skip
+    names = ("line_id", "month_end_on", "vintage", "mob", "status", "dpd", "balance_minor", "charged_off_minor",
+             "statement_due_minor")  # fmt: skip
+    cols: dict[str, list[Any]] = {k: [] for k in names}
     for line, day, status, dpd, bal, co in ROWS:
         on = date.fromisoformat(day)
         for k, v in zip(cols, (line, on, "2024-01", on.month, status, dpd, bal, co, 0), strict=True):

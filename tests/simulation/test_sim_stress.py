@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("ibis", reason="the stress measures read the book through the analytics extra (ibis)")
 
-from creditloop.bootstrap import build_memory  # noqa: E402
-from creditloop.simulate.runner import SimConfig, Simulation  # noqa: E402
-from creditloop.simulate.scenario import load_scenario  # noqa: E402
+from creditloop.bootstrap import build_memory
+from creditloop.simulate.runner import SimConfig, Simulation
+from creditloop.simulate.scenario import load_scenario
 
 SEED = 5
 ROOT = Path(__file__).resolve().parents[2]

@@ -44,7 +44,9 @@ def test_the_factor_is_the_weighted_standardised_shock() -> None:
 
 
 def test_the_bundled_scenarios_load_and_severe_is_worse() -> None:
-    adverse, severe = (scenario_from_dict(json.loads((BUNDLED / f"{n}.json").read_text())) for n in ("adverse", "severe"))
+    adverse, severe = (
+        scenario_from_dict(json.loads((BUNDLED / f"{n}.json").read_text())) for n in ("adverse", "severe")
+    )
     assert severe.z < adverse.z < 0 and severe.lgd_addon > adverse.lgd_addon > 0
     assert adverse.description_zh and severe.description_en
 
@@ -57,7 +59,9 @@ def test_overlay_is_vasicek_at_z_and_the_lgd_add_on_is_capped() -> None:
 
 
 @given(pd=st.floats(0.0001, 0.9999), z=st.floats(-5, 5), addon=st.floats(-1, 1), lgd=st.floats(0, 1))
-def test_a_worse_economy_never_lowers_pd_and_lgd_stays_a_fraction(pd: float, z: float, addon: float, lgd: float) -> None:
+def test_a_worse_economy_never_lowers_pd_and_lgd_stays_a_fraction(
+    pd: float, z: float, addon: float, lgd: float
+) -> None:
     worse = overlay(pd, lgd, 0.04, scenario_from_dict({"name": "w", "z": z - 0.5, "lgd_addon": addon}))
     better = overlay(pd, lgd, 0.04, scenario_from_dict({"name": "b", "z": z, "lgd_addon": addon}))
     assert worse.stressed_pd >= better.stressed_pd
@@ -70,7 +74,8 @@ def test_a_worse_economy_never_lowers_pd_and_lgd_stays_a_fraction(pd: float, z: 
         ([], "scenario"),
         (doc(name=""), "scenario.name"),
         (doc(extra=1), "scenario"),
-        (doc(macro={"unemployment_change_pp": "x", "gdp_growth_change_pp": 0}), "scenario.macro.unemployment_change_pp"),
+        (doc(macro={"unemployment_change_pp": "x", "gdp_growth_change_pp": 0}),
+         "scenario.macro.unemployment_change_pp"),
         (doc(macro={"unemployment_change_pp": 1}), "scenario.macro.gdp_growth_change_pp"),
         (doc(factor_model={"unemployment_sd_pp": 0, "gdp_growth_sd_pp": 1, "unemployment_weight": 0.5}),
          "scenario.factor_model.unemployment_sd_pp"),

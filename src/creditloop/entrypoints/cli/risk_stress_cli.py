@@ -164,7 +164,8 @@ def stress_text(doc: dict[str, Any], lang: str) -> str:
     t = doc["total"]
     lines.append(
         f"{words[2]}  EAD {y(t['ead_minor'])}  {words[0]} {y(t['expected_loss_minor'])} -> "
-        f"{y(t['stressed_expected_loss_minor'])}  {words[1]} {y(t['capital_minor'])} -> {y(t['stressed_capital_minor'])}"
+        f"{y(t['stressed_expected_loss_minor'])}  "
+        f"{words[1]} {y(t['capital_minor'])} -> {y(t['stressed_capital_minor'])}"
     )
     return "\n".join(lines)
 

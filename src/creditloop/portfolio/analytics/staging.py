@@ -31,7 +31,9 @@ STAGE_COLUMNS = ("pd", "pd_at_origination", "past_due_minor")
 _KEEP = ("line_id", "month_end_on", "month_no", "state_index", "state", "dpd", "exposure_minor")
 
 
-def stages(state: ir.Table, rules: StagingRules = StagingRules(), material_absolute_minor: int | None = None) -> ir.Table:
+def stages(
+    state: ir.Table, rules: StagingRules = StagingRules(), material_absolute_minor: int | None = None
+) -> ir.Table:
     """One row per line and month end of ``state`` (:func:`.panel.monthly_state`): ``line_id``, ``month_end_on``,
     ``state``, ``dpd``, ``exposure_minor``, ``stage`` (1, 2, 3), ``prev_stage`` (the stage at the line's previous
     observed month end, null in its first), ``default_trigger`` and ``sicr_trigger``.
@@ -69,9 +71,7 @@ def stages(state: ir.Table, rules: StagingRules = StagingRules(), material_absol
         default_trigger=(t._co == 1) | (t._last == t.month_no).fill_null(False),
         sicr_trigger=sicr,
         stage=_stage(t._co, t._last, t.month_no, sicr, rules),
-        prev_stage=ibis.ifelse(
-            t._pno.isnull(), ibis.null("int64"), _stage(t._pco, t._plast, t._pno, prev_sicr, rules)
-        ),
+        prev_stage=ibis.ifelse(t._pno.isnull(), ibis.null("int64"), _stage(t._pco, t._plast, t._pno, prev_sicr, rules)),
     )
     return t.drop("_co", "_last", "_pco", "_plast", "_pno", "_pdpd", *(("_ppd", "_ppd0") if has_pd else ()))
 
