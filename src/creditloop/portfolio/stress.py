@@ -86,10 +86,10 @@ def scenario_from_dict(doc: Any) -> MacroScenario:
             raise ValidationError("give either z or macro with factor_model, not both", field="scenario.z")
         return MacroScenario(z=_number(doc, "z", "scenario"), lgd_addon=addon, **common)
     macro, model = doc.get("macro"), doc.get("factor_model")
-    for key, part in (("macro", macro), ("factor_model", model)):
-        if not isinstance(part, Mapping):
-            raise ValidationError("must be an object (or give z)", field=f"scenario.{key}")
-    assert isinstance(macro, Mapping) and isinstance(model, Mapping)
+    if not isinstance(macro, Mapping):
+        raise ValidationError("must be an object (or give z)", field="scenario.macro")
+    if not isinstance(model, Mapping):
+        raise ValidationError("must be an object (or give z)", field="scenario.factor_model")
     du = _number(macro, "unemployment_change_pp", "scenario.macro")
     dg = _number(macro, "gdp_growth_change_pp", "scenario.macro")
     sd_u = _number(model, "unemployment_sd_pp", "scenario.factor_model")

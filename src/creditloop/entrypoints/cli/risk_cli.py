@@ -218,10 +218,9 @@ def stress(
         return
     if engine != "duckdb":
         fail("--engine: only with --scenario", EXIT_USAGE)
-    for name, value in (("--pd", pd), ("--rho", rho), ("--z", z)):
-        if value is None:
-            fail(f"{name}: missing (give --pd, --rho and --z, or --scenario with --data-dir)", EXIT_USAGE)
-    assert pd is not None and rho is not None and z is not None
+    if pd is None or rho is None or z is None:
+        name = "--pd" if pd is None else "--rho" if rho is None else "--z"
+        fail(f"{name}: missing (give --pd, --rho and --z, or --scenario with --data-dir)", EXIT_USAGE)
     cpd = checked(lambda: conditional_pd(pd, rho, z))
     p, r, factor = float(pd), float(rho), float(z)
     doc = {
