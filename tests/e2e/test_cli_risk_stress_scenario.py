@@ -4,8 +4,7 @@ a small hand-made book, the old ``--pd --rho --z`` form untouched, refusals nami
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,11 +44,23 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def cl(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "creditloop", "risk", "stress", *args],
-        capture_output=True, text=True, timeout=120, check=False, cwd=cwd,
-    )  # fmt: skip
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cl(*args: str) -> Ran:
+    """In process (the import cost of a subprocess per case would dominate): exit code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from creditloop.entrypoints.cli.main import app
+
+    res = CliRunner().invoke(app, ["risk", "stress", *args])
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return Ran(res.exit_code, res.stdout, res.stderr)
 
 
 def ok_json(*args: str) -> Any:
@@ -102,12 +113,15 @@ def test_old_form_still_answers_the_vasicek_row() -> None:
         (["--pd", "0.02", "--rho", "0.04", "--z", "-2", "--engine", "spark"], "--engine"),
     ],
 )
-def test_bad_input_is_refused_naming_the_option(argv: list[str], option: str, book: Path, tmp_path: Path) -> None:
+def test_bad_input_is_refused_naming_the_option(
+    argv: list[str], option: str, book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # anything written to the working directory would show below
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "b", "z": "x"}))
     (tmp_path / "empty").mkdir()
     subst = {"BOOK": str(book), "EMPTY": str(tmp_path / "empty"), "BADFILE": str(bad)}
-    res = cl(*(subst.get(a, a) for a in argv), "--json", cwd=tmp_path)
+    res = cl(*(subst.get(a, a) for a in argv), "--json")
     assert res.returncode == 2, (res.stdout, res.stderr)
     assert option in res.stderr and "Traceback" not in res.stderr and res.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "empty"]
