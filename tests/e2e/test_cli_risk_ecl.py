@@ -91,7 +91,7 @@ def test_ecl_json_by_stage_and_accounts(ecl_book: Path) -> None:
     assert 0 < pd["M0"]["pd_12m"] < pd["M0"]["pd_lifetime"] < pd["M2"]["pd_12m"] <= 1
     march = [m for m in doc["stage_movements"] if m["month_end_on"] == "2024-03-31"]
     assert {(m["from_stage"], m["to_stage"], m["accounts"]) for m in march} == {(1, 1, 3), (1, 2, 1)}
-    assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["baseline", "adverse", "severe"]
+    assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["upside", "baseline", "downside"]
 
 
 def test_book_allowance_verify_and_rebook_nothing(ecl_book: Path, tmp_path: Path) -> None:
