@@ -4,9 +4,9 @@ with a CCF, discounting at the EIR, scenario weighting, per-account ECL by stage
 from __future__ import annotations
 
 import json
-from importlib import resources
 from dataclasses import replace
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,84 @@
+"""SICR by relative PD increase on the ECL panel (``portfolio.ecl.sicr``; docs/risk.md, IFRS 9 ECL)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from creditloop.core.errors import ValidationError
+from creditloop.portfolio.ecl.panel_staging import PanelRow, stage_history
+from creditloop.portfolio.ecl.run import TransitionCount, behavioural_pd, ecl_at
+from creditloop.portfolio.ecl.scenarios import EclParameters, Scenario
+from creditloop.portfolio.ecl.sicr import PdNow, lift, pd_now
+from creditloop.portfolio.ecl.term_structure import CO_INDEX, matrix_from_counts, term_structure
+
+JAN, FEB = date(2024, 1, 31), date(2024, 2, 29)
+# M0: 98 % stay, 2 % roll to M1; M1: half charged off, half cured; deeper rows follow the DPD clock
+COUNTS = {(0, 0): 98, (0, 1): 2, (1, CO_INDEX): 5, (1, 0): 5}
+
+
+def _ts():  # type: ignore[no-untyped-def]
+    return term_structure(matrix_from_counts(COUNTS), 12)
+
+
+def test_pd_now_moves_the_origination_pd_by_the_bucket_lift() -> None:
+    ts = _ts()
+    m0, m1 = ts.pd(0, 12), ts.pd(1, 12)
+    assert 0 < 2 * m0 < m1 < 1
+    assert lift(ts, 0) == pytest.approx(1.0) and lift(ts, 1) == pytest.approx(m1 / m0)
+    assert pd_now(0.02, 1, ts) == pytest.approx(min(1.0, 0.02 * m1 / m0))
+    assert pd_now(0.9, 1, ts) == 1.0  # capped
+    with pytest.raises(ValidationError) as exc:
+        pd_now(1.5, 0, ts)
+    assert exc.value.field == "pd"
+    assert PdNow({JAN: ts})(FEB, 1, 0.02) is None  # no matrix known that month: no PD test
+
+
+def _row(line: str, day: date, dpd: int, pd: float | None) -> PanelRow:
+    state = 1 if dpd else 0
+    return PanelRow(line, day, "ACTIVE", state, dpd, 100 if dpd else 0, 1_000, 2_000, pd_at_origination=pd)
+
+
+def test_relative_pd_test_moves_a_delinquent_line_to_stage_two() -> None:
+    rows = [
+        _row("A", JAN, 0, 0.02), _row("A", FEB, 10, 0.02),  # 10 DPD: below the 30-DPD backstop
+        _row("B", JAN, 0, None), _row("B", FEB, 10, None),  # no origination PD: backstops only
+        _row("C", JAN, 0, 0.0005), _row("C", FEB, 10, 0.0005),  # ratio passed, absolute increase below 0.5 pp
+        _row("D", JAN, 0, 0.02), _row("D", FEB, 0, 0.02),  # current: PD unchanged
+    ]  # fmt: skip
+    lookup = PdNow({JAN: _ts(), FEB: _ts()})
+    assert pd_now(0.0005, 1, _ts()) - 0.0005 < 0.005
+    stages = stage_history(rows, pd_now=lookup)
+    assert stages[FEB] == {"A": 2, "B": 1, "C": 1, "D": 1}
+    assert stage_history(rows)[FEB] == {"A": 1, "B": 1, "C": 1, "D": 1}  # without the lookup: backstops only
+
+
+def test_ecl_run_applies_the_test_point_in_time() -> None:
+    counts = [TransitionCount(JAN, "", i, j, n) for (i, j), n in COUNTS.items()]
+    rows = [_row("A", JAN, 0, 0.02), _row("A", FEB, 10, 0.02), _row("D", JAN, 0, 0.02), _row("D", FEB, 0, 0.02)]
+    params = EclParameters("t", (Scenario("base", 1.0, None, 1.0),), 0.04, Decimal("0.2"), Decimal(0), 36, 12)
+    on = {a.line_id: a for a in ecl_at(rows, counts, FEB, params, 0.9).accounts}
+    off = {a.line_id: a for a in ecl_at(rows, counts, FEB, params, 0.9, sicr_pd=False).accounts}
+    assert (on["A"].stage, off["A"].stage, on["D"].stage) == (2, 1, 1)
+    assert on["A"].ecl_minor > off["A"].ecl_minor == on["A"].ecl_12m_minor  # stage 2: lifetime
+    lookup = behavioural_pd(counts, [JAN, FEB], 12)
+    assert set(lookup.by_month) == {FEB}  # at the January month end no transition is known yet
+
+
+def test_origination_pds_from_applications(tmp_path: Path) -> None:
+    import duckdb
+
+    from creditloop.adapters.analytics.ecl_inputs import origination_pds
+    from creditloop.adapters.analytics.engines import connect
+
+    path = tmp_path / "applications.parquet"
+    duckdb.sql(
+        "select * from (values ('C1', DATE '2024-01-01', true, 0.03), ('C1', DATE '2024-05-01', true, 0.05),"
+        " ('C2', DATE '2024-01-01', false, 0.40), ('C3', DATE '2024-01-01', true, null))"
+        " t(customer_id, applied_on, approved, pd)"
+    ).write_parquet(str(path))
+    assert origination_pds(connect("duckdb"), tmp_path) == {"C1": 0.05}
+    assert origination_pds(connect("duckdb"), tmp_path / "missing") == {}
