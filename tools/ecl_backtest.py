@@ -48,6 +48,21 @@ def realised(run: Path, on: date, end: date) -> dict[str, tuple[int, int]]:
     return {str(line): (int(gross or 0), int(owed or 0)) for line, gross, owed in duckdb.sql(q).fetchall()}
 
 
+def own_lgd_at(run: Path, on: date, prior: float) -> dict[str, Any]:
+    """The book's own LGD at ``on`` (``lgd.own_experience``): lines charged off on or before ``on``, their gross
+    charge-off and what was recovered on them by ``on``."""
+    path = str((run / "snapshots.parquet").resolve())
+    q = f"""
+        with co as (
+          select line_id, min(month_end_on) as first_co from read_parquet('{path}')
+          where status = 'CHARGED_OFF' and month_end_on <= DATE '{on}' group by line_id)
+        select max(case when s.month_end_on = co.first_co then s.charged_off_minor end),
+               max(case when s.month_end_on = DATE '{on}' then s.charged_off_minor end)
+        from read_parquet('{path}') s join co using (line_id) group by s.line_id"""
+    pairs = [(int(g or 0), int(g or 0) - int(o if o is not None else g or 0)) for g, o in duckdb.sql(q).fetchall()]
+    return lgd_file.own_experience([(g, min(max(r, 0), g)) for g, r in pairs], prior)
+
+
 def decompose(accounts: Sequence[AccountEcl], lost: Mapping[str, tuple[int, int]], lgd: float) -> dict[str, Any]:
     """Point-in-time expected loss (12-month PD x EAD x LGD, no scenario) over the realised loss, as the product of
     three ratios: PD (EAD-weighted) / realised charge-off rate (EAD-weighted), EAD of the lines charged off / their
@@ -87,19 +102,21 @@ def bootstrap(accounts: Sequence[AccountEcl], lost: Mapping[str, tuple[int, int]
 
 
 def backtest(
-    run: Path, months: list[int], params_path: Path | None, segment_by: str | None, reps: int = 0
+    run: Path, months: list[int], params_path: Path | None, segment_by: str | None, reps: int = 0, own_lgd: bool = False
 ) -> list[dict[str, Any]]:
     rows, counts = read_inputs(connect("duckdb"), run, segment_by)
     seg = segment_by is not None
     ends = sorted({r.month_end_on for r in rows})
     params = scenario_file.load(params_path)
-    lgd = lgd_file.load().lgd
+    prior = lgd_file.load().lgd
     summary = json.loads((run / "summary.json").read_text("utf-8"))
     out = []
     for t in months:
         if t + 12 > len(ends):
             raise SystemExit(f"error: --at {t}: {run} has {len(ends)} months, t + 12 is not observed")
         on, end = ends[t - 1], ends[t + 11]
+        lgd_info = own_lgd_at(run, on, prior) if own_lgd else {"lgd": prior, "source": "lending_club"}
+        lgd = lgd_info["lgd"]
         weighted = ecl_at(rows, counts, on, params, lgd, segmented=seg)
         singles = {
             s.name: ecl_at(rows, counts, on, replace(params, scenarios=(replace(s, weight=1.0),)), lgd, segmented=seg)
@@ -118,6 +135,7 @@ def backtest(
                 "realised_loss_minor": owed, "gross_charge_off_minor": gross,
                 "sim_recovery_rate": (1 - owed / gross) if gross else None,
                 "ratio": ecl12 / owed if owed else None,
+                "lgd": lgd_info,
                 "decomposition": decompose(weighted.accounts, lost, lgd),
                 "bootstrap": bootstrap(weighted.accounts, lost, reps) if reps else None,
                 "covered": min(by_scenario.values()) <= owed <= max(by_scenario.values()),
@@ -134,12 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenarios", type=Path, default=None)
     ap.add_argument("--segment-by", choices=["utilisation"], default=None, help="PD term structure per segment")
     ap.add_argument("--bootstrap", type=int, default=0, metavar="N", help="resamples of the lines (90 %% intervals)")
+    ap.add_argument("--own-lgd", action="store_true", help="the book's own LGD, credibility-weighted with the prior")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     table = [
         row
         for run in args.run
-        for row in backtest(run, args.at or [12], args.scenarios, args.segment_by, args.bootstrap)
+        for row in backtest(run, args.at or [12], args.scenarios, args.segment_by, args.bootstrap, args.own_lgd)
     ]
     if args.json:
         print(json.dumps(table, indent=2, sort_keys=True))

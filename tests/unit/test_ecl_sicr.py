@@ -82,3 +82,23 @@ def test_origination_pds_from_applications(tmp_path: Path) -> None:
     ).write_parquet(str(path))
     assert origination_pds(connect("duckdb"), tmp_path) == {"C1": 0.05}
     assert origination_pds(connect("duckdb"), tmp_path / "missing") == {}
+
+
+def test_own_experience_lgd_is_credibility_weighted() -> None:
+    from creditloop.portfolio.ecl.lgd import own_experience
+
+    lines = [(1_000, 100)] * 4 + [(2_000, 0)]  # 400 recovered of 6,000 charged off: own LGD 1 - 400 / 6,000
+    out = own_experience(lines, prior=0.9, full_credibility_lines=100)
+    z = (5 / 100) ** 0.5
+    assert out["own_lgd"] == pytest.approx(1 - 400 / 6_000) and out["credibility"] == pytest.approx(z)
+    assert out["lgd"] == pytest.approx(z * (1 - 400 / 6_000) + (1 - z) * 0.9) and out["lines"] == 5
+    full = own_experience(lines, prior=0.9, full_credibility_lines=4)
+    assert full["credibility"] == 1.0 and full["lgd"] == pytest.approx(full["own_lgd"])
+    assert own_experience([], prior=0.9) == {"lgd": 0.9, "own_lgd": None, "credibility": 0.0, "lines": 0, "prior": 0.9}
+    for bad, field in (([(100, 101)], "recovered_minor"), ([(100, -1)], "recovered_minor")):
+        with pytest.raises(ValidationError) as exc:
+            own_experience(bad, prior=0.9)
+        assert exc.value.field == field
+    with pytest.raises(ValidationError) as exc:
+        own_experience(lines, prior=0.9, full_credibility_lines=0)
+    assert exc.value.field == "full_credibility_lines"
