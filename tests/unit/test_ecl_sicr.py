@@ -102,3 +102,32 @@ def test_own_experience_lgd_is_credibility_weighted() -> None:
     with pytest.raises(ValidationError) as exc:
         own_experience(lines, prior=0.9, full_credibility_lines=0)
     assert exc.value.field == "full_credibility_lines"
+
+
+def _backtest_tool():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "ecl_backtest.py"
+    spec = importlib.util.spec_from_file_location("ecl_backtest", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_backtest_decomposition_multiplies_out_and_bootstrap_brackets() -> None:
+    from creditloop.portfolio.ecl.calc import AccountEcl
+
+    tool = _backtest_tool()
+    accounts = [AccountEcl(f"L{i}", 1, "", 1_000, 0.05, 0.1, 45, 45) for i in range(20)]
+    lost = {"L0": (1_500, 1_200), "L1": (500, 500)}  # two charged off: exposure 2,000, still owed 1,700
+    d = tool.decompose(accounts, lost, 0.9)
+    assert d["charged_off_lines"] == 2 and d["co_rate_ead"] == pytest.approx(0.1)
+    assert d["pd_ratio"] == pytest.approx(0.5)
+    assert d["ead_over_exposure_at_co"] == pytest.approx(1.0) and d["realised_loss_rate"] == pytest.approx(0.85)
+    expected_loss = sum(a.pd_12m * a.ead_minor for a in accounts) * 0.9
+    product = d["pd_ratio"] * d["ead_over_exposure_at_co"] * (0.9 / d["realised_loss_rate"])
+    assert expected_loss / 1_700 == pytest.approx(product)
+    b = tool.bootstrap(accounts, lost, 300)
+    assert b["realised_p05_minor"] <= 1_700 <= b["realised_p95_minor"]
+    assert b["ratio_p05"] <= 900 / 1_700 <= b["ratio_p95"]
