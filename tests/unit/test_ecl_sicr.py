@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -13,14 +14,14 @@ from creditloop.portfolio.ecl.panel_staging import PanelRow, stage_history
 from creditloop.portfolio.ecl.run import TransitionCount, behavioural_pd, ecl_at
 from creditloop.portfolio.ecl.scenarios import EclParameters, Scenario
 from creditloop.portfolio.ecl.sicr import PdNow, lift, pd_now
-from creditloop.portfolio.ecl.term_structure import CO_INDEX, matrix_from_counts, term_structure
+from creditloop.portfolio.ecl.term_structure import CO_INDEX, TermStructure, matrix_from_counts, term_structure
 
 JAN, FEB = date(2024, 1, 31), date(2024, 2, 29)
 # M0: 98 % stay, 2 % roll to M1; M1: half charged off, half cured; deeper rows follow the DPD clock
 COUNTS = {(0, 0): 98, (0, 1): 2, (1, CO_INDEX): 5, (1, 0): 5}
 
 
-def _ts():  # type: ignore[no-untyped-def]
+def _ts() -> TermStructure:
     return term_structure(matrix_from_counts(COUNTS), 12)
 
 
@@ -104,7 +105,7 @@ def test_own_experience_lgd_is_credibility_weighted() -> None:
     assert exc.value.field == "full_credibility_lines"
 
 
-def _backtest_tool():  # type: ignore[no-untyped-def]
+def _backtest_tool() -> ModuleType:
     import importlib.util
 
     path = Path(__file__).resolve().parents[2] / "tools" / "ecl_backtest.py"
