@@ -91,7 +91,7 @@ def test_ecl_json_by_stage_and_accounts(ecl_book: Path) -> None:
     assert 0 < pd["M0"]["pd_12m"] < pd["M0"]["pd_lifetime"] < pd["M2"]["pd_12m"] <= 1
     march = [m for m in doc["stage_movements"] if m["month_end_on"] == "2024-03-31"]
     assert {(m["from_stage"], m["to_stage"], m["accounts"]) for m in march} == {(1, 1, 3), (1, 2, 1)}
-    assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["baseline", "adverse", "severe"]
+    assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["upside", "baseline", "downside"]
 
 
 def test_book_allowance_verify_and_rebook_nothing(ecl_book: Path, tmp_path: Path) -> None:
@@ -122,6 +122,7 @@ def test_book_allowance_verify_and_rebook_nothing(ecl_book: Path, tmp_path: Path
         (["--data-dir", "{book}", "--book"], "--ledger: --book and --ledger go together"),
         (["--data-dir", "{book}", "--scenarios", "{empty}/none.json"], "--scenarios: {empty}/none.json is not a file"),
         (["--data-dir", "{empty}", "--book", "--ledger", "{empty}"], "--data-dir: {empty} has no snapshots.parquet"),
+        (["--data-dir", "{book}", "--segment-by", "age"], "--segment-by: must be one of none, utilisation"),
     ],
 )
 def test_bad_input_is_refused_naming_the_option(args: list[str], message: str, ecl_book: Path, tmp_path: Path) -> None:
@@ -129,6 +130,16 @@ def test_bad_input_is_refused_naming_the_option(args: list[str], message: str, e
     res = cl("risk", "ecl", *(a.format(**fill) for a in args))
     assert res.returncode == 2 and message.format(**fill) in res.stderr, res.stderr
     assert res.stdout == "" and list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_segment_by_utilisation(ecl_book: Path) -> None:
+    doc = ok_json("risk", "ecl", "--data-dir", str(ecl_book), "--accounts", "--segment-by", "utilisation")
+    assert doc["parameters"]["segment_by"] == "utilisation"
+    assert {a["segment"] for a in doc["accounts"]} <= {"u<30", "u30-70", "u70+"}
+    a = next(x for x in doc["accounts"] if x["line_id"] == "A")
+    assert a["segment"] == "u<30"  # 100,000 drawn of a 500,000 limit
+    flat = ok_json("risk", "ecl", "--data-dir", str(ecl_book))
+    assert flat["parameters"]["segment_by"] == "none" and flat["parameters"]["sicr"]["pd_ratio"] == 2.0
 
 
 def test_bad_scenario_file_names_the_key(ecl_book: Path, tmp_path: Path) -> None:

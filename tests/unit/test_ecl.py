@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -136,8 +137,16 @@ def test_stage_three_on_drawn_balance_and_totals() -> None:
 
 def test_packaged_parameter_files() -> None:
     params = scenario_file.load()
-    assert [s.name for s in params.scenarios] == ["baseline", "adverse", "severe"]
+    assert [s.name for s in params.scenarios] == ["upside", "baseline", "downside"]
     assert sum(s.weight for s in params.scenarios) == pytest.approx(1.0)
+    # v2 is unbiased: the probability-weighted PD is the point-in-time PD (Gauss-Hermite over the Vasicek factor)
+    for pd in (0.002, 0.03, 0.3):
+        weighted = sum(s.weight * s.pd_curve([pd], params.rho)[0] for s in params.scenarios)
+        assert weighted == pytest.approx(pd, rel=1e-4)
+    assert sum(s.weight * s.lgd_multiplier for s in params.scenarios) == pytest.approx(1.0)
+    v1_path = Path(str(resources.files("creditloop.portfolio.ecl").joinpath("data", "ecl_scenarios_v1.json")))
+    v1 = scenario_file.load(v1_path)
+    assert [s.name for s in v1.scenarios] == ["baseline", "adverse", "severe"]
     lgd = lgd_file.load()
     assert 0.85 < lgd.lgd < 0.95 and lgd.provenance["source"] == "lc_fiddler_2015_outcomes.csv.gz"
     assert len(lgd.provenance["source_sha256"]) == 64

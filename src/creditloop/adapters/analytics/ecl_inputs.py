@@ -53,6 +53,22 @@ def _segment_counts(state: Any) -> list[TransitionCount]:
     ]  # fmt: skip
 
 
+def origination_pds(con: Any, data_dir: Path) -> dict[str, float]:
+    """``{customer_id: PD}`` of the approved applications that carry a scorecard PD (the latest per customer);
+    empty when the data directory has no ``applications.parquet`` or it carries no ``pd``."""
+    path = data_dir / "applications.parquet"
+    if not path.is_file():
+        return {}
+    apps = con.read_parquet(str(path.resolve()))
+    if not {"customer_id", "approved", "pd", "applied_on"} <= set(apps.columns):
+        return {}
+    apps = apps.filter(apps.approved & apps.pd.notnull()).select("customer_id", "applied_on", "pd")
+    out: dict[str, float] = {}
+    for r in sorted(rows(apps), key=lambda r: str(r["applied_on"])):
+        out[str(r["customer_id"])] = float(r["pd"])
+    return out
+
+
 def read_inputs(
     con: Any, data_dir: Path, segment_by: str | None = None
 ) -> tuple[list[PanelRow], list[TransitionCount]]:
@@ -63,12 +79,15 @@ def read_inputs(
     if missing:
         raise AnalyticsInputError(f"snapshots: missing column(s) {', '.join(missing)} (rule: ECL staging needs them)")
     state = monthly_state(raw)
-    extra = raw.select("line_id", "month_end_on", "past_due_minor", "restructured")
+    has_customer = "customer_id" in raw.columns
+    extra = raw.select("line_id", "month_end_on", "past_due_minor", "restructured",
+                       *(["customer_id"] if has_customer else []))  # fmt: skip
     joined = state.join(extra, ["line_id", "month_end_on"])
     panel = joined.select(
         "line_id", "month_end_on", "status", "state_index", "dpd", "past_due_minor", "balance_minor",
-        "limit_minor", "restructured",
+        "limit_minor", "restructured", *(["customer_id"] if has_customer else []),
     )  # fmt: skip
+    pds = origination_pds(con, data_dir) if has_customer else {}
     panel_rows = [
         PanelRow(
             line_id=str(r["line_id"]),
@@ -81,6 +100,7 @@ def read_inputs(
             limit_minor=int(r["limit_minor"]),
             restructured=bool(r["restructured"]),
             segment=utilisation_band(int(r["balance_minor"]), int(r["limit_minor"])) if segment_by else "",
+            pd_at_origination=pds.get(str(r["customer_id"])) if has_customer else None,
         )
         for r in rows(panel)
     ]

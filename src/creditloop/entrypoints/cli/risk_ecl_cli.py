@@ -34,6 +34,10 @@ ScenariosOpt = Annotated[
 BookOpt = Annotated[bool, typer.Option("--book", help="Book the allowance change to the ledger given by --ledger.")]
 LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="Data directory of the ledger to book to.")]
 AccountsOpt = Annotated[bool, typer.Option("--accounts", help="Add every account's ECL to the JSON output.")]
+SegmentOpt = Annotated[
+    str, typer.Option("--segment-by", help="PD of the current row per segment: utilisation (u<30/u30-70/u70+) or none.")
+]
+SEGMENTS = ("none", "utilisation")
 
 _HEAD = {
     "en": ("IFRS 9 expected credit loss at", "stage", "accounts", "EAD", "ECL", "coverage", "total",
@@ -51,7 +55,9 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _compute(data_dir: Path, engine: str, master: str | None, on: str | None, scenarios: Path | None) -> Any:
+def _compute(
+    data_dir: Path, engine: str, master: str | None, on: str | None, scenarios: Path | None, segment_by: str = "none"
+) -> Any:
     from creditloop.adapters.analytics.ecl_inputs import read_inputs
     from creditloop.adapters.analytics.engines import EngineError, connect
     from creditloop.portfolio.analytics.panel import AnalyticsInputError
@@ -63,7 +69,7 @@ def _compute(data_dir: Path, engine: str, master: str | None, on: str | None, sc
     params = guarded(lambda: scenario_file.load(scenarios), {"scenarios": "--scenarios"})
     lgd_params = guarded(lgd.load)
     try:
-        rows, counts = read_inputs(connect(engine, master), data_dir)
+        rows, counts = read_inputs(connect(engine, master), data_dir, None if segment_by == "none" else segment_by)
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
     ends = sorted({r.month_end_on for r in rows})
@@ -72,11 +78,16 @@ def _compute(data_dir: Path, engine: str, master: str | None, on: str | None, sc
     day = ends[-1] if on is None else parse_day(on, "--on")
     if day not in ends:
         fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
-    result = guarded(lambda: run.ecl_at(rows, counts, day, params, lgd_params.lgd), {"on": "--on"})
+    segmented = segment_by != "none"
+    result = guarded(lambda: run.ecl_at(rows, counts, day, params, lgd_params.lgd, segmented=segmented), {"on": "--on"})
     return result, params, lgd_params
 
 
-def _payload(result: Any, params: Any, lgd_params: Any, engine: str, accounts: bool) -> dict[str, Any]:
+def _payload(
+    result: Any, params: Any, lgd_params: Any, engine: str, accounts: bool, segment_by: str = "none"
+) -> dict[str, Any]:
+    from creditloop.portfolio.ifrs9_staging import StagingRules
+
     ts = result.term_structures[""]
     from creditloop.portfolio.metrics import ROLL_STATES
 
@@ -86,7 +97,9 @@ def _payload(result: Any, params: Any, lgd_params: Any, engine: str, accounts: b
         "on": result.on.isoformat(),
         "parameters": {"version": params.version, "lgd_version": lgd_params.version, "lgd": lgd_params.lgd,
                        "ccf": str(params.ccf), "eir": str(params.eir), "rho": params.rho,
-                       "lifetime_months": params.lifetime_months,
+                       "lifetime_months": params.lifetime_months, "segment_by": segment_by,
+                       "sicr": {"pd_ratio": StagingRules().sicr_pd_ratio, "pd_abs": StagingRules().sicr_pd_abs,
+                                "pd_at_origination": "applications.parquet pd"},
                        "scenarios": [{"name": s.name, "weight": s.weight, "z": s.z,
                                       "lgd_multiplier": s.lgd_multiplier} for s in params.scenarios]},
         "transition_months": [d.isoformat() for d in result.transition_months],
@@ -100,7 +113,8 @@ def _payload(result: Any, params: Any, lgd_params: Any, engine: str, accounts: b
     if accounts:
         doc["accounts"] = [
             {"line_id": a.line_id, "stage": a.stage, "ead_minor": a.ead_minor, "pd_12m": a.pd_12m,
-             "pd_lifetime": a.pd_lifetime, "ecl_minor": a.ecl_minor, "ecl_12m_minor": a.ecl_12m_minor}
+             "pd_lifetime": a.pd_lifetime, "ecl_minor": a.ecl_minor, "ecl_12m_minor": a.ecl_12m_minor,
+             "segment": a.segment}
             for a in result.accounts
         ]  # fmt: skip
     return doc
@@ -153,6 +167,7 @@ def add_command(app: typer.Typer) -> None:
         book: BookOpt = False,
         ledger: LedgerOpt = None,
         accounts: AccountsOpt = False,
+        segment_by: SegmentOpt = "none",
         as_json: JsonOpt = False,
         lang: LangOpt = "en",
     ) -> None:
@@ -163,8 +178,10 @@ def add_command(app: typer.Typer) -> None:
             fail("--ledger: --book and --ledger go together (the ledger to book the allowance to)", EXIT_USAGE)
         if not (data_dir / "snapshots.parquet").is_file():
             fail(f"--data-dir: {data_dir} has no snapshots.parquet (rule: a monthly panel of snapshots)", EXIT_USAGE)
-        result, params, lgd_params = _compute(data_dir, engine, spark_master, on, scenarios)
-        doc = _payload(result, params, lgd_params, engine, accounts)
+        if segment_by not in SEGMENTS:
+            fail(f"--segment-by: must be one of {', '.join(SEGMENTS)}, got {segment_by!r}", EXIT_USAGE)
+        result, params, lgd_params = _compute(data_dir, engine, spark_master, on, scenarios, segment_by)
+        doc = _payload(result, params, lgd_params, engine, accounts, segment_by)
         if ledger is not None:
             data_hash = f"{_file_hash(data_dir / 'snapshots.parquet')}:{params.version}:{lgd_params.version}"
             doc["booking"] = _book(ledger, result, params, lgd_params, data_hash)

@@ -2,15 +2,15 @@
 
 What the panel says feeds the staging facts: DPD, the past-due amount against the exposure (materiality: the
 relative 1 % test, plus ``absolute_minor``, 0 by default: BNPL balances are small), charge-off, and a
-restructure first seen this month as a forbearance measure. No PD at origination is carried by the panel, so the
-relative PD test is not applied here (the DPD backstops and forbearance are). A line charged off or closed is off
+restructure first seen this month as a forbearance measure, and, when the rows carry the PD at origination and the
+caller passes ``pd_now`` (``ecl.sicr.PdNow``), the relative PD test of SICR. A line charged off or closed is off
 the book: it has no stage from that month on (a charge-off derecognises the receivable; recoveries are income).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -40,12 +40,20 @@ class PanelRow:
     limit_minor: int
     restructured: bool = False
     segment: str = ""
+    pd_at_origination: float | None = None  # the application scorecard's PD of the line
+
+
+PdNowFn = Callable[[date, int, float], float | None]
 
 
 def stage_history(
-    rows: Iterable[PanelRow], rules: StagingRules = StagingRules(), absolute_minor: int = 0
+    rows: Iterable[PanelRow],
+    rules: StagingRules = StagingRules(),
+    absolute_minor: int = 0,
+    pd_now: PdNowFn | None = None,
 ) -> dict[date, dict[str, int]]:
-    """``{month end: {line_id: stage}}`` for the lines on the book that month."""
+    """``{month end: {line_id: stage}}`` for the lines on the book that month; with ``pd_now`` the relative PD test
+    runs on the rows that carry a PD at origination."""
     by_line: dict[str, list[PanelRow]] = defaultdict(list)
     for row in rows:
         by_line[row.line_id].append(row)
@@ -55,6 +63,12 @@ def stage_history(
         was_restructured = False
         for row in sorted(history, key=lambda r: r.month_end_on):
             charged_off = row.status == "CHARGED_OFF"
+            origination = row.pd_at_origination if pd_now is not None else None
+            current = (
+                None
+                if origination is None or pd_now is None
+                else pd_now(row.month_end_on, row.state_index, origination)
+            )
             facts = MonthFacts(
                 dpd=max(0, row.dpd),
                 material=is_material(
@@ -62,6 +76,8 @@ def stage_history(
                 ),
                 charged_off=charged_off,
                 forbearance_granted=row.restructured and not was_restructured,
+                pd=current,
+                pd_at_origination=origination if current is not None else None,
             )
             was_restructured = was_restructured or row.restructured
             state = next_state(state, facts, rules)

@@ -1,7 +1,8 @@
 """One ECL run at a reporting month end, from a monthly panel and its transition counts (point in time).
 
 The transition matrix pools the pairs (t, t + 1) with t + 1 on or before the reporting date and t within the
-last ``transition_window_months`` months; stages come from the whole history up to the reporting date; the
+last ``transition_window_months`` months; stages come from the whole history up to the reporting date (with the
+relative-PD SICR test, ``ecl.sicr``, on rows carrying the PD at origination, each month with the matrix known then); the
 accounts are the lines on the book at the reporting date (not charged off, not closed).
 """
 
@@ -17,6 +18,7 @@ from creditloop.core.errors import ValidationError
 from creditloop.portfolio.ecl.calc import AccountEcl, AccountInput, by_stage, portfolio_ecl
 from creditloop.portfolio.ecl.panel_staging import PanelRow, movements_by_month, stage_history
 from creditloop.portfolio.ecl.scenarios import EclParameters
+from creditloop.portfolio.ecl.sicr import TWELVE, PdNow
 from creditloop.portfolio.ecl.term_structure import TermStructure, matrix_from_counts, term_structure
 from creditloop.portfolio.ifrs9_staging import StagingRules
 
@@ -59,6 +61,17 @@ def pooled_counts(
     return {k: dict(v) for k, v in pooled.items()}, tuple(sorted(months))
 
 
+def behavioural_pd(counts: Iterable[TransitionCount], month_ends: Iterable[date], window_months: int) -> PdNow:
+    """The SICR PD-now lookup: at every month end the 12-month term structure of the book's matrix known then."""
+    counts = list(counts)
+    by_month = {}
+    for m in month_ends:
+        pooled, months = pooled_counts(counts, m, window_months)
+        if months:
+            by_month[m] = term_structure(matrix_from_counts(pooled[""]), TWELVE)
+    return PdNow(by_month)
+
+
 def ecl_at(
     rows: Iterable[PanelRow],
     counts: Iterable[TransitionCount],
@@ -68,11 +81,13 @@ def ecl_at(
     rules: StagingRules = StagingRules(),
     *,
     segmented: bool = False,
+    sicr_pd: bool = True,
 ) -> EclRun:
     panel = [r for r in rows if r.month_end_on <= on]
     today = [r for r in panel if r.month_end_on == on]
     if not today:
         raise ValidationError(f"the panel has no month end {on}", field="on")
+    counts = list(counts)
     pooled, months = pooled_counts(counts, on, params.transition_window_months)
     if not months:
         raise ValidationError(f"no month-to-month transitions are known at {on} (need two month ends)", field="on")
@@ -87,7 +102,10 @@ def ecl_at(
         )
         for k, v in names.items()
     }
-    stages = stage_history(panel, rules)
+    pd_now = (
+        behavioural_pd(counts, {r.month_end_on for r in panel}, params.transition_window_months) if sicr_pd else None
+    )
+    stages = stage_history(panel, rules, pd_now=pd_now)
     now = stages.get(on, {})
     accounts = [
         AccountInput(r.line_id, now[r.line_id], r.state_index, max(0, r.balance_minor), max(0, r.limit_minor),

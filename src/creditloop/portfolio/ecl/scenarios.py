@@ -5,7 +5,9 @@ scenario every cumulative PD of the term structure is moved through the Vasicek 
 ``PD_s(h) = N((G(PD(h)) - sqrt(rho) z) / sqrt(1 - rho))`` (``portfolio.vasicek``), which keeps each curve rising
 and inside [0, 1]; ``z = null`` leaves the point-in-time PDs as estimated (the baseline: the transition matrix is
 already today's economy, and Vasicek at z = 0 would be the *median* economy, below the mean). LGD is multiplied by
-``lgd_multiplier`` and capped at 1.
+``lgd_multiplier`` and capped at 1. The packaged set (v2) is the three-point Gauss-Hermite discretisation of the
+factor (z = -sqrt 3, 0, +sqrt 3; weights 1/6, 2/3, 1/6), so the weighted PD equals the point-in-time PD (unbiased,
+IFRS 9 5.5.17(a)); v1 (0.6 / 0.3 / 0.1 on z = null, -1, -2) stays packaged and carried a mean factor of -0.5.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from creditloop.portfolio.ecl.ead import check_ccf
 from creditloop.portfolio.risk_inputs import finite, in_range
 from creditloop.portfolio.vasicek import conditional_pd
 
-PACKAGED = "ecl_scenarios_v1.json"
+PACKAGED = "ecl_scenarios_v2.json"  # v1 (downside-skewed weights) stays packaged for comparison
 
 
 @dataclass(frozen=True, slots=True)
