@@ -48,6 +48,16 @@ def test_transitions_and_losses_json(analytics_book: Path) -> None:
     assert losses["recovery_curve"][1]["recovered_to_date_minor"] == 200
 
 
+def test_staging_json_by_both(analytics_book: Path) -> None:
+    doc = ok_json("staging", "--data-dir", str(analytics_book), "--by", "both")
+    assert doc["schema"] == "creditloop.risk.staging/1"
+    april = {r["stage"]: r for r in doc["tables"]["stage_summary"] if r["month_end_on"] == "2024-04-30"}
+    assert (april[1]["lines"], april[3]["lines"], april[3]["exposure_minor"]) == (2, 1, 2200)
+    assert april[3]["exposure_share"] == pytest.approx(2200 / 2900)
+    moves = doc["tables"]["stage_movements"]
+    assert {"month_end_on": "2024-04-30", "from_stage": 2, "to_stage": 3, "lines": 1, "exposure_minor": 2200} in moves
+
+
 def test_rolls_text_for_people(analytics_book: Path) -> None:
     res = cl("rolls", "--data-dir", str(analytics_book), "--lang", "zh")
     assert res.returncode == 0, res.stderr

@@ -28,6 +28,8 @@ CHART_IDS = (
     "chart-applications",
     "chart-balances",
     "chart-delinquency",
+    "chart-delinquency-balance",
+    "chart-rolls-balance",
     "chart-vintage",
     "chart-alerts",
     "chart-hardship",
@@ -299,6 +301,14 @@ def test_roll_rates(warehouse: DuckDBWarehouse) -> None:
     assert sum(rolls.shares["M4"].values()) == 0.0
 
 
+def test_roll_rates_by_month_agree_with_the_pooled_counts(warehouse: DuckDBWarehouse) -> None:
+    by_month = warehouse.roll_rates_by_month()
+    # the pooled matrix above: 11 pairs from a bucket, 6 of them forward (M0->M1 x2, M0->M2, M1->M2, M2->M3, M2->CO)
+    assert sum(r.lines for r in by_month) == 11 and sum(r.forward_lines for r in by_month) == 6
+    assert all(0 <= r.forward_balance_minor <= r.balance_minor for r in by_month)
+    assert all(0.0 <= r.forward_balance_rate <= 1.0 for r in by_month)
+
+
 def test_alerts_hardship_status_and_charge_offs(warehouse: DuckDBWarehouse) -> None:
     alerts = warehouse.alerts_by_month()
     assert [(a.month_index, a.alerts, dict(a.by_rule)) for a in alerts] == [
@@ -339,15 +349,17 @@ def _assert_self_contained(html: str) -> None:
     assert "<link" not in html.lower()
 
 
-def test_report_is_self_contained_bilingual_with_six_charts(book: Path) -> None:
+def test_report_is_self_contained_bilingual_with_eight_charts(book: Path) -> None:
     out = render_report(book)
     assert out == book / "report.html"
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 8
     for chart_id in CHART_IDS:
         figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.DOTALL)
         assert figure is not None, chart_id
         assert "<svg" in figure.group(1)
+        if chart_id in ("chart-delinquency-balance", "chart-rolls-balance"):
+            assert "Shock (month 3)" in figure.group(1) and "冲击月（第 3 月）" in figure.group(1), chart_id
     for zh, en in (("信用风险报告", "Credit risk report"), ("账龄曲线", "Vintage curves"), ("迁移率", "Roll rates")):
         assert zh in html and en in html
     _assert_self_contained(html)
@@ -359,7 +371,7 @@ def test_report_renders_with_empty_alerts_and_hardship(tmp_path: Path) -> None:
     data_dir = _write_book(tmp_path / "quiet", with_alerts=False, with_hardship=False)
     out = render_report(data_dir, tmp_path / "out" / "quiet.html")
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 8
     _assert_self_contained(html)
 
 
@@ -394,7 +406,7 @@ EWI = {
 
 def test_report_charts_the_early_warning_back_test_when_given(book: Path, tmp_path: Path) -> None:
     html = render_report(book, tmp_path / "ewi.html", ewi=EWI).read_text(encoding="utf-8")
-    assert html.count("<svg") == 8
+    assert html.count("<svg") == 10
     for chart_id in ("chart-ewi-lead", "chart-ewi-volume"):
         figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.DOTALL)
         assert figure is not None and "<svg" in figure.group(1), chart_id

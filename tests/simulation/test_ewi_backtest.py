@@ -189,4 +189,4 @@ def test_report_charts_the_back_test_of_the_run(run: Path, tmp_path: Path) -> No
     ok = CliRunner().invoke(app, ["report", "--data-dir", str(run), "--out", str(out)])
     assert ok.exit_code == 0, ok.output
     html = out.read_text("utf-8")
-    assert 'id="chart-ewi-lead"' in html and 'id="chart-ewi-volume"' in html and html.count("<svg") == 8
+    assert 'id="chart-ewi-lead"' in html and 'id="chart-ewi-volume"' in html and html.count("<svg") == 10

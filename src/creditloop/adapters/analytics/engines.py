@@ -8,6 +8,9 @@ no UI, no console progress bar, UTC session time zone (dates are calendar dates 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,23 @@ def snapshots(con: BaseBackend, data_dir: Path) -> ir.Table:
     if not path.is_file():
         raise EngineError(f"--data-dir: {data_dir} has no {SNAPSHOTS} (rule: a simulation's output directory)")
     return con.read_parquet(str(path.resolve()))
+
+
+@contextmanager
+def materialised(con: BaseBackend, table: ir.Table) -> Iterator[ir.Table]:
+    """``table`` computed once (a temporary table on DuckDB, a persisted DataFrame on Spark) for several queries,
+    dropped on exit. On DuckDB this does not use ibis ``cache()``: ibis 12 with sqlglot 30 renders its drop as
+    ``DROP TABLE IF EXISTS`` without a name, which fails (and, left to the finaliser, prints a traceback at exit)."""
+    if con.name != "duckdb":
+        with table.cache() as cached:
+            yield cached
+        return
+    name = f"creditloop_panel_{uuid.uuid4().hex}"
+    temp = con.create_table(name, table, temp=True)
+    try:
+        yield temp
+    finally:
+        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def rows(expr: ir.Table) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from creditloop.adapters.warehouse import (
     BalancesMonth,
     DelinquencyMonth,
     HardshipOutcomes,
+    RollMonth,
     VintageCurve,
 )
 from creditloop.core.money import MINOR_PER_MAJOR
@@ -165,6 +166,63 @@ def delinquency_chart(
     _month_axis(ax, months, labels)
     _legend_on_top(fig, ax.get_legend_handles_labels()[0], ncol=5)
     return _to_svg(fig, "chart-delinquency", "Delinquency by bucket")
+
+
+def _shock_line(ax: Axes, shock_month: int | None) -> None:
+    if shock_month is not None:
+        ax.axvline(shock_month, color=_RED, linestyle="--", linewidth=1.2, label=f"Shock (month {shock_month})")
+
+
+def delinquency_balance_chart(
+    rows: Sequence[DelinquencyMonth], months: Sequence[int], labels: Mapping[int, str], shock_month: int | None
+) -> str:
+    """30+ DPD by count and by balance, and 90+ by balance, month by month, with the shock marked."""
+    fig, ax = _figure()
+    if not rows:
+        _no_data(ax)
+        return _to_svg(fig, "chart-delinquency-balance", "Balance-weighted delinquency by month")
+    by_month = {r.month_index: r for r in rows}
+
+    def balance_share(row: DelinquencyMonth | None, buckets: Sequence[str]) -> float:
+        total = sum(row.balance_by_bucket.values()) if row is not None else 0
+        if row is None or total == 0:
+            return _NAN
+        return 100 * sum(row.balance_by_bucket.get(b, 0) for b in buckets) / total
+
+    count30 = [100 * by_month[m].rate_30plus if m in by_month else _NAN for m in months]
+    ax.plot(list(months), count30, color=_GREY, marker="o", linewidth=1.2, label="30+ DPD (lines)")
+    ax.plot(list(months), [balance_share(by_month.get(m), BUCKETS[2:]) for m in months], color=_DARK_BLUE,
+            marker="o", linewidth=1.8, label="30+ DPD (balance)")  # fmt: skip
+    ax.plot(list(months), [balance_share(by_month.get(m), BUCKETS[4:]) for m in months], color=_ORANGE,
+            marker="s", linewidth=1.5, label="90+ DPD (balance)")  # fmt: skip
+    _shock_line(ax, shock_month)
+    ax.set_ylabel("Share of on-book lines / balance (%)")
+    ax.set_ylim(bottom=0)
+    _month_axis(ax, months, labels)
+    _legend_on_top(fig, ax.get_legend_handles_labels()[0], ncol=4)
+    return _to_svg(fig, "chart-delinquency-balance", "Balance-weighted delinquency by month")
+
+
+def roll_balance_chart(
+    rows: Sequence[RollMonth], months: Sequence[int], labels: Mapping[int, str], shock_month: int | None
+) -> str:
+    """Forward roll rates by balance from M0, M1, M2 and M3, month by month (t -> t + 1 plotted at t)."""
+    fig, ax = _figure()
+    shown = [r for r in rows if r.bucket in BUCKETS[:4]]
+    if not shown:
+        _no_data(ax)
+        return _to_svg(fig, "chart-rolls-balance", "Roll rates by month (balance)")
+    cells = {(r.month_index, r.bucket): r for r in shown}
+    for bucket, colour in zip(BUCKETS[:4], (_DARK_BLUE, _BUCKET_COLOURS[1], _BUCKET_COLOURS[3], _BUCKET_COLOURS[5]),
+                              strict=True):  # fmt: skip
+        values = [100 * cells[(m, bucket)].forward_balance_rate if (m, bucket) in cells else _NAN for m in months]
+        ax.plot(list(months), values, color=colour, marker="o", linewidth=1.5, label=f"{bucket} -> worse")
+    _shock_line(ax, shock_month)
+    ax.set_ylabel("Balance rolling forward (%)")
+    ax.set_ylim(bottom=0)
+    _month_axis(ax, months, labels)
+    _legend_on_top(fig, ax.get_legend_handles_labels()[0], ncol=5)
+    return _to_svg(fig, "chart-rolls-balance", "Roll rates by month (balance)")
 
 
 def _bucket_share(row: DelinquencyMonth | None, bucket: str) -> float:

@@ -1,6 +1,6 @@
 """One self-contained, bilingual (Simplified Chinese / English) HTML report over a simulator run.
 
-Everything is inline: CSS, six matplotlib SVG charts (eight with the early-warning back-test's lead time and
+Everything is inline: CSS, eight matplotlib SVG charts (ten with the early-warning back-test's lead time and
 alert volume) and a small language-toggle script. There are
 no external URLs, so the file opens offline and can be archived or mailed as it is. Every string that
 comes from data or summary.json is HTML-escaped.
@@ -24,6 +24,7 @@ from creditloop.adapters.warehouse import (
     DelinquencyMonth,
     DuckDBWarehouse,
     HardshipOutcomes,
+    RollMonth,
     RollRates,
     VintageCurve,
 )
@@ -52,6 +53,7 @@ class _ReportData:
     credit_status: Mapping[int, Mapping[str, int]]
     charged_off_minor: int
     ewi: Mapping[str, Any] | None = None  # ``ewi_backtest.result_dict`` of this run, when the caller ran it
+    rolls_by_month: Sequence[RollMonth] = ()
 
     @property
     def shock_month(self) -> int | None:
@@ -113,6 +115,7 @@ def _load(warehouse: DuckDBWarehouse) -> _ReportData:
         hardship=warehouse.hardship_outcomes(),
         credit_status=warehouse.credit_status_distribution(),
         charged_off_minor=warehouse.charged_off_total_minor(),
+        rolls_by_month=warehouse.roll_rates_by_month(),
     )
 
 
@@ -163,6 +166,7 @@ def _charts(data: _ReportData) -> list[_Chart]:
             ),
             charts.delinquency_chart(data.delinquency, months, labels, shock),
         ),
+        *_balance_charts(data, (shock_zh, shock_en)),
         _Chart(
             "chart-vintage",
             ("账龄曲线：曾逾期 30 天以上", "Vintage curves: ever 30+ DPD"),
@@ -188,6 +192,35 @@ def _charts(data: _ReportData) -> list[_Chart]:
             charts.hardship_chart(data.hardship),
         ),
         *(_ewi_charts(data.ewi, months, labels) if data.ewi is not None else ()),
+    ]
+
+
+def _balance_charts(data: _ReportData, shock_text: tuple[str, str]) -> list[_Chart]:
+    """Balance-weighted delinquency and roll rates by month, with the shock marked (issue 17)."""
+    from creditloop.adapters.report import charts
+
+    months, labels, shock = data.months, data.month_labels, data.shock_month
+    shock_zh, shock_en = shock_text
+    return [
+        _Chart(
+            "chart-delinquency-balance",
+            ("按余额加权的逾期率（按月）", "Balance-weighted delinquency by month"),
+            (
+                "逾期 30 天以上：按户数（灰）与按余额（蓝）；逾期 90 天以上按余额（橙）。" + shock_zh,
+                "30+ DPD by lines (grey) and by balance (blue); 90+ DPD by balance (orange)." + shock_en,
+            ),
+            charts.delinquency_balance_chart(data.delinquency, months, labels, shock),
+        ),
+        _Chart(
+            "chart-rolls-balance",
+            ("滚动率（按余额，按月）", "Roll rates by month (balance)"),
+            (
+                "各逾期阶段月末余额中，下月进入更差阶段（含核销）的比例，标在起始月。" + shock_zh,
+                "Share of each bucket's month-end balance that is in a worse bucket (or charged off) a month later,"
+                " plotted at the starting month." + shock_en,
+            ),
+            charts.roll_balance_chart(data.rolls_by_month, months, labels, shock),
+        ),
     ]
 
 

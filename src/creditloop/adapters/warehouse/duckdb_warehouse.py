@@ -88,6 +88,23 @@ class RollRates:
 
 
 @dataclass(frozen=True, slots=True)
+class RollMonth:
+    """Lines in ``bucket`` at the end of ``month_index`` that are seen the next month end, and those of them that
+    rolled forward (a worse bucket, or charged off; closing counts as current), by count and by balance."""
+
+    month_index: int
+    bucket: str
+    lines: int
+    balance_minor: int
+    forward_lines: int
+    forward_balance_minor: int
+
+    @property
+    def forward_balance_rate(self) -> float:
+        return share(self.forward_balance_minor, self.balance_minor)
+
+
+@dataclass(frozen=True, slots=True)
 class AlertsMonth:
     month_index: int
     alerts: int
@@ -288,6 +305,34 @@ class DuckDBWarehouse:
         if unknown:
             logger.warning("roll rates: ignoring unknown states %s", sorted(unknown))
         return RollRates(ROLL_STATES, counts, roll_rate_matrix(counts, ROLL_STATES))
+
+    def roll_rates_by_month(self) -> list[RollMonth]:
+        """Forward rolls from each bucket M0..M7, month by month (t -> t + 1), by count and balance at t; the next
+        month comes from a window (``lead``), not a self-join."""
+        rows = self._query(
+            _SNAPSHOTS,
+            ("line_id", "month_index", "status", "bucket", "balance_minor"),
+            f"""
+            , states AS (
+                SELECT line_id, month_index, bucket, balance_minor,
+                       CASE status WHEN '{LineStatus.CHARGED_OFF}' THEN 8 WHEN '{LineStatus.CLOSED}' THEN 0
+                                   ELSE list_position($buckets, bucket) - 1 END AS severity,
+                       status NOT IN ('{LineStatus.CHARGED_OFF}', '{LineStatus.CLOSED}') AS open
+                FROM src
+            ), pairs AS (
+                SELECT month_index, bucket, balance_minor, severity, open,
+                       lead(severity) OVER w AS next_severity, lead(month_index) OVER w AS next_month
+                FROM states WINDOW w AS (PARTITION BY line_id ORDER BY month_index)
+            )
+            SELECT month_index, bucket, count(*), sum(balance_minor),
+                   count(*) FILTER (WHERE next_severity > severity),
+                   coalesce(sum(balance_minor) FILTER (WHERE next_severity > severity), 0)
+            FROM pairs WHERE open AND next_month = month_index + 1
+            GROUP BY ALL ORDER BY ALL
+            """,
+            {"buckets": list(BUCKETS)},
+        )
+        return [RollMonth(int(m), str(b), int(n), int(bal), int(f), int(fb)) for m, b, n, bal, f, fb in rows]
 
     # -- early warning and hardship -------------------------------------------------------------
 

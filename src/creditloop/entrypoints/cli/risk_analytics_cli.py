@@ -8,6 +8,7 @@ fen (``*_minor``), rates as float shares (docs/risk.md).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,17 @@ MasterOpt = Annotated[
 ]
 ByOpt = Annotated[str, typer.Option("--by", help="count | balance | both (default count).")]
 DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="A simulation's output directory (snapshots.parquet).")]
+OptDataDirOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="A simulation's output directory (snapshots.parquet).")
+]
+PanelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--panel",
+        help="Instead of --data-dir: a monthly behaviour panel file (.parquet/.csv) or the Credit Card Approval "
+        "record (credit_card_approval_credit_record.csv.gz); counts only, docs/risk.md.",
+    ),
+]
 
 # table name -> (columns always shown, count columns, balance columns)
 Columns = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -63,6 +75,8 @@ COLUMNS: dict[str, Columns] = {
         (),
         ("recovered_in_month_minor", "recovered_to_date_minor", "cumulative_recovery_rate"),
     ),
+    "stage_summary": (("month_end_on", "stage"), ("lines", "line_share"), ("exposure_minor", "exposure_share")),
+    "stage_movements": (("month_end_on", "from_stage", "to_stage"), ("lines",), ("exposure_minor",)),
 }
 _BY = ("count", "balance", "both")
 
@@ -75,7 +89,7 @@ def columns(name: str, by: str) -> tuple[str, ...]:
 
 
 def _metrics() -> dict[str, Callable[[Any], Any]]:
-    from creditloop.portfolio.analytics import fpd, losses, rolls, transitions, vintages
+    from creditloop.portfolio.analytics import fpd, losses, rolls, staging, transitions, vintages
 
     return {
         "vintages": vintages.vintage_curves,
@@ -85,12 +99,14 @@ def _metrics() -> dict[str, Callable[[Any], Any]]:
         "transition_matrix": transitions.transition_matrix,
         "net_charge_off": losses.net_charge_off,
         "recovery_curve": losses.recovery_curve,
+        "stage_summary": lambda state: staging.stage_summary(staging.stages(state)),
+        "stage_movements": lambda state: staging.stage_movements(staging.stages(state)),
     }
 
 
 def compute(data_dir: Path, names: tuple[str, ...], engine: str, spark_master: str | None) -> dict[str, list[Any]]:
     """Each named analytic over ``data_dir`` on ``engine``: its rows, every column (both measures)."""
-    from creditloop.adapters.analytics.engines import EngineError, connect, rows, snapshots
+    from creditloop.adapters.analytics.engines import EngineError, connect, materialised, rows, snapshots
     from creditloop.portfolio.analytics.panel import AnalyticsInputError, monthly_state
 
     try:
@@ -98,10 +114,12 @@ def compute(data_dir: Path, names: tuple[str, ...], engine: str, spark_master: s
         state = monthly_state(snapshots(con, data_dir))
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
-    if len(names) > 1:  # materialise the panel once (its window functions sort the book) for every table
-        state = state.cache()
     metrics = _metrics()
-    return {name: rows(metrics[name](state)) for name in names}
+    if len(names) == 1:
+        return {names[0]: rows(metrics[names[0]](state))}
+    # materialise the panel once (its window functions sort the book) for every table
+    with materialised(con, state) as cached:
+        return {name: rows(metrics[name](cached)) for name in names}
 
 
 def _cell(column: str, value: Any) -> str:
@@ -112,7 +130,8 @@ def _cell(column: str, value: Any) -> str:
     if column == "average_open_exposure":  # fen, a half-fen average: shown in yuan
         return f"{value / 100.0:.2f}"
     if isinstance(value, float):
-        return f"{100.0 * value:.2f}%" if ("rate" in column or column.startswith(("p", "balance"))) else f"{value:.2f}"
+        share = "rate" in column or column.endswith("_share") or column.startswith(("p", "balance"))
+        return f"{100.0 * value:.2f}%" if share else f"{value:.2f}"
     return str(value)
 
 
@@ -134,7 +153,29 @@ _TITLES_ZH = {
     "transition_matrix": "马尔可夫迁移矩阵（Wilson 95% 置信区间）",
     "net_charge_off": "净核销（按月）",
     "recovery_curve": "核销后回收",
+    "stage_summary": "IFRS 9 阶段（按月）",
+    "stage_movements": "IFRS 9 阶段迁移（按月）",
 }
+
+
+def from_panel(panel: Path, work_dir: Path) -> Path:
+    """A status panel written as ``work_dir/snapshots.parquet`` (adapters/analytics/panel_snapshots.py)."""
+    from creditloop.adapters.analytics.panel_snapshots import write_snapshots
+    from creditloop.core.errors import ValidationError
+
+    try:
+        return write_snapshots(panel, work_dir)
+    except ValidationError as exc:
+        fail(f"--panel: {exc.message}", EXIT_USAGE)
+
+
+def source(data_dir: Path | None, panel: Path | None, work_dir: Path) -> Path:
+    """The directory to read: ``--data-dir``, or ``--panel`` converted into ``work_dir``; exactly one of them."""
+    if panel is not None and data_dir is None:
+        return from_panel(panel, work_dir)
+    if data_dir is not None and panel is None:
+        return data_dir
+    fail("--data-dir / --panel: give exactly one of them", EXIT_USAGE)
 
 
 def run(
@@ -167,6 +208,8 @@ _BY_COMMANDS = (
      "Roll rates (forward / stay / cure) and flow rates by month and bucket, by count or balance."),
     ("transitions", ("transition_matrix",),
      "The pooled Markov transition matrix with Wilson 95 % intervals (count) and balance shares."),
+    ("staging", ("stage_summary", "stage_movements"),
+     "IFRS 9 stages by month (30/90 DPD backstops, charge-off, cure probation) and stage movements, columnar."),
 )  # fmt: skip
 
 
@@ -174,14 +217,16 @@ def _by_command(app: typer.Typer, command: str, tables: tuple[str, ...], doc: st
     """One ``--by`` analytics command: the same options, its own tables and help."""
 
     def cmd(
-        data_dir: DataDirOpt,
+        data_dir: OptDataDirOpt = None,
+        panel: PanelOpt = None,
         engine: EngineOpt = "duckdb",
         spark_master: MasterOpt = None,
         by: ByOpt = "count",
         as_json: JsonOpt = False,
         lang: LangOpt = "en",
     ) -> None:
-        run(command, tables, data_dir, engine, spark_master, by, as_json, lang)
+        with tempfile.TemporaryDirectory(prefix="creditloop-panel-") as tmp:
+            run(command, tables, source(data_dir, panel, Path(tmp)), engine, spark_master, by, as_json, lang)
 
     cmd.__doc__ = doc
     app.command(command)(cmd)

@@ -8,11 +8,12 @@ The ``--json`` documents are described in docs/risk.md (schemas ``creditloop.ris
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from creditloop.entrypoints.cli._common import JsonOpt, LangOpt, check_lang, emit, parse_amount
+from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, LangOpt, check_lang, emit, fail, parse_amount
 from creditloop.entrypoints.cli._risk_common import checked
 
 risk_app = typer.Typer(
@@ -186,18 +187,40 @@ def _amounts(result: Any, ead_minor: int) -> dict[str, int]:
 
 @risk_app.command("stress")
 def stress(
-    pd: Annotated[str, typer.Option("--pd", help="Unconditional PD, a decimal fraction (0.02 = 2 %).")],
-    rho: Annotated[str, typer.Option("--rho", help="Asset correlation in [0, 1), e.g. 0.04 for QRRE.")],
-    z: Annotated[str, typer.Option("--z", help="Systematic factor: 0 average, -3.0902 the Basel 99.9 % state.")],
+    pd: Annotated[str | None, typer.Option("--pd", help="Unconditional PD, a decimal fraction (0.02 = 2 %).")] = None,
+    rho: Annotated[str | None, typer.Option("--rho", help="Asset correlation in [0, 1), e.g. 0.04 for QRRE.")] = None,
+    z: Annotated[
+        str | None, typer.Option("--z", help="Systematic factor: 0 average, -3.0902 the Basel 99.9 % state.")
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Macro overlay: adverse | severe or a scenario JSON file (with --data-dir)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="With --scenario: a simulation's output (snapshots.parquet).")
+    ] = None,
+    lgd: Annotated[
+        str | None, typer.Option("--lgd", help="With --scenario: base LGD (default: observed in the data).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="With --scenario: duckdb (default) | spark.")] = "duckdb",
     as_json: JsonOpt = False,
     lang: LangOpt = "en",
 ) -> None:
-    """Vasicek single-factor PD given the state of the economy: N((G(PD) - sqrt(rho) z) / sqrt(1 - rho))."""
+    """Vasicek single-factor PD given the state of the economy: N((G(PD) - sqrt(rho) z) / sqrt(1 - rho)); or, with
+    --scenario and --data-dir, stressed PD, LGD, EL and IRB capital by segment of a book (docs/risk.md)."""
     from statistics import NormalDist
 
     from creditloop.portfolio.vasicek import conditional_pd
 
     check_lang(lang)
+    if scenario is not None or data_dir is not None or lgd is not None:
+        _scenario_form(pd, rho, z, scenario, data_dir, lgd, engine, as_json, lang)
+        return
+    if engine != "duckdb":
+        fail("--engine: only with --scenario", EXIT_USAGE)
+    if pd is None or rho is None or z is None:
+        name = "--pd" if pd is None else "--rho" if rho is None else "--z"
+        fail(f"{name}: missing (give --pd, --rho and --z, or --scenario with --data-dir)", EXIT_USAGE)
     cpd = checked(lambda: conditional_pd(pd, rho, z))
     p, r, factor = float(pd), float(rho), float(z)
     doc = {
@@ -222,6 +245,29 @@ def stress(
         times = doc["multiplier"]
         text += f", 为无条件 PD 的 {times:.3f} 倍" if lang == "zh" else f", {times:.3f} times the unconditional PD"
     emit(as_json, doc, text)
+
+
+def _scenario_form(
+    pd: str | None,
+    rho: str | None,
+    z: str | None,
+    scenario: str | None,
+    data_dir: Path | None,
+    lgd: str | None,
+    engine: str,
+    as_json: bool,
+    lang: str,
+) -> None:
+    from creditloop.entrypoints.cli.risk_stress_cli import scenario_stress
+
+    for name, value in (("--pd", pd), ("--rho", rho), ("--z", z)):
+        if value is not None:
+            fail(f"{name}: not with --scenario (the book gives the PDs, the scenario the factor)", EXIT_USAGE)
+    if scenario is None:
+        fail("--scenario: missing (--data-dir and --lgd go with --scenario)", EXIT_USAGE)
+    if data_dir is None:
+        fail("--data-dir: missing (--scenario needs a book)", EXIT_USAGE)
+    scenario_stress(scenario, data_dir, engine, None, lgd, as_json, lang)
 
 
 def register(app: typer.Typer) -> None:
