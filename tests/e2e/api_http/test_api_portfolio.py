@@ -150,3 +150,15 @@ def test_a_configured_data_directory_gives_what_the_cli_gives(tmp_path: Path) ->
     want = {r["stage"]: (r["accounts"], r["ead_minor"], r["ecl_minor"]) for r in json.loads(out.stdout)["by_stage"]}
     assert {r["stage"]: (r["accounts"], r["ead_minor"], r["ecl_minor"]) for r in doc["stages"]} == want
     assert doc["source"] == "data_dir" and want[2][0] == 1  # B at 75 DPD: the 30-DPD backstop
+
+
+@pytest.mark.postgres
+def test_the_ecl_of_the_demo_book_is_the_same_on_postgresql(book: Api) -> None:
+    from .test_api_backends import _postgres
+
+    for settings in _postgres():
+        be = Backend(settings, FixedClock())
+        seed_all(be)
+        client = TestClient(create_app(backend=be))
+        got = client.get("/api/v1/portfolio/ecl", headers={"X-API-Key": issue_keys(be)["analyst"]}).json()
+        assert got["stages"] == _get(book, "/portfolio/ecl")["stages"] and got["stage_movements"]
