@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from creditloop.config import Settings
 from creditloop.entrypoints.api.app import create_app
@@ -122,6 +124,22 @@ def test_bad_input_is_a_problem_naming_the_field(book: Api) -> None:
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
 
+MONTH_ENDS = [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30),
+              date(2026, 5, 31)]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(on=st.one_of(st.sampled_from(MONTH_ENDS), st.dates()), source=st.sampled_from(["book", "data_dir"]))
+def test_any_reporting_date_is_an_answer_or_a_problem_never_a_5xx(book: Api, on: date, source: str) -> None:
+    res = book.client.get(f"/api/v1/portfolio/ecl?on={on.isoformat()}&source={source}", headers=book.auth("admin"))
+    if source == "book" and on in MONTH_ENDS[1:]:
+        stages = {r["stage"]: r for r in res.json()["stages"]}
+        assert res.status_code == 200 and stages["total"]["accounts"] == sum(stages[s]["accounts"] for s in (1, 2, 3))
+    else:
+        assert res.status_code in (404, 422) and res.headers["content-type"] == PROBLEM, res.text
+
+
 def test_an_empty_book_says_why_there_is_no_ecl(tmp_path: Path) -> None:
     be = Backend(Settings(data_dir=tmp_path, database_url=None), FixedClock())
     app = create_app(api=ApiSettings(rate_burst=100_000), backend=be)
@@ -156,8 +174,8 @@ def test_a_configured_data_directory_gives_what_the_cli_gives(tmp_path: Path) ->
 def test_the_ecl_of_the_demo_book_is_the_same_on_postgresql(book: Api) -> None:
     from .test_api_backends import _postgres
 
-    for settings in _postgres():
-        be = Backend(settings, FixedClock())
+    for pg in _postgres():
+        be = Backend(pg, FixedClock())
         seed_all(be)
         client = TestClient(create_app(backend=be))
         got = client.get("/api/v1/portfolio/ecl", headers={"X-API-Key": issue_keys(be)["analyst"]}).json()
