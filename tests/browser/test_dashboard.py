@@ -40,7 +40,6 @@ def test_portfolio_charts_have_translated_tooltips_the_shock_and_a_csv(page: Any
     tip = page.inner_text("#tooltip")
     assert "月份：2026-05" in tip and "按户数：" in tip and "账户数：" in tip, tip
     screenshot(page, "portfolio")
-    assert "ECL 接口尚未提供" in page.inner_text("#panel-ecl")  # a placeholder until an ECL endpoint exists
     with page.expect_download() as info:
         page.click("#panel-delinquency button.csv")
     lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
@@ -52,6 +51,43 @@ def test_portfolio_charts_have_translated_tooltips_the_shock_and_a_csv(page: Any
     assert "Income shock" in (page.text_content("#chart-delinquency") or "")
     page.hover("#chart-delinquency circle.dot[data-series='1'][data-index='5']")
     assert "Month: 2026-05" in page.inner_text("#tooltip")
+
+
+def _yuan(minor: int) -> str:
+    return f"{minor // 100:,}.{minor % 100:02d}"
+
+
+def test_the_ecl_panel_shows_the_books_stages_flows_and_csvs(page: Any, server: Server) -> None:
+    from creditloop.app.portfolio_views import ecl_view, stored_inputs
+
+    want = ecl_view(server.backend.read(stored_inputs), "book")
+    total = next(r for r in want["stages"] if r["stage"] == "total")
+    log_in(page, server, "analyst")
+    page.wait_for_selector("#chart-ecl rect.bar")
+    rows = page.eval_on_selector_all("#ecl-stages tbody tr", "rs => rs.map(r => r.innerText.split('\\t'))")
+    assert [r[0] for r in rows] == ["第1阶段", "第2阶段", "第3阶段", "合计"]
+    assert rows[-1][1:4] == [str(total["accounts"]), _yuan(total["ead_minor"]), _yuan(total["ecl_minor"])]
+    assert total["ecl_minor"] > 0 and rows[1][1] != "0"  # the shock's non-payers sit in stage 2
+    flows = page.inner_text("#ecl-flows")
+    assert "第1阶段\t第2阶段" in flows and "新增\t第1阶段" in flows  # lines fell behind; new lines came in
+    assert page.eval_on_selector_all("#chart-stage-mix rect.bar", "n => n.length") >= 5  # stage 1 in each month
+    assert "收入冲击" in (page.text_content("#chart-stage-mix") or "")
+    page.hover("#chart-ecl rect.bar >> nth=3")  # stage 2's ECL
+    tip = page.inner_text("#tooltip")
+    assert "第2阶段" in tip and "预期信用损失（ECL）" in tip and "拨备覆盖率：" in tip, tip
+    page.locator("#panel-stage-flows").scroll_into_view_if_needed()
+    screenshot(page, "portfolio-ecl")
+    with page.expect_download() as info:
+        page.click("#panel-ecl button.csv >> nth=0")
+    lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "on,stage,accounts,ead_minor,ecl_minor,coverage"
+    assert lines[-1].split(",")[:5] == [want["on"], "total", str(total["accounts"]), str(total["ead_minor"]),
+                                        str(total["ecl_minor"])]  # fmt: skip
+    page.click("#lang")
+    page.wait_for_selector("#chart-ecl rect.bar")
+    assert "Exposure and ECL by stage" in (page.text_content("#chart-ecl") or "")
+    page.hover("#chart-ecl rect.bar >> nth=3")
+    assert "Stage 2" in page.inner_text("#tooltip") and "Coverage:" in page.inner_text("#tooltip")
 
 
 def test_alert_drill_down_reaches_the_line_and_the_customer(page: Any, server: Server) -> None:

@@ -33,6 +33,8 @@ CHART_IDS = (
     "chart-vintage",
     "chart-alerts",
     "chart-hardship",
+    "chart-ecl-stages",
+    "chart-ecl-flows",
 )
 
 APPLICATIONS_SCHEMA = pa.schema(
@@ -349,16 +351,16 @@ def _assert_self_contained(html: str) -> None:
     assert "<link" not in html.lower()
 
 
-def test_report_is_self_contained_bilingual_with_eight_charts(book: Path) -> None:
+def test_report_is_self_contained_bilingual_with_ten_charts(book: Path) -> None:
     out = render_report(book)
     assert out == book / "report.html"
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 8
+    assert html.count("<svg") == 10
     for chart_id in CHART_IDS:
         figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.DOTALL)
         assert figure is not None, chart_id
         assert "<svg" in figure.group(1)
-        if chart_id in ("chart-delinquency-balance", "chart-rolls-balance"):
+        if chart_id in ("chart-delinquency-balance", "chart-rolls-balance", "chart-ecl-stages", "chart-ecl-flows"):
             assert "Shock (month 3)" in figure.group(1) and "冲击月（第 3 月）" in figure.group(1), chart_id
     for zh, en in (("信用风险报告", "Credit risk report"), ("账龄曲线", "Vintage curves"), ("迁移率", "Roll rates")):
         assert zh in html and en in html
@@ -371,7 +373,7 @@ def test_report_renders_with_empty_alerts_and_hardship(tmp_path: Path) -> None:
     data_dir = _write_book(tmp_path / "quiet", with_alerts=False, with_hardship=False)
     out = render_report(data_dir, tmp_path / "out" / "quiet.html")
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 8
+    assert html.count("<svg") == 10
     _assert_self_contained(html)
 
 
@@ -406,7 +408,7 @@ EWI = {
 
 def test_report_charts_the_early_warning_back_test_when_given(book: Path, tmp_path: Path) -> None:
     html = render_report(book, tmp_path / "ewi.html", ewi=EWI).read_text(encoding="utf-8")
-    assert html.count("<svg") == 10
+    assert html.count("<svg") == 12
     for chart_id in ("chart-ewi-lead", "chart-ewi-volume"):
         figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.DOTALL)
         assert figure is not None and "<svg" in figure.group(1), chart_id
@@ -419,3 +421,31 @@ def test_back_test_months_map_onto_the_report_months() -> None:
     counts, shock = ewi_months(EWI, {1: "2024-01", 2: "2024-02", 3: "2024-03"})
     assert counts == {"ewi@1": {1: 0, 2: 3, 3: 5}, "current single rule": {3: 2}}  # a month off the report is left
     assert shock == [3]
+
+
+def test_report_ecl_by_stage_and_stage_flows(book: Path, tmp_path: Path) -> None:
+    """At 2024-04-30 L2 (current) is stage 1 and L4 (75 DPD) stage 2; L1 (charged off) and L3 (closed) are gone."""
+    pytest.importorskip("ibis", reason="the ECL inputs are read with the 'analytics' extra")
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.engines import connect
+    from creditloop.app.portfolio_views import ecl_view
+
+    html = render_report(book, tmp_path / "ecl.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="roll" id="ecl-stages">(.*?)</table>', html, re.DOTALL)
+    assert table is not None and "Expected credit loss (IFRS 9)" in html and "预期信用损失（IFRS 9）" in html
+    accounts = re.findall(r'</th><td class="n">(\d+)</td>', table.group(1))
+    assert [int(n) for n in accounts] == [1, 1, 0, 2]  # stages 1, 2, 3 and the total
+    doc = ecl_view(read_inputs(connect("duckdb", None), book), "data_dir")
+    total = next(r for r in doc["stages"] if r["stage"] == "total")
+    assert total["ecl_minor"] > 0 and f"¥{total['ecl_minor'] // 100:,}.{total['ecl_minor'] % 100:02d}" in table.group(1)
+    flows = re.search(r'<table class="roll" id="ecl-flows">(.*?)</table>', html, re.DOTALL)
+    assert flows is not None and flows.group(1).count("<tr>") == 1 + 4  # head; 1->1, 1->gone, 2->2, 2->gone
+    assert ">Gone<" in flows.group(1) and "2024-04-30" in flows.group(1)
+
+
+def test_report_without_the_staging_columns_says_why_there_is_no_ecl(tmp_path: Path) -> None:
+    data_dir = _write_book(tmp_path / "old")
+    table = pq.read_table(data_dir / "snapshots.parquet").drop_columns(["past_due_minor"])
+    pq.write_table(table, data_dir / "snapshots.parquet")
+    html = render_report(data_dir).read_text(encoding="utf-8")
+    assert "chart-ecl-stages" not in html and "No ECL: " in html and "past_due_minor" in html

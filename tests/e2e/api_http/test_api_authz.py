@@ -107,6 +107,8 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "risk_capital": lambda api: ("POST", "/api/v1/risk/capital", {"class": "qrre", "pd": "0.02", "lgd": "0.8"}, {}),
     "risk_stress": lambda api: ("POST", "/api/v1/risk/stress", {"pd": "0.02", "rho": "0.04", "z": "-3.0902"}, {}),
     "dashboard_portfolio": lambda api: ("GET", "/api/v1/dashboard/portfolio", None, {}),
+    "portfolio_ecl": lambda api: ("GET", "/api/v1/portfolio/ecl", None, {}),
+    "portfolio_analytics": lambda api: ("GET", "/api/v1/portfolio/analytics", None, {}),
     "dashboard_customer": lambda api: ("GET", "/api/v1/dashboard/customers/C-DEMO-1", None, {}),
     "dashboard_hardship_queue": lambda api: ("GET", "/api/v1/dashboard/hardship/queue", None, {}),
     "dashboard_hardship_accept": _accept,

@@ -342,3 +342,48 @@ def ewi_volume_chart(
     _month_axis(ax, months, labels)
     _legend_on_top(fig, handles, ncol=3)
     return _to_svg(fig, "chart-ewi-volume", "Early-warning alert volume by month")
+
+
+_STAGE_COLOURS = (_BLUE, _ORANGE, _RED)  # IFRS 9 stages 1, 2, 3
+
+
+def ecl_stage_chart(
+    exposure: Mapping[int, Mapping[int, int]], months: Sequence[int], labels: Mapping[int, str], shock_month: int | None
+) -> str:
+    """Month-end exposure (fen) of the lines on the book by IFRS 9 stage, stacked: ``exposure[month][stage]``."""
+    fig, ax = _figure()
+    shown = [m for m in months if m in exposure]
+    if not shown:
+        _no_data(ax)
+        return _to_svg(fig, "chart-ecl-stages", "Exposure by IFRS 9 stage")
+    bottom = [0.0] * len(shown)
+    for stage, colour in zip((1, 2, 3), _STAGE_COLOURS, strict=True):
+        values = [exposure[m].get(stage, 0) / MINOR_PER_MAJOR for m in shown]
+        ax.bar(shown, values, bottom=bottom, color=colour, label=f"Stage {stage}")
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    _shock_line(ax, shock_month)
+    ax.set_ylabel("Exposure (CNY)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _month_axis(ax, months, labels)
+    _legend_on_top(fig, ax.get_legend_handles_labels()[0], ncol=4)
+    return _to_svg(fig, "chart-ecl-stages", "Exposure by IFRS 9 stage")
+
+
+def ecl_flow_chart(
+    flows: Mapping[str, Mapping[int, int]], months: Sequence[int], labels: Mapping[int, str], shock_month: int | None
+) -> str:
+    """Exposure (fen) moving between stages each month, one line per flow name (``flows[name][month]``)."""
+    fig, ax = _figure()
+    if not any(flows.values()):
+        _no_data(ax)
+        return _to_svg(fig, "chart-ecl-flows", "IFRS 9 stage flows by month")
+    for (name, by_month), colour in zip(flows.items(), (_ORANGE, _RED, _DARK_BLUE), strict=False):
+        values = [by_month.get(m, 0) / MINOR_PER_MAJOR for m in months]
+        ax.plot(list(months), values, color=colour, marker="o", linewidth=1.5, label=name)
+    _shock_line(ax, shock_month)
+    ax.set_ylabel("Exposure moved (CNY)")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _month_axis(ax, months, labels)
+    _legend_on_top(fig, ax.get_legend_handles_labels()[0], ncol=4)
+    return _to_svg(fig, "chart-ecl-flows", "IFRS 9 stage flows by month")

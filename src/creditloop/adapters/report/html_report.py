@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from creditloop._extras import require_extra
+from creditloop.adapters.report.ecl_section import ecl_tables
 from creditloop.adapters.warehouse import (
     AlertsMonth,
     ApplicationsMonth,
@@ -53,6 +54,7 @@ class _ReportData:
     credit_status: Mapping[int, Mapping[str, int]]
     charged_off_minor: int
     ewi: Mapping[str, Any] | None = None  # ``ewi_backtest.result_dict`` of this run, when the caller ran it
+    ecl: Mapping[str, Any] | None = None  # ``ecl_section.load_ecl`` of this run (IFRS 9 ECL and stage flows)
     rolls_by_month: Sequence[RollMonth] = ()
 
     @property
@@ -79,7 +81,9 @@ def render_report(data_dir: Path, out_path: Path | None = None, ewi: Mapping[str
     from creditloop.adapters.report import charts
 
     data_dir = Path(data_dir)
-    data = replace(_load(DuckDBWarehouse(data_dir)), ewi=ewi)
+    from creditloop.adapters.report.ecl_section import load_ecl
+
+    data = replace(_load(DuckDBWarehouse(data_dir)), ewi=ewi, ecl=load_ecl(data_dir))
     with charts.chart_style():
         figures = _charts(data)
     target = Path(out_path) if out_path is not None else data_dir / REPORT_FILE_NAME
@@ -192,7 +196,34 @@ def _charts(data: _ReportData) -> list[_Chart]:
             charts.hardship_chart(data.hardship),
         ),
         *(_ewi_charts(data.ewi, months, labels) if data.ewi is not None else ()),
+        *(_ecl_charts(data.ecl, data, (shock_zh, shock_en)) if data.ecl is not None and data.ecl["available"] else ()),
     ]
+
+
+def _ecl_charts(ecl: Mapping[str, Any], data: _ReportData, shock_text: tuple[str, str]) -> list[_Chart]:
+    """IFRS 9 stage mix and stage flows by month, with the shock marked (issue 17 item 5)."""
+    from creditloop.adapters.report import charts
+    from creditloop.adapters.report.ecl_section import by_month
+
+    months, labels, shock = data.months, data.month_labels, data.shock_month
+    exposure, flows = by_month(ecl, {v: k for k, v in labels.items()})
+    return [
+        _Chart(
+            "chart-ecl-stages",
+            ("各阶段风险暴露（IFRS 9，按月）", "Exposure by IFRS 9 stage by month"),
+            ("月末在册额度余额按阶段堆叠（阶段按 30/90 天逾期底线与核销判定）。" + shock_text[0],
+             "Month-end balance of the lines on the book by stage (30 and 90 DPD backstops, charge-off)."
+             + shock_text[1]),
+            charts.ecl_stage_chart(exposure, months, labels, shock),
+        ),
+        _Chart(
+            "chart-ecl-flows",
+            ("阶段迁移（按余额，按月）", "Stage flows by month (balance)"),
+            ("每月由第一阶段转入第二阶段、转入第三阶段以及回到第一阶段的余额。" + shock_text[0],
+             "Balance moving from stage 1 to 2, into stage 3, and back to stage 1 each month." + shock_text[1]),
+            charts.ecl_flow_chart(flows, months, labels, shock),
+        ),
+    ]  # fmt: skip
 
 
 def _balance_charts(data: _ReportData, shock_text: tuple[str, str]) -> list[_Chart]:
@@ -295,6 +326,11 @@ def _page(data: _ReportData, figures: Sequence[_Chart]) -> str:
             _section(_bi("关键指标", "Key indicators"), _kpis(data)),
             _section(_bi("图表", "Charts"), '<div class="charts">' + "\n".join(map(_figure, figures)) + "</div>"),
             _section(_bi("迁移率", "Roll rates"), _roll_table(data.rolls)),
+            *(
+                (_section(_bi("预期信用损失（IFRS 9）", "Expected credit loss (IFRS 9)"), ecl_tables(data.ecl)),)
+                if data.ecl is not None
+                else ()
+            ),
             _section(_bi("征信状态分布", "Credit-report status distribution"), _credit_status_table(data)),
             _section(_bi("口径说明", "Definitions"), _definitions()),
         )

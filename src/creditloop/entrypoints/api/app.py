@@ -20,6 +20,7 @@ from creditloop.entrypoints.api import (
     routes_lines,
     routes_meta,
     routes_origination,
+    routes_portfolio,
     routes_risk,
     routes_simulations,
     routes_workout,
@@ -47,6 +48,7 @@ def create_app(
     )  # fmt: skip
     app.state.backend = backend or Backend(settings or Settings(), clock)
     app.state.buckets = TokenBuckets(api.rate_per_second, api.rate_burst)
+    app.state.portfolio_dir = api.portfolio_dir
     for module in (
         routes_meta,
         routes_lines,
@@ -55,6 +57,7 @@ def create_app(
         routes_checkout,
         routes_risk,
         routes_dashboard,
+        routes_portfolio,
     ):
         app.include_router(module.router, prefix=PREFIX, responses=problems.RESPONSES)
     # Issue 18's remaining endpoints (applications, disclosures, hardship, contacts, disputes, jobs, PII).

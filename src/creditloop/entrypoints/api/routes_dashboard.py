@@ -38,7 +38,7 @@ def approval_roles() -> dict[str, str]:
     return {k: str(v) for k, v in raw.items() if not k.startswith("_")}
 
 
-def _events(be: Be) -> list[dict[str, Any]]:
+def chart_events(be: Be) -> list[dict[str, Any]]:
     """Months to mark on the charts (``portfolio_events.json`` in the data directory: the demo's shock)."""
     if be.data_dir is None or not (be.data_dir / EVENTS_FILE).is_file():
         return []
@@ -53,7 +53,7 @@ def _events(be: Be) -> list[dict[str, Any]]:
 @router.get("/portfolio", operation_id="dashboard_portfolio", summary="Portfolio overview")
 def portfolio(who: Caller, be: Be) -> dict[str, Any]:
     """Balance-weighted delinquency by month (with the shock months), vintages and roll rates (stored panel)."""
-    return be.read(portfolio_overview, _events(be))
+    return be.read(portfolio_overview, chart_events(be))
 
 
 @router.get("/customers/{customer_id}", operation_id="dashboard_customer", summary="Customer 360")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,3 +14,6 @@ class ApiSettings(BaseSettings):
     rate_burst: int = 100  # ... up to this many requests at once
     max_body_bytes: int = 65_536  # a command is a few hundred bytes; anything far larger is refused (413)
     cors_origins: list[str] = []  # CORS is off unless origins are named
+    # A simulation's data directory (snapshots.parquet) the portfolio endpoints may read as ``source=data_dir``;
+    # never named by a client.
+    portfolio_dir: Path | None = None

@@ -20,8 +20,8 @@ function loginPage(main, onLogin) {
   main.replaceChildren(h("div", { class: "panel login" }, [h("h1", {}, t("login.title")), form]));
 }
 
-function csvButton(name, header, rows) {
-  return h("button", { type: "button", class: "csv", onclick: () => downloadCsv(name, header, rows()) }, t("csv"));
+function csvButton(name, header, rows, label) {
+  return h("button", { type: "button", class: "csv", onclick: () => downloadCsv(name, header, rows()) }, label || t("csv"));
 }
 
 async function portfolioPage(main) {
@@ -65,25 +65,54 @@ async function portfolioPage(main) {
       () => doc.vintages.map((r) => [r.vintage, r.mob, r.lines, r.ever30_balance_rate, r.ever30_count_rate]))]),
     panel(t("chart.rolls.title"), rolls, [csvButton("rolls.csv", ["bucket", "balance_minor", "roll_forward_rate", "stay_rate", "cure_rate"],
       () => doc.rolls.map((r) => [r.bucket, r.balance_minor, r.roll_forward_rate, r.stay_rate, r.cure_rate]))]),
-    await eclPanel(),
+    ...(await eclPanels(events)),
   ]));
 }
 
-/* ECL by stage once the API has an endpoint for it (found in the OpenAPI document); a placeholder until then. */
-async function eclPanel() {
+/* IFRS 9 ECL (GET /portfolio/ecl): EAD and ECL per stage as bars (tooltips with accounts and coverage) and the stage
+table; then the stage flows: exposure by stage month by month (the shock marked) and the reporting month's flows. Each
+with a CSV. A role without the right, or a book without two month ends, gets a sentence saying so. */
+async function eclPanels(events) {
+  let doc;
   try {
-    const spec = await (await fetch("/api/v1/openapi.json", { credentials: "omit" })).json();
-    const path = Object.keys(spec.paths).find((p) => /ecl/i.test(p) && spec.paths[p].get && !p.includes("{"));
-    if (path) {
-      const doc = await api("GET", path.replace(/^\/api\/v1/, ""));
-      const rows = Array.isArray(doc) ? doc : doc.stages || doc.items || [];
-      if (rows.length && typeof rows[0] === "object") {
-        const cols = Object.keys(rows[0]).map((k) => ({ key: k, label: k, num: typeof rows[0][k] === "number" }));
-        return panel(t("ecl.title"), table(cols, rows), [], "panel-ecl");
-      }
-    }
-  } catch (err) { /* no endpoint yet, or not for this role: the placeholder says so */ }
-  return panel(t("ecl.title"), empty(t("ecl.placeholder")), [], "panel-ecl");
+    doc = await api("GET", "/portfolio/ecl");
+  } catch (err) {
+    return [panel(t("ecl.title"), message("error", explain(err)), [], "panel-ecl")];
+  }
+  if (!doc.available) return [panel(t("ecl.title"), empty(t("ecl.unavailable", { why: doc.reason })), [], "panel-ecl")];
+  const stages = doc.stages.filter((r) => r.stage !== "total"), total = doc.stages.find((r) => r.stage === "total");
+  const names = stages.map((r) => t("ecl.stage", { v: r.stage }));
+  const series = [{ name: t("ecl.ead"), key: "ead_minor" }, { name: t("ecl.ecl"), key: "ecl_minor" }]
+    .map((s) => ({ ...s, values: stages.map((r) => r[s.key] / 100) }));
+  const chart = barChart({
+    id: "chart-ecl", title: t("ecl.chart", { on: doc.on }), yLabel: t("chart.buckets.y"), xLabel: "", labels: names,
+    yFormat: (v) => Math.round(v).toLocaleString(), series,
+    tip: (i, s) => [names[i], `${s.name}: ${yuan(stages[i][s.key])} ${t("yuan")}`, t("tip.lines", { v: stages[i].accounts }),
+      t("ecl.tip.coverage", { v: stages[i].coverage === null ? "-" : pct(stages[i].coverage) })].join("\n"),
+  });
+  const money = (k) => ({ label: t(`ecl.col.${k}`), num: true, value: (r) => yuan(r[k]) });
+  const count = { key: "accounts", label: t("ecl.col.accounts"), num: true };
+  const stageName = (v, none) => (v === "total" ? t("ecl.total") : v === null ? t(none) : t("ecl.stage", { v }));
+  const stageTable = table([{ label: t("ecl.col.stage"), value: (r) => stageName(r.stage) }, count, money("ead_minor"), money("ecl_minor"),
+    { label: t("ecl.col.coverage"), num: true, value: (r) => (r.coverage === null ? "-" : pct(r.coverage)) }], [...stages, total], null, "ecl-stages");
+  const flows = doc.stage_movements.filter((m) => m.month_end_on === doc.on);
+  const flowTable = table([{ label: t("ecl.col.from"), value: (m) => stageName(m.from_stage, "ecl.new") },
+    { label: t("ecl.col.to"), value: (m) => stageName(m.to_stage, "ecl.gone") }, count, money("exposure_minor")], flows, null, "ecl-flows");
+  const months = doc.month_ends.slice(1).map((d) => d.slice(0, 7));
+  const onBook = (m, s) => doc.stage_movements.filter((x) => x.month_end_on.slice(0, 7) === m && x.to_stage === s).reduce((a, x) => a + x.exposure_minor, 0);
+  const mix = barChart({
+    id: "chart-stage-mix", title: t("ecl.mix"), yLabel: t("chart.buckets.y"), xLabel: t("chart.month"), labels: months, events, stacked: true,
+    yFormat: (v) => Math.round(v).toLocaleString(), series: [1, 2, 3].map((s) => ({ name: t("ecl.stage", { v: s }), values: months.map((m) => onBook(m, s) / 100) })),
+    tip: (i, s) => [t("tip.month", { v: months[i] }), `${s.name}: ${yuan(Math.round(s.values[i] * 100))} ${t("yuan")}`].join("\n"),
+  });
+  return [
+    panel(t("ecl.title"), [chart, stageTable, h("p", { class: "muted" }, t("ecl.note", { v: doc.parameters.version, lgd: doc.parameters.lgd_version }))], [
+      csvButton("ecl_by_stage.csv", ["on", "stage", "accounts", "ead_minor", "ecl_minor", "coverage"],
+        () => doc.stages.map((r) => [doc.on, r.stage, r.accounts, r.ead_minor, r.ecl_minor, r.coverage]))], "panel-ecl"),
+    panel(t("ecl.flows.title"), [mix, h("h2", {}, t("ecl.flows", { on: doc.on })), flowTable], [
+      csvButton("stage_flows.csv", ["month_end_on", "from_stage", "to_stage", "accounts", "exposure_minor"],
+        () => doc.stage_movements.map((m) => [m.month_end_on, m.from_stage ?? "new", m.to_stage ?? "gone", m.accounts, m.exposure_minor]))], "panel-stage-flows"),
+  ];
 }
 
 async function alertsPage(main, alertId) {
