@@ -84,7 +84,7 @@ def test_ecl_by_stage_of_the_stored_book(book: Api) -> None:
     assert stages[1]["accounts"] > 0 and stages[2]["accounts"] > 0  # the shock's non-payers are 30+ DPD: stage 2
     assert 0 < stages[1]["coverage"] < stages[2]["coverage"] <= 1  # a lifetime loss covers more than 12 months'
     assert total["coverage"] == round(total["ecl_minor"] / total["ead_minor"], 6)
-    assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["baseline", "adverse", "severe"]
+    assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["upside", "baseline", "downside"]  # ecl_scenarios_v2
     moves = doc["stage_movements"]
     assert {m["month_end_on"] for m in moves} == set(doc["month_ends"][1:])
     into_two = [m for m in moves if (m["from_stage"], m["to_stage"]) == (1, 2)]
