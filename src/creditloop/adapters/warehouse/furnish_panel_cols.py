@@ -120,7 +120,8 @@ def rolled_grids(conn: Any, day: date, before: GridMonth) -> tuple[GridMonth, ND
     to find the lines restated since ``before`` was written (returned as a mask: their grids must be rebuilt), and
     this month's, for the codes."""
     ids_now, cols, stored = panel_columns(conn, [previous_month_end(day), day])
-    ids = np.union1d(ids_now, before.ids)
+    same = np.array_equal(ids_now, before.ids)  # the usual month: no line opened, none left the panel
+    ids = ids_now if same else np.union1d(ids_now, before.ids)
     n = len(ids)
     at_now, at_before = np.searchsorted(ids, ids_now), np.searchsorted(ids, before.ids)
 

@@ -41,7 +41,8 @@ from creditloop.reporting.disputes import is_negative
 from creditloop.reporting.furnishing import FurnishedMonth
 from creditloop.reporting.record_rules import rule_book
 
-_CLEAN = np.frombuffer(b"N*/", dtype=np.uint8)
+_CLEAN = np.zeros(256, dtype=bool)
+_CLEAN[list(b"N*/")] = True  # a lookup by byte: np.isin on n x 24 bytes costs a second a million
 _LIVE = ("ACTIVE", "FROZEN")  # servicing.model.LineStatus
 NOT_STORED = "month_not_stored"
 
@@ -109,7 +110,7 @@ def furnish_from_panel(
     month, restated, rolled = _grids(uow, day, grid_dir)
     customers, special = _book(uow)
     special |= restated
-    clean = np.isin(month.grid, _CLEAN).all(axis=1) & month.stored
+    clean = _CLEAN[month.grid].all(axis=1) & month.stored
     book = rule_book()
     records: list[FurnishedMonth] = []
     columnar = 0
