@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from creditloop.adapters.sqlalchemy.tables import credit_lines
+from creditloop.adapters.warehouse.furnish_batch import BatchView, batch_view
 from creditloop.adapters.warehouse.furnish_grid import GridMonth, read_grid, write_grid
 from creditloop.adapters.warehouse.furnish_panel_cols import patch, previous_month_end, rolled_grids, window_grids
 from creditloop.app.credit_notices import notify
@@ -83,8 +84,9 @@ def _grids(uow: Any, day: date, grid_dir: Path | None) -> tuple[GridMonth, set[s
     return month, set(again), True
 
 
-def _book(uow: Any) -> tuple[dict[str, str], set[str]]:
-    """(customer of every line, the lines the columns cannot tell everything about: see the module docstring)."""
+def _book(uow: Any) -> tuple[dict[str, str], set[str], BatchView]:
+    """(customer of every line, the lines the columns cannot tell everything about — see the module docstring —,
+    the stores as the per-account path reads them, loaded once)."""
     conn = uow.connection
     sql = f"SELECT line_id, customer_id, status, doc LIKE '%\"restructured_on\":\"%' FROM {credit_lines.name}"
     cursor = conn.connection.driver_connection.cursor()
@@ -95,10 +97,10 @@ def _book(uow: Any) -> tuple[dict[str, str], set[str]]:
         cursor.close()
     customers = {line_id: customer for line_id, customer, _, _ in rows}
     special = {line_id for line_id, _, status, restructured in rows if status not in _LIVE or restructured}
-    special |= {p.line_id for p in uow.hardship.plans()}
-    special |= {d.line_id for d in uow.credit_disputes.disputes()}
+    plans, disputes = uow.hardship.plans(), uow.credit_disputes.disputes()
+    special |= {p.line_id for p in plans} | {d.line_id for d in disputes}
     special |= {case.line_id for case in uow.collections.cases()}
-    return customers, special
+    return customers, special, batch_view(uow, disputes, plans)
 
 
 def furnish_from_panel(
@@ -108,7 +110,7 @@ def furnish_from_panel(
     ``grid_dir``: where the furnished months' grids are kept (last month's is rolled when there; this month's is
     written)."""
     month, restated, rolled = _grids(uow, day, grid_dir)
-    customers, special = _book(uow)
+    customers, special, view = _book(uow)
     special |= restated
     clean = _CLEAN[month.grid].all(axis=1) & month.stored
     book = rule_book()
@@ -124,7 +126,7 @@ def furnish_from_panel(
                                           "0", "11", "normal"))  # fmt: skip
             columnar += 1
             continue
-        record = furnish_stored(uow, uow.lines.get(line_id), day, book)
+        record = furnish_stored(view, uow.lines.get(line_id), day, book)  # type: ignore[arg-type]
         if record is not None:
             records.append(record)
     noticed = [r.line_id for r in records if notices and is_negative(r.status) and notify(uow, r, day)]
