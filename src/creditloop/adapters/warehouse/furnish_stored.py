@@ -88,7 +88,7 @@ def _book(uow: Any) -> tuple[dict[str, str], set[str], BatchView]:
     """(customer of every line, the lines the columns cannot tell everything about — see the module docstring —,
     the stores as the per-account path reads them, loaded once)."""
     conn = uow.connection
-    sql = f"SELECT line_id, customer_id, status, doc LIKE '%\"restructured_on\":\"%' FROM {credit_lines.name}"
+    sql = f'SELECT line_id, customer_id, status, doc LIKE \'%"restructured_on":"%\' FROM {credit_lines.name}'
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(sql)  # no parameters: the driver leaves the % of LIKE alone
@@ -103,9 +103,7 @@ def _book(uow: Any) -> tuple[dict[str, str], set[str], BatchView]:
     return customers, special, batch_view(uow, disputes, plans)
 
 
-def furnish_from_panel(
-    uow: Any, day: date, *, notices: bool = True, grid_dir: Path | None = None
-) -> StoredFurnishing:
+def furnish_from_panel(uow: Any, day: date, *, notices: bool = True, grid_dir: Path | None = None) -> StoredFurnishing:
     """Every line's record for the month ending ``day``, in line-id order, inside the caller's open unit of work.
     ``grid_dir``: where the furnished months' grids are kept (last month's is rolled when there; this month's is
     written)."""
