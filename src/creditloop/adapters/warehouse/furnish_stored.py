@@ -24,7 +24,7 @@ the per-account path is the way.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,10 @@ def _grids(uow: Any, day: date, grid_dir: Path | None) -> tuple[GridMonth, set[s
     month, restated = rolled_grids(uow.connection, day, before)
     again = [str(i) for i in month.ids[restated]]
     if again:
-        month = patch(month, window_grids(uow.connection, _window(uow, day), again))
+        try:
+            month = patch(month, window_grids(uow.connection, _window(uow, day), again))
+        except DomainError:  # the window is not stored complete: kept as 'not stored', so restated again next month
+            month = replace(month, stored=month.stored & ~restated)
     return month, set(again), True
 
 
