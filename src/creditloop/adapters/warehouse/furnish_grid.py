@@ -12,6 +12,8 @@ file or none.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -23,9 +25,11 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from creditloop.core.dates import month_key
+from creditloop.core.errors import DomainError
 from creditloop.reporting.credit_record import HISTORY_MONTHS
 
 FACTS = ("dpd", "balance", "asked", "paid")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,6 @@ def grid_path(directory: Path, day: date) -> Path:
 
 
 def write_grid(directory: Path, day: date, month: GridMonth) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
     path = grid_path(directory, day)
     width = HISTORY_MONTHS
     grid = pa.FixedSizeBinaryArray.from_buffers(
@@ -55,8 +58,15 @@ def write_grid(directory: Path, day: date, month: GridMonth) -> Path:
         | {name: month.facts[name] for name in FACTS}
     )
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp)
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        message = f"the month's grid could not be kept in {directory}: {exc.strerror}"
+        raise DomainError(message, code="grid_not_kept") from exc
     return path
 
 
@@ -65,8 +75,20 @@ def read_grid(directory: Path, day: date) -> GridMonth | None:
     path = grid_path(directory, day)
     if not path.exists():
         return None
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+        return _month(table)
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:  # unreadable or another layout: rebuild
+        log.warning("kept grid %s not readable (%s): the month is rebuilt from the stored window", path, exc)
+        return None
+
+
+def _month(table: pa.Table) -> GridMonth:
+    if table.schema.field("grid").type != pa.binary(HISTORY_MONTHS):
+        raise ValueError(f"grid is not {HISTORY_MONTHS} bytes wide")
     ids = np.asarray(table.column("line_id").to_pylist(), dtype=str)
+    if not bool(np.all(ids[:-1] < ids[1:])):
+        raise ValueError("line ids are not sorted and unique")
     raw = table.column("grid").combine_chunks()
     start = raw.offset * HISTORY_MONTHS
     flat = np.frombuffer(raw.buffers()[1], dtype=np.uint8)[start : start + len(ids) * HISTORY_MONTHS]
