@@ -109,6 +109,7 @@ def repair_check(
     typer.echo("\n".join(outcome_text(o, lang) for o in outcomes))
 
 
+GRID_DIR = "furnished"  # the months' grids kept by --from-panel, so that next month reads one month of rows
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
 
 
@@ -123,7 +124,9 @@ def furnish(
     from_panel: Annotated[
         bool,
         typer.Option(
-            "--from-panel", help="Read the stored day-end panel in columns (clean lines; the rest per account)."
+            "--from-panel",
+            help="Read the stored day-end panel in columns (clean lines; the rest per account); last month's "
+            "grid, kept in DATA_DIR/furnished, is rolled so that one month of rows is read.",
         ),
     ] = False,
     data_dir: DataDirOpt = DEFAULT_DIR,
@@ -152,7 +155,7 @@ def furnish(
     out_path.write_text(text, encoding="utf-8")
     counts = dict(sorted(Counter(r.status for r in records).items()))
     payload = {"month": on, "records": len(records), "out": str(out_path), "format": kind, "statuses": counts,
-               "notices": len(done.notices)}  # fmt: skip
+               "notices": len(done.notices)} | ({"rolled": done.rolled} if from_panel else {})  # fmt: skip
     emit(as_json, payload, f"{len(records)} records for {on} written to {out_path} ({kind}); statuses {counts}; "
          f"{len(done.notices)} first-negative notices recorded")  # fmt: skip
 
@@ -162,7 +165,7 @@ def _from_panel(data_dir: Path, day: date) -> Any:
 
     uow = ledger_bus(data_dir).uow
     with uow:
-        done = furnish_from_panel(uow, day)
+        done = furnish_from_panel(uow, day, grid_dir=data_dir / GRID_DIR)
         uow.commit()
     return done
 
