@@ -14,6 +14,7 @@ import pytest
 
 from creditloop.adapters.consortium_client import ConsortiumClient
 from creditloop.adapters.consortium_member_file import MemberFile
+from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
 from creditloop.app.consortium_ewi import NOT_ENROLLED, OVER_BUDGET, EarlyWarningConsortium, months_back
 from creditloop.app.memory import MemoryUnitOfWork
@@ -49,6 +50,24 @@ def share_with_three(consortium: Consortium, resident: str) -> None:
         consortium.share(m, pseudonym_of(resident), open_lines=1)
 
 
+def build_book(bus: MessageBus) -> None:
+    """As tests/integration/test_ewi_run.py: four lines from 5 Jan 2024; ``partial`` pays 60 % of each bill and
+    ``miss`` stops paying after two; ``good`` and ``util`` pay in full."""
+    for k in ("good", "partial", "util", "miss"):
+        bus.handle(c.OpenLine(f"L-{k}", k, 500_000, date(2024, 1, 5)))
+    bus.handle(c.Purchase("u1", "L-util", 470_000, 12, date(2024, 1, 6)))
+    for m in range(1, 4):
+        for k in ("good", "partial", "miss"):
+            bus.handle(c.Purchase(f"{k}{m}", f"L-{k}", 60_000, 1, date(2024, m, 6)))
+        bus.handle(c.RunDayEnd(date(2024, m + 1, 5)))
+        for k, share in (("good", 10), ("util", 10), ("partial", 6), ("miss", 10 if m < 3 else 0)):
+            with bus.uow:
+                owed = bus.uow.lines.get(f"L-{k}").amount_due_minor * share // 10
+            if owed:
+                bus.handle(c.Repay(f"p{k}{m}", f"L-{k}", owed, date(2024, m + 1, 8)))
+    bus.handle(c.RunDayEnd(date(2024, 4, 30)))
+
+
 def test_the_member_file_keeps_pseudonyms_never_the_id(member_file: MemberFile, tmp_path: Path) -> None:
     raw = (tmp_path / "member.sqlite").read_bytes()
     for resident in RESIDENTS.values():
@@ -69,8 +88,6 @@ def test_the_nightly_run_fills_other_lenders_and_raises_new_lender(
     recorder = Recorder(consortium)
     ask = EarlyWarningConsortium(client(httpx.MockTransport(recorder), consortium.keys["E"]), member_file)
     member_file.record({"good": 1}, "2024-01", date(2024, 1, 31))  # the count three months before
-    from tests.integration.test_ewi_run import build_book
-
     from creditloop.adapters.warehouse.ewi_ledger_features import ledger_features
     from creditloop.jobs.ewi_run import run_ewi
     from creditloop.monitoring.features import default_feature_set
