@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cli_ewi_run import book  # tests/e2e is on the path (no __init__.py)
 from typer.testing import CliRunner
 
 from creditloop.adapters.consortium_member_file import FILE_NAME
 from creditloop.entrypoints.cli.main import app
-
-from test_cli_ewi_run import book  # tests/e2e is on the path (no __init__.py)
 
 pytest.importorskip("duckdb")
 pytest.importorskip("httpx")

@@ -29,8 +29,11 @@ from .test_consortium_client import Recorder, forms_of
 
 pytest.importorskip("duckdb")
 
-RESIDENTS = {"good": resident_id(21, "19850314"), "partial": resident_id(22, "19920229"),
-             "util": resident_id(23, "19700101")}  # fmt: skip  ("miss" is not enrolled)
+RESIDENTS = {
+    "good": resident_id(21, "19850314"),
+    "partial": resident_id(22, "19920229"),
+    "util": resident_id(23, "19700101"),
+}  # fmt: skip  ("miss" is not enrolled)
 
 
 @pytest.fixture
@@ -96,8 +99,17 @@ def test_the_nightly_run_fills_other_lenders_and_raises_new_lender(
     build_book(bus)
     ewi3 = packaged_alert_rules("ewi@3")
     rules = replace(ewi3, budget=None)
-    policy = action_policy_from_dict({"policy_id": "t", "version": "1", "rule_set": "ewi@3", "actions": [
-        {"when": {"rule_id": "EWI_PAY_RATIO_LOW"}, "action": "freeze", "notice": {"zh": "中", "en": "en"}}]}, rules)
+    policy = action_policy_from_dict(
+        {
+            "policy_id": "t",
+            "version": "1",
+            "rule_set": "ewi@3",
+            "actions": [
+                {"when": {"rule_id": "EWI_PAY_RATIO_LOW"}, "action": "freeze", "notice": {"zh": "中", "en": "en"}}
+            ],
+        },
+        rules,
+    )
     fs = default_feature_set()
     result = run_ewi(bus, date(2024, 4, 30), rules, policy, lambda rows, keep: ledger_features(rows, fs, None, keep),
                      ask.lenders_features)  # fmt: skip
