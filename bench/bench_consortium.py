@@ -222,7 +222,7 @@ def main() -> None:
         rows.append((mode, http, local, server_ms, client_ms, kinds))
         print(f"  done: audit {mode.upper()}, load average {os.getloadavg()[0]:.1f}")
     print(f"load average after:  {os.getloadavg()}")
-    head = f"{'run':<30}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}{'srv CPU/q':>11}{'x p50':>8}{'verdict':>9}"
+    head = f"{'run':<30}{'p50 ms':>11}{'p90 ms':>11}{'p99 ms':>11}{'max ms':>11}{'req/s':>8}{'srv CPU/q':>11}{'x p50':>9}{'verdict':>9}"
     print(head)
     for mode, http, local, server_ms, _, _ in rows:
         for name, s in ((f"HTTP, audit {mode.upper()}", http), (f"  in-process query() ({mode})", local)):
@@ -231,8 +231,8 @@ def main() -> None:
             met = http["p99_ms"] <= 20 and http["rate"] >= 0.98 * args.rate
             verdict = "" if inproc else ("MET" if met else "NOT MET")
             cpu = "" if inproc else f"{server_ms:.3f} ms"
-            print(f"{name:<30}{s['p50_ms']:>9.3f}{s['p90_ms']:>9.3f}{s['p99_ms']:>9.3f}{s['max_ms']:>9.2f}"
-                  f"{s['rate']:>8.0f}{cpu:>11}{ratio:>8}{verdict:>9}")  # fmt: skip
+            print(f"{name:<30}{s['p50_ms']:>11.3f}{s['p90_ms']:>11.3f}{s['p99_ms']:>11.3f}{s['max_ms']:>11.2f}"
+                  f"{s['rate']:>8.0f}{cpu:>11}{ratio:>9}{verdict:>9}")  # fmt: skip
     for mode, http, _, _, client_ms, kinds in rows:
         statuses = {k: v for k, v in http.items() if k.startswith("http_")}
         print(f"audit {mode.upper()}: rows {kinds} (one per query, warm-up included); statuses {statuses}; "
