@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from creditloop.app.consortium import ANSWER, UNAVAILABLE, ConsortiumSignal
+from creditloop.app.consortium import ANSWER, REFUSED, UNAVAILABLE, ConsortiumSignal
 
 PURPOSE = "early_warning"
 NOT_ENROLLED = "not_enrolled"  # no pseudonym on file for the customer: not asked
@@ -48,7 +48,7 @@ class ConsortiumRun:
 
     @property
     def flagged(self) -> bool:
-        return bool(self.statuses[UNAVAILABLE] + self.statuses[OVER_BUDGET] + self.statuses["refused"])
+        return bool(self.statuses[UNAVAILABLE] + self.statuses[OVER_BUDGET] + self.statuses[REFUSED])
 
     def to_dict(self) -> dict[str, Any]:
         return {"customers": self.customers, "statuses": dict(sorted(self.statuses.items())),
