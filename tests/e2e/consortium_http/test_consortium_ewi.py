@@ -16,6 +16,7 @@ from creditloop.adapters.consortium_client import ConsortiumClient
 from creditloop.adapters.consortium_member_file import MemberFile
 from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
+from creditloop.app.consortium import ConsortiumSignal
 from creditloop.app.consortium_ewi import NOT_ENROLLED, OVER_BUDGET, EarlyWarningConsortium, months_back
 from creditloop.app.memory import MemoryUnitOfWork
 from creditloop.bootstrap import default_policies
@@ -144,3 +145,27 @@ def test_a_spent_budget_stops_asking_and_flags(member_file: MemberFile, consorti
                                  member_file, budget_s=2.5, monotonic=lambda: float(next(ticks)))  # fmt: skip
     _, run = ask.lenders_features({"L1": "good", "L2": "partial", "L3": "util"}, "2026-06", TODAY)
     assert run.statuses[OVER_BUDGET] == 1 and run.flagged and sum(run.statuses.values()) == 3
+
+
+class Stub:
+    def __init__(self, signals: dict[str, ConsortiumSignal]) -> None:
+        self.signals = signals  # by pseudonym
+
+    def ask(self, pseudonyms: dict[str, str], purpose: str, on: date) -> ConsortiumSignal:
+        assert purpose == "early_warning"
+        return self.signals[pseudonyms["k1"]]
+
+
+def test_refusals_flag_the_run_and_a_first_answer_has_no_change(member_file: MemberFile) -> None:
+    p = {c: pseudonym_of(r) for c, r in RESIDENTS.items()}
+    stub = Stub({p["good"]: ConsortiumSignal("answer", 2), p["partial"]: ConsortiumSignal("refused"),
+                 p["util"]: ConsortiumSignal("insufficient")})  # fmt: skip
+    found, run = EarlyWarningConsortium(stub, member_file).lenders_features(
+        {"L1": "good", "L1b": "good", "L2": "partial", "L3": "util"}, "2026-06", TODAY
+    )
+    assert found == {"L1": {"other_lenders": 2.0, "other_lenders_change_3m": None},
+                     "L1b": {"other_lenders": 2.0, "other_lenders_change_3m": None}}  # fmt: skip
+    assert run.customers == 3 and run.flagged and run.statuses == {"answer": 1, "refused": 1, "insufficient": 1}
+    _, quiet = EarlyWarningConsortium(Stub({v: ConsortiumSignal("insufficient") for v in p.values()}),
+                                      member_file).lenders_features({"L3": "util"}, "2026-06", TODAY)  # fmt: skip
+    assert not quiet.flagged  # below the threshold is an answer, not an outage
