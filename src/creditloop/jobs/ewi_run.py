@@ -14,6 +14,9 @@
    the rule set every line is evaluated first; the lines ``alert_rules.within_budget`` keeps (its cap over the
    lines evaluated, less the lines this rule set already alerted since the month end the features describe: one
    budget per month however often the job runs) are raised, the others counted as suppressed and left unraised.
+   With a consortium (``lenders``: ``ewi run --consortium``), the customers of the lines evaluated are asked once
+   each and the answers override ``other_lenders`` and ``other_lenders_change_3m`` of each line's latest month
+   before the rules read them; what was asked goes into the summary (``consortium``; docs/consortium.md).
 4. Resuming: an alert still open with an action to take (left by an earlier version of the run, or by a policy that
    named no action then) is acted on, each in its own transaction.
 
