@@ -48,6 +48,8 @@ def test_enrol_then_a_run_without_a_reachable_consortium(env: Path, monkeypatch:
     assert asked["flagged"] and asked["statuses"] == {"unavailable": 2} and asked["seconds"] < 2
     assert time.monotonic() - started < 60
     assert json.loads(ran.output)["raised"]  # the run itself went on without the consortium
+    again = CliRunner().invoke(app, ["ewi", "run", "--data-dir", str(data), "--on", "2024-04-30", "--consortium"])
+    assert again.exit_code == 0 and "FLAGGED" in again.output and "unavailable 2" in again.output
 
 
 def test_missing_settings_and_bad_ids_are_refused(env: Path) -> None:
