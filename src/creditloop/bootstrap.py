@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from creditloop.app.bus import MessageBus, Subscriber
 from creditloop.app.handlers import Policies
@@ -102,6 +103,28 @@ def with_consortium(policies: Policies, settings: Settings) -> Policies:
     client = ConsortiumClient(settings.consortium_url, key, ring, timeout_s=timeout)
     underwriting = policies.underwriting or default_underwriting()
     return replace(policies, underwriting=replace(underwriting, consortium=client))
+
+
+def ewi_consortium(settings: Settings, data_dir: Path, budget_s: float) -> Any:
+    """The nightly early-warning run's consortium (``ewi run --consortium``): the client of the settings and the
+    member's pseudonym file in ``data_dir``; all three settings or a clear error naming the field."""
+    from creditloop._extras import require_extra
+
+    require_extra("service", "httpx")
+    from creditloop.adapters.consortium_client import ConsortiumClient, load_keyring
+    from creditloop.adapters.consortium_member_file import FILE_NAME, MemberFile
+    from creditloop.app.consortium_ewi import EarlyWarningConsortium
+
+    names = ("consortium_url", "consortium_member_key", "consortium_key_file")
+    missing = [n for n in names if getattr(settings, n) is None]
+    if missing or settings.consortium_url is None or settings.consortium_member_key is None:
+        raise ValidationError(f"{missing[0]} is not set: a consortium needs its URL, a member key and a key file",
+                              field=missing[0])  # fmt: skip
+    assert settings.consortium_key_file is not None
+    ring = load_keyring(settings.consortium_key_file)
+    client = ConsortiumClient(settings.consortium_url, settings.consortium_member_key, ring,
+                              timeout_s=settings.consortium_timeout_s)  # fmt: skip
+    return EarlyWarningConsortium(client, MemberFile(data_dir / FILE_NAME, ring), budget_s)
 
 
 def build(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,15 @@ class ConsortiumClient:
             pseudonyms = self.keyring.pseudonyms(resident_id, on)
         except ValidationError:
             return ConsortiumSignal(NOT_ASKED)  # an invalid ID: the checks refuse it; nothing to hash
+        return self.ask(pseudonyms, purpose, on)
+
+    def ask(self, pseudonyms: Mapping[str, str], purpose: str, on: date) -> ConsortiumSignal:
+        """The same with the pseudonyms already computed (``{key_id: pseudonym}``, current key first), as the
+        nightly early-warning run holds them (``adapters/consortium_member_file.py``); never raises, never hangs."""
         if self.monotonic() < self.down_until:
             return ConsortiumSignal(UNAVAILABLE)
+        if not pseudonyms:
+            return ConsortiumSignal(NOT_ASKED)
         key_id, value = next(iter(pseudonyms.items()))
         granted = self._post("/consents", {"key_id": key_id, "pseudonym": value, "purpose": purpose,
                                            "on": on.isoformat()})  # fmt: skip
@@ -74,7 +81,7 @@ class ConsortiumClient:
             return ConsortiumSignal(UNAVAILABLE)
         if granted.status_code not in (201, 422) or (granted.status_code == 422 and _ALREADY not in granted.text):
             return ConsortiumSignal(REFUSED)
-        reply = self._post("/queries", {"purpose": purpose, "pseudonyms": pseudonyms})
+        reply = self._post("/queries", {"purpose": purpose, "pseudonyms": dict(pseudonyms)})
         if reply is None:
             return ConsortiumSignal(UNAVAILABLE)
         return self._signal(reply)

@@ -14,6 +14,9 @@
    the rule set every line is evaluated first; the lines ``alert_rules.within_budget`` keeps (its cap over the
    lines evaluated, less the lines this rule set already alerted since the month end the features describe: one
    budget per month however often the job runs) are raised, the others counted as suppressed and left unraised.
+   With a consortium (``lenders``: ``ewi run --consortium``), the customers of the lines evaluated are asked once
+   each and the answers override ``other_lenders`` and ``other_lenders_change_3m`` of each line's latest month
+   before the rules read them; what was asked goes into the summary (``consortium``; docs/consortium.md).
 4. Resuming: an alert still open with an action to take (left by an earlier version of the run, or by a policy that
    named no action then) is acted on, each in its own transaction.
 
@@ -52,6 +55,9 @@ FeatureValues = Mapping[str, float | None]
 # (panel, lines whose every month is wanted) -> features by (line, month end): every month of those lines and at
 # least each other line's latest month (``adapters/warehouse/ewi_ledger_features.ledger_features``).
 Compute = Callable[[Sequence[Row] | StoredPanel, frozenset[str]], Mapping[tuple[str, date], FeatureValues]]
+# (line -> customer, 'YYYY-MM', run date) -> (line -> feature overrides, what was asked): the consortium's
+# ``other_lenders`` (``app/consortium_ewi.EarlyWarningConsortium.lenders_features``); None: no consortium.
+Lenders = Callable[[Mapping[str, str], str, date], tuple[Mapping[str, Mapping[str, float | None]], Any]]
 ROLLED_DPD = 30  # past this many days a line has rolled to 30+: the alert's question is answered
 
 
@@ -66,6 +72,7 @@ class EwiRunResult:
     suppressed: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule_id, severity) -> kept back
     suppressed_lines: int = 0  # lines the budget kept back on this run
     budgeted: bool = False  # the rule set has a budget (only then does the summary report what it suppressed)
+    consortium: dict[str, Any] | None = None  # what the consortium was asked and said (None: not configured)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -79,10 +86,14 @@ class EwiRunResult:
         if self.budgeted:
             suppressed = [{"rule_id": r, "severity": s, "alerts": n} for (r, s), n in sorted(self.suppressed.items())]
             out["suppressed_by_budget"] = {"lines": self.suppressed_lines, "alerts": suppressed}
+        if self.consortium is not None:
+            out["consortium"] = self.consortium
         return out
 
 
-def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute) -> EwiRunResult:
+def run_ewi(
+    bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compute: Compute, lenders: Lenders | None = None
+) -> EwiRunResult:
     uow = cast(AlertingUnitOfWork, bus.uow)
     with uow:  # the stored rows are read by ``compute`` inside this transaction
         unclosed = uow.alerts.unclosed()
@@ -96,13 +107,13 @@ def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compu
         if outcome is not None:
             bus.handle(c.CloseAlert(alert.alert_id, on, outcome.value))
             result.closed[outcome.value] += 1
+    evaluated = [i for i, s in sorted(states.items()) if s.status in (LineStatus.ACTIVE, LineStatus.FROZEN)
+                 and history.get(i)]  # fmt: skip
+    extra = _consortium(uow, lenders, evaluated, history, on, result) if lenders is not None else {}
     candidates, values_of, active = [], {}, 0
-    for line_id, state in sorted(states.items()):
-        months = history.get(line_id)
-        if state.status not in (LineStatus.ACTIVE, LineStatus.FROZEN) or not months:
-            continue
+    for line_id in evaluated:
         active += 1
-        values = values_of[line_id] = months[-1][1]
+        values = values_of[line_id] = {**history[line_id][-1][1], **extra.get(line_id, {})}
         alerts = _candidate_alerts(uow, rules, line_id, values, on)
         if alerts:
             candidates.append(Candidate(line_id, tuple(alerts), values.get(SCORE)))
@@ -117,6 +128,21 @@ def run_ewi(bus: Any, on: date, rules: AlertRuleSet, policy: ActionPolicy, compu
     for alert in still_open:
         _act(bus, alert, policy, on, result)
     return result
+
+
+def _consortium(
+    uow: AlertingUnitOfWork, lenders: Lenders, lines: Sequence[str], history: Mapping[str, Any], on: date,
+    result: EwiRunResult,
+) -> Mapping[str, Mapping[str, float | None]]:  # fmt: skip
+    """The consortium's features for the lines evaluated, asked once per customer (the month: the latest month end
+    the line's features describe); the run's summary records what was asked."""
+    with uow:
+        uow.lines.load_many(lines)
+        customers = {line_id: uow.lines.get(line_id).customer_id for line_id in lines}
+    month = max((history[i][-1][0] for i in lines), default=on).strftime("%Y-%m")
+    found, asked = lenders(customers, month, on)
+    result.consortium = asked.to_dict()
+    return found
 
 
 def _act(bus: Any, alert: StoredAlert, policy: ActionPolicy, on: date, result: EwiRunResult) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from creditloop.adapters.sqlalchemy.consortium_store import members
+from creditloop.entrypoints.consortium.asgi import ANSWER_BYTES
 from creditloop.entrypoints.consortium.service import ConsortiumService
 from creditloop.entrypoints.consortium.settings import ConsortiumSettings
 
@@ -54,8 +55,20 @@ def test_below_threshold_answers_are_the_same_bytes(tmp_path: Path, contributors
         grant(c, "E", P)
         r: Any = c.ask("E", P)
     assert r.status_code == 200
-    assert r.content == (b'{"applications_30d":null,"kind":"insufficient","lenders_with_open_lines":null,'
-                         b'"total_balance_band":null,"worst_bucket":null}')  # fmt: skip
+    assert r.content.rstrip(b" ") == (b'{"applications_30d":null,"kind":"insufficient","lenders_with_open_lines":null,'
+                                      b'"total_balance_band":null,"worst_bucket":null}')  # fmt: skip
+    assert len(r.content) == ANSWER_BYTES  # padded: the same size as an answer
+
+
+def test_answers_and_insufficient_answers_have_one_size(consortium: Consortium) -> None:
+    """The size side channel: an answer with the longest values and the insufficient answer, the same length."""
+    grant(consortium, "E", P)
+    below: Any = consortium.ask("E", P)
+    for m in "ABC":
+        consortium.share(m, P, open_lines=50, balance_band="200000+", worst_bucket="91+", applications_30d=99)
+    above: Any = consortium.ask("E", P)
+    assert above.json()["kind"] == "answer" and below.json()["kind"] == "insufficient"
+    assert len(above.content) == len(below.content) == ANSWER_BYTES
 
 
 def test_every_query_is_audited_refused_ones_too(consortium: Consortium) -> None:
@@ -267,7 +280,7 @@ def test_openapi_and_health(consortium: Consortium) -> None:
 
 
 INSUFFICIENT_BYTES = (b'{"applications_30d":null,"kind":"insufficient","lenders_with_open_lines":null,'
-                      b'"total_balance_band":null,"worst_bucket":null}')  # fmt: skip
+                      b'"total_balance_band":null,"worst_bucket":null}').ljust(ANSWER_BYTES)  # fmt: skip
 
 
 def test_below_threshold_reveals_nothing_whatever_the_signals(tmp_path: Path) -> None:

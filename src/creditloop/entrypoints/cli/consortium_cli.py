@@ -114,5 +114,8 @@ def purge_key(
 
 
 def register(app: typer.Typer) -> None:
+    from creditloop.entrypoints.cli import consortium_member_cli
+
+    consortium_member_cli.register(consortium_app)
     consortium_app.add_typer(member_key_app, name="member-key")
     app.add_typer(consortium_app, name="consortium")

@@ -20,6 +20,9 @@ from creditloop.entrypoints.cli._ewi_model import behaviour_model_path
 from creditloop.entrypoints.cli._ledger import DataDirOpt, OnOpt, business_day, ledger_bus
 
 FIELD_OPTIONS = {"rules_file": "--rules", "actions_file": "--actions", "model": "--model"}
+CONSORTIUM_SETTINGS = {"consortium_url": "CREDITLOOP_CONSORTIUM_URL",
+                       "consortium_member_key": "CREDITLOOP_CONSORTIUM_MEMBER_KEY",
+                       "consortium_key_file": "CREDITLOOP_CONSORTIUM_KEY_FILE"}  # fmt: skip
 
 
 def _inputs(rules_file: Path | None, actions_file: Path | None, model_file: Path | None) -> tuple[Any, Any, Any]:
@@ -58,6 +61,11 @@ def _print(summary: dict[str, Any]) -> None:
         t.add_row("closed", outcome, str(n))
     for r in summary.get("suppressed_by_budget", {}).get("alerts", []):
         t.add_row("suppressed (budget)", f"{r['rule_id']} ({r['severity']})", str(r["alerts"]))
+    if "consortium" in summary:
+        asked = summary["consortium"]
+        which = ", ".join(f"{k} {n}" for k, n in asked["statuses"].items()) or "nobody to ask"
+        t.add_row("consortium" + (" (FLAGGED: ran without it in part)" if asked["flagged"] else ""), which,
+                  str(asked["customers"]))  # fmt: skip
     if not (summary["raised"] or summary["actions"] or summary["closed"]):
         t.add_row("-", "nothing new", "0")
     out.print(t)
@@ -86,6 +94,17 @@ def add_commands(app: typer.Typer) -> None:
                 "--model", help="Behaviour score file (`ewi score fit`; default: the packaged one); none: no score."
             ),
         ] = None,
+        consortium: Annotated[
+            bool,
+            typer.Option(
+                "--consortium",
+                help="Ask the consortium (CREDITLOOP_CONSORTIUM_*) for the other lenders of each customer evaluated.",
+            ),
+        ] = False,
+        consortium_budget_s: Annotated[
+            float,
+            typer.Option("--consortium-budget", min=0.1, max=3600, help="Seconds the run may spend asking (60)."),
+        ] = 60.0,
         as_json: JsonOpt = False,
     ) -> None:
         """Nightly early warning over the ledger: raise alerts, act on them, close the resolved ones."""
@@ -102,7 +121,15 @@ def add_commands(app: typer.Typer) -> None:
         def compute(panel: Any, keep: frozenset[str]) -> Any:
             return ledger_features(panel, fs, model, keep)
 
-        result = guarded(lambda: run_ewi(bus, day, rules, policy, compute))
+        lenders = None
+        if consortium:
+            from creditloop.bootstrap import ewi_consortium
+            from creditloop.config import Settings
+
+            asker = guarded(lambda: ewi_consortium(Settings(data_dir=data_dir), data_dir, consortium_budget_s),
+                            CONSORTIUM_SETTINGS)  # fmt: skip
+            lenders = asker.lenders_features
+        result = guarded(lambda: run_ewi(bus, day, rules, policy, compute, lenders))
         summary = result.to_dict()
         if as_json:
             echo_json(summary)

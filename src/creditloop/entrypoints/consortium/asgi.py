@@ -21,6 +21,13 @@ from creditloop.entrypoints.consortium.routes import authenticate, parse_query
 
 logger = logging.getLogger(__name__)
 _HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+# Every 200 answer is padded with JSON whitespace to this many bytes (a multiple of it, should an answer ever be
+# longer), so an observer of the encrypted traffic cannot tell an answer from the insufficient one by its size.
+ANSWER_BYTES = 192
+
+
+def padded(body: bytes, size: int = ANSWER_BYTES) -> bytes:
+    return body + b" " * (-len(body) % size)
 
 
 def problem_bytes(status: int, code: str, title: str, detail: str, field: str | None = None) -> bytes:
@@ -77,7 +84,7 @@ class QueryFastPath:
             body = problem_bytes(found.status, found.code, HTTPStatus(found.status).phrase, found.detail, found.field)
             await reply(send, found.status, body, MEDIA_TYPE, found.headers)
             return
-        await reply(send, 200, answer.to_json(), "application/json")
+        await reply(send, 200, padded(answer.to_json()), "application/json")
 
 
 class Guard:
