@@ -9,9 +9,10 @@ lines opened; credit losses booked (the ledger's ``Expenses:CreditLoss``) and gr
 30+ DPD rate by lines and by balance and the peak 90+ rate by balance (on-book lines, report definitions); and at
 the horizon, for the open book, EAD (drawn balance), the expected-loss proxy EL = PD x LGD x EAD and the QRRE IRB
 capital, with the PDs from the run's own transition matrix and LGD observed in the run (``risk stress
---scenario`` with a neutral scenario: docs/risk.md). ECL is built separately (portfolio/ecl): its column is a
-marked hook, empty until that lands. The last column of each metric is the ratio of the scenario's mean to the
-baseline's.
+--scenario`` with a neutral scenario: docs/risk.md), and the IFRS 9 ECL allowance at the horizon exactly as
+``creditloop risk ecl --data-dir RUN`` computes it (the packaged probability-weighted scenarios and the Lending Club
+LGD; docs/risk.md "IFRS 9 expected credit loss"). The last column of each metric is the ratio of the scenario's
+mean to the baseline's.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ METRICS = (
     ("el_minor", "EL proxy PD x LGD x EAD at the horizon (yuan)", "yuan"),
     ("capital_minor", "IRB capital (QRRE) at the horizon (yuan)", "yuan"),
     ("lgd", "observed LGD (%)", "pct"),
-    ("ecl_minor", "ECL (hook: portfolio/ecl, not built here)", "yuan"),
+    ("ecl_minor", "IFRS 9 ECL allowance at the horizon (yuan)", "yuan"),
 )
 
 
@@ -103,8 +104,20 @@ def measure(run_dir: Path) -> dict[str, Any]:
         "capital_minor": doc["total"]["capital_minor"],
         "lgd": lgd,
         "lgd_source": "observed" if given is None else "fallback (no charge-off in the run)",
-        "ecl_minor": doc["ecl_minor"],
+        "ecl_minor": horizon_ecl_minor(run_dir),
     }
+
+
+def horizon_ecl_minor(run_dir: Path) -> int:
+    """The run's ECL allowance at its last month end, as ``creditloop risk ecl --data-dir RUN`` reports it."""
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.engines import connect
+    from creditloop.portfolio.ecl import lgd, run, scenarios
+
+    rows, counts = read_inputs(connect("duckdb", None), run_dir, None)
+    day = max(r.month_end_on for r in rows)
+    result = run.ecl_at(rows, counts, day, scenarios.load(None), lgd.load().lgd)
+    return int(result.by_stage[0]["ecl_minor"])
 
 
 def _fmt(value: float | None, kind: str) -> str:
