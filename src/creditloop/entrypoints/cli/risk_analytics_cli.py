@@ -8,6 +8,8 @@ fen (``*_minor``), rates as float shares (docs/risk.md).
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -98,10 +100,19 @@ def compute(data_dir: Path, names: tuple[str, ...], engine: str, spark_master: s
         state = monthly_state(snapshots(con, data_dir))
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
-    if len(names) > 1:  # materialise the panel once (its window functions sort the book) for every table
-        state = state.cache()
     metrics = _metrics()
-    return {name: rows(metrics[name](state)) for name in names}
+    if len(names) == 1:
+        return {name: rows(metrics[name](state)) for name in names}
+    # Materialise the panel once (its window functions sort the book) for every table, and release it here. Left to
+    # ibis's finaliser at interpreter exit, the drop printed a traceback on stderr (R6 review): ibis 12's DROP TABLE
+    # loses its table name under sqlglot 30 ("DROP TABLE IF EXISTS"). Releasing detaches that finaliser first; a
+    # failed drop of this temporary table is harmless (it goes with the connection) and must not fail the command.
+    cached = state.cache()
+    try:
+        return {name: rows(metrics[name](cached)) for name in names}
+    finally:
+        with contextlib.suppress(Exception):
+            cached.release()
 
 
 def _cell(column: str, value: Any) -> str:
