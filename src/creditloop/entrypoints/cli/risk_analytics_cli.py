@@ -9,7 +9,6 @@ fen (``*_minor``), rates as float shares (docs/risk.md).
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
