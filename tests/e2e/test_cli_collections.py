@@ -92,7 +92,7 @@ def test_collections_end_to_end(tmp_path: Path) -> None:
     assert late.exit_code == 2
     lines = late.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: conduct.quiet_hours: ")
-    assert "2024-03-03T00:00:00+00:00" in lines[0] and "Traceback" not in late.output
+    assert "2024-03-03T08:00:00+08:00" in lines[0] and "Traceback" not in late.output
     contacts = case_view(bus.uow, "L-1")["contacts"]
     assert [(r["record_id"], r["allowed"], r["outcome"]) for r in contacts] == [
         ("a1", True, "connected"),

@@ -36,6 +36,17 @@ def bus(any_uow: UnitOfWork) -> MessageBus:
     return b
 
 
+def test_a_refusal_names_the_next_allowed_instant_in_the_customers_local_time(bus: MessageBus) -> None:
+    """R6 review: an attempt given in UTC was refused with "next allowed at 2024-03-03T00:00:00+00:00", which reads
+    as midnight inside the quiet hours; the same instant is 08:00 in Shanghai."""
+    late = bus.handle(cc.RecordContactAttempt("u1", "L1", "ph1", "call", datetime(2024, 3, 2, 15, 30, tzinfo=UTC),
+                                              "connected"))  # fmt: skip
+    assert late.next_allowed_at == sh(2024, 3, 3, 8, 0)
+    with pytest.raises(ConductRefused) as e:
+        late.raise_if_refused()
+    assert "next allowed at 2024-03-03T08:00:00+08:00" in e.value.message
+
+
 def _contacts(bus: MessageBus) -> list[dict]:
     return case_view(bus.uow, "L1")["contacts"]
 

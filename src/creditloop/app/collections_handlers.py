@@ -199,13 +199,15 @@ def record_contact(cmd: cc.RecordContactAttempt, uow: UnitOfWork, policies: Any)
     )
     store = store_of(uow)
     known = store.get_contact(cmd.attempt_id)
+    # The next allowed instant in the customer's local time: "next allowed at …T00:00:00+00:00" read as midnight.
+    next_at = None if d.next_allowed_at is None else d.next_allowed_at.astimezone(d.local_at.tzinfo)
     if known is not None:
         if known != record:
             raise IdempotencyConflict(f"contact attempt {cmd.attempt_id!r} is already recorded differently")
-        return ContactResult(known, d.next_allowed_at)
+        return ContactResult(known, next_at)
     store.add_contact(record)
     _audit_contact(uow, record, d)
-    return ContactResult(record, d.next_allowed_at)
+    return ContactResult(record, next_at)
 
 
 def _audit_contact(uow: UnitOfWork, r: ContactRecord, d: Decision) -> None:

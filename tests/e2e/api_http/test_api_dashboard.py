@@ -96,7 +96,7 @@ def test_a_forbidden_contact_is_refused_naming_the_rules_and_recorded(dash: Api)
     assert res.status_code == 409 and res.headers["content-type"] == "application/problem+json"
     body = res.json()
     assert body["code"] == "conduct_refused" and body["rules"] == ["conduct.quiet_hours"]
-    assert body["next_allowed_at"] == "2026-06-15T00:00:00+00:00"
+    assert body["next_allowed_at"] == "2026-06-15T08:00:00+08:00"
     naive = dash.client.post(url, json={**late, "at": "2026-06-14T23:30:00"}, headers=dash.auth("collector"))
     assert naive.status_code == 422 and naive.json()["field"] == "at"
     case = dash.client.get("/api/v1/dashboard/collections/L-DEMO-4/case", headers=dash.auth("collector")).json()

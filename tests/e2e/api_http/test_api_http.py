@@ -229,3 +229,12 @@ def test_a_checkout_holds_captures_part_and_voids_the_rest(api: Api) -> None:
     assert before - after == 5_000  # only the captured part is used; the rest of the hold is released
     late = api.client.post(f"{base}/holds", json={"amount_minor": 1, "expires_on": "2028-01-01"}, headers=auth)
     assert (late.status_code, late.json()["field"]) == (422, "expires_on")
+
+
+def test_a_body_that_is_not_json_names_the_body_not_a_character_position(api: Api) -> None:
+    """R6 review: truncated JSON answered ``field: "18"`` (pydantic's character offset) instead of a field."""
+    headers = api.auth("checkout", **{"If-Match": "*", "Content-Type": "application/json"})
+    res = api.client.post(f"{V1}/lines/L-DEMO-2/payments", content=b'{"amount_minor": 1', headers=headers)
+    body = res.json()
+    assert (res.status_code, body["code"], body["field"]) == (422, "invalid_input", "body")
+    assert body["detail"].startswith("the body is not valid JSON")

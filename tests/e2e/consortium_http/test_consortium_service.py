@@ -249,6 +249,15 @@ def test_not_json_and_too_large(consortium: Consortium) -> None:
     assert r.status_code == 413 and r.headers["x-frame-options"] == "DENY"
 
 
+def test_a_contribution_that_is_not_json_names_the_body(consortium: Consortium) -> None:
+    """R6 review: truncated JSON answered ``field: "11"`` (pydantic's character offset) instead of a field."""
+    headers = {**consortium.auth("A"), "Content-Type": "application/json"}
+    before = consortium.svc.store.counts()
+    r = consortium.client.post(PREFIX + "/contributions", content=b'{"key_id": ', headers=headers)
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "invalid_input", "body")
+    assert consortium.svc.store.counts() == before
+
+
 def test_no_answer_leaves_without_its_audit(consortium: Consortium) -> None:
     grant(consortium, "E", P)
 

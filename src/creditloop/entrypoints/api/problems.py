@@ -119,7 +119,16 @@ def _problem(_: Request, exc: Exception) -> JSONResponse:
 
 def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    return validation_problem(exc)
+
+
+def validation_problem(exc: RequestValidationError) -> JSONResponse:
+    """422 naming the first failing field (a body that is not JSON at all names ``body``)."""
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":  # its loc is ("body", <character position>), not a field
+        position = next((part for part in first.get("loc", ()) if isinstance(part, int)), None)
+        where = f" at character {position}" if position is not None else ""
+        return problem(422, "invalid_input", f"the body is not valid JSON{where}", field="body")
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
     field = ".".join(loc) or None
     detail = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from creditloop import __version__
 from creditloop.core.clock import Clock
 from creditloop.core.errors import CreditloopError
-from creditloop.entrypoints.api.problems import CODE_OF_STATUS, Problem, internal_error, problem
+from creditloop.entrypoints.api.problems import CODE_OF_STATUS, Problem, internal_error, problem, validation_problem
 from creditloop.entrypoints.consortium import routes
 from creditloop.entrypoints.consortium.asgi import Guard, QueryFastPath
 from creditloop.entrypoints.consortium.errors import STORE_DOWN, refusal
@@ -55,11 +55,7 @@ def _refused(request: Request, exc: Exception) -> JSONResponse:
 
 def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
-    field = ".".join(loc) or None
-    detail = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
-    return problem(422, "invalid_input", detail, field=field)
+    return validation_problem(exc)
 
 
 def _http(_: Request, exc: Exception) -> JSONResponse:
