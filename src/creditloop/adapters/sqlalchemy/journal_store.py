@@ -290,7 +290,8 @@ class SqlJournal:
             # refusal rolls the transaction back). A slot within the bound plus such a delta cannot overflow BIGINT.
             ins = pg_dialect.insert(account_totals).values(rows)
             ins = ins.on_conflict_do_update(
-                index_elements=["account", "slot"], set_={"balance_minor": col.balance_minor + ins.excluded.balance_minor}
+                index_elements=["account", "slot"],
+                set_={"balance_minor": col.balance_minor + ins.excluded.balance_minor},
             )
             up = ins.returning(col.account, col.balance_minor).cte("up")
             other = account_totals.alias("other")
