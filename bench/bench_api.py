@@ -2,7 +2,7 @@
 next to the in-process single-account rate of the same commands through the app's bus, in the same run.
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/bench_api.py [--url postgresql+psycopg://postgres@127.0.0.1/perf_bench]
-[--lines 200] [--requests 3000] [--concurrency 8] [--workers 2] [--inproc-ops 1000] [--slots 1,16]``
+[--lines 200] [--requests 3000] [--concurrency 8] [--workers 2] [--inproc-ops 1000] [--slots 1,64,1,64]``
 
 1. A fresh schema in the database (dropped at the end), ``--lines`` lines opened, a checkout key.
 2. In-process: ``--inproc-ops`` commands alternating ``Purchase`` and ``Repay`` on one line through ``bus.handle``
@@ -11,7 +11,8 @@ Run: ``PYTHONPATH=src .venv/bin/python bench/bench_api.py [--url postgresql+psyc
    ``POST /lines/{id}/purchases`` and ``/payments`` alternating over the lines, ``If-Match: *``, a new
    ``Idempotency-Key`` each; requests/s and p50 / p99 latency, every response must be 201.
    Once per ``--slots`` value (``CREDITLOOP_TOTAL_SLOTS``: rows per account's running total; 1 is the single hot row
-   of before issue 18's fix, the baseline), each with its own server, while a thread samples ``pg_stat_activity``
+   of before issue 18's fix, the baseline; alternated so that the machine's drifting load falls on both), each with
+   its own server and its own idempotency keys, while a thread samples ``pg_stat_activity``
    every 0.1 s and counts the busy connections waiting for a lock on ``account_totals``.
 4. The in-process rate again (the machine is shared: its load moves; both figures are printed, the ratio uses their
    mean), then ``journal verify`` and the lines' balances against what the 201s said.
@@ -170,7 +171,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--inproc-ops", type=int, default=1000)
     ap.add_argument("--port", type=int, default=8765)
-    ap.add_argument("--slots", default="1,16", help="running-total slots per server run, comma-separated")
+    ap.add_argument("--slots", default="1,64,1,64", help="running-total slots per server run, comma-separated")
     args = ap.parse_args()
     schema = f"bench_api_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(args.url)
@@ -199,7 +200,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
     inproc_before, cpu_before = _inproc(bus, "L-INPROC-1", args.inproc_ops, today)
     print(f"in-process (one account, bus.handle): {inproc_before:.0f} ops/s, {cpu_before:.1f} ms CPU/op", flush=True)
     print(f"load average at start (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    runs = [(int(n), *_http(args, url, key, lines, bus, int(n))) for n in args.slots.split(",")]
+    runs = [(int(n), *_http(args, url, key, lines, bus, int(n), k)) for k, n in enumerate(args.slots.split(","))]
     inproc_after, cpu_after = _inproc(bus, "L-INPROC-2", args.inproc_ops, today)  # a fresh line, same history
     inproc = (inproc_before + inproc_after) / 2
     report = verify_journal(bus.uow)
@@ -221,18 +222,18 @@ def _run(args: argparse.Namespace, url: str) -> int:
 
 
 def _http(
-    args: argparse.Namespace, url: str, key: str, lines: list[str], bus: Any, slots: int
+    args: argparse.Namespace, url: str, key: str, lines: list[str], bus: Any, slots: int, run: int
 ) -> tuple[dict[str, Any], float, _LockSampler, bool]:
     """One server with ``slots`` running-total slots: warm-up, the measured load, its lock samples, and whether every
     line's balance moved by exactly what its 201s said."""
     server = _serve(url, args.port, args.workers, slots)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        asyncio.run(_load(base, key, lines, min(200, args.requests), args.concurrency, f"warm{slots}"))
+        asyncio.run(_load(base, key, lines, min(200, args.requests), args.concurrency, f"warm{run}"))
         before = {i: _owed(bus, i) for i in lines}
         cpu0 = _tree_cpu_s(server.pid)
         with _LockSampler(url) as sampler:
-            result = asyncio.run(_load(base, key, lines, args.requests, args.concurrency, f"run{slots}"))
+            result = asyncio.run(_load(base, key, lines, args.requests, args.concurrency, f"run{run}"))
         server_cpu_ms = 1000 * (_tree_cpu_s(server.pid) - cpu0) / args.requests
     finally:
         server.terminate()

@@ -110,7 +110,7 @@ def test_concurrent_commands_on_many_lines_lose_nothing_and_spread_over_slots(en
             sa.select(sa.func.sum(account_totals.c.balance_minor)).where(account_totals.c.account == principal)
         ).scalar_one()
         assert _posting_sums(conn)[Account.RECEIVABLE_PRINCIPAL] == int(total) != 0
-    assert slots > 1  # eight lines over 16 slots: more than one row carries the principal
+    assert slots > 1  # eight lines over 64 slots: more than one row carries the principal
 
 
 def _to(engine: Engine, revision: str, down: bool) -> None:

@@ -1,6 +1,6 @@
 """The journal in SQL: entries + postings, running per-account totals written at commit.
 
-Each account's running total is split into ``slots`` rows (16 on PostgreSQL, 1 on SQLite, whose single writer gains
+Each account's running total is split into ``slots`` rows (64 on PostgreSQL, 1 on SQLite, whose single writer gains
 nothing): a transaction adds to the slot its first entry's line id hashes to, and an account's total is the sum of
 its slots. Commands on different lines then lock different rows (issue 18: one row per account was the API's
 bottleneck). Both bounds are checked at the write: the slot's row and the account's sum stay within
@@ -50,7 +50,7 @@ _SQLITE_INSERT_ENTRY_SEQ = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_LAST_SEQ = "SELECT max(seq) FROM journal_entries"
-TOTAL_SLOTS_POSTGRES = 16
+TOTAL_SLOTS_POSTGRES = 64
 
 _SQLITE_INSERT_POSTING = "INSERT INTO postings (entry_id, idx, account, side, amount_minor) VALUES (?, ?, ?, ?, ?)"
 

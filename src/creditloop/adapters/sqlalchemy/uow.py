@@ -79,7 +79,7 @@ class SqlUnitOfWork:
         self.single_writer = single_writer
         self._conn: Connection | None = None
         self._lines = SqlLines(self._connection, products)
-        self._journal = SqlJournal(self._connection, total_slots)  # None: 16 on PostgreSQL, 1 on SQLite
+        self._journal = SqlJournal(self._connection, total_slots)  # None: 64 on PostgreSQL, 1 on SQLite
         self.lines = self._lines
         self.journal = self._journal
         self.audit = SqlAudit(self._connection)
