@@ -2,7 +2,7 @@
 next to the in-process single-account rate of the same commands through the app's bus, in the same run.
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/bench_api.py [--url postgresql+psycopg://postgres@127.0.0.1/perf_bench]
-[--lines 200] [--requests 3000] [--concurrency 8] [--workers 2] [--inproc-ops 1000]``
+[--lines 200] [--requests 3000] [--concurrency 8] [--workers 2] [--inproc-ops 1000] [--slots 1,64,1,64]``
 
 1. A fresh schema in the database (dropped at the end), ``--lines`` lines opened, a checkout key.
 2. In-process: ``--inproc-ops`` commands alternating ``Purchase`` and ``Repay`` on one line through ``bus.handle``
@@ -10,6 +10,10 @@ Run: ``PYTHONPATH=src .venv/bin/python bench/bench_api.py [--url postgresql+psyc
 3. ``uvicorn --workers W`` over the same schema; an httpx async client keeps ``--concurrency`` requests in flight:
    ``POST /lines/{id}/purchases`` and ``/payments`` alternating over the lines, ``If-Match: *``, a new
    ``Idempotency-Key`` each; requests/s and p50 / p99 latency, every response must be 201.
+   Once per ``--slots`` value (``CREDITLOOP_TOTAL_SLOTS``: rows per account's running total; 1 is the single hot row
+   of before issue 18's fix, the baseline; alternated so that the machine's drifting load falls on both), each with
+   its own server and its own idempotency keys, while a thread samples ``pg_stat_activity``
+   every 0.1 s and counts the busy connections waiting for a lock on ``account_totals``.
 4. The in-process rate again (the machine is shared: its load moves; both figures are printed, the ratio uses their
    mean), then ``journal verify`` and the lines' balances against what the 201s said.
 """
@@ -22,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -110,9 +115,39 @@ async def _load(base: str, key: str, lines: list[str], requests: int, concurrenc
     }  # fmt: skip
 
 
-def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+class _LockSampler:
+    """Samples ``pg_stat_activity`` every 0.1 s: busy connections, and those waiting for a lock on
+    ``account_totals`` (the hot rows of issue 18)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url.split("?")[0])
+        self.busy = self.hot = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        sql = sa.text("SELECT wait_event_type, query FROM pg_stat_activity WHERE state = 'active' AND pid <> "
+                      "pg_backend_pid() AND datname = current_database() AND query NOT LIKE '%pg_stat_activity%'")  # fmt: skip
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.1):
+                for wait, query in conn.execute(sql):
+                    self.busy += 1
+                    self.hot += wait == "Lock" and "account_totals" in (query or "")
+                conn.rollback()
+
+    def __enter__(self) -> _LockSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.engine.dispose()
+
+
+def _serve(url: str, port: int, workers: int, slots: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CREDITLOOP_DATABASE_URL": url, "CREDITLOOP_API_RATE_PER_SECOND": "1000000",
-           "CREDITLOOP_API_RATE_BURST": "1000000"}  # fmt: skip
+           "CREDITLOOP_API_RATE_BURST": "1000000", "CREDITLOOP_TOTAL_SLOTS": str(slots)}  # fmt: skip
     cmd = [sys.executable, "-m", "uvicorn", "creditloop.entrypoints.api.app:create_app", "--factory", "--port",
            str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env)
@@ -136,6 +171,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--inproc-ops", type=int, default=1000)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--slots", default="1,64,1,64", help="running-total slots per server run, comma-separated")
     args = ap.parse_args()
     schema = f"bench_api_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(args.url)
@@ -163,31 +199,47 @@ def _run(args: argparse.Namespace, url: str) -> int:
     _inproc(bus, lines[0], 20, today)  # warm-up (its moves are in ``before``, taken after the HTTP warm-up)
     inproc_before, cpu_before = _inproc(bus, "L-INPROC-1", args.inproc_ops, today)
     print(f"in-process (one account, bus.handle): {inproc_before:.0f} ops/s, {cpu_before:.1f} ms CPU/op", flush=True)
-    server = _serve(url, args.port, args.workers)
+    print(f"load average at start (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    runs = [(int(n), *_http(args, url, key, lines, bus, int(n), k)) for k, n in enumerate(args.slots.split(","))]
+    inproc_after, cpu_after = _inproc(bus, "L-INPROC-2", args.inproc_ops, today)  # a fresh line, same history
+    inproc = (inproc_before + inproc_after) / 2
+    report = verify_journal(bus.uow)
+    load = os.getloadavg()
+    print(f"in-process again: {inproc_after:.0f} ops/s, {cpu_after:.1f} ms CPU/op (mean {inproc:.0f} ops/s)")
+    print(f"HTTP: {args.workers} uvicorn workers, {args.concurrency} in flight, {args.requests} requests over "
+          f"{args.lines} lines; ratio = HTTP req/s / in-process ops/s (target >= 0.70), p99 target <= 100 ms")  # fmt: skip
+    print("| slots | req/s | p50 ms | p99 ms | mean ms | server CPU ms/req | busy samples | waiting on account_totals "
+          "| ratio | vs first row | statuses | balances exact |")  # fmt: skip
+    first_rps = runs[0][1]["rps"]
+    for slots, r, cpu_ms, sampler, exact in runs:
+        print(f"| {slots} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['mean_ms']:.1f} | {cpu_ms:.1f} | "
+              f"{sampler.busy} | {sampler.hot} ({100 * sampler.hot / max(sampler.busy, 1):.0f} %) | "
+              f"{r['rps'] / inproc:.2f} | {r['rps'] / first_rps:.2f} | {r['statuses']} | {exact} |")  # fmt: skip
+    print(f"journal verify: {'ok' if report.ok else 'FAILED'}")
+    print(f"load average at end (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores: {os.cpu_count()}")
+    fine = all(exact and set(r["statuses"]) == {201} for _, r, _, _, exact in runs)
+    return 0 if report.ok and fine else 1
+
+
+def _http(
+    args: argparse.Namespace, url: str, key: str, lines: list[str], bus: Any, slots: int, run: int
+) -> tuple[dict[str, Any], float, _LockSampler, bool]:
+    """One server with ``slots`` running-total slots: warm-up, the measured load, its lock samples, and whether every
+    line's balance moved by exactly what its 201s said."""
+    server = _serve(url, args.port, args.workers, slots)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        asyncio.run(_load(base, key, lines, min(200, args.requests), args.concurrency, "warm"))
+        asyncio.run(_load(base, key, lines, min(200, args.requests), args.concurrency, f"warm{run}"))
         before = {i: _owed(bus, i) for i in lines}
         cpu0 = _tree_cpu_s(server.pid)
-        result = asyncio.run(_load(base, key, lines, args.requests, args.concurrency, "run"))
+        with _LockSampler(url) as sampler:
+            result = asyncio.run(_load(base, key, lines, args.requests, args.concurrency, f"run{run}"))
         server_cpu_ms = 1000 * (_tree_cpu_s(server.pid) - cpu0) / args.requests
     finally:
         server.terminate()
         server.wait(timeout=30)
-    inproc_after, cpu_after = _inproc(bus, "L-INPROC-2", args.inproc_ops, today)  # a fresh line, same history
-    inproc = (inproc_before + inproc_after) / 2
-    report = verify_journal(bus.uow)
     exact = all(_owed(bus, i) - before[i] == result["moved"][i] for i in lines)
-    load = os.getloadavg()
-    print(f"in-process again: {inproc_after:.0f} ops/s, {cpu_after:.1f} ms CPU/op (mean {inproc:.0f} ops/s)")
-    print(f"HTTP ({args.workers} uvicorn workers, {args.concurrency} in flight, {args.requests} requests over "
-          f"{args.lines} lines): {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-          f"mean {result['mean_ms']:.1f} ms; server CPU {server_cpu_ms:.1f} ms/request; statuses {result['statuses']}")  # fmt: skip
-    ratio = result["rps"] / inproc
-    print(f"ratio HTTP / in-process: {ratio:.2f} (target >= 0.70); p99 target <= 100 ms")
-    print(f"journal verify: {'ok' if report.ok else 'FAILED'}; line balances equal the 201s: {exact}")
-    print(f"load average (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores: {os.cpu_count()}")
-    return 0 if report.ok and exact and set(result["statuses"]) == {201} else 1
+    return result, server_cpu_ms, sampler, exact
 
 
 def _owed(bus: Any, line_id: str) -> int:

@@ -159,5 +159,5 @@ def build(
 
         with engine.begin() as connection:
             stamp_purpose(connection, SIMULATION)
-    uow = SqlUnitOfWork(engine, products.__getitem__, single_writer=single_writer)
+    uow = SqlUnitOfWork(engine, products.__getitem__, single_writer=single_writer, total_slots=settings.total_slots)
     return System(MessageBus(uow, policies, subscribers=subscribers), data_dir, url)

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("creditloop-data")
     database_url: str | None = None  # default: SQLite file ledger.sqlite in data_dir
     log_level: str = "WARNING"
+    # Rows per account's running total on PostgreSQL (issue 18; default 64, 1 = one hot row per account as before).
+    total_slots: int | None = Field(default=None, ge=1, le=1000)
     business_timezone: str = "Asia/Shanghai"  # business dates are this zone's calendar days
     # The consortium of multi-lending signals (issue #19, docs/consortium.md): off unless a URL is given. The
     # member key authenticates this lender; the key file holds the consortium's HMAC key ring (never logged).

@@ -35,7 +35,8 @@ def bus_for(engine: Engine) -> MessageBus:
 def counts(engine: Engine) -> tuple[int, dict[str, int]]:
     with engine.connect() as conn:
         n = int(conn.execute(sa.select(sa.func.count()).select_from(journal_entries)).scalar_one())
-        rows = conn.execute(sa.select(account_totals.c.account, account_totals.c.balance_minor))
+        col = account_totals.c  # an account's total is the sum of its slots
+        rows = conn.execute(sa.select(col.account, sa.func.sum(col.balance_minor)).group_by(col.account))
         totals = {a: int(b) for a, b in rows}
     return n, totals
 

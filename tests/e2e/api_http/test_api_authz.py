@@ -48,29 +48,10 @@ def _options(api: Api) -> Call:
     return "POST", f"/api/v1/hardship/requests/{request}/options", {}, {}
 
 
-def _accept(api: Api) -> Call:
-    """A fresh line with a six-month plan, a request with options on it; the first option within an agent's
-    authority (every approving role's)."""
-    n = next(_n)
-    request, line = f"walk-acc-{n}", f"L-ACC-{n}"
-    api.be.send(c.OpenLine(line, f"C-ACC-{n}", 1_000_000, TODAY))
-    api.be.send(c.Purchase(f"walk-acc-p{n}", line, 300_000, 6, TODAY))
-    api.be.send(h.SubmitHardshipRequest(request, line, TODAY, "agent", "job_loss_or_pay_cut", 300_000, 250_000, False))
-    offer = api.be.send(h.GenerateHardshipOptions(request, TODAY))
-    option = next(v.option_id for v in offer.presented if v.required_role in (None, "agent"))
-    return "POST", f"/api/v1/dashboard/hardship/requests/{request}/accept", {"option_id": option}, {}
-
-
 def _case(api: Api) -> None:
     """The case the dashboard reads; the walk's PUT /collections/cases/L-DEMO-4 may have opened it already."""
     with contextlib.suppress(IdempotencyConflict):
         api.be.send(OpenCollectionCase("L-DEMO-4", "Asia/Shanghai", TODAY, ("debtor-4",), (), "cn"))
-
-
-def _contact(api: Api) -> Call:
-    _case(api)
-    body = {"contact_id": "debtor-4", "channel": "sms", "outcome": "delivered", "at": "2026-06-15T10:00:00+08:00"}
-    return "POST", "/api/v1/dashboard/collections/L-DEMO-4/contacts", body, {}
 
 
 def _open(api: Api) -> Call:
@@ -111,9 +92,7 @@ REQUESTS: dict[str, Callable[[Api], Call]] = {
     "portfolio_analytics": lambda api: ("GET", "/api/v1/portfolio/analytics", None, {}),
     "dashboard_customer": lambda api: ("GET", "/api/v1/dashboard/customers/C-DEMO-1", None, {}),
     "dashboard_hardship_queue": lambda api: ("GET", "/api/v1/dashboard/hardship/queue", None, {}),
-    "dashboard_hardship_accept": _accept,
     "dashboard_case": lambda api: (_case(api), ("GET", "/api/v1/dashboard/collections/L-DEMO-4/case", None, {}))[1],
-    "dashboard_contact": _contact,
 }  # fmt: skip
 REQUESTS.update(MORE_REQUESTS)
 

@@ -73,16 +73,17 @@ def test_hardship_is_approved_as_the_callers_approval_role(dash: Api) -> None:
     queue = dash.client.get("/api/v1/dashboard/hardship/queue", headers=dash.auth("supervisor")).json()
     waiting = [r["request_id"] for r in queue["items"]]
     assert queue["approval_role"] == "manager" and waiting == ["demo-hardship-1", "demo-hardship-2"]
-    large = "/api/v1/dashboard/hardship/requests/demo-hardship-2/accept"  # a 667-yuan waiver: a team lead's at least
+    large = "/api/v1/hardship/requests/demo-hardship-2/acceptance"  # a 667-yuan waiver: a team lead's at least
     past = dash.client.post(large, json={"option_id": "PW"}, headers=dash.auth("collector"))
     assert past.status_code == 409 and past.json()["code"] == "concession_exceeds_authority"
     assert "past the authority of agent; it needs team_lead" in past.json()["detail"]
-    url = "/api/v1/dashboard/hardship/requests/demo-hardship-1/accept"
+    url = "/api/v1/hardship/requests/demo-hardship-1/acceptance"  # the API's route, as the dashboard sends it
     assert dash.client.post(url, json={"option_id": "PW"}, headers=dash.auth("auditor")).status_code == 403
     bad = dash.client.post(url, json={"option_id": "NOPE"}, headers=dash.auth("supervisor"))
     assert bad.status_code == 422 and bad.json()["field"] == "option_id"
     ok = dash.client.post(url, json={"option_id": "PW"}, headers=dash.auth("supervisor"))
-    assert ok.status_code == 201 and ok.json()["approved_by"] == "manager" and ok.json()["kind"] == "penalty_waiver"
+    plan = ok.json()["plan"]
+    assert ok.status_code == 201 and plan["approved_by"] == "manager" and plan["kind"] == "penalty_waiver"
     again = dash.client.post(url, json={"option_id": "PW"}, headers=dash.auth("collector"))
     assert again.status_code == 409 and again.json()["code"] == "hardship_plan_already_accepted"
     left = dash.client.get("/api/v1/dashboard/hardship/queue", headers=dash.auth("supervisor")).json()["items"]
@@ -90,12 +91,12 @@ def test_hardship_is_approved_as_the_callers_approval_role(dash: Api) -> None:
 
 
 def test_a_forbidden_contact_is_refused_naming_the_rules_and_recorded(dash: Api) -> None:
-    url = "/api/v1/dashboard/collections/L-DEMO-4/contacts"
+    url = "/api/v1/collections/cases/L-DEMO-4/contacts"  # the API's route, as the dashboard sends it
     late = {"contact_id": "debtor-4", "channel": "call", "outcome": "connected", "at": "2026-06-14T23:30:00+08:00"}
     res = dash.client.post(url, json=late, headers=dash.auth("collector"))
     assert res.status_code == 409 and res.headers["content-type"] == "application/problem+json"
     body = res.json()
-    assert body["code"] == "conduct_refused" and body["rules"] == ["conduct.quiet_hours"]
+    assert body["code"] == "conduct.quiet_hours" and body["rules"] == ["conduct.quiet_hours"] and body["field"] == "at"
     assert body["next_allowed_at"] == "2026-06-15T08:00:00+08:00"
     naive = dash.client.post(url, json={**late, "at": "2026-06-14T23:30:00"}, headers=dash.auth("collector"))
     assert naive.status_code == 422 and naive.json()["field"] == "at"
@@ -107,7 +108,7 @@ def test_a_forbidden_contact_is_refused_naming_the_rules_and_recorded(dash: Api)
 
 
 def test_hostile_contact_times_and_a_broken_events_file_are_4xx_or_ignored(dash: Api) -> None:
-    url = "/api/v1/dashboard/collections/L-DEMO-4/contacts"
+    url = "/api/v1/collections/cases/L-DEMO-4/contacts"
     for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-06-15T10:00:00+99:00", "yesterday"):
         body = {"contact_id": "debtor-4", "channel": "sms", "outcome": "delivered", "at": at}
         res = dash.client.post(url, json=body, headers=dash.auth("collector"))

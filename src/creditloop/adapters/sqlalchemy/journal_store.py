@@ -1,11 +1,18 @@
 """The journal in SQL: entries + postings, running per-account totals written at commit.
 
+Each account's running total is split into ``slots`` rows (64 on PostgreSQL, 1 on SQLite, whose single writer gains
+nothing): a transaction adds to the slot its first entry's line id hashes to, and an account's total is the sum of
+its slots. Commands on different lines then lock different rows (issue 18: one row per account was the API's
+bottleneck). Both bounds are checked at the write: the slot's row and the account's sum stay within
+``MAX_TOTAL_MINOR``.
+
 Everything is SQLAlchemy Core with executemany on PostgreSQL; on SQLite the simulator's bulk paths go through the
 driver's executemany with plain tuples (a month of day-ends for up to 100k lines is one transaction)."""
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -43,6 +50,8 @@ _SQLITE_INSERT_ENTRY_SEQ = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_LAST_SEQ = "SELECT max(seq) FROM journal_entries"
+TOTAL_SLOTS_POSTGRES = 64
+
 _SQLITE_INSERT_POSTING = "INSERT INTO postings (entry_id, idx, account, side, amount_minor) VALUES (?, ?, ?, ?, ?)"
 
 
@@ -51,12 +60,24 @@ class SqlJournal:
     totals are written at commit, last, so PostgreSQL holds those hot rows' locks as briefly as possible.
     """
 
-    def __init__(self, connection: ConnectionSource) -> None:
+    def __init__(self, connection: ConnectionSource, slots: int | None = None) -> None:
+        if slots is not None and not 1 <= slots <= 1000:
+            raise ValueError(f"slots must be in [1, 1000], got {slots}")
         self._connection = connection
+        self._slots = slots
+        self._slot: int | None = None  # this transaction's slot, chosen by its first entry
         self._pending_totals: dict[Account, int] = defaultdict(int)
 
     def reset(self) -> None:
         self._pending_totals.clear()
+        self._slot = None
+
+    def _choose_slot(self, conn: Connection, first: JournalEntry) -> None:
+        if self._slot is not None:
+            return
+        slots = self._slots or (TOTAL_SLOTS_POSTGRES if conn.dialect.name == "postgresql" else 1)
+        key = first.line_id or first.entry_id
+        self._slot = zlib.crc32(key.encode()) % slots if slots > 1 else 0
 
     def append(self, entries: Iterable[JournalEntry]) -> None:
         batch: dict[str, JournalEntry] = {}
@@ -70,6 +91,7 @@ class SqlJournal:
         if not batch:
             return
         conn = self._connection()
+        self._choose_slot(conn, next(iter(batch.values())))
         if conn.dialect.name != "sqlite":
             self._append_pg(conn, batch)
             return
@@ -233,9 +255,10 @@ class SqlJournal:
 
     def account_balances(self) -> dict[Account, int]:
         conn = self._connection()
+        col = account_totals.c
         out = {
             Account(a): int(b)
-            for a, b in conn.execute(sa.select(account_totals.c.account, account_totals.c.balance_minor))
+            for a, b in conn.execute(sa.select(col.account, sa.func.sum(col.balance_minor)).group_by(col.account))
         }
         for account, delta in self._pending_totals.items():
             out[account] = out.get(account, 0) + delta
@@ -253,32 +276,51 @@ class SqlJournal:
         return {Account(a): int(total) for a, total in self._connection().execute(stmt)}
 
     def write_totals(self) -> None:
-        """Fold the pending deltas into ``account_totals`` (sorted: a stable lock order on PostgreSQL)."""
+        """Fold the pending deltas into this transaction's slot of ``account_totals`` (sorted: a stable lock order on
+        PostgreSQL); refused, with nothing written, if a slot or an account's sum of slots would pass the bound."""
         if not self._pending_totals:
             return
+        slot = self._slot or 0
         deltas = {a.value: d for a, d in sorted(self._pending_totals.items())}
-        rows = [{"account": a, "balance_minor": d} for a, d in deltas.items()]
+        rows = [{"account": a, "slot": slot, "balance_minor": d} for a, d in deltas.items()]
         conn = self._connection()
         col = account_totals.c
         if conn.dialect.name == "postgresql" and all(abs(d) <= MAX_TOTAL_MINOR for d in deltas.values()):
-            # One round trip: add, read the new totals back, check them (a refusal rolls the transaction back).
-            # Totals within the bound plus such deltas cannot overflow BIGINT, so the add itself never fails.
-            stmt = pg_dialect.insert(account_totals).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["account"], set_={"balance_minor": col.balance_minor + stmt.excluded.balance_minor}
+            # One round trip: add to the slot, read its new value and the account's other slots, check both (a
+            # refusal rolls the transaction back). A slot within the bound plus such a delta cannot overflow BIGINT.
+            ins = pg_dialect.insert(account_totals).values(rows)
+            ins = ins.on_conflict_do_update(
+                index_elements=["account", "slot"],
+                set_={"balance_minor": col.balance_minor + ins.excluded.balance_minor},
             )
-            after = {a: int(b) for a, b in conn.execute(stmt.returning(col.account, col.balance_minor))}
-            check_totals({a: after[a] - d for a, d in deltas.items()}, deltas)
+            up = ins.returning(col.account, col.balance_minor).cte("up")
+            other = account_totals.alias("other")
+            others = (
+                sa.select(sa.func.coalesce(sa.func.sum(other.c.balance_minor), 0))
+                .where(other.c.account == up.c.account, other.c.slot != slot)
+                .scalar_subquery()
+            )
+            result = conn.execute(sa.select(up.c.account, up.c.balance_minor, others)).all()
+            after = {a: (int(b), int(rest)) for a, b, rest in result}
+            check_totals({a: after[a][0] - d for a, d in deltas.items()}, deltas)
+            check_totals({a: sum(after[a]) - d for a, d in deltas.items()}, deltas)
             self._pending_totals.clear()
             return
-        current = conn.execute(sa.select(col.account, col.balance_minor).where(col.account.in_(list(deltas))))
+        mine: dict[str, int] = {}
+        summed: dict[str, int] = {}
+        current = sa.select(col.account, col.slot, col.balance_minor).where(col.account.in_(list(deltas)))
+        for a, k, b in conn.execute(current):
+            summed[a] = summed.get(a, 0) + int(b)
+            if k == slot:
+                mine[a] = int(b)
         # Checked before writing: SQLite would silently turn an overflowing sum into a float.
-        check_totals({a: int(b) for a, b in current}, deltas)
+        check_totals(mine, deltas)
+        check_totals(summed, deltas)
         upsert(
             conn,
             account_totals,
             rows,
-            ["account"],
+            ["account", "slot"],
             lambda excluded: {"balance_minor": account_totals.c.balance_minor + excluded.balance_minor},
         )
         self._pending_totals.clear()

@@ -60,7 +60,8 @@ def _postings_figures(conn: sa.Connection, sql: str, *params: object) -> LedgerF
 
 
 def _totals(conn: sa.Connection, table: str) -> dict[str, int]:
-    return {a: int(v) for a, v in conn.exec_driver_sql(f"SELECT account, balance_minor FROM {table}")}  # fixed names
+    sql = f"SELECT account, sum(balance_minor) FROM {table} GROUP BY account"  # fixed names; a total is its slots' sum
+    return {a: int(v) for a, v in conn.exec_driver_sql(sql)}
 
 
 # ------------------------------------------------------------------------------------------ scratch files
@@ -286,8 +287,8 @@ def _merge_block(conn: sa.Connection, d: Path) -> LedgerFigures:
     for table, key in _COPIED_TABLES:
         conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM blk.{table} ORDER BY {key}")  # fixed names
     conn.exec_driver_sql(
-        "INSERT INTO account_totals (account, balance_minor) SELECT account, balance_minor FROM "
-        "blk.account_totals WHERE true ON CONFLICT (account) DO UPDATE SET balance_minor = "
+        "INSERT INTO account_totals (account, slot, balance_minor) SELECT account, slot, balance_minor FROM "
+        "blk.account_totals WHERE true ON CONFLICT (account, slot) DO UPDATE SET balance_minor = "
         "account_totals.balance_minor + excluded.balance_minor"
     )
     return figures

@@ -49,11 +49,14 @@ postings = sa.Table(
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
 )
 
-# Running signed totals (debit positive), updated in the transaction that appends the entries.
+# Running signed totals (debit positive), updated in the transaction that appends the entries. Each account's total
+# is split into slots (a transaction adds to the slot its first line's id hashes to; issue 18: one hot row per
+# account serialised every command on PostgreSQL); an account's total is the sum of its slots.
 account_totals = sa.Table(
     "account_totals",
     metadata,
     sa.Column("account", sa.String(100), primary_key=True),
+    sa.Column("slot", sa.SmallInteger, primary_key=True, server_default="0"),
     sa.Column("balance_minor", sa.BigInteger, nullable=False),
 )
 

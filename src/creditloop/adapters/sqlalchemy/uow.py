@@ -64,7 +64,14 @@ class SqlUnitOfWork:
     applications: ApplicationHistory
     decisions: DecisionStore
 
-    def __init__(self, engine: Engine, products: Callable[[str], Product], *, single_writer: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        products: Callable[[str], Product],
+        *,
+        single_writer: bool = False,
+        total_slots: int | None = None,
+    ) -> None:
         """``single_writer``: this unit of work is the only writer of the database (a simulation's own
         file). Committed lines then stay in memory for the next unit instead of being reloaded; the
         optimistic version check at save still refuses to overwrite a row someone else changed."""
@@ -72,7 +79,7 @@ class SqlUnitOfWork:
         self.single_writer = single_writer
         self._conn: Connection | None = None
         self._lines = SqlLines(self._connection, products)
-        self._journal = SqlJournal(self._connection)
+        self._journal = SqlJournal(self._connection, total_slots)  # None: 64 on PostgreSQL, 1 on SQLite
         self.lines = self._lines
         self.journal = self._journal
         self.audit = SqlAudit(self._connection)

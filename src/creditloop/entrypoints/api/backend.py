@@ -83,7 +83,7 @@ class Backend:
         """This thread's message bus (made on first use; a unit of work is never shared between threads)."""
         bus: MessageBus | None = getattr(self._local, "bus", None)
         if bus is None:
-            uow = SqlUnitOfWork(self.engine, self._products.__getitem__)
+            uow = SqlUnitOfWork(self.engine, self._products.__getitem__, total_slots=self.settings.total_slots)
             uow.decisions.cipher = self.cipher  # type: ignore[attr-defined]
             bus = MessageBus(uow, self._policies)
             self._local.bus = bus

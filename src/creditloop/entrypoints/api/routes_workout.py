@@ -9,13 +9,14 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response
+from fastapi.responses import JSONResponse
 
 from creditloop.app import collections_commands as cc
 from creditloop.app import hardship_commands as h
 from creditloop.app.hardship_store import StoredPlan
-from creditloop.core.errors import NotFound
+from creditloop.core.errors import DomainError, NotFound
 from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, owned_line
-from creditloop.entrypoints.api.problems import Problem
+from creditloop.entrypoints.api.problems import MEDIA_TYPE, Problem
 from creditloop.entrypoints.api.schemas import Id
 from creditloop.entrypoints.api.schemas_more import AcceptOptionBody, CaseBody, ContactBody, TrackPlansBody
 
@@ -112,12 +113,11 @@ def open_case(line_id: Id, body: CaseBody, who: Caller, be: Be) -> dict[str, Any
     "/collections/cases/{line_id}/contacts", status_code=201, tags=["collections"],
     operation_id="record_contact_attempt", summary="Record a contact attempt (the conduct rules decide first)",
 )  # fmt: skip
-def contact(
-    line_id: Id, body: ContactBody, who: Caller, be: Be, response: Response, key: IdemKey = None
-) -> dict[str, Any]:
+def contact(line_id: Id, body: ContactBody, who: Caller, be: Be, response: Response, key: IdemKey = None) -> Any:
     """A contact the rules forbid (quiet hours, daily caps, an open dispute, an opt-out...) is recorded as refused
     for the audit and answered **409** with ``code`` the rule (``conduct.quiet_hours``...) and when it is next
-    allowed. The ``Idempotency-Key`` is the attempt id."""
+    allowed; its problem document also lists every rule that refused it (``rules``) and ``next_allowed_at`` (the
+    dashboard shows them in Chinese or English). The ``Idempotency-Key`` is the attempt id."""
     if body.at.tzinfo is None:
         raise Problem(422, "invalid_input", "at: must be an ISO instant with an offset", field="at")
     if body.at > be.clock.now() + timedelta(minutes=5):
@@ -126,9 +126,24 @@ def contact(
     result = be.send(cc.RecordContactAttempt(attempt, line_id, body.contact_id, body.channel, body.at, body.outcome,
                                              body.purpose, "lender", body.script))  # fmt: skip
     response.headers["Idempotency-Key"] = attempt
-    result.raise_if_refused()
+    if not result.record.allowed:
+        return _refused(result, attempt)
     r = result.record
     after = result.next_allowed_at
     return {"attempt_id": r.record_id, "line_id": r.line_id, "contact_id": r.contact_id, "party": r.party,
             "channel": r.channel, "at": r.at.isoformat(), "outcome": r.outcome, "policy": r.policy,
             "next_allowed_at": None if after is None else after.isoformat()}  # fmt: skip
+
+
+def _refused(result: Any, attempt: str) -> JSONResponse:
+    """409 as ``raise_if_refused`` answers it (``code`` the first rule, ``field`` at), with every rule and the next
+    allowed instant as members of the problem document."""
+    try:
+        result.raise_if_refused()
+    except DomainError as exc:
+        after = result.next_allowed_at
+        body = {"type": f"urn:creditloop:problem:{exc.code}", "title": "Conflict", "status": 409,
+                "detail": exc.message, "code": exc.code, "field": "at", "rules": list(result.record.codes),
+                "next_allowed_at": None if after is None else after.isoformat()}  # fmt: skip
+        return JSONResponse(body, status_code=409, media_type=MEDIA_TYPE, headers={"Idempotency-Key": attempt})
+    raise AssertionError("a refused record always raises")  # pragma: no cover

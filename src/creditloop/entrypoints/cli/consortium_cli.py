@@ -38,8 +38,10 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8600,
     data_dir: ConsortiumDirOpt = DEFAULT_DIR,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Serve the consortium (/consortium/v1, OpenAPI at /consortium/v1/openapi.json): one process, one worker."""
+    """Serve the consortium (/consortium/v1, OpenAPI at /consortium/v1/openapi.json): one process, one worker.
+    ``--json`` prints where it listens (url, members, data dir) as one JSON line on stdout before serving."""
     from creditloop._extras import require_extra
 
     require_extra("service")
@@ -50,7 +52,10 @@ def serve(
 
     settings = _settings(data_dir)
     svc = guarded(lambda: ConsortiumService(settings))  # type: ignore[arg-type]
-    typer.echo(f"Consortium on http://{host}:{port}/consortium/v1 ({len(svc.registry.members)} members)", err=True)
+    url = f"http://{host}:{port}/consortium/v1"
+    typer.echo(f"Consortium on {url} ({len(svc.registry.members)} members)", err=True)
+    if as_json:
+        echo_json({"url": url, "members": len(svc.registry.members), "data_dir": str(data_dir)})
     app = create_app(service=svc)
     # The registry and the imports are long-lived: out of the collector's way, so a full collection does not walk
     # them in the middle of a query (docs/performance.md, consortium).

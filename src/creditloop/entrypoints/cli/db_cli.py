@@ -19,7 +19,7 @@ DataDirOpt = Annotated[Path, typer.Option("--data-dir", envvar="CREDITLOOP_DATA_
 DEFAULT_DIR = Path("creditloop-data")
 
 
-def _engine(data_dir: Path, *, create: bool) -> tuple[Any, str]:
+def ledger_engine(data_dir: Path, *, create: bool) -> tuple[Any, str]:
     from sqlalchemy.engine import make_url
 
     from creditloop.adapters.sqlalchemy.db import make_engine, sqlite_url
@@ -55,7 +55,7 @@ def upgrade(
     from creditloop.adapters.sqlalchemy.db import current_revision, migrate
     from creditloop.adapters.sqlalchemy.status import db_status
 
-    engine, shown = _engine(data_dir, create=True)
+    engine, shown = ledger_engine(data_dir, create=True)
     try:
         before = current_revision(engine)
         migrate(engine)
@@ -73,7 +73,7 @@ def status(
     """The schema revision, the newest this version knows, and the ledger's purpose; changes nothing."""
     from creditloop.adapters.sqlalchemy.status import db_status
 
-    engine, shown = _engine(data_dir, create=False)
+    engine, shown = ledger_engine(data_dir, create=False)
     try:
         result = db_status(engine, shown)
     finally:

@@ -39,6 +39,7 @@ from creditloop.entrypoints.cli import (
     line_cli,
     multilender_cli,
     origination_cli,
+    pii_cli,
     pricing_cli,
     products_cli,
     risk_cli,
@@ -107,6 +108,7 @@ risk_cli.register(app)
 credit_record_cli.register(app)
 credit_dispute_cli.register()  # `credit-record dispute|disputes|report|statement` on the same group
 serve_cli.register(app)
+pii_cli.register(app)
 consortium_cli.register(app)
 
 

@@ -8,7 +8,7 @@ async function hardshipPage(main, notice) {
   const approve = async (req, opt, button) => {
     button.disabled = true;
     try {
-      const plan = await api("POST", `/dashboard/hardship/requests/${encodeURIComponent(req.request_id)}/accept`, { option_id: opt.option_id });
+      const { plan } = await api("POST", `/hardship/requests/${encodeURIComponent(req.request_id)}/acceptance`, { option_id: opt.option_id });
       await hardshipPage(main, message("ok", t("hardship.approved", { option: plan.option_id, kind: pick(KIND_TEXT, plan.kind), role: pick(ROLE_TEXT, plan.approved_by) }), "hardship-ok"));
     } catch (err) {
       button.disabled = false;
@@ -61,7 +61,7 @@ async function casePanel(detail, lineId, last) {
     out.replaceChildren();
     let notice;
     try {
-      await api("POST", `/dashboard/collections/${encodeURIComponent(lineId)}/contacts`, body);
+      await api("POST", `/collections/cases/${encodeURIComponent(lineId)}/contacts`, body);
       notice = message("ok", t("collections.ok"), "contact-ok");
     } catch (err) {
       const rules = (err.body && err.body.rules) || [];
