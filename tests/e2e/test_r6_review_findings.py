@@ -62,11 +62,6 @@ def test_the_chinese_notice_of_a_decision_has_no_english_variable_names(tmp_path
     assert "income" not in notice.stdout and "inf)" not in notice.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R6: a rule-file error prints its field twice ('error: rules[1].feature: rules[1].feature: unknown "
-    "indicator ...'): alert_rules.py puts the field in the message and the CLI prefixes it again",
-)
 def test_an_unknown_indicator_in_a_rule_file_names_its_field_once(tmp_path: Path) -> None:
     rules = json.loads(
         (Path(__file__).parents[2] / "src/creditloop/monitoring/alert_rules/ewi_v1.json").read_text("utf-8")

@@ -189,4 +189,5 @@ def test_report_charts_the_back_test_of_the_run(run: Path, tmp_path: Path) -> No
     ok = CliRunner().invoke(app, ["report", "--data-dir", str(run), "--out", str(out)])
     assert ok.exit_code == 0, ok.output
     html = out.read_text("utf-8")
-    assert 'id="chart-ewi-lead"' in html and 'id="chart-ewi-volume"' in html and html.count("<svg") == 10
+    # 8 portfolio charts, 2 IFRS 9 (ECL exposure and stage flows), 2 early warning
+    assert 'id="chart-ewi-lead"' in html and 'id="chart-ewi-volume"' in html and html.count("<svg") == 12

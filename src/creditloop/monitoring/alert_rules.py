@@ -100,15 +100,14 @@ def _number(value: Any, field: str) -> float:
 
 def _condition(doc: Mapping[str, Any], fs: FeatureSet, at: str) -> Condition:
     indicator = doc.get("feature")
+    known = f"a feature of {fs.feature_set_id}@{fs.version} or {SCORE!r}"
+    if indicator is None:  # the CLI prefixes the field: the message does not repeat it
+        raise ValidationError(f"missing: a condition names its indicator in 'feature' ({known})", field=f"{at}.feature")
     if indicator != SCORE and (not isinstance(indicator, str) or indicator not in fs.names):
-        raise ValidationError(
-            f"{at}.feature: unknown indicator {indicator!r} (a feature of {fs.feature_set_id}@{fs.version} or "
-            f"{SCORE!r})",
-            field=f"{at}.feature",
-        )
+        raise ValidationError(f"unknown indicator {indicator!r} ({known})", field=f"{at}.feature")
     op = doc.get("op")
     if op not in OPS:
-        raise ValidationError(f"{at}.op: unknown op {op!r} (one of {', '.join(OPS)})", field=f"{at}.op")
+        raise ValidationError(f"unknown op {op!r} (one of {', '.join(OPS)})", field=f"{at}.op")
     return Condition(indicator, op, _number(doc.get("threshold"), f"{at}.threshold"))
 
 
