@@ -8,6 +8,7 @@ database was already at head. ``migrate`` first compares the stored revision wit
 from __future__ import annotations
 
 import ast
+import threading
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,10 @@ def alembic_config() -> Config:
     return config
 
 
+# Alembic's ``context`` and ``op`` are module-wide proxies: two upgrades in one process at once (the API server's
+# background simulation job and a request opening another ledger) clobber each other's ("KeyError: 'config'").
+_IN_PROCESS = threading.Lock()
+
 # pg_advisory_xact_lock key for schema upgrades (any fixed 64-bit number; "creditlp" in ASCII).
 _PG_MIGRATION_LOCK = 0x6372656469746C70
 
@@ -154,7 +159,7 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as connection:
+    with _IN_PROCESS, engine.begin() as connection:
         _lock_for_migration(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
