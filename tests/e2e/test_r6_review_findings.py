@@ -47,8 +47,16 @@ def test_the_chinese_notice_of_a_decision_has_no_english_variable_names(tmp_path
     apps = _write_csv(tmp_path / "apps.csv", [APPLICATION])
     data = tmp_path / "data"
     decided = run_in_process(
-        "origination", "decide", "--input", str(apps), "--out", str(tmp_path / "d.csv"), "--data-dir", str(data),
-        "--policy", "underwriting_v3",
+        "origination",
+        "decide",
+        "--input",
+        str(apps),
+        "--out",
+        str(tmp_path / "d.csv"),
+        "--data-dir",
+        str(data),
+        "--policy",
+        "underwriting_v3",
     )
     assert decided.returncode == 0, decided.stderr
     notice = run_in_process(

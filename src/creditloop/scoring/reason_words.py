@@ -17,9 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from creditloop.scoring.reasons import ReasonText
 
 REASON_STYLES = ("label", "words")
-RATIO_FEATURES = frozenset(
-    {"debt_to_income", "stated_to_verified_income", "requested_to_income", "dti", "utilization"}
-)
+RATIO_FEATURES = frozenset({"debt_to_income", "stated_to_verified_income", "requested_to_income", "dti", "utilization"})
 _INTERVAL = re.compile(r"^\[(?P<lo>[^,\]]+), (?P<hi>[^,)]+)\)$")
 _WORDS = {"Missing": ReasonText("not provided", "未提供"), "Special": ReasonText("special value", "特殊值")}
 
