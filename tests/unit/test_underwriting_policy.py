@@ -186,8 +186,9 @@ def test_policy_named_takes_a_packaged_name_or_a_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(mutated("version", "7")), encoding="utf-8")
     assert policy_named(path).version == "7"
+    assert policy_named("underwriting_v3").models[0].version == "2"  # app-scorecard@2: reasons in words
     with pytest.raises(ValidationError) as err:
-        policy_named("underwriting_v3")
+        policy_named("underwriting_v9")
     assert err.value.field == "policy"
     with pytest.raises(ValidationError) as err:
         policy_named(tmp_path / "missing.json")
