@@ -107,7 +107,7 @@ def test_decide_a_file_opens_lines_and_refuses_bad_rows_by_name(tmp_path: Path, 
     approved = [r for r in out.values() if r["decision"] == "approve"]
     assert approved, out
     for r in approved:
-        assert float(r["limit"]) > 0 and r["pd"] and r["score_band"] and r["model"] == "app-scorecard@1"
+        assert float(r["limit"]) > 0 and r["pd"] and r["score_band"] and r["model"] == "app-scorecard@2"
         shown = cli("line", "show", "--line-id", f"L-{r['application_id']}", "--data-dir", str(ledger), "--json")
         assert shown["limit_minor"] == round(float(r["limit"]) * 100)
 
@@ -192,7 +192,7 @@ def test_report_by_arm_and_a_single_policy(tmp_path: Path, ledger: Path) -> None
     assert set(arms) == {"champion", "challenger"}
     assert sum(r["applications"] for r in arms.values()) == 60
     out = read_out(tmp_path / "out.csv")
-    assert {r["policy"] for r in out.values() if r["arm"] == "challenger"} == {"underwriting@2"}
+    assert {r["policy"] for r in out.values() if r["arm"] == "challenger"} == {"underwriting@4"}
     single = tmp_path / "single"
     cli(
         "origination",

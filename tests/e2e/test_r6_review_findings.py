@@ -1,5 +1,6 @@
-"""Findings of the R6 independent review that are not fixed yet, as strict xfails: each one passes (and so fails the
-suite, to be turned into a plain test) the day its bug is fixed. Run in process, small inputs, a few seconds."""
+"""Findings of the R6 independent review: those not fixed yet as strict xfails (each passes, and so fails the suite,
+to be turned into a plain test, the day its bug is fixed), the fixed ones as plain tests. Run in process, small
+inputs, a few seconds."""
 
 from __future__ import annotations
 
@@ -42,13 +43,9 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R6: the packaged app-scorecard@1 has no zh/en descriptions, so the customer's Chinese notice names the "
-    "reasons by raw variable names and bin intervals ('stated to verified income：缺失', "
-    "'monthly income yuan：[15658, inf)')",
-)
 def test_the_chinese_notice_of_a_decision_has_no_english_variable_names(tmp_path: Path) -> None:
+    # R6, fixed: the default arms (arms_v2) decide with app-scorecard@2 (curated zh/en texts, bins in words);
+    # app-scorecard@1 keeps its texts so recorded decisions replay byte for byte
     apps = _write_csv(tmp_path / "apps.csv", [APPLICATION])
     data = tmp_path / "data"
     decided = run_in_process(
@@ -60,6 +57,9 @@ def test_the_chinese_notice_of_a_decision_has_no_english_variable_names(tmp_path
     )
     assert notice.returncode == 0, notice.stderr
     assert "income" not in notice.stdout and "inf)" not in notice.stdout
+    assert "月收入（元）：不低于15,658" in notice.stdout, notice.stdout
+    en = run_in_process("origination", "notice", "--decision-id", "APP-R6-1", "--lang", "en", "--data-dir", str(data))
+    assert "Monthly income (yuan): 15,658 or more" in en.stdout, en.stdout
 
 
 def test_an_unknown_indicator_in_a_rule_file_names_its_field_once(tmp_path: Path) -> None:

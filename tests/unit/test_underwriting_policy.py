@@ -163,12 +163,14 @@ def test_a_bad_living_cost_table_names_the_tier() -> None:
 
 
 def test_arm_split_document() -> None:
-    split = packaged_split()
+    split = packaged_split()  # arms_v2: arms_v1's salt and shares on the policies using app-scorecard@2
     assert [(a.name, a.policy, a.share_bps) for a in split.arms] == [
-        ("champion", "underwriting_v1", 9000),
-        ("challenger", "underwriting_v2", 1000),
+        ("champion", "underwriting_v3", 9000),
+        ("challenger", "underwriting_v4", 1000),
     ]
-    assert split.policy_of("challenger") == "underwriting_v2"
+    assert split.policy_of("challenger") == "underwriting_v4"
+    old = packaged_split("arms_v1")
+    assert [a.policy for a in old.arms] == ["underwriting_v1", "underwriting_v2"] and old.salt == split.salt
     doc = packaged("arms_v1")
     doc["arms"][1]["share_bps"] = 1500
     with pytest.raises(ValidationError) as err:
@@ -186,8 +188,9 @@ def test_policy_named_takes_a_packaged_name_or_a_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(mutated("version", "7")), encoding="utf-8")
     assert policy_named(path).version == "7"
+    assert policy_named("underwriting_v3").models[0].version == "2"  # app-scorecard@2: reasons in words
     with pytest.raises(ValidationError) as err:
-        policy_named("underwriting_v3")
+        policy_named("underwriting_v9")
     assert err.value.field == "policy"
     with pytest.raises(ValidationError) as err:
         policy_named(tmp_path / "missing.json")
@@ -205,9 +208,9 @@ def test_each_arm_decides_with_its_own_policy() -> None:
         facts = ApplicantFacts(
             app_id, date(2026, 3, 1), 30, 2, 1, "it", "app", 1_000_000, None, 0, 1, 9_000_000, True, True
         )
-        d = decide_application(facts, (), ModelOutput("app-scorecard", "1", 0.01, None, ()), policy, arm=arm)
+        d = decide_application(facts, (), ModelOutput("app-scorecard", "2", 0.01, None, ()), policy, arm=arm)
         seen.add((d.arm, d.policy_version, d.limit_minor))
-    assert seen == {("champion", "1", 2_170_000), ("challenger", "2", 2_900_000)}
+    assert seen == {("champion", "3", 2_170_000), ("challenger", "4", 2_900_000)}
 
 
 def test_with_cutoffs_for_a_frontier_sweep() -> None:

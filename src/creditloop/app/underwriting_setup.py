@@ -111,7 +111,7 @@ def build_underwriting(policy: str | None, model_files: Sequence[Path]) -> Under
         chosen = _policy(policy)
         split = ArmSplit("single", "1", "", (Arm("champion", policy, 10_000),))
         return Underwriting(split, {"champion": arm_setup(chosen, model_files)})
-    split = packaged_split("arms_v1")
+    split = packaged_split("arms_v2")
     return Underwriting(split, {arm.name: arm_setup(_policy(arm.policy), model_files) for arm in split.arms})
 
 

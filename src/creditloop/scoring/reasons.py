@@ -58,6 +58,11 @@ DESCRIPTIONS: dict[str, ReasonText] = {
     "dti": ReasonText("Debt-to-income ratio", "负债收入比"),
     "delinquencies": ReasonText("Recent delinquencies", "近期逾期次数"),
     "inquiries": ReasonText("Recent credit inquiries", "近期征信查询次数"),
+    # the packaged application scorecard (creditloop/models/app_scorecard_v*.json)
+    "debt_to_income": ReasonText("Monthly debt payments as a share of income", "月还款额占收入比例"),
+    "stated_to_verified_income": ReasonText("Stated income compared with verified income", "申报收入与核实收入之比"),
+    "requested_to_income": ReasonText("Amount requested compared with monthly income", "申请额度与月收入之比"),
+    "monthly_income_yuan": ReasonText("Monthly income (yuan)", "月收入（元）"),
 }
 
 

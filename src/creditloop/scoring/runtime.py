@@ -30,6 +30,7 @@ from creditloop.scoring._model_base import (
     read_document,
 )
 from creditloop.scoring._values import label, number
+from creditloop.scoring.reason_words import REASON_STYLES, statement_in_words
 from creditloop.scoring.reasons import ReasonText, statement
 
 SCORECARD_FORMAT_VERSION = 2  # the newest scorecard file this reads (kept equal to artifact.FORMAT_VERSION)
@@ -87,8 +88,9 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def _characteristic(data: Mapping[str, Any]) -> _Characteristic:
-    """Build one characteristic from its file entry (the fields ``Characteristic.from_dict`` reads)."""
+def _characteristic(data: Mapping[str, Any], words: bool = False) -> _Characteristic:
+    """Build one characteristic from its file entry (the fields ``Characteristic.from_dict`` reads); ``words``:
+    reason texts name the bin in words (:mod:`creditloop.scoring.reason_words`), else by its label."""
     name = str(data["name"])
     numeric = data["kind"] == "numeric"
     if not numeric and data["kind"] != "categorical":
@@ -111,7 +113,8 @@ def _characteristic(data: Mapping[str, Any]) -> _Characteristic:
     labels += [SPECIAL_LABEL, MISSING_LABEL]
     desc = data.get("description", {})
     description = ReasonText(str(desc.get("en", name)), str(desc.get("zh", name)))
-    texts = tuple((t.zh, t.en) for t in (statement(description, lab) for lab in labels))
+    made = (statement_in_words(name, description, lab) if words else statement(description, lab) for lab in labels)
+    texts = tuple((t.zh, t.en) for t in made)
     best = max(points)
     return _Characteristic(
         name=name,
@@ -141,13 +144,18 @@ class ScorecardRuntime:
 
     def __init__(self, document: Mapping[str, Any], *, n_reasons: int | None = None) -> None:
         _check_header(document, SCORECARD_FORMAT, SCORECARD_FORMAT_VERSION)
+        style = str(document.get("reason_style", "label"))
+        if style not in REASON_STYLES:
+            raise ValidationError(
+                f"reason_style must be one of {', '.join(REASON_STYLES)}, got {style!r}", field="reason_style"
+            )
         try:
             scaling = document["scaling"]
             self.offset = float(scaling["offset"])
             self.factor = float(scaling["factor"])
             self.round_points = bool(scaling.get("round_points", True))
             self.calibration = (float(document["calibration"]["a"]), float(document["calibration"]["b"]))
-            chars = tuple(_characteristic(c) for c in document["characteristics"])
+            chars = tuple(_characteristic(c, style == "words") for c in document["characteristics"])
             metadata = dict(document.get("metadata") or {})
             self.n_reasons = int(document.get("n_reasons", 4) if n_reasons is None else n_reasons)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:

@@ -80,11 +80,17 @@ def load_split(path: str | Path) -> ArmSplit:
     return load_document(path, SPLIT_SCHEMA)
 
 
+PACKAGED_SPLITS = ("arms_v1", "arms_v2")
+
+
 @cache
-def packaged_split(name: str = "arms_v1") -> ArmSplit:
-    """A split shipped with the package, by file name without ``.json``."""
-    if name != "arms_v1":
-        raise ValidationError(f"unknown packaged arm split {name!r}; choose arms_v1", field="split")
+def packaged_split(name: str = "arms_v2") -> ArmSplit:
+    """A split shipped with the package, by file name without ``.json`` (``arms_v2``: the default for new
+    decisions; ``arms_v1``: the same arms on underwriting_v1 / v2, app-scorecard@1)."""
+    if name not in PACKAGED_SPLITS:
+        raise ValidationError(
+            f"unknown packaged arm split {name!r}; choose one of {', '.join(PACKAGED_SPLITS)}", field="split"
+        )
     return packaged_document("creditloop.strategy", f"policies/{name}.json", SPLIT_SCHEMA)
 
 

@@ -341,7 +341,13 @@ def load_underwriting_policy(path: str | Path) -> UnderwritingPolicy:
     return load_document(path, POLICY_SCHEMA)
 
 
-PACKAGED_UNDERWRITING = ("underwriting_v1", "underwriting_v2", "underwriting_statement_v1")
+PACKAGED_UNDERWRITING = (
+    "underwriting_v1",
+    "underwriting_v2",
+    "underwriting_v3",
+    "underwriting_v4",
+    "underwriting_statement_v1",
+)
 
 
 @cache
