@@ -161,3 +161,18 @@ def test_a_negative_materiality_threshold_is_refused(analytics_book: Path) -> No
     state = monthly_state(snapshots(connect("duckdb"), analytics_book))
     with pytest.raises(ValueError, match="material_absolute_minor"):
         stages(state, material_absolute_minor=-1)
+
+
+def test_forborne_staging_is_the_same_on_spark(spark: Any, tmp_path: Path) -> None:
+    """A tiny forborne book: Spark's window functions give DuckDB's stages, flags and previous stages."""
+    book = forborne_book(11, 12)
+    data_dir = write_book(book, tmp_path)
+
+    def staged(con: Any) -> list[tuple[Any, ...]]:
+        got = rows(stages(monthly_state(snapshots(con, data_dir))))
+        return sorted((r["line_id"], str(r["month_end_on"]), r["stage"], r["prev_stage"], r["needs_per_account"])
+                      for r in got)  # fmt: skip
+
+    duck = staged(connect("duckdb"))
+    assert staged(connect("spark", session=spark)) == duck
+    assert {s for _, _, s, _, _ in duck} == {1, 2, 3}
