@@ -47,19 +47,39 @@ def random_book(seed: int, lines: int) -> list[dict[str, Any]]:
     return out
 
 
+def forborne_book(seed: int, lines: int) -> list[dict[str, Any]]:
+    """``random_book`` with a restructure (a state: true from its month on, as in the simulator's snapshots) on
+    most lines, often soon after or during a default, and an unlikely-to-pay flag now and then."""
+    rng = random.Random(seed)
+    book = random_book(seed, lines)
+    by_line: dict[str, list[dict[str, Any]]] = {}
+    for r in book:
+        by_line.setdefault(r["line_id"], []).append(r)
+    for history in by_line.values():
+        start = rng.choice([None, 0, *range(len(history))])
+        for j, r in enumerate(history):
+            r["restructured"] = start is not None and j >= start
+            r["unlikely_to_pay"] = rng.random() < 0.03
+    return book
+
+
 def python_stages(book: list[dict[str, Any]], rules: StagingRules, absolute: int | None) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
     by_line: dict[str, list[dict[str, Any]]] = {}
     for r in book:
         by_line.setdefault(r["line_id"], []).append(r)
     for line, history in by_line.items():
-        state = INITIAL
+        state, was_restructured = INITIAL, False
         for r in sorted(history, key=lambda x: x["month_end_on"]):
             charged = r["status"] == "CHARGED_OFF"
             exposure = r["charged_off_minor"] if charged else r["balance_minor"]
             material = True if absolute is None else is_material(r["past_due_minor"], exposure, absolute_minor=absolute)
+            restructured = bool(r.get("restructured"))
             facts = MonthFacts(dpd=r["dpd"], material=material, charged_off=charged, pd=r["pd"],
-                               pd_at_origination=r["pd_at_origination"])  # fmt: skip
+                               pd_at_origination=r["pd_at_origination"],
+                               forbearance_granted=restructured and not was_restructured,  # as ecl.panel_staging
+                               unlikely_to_pay=bool(r.get("unlikely_to_pay")))  # fmt: skip
+            was_restructured = was_restructured or restructured
             state = next_state(state, facts, rules)
             out[(line, r["month_end_on"].isoformat())] = state.stage
     return out
@@ -92,6 +112,36 @@ def test_columnar_staging_equals_the_per_account_state_machine(
     assert {1, 2, 3} <= set(got.values())  # every stage was exercised
 
 
+@pytest.mark.parametrize(
+    ("seed", "rules", "absolute"),
+    [
+        (11, StagingRules(), None),
+        (12, StagingRules(), 1_000),
+        (13, StagingRules(cure_months=1, forborne_cure_months=4, forborne_probation_months=6, default_dpd=60), None),
+        (14, StagingRules(forborne_cure_months=0, forborne_probation_months=0, forborne_is_sicr=False), 100),
+    ],
+)
+def test_columnar_staging_with_forbearance_equals_the_per_account_state_machine(
+    tmp_path: Path, seed: int, rules: StagingRules, absolute: int | None
+) -> None:
+    book = forborne_book(seed, 150)
+    expected = python_stages(book, rules, absolute)
+    state = monthly_state(snapshots(connect("duckdb"), write_book(book, tmp_path)))
+    staged = rows(stages(state, rules, absolute))
+    got = {(r["line_id"], r["month_end_on"]): r["stage"] for r in staged if not r["needs_per_account"]}
+    assert got == {k: v for k, v in expected.items() if k in got}
+    assert len(got) >= 0.8 * len(expected)  # the sequential re-default rule flags only a few rows
+    flagged = {r["line_id"] for r in staged if r["needs_per_account"]}
+    forborne = {r["line_id"] for r in book if r["restructured"]}
+    assert flagged <= forborne and len(forborne - flagged) >= 0.5 * len(forborne)
+    assert {1, 2, 3} <= set(got.values())
+    plain = python_stages([{k: v for k, v in r.items() if k not in ("restructured", "unlikely_to_pay")} for r in book],
+                          rules, absolute)  # fmt: skip
+    assert sum(got[k] != plain[k] for k in got) >= 100  # forbearance and unlikely-to-pay moved many rows
+    prev = {(r["line_id"], r["month_end_on"]): r["prev_stage"] for r in staged}
+    assert all(prev[k] is None or prev[k] in (1, 2, 3) for k in prev)
+
+
 def test_summary_and_movements_on_the_hand_made_book(analytics_book: Path) -> None:
     staged = stages(monthly_state(snapshots(connect("duckdb"), analytics_book)))
     summary = rows(stage_summary(staged))
@@ -111,3 +161,18 @@ def test_a_negative_materiality_threshold_is_refused(analytics_book: Path) -> No
     state = monthly_state(snapshots(connect("duckdb"), analytics_book))
     with pytest.raises(ValueError, match="material_absolute_minor"):
         stages(state, material_absolute_minor=-1)
+
+
+def test_forborne_staging_is_the_same_on_spark(spark: Any, tmp_path: Path) -> None:
+    """A tiny forborne book: Spark's window functions give DuckDB's stages, flags and previous stages."""
+    book = forborne_book(11, 12)
+    data_dir = write_book(book, tmp_path)
+
+    def staged(con: Any) -> list[tuple[Any, ...]]:
+        got = rows(stages(monthly_state(snapshots(con, data_dir))))
+        return sorted((r["line_id"], str(r["month_end_on"]), r["stage"], r["prev_stage"], r["needs_per_account"])
+                      for r in got)  # fmt: skip
+
+    duck = staged(connect("duckdb"))
+    assert staged(connect("spark", session=spark)) == duck
+    assert {s for _, _, s, _, _ in duck} == {1, 2, 3}

@@ -14,6 +14,7 @@ from creditloop.app.views import line_summary
 from creditloop.core.errors import NotFound
 from creditloop.entrypoints.api.authz import ROLES
 from creditloop.entrypoints.api.backend import Backend
+from creditloop.entrypoints.api.demo_profiles import seed_profiles
 from creditloop.entrypoints.api.keys import issue
 
 DEMO_LABEL = "demo"
@@ -23,7 +24,9 @@ PAYERS = {1: 100, 2: 100, 3: 50, 4: 0, 5: 0, 6: 100}
 
 
 def seed_book(be: Backend) -> int:
-    """Open and use the demo lines (skipped when they exist); returns how many lines were opened."""
+    """Open and use the demo lines (skipped when they exist) and store each demo customer's synthetic profile;
+    returns how many lines were opened."""
+    seed_profiles(be, PAYERS)
     today = be.today()
     opened = today - timedelta(days=120)
     made = 0

@@ -20,6 +20,7 @@ from creditloop.core.dates import add_months, month_end
 from creditloop.core.errors import NotFound
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.demo import seed_book
+from creditloop.entrypoints.api.demo_profiles import seed_profiles
 
 MONTHS = 6
 COHORT = 4
@@ -53,6 +54,7 @@ def seed_all(be: Backend) -> int:
         be.send(c.RunDayEnd(month_end(add_months(today.replace(day=1), -MONTHS))))
     made += seed_book(be)
     made += _large_line(be, today)
+    seed_profiles(be, (7,))  # C-DEMO-7, the large line's customer
     be.send(c.RunDayEnd(today - timedelta(days=1)))
     seed_care(be)
     if be.data_dir is not None:  # the embedded ledger's directory (the only one --seed-demo seeds)

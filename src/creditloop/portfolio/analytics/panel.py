@@ -43,7 +43,15 @@ OPEN_MAX_INDEX = CO_INDEX - 1  # M7
 # Carried through when present (ECL's exposure at default needs the undrawn limit; staging reads the PDs and the
 # past-due amount); every other column is dropped before the window functions so the engines sort only what the
 # analytics use.
-OPTIONAL_COLUMNS: tuple[str, ...] = ("limit_minor", "customer_id", "past_due_minor", "pd", "pd_at_origination")
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "limit_minor",
+    "customer_id",
+    "past_due_minor",
+    "pd",
+    "pd_at_origination",
+    "restructured",
+    "unlikely_to_pay",
+)
 # Ever 30+ / 60+ / 90+ as the worst severity reached: M2 (31-60 DPD), M3, M4; a charge-off (8) counts in all.
 EVER_THRESHOLDS: dict[str, int] = {"ever30": 2, "ever60": 3, "ever90": 4}
 

@@ -14,9 +14,9 @@ same outcome has a closed form over one line's rows in month order (month ``n``)
   relative PD test ``pd >= sicr_pd_ratio x pd_at_origination`` and ``pd - pd_at_origination >= sicr_pd_abs``;
 - otherwise stage 1.
 
-Forbearance (the forborne probation, the 12-month forborne cure, re-forbearance in probation) and unlikely-to-pay
-flags are not in this path: a panel's ``restructured`` column is not read. Those accounts need the per-account
-path; the parity test (tests/unit/test_staging_columnar.py) checks the two agree on every history without them.
+With a ``restructured`` (or ``unlikely_to_pay``) column, forbearance and unlikely-to-pay join in
+(:mod:`.staging_forbearance`: the forborne probation, the 12-month forborne cure; one sequential rule is flagged
+in ``needs_per_account``). The parity test (tests/unit/test_staging_columnar.py) checks the two paths agree.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import ibis
 import ibis.expr.types as ir
 
 from creditloop.portfolio.analytics.panel import CO_INDEX, indicator
+from creditloop.portfolio.analytics.staging_forbearance import FORBEARANCE_COLUMNS, with_forbearance
 from creditloop.portfolio.ifrs9_staging import StagingRules
 
-STAGE_COLUMNS = ("pd", "pd_at_origination", "past_due_minor")
+STAGE_COLUMNS = ("pd", "pd_at_origination", "past_due_minor", *FORBEARANCE_COLUMNS)
 _KEEP = ("line_id", "month_end_on", "month_no", "state_index", "state", "dpd", "exposure_minor")
 
 
@@ -54,6 +55,8 @@ def stages(
         due = t.past_due_minor
         material = (due > material_absolute_minor) & (due * 10_000 > 100 * t.exposure_minor)
     co = indicator(t.state_index == CO_INDEX)
+    if any(c in t.columns for c in FORBEARANCE_COLUMNS):
+        return _forborne_stages(t, material, rules)
     dpd_default = ibis.ifelse((t.dpd > rules.default_dpd) & material, t.month_no, ibis.null("int64"))
     has_pd = "pd" in t.columns and "pd_at_origination" in t.columns
     t = t.mutate(
@@ -74,6 +77,24 @@ def stages(
         prev_stage=ibis.ifelse(t._pno.isnull(), ibis.null("int64"), _stage(t._pco, t._plast, t._pno, prev_sicr, rules)),
     )
     return t.drop("_co", "_last", "_pco", "_plast", "_pno", "_pdpd", *(("_ppd", "_ppd0") if has_pd else ()))
+
+
+def _forborne_stages(t: ir.Table, material: ir.BooleanValue, rules: StagingRules) -> ir.Table:
+    """The stages with forbearance and unlikely-to-pay (:mod:`.staging_forbearance`); ``prev_stage`` by a lag."""
+    has_pd = "pd" in t.columns and "pd_at_origination" in t.columns
+    so_far = ibis.cumulative_window(group_by="line_id", order_by="month_no")
+    t = t.mutate(_co=indicator(t.state_index == CO_INDEX).max().over(so_far))
+    t = with_forbearance(t, material, rules)
+    sicr = _sicr(t.dpd, t.pd if has_pd else None, t.pd_at_origination if has_pd else None, rules)
+    in3 = (t._co == 1).fill_null(False) | t._in3.fill_null(False)
+    t = t.mutate(
+        default_trigger=(t._co == 1).fill_null(False) | (t._b == t.month_no).fill_null(False),
+        sicr_trigger=sicr,
+        stage=ibis.cases((in3, 3), (sicr | t._fb.fill_null(False), 2), else_=1).cast("int64"),
+    )
+    order = ibis.window(group_by="line_id", order_by="month_no")
+    t = t.mutate(prev_stage=t.stage.lag().over(order))
+    return t.drop("_co", "_b", "_in3", "_fb")
 
 
 def _sicr(
