@@ -28,6 +28,7 @@ import numpy as np
 
 from creditloop.adapters.analytics.ecl_inputs import read_inputs
 from creditloop.adapters.analytics.engines import connect
+from creditloop.adapters.analytics.own_lgd import own_lgd_at
 from creditloop.portfolio.ecl import lgd as lgd_file
 from creditloop.portfolio.ecl import scenarios as scenario_file
 from creditloop.portfolio.ecl.calc import AccountEcl
@@ -46,21 +47,6 @@ def realised(run: Path, on: date, end: date) -> dict[str, tuple[int, int]]:
         from read_parquet('{path}') s join co using (line_id)
         where co.first_co > DATE '{on}' and co.first_co <= DATE '{end}' group by s.line_id"""
     return {str(line): (int(gross or 0), int(owed or 0)) for line, gross, owed in duckdb.sql(q).fetchall()}
-
-
-def own_lgd_at(run: Path, on: date, prior: float) -> dict[str, Any]:
-    """The book's own LGD at ``on`` (``lgd.own_experience``): lines charged off on or before ``on``, their gross
-    charge-off and what was recovered on them by ``on``."""
-    path = str((run / "snapshots.parquet").resolve())
-    q = f"""
-        with co as (
-          select line_id, min(month_end_on) as first_co from read_parquet('{path}')
-          where status = 'CHARGED_OFF' and month_end_on <= DATE '{on}' group by line_id)
-        select max(case when s.month_end_on = co.first_co then s.charged_off_minor end),
-               max(case when s.month_end_on = DATE '{on}' then s.charged_off_minor end)
-        from read_parquet('{path}') s join co using (line_id) group by s.line_id"""
-    pairs = [(int(g or 0), int(g or 0) - int(o if o is not None else g or 0)) for g, o in duckdb.sql(q).fetchall()]
-    return lgd_file.own_experience([(g, min(max(r, 0), g)) for g, r in pairs], prior)
 
 
 def decompose(accounts: Sequence[AccountEcl], lost: Mapping[str, tuple[int, int]], lgd: float) -> dict[str, Any]:
@@ -104,7 +90,8 @@ def bootstrap(accounts: Sequence[AccountEcl], lost: Mapping[str, tuple[int, int]
 def backtest(
     run: Path, months: list[int], params_path: Path | None, segment_by: str | None, reps: int = 0, own_lgd: bool = False
 ) -> list[dict[str, Any]]:
-    rows, counts = read_inputs(connect("duckdb"), run, segment_by)
+    con = connect("duckdb")
+    rows, counts = read_inputs(con, run, segment_by)
     seg = segment_by is not None
     ends = sorted({r.month_end_on for r in rows})
     params = scenario_file.load(params_path)
@@ -115,7 +102,7 @@ def backtest(
         if t + 12 > len(ends):
             raise SystemExit(f"error: --at {t}: {run} has {len(ends)} months, t + 12 is not observed")
         on, end = ends[t - 1], ends[t + 11]
-        lgd_info = own_lgd_at(run, on, prior) if own_lgd else {"lgd": prior, "source": "lending_club"}
+        lgd_info = own_lgd_at(con, run, on, prior) if own_lgd else {"lgd": prior, "source": "lending_club"}
         lgd = lgd_info["lgd"]
         weighted = ecl_at(rows, counts, on, params, lgd, segmented=seg)
         singles = {

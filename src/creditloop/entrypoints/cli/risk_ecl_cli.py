@@ -1,4 +1,4 @@
-"""``creditloop risk ecl --data-dir D [--engine duckdb|spark] [--on D] [--scenarios FILE] [--json]
+"""``creditloop risk ecl --data-dir D [--engine duckdb|spark] [--on D] [--scenarios FILE] [--own-lgd] [--json]
 [--book --ledger DIR]``: IFRS 9 expected credit loss of a monthly panel, and the allowance booked to a ledger.
 
 The panel and its transition counts are read on the chosen engine (``adapters.analytics.ecl_inputs``); staging,
@@ -37,6 +37,10 @@ AccountsOpt = Annotated[bool, typer.Option("--accounts", help="Add every account
 SegmentOpt = Annotated[
     str, typer.Option("--segment-by", help="PD of the current row per segment: utilisation (u<30/u30-70/u70+) or none.")
 ]
+OwnLgdOpt = Annotated[
+    bool,
+    typer.Option("--own-lgd", help="Blend the book's own LGD at --on with the packaged prior (credibility-weighted)."),
+]
 SEGMENTS = ("none", "utilisation")
 
 _HEAD = {
@@ -55,8 +59,26 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def lgd_used(con: Any, data_dir: Path, day: Any, prior: float, own: bool) -> dict[str, Any]:
+    """The LGD the ECL multiplies: the packaged prior, or with ``own`` the book's own experience at ``day``
+    blended with it (``adapters.analytics.own_lgd``, ``lgd.own_experience``)."""
+    from creditloop.adapters.analytics.own_lgd import own_lgd_at
+    from creditloop.portfolio.ecl.lgd import FULL_CREDIBILITY_LINES
+
+    if not own:
+        return {"lgd": prior, "source": "lending_club"}
+    info = own_lgd_at(con, data_dir, day, prior)
+    return {**info, "source": "own_experience", "full_credibility_lines": FULL_CREDIBILITY_LINES}
+
+
 def _compute(
-    data_dir: Path, engine: str, master: str | None, on: str | None, scenarios: Path | None, segment_by: str = "none"
+    data_dir: Path,
+    engine: str,
+    master: str | None,
+    on: str | None,
+    scenarios: Path | None,
+    segment_by: str = "none",
+    own_lgd: bool = False,
 ) -> Any:
     from creditloop.adapters.analytics.ecl_inputs import read_inputs
     from creditloop.adapters.analytics.engines import EngineError, connect
@@ -69,7 +91,8 @@ def _compute(
     params = guarded(lambda: scenario_file.load(scenarios), {"scenarios": "--scenarios"})
     lgd_params = guarded(lgd.load)
     try:
-        rows, counts = read_inputs(connect(engine, master), data_dir, None if segment_by == "none" else segment_by)
+        con = connect(engine, master)
+        rows, counts = read_inputs(con, data_dir, None if segment_by == "none" else segment_by)
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
     ends = sorted({r.month_end_on for r in rows})
@@ -79,23 +102,32 @@ def _compute(
     if day not in ends:
         fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
     segmented = segment_by != "none"
-    result = guarded(lambda: run.ecl_at(rows, counts, day, params, lgd_params.lgd, segmented=segmented), {"on": "--on"})
-    return result, params, lgd_params
+    loss = guarded(lambda: lgd_used(con, data_dir, day, lgd_params.lgd, own_lgd))
+    result = guarded(lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented), {"on": "--on"})
+    return result, params, lgd_params, loss
 
 
 def _payload(
-    result: Any, params: Any, lgd_params: Any, engine: str, accounts: bool, segment_by: str = "none"
+    result: Any,
+    params: Any,
+    lgd_params: Any,
+    engine: str,
+    accounts: bool,
+    segment_by: str = "none",
+    loss: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     from creditloop.portfolio.ifrs9_staging import StagingRules
-
-    ts = result.term_structures[""]
     from creditloop.portfolio.metrics import ROLL_STATES
 
+    ts = result.term_structures[""]
+    loss = loss or {"lgd": lgd_params.lgd, "source": "lending_club"}
+    own = {k: loss[k] for k in ("own_lgd", "lines", "credibility", "prior", "full_credibility_lines") if k in loss}
     doc: dict[str, Any] = {
         "schema": "creditloop.risk.ecl/1",
         "engine": engine,
         "on": result.on.isoformat(),
-        "parameters": {"version": params.version, "lgd_version": lgd_params.version, "lgd": lgd_params.lgd,
+        "parameters": {"version": params.version, "lgd_version": lgd_params.version, "lgd": loss["lgd"],
+                       "lgd_source": loss["source"], "own_lgd": own or None,
                        "ccf": str(params.ccf), "eir": str(params.eir), "rho": params.rho,
                        "lifetime_months": params.lifetime_months, "segment_by": segment_by,
                        "sicr": {"pd_ratio": StagingRules().sicr_pd_ratio, "pd_abs": StagingRules().sicr_pd_abs,
@@ -120,6 +152,14 @@ def _payload(
     return doc
 
 
+def _own_lgd_text(lgd: float, own: dict[str, Any], lang: str) -> str:
+    mine = "-" if own["own_lgd"] is None else f"{own['own_lgd']:.4f}"
+    z, prior = f"{own['credibility']:.3f}", f"{own['prior']:.4f}"
+    if lang == "zh":
+        return f"违约损失率 {lgd:.4f}（本行经验 {mine}，核销 {own['lines']} 户，可信度 Z {z}，先验 {prior}）"
+    return f"LGD {lgd:.4f} (own {mine} on {own['lines']} charged-off lines, credibility Z {z}, prior {prior})"
+
+
 def _text(doc: dict[str, Any], lang: str) -> str:
     h = _HEAD[lang]
     lines = [f"{h[0]} {doc['on']}", f"{h[1]:>6} {h[2]:>9} {h[3]:>16} {h[4]:>14} {h[5]:>9}"]
@@ -128,6 +168,9 @@ def _text(doc: dict[str, Any], lang: str) -> str:
         name = h[6] if row["stage"] == "total" else str(row["stage"])
         lines.append(f"{name:>6} {row['accounts']:>9} {format_yuan(row['ead_minor']):>16} "
                      f"{format_yuan(row['ecl_minor']):>14} {cover:>9}")  # fmt: skip
+    own = doc["parameters"]["own_lgd"]
+    if own is not None:
+        lines.append(_own_lgd_text(doc["parameters"]["lgd"], own, lang))
     last = [m for m in doc["stage_movements"] if m["month_end_on"] == doc["on"]]
     if last:
         lines += ["", f"{h[7]} ({h[8]} -> {h[9]})"]
@@ -142,13 +185,13 @@ def _text(doc: dict[str, Any], lang: str) -> str:
     return "\n".join(lines)
 
 
-def _book(ledger: Path, result: Any, params: Any, lgd_params: Any, data_hash: str) -> dict[str, Any]:
+def _book(ledger: Path, result: Any, params: Any, lgd_version: str, data_hash: str) -> dict[str, Any]:
     from creditloop.app.ecl_allowance import BookEclAllowance
     from creditloop.entrypoints.cli._ledger import ledger_bus
 
     bus = ledger_bus(ledger)
     by_stage = tuple((s, r["accounts"], r["ecl_minor"]) for s, r in sorted(result.by_stage.items()) if s)
-    cmd = BookEclAllowance(result.on, result.by_stage[0]["ecl_minor"], params.version, lgd_params.version,
+    cmd = BookEclAllowance(result.on, result.by_stage[0]["ecl_minor"], params.version, lgd_version,
                            data_hash, by_stage)  # fmt: skip
     booking = guarded(lambda: bus.handle(cmd))
     return {"entry_id": booking.entry_id, "allowance_minor": booking.allowance_minor,
@@ -168,6 +211,7 @@ def add_command(app: typer.Typer) -> None:
         ledger: LedgerOpt = None,
         accounts: AccountsOpt = False,
         segment_by: SegmentOpt = "none",
+        own_lgd: OwnLgdOpt = False,
         as_json: JsonOpt = False,
         lang: LangOpt = "en",
     ) -> None:
@@ -180,9 +224,12 @@ def add_command(app: typer.Typer) -> None:
             fail(f"--data-dir: {data_dir} has no snapshots.parquet (rule: a monthly panel of snapshots)", EXIT_USAGE)
         if segment_by not in SEGMENTS:
             fail(f"--segment-by: must be one of {', '.join(SEGMENTS)}, got {segment_by!r}", EXIT_USAGE)
-        result, params, lgd_params = _compute(data_dir, engine, spark_master, on, scenarios, segment_by)
-        doc = _payload(result, params, lgd_params, engine, accounts, segment_by)
+        result, params, lgd_params, loss = _compute(data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd)
+        doc = _payload(result, params, lgd_params, engine, accounts, segment_by, loss)
         if ledger is not None:
-            data_hash = f"{_file_hash(data_dir / 'snapshots.parquet')}:{params.version}:{lgd_params.version}"
-            doc["booking"] = _book(ledger, result, params, lgd_params, data_hash)
+            # The own LGD is part of the inputs: the same month booked with and without it are different amounts.
+            lgd_version = f"{lgd_params.version}+own" if own_lgd else lgd_params.version  # audit column: 40 chars
+            data_hash = f"{_file_hash(data_dir / 'snapshots.parquet')}:{params.version}:{lgd_version}"
+            data_hash += f":{loss['lgd']!r}" if own_lgd else ""
+            doc["booking"] = _book(ledger, result, params, lgd_version, data_hash)
         emit(as_json, doc, _text(doc, lang))
