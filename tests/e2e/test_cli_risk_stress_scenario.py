@@ -44,6 +44,24 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+LIMITS = {"P": 20_000, "Q": 10_000, "R": 3_000, "S": 1_000}
+
+
+@pytest.fixture(scope="module")
+def full_book(book: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same book with the columns IFRS 9 staging needs (limit, amount past due, restructure flag)."""
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(book / "snapshots.parquet")
+    lines, dpd, bal = (t.column(k).to_pylist() for k in ("line_id", "dpd", "balance_minor"))
+    t = t.append_column("limit_minor", pa.array([LIMITS[x] for x in lines], pa.int64()))
+    t = t.append_column("past_due_minor", pa.array([b if d > 0 else 0 for d, b in zip(dpd, bal, strict=True)]))
+    t = t.append_column("restructured", pa.array([False] * len(lines)))
+    d = tmp_path_factory.mktemp("stress_full_book")
+    pq.write_table(t, d / "snapshots.parquet")
+    return d
+
+
 @dataclass(frozen=True)
 class Ran:
     returncode: int
@@ -83,6 +101,31 @@ def test_severe_scenario_by_segment(book: Path) -> None:
         assert abs(s["expected_loss_minor"] - s["pd"] * s["lgd"] * s["ead_minor"]) <= 0.5
     assert doc["total"]["ead_minor"] == 18_000
     assert doc["total"]["stressed_capital_minor"] == sum(s["stressed_capital_minor"] for s in segs.values())
+    # no limit or past-due columns: the ECL cannot be staged, and says so (the EL proxy above still answers)
+    assert doc["ecl"]["available"] is False and "limit_minor" in doc["ecl"]["reason"]
+
+
+def test_severe_scenario_ecl_is_risk_ecls_and_its_change(full_book: Path) -> None:
+    from typer.testing import CliRunner
+
+    from creditloop.entrypoints.cli.main import app
+
+    doc = ok_json("--scenario", "severe", "--data-dir", str(full_book))
+    assert doc["total"]["ead_minor"] == 18_000  # the EL proxy is unchanged: drawn balances only
+    ecl = doc["ecl"]
+    # EAD with the CCF: P 10,000 + 20 % x 10,000 undrawn, Q 5,000 + 20 % x 5,000; R (40 DPD, stage 2) fully drawn
+    assert (ecl["available"], ecl["on"], ecl["ead_minor"]) == (True, "2024-03-31", 12_000 + 6_000 + 3_000)
+    plain = CliRunner().invoke(app, ["risk", "ecl", "--data-dir", str(full_book), "--json"])
+    total = next(r for r in json.loads(plain.stdout)["by_stage"] if r["stage"] == "total")
+    assert doc["ecl_minor"] == ecl["ecl_minor"] == total["ecl_minor"] > 0  # the unstressed ECL is risk ecl's
+    assert doc["stressed_ecl_minor"] == ecl["stressed_ecl_minor"] > ecl["ecl_minor"]
+    assert doc["ecl_change_minor"] == ecl["stressed_ecl_minor"] - ecl["ecl_minor"] == ecl["change_minor"]
+    assert (ecl["z"], ecl["stressed_lgd"]) == (pytest.approx(-3.0), pytest.approx(min(1.0, ecl["lgd"] + 0.10)))
+    stages = {r["stage"]: r for r in ecl["by_stage"]}
+    assert (stages[1]["accounts"], stages[2]["accounts"], stages["total"]["accounts"]) == (2, 1, 3)
+    assert sum(stages[k]["stressed_ecl_minor"] for k in (1, 2, 3)) == ecl["stressed_ecl_minor"]
+    res = cl("--scenario", "severe", "--data-dir", str(full_book), "--lang", "zh")
+    assert "IFRS 9 预期信用损失" in res.stdout and f"{ecl['stressed_ecl_minor'] / 100:.2f}" in res.stdout
 
 
 def test_a_scenario_file_and_a_given_lgd_and_chinese_text(book: Path, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ Reads the book through the portfolio analytics (one engine pass, the panel mater
 last month end by delinquency state, the pooled transition matrix (12-month PD of each state, default = 91+ DPD or
 charged off, absorbing) and the charge-offs and recoveries (observed LGD, unless ``--lgd``). Then per segment
 (``portfolio.stress.SEGMENTS``) the base and stressed PD, LGD, expected loss (PD x LGD x EAD, EAD = the drawn
-balance) and QRRE IRB capital. JSON schema ``creditloop.risk.stress_scenario/1`` (docs/risk.md).
+balance) and QRRE IRB capital. Besides, the IFRS 9 ECL of ``creditloop risk ecl`` (EAD with the CCF, staging,
+lifetime for stages 2 and 3) probability-weighted and under the scenario alone (``portfolio.ecl.stressed``), and
+the change. JSON schema ``creditloop.risk.stress_scenario/1`` (docs/risk.md).
 """
 
 from __future__ import annotations
@@ -86,8 +88,41 @@ def _segment_doc(seg: Any, ov: Any, base: Any, stressed: Any) -> dict[str, Any]:
     }
 
 
-def stress_document(scenario: Any, inputs: dict[str, Any], lgd: str | None) -> dict[str, Any]:
-    """The ``creditloop.risk.stress_scenario/1`` document from the book inputs and the scenario."""
+def ecl_under_stress(
+    scenario: Any, data_dir: Path, engine: str, spark_master: str | None, lgd: str | None
+) -> dict[str, Any]:
+    """The ``ecl`` block: ``risk ecl``'s weighted ECL at the last month end and the ECL under ``scenario`` (LGD: the
+    packaged one, or ``--lgd``); ``available: false`` and the reason when the panel cannot give an ECL."""
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.engines import EngineError, connect
+    from creditloop.core.errors import ValidationError
+    from creditloop.portfolio.analytics.panel import AnalyticsInputError
+    from creditloop.portfolio.ecl import lgd as lgd_file
+    from creditloop.portfolio.ecl import scenarios as scenario_file
+    from creditloop.portfolio.ecl.stressed import stressed_ecl, stressed_ecl_doc
+
+    params, prior = guarded(lambda: scenario_file.load(None)), guarded(lgd_file.load)
+    try:
+        rows, counts = read_inputs(connect(engine, spark_master), data_dir)
+    except (EngineError, AnalyticsInputError) as exc:
+        return {"available": False, "reason": str(exc)}
+    if not rows:
+        return {"available": False, "reason": "the panel has no rows"}
+    loss = prior.lgd if lgd is None else float(lgd)
+    day = max(r.month_end_on for r in rows)
+    try:
+        result = stressed_ecl(rows, counts, day, params, loss, (scenario.name, scenario.z, scenario.lgd_addon))
+    except ValidationError as exc:
+        return {"available": False, "reason": exc.message}
+    doc = stressed_ecl_doc(result, "given" if lgd is not None else "lending_club")
+    return {**doc, "lgd_version": None if lgd is not None else prior.version}
+
+
+def stress_document(
+    scenario: Any, inputs: dict[str, Any], lgd: str | None, ecl: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``creditloop.risk.stress_scenario/1`` document from the book inputs and the scenario; ``ecl`` is the
+    block of ``ecl_under_stress`` (``None``: not computed, the ECL keys stay ``null``)."""
     from creditloop.portfolio.capital import Segment, segment_capital
     from creditloop.portfolio.irb import AssetClass, correlation
     from creditloop.portfolio.risk_inputs import fraction
@@ -124,7 +159,10 @@ def stress_document(scenario: Any, inputs: dict[str, Any], lgd: str | None) -> d
         "state_pd_12m": {f"M{i}": state_pd[i] for i in range(8)},
         "segments": segments,
         "total": total,
-        "ecl_minor": None,  # hook: ECL (portfolio/ecl, built separately) replaces the EL proxy when it lands
+        "ecl_minor": (ecl or {}).get("ecl_minor"),  # the weighted ECL of ``risk ecl``; the EL proxy stays above
+        "stressed_ecl_minor": (ecl or {}).get("stressed_ecl_minor"),
+        "ecl_change_minor": (ecl or {}).get("change_minor"),
+        "ecl": ecl,
     }
 
 
@@ -167,7 +205,25 @@ def stress_text(doc: dict[str, Any], lang: str) -> str:
         f"{y(t['stressed_expected_loss_minor'])}  "
         f"{words[1]} {y(t['capital_minor'])} -> {y(t['stressed_capital_minor'])}"
     )
+    if doc.get("ecl") is not None:
+        lines.append(_ecl_text(doc["ecl"], zh))
     return "\n".join(lines)
+
+
+def _ecl_text(ecl: dict[str, Any], zh: bool) -> str:
+    from creditloop.core.money import format_major as y
+
+    if not ecl["available"]:
+        return (
+            f"IFRS 9 预期信用损失：无法计算（{ecl['reason']}）"
+            if zh
+            else f"IFRS 9 ECL: not available ({ecl['reason']})"
+        )
+    ratio = "" if ecl["change_ratio"] is None else f", {100 * ecl['change_ratio']:+.1f}%"
+    change = f"{y(ecl['ecl_minor'])} -> {y(ecl['stressed_ecl_minor'])} ({y(ecl['change_minor'])}{ratio})"
+    if zh:
+        return f"IFRS 9 预期信用损失（EAD 含未提用额度 x CCF {ecl['ccf']}，截至 {ecl['on']}）{change}"
+    return f"IFRS 9 ECL (EAD with CCF {ecl['ccf']} on the undrawn limit, at {ecl['on']}) {change}"
 
 
 def scenario_stress(
@@ -176,7 +232,8 @@ def scenario_stress(
     sc = load_scenario(scenario)
     if lgd is not None:
         guarded(lambda: _check_lgd(lgd))
-    doc = stress_document(sc, book_inputs(data_dir, engine, spark_master), lgd)
+    inputs = book_inputs(data_dir, engine, spark_master)
+    doc = stress_document(sc, inputs, lgd, ecl_under_stress(sc, data_dir, engine, spark_master, lgd))
     emit(as_json, doc, stress_text(doc, lang))
 
 
