@@ -3,7 +3,9 @@
 ``source=book`` (the default) is the behaviour panel the server's own day-end stores at each month's close: the
 embedded demo book's, or the PostgreSQL book's. ``source=data_dir`` is a simulation's data directory
 (``snapshots.parquet``) the operator names with ``CREDITLOOP_API_PORTFOLIO_DIR``; a client never names a path.
-Reads only; the same views as ``creditloop risk ecl`` (``app.portfolio_views``).
+Reads only; the same views as ``creditloop risk ecl`` (``app.portfolio_views``). The ECL of a data directory is
+cached per snapshots file version, reporting date and parameter versions (``ecl_cache``); the stored book's is
+computed on every request (its panel grows at each month's close and has no cheap version stamp).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from creditloop.app.portfolio_views import Inputs, analytics_view, ecl_view, stored_inputs
 from creditloop.entrypoints.api.deps import Be, Caller, caller
+from creditloop.entrypoints.api.ecl_cache import EclKey, LruCache, file_stamp
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.routes_dashboard import chart_events
 
@@ -55,6 +58,33 @@ def _dir_inputs(request: Request) -> Inputs:
         return inputs
 
 
+def _ecl_cache(request: Request) -> LruCache:
+    with _lock:
+        cache: LruCache | None = getattr(request.app.state, "ecl_cache", None)
+        if cache is None:
+            cache = request.app.state.ecl_cache = LruCache()
+        return cache
+
+
+def _dir_ecl(request: Request, on: date | None) -> dict[str, Any]:
+    """The data directory's ECL view, from the cache when its snapshots, ``on`` and the versions are unchanged."""
+    from creditloop.portfolio.ecl import lgd as lgd_file
+    from creditloop.portfolio.ecl import scenarios as scenario_file
+
+    configured: Path | None = request.app.state.portfolio_dir
+    try:
+        stamp = file_stamp(configured / "snapshots.parquet") if configured is not None else None
+    except OSError:
+        stamp = None
+    if stamp is None:
+        return ecl_view(_dir_inputs(request), "data_dir", on)  # answers the 404 problem
+    key = EclKey(*stamp, on, scenario_file.load(None).version, lgd_file.load().version)
+    view: dict[str, Any] = _ecl_cache(request).get_or_compute(
+        key, lambda: ecl_view(_dir_inputs(request), "data_dir", on)
+    )
+    return view
+
+
 def _inputs(request: Request, be: Be, source: str) -> Inputs:
     return _dir_inputs(request) if source == "data_dir" else be.read(stored_inputs)
 
@@ -63,6 +93,8 @@ def _inputs(request: Request, be: Be, source: str) -> Inputs:
 def ecl(request: Request, who: Caller, be: Be, source: Source = "book", on: OnQuery = None) -> dict[str, Any]:
     """Accounts, exposure (EAD), ECL and coverage per stage 1, 2, 3 and in total at the reporting month end, and
     the stage movements of every month up to it (accounts and exposure from stage to stage; docs/api.md)."""
+    if source == "data_dir":
+        return _dir_ecl(request, on)
     return ecl_view(_inputs(request, be, source), source, on)
 
 
