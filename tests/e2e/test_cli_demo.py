@@ -151,7 +151,7 @@ def test_same_seed_gives_the_same_numbers(tmp_path: Path, runs: dict[str, tuple[
         (["--months", "0"], "--months"),
         (["--scenario", "nope"], "--scenario"),
         (["--customers", "abc"], "--customers"),
-        (["--months", "3"], "--shock-month"),  # the pandemic shock (month 6) would start after the horizon
+        (["--months", "3", "--shock-month", "6"], "--shock-month"),  # an explicit shock after the horizon
     ],
 )
 def test_impossible_options_are_refused_in_one_line_and_write_nothing(
@@ -163,6 +163,22 @@ def test_impossible_options_are_refused_in_one_line_and_write_nothing(
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
     assert not data_dir.exists()
+
+
+def test_a_short_demo_moves_the_shock_into_the_run_and_says_so(tmp_path: Path) -> None:
+    # The default pandemic shock starts in month 6; a 4-month demo moves it to the middle month (2).
+    res = run("demo", "--months", "4", "--customers", "20", "--data-dir", str(tmp_path / "json"), "--json")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert (summary["scenario"], summary["shock_month"], summary["shock_moved_from"]) == ("pandemic", 2, 6)
+    assert list(summary["rate_30plus_by_month"]) == ["1", "2", "3", "4"] and summary["journal_balanced"] is True
+    truth = tmp_path / "json" / "ground_truth.parquet"
+    hit = duckdb.connect().sql(f"SELECT COUNT(*) FILTER (WHERE shocked) FROM read_parquet('{truth}')").fetchall()
+    assert hit[0][0] > 0  # the shock really ran: some customers' incomes were cut
+    # In words, in the chosen language: 3 months -> month 2.
+    text = run("demo", "--months", "3", "--customers", "5", "--data-dir", str(tmp_path / "zh"), "--lang", "zh")
+    assert text.returncode == 0, text.stderr
+    assert "情景冲击原定第 6 月" in text.stdout and "已移至第 2 月" in text.stdout
 
 
 def test_unwritable_data_directory_is_refused(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from creditloop.bootstrap import default_policies
 from creditloop.jobs.ewi_panel import ledger_panel
 from creditloop.jobs.ewi_run import EwiRunResult, run_ewi
 from creditloop.monitoring.action_policies import ActionPolicy, action_policy_from_dict
-from creditloop.monitoring.alert_rules import default_alert_rules
+from creditloop.monitoring.alert_rules import alert_rules_from_dict, default_alert_rules, resolve_alert_rules
 from creditloop.monitoring.features import default_feature_set
 from creditloop.servicing.credit_line import LineStatus
 
@@ -294,3 +294,39 @@ def test_a_budget_raises_the_highest_priority_lines_once_a_month_as_the_replay_c
     nxt = run_ewi(bus, date(2024, 5, 2), rules, POLICY, lambda rows, keep: ledger_features(rows, FS, None, keep))
     assert nxt.raised == {} and nxt.suppressed_lines == 1  # April's budget is spent: L-partial waits
     assert set(alerts(bus)) == {("L-miss", "EWI_PAY_RATIO_LOW")}
+
+
+class _Asked:
+    def to_dict(self) -> dict[str, Any]:
+        return {"asked": 1}
+
+
+def test_a_new_lender_alert_stays_open_without_a_consortium_count_and_cures_on_a_real_one(bus: MessageBus) -> None:
+    """H3: later months without a consortium count used to cure (or expire) EWI_NEW_LENDER; unknown is not cured."""
+    rule = next(r for r in resolve_alert_rules("ewi@3").rules if r.rule_id == "EWI_NEW_LENDER")
+    rules = alert_rules_from_dict(
+        {"rule_set_id": "ewi_nl", "version": "1", "feature_set": "behaviour@1", "cooldown_days": 90, "rules": [
+            {"rule_id": rule.rule_id, "feature": rule.condition.indicator, "op": "ge", "threshold": 1,
+             "severity": "low"}]},
+        FS,
+    )  # fmt: skip
+    doc = {**POLICY_DOC, "rule_set": "ewi_nl@1", "actions": [POLICY_DOC["actions"][2]]}
+    policy = action_policy_from_dict(doc, rules)
+
+    def night(on: date, change: float | None) -> EwiRunResult:
+        found = {} if change is None else {"L-good": {"other_lenders": 3.0, "other_lenders_change_3m": change}}
+        return run_ewi(
+            bus, on, rules, policy, lambda rows, keep: ledger_features(rows, FS, None, keep),
+            lambda customers, month, day: (found, _Asked()),
+        )  # fmt: skip
+
+    build_book(bus)
+    assert night(date(2024, 4, 30), 2.0).raised == {("EWI_NEW_LENDER", "low"): 1}
+    for m, end in ((7, 31), (8, 31)):  # three, then four quiet month ends at dpd 0, and no count in any of them
+        bus.handle(c.RunDayEnd(date(2024, m, end)))
+        assert night(date(2024, m, end), None).closed == {}
+    (nl,) = [a for a in alerts(bus).values() if a.rule_id == "EWI_NEW_LENDER"]
+    assert nl.line_id == "L-good" and nl.status != "closed"
+    bus.handle(c.RunDayEnd(date(2024, 9, 30)))
+    assert night(date(2024, 9, 30), 0.0).closed == {"cured": 1}  # a real count shows no new lender
+    assert alerts(bus)[("L-good", "EWI_NEW_LENDER")].outcome == "cured"

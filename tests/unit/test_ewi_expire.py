@@ -4,7 +4,7 @@ expired once its rule's condition has not held for the policy's ``expire_after_d
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
@@ -15,7 +15,7 @@ from creditloop.core.errors import ValidationError
 from creditloop.jobs.ewi_panel import LineAsOf
 from creditloop.jobs.ewi_run import _outcome
 from creditloop.monitoring.action_policies import action_policy_from_dict, default_action_policy
-from creditloop.monitoring.alert_rules import AlertOutcome, default_alert_rules
+from creditloop.monitoring.alert_rules import AlertOutcome, default_alert_rules, packaged_alert_rules
 from creditloop.servicing.credit_line import LineStatus
 
 RULES = default_alert_rules()
@@ -67,6 +67,7 @@ def test_rolled_and_cured_come_before_expired() -> None:
 
 
 def test_a_null_indicator_counts_as_quiet_and_a_rule_gone_from_the_set_expires_from_its_raising() -> None:
+    # A null ledger feature (nothing billed) is quiet; a null consortium count is not (below).
     assert outcome(date(2024, 8, 31), 10, months([None] * 7)) is AlertOutcome.EXPIRED
     gone = alert("EWI_RETIRED")
     assert outcome(date(2024, 7, 28), 5, [], gone) is None
@@ -78,3 +79,37 @@ def test_expire_after_days_out_of_range_is_refused(bad: Any) -> None:
     with pytest.raises(ValidationError) as err:
         policy(expire_after_days=bad)
     assert err.value.field == "expire_after_days"
+
+
+# ------------------------------------------------------------------------ EWI_NEW_LENDER without a consortium count
+V3 = packaged_alert_rules("ewi@3")
+V3_RULES = {r.rule_id: r for r in V3.rules}
+V3_POLICY = default_action_policy(V3)
+
+
+def lender_months(changes: list[float | None]) -> list[tuple[date, dict[str, float | None]]]:
+    return [(m, {"other_lenders_change_3m": v, "dpd": 0.0}) for m, v in zip(MONTH_ENDS, changes, strict=False)]
+
+
+def new_lender(on: date, history: list[Any], dpd: int = 0) -> Any:
+    raised = StoredAlert("ewi-2", "L-1", "EWI_NEW_LENDER", "ewi", "3", RAISED, "low", ("NEW_LENDER",), {})
+    return _outcome(raised, LineAsOf("L-1", LineStatus.ACTIVE, dpd), history, V3_RULES, V3_POLICY, on)
+
+
+def test_a_new_lender_alert_stays_open_while_later_months_have_no_consortium_count() -> None:
+    assert V3_POLICY.cure_months <= 7 and V3_POLICY.expire_after_days <= 200
+    # No count after the raising (the consortium was not asked, or did not answer): open, not cured, not expired.
+    assert new_lender(date(2024, 8, 31), lender_months([None] * 7)) is None
+    assert new_lender(date(2024, 8, 31), lender_months([None] * 7), dpd=10) is None
+    # A count that still shows the new lender keeps it open too.
+    assert new_lender(date(2024, 8, 31), lender_months([None] * 6 + [2.0])) is None
+
+
+def test_a_real_count_showing_no_new_lender_cures_it() -> None:
+    assert new_lender(date(2024, 8, 31), lender_months([None] * 6 + [0.0])) is AlertOutcome.CURED
+    # The latest month unknown again: the earlier clear count alone does not cure it (before the expiry days).
+    assert new_lender(date(2024, 7, 15), lender_months([None] * 4 + [0.0, None])) is None
+    # Behind on payments (never cured): a real quiet count lets it expire once the policy's days have passed.
+    days = V3_POLICY.expire_after_days
+    assert new_lender(RAISED + timedelta(days=days), lender_months([None] * 6 + [0.0]), dpd=10) is AlertOutcome.EXPIRED
+    assert new_lender(RAISED + timedelta(days=days - 1), lender_months([None] * 6 + [0.0]), dpd=10) is None

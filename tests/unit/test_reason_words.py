@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import pandas as pd
 import pytest
 
 from creditloop.core.errors import ValidationError
+from creditloop.scoring.artifact import scorecard_from_json, scorecard_to_json
 from creditloop.scoring.reason_words import label_in_words, statement_in_words
 from creditloop.scoring.reasons import DESCRIPTIONS, ReasonText, describe
 from creditloop.scoring.runtime import ScorecardRuntime
@@ -87,4 +89,30 @@ def test_an_unknown_reason_style_is_refused_by_name() -> None:
     doc = {**_packaged(2), "reason_style": "poetry"}
     with pytest.raises(ValidationError, match="reason_style must be one of label, words") as err:
         ScorecardRuntime(doc)
+    assert err.value.field == "reason_style"
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_score_frame_gives_the_same_reason_texts_as_the_runtime_in_either_style(version: int) -> None:
+    # app-scorecard@1 names bins by their interval ("label"), @2 in words: the batch path must say what a notice says.
+    doc = _packaged(version)
+    model = scorecard_from_json(json.dumps(doc))
+    assert model.reason_style == ("words" if version == 2 else "label")
+    frame = model.score_frame(pd.DataFrame(ROWS))
+    runtime = ScorecardRuntime(doc)
+    for i, row in enumerate(ROWS):
+        one = runtime.score_one(row)
+        got = [(frame.at[i, f"reason_{k}_zh"], frame.at[i, f"reason_{k}_en"]) for k in range(1, len(one.reasons) + 1)]
+        assert one.reasons and got == list(one.reason_texts)
+    first = str(frame.at[0, "reason_1_en"])
+    assert ("[" in first) == (version == 1)  # label style: "[15658, inf)"; words: "15,658 or more"
+
+
+def test_the_reason_style_survives_the_model_file_and_a_bad_one_is_refused_by_name() -> None:
+    doc = _packaged(2)
+    again = json.loads(scorecard_to_json(scorecard_from_json(json.dumps(doc))))
+    assert again["reason_style"] == "words"
+    assert "reason_style" not in json.loads(scorecard_to_json(scorecard_from_json(json.dumps(_packaged(1)))))
+    with pytest.raises(ValidationError, match="reason_style must be one of label, words") as err:
+        scorecard_from_json(json.dumps({**doc, "reason_style": "poetry"}))
     assert err.value.field == "reason_style"

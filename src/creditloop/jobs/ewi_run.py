@@ -58,6 +58,9 @@ Compute = Callable[[Sequence[Row] | StoredPanel, frozenset[str]], Mapping[tuple[
 # (line -> customer, 'YYYY-MM', run date) -> (line -> feature overrides, what was asked): the consortium's
 # ``other_lenders`` (``app/consortium_ewi.EarlyWarningConsortium.lenders_features``); None: no consortium.
 Lenders = Callable[[Mapping[str, str], str, date], tuple[Mapping[str, Mapping[str, float | None]], Any]]
+# Indicators an outside source fills (the consortium's count): a null there means "not asked or not answered", not
+# "nothing to flag", so it neither cures nor quietens an alert. A null ledger feature (nothing billed) stays quiet.
+EXTERNAL_INDICATORS = frozenset({"other_lenders", "other_lenders_change_3m"})
 ROLLED_DPD = 30  # past this many days a line has rolled to 30+: the alert's question is answered
 
 
@@ -101,19 +104,22 @@ def run_ewi(
         history = _by_line(compute(panel, frozenset(a.line_id for a in unclosed)), on)
     rows = panel.rows if isinstance(panel, StoredPanel) else len(panel)
     result = EwiRunResult(on, len(states), rows, budgeted=rules.budget is not None)
+    evaluated = [i for i, s in sorted(states.items()) if s.status in (LineStatus.ACTIVE, LineStatus.FROZEN)
+                 and history.get(i)]  # fmt: skip
+    extra = _consortium(uow, lenders, evaluated, history, on, result) if lenders is not None else {}
+    for line_id, found in extra.items():  # the consortium's answers are the latest month's values, for closing too
+        month, values = history[line_id][-1]
+        history[line_id][-1] = (month, {**values, **found})
     by_rule = {r.rule_id: r for r in rules.rules}
     for alert in unclosed:
         outcome = _outcome(alert, states.get(alert.line_id), history.get(alert.line_id, []), by_rule, policy, on)
         if outcome is not None:
             bus.handle(c.CloseAlert(alert.alert_id, on, outcome.value))
             result.closed[outcome.value] += 1
-    evaluated = [i for i, s in sorted(states.items()) if s.status in (LineStatus.ACTIVE, LineStatus.FROZEN)
-                 and history.get(i)]  # fmt: skip
-    extra = _consortium(uow, lenders, evaluated, history, on, result) if lenders is not None else {}
     candidates, values_of, active = [], {}, 0
     for line_id in evaluated:
         active += 1
-        values = values_of[line_id] = {**history[line_id][-1][1], **extra.get(line_id, {})}
+        values = values_of[line_id] = dict(history[line_id][-1][1])
         alerts = _candidate_alerts(uow, rules, line_id, values, on)
         if alerts:
             candidates.append(Candidate(line_id, tuple(alerts), values.get(SCORE)))
@@ -223,13 +229,29 @@ def _outcome(
         return AlertOutcome.ROLLED
     rule = rules.get(alert.rule_id)
     after = [(month, values) for month, values in months if month > alert.raised_on]
-    if not state.dpd and rule is not None and len(after) >= policy.cure_months:
-        cond = rule.condition
-        if not any(cond.holds(values.get(cond.indicator)) for _, values in after[-policy.cure_months :]):
-            return AlertOutcome.CURED
-    # Expired: the rule has been quiet for expire_after_days (a rule no longer in the set counts as quiet since
-    # the raising), yet the line neither cured nor rolled: the warning is stale, so it stops blocking its rule.
-    held = [m for m, values in after if rule is not None and rule.condition.holds(values.get(rule.condition.indicator))]
-    if (on - max([alert.raised_on, *held])).days >= policy.expire_after_days:
+    if rule is None:  # a rule no longer in the set counts as quiet since the raising
+        return AlertOutcome.EXPIRED if (on - alert.raised_on).days >= policy.expire_after_days else None
+    # An unknown value (EXTERNAL_INDICATORS: no consortium count that month) is neither quiet nor holding: unknown is
+    # not cured. Cured needs the latest month end known and none of the last cure_months holding.
+    cond = rule.condition
+    seen = [(m, cond.holds(v)) for m, values in after if _known(cond.indicator, v := values.get(cond.indicator))]
+    recent = after[-policy.cure_months :]
+    latest_known = bool(seen) and seen[-1][0] == recent[-1][0]
+    if (
+        not state.dpd
+        and len(after) >= policy.cure_months
+        and latest_known
+        and not any(h for m, h in seen if m >= recent[0][0])
+    ):
+        return AlertOutcome.CURED
+    # Expired: the rule has been quiet for expire_after_days, shown by a real value since it last held, yet the line
+    # neither cured nor rolled: the warning is stale, so it stops blocking its rule.
+    last_held = max([alert.raised_on, *(m for m, holds in seen if holds)])
+    quiet_seen = any(m > last_held for m, holds in seen if not holds)
+    if quiet_seen and (on - last_held).days >= policy.expire_after_days:
         return AlertOutcome.EXPIRED
     return None
+
+
+def _known(indicator: str, value: float | None) -> bool:
+    return indicator not in EXTERNAL_INDICATORS or (value is not None and value == value)  # NaN: not known either

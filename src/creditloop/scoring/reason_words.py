@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from creditloop.scoring.reasons import ReasonText
+from creditloop.core.errors import ValidationError
+from creditloop.scoring.reasons import ReasonText, statement
 
 REASON_STYLES = ("label", "words")
 RATIO_FEATURES = frozenset({"debt_to_income", "stated_to_verified_income", "requested_to_income", "dti", "utilization"})
@@ -61,3 +62,20 @@ def statement_in_words(feature: str, description: ReasonText, label: str) -> Rea
     """``"<characteristic>: <bin in words>"`` in both languages (ratios as percentages)."""
     words = label_in_words(label, percent=feature in RATIO_FEATURES)
     return ReasonText(f"{description.en}: {words.en}", f"{description.zh}：{words.zh}")
+
+
+def check_reason_style(style: object) -> str:
+    """A model file's ``reason_style`` (``"label"`` when absent), refused by name when unknown."""
+    text = "label" if style is None else str(style)
+    if text not in REASON_STYLES:
+        raise ValidationError(
+            f"reason_style must be one of {', '.join(REASON_STYLES)}, got {text!r}", field="reason_style"
+        )
+    return text
+
+
+def reason_statement(feature: str, description: ReasonText, label: str, style: str) -> ReasonText:
+    """The reason text of one bin in the model's style: the one rule for the per-applicant and the frame paths."""
+    if check_reason_style(style) == "words":
+        return statement_in_words(feature, description, label)
+    return statement(description, label)

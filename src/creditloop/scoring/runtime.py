@@ -30,8 +30,8 @@ from creditloop.scoring._model_base import (
     read_document,
 )
 from creditloop.scoring._values import label, number
-from creditloop.scoring.reason_words import REASON_STYLES, statement_in_words
-from creditloop.scoring.reasons import ReasonText, statement
+from creditloop.scoring.reason_words import check_reason_style, reason_statement
+from creditloop.scoring.reasons import ReasonText
 
 SCORECARD_FORMAT_VERSION = 2  # the newest scorecard file this reads (kept equal to artifact.FORMAT_VERSION)
 SPECIAL_LABEL = "Special"
@@ -88,9 +88,9 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def _characteristic(data: Mapping[str, Any], words: bool = False) -> _Characteristic:
-    """Build one characteristic from its file entry (the fields ``Characteristic.from_dict`` reads); ``words``:
-    reason texts name the bin in words (:mod:`creditloop.scoring.reason_words`), else by its label."""
+def _characteristic(data: Mapping[str, Any], style: str = "label") -> _Characteristic:
+    """Build one characteristic from its file entry (the fields ``Characteristic.from_dict`` reads); ``style``
+    ``"words"``: reason texts name the bin in words (:mod:`creditloop.scoring.reason_words`), else by its label."""
     name = str(data["name"])
     numeric = data["kind"] == "numeric"
     if not numeric and data["kind"] != "categorical":
@@ -113,7 +113,7 @@ def _characteristic(data: Mapping[str, Any], words: bool = False) -> _Characteri
     labels += [SPECIAL_LABEL, MISSING_LABEL]
     desc = data.get("description", {})
     description = ReasonText(str(desc.get("en", name)), str(desc.get("zh", name)))
-    made = (statement_in_words(name, description, lab) if words else statement(description, lab) for lab in labels)
+    made = (reason_statement(name, description, lab, style) for lab in labels)
     texts = tuple((t.zh, t.en) for t in made)
     best = max(points)
     return _Characteristic(
@@ -144,18 +144,14 @@ class ScorecardRuntime:
 
     def __init__(self, document: Mapping[str, Any], *, n_reasons: int | None = None) -> None:
         _check_header(document, SCORECARD_FORMAT, SCORECARD_FORMAT_VERSION)
-        style = str(document.get("reason_style", "label"))
-        if style not in REASON_STYLES:
-            raise ValidationError(
-                f"reason_style must be one of {', '.join(REASON_STYLES)}, got {style!r}", field="reason_style"
-            )
+        style = check_reason_style(document.get("reason_style"))
         try:
             scaling = document["scaling"]
             self.offset = float(scaling["offset"])
             self.factor = float(scaling["factor"])
             self.round_points = bool(scaling.get("round_points", True))
             self.calibration = (float(document["calibration"]["a"]), float(document["calibration"]["b"]))
-            chars = tuple(_characteristic(c, style == "words") for c in document["characteristics"])
+            chars = tuple(_characteristic(c, style) for c in document["characteristics"])
             metadata = dict(document.get("metadata") or {})
             self.n_reasons = int(document.get("n_reasons", 4) if n_reasons is None else n_reasons)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:

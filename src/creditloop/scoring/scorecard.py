@@ -32,7 +32,8 @@ from creditloop.scoring.exceptions import BadValueWarning, UnseenCategoryWarning
 from creditloop.scoring.holdout import data_fingerprint, rows_fingerprint
 from creditloop.scoring.metrics import _auc, _ks
 from creditloop.scoring.monitoring import psi_by_period
-from creditloop.scoring.reasons import ReasonText, describe, statement
+from creditloop.scoring.reason_words import check_reason_style, reason_statement
+from creditloop.scoring.reasons import ReasonText, describe
 from creditloop.scoring.selection import select_features
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Reason codes returned per row.
     reason_texts:
         ``{column: {"en": ..., "zh": ...}}`` to override the characteristic descriptions in reasons.
+    reason_style:
+        ``"label"`` names a reason's bin by its interval, ``"words"`` in plain words (``reason_words``), as the runtime.
     """
 
     def __init__(
@@ -149,6 +152,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         round_points: bool = True,
         n_reasons: int = 4,
         reason_texts: Mapping[str, Mapping[str, str]] | None = None,
+        reason_style: str = "label",
     ) -> None:
         self.binning_params = binning_params
         self.exclude = exclude
@@ -169,6 +173,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.round_points = round_points
         self.n_reasons = n_reasons
         self.reason_texts = reason_texts
+        self.reason_style = reason_style
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -491,18 +496,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             col = order[:, k]
             has = np.take_along_axis(lost, col[:, None], axis=1)[:, 0] > 0
             code = np.where(has, codes[col], np.array(None, dtype=object))
-            en = np.full(len(X), None, dtype=object)
-            zh = np.full(len(X), None, dtype=object)
+            en, zh = np.full(len(X), None, dtype=object), np.full(len(X), None, dtype=object)
             for j in np.unique(col[has]):
                 ch = self.characteristics_[j]
                 if j not in idx_cache:
                     idx_cache[j] = ch.binning.assign(X[ch.name])[0]
                 rows = np.flatnonzero(has & (col == j))
                 for b in np.unique(idx_cache[j][rows]):
-                    text = statement(ch.description, str(labels[j][b]))
+                    text = reason_statement(ch.name, ch.description, str(labels[j][b]), self.reason_style)
                     sel = rows[idx_cache[j][rows] == b]
-                    en[sel] = text.en
-                    zh[sel] = text.zh
+                    en[sel], zh[sel] = text.en, text.zh
             out[f"reason_{k + 1}"] = code
             out[f"reason_{k + 1}_en"] = en
             out[f"reason_{k + 1}_zh"] = zh
@@ -561,6 +564,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "intercept": self.intercept_,
             "calibration": dict(self.calibration_),
             "n_reasons": self.n_reasons,
+            **({"reason_style": self.reason_style} if self.reason_style != "label" else {}),  # label files unchanged
             "characteristics": [c.to_dict() for c in self.characteristics_],
             "excluded": [{"column": c, "reason": r} for c, r in self.excluded_.items()],
             "feature_names_in": list(self.feature_names_in_),
@@ -576,6 +580,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             base_odds=float(scaling["base_odds"]),
             round_points=bool(scaling.get("round_points", True)),
             n_reasons=int(data.get("n_reasons", 4)),
+            reason_style=check_reason_style(data.get("reason_style")),
         )
         model.factor_ = float(scaling["factor"])
         model.offset_ = float(scaling["offset"])

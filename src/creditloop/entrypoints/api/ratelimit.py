@@ -16,14 +16,15 @@ class TokenBuckets:
         self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, when last filled)
         self._lock = threading.Lock()
 
-    def take(self, key: str) -> int | None:
-        """Spend one token; None when allowed, else the whole seconds until one is available (Retry-After)."""
+    def take(self, key: str, cost: int = 1) -> int | None:
+        """Spend ``cost`` tokens (a consortium batch: one per subject); None when allowed, else the whole seconds
+        until that many are available (Retry-After). A cost above the burst is the caller's to refuse."""
         with self._lock:
             now = self.clock()
             tokens, then = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - then) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
+            if tokens >= cost:
+                self._buckets[key] = (tokens - cost, now)
                 return None
             self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self.rate))
+            return max(1, math.ceil((cost - tokens) / self.rate))

@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, Depends
 
 from creditloop.app.dashboard_views import case_detail, customer_360, hardship_queue, portfolio_overview
+from creditloop.entrypoints.api import approval
 from creditloop.entrypoints.api.deps import Be, Caller, caller
 from creditloop.entrypoints.api.schemas import Id
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/dashboard", tags=["dashboard"], dependencies=[Depends(caller)])
 EVENTS_FILE = "portfolio_events.json"
-
-
-@cache
-def approval_roles() -> dict[str, str]:
-    """API role -> the hardship policy's approval role it acts as (data: ``approval_roles.json``)."""
-    raw = json.loads(files(__package__).joinpath("approval_roles.json").read_text(encoding="utf-8"))
-    return {k: str(v) for k, v in raw.items() if not k.startswith("_")}
 
 
 def chart_events(be: Be) -> list[dict[str, Any]]:
@@ -56,7 +48,7 @@ def customer(customer_id: Id, who: Caller, be: Be) -> dict[str, Any]:
 
 @router.get("/hardship/queue", operation_id="dashboard_hardship_queue", summary="Hardship requests to approve")
 def hardship(who: Caller, be: Be) -> dict[str, Any]:
-    return {"items": be.read(hardship_queue), "approval_role": approval_roles().get(who.role)}
+    return {"items": be.read(hardship_queue), "approval_role": approval.approval_roles().get(who.role)}
 
 
 @router.get("/collections/{line_id}/case", operation_id="dashboard_case", summary="A collections case")

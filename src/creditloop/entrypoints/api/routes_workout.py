@@ -15,6 +15,7 @@ from creditloop.app import collections_commands as cc
 from creditloop.app import hardship_commands as h
 from creditloop.app.hardship_store import StoredPlan
 from creditloop.core.errors import DomainError, NotFound
+from creditloop.entrypoints.api import approval
 from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, owned_line
 from creditloop.entrypoints.api.problems import MEDIA_TYPE, Problem
 from creditloop.entrypoints.api.schemas import Id
@@ -24,8 +25,6 @@ router = APIRouter(dependencies=[Depends(caller)])
 IdemKey = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 ]
-# The API's roles -> the approval matrix's (collections/options_policy.py): the authority an acceptance carries.
-APPROVER = {"collector": "agent", "supervisor": "manager", "admin": "risk"}
 
 
 def _plain(value: Any) -> Any:
@@ -83,7 +82,8 @@ def get_request(request_id: Id, who: Caller, be: Be) -> dict[str, Any]:
 def accept(request_id: Id, body: AcceptOptionBody, who: Caller, be: Be) -> dict[str, Any]:
     """Past the caller's authority (the approval matrix) the answer is 409 ``hardship.past_authority`` naming the
     role it needs; the plan is applied to the line and tracked from today."""
-    result = be.send(h.AcceptHardshipOption(request_id, body.option_id, APPROVER[who.role], business_day(be, body.on)))
+    approver = approval.approval_role_of(who.role)  # the authority an acceptance carries: approval_roles.json
+    result = be.send(h.AcceptHardshipOption(request_id, body.option_id, approver, business_day(be, body.on)))
     return {"plan": plan_dict(result.plan), "required_role": result.required_role,
             "disclosure": _plain(result.disclosure)}  # fmt: skip
 

@@ -173,8 +173,11 @@ def demo(
 
     check_lang(lang)
     option, target = data_dir_of(data_dir, out_alias, "creditloop-data")
+    shock_month, moved_from = fit_demo_shock(scenario, months, shock_month)
     cfg = sim_config(customers, months, seed, scenario, shock_month, start, strategy)
     summary = run_simulation_into(cfg, target, option, workers=workers, chaos_ok=False)
+    if moved_from is not None:
+        summary["shock_moved_from"] = moved_from
     with progress_step("rendering the report"):
         report = guarded(lambda: render_report(target, ewi=report_backtest(target)))
     summary["report"] = str(report.resolve())
@@ -184,6 +187,31 @@ def demo(
         echo_json(summary)
         return
     _print_summary(summary, rates, lang)
+
+
+def fit_demo_shock(scenario: str, months: int, shock_month: int | None) -> tuple[int | None, int | None]:
+    """The shock month for a demo and, when it had to move, the scenario's own month.
+
+    Users run short demos (``--months 4``) of the default pandemic scenario, whose shock starts in month 6: the
+    demo moves the shock to the run's middle month (month 2 at the earliest) rather than refuse. An explicit
+    ``--shock-month`` is the user's choice and is never moved (one after the horizon is still refused).
+    """
+    from creditloop.simulate.scenario import load_scenario
+
+    if shock_month is not None or months < 1:  # a bad --months is refused by the config, naming --months
+        return shock_month, None
+    shock = guarded(lambda: load_scenario(scenario), OPTION_OF_FIELD).shock
+    if shock is None or shock.start_month <= months:
+        return None, None
+    return min(months, max(2, (months + 1) // 2)), shock.start_month
+
+
+def shock_moved_note(summary: dict[str, Any], lang: str) -> str:
+    """The line telling the user the demo moved the shock (zh or en)."""
+    moved, to, months = summary["shock_moved_from"], summary["shock_month"], summary["months"]
+    if lang == "zh":
+        return f"注意：情景冲击原定第 {moved} 月，晚于 {months} 个月的模拟期，已移至第 {to} 月。"
+    return f"Note: the scenario's shock starts in month {moved}, after this {months}-month run; moved to month {to}."
 
 
 def _print_summary(summary: dict[str, Any], rates: list[tuple[int, float]], lang: str) -> None:
@@ -198,6 +226,8 @@ def _print_summary(summary: dict[str, Any], rates: list[tuple[int, float]], lang
     ):
         rows.add_row(header(key, lang), value)
     out.print(rows)
+    if "shock_moved_from" in summary:
+        typer.echo(shock_moved_note(summary, lang))  # one plain line, never wrapped
     out.print(f"Report:  {summary['report']}")
     out.print(f"Ledger:  {summary['ledger']}")
     out.print(f"Parquet: {summary['data_dir']}/*.parquet (applications, snapshots, alerts, hardship, actions, events)")

@@ -16,7 +16,7 @@ from creditloop import __version__
 from creditloop.core.clock import Clock
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.api.problems import CODE_OF_STATUS, Problem, internal_error, problem, validation_problem
-from creditloop.entrypoints.consortium import routes
+from creditloop.entrypoints.consortium import batch, routes
 from creditloop.entrypoints.consortium.asgi import Guard, QueryFastPath
 from creditloop.entrypoints.consortium.errors import STORE_DOWN, refusal
 from creditloop.entrypoints.consortium.service import ConsortiumService
@@ -38,6 +38,7 @@ def create_app(
     )  # fmt: skip
     app.state.service = service or ConsortiumService(settings, clock)
     app.include_router(routes.router, prefix=PREFIX)
+    app.include_router(batch.router, prefix=PREFIX)
     install_problems(app)
     app.add_middleware(QueryFastPath, path=f"{PREFIX}/queries")
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost: wraps the fast path too

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Final
+from typing import Annotated, Final, TypeGuard
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
@@ -116,11 +116,16 @@ def parse_query(raw: bytes) -> tuple[str, dict[str, str]]:
     purpose, pseudonyms = doc.get("purpose"), doc.get("pseudonyms")
     if not isinstance(purpose, str):
         raise Problem(422, "invalid_input", "purpose: a text is required", field="purpose")
-    if not (isinstance(pseudonyms, dict) and 1 <= len(pseudonyms) <= 2) or not all(
-        isinstance(k, str) and _KEY_ID.fullmatch(k) and isinstance(v, str) for k, v in pseudonyms.items()
-    ):
+    if not valid_pseudonyms(pseudonyms):
         raise Problem(422, "invalid_input", "pseudonyms: 1 or 2 texts by key id are required", field="pseudonyms")
     return purpose, pseudonyms
+
+
+def valid_pseudonyms(value: object) -> TypeGuard[dict[str, str]]:
+    """1 or 2 texts by key id (the core then checks each pseudonym's form)."""
+    return (isinstance(value, dict) and 1 <= len(value) <= 2) and all(
+        isinstance(k, str) and _KEY_ID.fullmatch(k) and isinstance(v, str) for k, v in value.items()
+    )
 
 
 @router.get("/health", operation_id="health", summary="Liveness (no key needed)")

@@ -37,3 +37,13 @@ class QueryBody(BaseModel):
 
     purpose: str = Field(max_length=32)
     pseudonyms: dict[str, str] = Field(max_length=2)  # key_id -> pseudonym: the current key, and the previous one
+
+
+class BatchQueryBody(BaseModel):
+    """Several subjects for one purpose: each item is a single query's ``pseudonyms`` (at most 50, and at most the
+    member's rate burst; ``entrypoints/consortium/batch.py``)."""
+
+    model_config = _STRICT
+
+    purpose: str = Field(max_length=32)
+    subjects: list[dict[str, str]] = Field(min_length=1, max_length=50)

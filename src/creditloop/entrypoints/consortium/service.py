@@ -9,7 +9,7 @@ their audit row's group commit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from anyio.to_thread import run_sync
@@ -17,7 +17,8 @@ from anyio.to_thread import run_sync
 from creditloop.adapters.clock import SystemClock
 from creditloop.adapters.sqlalchemy.consortium_store import GRANT, REVOKE, ConsortiumStore, open_store
 from creditloop.consortium.answers import Answer, AuditLog, Policy, query
-from creditloop.consortium.signals import Contribution
+from creditloop.consortium.pseudonym import check_pseudonym
+from creditloop.consortium.signals import PURPOSES, ConsentRefused, Contribution
 from creditloop.core.clock import Clock
 from creditloop.core.errors import ValidationError
 from creditloop.entrypoints.api.ratelimit import TokenBuckets
@@ -90,6 +91,33 @@ class ConsortiumService:
         finally:
             if log.records:
                 await self.audit.append([(at, r) for r in log.records])
+
+    async def ask_many(
+        self, member_id: str, purpose: str, subjects: Sequence[Mapping[str, str]]
+    ) -> list[Answer | ConsentRefused]:
+        """``ask`` for each subject, in order: each answer thresholded on its own, each consent checked on its own
+        (a refusal is that subject's ``ConsentRefused``, audited as refused), one audit row per subject, all in one
+        group commit before any answer leaves. Every subject is checked first: a malformed one refuses the whole
+        batch before any question is asked (nothing audited), as a malformed single query."""
+        self.registry.check_member(member_id)
+        if purpose not in PURPOSES:
+            raise ValidationError(f"purpose must be one of {', '.join(PURPOSES)}", field="purpose")
+        for i, pseudonyms in enumerate(subjects):
+            for value in pseudonyms.values():
+                check_pseudonym(value, f"subjects[{i}]")
+        log = AuditLog()
+        at, today = self.clock.now(), self.clock.today()
+        out: list[Answer | ConsentRefused] = []
+        try:
+            for pseudonyms in subjects:
+                try:
+                    out.append(query(self.registry, log, member_id, purpose, pseudonyms, today, self.policy))
+                except ConsentRefused as refused:
+                    out.append(refused)
+        finally:
+            if log.records:
+                await self.audit.append([(at, r) for r in log.records])
+        return out
 
 
 __all__ = ["GRANT", "REVOKE", "ConsortiumService"]
