@@ -28,6 +28,7 @@ import numpy as np
 
 from creditloop.adapters.analytics.ecl_inputs import read_inputs
 from creditloop.adapters.analytics.engines import connect
+from creditloop.adapters.analytics.own_ccf import own_ccf_at
 from creditloop.adapters.analytics.own_lgd import own_lgd_at
 from creditloop.portfolio.ecl import lgd as lgd_file
 from creditloop.portfolio.ecl import scenarios as scenario_file
@@ -88,13 +89,19 @@ def bootstrap(accounts: Sequence[AccountEcl], lost: Mapping[str, tuple[int, int]
 
 
 def backtest(
-    run: Path, months: list[int], params_path: Path | None, segment_by: str | None, reps: int = 0, own_lgd: bool = False
+    run: Path,
+    months: list[int],
+    params_path: Path | None,
+    segment_by: str | None,
+    reps: int = 0,
+    own_lgd: bool = False,
+    own_ccf: bool = False,
 ) -> list[dict[str, Any]]:
     con = connect("duckdb")
     rows, counts = read_inputs(con, run, segment_by)
     seg = segment_by is not None
     ends = sorted({r.month_end_on for r in rows})
-    params = scenario_file.load(params_path)
+    packaged = scenario_file.load(params_path)
     prior = lgd_file.load().lgd
     summary = json.loads((run / "summary.json").read_text("utf-8"))
     out = []
@@ -104,6 +111,8 @@ def backtest(
         on, end = ends[t - 1], ends[t + 11]
         lgd_info = own_lgd_at(con, run, on, prior) if own_lgd else {"lgd": prior, "source": "lending_club"}
         lgd = lgd_info["lgd"]
+        ccf_info = own_ccf_at(con, run, on, packaged.ccf) if own_ccf else {"ccf": packaged.ccf, "source": "packaged"}
+        params = replace(packaged, ccf=ccf_info["ccf"])
         weighted = ecl_at(rows, counts, on, params, lgd, segmented=seg)
         singles = {
             s.name: ecl_at(rows, counts, on, replace(params, scenarios=(replace(s, weight=1.0),)), lgd, segmented=seg)
@@ -123,6 +132,7 @@ def backtest(
                 "sim_recovery_rate": (1 - owed / gross) if gross else None,
                 "ratio": ecl12 / owed if owed else None,
                 "lgd": lgd_info,
+                "ccf": {k: (str(v) if k in ("ccf", "prior") else v) for k, v in ccf_info.items()},
                 "decomposition": decompose(weighted.accounts, lost, lgd),
                 "bootstrap": bootstrap(weighted.accounts, lost, reps) if reps else None,
                 "covered": min(by_scenario.values()) <= owed <= max(by_scenario.values()),
@@ -140,12 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--segment-by", choices=["utilisation"], default=None, help="PD term structure per segment")
     ap.add_argument("--bootstrap", type=int, default=0, metavar="N", help="resamples of the lines (90 %% intervals)")
     ap.add_argument("--own-lgd", action="store_true", help="the book's own LGD, credibility-weighted with the prior")
+    ap.add_argument("--own-ccf", action="store_true", help="the book's own CCF, precision-weighted with the prior")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     table = [
         row
         for run in args.run
-        for row in backtest(run, args.at or [12], args.scenarios, args.segment_by, args.bootstrap, args.own_lgd)
+        for row in backtest(
+            run, args.at or [12], args.scenarios, args.segment_by, args.bootstrap, args.own_lgd, args.own_ccf
+        )
     ]
     if args.json:
         print(json.dumps(table, indent=2, sort_keys=True))

@@ -1,4 +1,5 @@
-"""``creditloop risk ecl --data-dir D [--engine duckdb|spark] [--on D] [--scenarios FILE] [--own-lgd] [--json]
+"""``creditloop risk ecl --data-dir D [--engine duckdb|spark] [--on D] [--scenarios FILE] [--own-lgd] [--own-ccf]
+[--json]
 [--book --ledger DIR]``: IFRS 9 expected credit loss of a monthly panel, and the allowance booked to a ledger.
 
 The panel and its transition counts are read on the chosen engine (``adapters.analytics.ecl_inputs``); staging,
@@ -41,6 +42,12 @@ OwnLgdOpt = Annotated[
     bool,
     typer.Option("--own-lgd", help="Blend the book's own LGD at --on with the packaged prior (credibility-weighted)."),
 ]
+OwnCcfOpt = Annotated[
+    bool,
+    typer.Option(
+        "--own-ccf", help="Blend the book's own CCF at --on (drawdowns before charge-off) with the packaged one."
+    ),
+]
 SEGMENTS = ("none", "utilisation")
 
 _HEAD = {
@@ -79,6 +86,7 @@ def _compute(
     scenarios: Path | None,
     segment_by: str = "none",
     own_lgd: bool = False,
+    own_ccf: bool = False,
 ) -> Any:
     from creditloop.adapters.analytics.ecl_inputs import read_inputs
     from creditloop.adapters.analytics.engines import EngineError, connect
@@ -103,6 +111,14 @@ def _compute(
         fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
     segmented = segment_by != "none"
     loss = guarded(lambda: lgd_used(con, data_dir, day, lgd_params.lgd, own_lgd))
+    if own_ccf:
+        from dataclasses import replace
+
+        from creditloop.adapters.analytics.own_ccf import own_ccf_at
+
+        drawdown = guarded(lambda: own_ccf_at(con, data_dir, day, params.ccf))
+        params = replace(params, version=f"{params.version}+own-ccf", ccf=drawdown["ccf"])
+        loss["own_ccf"] = {k: (str(v) if k in ("ccf", "prior") else v) for k, v in drawdown.items()}
     result = guarded(lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented), {"on": "--on"})
     return result, params, lgd_params, loss
 
@@ -128,7 +144,8 @@ def _payload(
         "on": result.on.isoformat(),
         "parameters": {"version": params.version, "lgd_version": lgd_params.version, "lgd": loss["lgd"],
                        "lgd_source": loss["source"], "own_lgd": own or None,
-                       "ccf": str(params.ccf), "eir": str(params.eir), "rho": params.rho,
+                       "ccf": str(params.ccf), "own_ccf": loss.get("own_ccf"),
+                       "eir": str(params.eir), "rho": params.rho,
                        "lifetime_months": params.lifetime_months, "segment_by": segment_by,
                        "sicr": {"pd_ratio": StagingRules().sicr_pd_ratio, "pd_abs": StagingRules().sicr_pd_abs,
                                 "pd_at_origination": "applications.parquet pd"},
@@ -160,6 +177,14 @@ def _own_lgd_text(lgd: float, own: dict[str, Any], lang: str) -> str:
     return f"LGD {lgd:.4f} (own {mine} on {own['lines']} charged-off lines, credibility Z {z}, prior {prior})"
 
 
+def _own_ccf_text(own: dict[str, Any], lang: str) -> str:
+    mine = "-" if own["own_ccf"] is None else f"{own['own_ccf']:.4f}"
+    w, prior = f"{own['weight']:.3f}", own["prior"]
+    if lang == "zh":
+        return f"信用转换系数 {own['ccf']}（本行经验 {mine}，核销 {own['lines']} 户，权重 {w}，先验 {prior}）"
+    return f"CCF {own['ccf']} (own {mine} on {own['lines']} charged-off lines, weight {w}, prior {prior})"
+
+
 def _text(doc: dict[str, Any], lang: str) -> str:
     h = _HEAD[lang]
     lines = [f"{h[0]} {doc['on']}", f"{h[1]:>6} {h[2]:>9} {h[3]:>16} {h[4]:>14} {h[5]:>9}"]
@@ -171,6 +196,8 @@ def _text(doc: dict[str, Any], lang: str) -> str:
     own = doc["parameters"]["own_lgd"]
     if own is not None:
         lines.append(_own_lgd_text(doc["parameters"]["lgd"], own, lang))
+    if doc["parameters"]["own_ccf"] is not None:
+        lines.append(_own_ccf_text(doc["parameters"]["own_ccf"], lang))
     last = [m for m in doc["stage_movements"] if m["month_end_on"] == doc["on"]]
     if last:
         lines += ["", f"{h[7]} ({h[8]} -> {h[9]})"]
@@ -212,6 +239,7 @@ def add_command(app: typer.Typer) -> None:
         accounts: AccountsOpt = False,
         segment_by: SegmentOpt = "none",
         own_lgd: OwnLgdOpt = False,
+        own_ccf: OwnCcfOpt = False,
         as_json: JsonOpt = False,
         lang: LangOpt = "en",
     ) -> None:
@@ -224,12 +252,15 @@ def add_command(app: typer.Typer) -> None:
             fail(f"--data-dir: {data_dir} has no snapshots.parquet (rule: a monthly panel of snapshots)", EXIT_USAGE)
         if segment_by not in SEGMENTS:
             fail(f"--segment-by: must be one of {', '.join(SEGMENTS)}, got {segment_by!r}", EXIT_USAGE)
-        result, params, lgd_params, loss = _compute(data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd)
+        result, params, lgd_params, loss = _compute(
+            data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd, own_ccf
+        )
         doc = _payload(result, params, lgd_params, engine, accounts, segment_by, loss)
         if ledger is not None:
             # The own LGD is part of the inputs: the same month booked with and without it are different amounts.
             lgd_version = f"{lgd_params.version}+own" if own_lgd else lgd_params.version  # audit column: 40 chars
             data_hash = f"{_file_hash(data_dir / 'snapshots.parquet')}:{params.version}:{lgd_version}"
             data_hash += f":{loss['lgd']!r}" if own_lgd else ""
+            data_hash += f":ccf={params.ccf}" if own_ccf else ""
             doc["booking"] = _book(ledger, result, params, lgd_version, data_hash)
         emit(as_json, doc, _text(doc, lang))
