@@ -60,8 +60,9 @@ def submit_hardship(
     channel = "customer" if who.role == "customer" else body.channel
     request_id = key or f"hardship-{uuid.uuid4().hex[:16]}"
     recorded = None if key is None or body.on is not None else be.read(_requested_on, request_id)
+    on = recorded or business_day(be, body.on)
     cmd = h.SubmitHardshipRequest(
-        request_id, body.line_id, recorded or business_day(be, body.on), channel, body.category, body.monthly_income_minor,
+        request_id, body.line_id, on, channel, body.category, body.monthly_income_minor,
         body.monthly_expenses_minor, body.consent, body.text, body.lang,
     )  # fmt: skip
     stored = be.send(cmd)
