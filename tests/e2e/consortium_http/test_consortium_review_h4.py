@@ -42,3 +42,30 @@ def test_a_late_older_contribution_does_not_replace_a_newer_one(tmp_path: Path) 
     assert (replayed.kind, replayed.applications_30d, replayed.worst_bucket) == ("answer", 6, "current")
     again.store.engine.dispose()
     c.svc.store.engine.dispose()
+
+
+def test_a_consent_the_store_never_got_is_not_used_while_the_store_is_down(tmp_path: Path) -> None:
+    """docs/consortium.md: memory never holds what the database does not. When the write and the reload after it
+    both failed (the store down), the registry kept the unrecorded consent and answered queries on it."""
+    from sqlalchemy.exc import OperationalError
+
+    c = make_consortium(tmp_path)
+    store = c.svc.store
+    record_consent, load_registry = store.record_consent, store.load_registry
+
+    def down(*args: object) -> Any:
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    with c.client:
+        store.record_consent = down  # type: ignore[method-assign]
+        store.load_registry = down  # type: ignore[method-assign]
+        body = {"key_id": "k1", "pseudonym": P, "purpose": "credit_application"}
+        assert c.post("A", "/consents", body).status_code == 503  # type: ignore[attr-defined]
+        asked: Any = c.ask("A", P)
+        assert (asked.status_code, asked.json()["code"]) == (503, "store_unavailable")
+        store.record_consent, store.load_registry = record_consent, load_registry  # type: ignore[method-assign]
+        asked = c.ask("A", P)
+        assert (asked.status_code, asked.json()["code"]) == (403, "consent_refused")  # it was never recorded
+        assert c.post("A", "/consents", body).status_code == 201  # type: ignore[attr-defined]
+        assert c.ask("A", P).status_code == 200  # type: ignore[attr-defined]
+    store.engine.dispose()
