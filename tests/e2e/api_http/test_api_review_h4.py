@@ -101,3 +101,44 @@ def test_a_credit_dispute_retried_after_midnight_without_on_is_the_recorded_disp
     assert again.status_code == 201, again.text
     assert again.json()["filed_on"] == first.json()["filed_on"] == TODAY.isoformat()
     assert again.json()["due_on"] == first.json()["due_on"]
+
+
+class _MinuteLater:
+    def now(self) -> datetime:
+        return datetime(2026, 6, 15, 4, 1, tzinfo=UTC)
+
+    def today(self) -> date:
+        return TODAY
+
+
+def test_a_checkout_purchase_retried_a_minute_later_is_the_recorded_purchase(api: Api) -> None:
+    """docs/api.md: a retry keeps the first decision. The purchase's audit row carried the request's instant, so any
+    retry of a made purchase (the server's clock had moved) was 409 idempotency_conflict."""
+    body = {"amount_minor": 1000, "periods": 3, "monthly_income_minor": 1_000_000, "living_costs_minor": 100_000}
+    headers = api.auth("checkout", **{"If-Match": "*", "Idempotency-Key": "h4-checkout-1"})
+    first = api.client.post("/api/v1/lines/L-DEMO-6/checkout", json=body, headers=headers)
+    assert first.status_code == 201 and first.json()["status"] == "purchased", first.text
+    before = api.client.get("/api/v1/lines/L-DEMO-6", headers=api.auth("admin")).json()
+    later = api.be.clock
+    api.be.clock = _MinuteLater()
+    try:
+        again = api.client.post("/api/v1/lines/L-DEMO-6/checkout", json=body, headers=headers)
+    finally:
+        api.be.clock = later
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert api.client.get("/api/v1/lines/L-DEMO-6", headers=api.auth("admin")).json() == before  # posted once
+
+
+def test_opening_a_line_again_after_midnight_without_on_returns_the_line(api: Api) -> None:
+    """The line id is the opening's idempotency key; a retry without ``on`` after midnight was 409."""
+    body = {"line_id": "L-H4-OPEN", "customer_id": "C-H4-OPEN", "limit_minor": 100_000}
+    first = api.client.post("/api/v1/lines", json=body, headers=api.auth("supervisor"))
+    assert first.status_code == 201, first.text
+    with _after_midnight(api):
+        again = api.client.post("/api/v1/lines", json=body, headers=api.auth("supervisor"))
+        other = api.client.post("/api/v1/lines", json={**body, "customer_id": "C-H4-OTHER"},
+                                headers=api.auth("supervisor"))  # fmt: skip
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json() and again.json()["opened_on"] == TODAY.isoformat()
+    _problem(other, 409, code="idempotency_conflict")
