@@ -69,3 +69,30 @@ def test_a_consent_the_store_never_got_is_not_used_while_the_store_is_down(tmp_p
         assert c.post("A", "/consents", body).status_code == 201  # type: ignore[attr-defined]
         assert c.ask("A", P).status_code == 200  # type: ignore[attr-defined]
     store.engine.dispose()
+
+
+def test_a_chunked_body_past_the_limit_is_413_and_stores_nothing(tmp_path: Path) -> None:
+    """The limit read only Content-Length: a body sent chunked (no length) was read whole, however large, and a
+    consent padded past the limit was granted."""
+    import json
+
+    c = make_consortium(tmp_path)
+    body = json.dumps({"key_id": "k1", "pseudonym": P, "purpose": "sharing"}).encode()
+
+    def chunks(pad: int) -> Any:
+        yield body[:-1]
+        for _ in range(pad):
+            yield b" " * 1024
+        yield b"}"
+
+    with c.client:
+        before = c.svc.store.counts()
+        headers = {**c.auth("A"), "Content-Type": "application/json"}
+        for path in ("/consents", "/queries"):
+            r = c.client.post(f"/consortium/v1{path}", content=chunks(40), headers=headers)
+            assert (r.status_code, r.json()["code"]) == (413, "payload_too_large"), r.text
+            assert r.headers["x-content-type-options"] == "nosniff"
+        assert c.svc.store.counts() == before
+        small = c.client.post("/consortium/v1/consents", content=chunks(2), headers=headers)
+        assert small.status_code == 201, small.text  # under the limit, chunked is fine
+    c.svc.store.engine.dispose()
