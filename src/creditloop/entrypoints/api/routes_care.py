@@ -78,7 +78,7 @@ def _requested_on(uow: Any, request_id: str) -> date | None:
     """A recorded request's date: a retry without ``on`` after midnight is the same request, not a conflict."""
     with uow:
         found = uow.hardship.get_request(request_id)
-    return None if found is None else found.requested_on  # type: ignore[no-any-return]
+    return None if found is None else found.requested_on
 
 
 def _option(v: Any, rank: int | None) -> dict[str, Any]:
