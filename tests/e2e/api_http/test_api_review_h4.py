@@ -142,3 +142,19 @@ def test_opening_a_line_again_after_midnight_without_on_returns_the_line(api: Ap
     assert again.status_code == 201, again.text
     assert again.json() == first.json() and again.json()["opened_on"] == TODAY.isoformat()
     _problem(other, 409, code="idempotency_conflict")
+
+
+def test_a_hold_retried_after_midnight_without_on_is_the_recorded_hold(api: Api) -> None:
+    """The expiry's range was checked against today, not the recorded day: a hold expiring on the day it was
+    authorised, retried after midnight, was 422 instead of its recorded result."""
+    body = {"amount_minor": 500, "expires_on": TODAY.isoformat()}
+    headers = api.auth("checkout", **{"If-Match": "*", "Idempotency-Key": "h4-hold-1"})
+    first = api.client.post("/api/v1/lines/L-DEMO-2/holds", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    with _after_midnight(api):
+        again = api.client.post("/api/v1/lines/L-DEMO-2/holds", json=body, headers=headers)
+        fresh = api.client.post("/api/v1/lines/L-DEMO-2/holds", json=body,
+                                headers=api.auth("checkout", **{"If-Match": "*", "Idempotency-Key": "h4-hold-2"}))
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    _problem(fresh, 422, field="expires_on")  # a new hold may still not expire before its day
