@@ -153,8 +153,11 @@ def test_a_hold_retried_after_midnight_without_on_is_the_recorded_hold(api: Api)
     assert first.status_code == 201, first.text
     with _after_midnight(api):
         again = api.client.post("/api/v1/lines/L-DEMO-2/holds", json=body, headers=headers)
-        fresh = api.client.post("/api/v1/lines/L-DEMO-2/holds", json=body,
-                                headers=api.auth("checkout", **{"If-Match": "*", "Idempotency-Key": "h4-hold-2"}))
+        fresh = api.client.post(
+            "/api/v1/lines/L-DEMO-2/holds",
+            json=body,
+            headers=api.auth("checkout", **{"If-Match": "*", "Idempotency-Key": "h4-hold-2"}),
+        )
     assert again.status_code == 201, again.text
     assert again.json() == first.json()
     _problem(fresh, 422, field="expires_on")  # a new hold may still not expire before its day
