@@ -43,6 +43,7 @@ class ConsortiumClient:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.keyring = keyring
+        self.timeout_s = timeout_s
         self.cooldown_s = cooldown_s
         self.monotonic = monotonic
         self.down_until = 0.0
@@ -102,9 +103,19 @@ class ConsortiumClient:
             return ConsortiumSignal(UNAVAILABLE)
 
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response | None:
-        """The reply, or None when the consortium cannot be reached in time (the circuit then opens)."""
+        """The reply, or None when the consortium cannot be reached in time (the circuit then opens). httpx's
+        timeout bounds each read, not the reply: a body still arriving ``timeout_s`` after its headers is
+        abandoned (a peer dripping bytes, each within the read timeout, would otherwise hold the decision)."""
         try:
-            return self.http.post(path, json=body)
+            with self.http.stream("POST", path, json=body) as reply:
+                started = time.monotonic()
+                data = bytearray()
+                for chunk in reply.iter_bytes():  # decoded: the copy below drops the encoding headers
+                    data += chunk
+                    if time.monotonic() - started > self.timeout_s:
+                        raise httpx.ReadTimeout("the reply took longer than the timeout", request=reply.request)
+            plain = [(k, v) for k, v in reply.headers.items() if k not in ("content-encoding", "content-length")]
+            return httpx.Response(reply.status_code, headers=plain, content=bytes(data), request=reply.request)
         except httpx.HTTPError as exc:
             self.down_until = self.monotonic() + self.cooldown_s
             logger.warning("consortium unreachable (%s); deciding without it", type(exc).__name__)

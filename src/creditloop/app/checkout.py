@@ -145,10 +145,13 @@ def checkout_purchase(cmd: CheckoutPurchase, uow: UnitOfWork, policies: Policies
         return _result(cmd, "needs_confirmation", decision, cost, None, None, ())
     if confirm_after is not None and (not cmd.confirmed or cmd.at < confirm_after):
         return _result(cmd, "cooling_off", decision, cost, confirm_after, None, ())
+    made = uow.audit.get(f"checkout/{cmd.checkout_id}/purchased")
     plan = purchase(c.Purchase(cmd.checkout_id, cmd.line_id, cmd.amount_minor, cmd.periods, cmd.on), uow, policies)
+    if made is not None:  # a retry: the recorded purchase (its row holds the first request's instant, not this one)
+        return _result(cmd, "purchased", decision, cost, confirm_after, plan, tuple(made.trace[0].get("reminders", ())))
     sent = queue_reminders(uow, line, cost.first_due_on, cost.installment_minor, policy, cmd.on)
     _audit(uow, f"checkout/{cmd.checkout_id}/purchased", line.line_id, cmd.on, policy, "purchased", decision.reason,
-           {"at": cmd.at.isoformat(), "plan_id": plan.plan_id})  # fmt: skip
+           {"at": cmd.at.isoformat(), "plan_id": plan.plan_id, "reminders": list(sent)})  # fmt: skip
     return _result(cmd, "purchased", decision, cost, confirm_after, plan, sent)
 
 

@@ -213,6 +213,9 @@ def recorded(p: Prepared, known: StoredDecision | None) -> UnderwritingDecision 
         return None
     if known.inputs_hash != p.digest:
         raise IdempotencyConflict(f"application {p.cmd.form.application_id!r} was already decided on another form")
+    if known.line_id is not None and p.cmd.open_line and known.line_id != f"L-{p.cmd.customer_id}":
+        # the same form for another customer: its line is the first customer's, not this one's
+        raise IdempotencyConflict(f"application {p.cmd.form.application_id!r} was already decided for another customer")
     return decision_from_json(known.decision_json)
 
 

@@ -153,12 +153,17 @@ class Registry:
         return False
 
     def contribute(self, contribution: Contribution) -> None:
-        """Store (replace) a member's signals; refused unless the subject's sharing consent is in force."""
+        """Store (replace) a member's signals unless it holds a later ``as_of`` already; refused unless the
+        subject's sharing consent is in force."""
         c = contribution
         self.check_member(c.member_id)
         if not self.consented(c.member_id, {c.key_id: c.pseudonym}, SHARING, c.as_of):
             raise ConsentRefused("no sharing consent in force for this pseudonym", field="consent")
-        self._contributions.setdefault((c.key_id, c.pseudonym), {})[c.member_id] = c
+        held = self._contributions.setdefault((c.key_id, c.pseudonym), {})
+        known = held.get(c.member_id)
+        if known is not None and known.as_of > c.as_of:
+            return  # an older report arriving late (a delayed retry) never replaces a newer one; same day: it does
+        held[c.member_id] = c
 
     def contributions(self, pseudonyms: Mapping[str, str], on: date) -> dict[str, Contribution]:
         """member_id -> its latest contribution under any supplied key, sharing consent in force on ``on``."""

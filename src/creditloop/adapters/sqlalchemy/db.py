@@ -53,7 +53,7 @@ def make_engine(url: str, *, schema: str | None = None, durable: bool = True) ->
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+        engine = create_engine(parsed, hide_parameters=True)  # errors reach logs: never a statement's values
         event.listen(engine, "connect", _sqlite_pragmas)
         if not durable:
             event.listen(engine, "connect", _sqlite_scratch_pragmas)
@@ -67,7 +67,7 @@ def make_engine(url: str, *, schema: str | None = None, durable: bool = True) ->
             connect_args["connect_timeout"] = 10  # fail fast when the server is unreachable
         if schema is not None:
             connect_args["options"] = f"-csearch_path={schema}"
-        return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+        return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
     raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
 
 

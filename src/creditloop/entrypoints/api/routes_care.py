@@ -24,7 +24,7 @@ from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas import HardshipOptionsBody, HardshipRequestBody, Id
 
 router = APIRouter(dependencies=[Depends(caller)])
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"(19\d\d|2\d{3})-(0[1-9]|1[0-2])")  # the ledger's years (year 0 made a 500)
 
 
 @router.get("/alerts", tags=["alerts"], operation_id="list_alerts", summary="Early-warning alerts")
@@ -59,8 +59,10 @@ def submit_hardship(
     owned_line(be, who, body.line_id)  # a line's customer never changes: the check needs no lock
     channel = "customer" if who.role == "customer" else body.channel
     request_id = key or f"hardship-{uuid.uuid4().hex[:16]}"
+    recorded = None if key is None or body.on is not None else be.read(_requested_on, request_id)
+    on = recorded or business_day(be, body.on)
     cmd = h.SubmitHardshipRequest(
-        request_id, body.line_id, business_day(be, body.on), channel, body.category, body.monthly_income_minor,
+        request_id, body.line_id, on, channel, body.category, body.monthly_income_minor,
         body.monthly_expenses_minor, body.consent, body.text, body.lang,
     )  # fmt: skip
     stored = be.send(cmd)
@@ -70,6 +72,13 @@ def submit_hardship(
         "category": stored.category, "category_source": stored.category_source,
         "vulnerabilities": list(stored.vulnerabilities), "text_kept": stored.text is not None,
     }  # fmt: skip
+
+
+def _requested_on(uow: Any, request_id: str) -> date | None:
+    """A recorded request's date: a retry without ``on`` after midnight is the same request, not a conflict."""
+    with uow:
+        found = uow.hardship.get_request(request_id)
+    return None if found is None else found.requested_on
 
 
 def _option(v: Any, rank: int | None) -> dict[str, Any]:
@@ -105,7 +114,7 @@ def credit_report(
 ) -> dict[str, Any]:  # fmt: skip
     own_customer(who, customer_id)
     if month is not None and not _MONTH.fullmatch(month):
-        raise Problem(422, "invalid_input", f"month: expected YYYY-MM, got {month!r}", field="month")
+        raise Problem(422, "invalid_input", f"month: expected YYYY-MM (1900..2999), got {month!r}", field="month")
     first = date(int(month[:4]), int(month[5:]), 1) if month else add_months(be.today().replace(day=1), -1)
     report: dict[str, Any] = be.read(customer_report, customer_id, month_end(first))
     return report

@@ -39,6 +39,11 @@ def _get(uow: Any, dispute_id: str) -> CreditDispute:
     return found
 
 
+def _filed(uow: Any, dispute_id: str) -> CreditDispute | None:
+    with uow:
+        return dispute_store(uow).get(dispute_id)
+
+
 def _visible(be: Any, who: Any, dispute_id: str) -> CreditDispute:
     try:
         found: CreditDispute = be.read(_get, dispute_id)
@@ -58,8 +63,10 @@ def file_dispute(body: DisputeBody, who: Caller, be: Be, response: Response, key
         owned_line(be, who, body.line_id)
         channel = "customer" if who.role == "customer" else body.channel
         dispute_id = key or f"dispute-{uuid.uuid4().hex[:16]}"
+        known = None if key is None or body.on is not None else be.read(_filed, dispute_id)
+        on = known.filed_on if known is not None else business_day(be, body.on)  # a retry keeps its filing day
         stored = be.send(dc.FileCreditDispute(dispute_id, body.line_id, tuple(body.months), body.field, channel,
-                                              business_day(be, body.on), body.consent, body.claim, body.jurisdiction,
+                                              on, body.consent, body.claim, body.jurisdiction,
                                               body.lang))  # fmt: skip
     response.headers["Idempotency-Key"] = dispute_id
     response.headers["Location"] = f"/api/v1/credit-disputes/{dispute_id}"

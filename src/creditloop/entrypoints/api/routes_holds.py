@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from creditloop.app import commands as c
-from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller
+from creditloop.entrypoints.api.deps import Be, Caller, caller
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.routes_lines import IdempotencyKey, IfMatch, change_line
 from creditloop.entrypoints.api.schemas import AuthoriseBody, CaptureBody, Id, VoidBody
@@ -30,12 +30,11 @@ def authorise(
     line_id: Id, body: AuthoriseBody, who: Caller, be: Be, response: Response, key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
-    day = business_day(be, body.on)
-    if not day <= body.expires_on <= day + timedelta(days=MAX_HOLD_DAYS):
-        raise Problem(422, "invalid_input", f"expires_on: must be from {day} to {day + timedelta(days=MAX_HOLD_DAYS)}",
-                      field="expires_on")  # fmt: skip
-
     def make(op: str, on: date) -> object:
+        # against the hold's own day (a retry's recorded one), checked before anything is written
+        last = on + timedelta(days=MAX_HOLD_DAYS)
+        if not on <= body.expires_on <= last:
+            raise Problem(422, "invalid_input", f"expires_on: must be from {on} to {last}", field="expires_on")
         return c.Authorise(op, line_id, body.amount_minor, on, body.expires_on)
 
     op, hold = change_line(be, who, line_id, key, if_match, "hold", body.on, make, response)

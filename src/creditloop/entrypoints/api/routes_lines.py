@@ -18,7 +18,8 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Response
 
 from creditloop.app import commands as c
-from creditloop.app.views import LineView, latest_statement, line_summary
+from creditloop.app.views import LineView, latest_statement, line_summary, recorded_day
+from creditloop.core.errors import NotFound
 from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, hidden_from_customer, own_view, owned_line
 from creditloop.entrypoints.api.keys import Principal
@@ -76,7 +77,7 @@ def change_line(
 @router.post("", status_code=201, operation_id="open_line", summary="Open a credit line")
 def open_line(body: OpenLineBody, who: Caller, be: Be, response: Response) -> dict[str, Any]:
     """The line id is the opening's idempotency key: opening it again with the same body returns the same line."""
-    day = business_day(be, body.on)
+    day = business_day(be, body.on) if body.on is not None else _opening_day(be, body.line_id)
     cmd = c.OpenLine(body.line_id, body.customer_id, body.limit_minor, day, body.statement_day, body.due_days,
                      body.product)  # fmt: skip
     line = be.send(cmd)
@@ -84,6 +85,14 @@ def open_line(body: OpenLineBody, who: Caller, be: Be, response: Response) -> di
     response.headers["Location"] = f"/api/v1/lines/{line.line_id}"
     return {"line_id": line.line_id, "limit_minor": line.limit_minor, "opened_on": line.opened_on.isoformat(),
             "product": line.product.key}  # fmt: skip
+
+
+def _opening_day(be: Backend, line_id: str) -> date:
+    """Today, or the day an existing line opened: a retry without ``on`` after midnight is the same opening."""
+    try:
+        return be.read(recorded_day, line_id, None) or be.today()
+    except NotFound:
+        return be.today()
 
 
 @router.get("/{line_id}", operation_id="get_line", summary="A line's balances, schedule, statements and history")

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from creditloop._extras import MissingExtra, require_extra
+from creditloop.core.errors import ValidationError
 from creditloop.entrypoints.api.deps import Be, Caller, caller
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas_more import SimulationBody
-from creditloop.entrypoints.api.sim_jobs import SimulationJobs
+from creditloop.entrypoints.api.sim_jobs import SimulationJobs, config
 
 router = APIRouter(prefix="/simulations", tags=["simulations"], dependencies=[Depends(caller)])
 JobId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
@@ -35,7 +36,13 @@ def start(body: SimulationBody, who: Caller, be: Be, request: Request, response:
     except MissingExtra:
         raise Problem(409, "extra_missing", "simulations need the sim extra on the server "
                       "(pip install 'creditloop[sim]')") from None  # fmt: skip
-    job = jobs_of(request.app, be).submit({**body.model_dump(), "start": body.start.isoformat()})
+    params = {**body.model_dump(), "start": body.start.isoformat()}
+    try:
+        config(params)
+    except ValidationError as exc:  # the config names its own fields: start_on is the body's start
+        field = {"start_on": "start", "shock_month": "months"}.get(exc.field or "", exc.field)
+        raise Problem(422, "invalid_input", exc.message.replace("start_on", "start"), field=field) from None
+    job = jobs_of(request.app, be).submit(params)
     if job is None:
         raise Problem(429, "rate_limited", "the simulation queue is full; retry later", headers={"Retry-After": "30"})
     url = f"/api/v1/simulations/{job.job_id}"

@@ -80,7 +80,7 @@ def get_request(request_id: Id, who: Caller, be: Be) -> dict[str, Any]:
     operation_id="accept_hardship_option", summary="Accept an offered option (within the role's authority)",
 )  # fmt: skip
 def accept(request_id: Id, body: AcceptOptionBody, who: Caller, be: Be) -> dict[str, Any]:
-    """Past the caller's authority (the approval matrix) the answer is 409 ``hardship.past_authority`` naming the
+    """Past the caller's authority (the approval matrix) the answer is 409 ``concession_exceeds_authority`` naming the
     role it needs; the plan is applied to the line and tracked from today."""
     approver = approval.approval_role_of(who.role)  # the authority an acceptance carries: approval_roles.json
     result = be.send(h.AcceptHardshipOption(request_id, body.option_id, approver, business_day(be, body.on)))

@@ -98,12 +98,18 @@ def _progress(job: Job, done: int, total: int) -> None:
     job.done, job.total = done, total
 
 
-def run(params: dict[str, Any], out: Path, progress: Any) -> dict[str, Any]:
-    from creditloop.simulate.parallel import run_simulation
+def config(params: dict[str, Any]) -> Any:
+    """The run's ``SimConfig``; the route builds it before queueing, so its ``ValidationError`` (a start that is not
+    the first of a month, a shock past the horizon) is a 422, not a 202 and a failed job."""
     from creditloop.simulate.runner import SimConfig
     from creditloop.simulate.scenario import load_scenario
 
-    cfg = SimConfig(params["customers"], params["months"], params["seed"], load_scenario(params["scenario"]),
-                    datetime.fromisoformat(params["start"]).date())  # fmt: skip
-    result = run_simulation(cfg, out, workers=1, progress=progress)
+    return SimConfig(params["customers"], params["months"], params["seed"], load_scenario(params["scenario"]),
+                     datetime.fromisoformat(params["start"]).date())  # fmt: skip
+
+
+def run(params: dict[str, Any], out: Path, progress: Any) -> dict[str, Any]:
+    from creditloop.simulate.parallel import run_simulation
+
+    result = run_simulation(config(params), out, workers=1, progress=progress)
     return {k: v for k, v in dict(result.summary).items() if k != "data_dir"}

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from creditloop import __version__
 from creditloop.core.clock import Clock
 from creditloop.core.errors import CreditloopError
+from creditloop.entrypoints.api.bodylimit import StreamedBodyLimit
 from creditloop.entrypoints.api.problems import CODE_OF_STATUS, Problem, internal_error, problem, validation_problem
 from creditloop.entrypoints.consortium import batch, routes
 from creditloop.entrypoints.consortium.asgi import Guard, QueryFastPath
@@ -41,6 +42,8 @@ def create_app(
     app.include_router(batch.router, prefix=PREFIX)
     install_problems(app)
     app.add_middleware(QueryFastPath, path=f"{PREFIX}/queries")
+    # A body sent without Content-Length (chunked) is counted as it is read: the Guard sees no length to refuse.
+    app.add_middleware(StreamedBodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost: wraps the fast path too
     return app
 

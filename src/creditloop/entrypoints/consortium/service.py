@@ -3,7 +3,8 @@ audit writer, rate limits and the clock; and the operations the routes call.
 
 Writes (consents, contributions) are serialised by one lock and applied to the registry first (which validates and
 refuses bad input before anything is written), then to the store; should the store fail, the registry is reloaded
-from it, so memory never holds what the database does not. Queries read the registry in the event loop and wait for
+from it (or, when the store cannot even be read, marked stale and reloaded before anything else is answered or
+written), so memory never holds what the database does not. Queries read the registry in the event loop and wait for
 their audit row's group commit."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class ConsortiumService:
         self.buckets = TokenBuckets(settings.rate_per_second, settings.rate_burst)
         self.audit = AuditWriter(self.store.append_audit)
         self.write_lock = asyncio.Lock()
+        self.stale = False  # a failed write could not be undone in memory: reload before answering anything
 
     def knows(self, member_id: str) -> bool:
         """A member not in the registry (admitted after start?) is looked up once in the store."""
@@ -59,31 +61,45 @@ class ConsortiumService:
             raise ValidationError(f"{field} is in the future (today is {today})", field=field)
         return on
 
-    async def _reload(self) -> None:
-        self.registry = await run_sync(self.store.load_registry)
+    async def _undo(self) -> None:
+        """After a failed write: memory back to the store's state; if the store cannot even be read, memory is
+        marked stale (it holds the refused write) and nothing is answered or written until it is reloaded."""
+        try:
+            self.registry = await run_sync(self.store.load_registry)
+        except Exception:
+            self.stale = True
+
+    async def _fresh(self) -> None:
+        if self.stale:
+            self.registry = await run_sync(self.store.load_registry)  # raises while the store is down: 503
+            self.stale = False
 
     async def consent(self, kind: str, member_id: str, key_id: str, pseudonym: str, purpose: str, on: date) -> None:
         async with self.write_lock:
+            await self._fresh()
             change = self.registry.grant if kind == GRANT else self.registry.revoke
             change(member_id, key_id, pseudonym, purpose, on)  # validates; raises before any change
             try:
                 await run_sync(self.store.record_consent, kind, member_id, key_id, pseudonym, purpose, on,
                                self.clock.now())  # fmt: skip
             except Exception:
-                await self._reload()
+                await self._undo()
                 raise
 
     async def contribute(self, c: Contribution) -> None:
         async with self.write_lock:
+            await self._fresh()
             self.registry.contribute(c)  # checks member and sharing consent
             try:
                 await run_sync(self.store.record_contribution, c, self.clock.now())
             except Exception:
-                await self._reload()
+                await self._undo()
                 raise
 
     async def ask(self, member_id: str, purpose: str, pseudonyms: Mapping[str, str]) -> Answer:
         """The thresholded answer; the audit row (refused queries' too) is committed before this returns."""
+        if self.stale:  # checked here: the query is the hot path (no coroutine when nothing is stale)
+            await self._fresh()
         log = AuditLog()
         at = self.clock.now()
         try:
