@@ -1,6 +1,7 @@
 """ECL back-test on simulator ground truth: 12-month ECL at month t against the losses realised over t..t+12.
 
-    PYTHONPATH=src python tools/ecl_backtest.py --run DIR [--run DIR ...] [--at 12] [--scenarios FILE] [--json]
+    PYTHONPATH=src python tools/ecl_backtest.py --run DIR [--run DIR ...] [--at 12] [--scenarios FILE]
+        [--own-lgd] [--own-ccf] [--bootstrap N] [--json]
 
 For each simulation output directory and reporting month index t (1-based, ``--at``, repeatable): the ECL of
 ``portfolio.ecl`` at month end t (transitions known at t only; packaged LGD and scenarios unless ``--scenarios``),
