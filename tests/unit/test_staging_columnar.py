@@ -20,7 +20,14 @@ import ibis  # noqa: E402
 from creditloop.adapters.analytics.engines import connect, rows, snapshots  # noqa: E402
 from creditloop.portfolio.analytics.panel import monthly_state  # noqa: E402
 from creditloop.portfolio.analytics.staging import stage_movements, stage_summary, stages  # noqa: E402
-from creditloop.portfolio.ifrs9_staging import INITIAL, MonthFacts, StagingRules, is_material, next_state  # noqa: E402
+from creditloop.portfolio.ifrs9_staging import (  # noqa: E402
+    INITIAL,
+    MonthFacts,
+    StagingRules,
+    StagingState,
+    is_material,
+    next_state,
+)
 
 
 def _month_end(i: int) -> date:
@@ -68,7 +75,19 @@ def forborne_book(seed: int, lines: int) -> list[dict[str, Any]]:
 
 
 def python_stages(book: list[dict[str, Any]], rules: StagingRules, absolute: int | None) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = {}
+    return {k: state.stage for k, state in python_states(book, rules, absolute).items()}
+
+
+def python_triggers(book: list[dict[str, Any]], rules: StagingRules, absolute: int | None) -> set[tuple[str, str]]:
+    """The rows where ``next_state`` found a default trigger (not a cure probation month)."""
+    states = python_states(book, rules, absolute).items()
+    return {k for k, s in states if s.stage == 3 and not s.reasons[0].startswith("cure_probation")}
+
+
+def python_states(
+    book: list[dict[str, Any]], rules: StagingRules, absolute: int | None
+) -> dict[tuple[str, str], StagingState]:
+    out: dict[tuple[str, str], StagingState] = {}
     by_line: dict[str, list[dict[str, Any]]] = {}
     for r in book:
         by_line.setdefault(r["line_id"], []).append(r)
@@ -85,7 +104,7 @@ def python_stages(book: list[dict[str, Any]], rules: StagingRules, absolute: int
                                unlikely_to_pay=bool(r.get("unlikely_to_pay")))  # fmt: skip
             was_restructured = was_restructured or restructured
             state = next_state(state, facts, rules)
-            out[(line, r["month_end_on"].isoformat())] = state.stage
+            out[(line, r["month_end_on"].isoformat())] = state
     return out
 
 
@@ -133,7 +152,9 @@ def test_columnar_staging_with_forbearance_equals_the_per_account_state_machine(
     state = monthly_state(snapshots(connect("duckdb"), write_book(book, tmp_path)))
     staged = rows(stages(state, rules, absolute))
     got = {(r["line_id"], r["month_end_on"]): r["stage"] for r in staged}
+    triggers = {(r["line_id"], r["month_end_on"]): r["default_trigger"] for r in staged}
     assert got == expected  # every row, the probation re-defaults included
+    assert {k for k in got if triggers[k]} == python_triggers(book, rules, absolute)
     assert not any(r["needs_per_account"] for r in staged)
     assert {1, 2, 3} <= set(got.values())
     plain = python_stages([{k: v for k, v in r.items() if k not in ("restructured", "unlikely_to_pay")} for r in book],
@@ -224,6 +245,18 @@ def test_repeated_probation_re_defaults_by_hand(tmp_path: Path) -> None:
     assert not any(r["needs_per_account"] for r in staged)
 
 
+def test_no_re_default_once_forbearance_has_ended(tmp_path: Path) -> None:
+    """A forborne default at 1 (cure 1-2, probation 3-5); 91 DPD at 10 is past the probation (a plain default,
+    forbearance over), so 31 DPD at 13 is SICR, not a re-default, though it lies where one would be after 10."""
+    book = line_rows("X", [0, 91, 0, 0, 0, 0, 0, 0, 0, 0, 91, 0, 0, 31, 0, 0], grant=0)
+    staged = sorted(columnar_stages(book, tmp_path, CHAIN_RULES), key=lambda r: r["month_end_on"])
+    assert [r["stage"] for r in staged] == [2, 3, 3, 2, 2, 2, 1, 1, 1, 1, 3, 1, 1, 2, 1, 1]
+    assert [j for j, r in enumerate(staged) if r["default_trigger"]] == [1, 10]
+    assert {(r["line_id"], r["month_end_on"]) for r in staged if r["default_trigger"]} == python_triggers(
+        book, CHAIN_RULES, None
+    )
+
+
 def test_a_chain_longer_than_the_doubling_depth_is_flagged(tmp_path: Path) -> None:
     """The chain above has three re-defaults after its anchor: one level (one step) resolves the first only, so the
     rows from the second on (the candidates among them) are flagged; two levels (up to three steps) resolve them all."""
@@ -311,4 +344,7 @@ def test_generated_forborne_histories_equal_the_state_machine(
     with tempfile.TemporaryDirectory() as directory:
         staged = columnar_stages(book, Path(directory), rules, absolute)
     assert {(r["line_id"], r["month_end_on"]): r["stage"] for r in staged} == python_stages(book, rules, absolute)
+    assert {(r["line_id"], r["month_end_on"]) for r in staged if r["default_trigger"]} == python_triggers(
+        book, rules, absolute
+    )
     assert not any(r["needs_per_account"] for r in staged)

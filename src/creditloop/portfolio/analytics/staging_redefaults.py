@@ -56,6 +56,8 @@ def forborne_marks(t: ir.Table, rules: StagingRules, levels: int | None = None) 
     c = redefaults(c, rules, levels) if p > 0 else c.mutate(_r=ibis.literal(False), _open=ibis.literal(False))
     c = c.mutate(_l4=ibis.ifelse(c._b.notnull() | c._r, c.month_no, null).max().over(before))
     c = c.mutate(_brk=((c._b > c._e) & (c._b - c._l4 > c12 + p)).fill_null(False))
+    forborne = (c.month_no < ibis.ifelse(c._brk, c.month_no, null).min().over(line)).fill_null(True)
+    c = c.mutate(_r=c._r & forborne, _open=c._open & forborne)  # after a break the rules are plain: no re-default
     marks = c.filter(c._r | c._open | c._brk).select("line_id", "month_no", "_r", "_open", "_brk")
     return lines, marks
 
