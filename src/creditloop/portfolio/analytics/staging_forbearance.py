@@ -20,8 +20,9 @@ of ``ifrs9_staging.next_state``; with one grant they have a closed form over a l
 - without such a trigger: stage 2 from ``a0`` while ``n < a0 + P`` (a performing forborne exposure), then plain.
 
 The re-defaults are a chain (each depends on when the last cure ended), resolved exactly by pointer doubling in
-:mod:`.staging_redefaults`; it and ``p``/``e`` run on the few rows that matter (the forborne lines' triggers and
-breaches) and come back by two hash joins, so the panel itself takes three window passes. ``needs_per_account`` is
+:mod:`.staging_redefaults`; it, ``p``, ``e`` and the end of forbearance run on the few rows that matter (the
+forborne lines' rows from the grant on) and come back by one hash join, so the panel itself takes two window passes
+(the running and line aggregates, and ``prev_stage``'s lag). ``needs_per_account`` is
 true only past the doubling depth: a chain of more than ``2**levels - 1`` re-defaults after one trigger, which needs
 a line longer than ``staging_redefaults.HORIZON_MONTHS`` (a century); every other row equals ``next_state``.
 """
@@ -31,8 +32,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from creditloop.portfolio.analytics.panel import indicator
-from creditloop.portfolio.analytics.staging_redefaults import forborne_marks
+from creditloop.portfolio.analytics.staging_redefaults import forborne_sessions
 from creditloop.portfolio.ifrs9_staging import StagingRules
 
 FORBEARANCE_COLUMNS = ("restructured", "unlikely_to_pay")
@@ -44,9 +44,9 @@ def with_forbearance(
     """``t`` (``line_id``, ``month_no``, ``dpd``, optional ``restructured``/``unlikely_to_pay``) with ``_co`` (charged
     off so far: ``co`` is 1 in a charged-off month), ``_d`` (a default trigger's month, probation re-defaults
     included, else null), ``_in3`` (in default or cure probation), ``_fb`` (in a forborne probation: at least stage 2)
-    and ``needs_per_account`` (only past ``levels`` doubling levels, :mod:`.staging_redefaults`). Three window passes
-    over the panel (running and line aggregates, the running last default, the caller's lag); the rest runs on the
-    forborne lines' trigger and breach rows and comes back by two hash joins."""
+    and ``needs_per_account`` (only past ``levels`` doubling levels, :mod:`.staging_redefaults`). One window pass
+    over the panel (the caller adds a lag); the forborne defaults, their sessions and re-defaults run on the forborne
+    lines' rows from the grant on and come back by one hash join."""
     c3, c12, p = max(rules.cure_months, 1), max(rules.forborne_cure_months, 1), rules.forborne_probation_months
     null = ibis.null("int64")
     line = ibis.window(group_by="line_id")
@@ -61,31 +61,21 @@ def with_forbearance(
         _f=ibis.ifelse(granted, t.month_no, null).min().over(line),
         _lb=t._b.max().over(so_far),
     )
-    lines, marks = forborne_marks(t, rules, levels)
-    t = _drop_right(t.left_join(lines, "line_id"))
-    t = _drop_right(t.left_join(marks, ["line_id", "month_no"]))
-    t = t.mutate(
-        _a0=ibis.ifelse(t._p.isnull(), t._f, ibis.greatest(t._f, t._p + c3)),
-        _d=ibis.ifelse(t._b.notnull() | t._r.fill_null(False), t.month_no, null),
-        _brk=ibis.ifelse(t._brk.fill_null(False), t.month_no, null),
-        _open=indicator(t._open),
-    )
-    t = t.mutate(_l=t._d.max().over(so_far), _brk=t._brk.max().over(so_far), _open=t._open.max().over(so_far))
+    t = t.left_join(forborne_sessions(t, rules, levels), ["line_id", "month_no"])
+    t = t.drop(*(c for c in t.columns if c.endswith("_right")))  # the join's copy of the keys
+    session = t._sess.fill_null(False)  # a forborne default, or its probation (until forbearance ends)
     since = t.month_no - t._l  # since the last default, probation re-defaults included
-    session = (t._l >= t._e).fill_null(False) & t._brk.isnull()  # a forborne default, or its probation
     pending = (t.month_no >= t._f) & (t._lb.isnull() | (t._lb < t._f)) & ~session  # granted, no trigger since
-    plain_in3 = (t.month_no - t._lb < c3).fill_null(False)
-    in3 = ibis.cases((session, since < c12), (pending.fill_null(False), (t.month_no - t._p < c3).fill_null(False)),
-                     else_=plain_in3)  # fmt: skip
+    a0 = ibis.ifelse(t._lb.isnull(), t._f, ibis.greatest(t._f, t._lb + c3))  # pending: _lb is the last one before
     fb = ibis.cases(
         (session, (since >= c12) & (since < c12 + p)),
-        (pending.fill_null(False), (t.month_no >= t._a0) & (t.month_no < t._a0 + p)),
+        (pending.fill_null(False), (t.month_no >= a0) & (t.month_no < a0 + p)),
         else_=False,
     )
-    t = t.mutate(_in3=in3, _fb=fb & rules.forborne_is_sicr, needs_per_account=t._open == 1)
-    return t.drop("_b", "_q", "_f", "_lb", "_p", "_e", "_r", "_open", "_brk", "_a0", "_l")
-
-
-def _drop_right(joined: ir.Table) -> ir.Table:
-    """An ibis left join keeps the right side's copy of each key (``<name>_right``): not needed here."""
-    return joined.drop(*(c for c in joined.columns if c.endswith("_right")))
+    t = t.mutate(
+        _d=ibis.ifelse(t._b.notnull() | t._r.fill_null(False), t.month_no, null),
+        _in3=ibis.ifelse(session, since < c12, (t.month_no - t._lb < c3).fill_null(False)),
+        _fb=fb & rules.forborne_is_sicr,
+        needs_per_account=t._flag.fill_null(False),
+    )
+    return t.drop("_b", "_q", "_f", "_lb", "_sess", "_l", "_r", "_flag")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from creditloop.portfolio.analytics.panel import indicator
 from creditloop.portfolio.ifrs9_staging import StagingRules
 
 HORIZON_MONTHS = 1200  # a century of month ends: no credit line's history is longer
@@ -36,30 +37,30 @@ def levels_for(rules: StagingRules, horizon_months: int = HORIZON_MONTHS) -> int
     return max(steps.bit_length(), 1)
 
 
-def forborne_marks(t: ir.Table, rules: StagingRules, levels: int | None = None) -> tuple[ir.Table, ir.Table]:
+def forborne_sessions(t: ir.Table, rules: StagingRules, levels: int | None = None) -> ir.Table:
     """From ``t`` (``line_id``, ``month_no``, ``_b`` a trigger's month, ``_q`` more than ``sicr_dpd`` DPD, ``_f`` the
-    line's grant month), on the rows that matter only (forborne lines' triggers, and their months above
-    ``sicr_dpd`` after the grant): per forborne line with a trigger, ``_p`` (the last trigger before the grant) and
-    ``_e`` (the first forborne default); per row, ``_r`` (a probation re-default), ``_brk`` (a trigger after the
-    probation ended: forbearance over) and ``_open`` (not resolved at this depth), rows with none of them left out."""
+    line's grant month), on the forborne lines' rows from the grant on only: per row from the first forborne default
+    ``e`` on, ``_sess`` (before forbearance ended: a trigger more than ``C12 + P`` after the last default), ``_l`` (the
+    last default so far, probation re-defaults included), ``_r`` (a probation re-default) and ``_flag`` (a row so far
+    was not resolved at this depth); rows neither in a session nor flagged are left out."""
     c3, c12, p = max(rules.cure_months, 1), max(rules.forborne_cure_months, 1), rules.forborne_probation_months
     null = ibis.null("int64")
     line = ibis.window(group_by="line_id")
+    so_far = ibis.cumulative_window(group_by="line_id", order_by="month_no")
     before = ibis.window(group_by="line_id", order_by="month_no", rows=(None, -1))
-    k = t.filter(t._f.notnull() & (t._b.notnull() | (t._q & (t.month_no >= t._f))))
+    k = t.filter(t._f.notnull() & (t._b.notnull() | (t.month_no >= t._f)))
     k = k.select("line_id", "month_no", "_b", "_q", "_f")
-    k = k.mutate(_p=ibis.ifelse(k._b < k._f, k._b, null).max().over(line))
+    k = k.mutate(_p=ibis.ifelse(k._b < k._f, k._b, null).max().over(line))  # the last trigger before the grant
     a0 = ibis.ifelse(k._p.isnull(), k._f, ibis.greatest(k._f, k._p + c3))  # the forborne probation's start
     k = k.mutate(_e=ibis.ifelse((k._b >= k._f) & (k._b <= a0 + p), k._b, null).min().over(line))
-    lines = k.select("line_id", "_p", "_e").distinct()
     c = k.filter(k.month_no >= k._e)  # from the first forborne default on: each line starts at its trigger
     c = redefaults(c, rules, levels) if p > 0 else c.mutate(_r=ibis.literal(False), _open=ibis.literal(False))
-    c = c.mutate(_l4=ibis.ifelse(c._b.notnull() | c._r, c.month_no, null).max().over(before))
-    c = c.mutate(_brk=((c._b > c._e) & (c._b - c._l4 > c12 + p)).fill_null(False))
-    forborne = (c.month_no < ibis.ifelse(c._brk, c.month_no, null).min().over(line)).fill_null(True)
-    c = c.mutate(_r=c._r & forborne, _open=c._open & forborne)  # after a break the rules are plain: no re-default
-    marks = c.filter(c._r | c._open | c._brk).select("line_id", "month_no", "_r", "_open", "_brk")
-    return lines, marks
+    c = c.mutate(_d=ibis.ifelse(c._b.notnull() | c._r, c.month_no, null))
+    c = c.mutate(_l=c._d.max().over(so_far), _l4=c._d.max().over(before))
+    brk = ((c._b > c._e) & (c._b - c._l4 > c12 + p)).fill_null(False)  # a trigger after the probation ended
+    c = c.mutate(_sess=(c.month_no < ibis.ifelse(brk, c.month_no, null).min().over(line)).fill_null(True))
+    c = c.mutate(_r=c._r & c._sess, _flag=indicator(c._open & c._sess).max().over(so_far) == 1)  # plain after
+    return c.filter(c._sess | c._flag).select("line_id", "month_no", "_sess", "_l", "_r", "_flag")
 
 
 def redefaults(candidates: ir.Table, rules: StagingRules, levels: int | None = None) -> ir.Table:
