@@ -8,11 +8,11 @@ are a chain: ``t0 = B``, ``t(k+1) = ptr(tk)``, where ``ptr(m)`` is the first mon
 (each step depends on the last), so no fixed window decides it: a month is a re-default iff it is reached from its
 anchor.
 
-It is resolved by pointer doubling (binary lifting) over the few candidate rows only (from a line's first forborne
-default on: triggers and months above ``sicr_dpd``), numbered per line: ``ptr`` is one range-window minimum, and
+It is resolved by pointer doubling (binary lifting) over the few rows that matter only (a forborne line's rows from
+its first forborne default on), numbered per line: ``ptr`` is one range-window minimum, and
 level ``k + 1`` (``2**(k+1)`` steps) is level ``k`` looked up in itself, through the line's array of level ``k``
 (``collect`` over the line, then an index) rather than a self-join, so each level reads the one before once and the
-plan grows linearly on DuckDB and Spark. Then each candidate row walks from its anchor down the levels, taking a
+plan grows linearly on DuckDB and Spark. Then each row walks from its anchor down the levels, taking a
 jump while it lands at or before the row: it is a re-default iff the walk ends on it.
 
 ``levels`` levels reach ``2**levels - 1`` steps; steps are at least ``C12 + 1`` months apart, so the default depth
