@@ -95,8 +95,12 @@ def python_baseline(book: Path) -> tuple[float, dict[str, Any]]:
     """Account by account in plain Python: vintage counts (ever 30+), forward rolls by month and bucket, the pooled
     transition counts and each month's IFRS 9 stage counts (``next_state``). Returns (seconds, the counts)."""
     t0 = time.perf_counter()
+    con = duckdb.connect()
+    has_restructured = "restructured" in [d[0] for d in con.execute(f"SELECT * FROM '{book}' LIMIT 0").description]
     cols = ["line_id", "month_end_on", "vintage", "mob", "status", "dpd"]
-    data = duckdb.connect().execute(f"SELECT {', '.join(cols)} FROM '{book}' ORDER BY line_id, month_end_on").fetchall()
+    # forbearance, as the columnar staging reads it
+    cols.append("coalesce(restructured, false)" if has_restructured else "false")
+    data = con.execute(f"SELECT {', '.join(cols)} FROM '{book}' ORDER BY line_id, month_end_on").fetchall()
     by_line: dict[str, list[tuple[Any, ...]]] = {}
     for row in data:
         by_line.setdefault(row[0], []).append(row)
@@ -105,13 +109,15 @@ def python_baseline(book: Path) -> tuple[float, dict[str, Any]]:
     cells: Counter[tuple[int, int]] = Counter()
     staged: Counter[tuple[Any, int]] = Counter()
     for history in by_line.values():
-        worst, state = 0, INITIAL
+        worst, state, was_restructured = 0, INITIAL, False
         idx = [_index(r[4], r[5]) for r in history]
         for i, r in enumerate(history):
             sev = 0 if idx[i] == 9 else idx[i]
             worst = max(worst, sev)
             ever30[(r[2], r[3])] += worst >= 2
-            state = next_state(state, MonthFacts(dpd=r[5], charged_off=idx[i] == 8))
+            granted = r[6] and not was_restructured  # granted in the first restructured month (ecl.panel_staging)
+            was_restructured = was_restructured or r[6]
+            state = next_state(state, MonthFacts(dpd=r[5], charged_off=idx[i] == 8, forbearance_granted=granted))
             staged[(r[1], state.stage)] += 1
             nxt = history[i + 1] if i + 1 < len(history) else None
             if nxt is not None and _month_no(nxt[1]) == _month_no(r[1]) + 1:

@@ -15,8 +15,9 @@ same outcome has a closed form over one line's rows in month order (month ``n``)
 - otherwise stage 1.
 
 With a ``restructured`` (or ``unlikely_to_pay``) column, forbearance and unlikely-to-pay join in
-(:mod:`.staging_forbearance`: the forborne probation, the 12-month forborne cure; one sequential rule is flagged
-in ``needs_per_account``). The parity test (tests/unit/test_staging_columnar.py) checks the two paths agree.
+(:mod:`.staging_forbearance`: the forborne probation, the 12-month forborne cure, and the chain of probation
+re-defaults by pointer doubling in :mod:`.staging_redefaults`; ``needs_per_account`` is false on every line shorter
+than a century). The parity test (tests/unit/test_staging_columnar.py) checks the two paths agree on every row.
 """
 
 from __future__ import annotations
@@ -82,19 +83,17 @@ def stages(
 def _forborne_stages(t: ir.Table, material: ir.BooleanValue, rules: StagingRules) -> ir.Table:
     """The stages with forbearance and unlikely-to-pay (:mod:`.staging_forbearance`); ``prev_stage`` by a lag."""
     has_pd = "pd" in t.columns and "pd_at_origination" in t.columns
-    so_far = ibis.cumulative_window(group_by="line_id", order_by="month_no")
-    t = t.mutate(_co=indicator(t.state_index == CO_INDEX).max().over(so_far))
-    t = with_forbearance(t, material, rules)
+    t = with_forbearance(t, material, indicator(t.state_index == CO_INDEX), rules)
     sicr = _sicr(t.dpd, t.pd if has_pd else None, t.pd_at_origination if has_pd else None, rules)
     in3 = (t._co == 1).fill_null(False) | t._in3.fill_null(False)
     t = t.mutate(
-        default_trigger=(t._co == 1).fill_null(False) | (t._b == t.month_no).fill_null(False),
+        default_trigger=(t._co == 1).fill_null(False) | t._d.notnull(),
         sicr_trigger=sicr,
         stage=ibis.cases((in3, 3), (sicr | t._fb.fill_null(False), 2), else_=1).cast("int64"),
     )
     order = ibis.window(group_by="line_id", order_by="month_no")
     t = t.mutate(prev_stage=t.stage.lag().over(order))
-    return t.drop("_co", "_b", "_in3", "_fb")
+    return t.drop("_co", "_d", "_in3", "_fb")
 
 
 def _sicr(
