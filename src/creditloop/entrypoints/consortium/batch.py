@@ -8,7 +8,7 @@ answer padded to the single answer's size, so a batch's size says nothing about 
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from creditloop.consortium.answers import Answer
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.consortium.asgi import padded
-from creditloop.entrypoints.consortium.routes import authenticate, valid_pseudonyms
+from creditloop.entrypoints.consortium.routes import authenticate, purpose_and, valid_pseudonyms
 from creditloop.entrypoints.consortium.schemas import BatchQueryBody
 from creditloop.entrypoints.consortium.service import ConsortiumService
 
@@ -53,18 +53,7 @@ def _refused(code: str, detail: str, field: str | None) -> bytes:
 def parse_batch(raw: bytes, limit: int) -> tuple[str, list[dict[str, str]]]:
     """``BatchQueryBody``'s rules by hand, as ``parse_query``: exactly ``purpose`` (text) and ``subjects`` (1 to
     ``limit`` objects, each 1-2 pseudonyms by key id, as a single query's ``pseudonyms``); else 422 naming the field."""
-    try:
-        doc: Any = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise Problem(422, "invalid_input", "the body must be a JSON object") from None
-    if not isinstance(doc, dict):
-        raise Problem(422, "invalid_input", "the body must be a JSON object")
-    extra = sorted(set(doc) - {"purpose", "subjects"})
-    if extra:
-        raise Problem(422, "invalid_input", f"{extra[0]}: extra inputs are not permitted", field=extra[0])
-    purpose, subjects = doc.get("purpose"), doc.get("subjects")
-    if not isinstance(purpose, str):
-        raise Problem(422, "invalid_input", "purpose: a text is required", field="purpose")
+    purpose, subjects = purpose_and(raw, "subjects")
     if not isinstance(subjects, list) or not 1 <= len(subjects) <= limit:
         got = f"got {len(subjects)}" if isinstance(subjects, list) else "not a list"
         raise Problem(422, "invalid_input", f"subjects: 1 to {limit} subjects per batch are allowed ({got})",

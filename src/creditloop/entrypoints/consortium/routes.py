@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Final, TypeGuard
+from typing import Annotated, Any, Final, TypeGuard
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
@@ -104,21 +104,28 @@ async def ask(request: Request) -> Response:
 def parse_query(raw: bytes) -> tuple[str, dict[str, str]]:
     """``QueryBody``'s rules by hand: a JSON object with exactly ``purpose`` (text) and ``pseudonyms`` (1-2 text
     values by key id); anything else is 422 naming the field. The core checks the purpose and each pseudonym."""
+    purpose, pseudonyms = purpose_and(raw, "pseudonyms")
+    if not valid_pseudonyms(pseudonyms):
+        raise Problem(422, "invalid_input", "pseudonyms: 1 or 2 texts by key id are required", field="pseudonyms")
+    return purpose, pseudonyms
+
+
+def purpose_and(raw: bytes, key: str) -> tuple[str, Any]:
+    """A JSON object of exactly ``purpose`` (text) and ``key``: the purpose and the value under ``key`` (the caller
+    checks it); anything else is 422 naming the field. Shared by the single and the batch query."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise Problem(422, "invalid_input", "the body must be a JSON object", field=None) from None
     if not isinstance(doc, dict):
         raise Problem(422, "invalid_input", "the body must be a JSON object")
-    extra = sorted(set(doc) - {"purpose", "pseudonyms"})
+    extra = sorted(set(doc) - {"purpose", key})
     if extra:
         raise Problem(422, "invalid_input", f"{extra[0]}: extra inputs are not permitted", field=extra[0])
-    purpose, pseudonyms = doc.get("purpose"), doc.get("pseudonyms")
+    purpose = doc.get("purpose")
     if not isinstance(purpose, str):
         raise Problem(422, "invalid_input", "purpose: a text is required", field="purpose")
-    if not valid_pseudonyms(pseudonyms):
-        raise Problem(422, "invalid_input", "pseudonyms: 1 or 2 texts by key id are required", field="pseudonyms")
-    return purpose, pseudonyms
+    return purpose, doc.get(key)
 
 
 def valid_pseudonyms(value: object) -> TypeGuard[dict[str, str]]:
