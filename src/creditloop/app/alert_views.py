@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from creditloop.app.alerts import StoredAlert
+from creditloop.app.alerts import AlertQuery, StoredAlert
 from creditloop.app.ports import UnitOfWork
 from creditloop.core.errors import ValidationError
 
@@ -21,16 +21,18 @@ def alert_dict(a: StoredAlert) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def list_alerts(uow: UnitOfWork, status: str | None = None, line_id: str | None = None) -> list[dict[str, Any]]:
-    """Alerts of one line (``line_id``) or the unclosed ones of every line (or, with ``status``, only those)."""
+def list_alerts(
+    uow: UnitOfWork, status: str | None = None, line_id: str | None = None, after: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Alerts of one line (``line_id``) or the unclosed ones of every line (or, with ``status``, only those), in
+    alert id order; ``after`` (an alert id) and ``limit`` page them in the store's own query."""
     if status is not None and status not in STATUSES:
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}, got {status!r}", field="status")
+    if status == "closed" and line_id is None:
+        raise ValidationError("status=closed needs line_id (closed alerts are listed per line)", field="status")
     with uow:
         store = getattr(uow, "alerts", None)
         if store is None:
             return []
-        found = store.for_line(line_id) if line_id is not None else store.unclosed()
-        if status == "closed" and line_id is None:
-            raise ValidationError("status=closed needs line_id (closed alerts are listed per line)", field="status")
-        rows = [alert_dict(a) for a in found if status is None or a.status == status]
-    return sorted(rows, key=lambda r: str(r["alert_id"]))
+        return [alert_dict(a) for a in store.listed(AlertQuery(line_id, status, after, limit))]

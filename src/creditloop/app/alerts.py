@@ -53,6 +53,19 @@ class StoredAlert:
         return self.status == AlertStatus.CLOSED.value
 
 
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    line_id: str | None = None
+    status: str | None = None
+    after: str | None = None
+    limit: int | None = None
+
+    def admits(self, a: StoredAlert) -> bool:
+        """The filter (not the limit), for the memory store."""
+        of_scope = a.line_id == self.line_id if self.line_id is not None else not a.is_closed
+        return of_scope and self.status in (None, a.status) and (self.after is None or a.alert_id > self.after)
+
+
 class AlertStore(Protocol):
     def add(self, alert: StoredAlert) -> None:
         """Store a raised alert; the same alert again is a no-op, another under its id IdempotencyConflict."""
@@ -74,6 +87,11 @@ class AlertStore(Protocol):
 
     def raised_between(self, first: date, last: date) -> list[StoredAlert]:
         """Alerts raised on ``first`` .. ``last`` (inclusive), whatever their status, by (raised_on, alert_id)."""
+        ...
+
+    def listed(self, query: AlertQuery) -> list[StoredAlert]:
+        """One page of the API's list, by alert_id: the line's alerts (``line_id``) or the unclosed ones, of
+        ``status`` if given, with alert_id > ``after``, at most ``limit`` (the store's own LIMIT)."""
         ...
 
 
@@ -147,3 +165,6 @@ class MemoryAlertStore:
     def raised_between(self, first: date, last: date) -> list[StoredAlert]:
         found = (a for a in self._items.values() if first <= a.raised_on <= last)
         return sorted(found, key=lambda a: (a.raised_on, a.alert_id))
+
+    def listed(self, query: AlertQuery) -> list[StoredAlert]:
+        return sorted((a for a in self._items.values() if query.admits(a)), key=lambda a: a.alert_id)[: query.limit]

@@ -55,11 +55,11 @@ def collections_queue(uow: UnitOfWork, on: date, limit: int | None = None) -> di
     """The queue in working order (each item with its segment, tier, reasons and amount at risk) and the held."""
     with uow:
         referred = {f.line_id for f in store_of(uow).open_flags("referral")}
-        snaps = [
-            snapshot(uow, line, on)
-            for line in uow.lines
-            if line.dpd > 0 or line.status is LineStatus.CHARGED_OFF or line.line_id in referred
-        ]
+        # The store's columns pick the candidates: only those lines are loaded, not the book.
+        known = referred & set(uow.lines.ids()) if referred else set()  # a flag on no stored line is no work
+        ids = sorted(set(uow.lines.in_arrears()) | known)
+        uow.lines.load_many(ids)
+        snaps = [snapshot(uow, uow.lines.get(i), on) for i in ids]
         items, held = build_queue(snaps, on, collections_policy())
         cases = {c.line_id for c in store_of(uow).cases()}
     return {

@@ -117,15 +117,14 @@ def portfolio_overview(uow: UnitOfWork, events: Iterable[Mapping[str, Any]] = ()
     }
 
 
-def hardship_queue(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Hardship requests with options generated and none accepted yet: what awaits an approver."""
+def hardship_queue(uow: UnitOfWork, after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Hardship requests with options generated and none accepted yet: what awaits an approver, by request id;
+    ``after`` (a request id) and ``limit`` page them in the store's own query."""
     with uow:
         store = getattr(uow, "hardship", None)
         if store is None:
             return []
-        accepted = {p.request_id for p in store.plans()}
-        waiting = [r for r in store.requests() if r.options and r.request_id not in accepted]
-        return [_request(r) for r in waiting]
+        return [_request(r) for r in store.awaiting_approval(after=after, limit=limit)]
 
 
 def _request(r: Any) -> dict[str, Any]:

@@ -45,7 +45,10 @@ class AcceptHardshipOption:
 @dataclass(frozen=True, slots=True)
 class TrackHardshipPlans:
     """Compare payments with the schedule of every active plan (or of ``plan``) as of ``on``; apply the
-    broken-plan rule."""
+    broken-plan rule. ``after`` (a plan id) and ``limit`` track one batch of the active plans in plan id order (the
+    API's pages); re-tracking a plan on the same day changes nothing, so a batch can be retried."""
 
     on: date
     plan: str | None = None
+    after: str | None = None
+    limit: int | None = None

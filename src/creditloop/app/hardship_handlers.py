@@ -306,7 +306,7 @@ def track_plans(cmd: h.TrackHardshipPlans, uow: UnitOfWork, policies: Policies) 
             raise NotFound(f"no hardship plan {cmd.plan!r}", field="plan")
         plans = [one]
     else:
-        plans = store.plans(status=ACTIVE)
+        plans = store.plans(status=ACTIVE, after=cmd.after, limit=cmd.limit)
     out = []
     for plan in plans:
         if plan.status != ACTIVE or cmd.on < plan.accepted_on:

@@ -83,8 +83,15 @@ class HardshipStore(Protocol):
         """Write the tracking fields (``TRACKING``) of a stored plan."""
         ...
 
-    def plans(self, *, status: str | None = None, line_id: str | None = None) -> list[StoredPlan]:
-        """Plans by plan id, optionally of one status or line."""
+    def plans(
+        self, *, status: str | None = None, line_id: str | None = None, after: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredPlan]:  # fmt: skip
+        """Plans by plan id, optionally of one status or line; ``after`` (a plan id) and ``limit`` page them."""
+        ...
+
+    def awaiting_approval(self, *, after: str | None = None, limit: int | None = None) -> list[StoredRequest]:
+        """Requests with options and no plan accepted yet, by request id, a page at a time (keyset)."""
         ...
 
 
@@ -137,10 +144,22 @@ class MemoryHardshipStore(StagedMemory):
         missing = NotFound(f"plan {plan.plan_id!r} is not stored", field="plan_id")
         self._update(self._plans, plan.plan_id, plan, TRACKING, missing)
 
-    def plans(self, *, status: str | None = None, line_id: str | None = None) -> list[StoredPlan]:
+    def plans(
+        self, *, status: str | None = None, line_id: str | None = None, after: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredPlan]:  # fmt: skip
         found = (
             p
             for p in self._plans.values()
-            if (status is None or p.status == status) and (line_id is None or p.line_id == line_id)
+            if status in (None, p.status) and line_id in (None, p.line_id) and (after is None or p.plan_id > after)
         )
-        return sorted(found, key=lambda p: p.plan_id)
+        return sorted(found, key=lambda p: p.plan_id)[:limit]
+
+    def awaiting_approval(self, *, after: str | None = None, limit: int | None = None) -> list[StoredRequest]:
+        accepted = {p.request_id for p in self._plans.values()}
+        found = (
+            r
+            for r in self._requests.values()
+            if r.options and r.request_id not in accepted and (after is None or r.request_id > after)
+        )
+        return sorted(found, key=lambda r: r.request_id)[:limit]

@@ -31,7 +31,7 @@ from creditloop.ledger.accounts import Account
 from creditloop.ledger.bounds import check_totals
 from creditloop.ledger.entries import JournalEntry
 from creditloop.products.terms import Product
-from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
 from creditloop.strategy.velocity import CLUSTER_ROWS_CAP, ApplicationKeys, VelocitySnapshot
@@ -136,6 +136,9 @@ class MemoryLines:
     def due_for_day_end(self, day: date, limit: int | None = None, after: str | None = None) -> list[str]:
         due = [line.line_id for line in self if line.next_action_on <= day and (after is None or line.line_id > after)]
         return due[:limit] if limit is not None else due
+
+    def in_arrears(self) -> list[str]:
+        return [line.line_id for line in self if line.dpd > 0 or line.status is LineStatus.CHARGED_OFF]
 
     def sub_ledger_totals(self) -> dict[Account, int]:
         totals: dict[Account, int] = defaultdict(int)

@@ -71,6 +71,11 @@ class LineRepository(Protocol):
         id order; ``limit`` and ``after`` (the last id already seen) page through them."""
         ...
 
+    def in_arrears(self) -> list[str]:
+        """Ids of the lines past due (``dpd > 0``) or charged off, in id order: the collections queue's candidates,
+        read by the store's columns rather than by loading every line."""
+        ...
+
     def sub_ledger_totals(self) -> dict[Account, int]:
         """Sum over all lines of their own balances per control account, as the journal signs them."""
         ...

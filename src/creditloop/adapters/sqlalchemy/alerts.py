@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource, to_json
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, code_point, to_json
 from creditloop.adapters.sqlalchemy.tables import ewi_alerts
-from creditloop.app.alerts import StoredAlert, _same_raising
+from creditloop.app.alerts import AlertQuery, StoredAlert, _same_raising
 from creditloop.core.errors import IdempotencyConflict, NotFound
 
 _LIFECYCLE = ("status", "actioned_on", "action", "closed_on", "outcome")
@@ -85,3 +85,16 @@ class SqlAlertStore:
             .order_by(ewi_alerts.c.raised_on, ewi_alerts.c.alert_id)
         )
         return [_alert(r) for r in self._connection().execute(query)]
+
+    def listed(self, query: AlertQuery) -> list[StoredAlert]:
+        conn, c = self._connection(), ewi_alerts.c
+        key = code_point(conn, c.alert_id)
+        stmt = sa.select(ewi_alerts).order_by(key)
+        stmt = stmt.where(c.line_id == query.line_id) if query.line_id is not None else stmt.where(c.status != "closed")
+        if query.status is not None:
+            stmt = stmt.where(c.status == query.status)
+        if query.after is not None:
+            stmt = stmt.where(key > query.after)
+        if query.limit is not None:
+            stmt = stmt.limit(query.limit)
+        return [_alert(r) for r in conn.execute(stmt)]

@@ -32,6 +32,12 @@ def to_json(value: object) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
+def code_point(conn: Connection, column: Any) -> Any:
+    """``column`` compared and ordered by code point (as Python and SQLite do), not by PostgreSQL's locale: a
+    keyset page (``id > after ORDER BY id``) then matches the memory store's and survives a change of database."""
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
+
+
 def chunks(items: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from creditloop.adapters.sqlalchemy.common import ConnectionSource, to_json
+from creditloop.adapters.sqlalchemy.common import ConnectionSource, code_point, to_json
 from creditloop.adapters.sqlalchemy.tables import hardship_plans, hardship_requests
 from creditloop.app.hardship_store import TRACKING, StoredPlan, StoredRequest, same_plan, same_request
 from creditloop.core.errors import IdempotencyConflict, NotFound
@@ -107,10 +107,27 @@ class SqlHardshipStore:
         if done.rowcount != 1:
             raise NotFound(f"plan {plan.plan_id!r} is not stored", field="plan_id")
 
-    def plans(self, *, status: str | None = None, line_id: str | None = None) -> list[StoredPlan]:
-        query = sa.select(hardship_plans).order_by(hardship_plans.c.plan_id)
+    def plans(
+        self, *, status: str | None = None, line_id: str | None = None, after: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredPlan]:  # fmt: skip
+        conn, c = self._connection(), hardship_plans.c
+        key = code_point(conn, c.plan_id)
+        query = sa.select(hardship_plans).order_by(key).limit(limit)
         if status is not None:
-            query = query.where(hardship_plans.c.status == status)
+            query = query.where(c.status == status)
         if line_id is not None:
-            query = query.where(hardship_plans.c.line_id == line_id)
-        return [_plan(r) for r in self._connection().execute(query)]
+            query = query.where(c.line_id == line_id)
+        if after is not None:
+            query = query.where(key > after)
+        return [_plan(r) for r in conn.execute(query)]
+
+    def awaiting_approval(self, *, after: str | None = None, limit: int | None = None) -> list[StoredRequest]:
+        conn, c = self._connection(), hardship_requests.c
+        key = code_point(conn, c.request_id)
+        accepted = sa.select(hardship_plans.c.request_id).where(hardship_plans.c.request_id == c.request_id)
+        # Options are stored as the JSON of a tuple: none generated (or none valued) is "[]".
+        query = sa.select(hardship_requests).where(c.options != to_json([]), ~accepted.exists())
+        if after is not None:
+            query = query.where(key > after)
+        return [_request(r) for r in conn.execute(query.order_by(key).limit(limit))]

@@ -24,7 +24,7 @@ from creditloop.adapters.sqlalchemy.tables import credit_lines
 from creditloop.core.errors import IdempotencyConflict, NotFound
 from creditloop.ledger.accounts import Account
 from creditloop.products.terms import Product
-from creditloop.servicing.credit_line import CreditLine
+from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.events import DomainEvent
 from creditloop.servicing.serialization import line_from_dict, line_to_dict
 
@@ -211,6 +211,14 @@ class SqlLines:
         due = {i for i in stored if i not in self.seen}
         due.update(i for i, line in self.seen.items() if line.next_action_on <= day and (after is None or i > after))
         return sorted(due)[:limit] if limit is not None else sorted(due)
+
+    def in_arrears(self) -> list[str]:
+        """Stored lines by their ``dpd`` and ``status`` columns, corrected by the lines changed in this unit."""
+        c = credit_lines.c
+        stmt = sa.select(c.line_id).where(sa.or_(c.dpd > 0, c.status == LineStatus.CHARGED_OFF.value))
+        found = {i for i in self._connection().execute(stmt).scalars() if i not in self.seen}
+        found.update(i for i, line in self.seen.items() if line.dpd > 0 or line.status is LineStatus.CHARGED_OFF)
+        return sorted(found)
 
     def sub_ledger_totals(self) -> dict[Account, int]:
         """Sum of every line's own balances: the table's sums, corrected for lines changed in this unit."""

@@ -19,7 +19,7 @@ from creditloop.app.hardship_options import option_dict
 from creditloop.collections.option_text import option_text
 from creditloop.core.dates import add_months, month_end
 from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, own_customer, owned_line
-from creditloop.entrypoints.api.pagination import Cursor, Limit, page
+from creditloop.entrypoints.api.pagination import Cursor, Limit, after_key, keyset_page, page
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas import HardshipOptionsBody, HardshipRequestBody, Id
 
@@ -32,8 +32,9 @@ def alerts(
     who: Caller, be: Be, status: Annotated[str | None, Query(max_length=10)] = None,
     line_id: Annotated[str | None, Query(max_length=64)] = None, limit: Limit = 50, cursor: Cursor = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Unclosed alerts of every line (``status`` open or actioned narrows them), or every alert of ``line_id``."""
-    return page(be.read(list_alerts, status, line_id), limit, cursor)
+    """Unclosed alerts of every line (``status`` open or actioned narrows them), or every alert of ``line_id``, by
+    alert id: the store reads the page (``limit + 1`` after the cursor's alert id), not the whole list."""
+    return keyset_page(be.read(list_alerts, status, line_id, after_key(cursor), limit + 1), limit, "alert_id")
 
 
 @router.get(

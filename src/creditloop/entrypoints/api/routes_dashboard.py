@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends
 from creditloop.app.dashboard_views import case_detail, customer_360, hardship_queue, portfolio_overview
 from creditloop.entrypoints.api import approval
 from creditloop.entrypoints.api.deps import Be, Caller, caller
+from creditloop.entrypoints.api.pagination import Cursor, Limit, after_key, keyset_page
 from creditloop.entrypoints.api.schemas import Id
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,10 @@ def customer(customer_id: Id, who: Caller, be: Be) -> dict[str, Any]:
 
 
 @router.get("/hardship/queue", operation_id="dashboard_hardship_queue", summary="Hardship requests to approve")
-def hardship(who: Caller, be: Be) -> dict[str, Any]:
-    return {"items": be.read(hardship_queue), "approval_role": approval.approval_roles().get(who.role)}
+def hardship(who: Caller, be: Be, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    """Requests awaiting approval by request id, a page at a time (the store reads ``limit + 1`` after the cursor)."""
+    rows = be.read(hardship_queue, after_key(cursor), limit + 1)
+    return {**keyset_page(rows, limit, "request_id"), "approval_role": approval.approval_roles().get(who.role)}
 
 
 @router.get("/collections/{line_id}/case", operation_id="dashboard_case", summary="A collections case")

@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from creditloop.app import collections_commands as cc
 from creditloop.app import hardship_commands as h
 from creditloop.app.hardship_store import StoredPlan
+from creditloop.collections.plans import ACTIVE
 from creditloop.core.errors import DomainError, NotFound
 from creditloop.entrypoints.api import approval
 from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller, owned_line
+from creditloop.entrypoints.api.pagination import Cursor, Limit, after_key, key_cursor
 from creditloop.entrypoints.api.problems import MEDIA_TYPE, Problem
 from creditloop.entrypoints.api.schemas import Id
 from creditloop.entrypoints.api.schemas_more import AcceptOptionBody, CaseBody, ContactBody, TrackPlansBody
@@ -92,9 +94,19 @@ def accept(request_id: Id, body: AcceptOptionBody, who: Caller, be: Be) -> dict[
     "/hardship/tracking", tags=["hardship"], operation_id="track_hardship_plans",
     summary="Track the active hardship plans as of a day (kept, missed, broken)",
 )  # fmt: skip
-def track(body: TrackPlansBody, who: Caller, be: Be) -> dict[str, Any]:
-    plans = be.send(h.TrackHardshipPlans(business_day(be, body.on), body.plan))
-    return {"items": [plan_dict(p) for p in plans]}
+def track(body: TrackPlansBody, who: Caller, be: Be, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    """One batch: the next ``limit`` active plans by plan id after the cursor (the store's LIMIT), tracked and
+    returned; ``next_cursor`` tracks the next batch. Tracking is idempotent for a day, so a batch can be retried and
+    a plan that completes or breaks in one batch cannot shift the next. With ``plan``, that plan only."""
+    after = None if body.plan is not None else after_key(cursor)
+    plans = be.send(h.TrackHardshipPlans(business_day(be, body.on), body.plan, after, limit))
+    more = body.plan is None and len(plans) == limit and be.read(_active_after, plans[-1].plan_id)
+    return {"items": [plan_dict(p) for p in plans], "next_cursor": key_cursor(plans[-1].plan_id) if more else None}
+
+
+def _active_after(uow: Any, plan_id: str) -> bool:
+    with uow:
+        return bool(uow.hardship.plans(status=ACTIVE, after=plan_id, limit=1))
 
 
 @router.put(

@@ -2,7 +2,7 @@
 "use strict";
 
 async function hardshipPage(main, notice) {
-  const doc = await api("GET", "/dashboard/hardship/queue");
+  const doc = await api("GET", "/dashboard/hardship/queue?limit=200");
   const role = doc.approval_role;
   const out = h("div", { id: "hardship-msg" }, notice || []);
   const approve = async (req, opt, button) => {
