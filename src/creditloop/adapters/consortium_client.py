@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from creditloop.core.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 PREFIX = "/consortium/v1"
+BATCH_SIZE = 50  # subjects per POST /queries/batch: the route's limit (entrypoints/consortium/batch.MAX_BATCH)
 _ALREADY = "already in force"
 
 
@@ -71,6 +72,42 @@ class ConsortiumClient:
     def ask(self, pseudonyms: Mapping[str, str], purpose: str, on: date) -> ConsortiumSignal:
         """The same with the pseudonyms already computed (``{key_id: pseudonym}``, current key first), as the
         nightly early-warning run holds them (``adapters/consortium_member_file.py``); never raises, never hangs."""
+        refused = self._consent(pseudonyms, purpose, on)
+        if refused is not None:
+            return refused
+        reply = self._post("/queries", {"purpose": purpose, "pseudonyms": dict(pseudonyms)})
+        if reply is None:
+            return ConsortiumSignal(UNAVAILABLE)
+        return self._signal(reply)
+
+    def ask_many(
+        self, subjects: Sequence[Mapping[str, str]], purpose: str, on: date, stop: Callable[[], bool] | None = None
+    ) -> list[ConsortiumSignal | None]:
+        """``ask`` for many subjects, the questions ``BATCH_SIZE`` at a time on ``POST /queries/batch``: each
+        subject's signal, in order, equal to what ``ask`` gives it alone. The consent is still recorded per subject
+        (there is no batch consent route). ``stop`` (the caller's budget) is checked before each subject: None for
+        those not asked. Never raises, never hangs: each request has the client's timeout and circuit."""
+        out: list[ConsortiumSignal | None] = [None] * len(subjects)
+        stopped = False
+        for start in range(0, len(subjects), BATCH_SIZE):
+            cleared: list[int] = []
+            for i in range(start, min(start + BATCH_SIZE, len(subjects))):
+                stopped = stopped or (stop is not None and stop())
+                if stopped:
+                    break
+                out[i] = self._consent(subjects[i], purpose, on)
+                if out[i] is None:
+                    cleared.append(i)
+            if cleared:
+                for i, signal in zip(cleared, self._ask_batch([subjects[i] for i in cleared], purpose), strict=True):
+                    out[i] = signal
+            if stopped:
+                break
+        return out
+
+    def _consent(self, pseudonyms: Mapping[str, str], purpose: str, on: date) -> ConsortiumSignal | None:
+        """Record the subject's consent (one already on file is fine): None when the question may be asked, else
+        the signal that ends it."""
         if self.monotonic() < self.down_until:
             return ConsortiumSignal(UNAVAILABLE)
         if not pseudonyms:
@@ -82,22 +119,32 @@ class ConsortiumClient:
             return ConsortiumSignal(UNAVAILABLE)
         if granted.status_code not in (201, 422) or (granted.status_code == 422 and _ALREADY not in granted.text):
             return ConsortiumSignal(REFUSED)
-        reply = self._post("/queries", {"purpose": purpose, "pseudonyms": dict(pseudonyms)})
-        if reply is None:
-            return ConsortiumSignal(UNAVAILABLE)
-        return self._signal(reply)
+        return None
+
+    def _ask_batch(self, subjects: list[Mapping[str, str]], purpose: str) -> list[ConsortiumSignal]:
+        """One ``POST /queries/batch``: a subject refused there (its consent not in force) is ``refused``, as the
+        single query's 403; a whole refusal or an unexpected reply applies to every subject of the request."""
+        if self.monotonic() < self.down_until:
+            return [ConsortiumSignal(UNAVAILABLE)] * len(subjects)
+        reply = self._post("/queries/batch", {"purpose": purpose, "subjects": [dict(p) for p in subjects]})
+        if reply is None or reply.status_code in (401, 403, 429):
+            return [ConsortiumSignal(UNAVAILABLE if reply is None else REFUSED)] * len(subjects)
+        try:
+            items = reply.json()["answers"] if reply.status_code == 200 else None
+            if not isinstance(items, list) or len(items) != len(subjects):
+                raise ValueError(f"status {reply.status_code}")
+            return [ConsortiumSignal(REFUSED) if item.get("kind") == REFUSED else _parsed(item) for item in items]
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            logger.warning("consortium: unexpected batch reply (%s); deciding without it", type(exc).__name__)
+            return [ConsortiumSignal(UNAVAILABLE)] * len(subjects)
 
     def _signal(self, reply: httpx.Response) -> ConsortiumSignal:
         if reply.status_code in (401, 403, 429):
             return ConsortiumSignal(REFUSED)
         try:
-            doc = reply.json()
-            if reply.status_code != 200 or doc.get("kind") not in (ANSWER, INSUFFICIENT):
+            if reply.status_code != 200:
                 raise ValueError(f"status {reply.status_code}")
-            return ConsortiumSignal(
-                doc["kind"], doc.get("lenders_with_open_lines"), doc.get("total_balance_band"),
-                doc.get("worst_bucket"), doc.get("applications_30d"),
-            )  # fmt: skip
+            return _parsed(reply.json())
         except (ValueError, TypeError, AttributeError) as exc:
             logger.warning("consortium: unexpected reply (%s); deciding without it", type(exc).__name__)
             return ConsortiumSignal(UNAVAILABLE)
@@ -145,6 +192,16 @@ class ConsortiumClient:
             "as_of": as_of.isoformat(),
         }  # fmt: skip
         return self.http.post("/contributions", json=body)
+
+
+def _parsed(doc: Any) -> ConsortiumSignal:
+    """An answer document (single, or an item of a batch) as a signal; ValueError when it is not one."""
+    if doc.get("kind") not in (ANSWER, INSUFFICIENT):
+        raise ValueError("not an answer")
+    return ConsortiumSignal(
+        doc["kind"], doc.get("lenders_with_open_lines"), doc.get("total_balance_band"),
+        doc.get("worst_bucket"), doc.get("applications_30d"),
+    )  # fmt: skip
 
 
 def load_keyring(path: Path) -> KeyRing:

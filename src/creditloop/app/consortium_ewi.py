@@ -3,9 +3,10 @@
 
 The run holds no resident ID: each customer's pseudonyms come from the member's file (``MemberDirectory``, filled at
 onboarding), so nothing is hashed here and no clear ID exists in the process. Each customer is asked once per run
-(purpose ``early_warning``), through a client that never raises and gives up on a request after its timeout; a
-whole-run budget (``budget_s``) bounds the total, and once the consortium is unavailable the client's open circuit
-answers the remaining customers at once. Customers not asked, not enrolled or not answered keep ``other_lenders``
+(purpose ``early_warning``; the consents one by one, the questions 50 to a ``POST /queries/batch``), through a client
+that never raises and gives up on a request after its timeout; a whole-run budget (``budget_s``), checked before
+each customer, bounds the total, and once the consortium is unavailable the client's open circuit answers the
+remaining customers at once. Customers not asked, not enrolled or not answered keep ``other_lenders``
 unknown (None), exactly as without a consortium; the summary flags a run that went without it, wholly or in part.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -28,6 +29,10 @@ CHANGE_MONTHS = 3  # other_lenders_change_3m: this month's count less the count 
 
 class PseudonymAsk(Protocol):
     def ask(self, pseudonyms: Mapping[str, str], purpose: str, on: date) -> ConsortiumSignal: ...
+
+    def ask_many(
+        self, subjects: Sequence[Mapping[str, str]], purpose: str, on: date, stop: Callable[[], bool] | None = None
+    ) -> list[ConsortiumSignal | None]: ...
 
 
 class MemberDirectory(Protocol):
@@ -55,6 +60,10 @@ class ConsortiumRun:
                 "flagged": self.flagged, "seconds": round(self.seconds, 3)}  # fmt: skip
 
 
+def _spent(monotonic: Callable[[], float], started: float, budget_s: float) -> Callable[[], bool]:
+    return lambda: monotonic() - started > budget_s
+
+
 def months_back(month: str, n: int) -> str:
     year, mon = int(month[:4]), int(month[5:7]) - n
     while mon < 1:
@@ -68,6 +77,7 @@ class EarlyWarningConsortium:
     directory: MemberDirectory
     budget_s: float = 60.0
     monotonic: Callable[[], float] = time.monotonic
+    batch: bool = True  # the questions 50 to a request (``ask_many``); False: one request per customer (``ask``)
 
     def lenders_features(
         self, customers: Mapping[str, str], month: str, on: date
@@ -79,16 +89,12 @@ class EarlyWarningConsortium:
         wanted = sorted(set(customers.values()))
         known = self.directory.pseudonyms(wanted, on)
         answers: dict[str, int] = {}
-        for customer in wanted:
-            if customer not in known:
-                run.statuses[NOT_ENROLLED] += 1
-                continue
-            if self.monotonic() - started > self.budget_s:
-                run.statuses[OVER_BUDGET] += 1
-                continue
-            signal = self.client.ask(known[customer], PURPOSE, on)
-            run.statuses[signal.status] += 1
-            if signal.status == ANSWER and signal.lenders_with_open_lines is not None:
+        asked = [customer for customer in wanted if customer in known]
+        if len(asked) < len(wanted):
+            run.statuses[NOT_ENROLLED] += len(wanted) - len(asked)
+        for customer, signal in zip(asked, self._signals([known[c] for c in asked], on, started), strict=True):
+            run.statuses[OVER_BUDGET if signal is None else signal.status] += 1
+            if signal is not None and signal.status == ANSWER and signal.lenders_with_open_lines is not None:
                 answers[customer] = signal.lenders_with_open_lines
         if answers:
             self.directory.record(answers, month, on)
@@ -102,3 +108,13 @@ class EarlyWarningConsortium:
                 out[line] = {"other_lenders": float(now), "other_lenders_change_3m": change}
         run.seconds = self.monotonic() - started
         return out, run
+
+    def _signals(self, subjects: list[dict[str, str]], on: date, started: float) -> list[ConsortiumSignal | None]:
+        """Each subject's signal, None where the budget was spent before it was asked."""
+        spent = _spent(self.monotonic, started, self.budget_s)
+        if self.batch:
+            return self.client.ask_many(subjects, PURPOSE, on, stop=spent)
+        out: list[ConsortiumSignal | None] = []
+        for pseudonyms in subjects:
+            out.append(None if spent() else self.client.ask(pseudonyms, PURPOSE, on))
+        return out

@@ -119,7 +119,8 @@ def test_the_nightly_run_fills_other_lenders_and_raises_new_lender(
     assert summary["statuses"] == {"answer": 1, "insufficient": 2, NOT_ENROLLED: 1}
     assert result.raised[("EWI_NEW_LENDER", "low")] == 1  # 1 -> 3 other lenders over three months: L-good
     assert member_file.lenders(["good"], ["2024-04"]) == {("good", "2024-04"): 3}
-    assert len(recorder.seen) == 3 * 2  # consent + query per enrolled customer, one round each
+    paths = [raw.split(b"\n")[1].rsplit(b"/v1", 1)[1] for raw in recorder.seen]
+    assert paths == [b"/consents"] * 3 + [b"/queries/batch"]  # a consent per enrolled customer, one batch question
     for raw in recorder.seen:
         assert b"early_warning" in raw
         for resident in RESIDENTS.values():
@@ -154,6 +155,9 @@ class Stub:
     def ask(self, pseudonyms: dict[str, str], purpose: str, on: date) -> ConsortiumSignal:
         assert purpose == "early_warning"
         return self.signals[pseudonyms["k1"]]
+
+    def ask_many(self, subjects: list[dict[str, str]], purpose: str, on: date, stop: object = None) -> list[object]:
+        return [self.ask(p, purpose, on) for p in subjects]
 
 
 def test_refusals_flag_the_run_and_a_first_answer_has_no_change(member_file: MemberFile) -> None:

@@ -41,6 +41,15 @@ member_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )  # fmt: skip
+key_events = sa.Table(  # who revoked which member key, when and why (append-only; the key row holds the state)
+    "consortium_member_key_events", metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("key_id", sa.String(12), nullable=False),
+    sa.Column("member_id", sa.String(32), nullable=False),
+    sa.Column("event", sa.String(8), nullable=False),
+    sa.Column("reason", sa.String(100), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip
 consents = sa.Table(
     "consortium_consent_events", metadata,
     sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
@@ -143,14 +152,24 @@ class ConsortiumStore:
             row = conn.execute(sa.select(*cols).where(member_keys.c.key_id == key_id)).first()
         return None if row is None else MemberKey(*row)
 
-    def revoke_key(self, key_id: str, at: datetime) -> bool:
+    def revoke_key(self, key_id: str, at: datetime, reason: str = "") -> bool:
+        """Mark a live key revoked and audit it in one transaction; False (nothing written) if it already was."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 member_keys.update()
                 .where(member_keys.c.key_id == key_id, member_keys.c.revoked_at.is_(None))
                 .values(revoked_at=at)
-            )
-        return bool(done.rowcount)
+                .returning(member_keys.c.member_id)
+            ).first()
+            if done is not None:
+                conn.execute(key_events.insert().values(key_id=key_id, member_id=done[0], event="revoke",
+                                                        reason=reason[:100], at=at))  # fmt: skip
+        return done is not None
+
+    def key_events(self, key_id: str) -> list[dict[str, Any]]:
+        query = sa.select(key_events).where(key_events.c.key_id == key_id).order_by(key_events.c.seq)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
 
     # --------------------------------------------------------------------------- consents and contributions
 
@@ -223,5 +242,5 @@ class ConsortiumStore:
         with self.engine.connect() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for t in (members, member_keys, consents, contributions, audit)
+                for t in (members, member_keys, key_events, consents, contributions, audit)
             }

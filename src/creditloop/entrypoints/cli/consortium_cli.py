@@ -1,4 +1,4 @@
-"""``creditloop consortium serve`` (the consortium service on uvicorn) and ``consortium member-key create``.
+"""``creditloop consortium serve`` (the consortium service on uvicorn), ``consortium member-key create|revoke``.
 
 Both need the ``service`` extra; the service package is imported inside the commands only. The consortium keeps its
 own database (``--data-dir``/consortium.sqlite, or ``CREDITLOOP_CONSORTIUM_DATABASE_URL``), never a lender's ledger.
@@ -88,6 +88,33 @@ def create_key(
         echo_json({"member_id": member, "key": key})
     else:
         typer.echo(key)
+
+
+@member_key_app.command("revoke")
+def revoke_key(
+    member: Annotated[str, typer.Option("--member", help="The member lender whose key it is.")],
+    key_id: Annotated[str, typer.Option("--key-id", help="The key's id: the 12 hex digits after ckm_.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (audited; no personal data).")] = "",
+    data_dir: ConsortiumDirOpt = DEFAULT_DIR,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke a member key (a stolen one): refused with 401 from the next request, by a running service too.
+    Audited; revoking a revoked key changes nothing."""
+    from creditloop._extras import require_extra
+
+    require_extra("service")
+    from creditloop.adapters.sqlalchemy.consortium_store import open_store
+    from creditloop.entrypoints.consortium.keys import revoke_member_key
+
+    settings = _settings(data_dir)
+    store = guarded(lambda: open_store(settings.url()))  # type: ignore[attr-defined]
+    fields = {"member_id": "--member", "key_id": "--key-id"}
+    marker = settings.revocation_marker()  # type: ignore[attr-defined]
+    done = guarded(lambda: revoke_member_key(store, member, key_id, reason, datetime.now(UTC), marker), fields)
+    if as_json:
+        echo_json({"member_id": member, "key_id": key_id, "revoked": True, "already_revoked": not done})
+    else:
+        typer.echo(f"key {key_id} of {member}: {'revoked' if done else 'already revoked'}")
 
 
 @consortium_app.command("purge-key")

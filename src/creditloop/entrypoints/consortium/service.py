@@ -38,7 +38,7 @@ class ConsortiumService:
         self.registry = self.store.load_registry()
         self.clock: Clock = clock or SystemClock(settings.business_timezone)
         self.policy = Policy(settings.min_members, settings.max_age_days)
-        self.keys = KeyCache(self.store.get_key)
+        self.keys = KeyCache(self.store.get_key, marker=settings.revocation_marker())
         self.buckets = TokenBuckets(settings.rate_per_second, settings.rate_burst)
         self.audit = AuditWriter(self.store.append_audit)
         self.write_lock = asyncio.Lock()

@@ -26,3 +26,8 @@ class ConsortiumSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir.resolve() / 'consortium.sqlite'}"
+
+    def revocation_marker(self) -> Path | None:
+        """SQLite: the file a key revocation replaces, which a running service on the same file watches (a stat per
+        request) to drop its key cache; None on PostgreSQL, where the service reads the key per request instead."""
+        return None if self.database_url else self.data_dir.resolve() / "consortium.sqlite.revoked"
