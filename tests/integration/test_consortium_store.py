@@ -40,4 +40,5 @@ def test_replay_rebuilds_the_registry(engine: Engine) -> None:
     rows = store.audit_rows("E")
     assert len(rows) == 3 and rows[0]["pseudonym_prefix"] == P[:8] and rows[0]["on_date"] == ON
     assert store.counts() == {"consortium_members": 4, "consortium_member_keys": 1, "consortium_consent_events": 6,
-                              "consortium_contributions": 3, "consortium_audit": 3}  # fmt: skip
+                              "consortium_contributions": 3, "consortium_audit": 3,
+                              "consortium_member_key_events": 1}  # fmt: skip  # the one revocation, audited once
