@@ -8,6 +8,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -144,3 +145,11 @@ def test_risk_ecl_own_ccf_reports_and_uses_it(book: Path) -> None:
     ead_own = {s["stage"]: s["ead_minor"] for s in o["by_stage"]}
     assert ead["total"] == 40_000 + 32_000  # drawn + 0.20 x undrawn
     assert ead_own["total"] - ead["total"] + 72_000 == 72_000 + round(Decimal("0.2157") * 160_000)
+
+
+def test_the_drawdowns_on_spark_match_duckdb(book: Path, spark: Any) -> None:
+    from creditloop.adapters.analytics.engines import connect
+    from creditloop.adapters.analytics.own_ccf import charge_off_drawdowns
+
+    on = date(2025, 2, 28)
+    assert charge_off_drawdowns(connect("spark", session=spark), book, on) == charge_off_drawdowns(connect(), book, on)
