@@ -187,12 +187,48 @@ def test_spending_follows_limit_changes_and_a_cut_can_push_a_strategic_customer_
     assert b.repayment_intent(c, 100_000, 1_000_000, np.random.default_rng(SEED)) is None
 
 
-def test_a_strategic_customer_stops_paying_once_the_line_is_nearly_used_up() -> None:
-    c = customer(strategic=True)
-    assert not b.stops_paying(c, 790_000, 1_000_000)
-    assert b.stops_paying(c, 800_000, 1_000_000)
-    assert b.stops_paying(c, 0, 1_000_000)  # for good
-    assert not b.stops_paying(customer(), 1_000_000, 1_000_000)
+def test_a_strategic_customer_walks_away_on_schedule_and_a_bust_out_spends_freely_first() -> None:
+    from creditloop.simulate import strategic
+
+    c = customer(strategic=True, apply_month=2, walkaway_after=5, bust_out=True)
+    assert b.affordable_bill_minor(c, 1_000_000) < 10**9  # holds back like everyone else until busting out
+    strategic.month_start(c, 3)
+    assert not c.spending_freely and not b.stops_paying(c)
+    strategic.month_start(c, 2 + 5 - strategic.BUST_OUT_MONTHS)
+    assert c.spending_freely and c.spend_propensity == strategic.BUST_OUT_SPEND and not b.stops_paying(c)
+    assert b.affordable_bill_minor(c, 1_000_000) == 2**62
+    strategic.month_start(c, 7)
+    assert b.stops_paying(c) and c.defaulted
+    strategic.month_start(c, 8)
+    assert b.stops_paying(c)  # for good
+    quiet = customer(strategic=True, apply_month=2, walkaway_after=5, bust_out=False)
+    for m in range(1, 7):
+        strategic.month_start(quiet, m)
+    assert not quiet.spending_freely and not b.stops_paying(quiet) and quiet.spend_propensity == 0.1
+    strategic.month_start(quiet, 7)
+    assert b.stops_paying(quiet)
+    assert not b.stops_paying(customer())
+
+
+def test_walk_away_months_are_geometric_and_hashed_from_the_seed() -> None:
+    from creditloop.simulate import strategic
+
+    people = [customer(customer_id=f"C{i:07d}", strategic=i % 2 == 0) for i in range(40_000)]
+    strategic.assign_walkaways(people, 7)
+    chosen = [c for c in people if c.strategic]
+    assert all(c.walkaway_after == 0 and not c.bust_out for c in people if not c.strategic)
+    after = np.array([c.walkaway_after for c in chosen])
+    assert after.min() == 1
+    # geometric from 1 with hazard h: mean 1 / h, and the hazard is flat (P(> k + 6 | > k) the same at k = 0 and 12)
+    assert after.mean() == pytest.approx(1 / strategic.STRATEGIC_WALKAWAY_HAZARD, rel=0.03)
+    survive = [(after > k + 6).sum() / (after > k).sum() for k in (0, 12)]
+    assert survive[0] == pytest.approx(survive[1], abs=0.03)
+    assert np.mean([c.bust_out for c in chosen]) == pytest.approx(strategic.STRATEGIC_BUST_OUT_SHARE, abs=0.01)
+    again = [customer(customer_id=c.customer_id, strategic=True) for c in chosen[:100]]
+    strategic.assign_walkaways(again, 7)
+    assert [c.walkaway_after for c in again] == [c.walkaway_after for c in chosen[:100]]
+    strategic.assign_walkaways(again, 8)
+    assert [c.walkaway_after for c in again] != [c.walkaway_after for c in chosen[:100]]
 
 
 def test_income_volatility_keeps_the_mean_and_the_draws_are_seeded() -> None:

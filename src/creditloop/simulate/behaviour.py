@@ -55,8 +55,7 @@ SPEND_CUT_AT_LOSS = 0.06
 # Limit changes: spending follows the limit with this elasticity (budget x (limit / opening limit) ** e).
 LIMIT_SPEND_ELASTICITY = 0.3
 LIMIT_FACTOR_BOUNDS = (0.5, 1.5)
-# Strategic defaulters stop paying once the balance reaches this share of the limit, or when the limit is cut.
-STRATEGIC_UTILISATION = 0.8
+# Strategic defaulters walk away on their own schedule (simulate/strategic.py), or after a limit cut.
 STRATEGIC_CUT_DEFAULT = 0.5  # probability a strategic customer stops paying after a limit cut
 
 
@@ -119,8 +118,8 @@ def capacity_minor(c: Customer, income_minor: int) -> int:
 def affordable_bill_minor(c: Customer, income_minor: int) -> int:
     """Most customers stop adding to the line when the bill already eats most of their spare money.
 
-    Fabricated applicants and strategic defaulters do not hold back: they never mean to pay the bill."""
-    if c.fraud or c.strategic:
+    Fabricated applicants and strategic defaulters busting out do not hold back: they never mean to pay the bill."""
+    if c.fraud or c.spending_freely:
         return 2**62
     return int(capacity_minor(c, spending_income_minor(c, income_minor)) * (0.4 + 0.5 * c.willingness))
 
@@ -183,10 +182,8 @@ class RepaymentIntent:
     mode: str = "full"  # full | part (just short: pays all spare money) | token (a share of little)
 
 
-def stops_paying(c: Customer, balance_minor: int, limit_minor: int) -> bool:
-    """Strategic default: a customer able to pay walks away once the line is (nearly) used up."""
-    if c.strategic and not c.defaulted and limit_minor > 0 and balance_minor >= STRATEGIC_UTILISATION * limit_minor:
-        c.defaulted = True
+def stops_paying(c: Customer) -> bool:
+    """Strategic default: a customer able to pay has walked away (simulate/strategic.py decides when)."""
     return c.defaulted
 
 

@@ -85,7 +85,10 @@ class Customer:
     stated_debt_minor: int = 0
     stated_lenders: int = 0
     income_volatility: float = 0.0
-    strategic: bool = False  # able to pay, stops once the line is used up or cut
+    strategic: bool = False  # able to pay, one day stops for good (simulate/strategic.py)
+    walkaway_after: int = 0  # a strategic defaulter's months from applying to walking away
+    bust_out: bool = False  # a strategic defaulter who spends freely in the months before walking away
+    spending_freely: bool = False  # busting out now: no hold-back
     pay_budget_share: float = 1.0  # share of spare money the customer puts toward this line (< 1: part-payer)
     # State the behaviour model keeps between months.
     relapse_until: int = 0  # month through which a recently cured customer is more likely to fall behind

@@ -31,7 +31,7 @@ from creditloop.servicing.credit_line import CreditLine, LineStatus
 from creditloop.servicing.delinquency import bucket
 from creditloop.servicing.events import BucketChanged, DomainEvent, DueMissed, PaymentReturned, RestructureBooked
 from creditloop.simulate import behaviour as b
-from creditloop.simulate import liquidity
+from creditloop.simulate import liquidity, strategic
 from creditloop.simulate.collections_step import CollectionsStep
 from creditloop.simulate.collector import paced_collector
 from creditloop.simulate.config import (
@@ -115,6 +115,7 @@ class Simulation:
             cu.identity_key = f"K{indices.start + int(cu.identity_key[1:]):07d}"
         b.assign_shock(self.customers, config.scenario, self.rng)
         liquidity.assign_buffers(self.customers, liquidity.liquidity_stream(self.rng), config.liquidity)
+        strategic.assign_walkaways(self.customers, config.seed)
         self.by_id = {cu.customer_id: cu for cu in self.customers}
         self.line_of: dict[str, str] = {}
         self.events: dict[date, list[Event]] = defaultdict(list)
@@ -203,6 +204,8 @@ class Simulation:
             self.income[cu.customer_id] = income
             if cu.buffer_minor:  # nothing to do for a customer without savings (most of the time, cheap)
                 liquidity.month_start(cu, income, m)
+            if cu.strategic:
+                strategic.month_start(cu, m)
             if cu.apply_month == m:
                 drawn = int(self.rng.integers(0, 28))  # drawn for everyone: the world stream stays the same
                 self.events[first + timedelta(days=drawn if cu.apply_day < 0 else cu.apply_day)].append(cu)
@@ -347,9 +350,7 @@ class Simulation:
             if not line.statements or line.statements[-1].statement_on != day:
                 continue
             st = line.statements[-1]
-            # the balance is only needed for strategic customers who have not walked away yet
-            balance = line.balance_minor if cu.strategic and not cu.defaulted else 0
-            if b.stops_paying(cu, balance, line.limit_minor):
+            if b.stops_paying(cu):
                 continue  # strategic default: able to pay, chooses not to
             due, minimum = st.total_due_minor, st.minimum_due_minor  # minimum = due: the product has none
             intent = b.repayment_intent(cu, due, income, self.rng_pay, month=m, dpd=line.dpd, min_due_minor=minimum)

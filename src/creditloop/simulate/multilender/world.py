@@ -24,7 +24,7 @@ from creditloop.consortium.bands import BUCKETS, band_named
 from creditloop.core.dates import add_months, month_end
 from creditloop.core.errors import ValidationError
 from creditloop.simulate import behaviour as b
-from creditloop.simulate import liquidity
+from creditloop.simulate import liquidity, strategic
 from creditloop.simulate.config import MAX_MONTHS
 from creditloop.simulate.customer import Customer
 from creditloop.simulate.multilender.accounts import MIN_DRAW_MINOR, Account
@@ -103,6 +103,7 @@ class World:
         self.customers: list[Customer] = generate_population(cfg.customers, cfg.months, self.rng, start_on=cfg.start_on)
         b.assign_shock(self.customers, cfg.scenario, self.rng)
         liquidity.assign_buffers(self.customers, liquidity.liquidity_stream(self.rng), liquidity.DEFAULT_LIQUIDITY)
+        strategic.assign_walkaways(self.customers, cfg.seed)
         self.books = [LenderBook(p) for p in lender_profiles(cfg.lenders)]
         self.consortium = Consortium(cfg.lenders, cfg.seed, cfg.min_members)
         self.real: dict[int, list[Account]] = defaultdict(list)
@@ -145,6 +146,8 @@ class World:
         for cu, income in zip(self.customers, self.income, strict=True):
             if cu.buffer_minor:
                 liquidity.month_start(cu, income, m)
+            if cu.strategic:
+                strategic.month_start(cu, m)
         for day, i, lender in sorted(self.schedule.pop(m, [])):
             self._apply(i, lender, first + timedelta(days=day - 1), m)
         for i, cu in enumerate(self.customers):
@@ -263,8 +266,7 @@ class World:
         due = sum(a.bill() for a in real)
         paid = 0
         if due:
-            balance, limit = sum(a.balance_minor for a in real), sum(a.limit_minor for a in real)
-            if not b.stops_paying(cu, balance, limit):
+            if not b.stops_paying(cu):
                 dpd = max(a.days_past_due() for a in real)
                 intent = b.repayment_intent(cu, due, income, self.rng_pay, month=m, dpd=dpd)
                 paid = min(due, intent.amount_minor) if intent is not None else 0
