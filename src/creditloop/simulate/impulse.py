@@ -6,7 +6,7 @@ would eat most of their spare money). The share is 5.8 %, the prevalence of comp
 telephone survey (Koran, Faber, Aboujaoude, Large & Serpe 2006, *Am. J. Psychiatry* 163:1806-1812; a meta-analysis,
 Maraz, Griffiths & Demetrovics 2016, *Addiction* 111:408-419, pools 4.9 %) — a proxy: compulsive buying is the
 clinical end of impulsive buying on credit, and no Chinese BNPL figure was found. Fabricated applicants and
-strategic defaulters already never hold back and are not counted. Who is impulsive is a hash of the seed and the
+strategic defaulters (``simulate/strategic.py``) are not counted. Who is impulsive is a hash of the seed and the
 customer id, not a draw from the world's stream, so the world is the same with the feature on or off.
 
 **The nudge.** At each purchase the lender runs the checkout policy (``strategy.checkout_policy``, the packaged
