@@ -147,6 +147,20 @@ def test_risk_ecl_own_ccf_reports_and_uses_it(book: Path) -> None:
     assert ead_own["total"] - ead["total"] + 72_000 == 72_000 + round(Decimal("0.2157") * 160_000)
 
 
+def test_the_text_says_which_charged_off_lines_the_own_ccf_counts(book: Path) -> None:
+    from creditloop.entrypoints.cli.main import app
+
+    args = ["risk", "ecl", "--data-dir", str(book), "--on", "2025-02-28", "--own-ccf"]
+    en = CliRunner().invoke(app, [*args, "--lang", "en"])
+    zh = CliRunner().invoke(app, [*args, "--lang", "zh"])
+    assert en.exit_code == 0 and zh.exit_code == 0, en.output + zh.output
+    # X and Y count; Z was charged off too but had no undrawn limit at its reference month
+    assert "CCF 0.4157 (own 0.7391 on 2 charged-off lines with undrawn limit at the cohort start, weight 0.400" in (
+        en.stdout
+    )
+    assert "信用转换系数 0.4157（本行经验 0.7391，基于 2 户在队列起点尚有未用额度的核销账户，权重 0.400" in zh.stdout
+
+
 def test_the_drawdowns_on_spark_match_duckdb(book: Path, spark: Any) -> None:
     from creditloop.adapters.analytics.engines import connect
     from creditloop.adapters.analytics.own_ccf import charge_off_drawdowns

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from creditloop.app.alerts import MemoryAlertStore
 from creditloop.app.collections_store import MemoryCollectionsStore
+from creditloop.app.customer_pii import MemoryCustomerPii
 from creditloop.app.dispute_store import MemoryDisputeStore
 from creditloop.app.hardship_store import MemoryHardshipStore
 from creditloop.app.history import (
@@ -198,6 +199,7 @@ class MemoryUnitOfWork:
         self.hardship = MemoryHardshipStore()  # hardship requests and plans (issue 15)
         self.collections = MemoryCollectionsStore()  # collections cases, contact log, promises (issue 15)
         self.credit_disputes = MemoryDisputeStore()  # credit-report disputes and statements (issue 16)
+        self.customer_pii = MemoryCustomerPii()  # approved applicants' encrypted data (issue 18)
         self.lines = MemoryLines(self._docs, products)
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -234,6 +236,7 @@ class MemoryUnitOfWork:
         self.hardship.publish()
         self.collections.publish()
         self.credit_disputes.publish()
+        self.customer_pii.publish()
         self.lines.seen.clear()
 
     def rollback(self) -> None:
@@ -244,6 +247,7 @@ class MemoryUnitOfWork:
         self.hardship.discard()
         self.collections.discard()
         self.credit_disputes.discard()
+        self.customer_pii.discard()
         self.lines.seen.clear()
 
 

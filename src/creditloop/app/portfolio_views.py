@@ -19,7 +19,7 @@ Staging, term structures and ECL are ``portfolio.ecl.run.ecl_at``, the code behi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,10 +30,16 @@ from creditloop.portfolio.ecl import lgd as lgd_file
 from creditloop.portfolio.ecl import scenarios as scenario_file
 from creditloop.portfolio.ecl.panel_staging import PanelRow
 from creditloop.portfolio.ecl.run import TransitionCount, ecl_at
+from creditloop.portfolio.ecl.scenarios import EclParameters
 
 CHARGE_OFF_DPD = 180  # every packaged product charges off at 180 DPD (products/catalog/*.json)
 CO_INDEX, CL_INDEX = len(BUCKETS), len(BUCKETS) + 1  # the roll states after M0..M7 (portfolio.metrics.ROLL_STATES)
 Inputs = tuple[list[PanelRow], list[TransitionCount]]
+SEGMENT_BY = ("none", "utilisation")  # the PD of the current row per segment (``risk ecl --segment-by``)
+# (reporting date, parameters, packaged LGD) -> (parameters with the CCF used, the LGD used with its source and
+# own-experience fields): ``adapters.analytics.ecl_options.with_own_experience`` bound to a data directory.
+LossAt = Callable[[date, EclParameters, float], tuple[EclParameters, dict[str, Any]]]
+OWN_LGD_KEYS = ("own_lgd", "lines", "credibility", "prior", "full_credibility_lines")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -141,11 +147,26 @@ def _unavailable(source: str, on: date | None, ends: Sequence[date], why: str) -
             "stages": [], "stage_movements": []}  # fmt: skip
 
 
-def ecl_view(inputs: Inputs, source: str, on: date | None = None) -> dict[str, Any]:
+def loss_parameters(params: EclParameters, loss: Mapping[str, Any], segment_by: str) -> dict[str, Any]:
+    """The LGD, CCF and segmenting an ECL run used, as ``risk ecl --json`` and ``GET /portfolio/ecl`` show them:
+    ``lgd``, ``lgd_source``, ``own_lgd`` (``null`` or the book's own LGD, its lines and credibility), ``ccf``,
+    ``own_ccf`` (``null`` or the own-CCF block) and ``segment_by``."""
+    own = {k: loss[k] for k in OWN_LGD_KEYS if k in loss}
+    return {"lgd": loss["lgd"], "lgd_source": loss["source"], "own_lgd": own or None, "ccf": str(params.ccf),
+            "own_ccf": loss.get("own_ccf"), "segment_by": segment_by}  # fmt: skip
+
+
+def ecl_view(
+    inputs: Inputs, source: str, on: date | None = None, *, segment_by: str = "none", loss_at: LossAt | None = None
+) -> dict[str, Any]:
     """ECL by stage (accounts, exposure, ECL, coverage) at ``on`` (default the last month end) and the stage
     movements of every month up to it (schema ``creditloop.portfolio.ecl/1``, docs/api.md). Without ``on``, a
     book with no month end or no month-to-month transition yet answers ``available: false`` and the reason; a named
-    ``on`` the book cannot answer for is a ``ValidationError`` naming ``on``."""
+    ``on`` the book cannot answer for is a ``ValidationError`` naming ``on``. ``segment_by`` (the inputs read
+    segmented) and ``loss_at`` (own LGD / CCF) are the options of ``creditloop risk ecl``, run the same way."""
+    if segment_by not in SEGMENT_BY:
+        raise ValidationError(f"segment_by: must be one of {', '.join(SEGMENT_BY)}, got {segment_by!r}",
+                              field="segment_by")  # fmt: skip
     rows, counts = inputs
     ends = sorted({r.month_end_on for r in rows})
     if on is None and not ends:
@@ -155,8 +176,11 @@ def ecl_view(inputs: Inputs, source: str, on: date | None = None) -> dict[str, A
         span = f"{ends[0]} .. {ends[-1]}" if ends else "none stored yet"
         raise ValidationError(f"on: {day} is not a stored month end ({span})", field="on")
     params, lgd = scenario_file.load(None), lgd_file.load()
+    loss: dict[str, Any] = {"lgd": lgd.lgd, "source": "lending_club"}
+    if loss_at is not None:
+        params, loss = loss_at(day, params, lgd.lgd)
     try:
-        result = ecl_at(rows, counts, day, params, lgd.lgd)
+        result = ecl_at(rows, counts, day, params, loss["lgd"], segmented=segment_by != "none")
     except ValidationError as exc:
         if on is not None:
             raise
@@ -169,7 +193,8 @@ def ecl_view(inputs: Inputs, source: str, on: date | None = None) -> dict[str, A
     return {
         "schema": "creditloop.portfolio.ecl/1", "source": source, "on": day.isoformat(),
         "month_ends": [d.isoformat() for d in ends if d <= day], "available": True, "reason": None,
-        "parameters": {"version": params.version, "lgd_version": lgd.version, "lgd": lgd.lgd,
+        "parameters": {"version": params.version, "lgd_version": lgd.version,
+                       **loss_parameters(params, loss, segment_by),
                        "scenarios": [{"name": s.name, "weight": s.weight} for s in params.scenarios]},
         "stages": stages,
         "stage_movements": [{**m, "month_end_on": m["month_end_on"].isoformat()} for m in result.movements],

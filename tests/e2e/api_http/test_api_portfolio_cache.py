@@ -32,9 +32,9 @@ def test_the_ecl_of_a_data_directory_is_cached_until_its_snapshots_change(
     calls: list[Any] = []
     real = routes_portfolio.ecl_view
 
-    def counted(inputs: Any, source: str, on: Any = None) -> dict[str, Any]:
+    def counted(inputs: Any, source: str, on: Any = None, **options: Any) -> dict[str, Any]:
         calls.append(on)
-        return real(inputs, source, on)
+        return real(inputs, source, on, **options)
 
     monkeypatch.setattr(routes_portfolio, "ecl_view", counted)
     be = Backend(Settings(data_dir=tmp_path / "ledger", database_url=None), FixedClock())

@@ -2,28 +2,25 @@
 
 Rows in, rows out: the values arrive encrypted (``adapters/pii_crypto.py``) and leave encrypted; this module never
 sees a clear name, ID number or phone number, and the audit rows hold field names, never values.
+
+``SqlCustomerPii`` is the unit of work's store (``app/customer_pii.py``): it writes on the unit's connection and
+never commits, so an application's decision and its applicant's data commit together. ``SqlPiiStore`` works on the
+engine, one short transaction per call: the reads, the read audit and the demo profiles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from creditloop.adapters.sqlalchemy.tables import customer_pii, pii_reads
+from creditloop.app.customer_pii import SealedPii
 
-
-@dataclass(frozen=True, slots=True)
-class SealedPii:
-    customer_id: str
-    application_id: str
-    name_enc: str
-    id_number_enc: str
-    phone_enc: str
-    id_number_index: str
-    updated_at: datetime
+__all__ = ["PiiRead", "SealedPii", "SqlCustomerPii", "SqlPiiStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +34,44 @@ class PiiRead:
     operation: str
 
 
+def _put(conn: Connection, row: SealedPii) -> None:
+    """The customer's latest application's data (a later application replaces it)."""
+    values = {k: getattr(row, k) for k in row.__dataclass_fields__}
+    done = conn.execute(customer_pii.update().where(customer_pii.c.customer_id == row.customer_id).values(**values))
+    if not done.rowcount:
+        conn.execute(customer_pii.insert().values(**values))
+
+
+def _get(conn: Connection, customer_id: str) -> SealedPii | None:
+    row = conn.execute(sa.select(customer_pii).where(customer_pii.c.customer_id == customer_id)).mappings().first()
+    return None if row is None else SealedPii(**dict(row))
+
+
+class SqlCustomerPii:
+    """``CustomerPiiStore`` over the unit of work's connection (rows commit with the rest of the command)."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
+
+    def put(self, row: SealedPii) -> None:
+        _put(self._connection(), row)
+
+    def get(self, customer_id: str) -> SealedPii | None:
+        return _get(self._connection(), customer_id)
+
+
 class SqlPiiStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def put(self, row: SealedPii) -> None:
-        """The customer's latest application's data (a later application replaces it)."""
-        values = {k: getattr(row, k) for k in row.__dataclass_fields__}
+        """Outside an application (the demo profiles): its own transaction."""
         with self.engine.begin() as conn:
-            done = conn.execute(customer_pii.update().where(customer_pii.c.customer_id == row.customer_id)
-                                .values(**values))  # fmt: skip
-            if not done.rowcount:
-                conn.execute(customer_pii.insert().values(**values))
+            _put(conn, row)
 
     def get(self, customer_id: str) -> SealedPii | None:
         with self.engine.connect() as conn:
-            found = conn.execute(sa.select(customer_pii).where(customer_pii.c.customer_id == customer_id))
-            row = found.mappings().first()
-        return None if row is None else SealedPii(**dict(row))
+            return _get(conn, customer_id)
 
     def by_index(self, id_number_index: str) -> list[str]:
         """The customers whose ID number has this blind index."""

@@ -274,7 +274,7 @@ hardship_plans = sa.Table(
     "hardship_plans",
     metadata,
     sa.Column("plan_id", sa.String(100), primary_key=True),
-    sa.Column("request_id", sa.String(100), nullable=False),
+    sa.Column("request_id", sa.String(100), nullable=False, index=True),  # migration 0017
     sa.Column("line_id", sa.String(100), nullable=False, index=True),
     sa.Column("option_id", sa.String(40), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),

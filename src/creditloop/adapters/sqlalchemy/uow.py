@@ -24,6 +24,7 @@ from creditloop.adapters.sqlalchemy.journal_store import SqlJournal
 from creditloop.adapters.sqlalchemy.lines import SqlLines
 from creditloop.adapters.sqlalchemy.logs import SqlAudit, SqlDayEnds
 from creditloop.adapters.sqlalchemy.panel import SqlPanelStore
+from creditloop.adapters.sqlalchemy.pii_store import SqlCustomerPii
 from creditloop.app.panel_rows import restate_from
 from creditloop.app.ports import (
     ApplicationHistory,
@@ -91,6 +92,7 @@ class SqlUnitOfWork:
         self.hardship = SqlHardshipStore(self._connection)  # hardship requests and plans (issue 15)
         self.collections = SqlCollectionsStore(self._connection)  # cases, contact log, promises (issue 15)
         self.credit_disputes = SqlDisputeStore(self._connection)  # credit-report disputes, statements (issue 16)
+        self.customer_pii = SqlCustomerPii(self._connection)  # approved applicants' encrypted data (issue 18)
         # Month-end behaviour rows for ``ewi run`` (issue 14). A simulation's own file (single writer) keeps none:
         # ``ewi run`` refuses it, and its own early warning reads the simulation's outputs.
         self.panel: SqlPanelStore | None = None if single_writer else SqlPanelStore(self._connection)

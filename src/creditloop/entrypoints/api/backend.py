@@ -30,7 +30,9 @@ from creditloop.adapters.sqlalchemy.pii_store import SqlPiiStore
 from creditloop.adapters.sqlalchemy.purpose import OPERATING, SIMULATION, read_purpose, stamp_purpose
 from creditloop.adapters.sqlalchemy.transient import is_transient
 from creditloop.adapters.sqlalchemy.uow import SqlUnitOfWork
+from creditloop.app import commands as c
 from creditloop.app.bus import MessageBus
+from creditloop.app.customer_pii import SealedPii, submit_application
 from creditloop.app.line_change import Guard, change_line
 from creditloop.app.views import LineView
 from creditloop.bootstrap import build, product_lookup
@@ -106,6 +108,11 @@ class Backend:
         """``app.line_change.change_line``: check the line, send the command, view it after, in one transaction."""
         self._writable()
         return self._retrying(lambda bus: change_line(bus, line_id, command_id, guard, make))
+
+    def submit_application(self, command: c.DecideApplication, seal: Callable[[], SealedPii]) -> Any:
+        """``app.customer_pii.submit_application``: the decision and an approved applicant's data, one transaction."""
+        self._writable()
+        return self._retrying(lambda bus: submit_application(bus, command, seal))
 
     def read(self, view: Callable[..., T], *args: Any) -> T:
         for attempt in range(ATTEMPTS):

@@ -1,7 +1,7 @@
 """``creditloop serve --seed-demo``: a synthetic, clearly fake profile for each demo customer, so the documented
 ``GET /customers/{id}/profile`` answers on the demo book (the demo lines are opened without an application).
 
-Stored through the same path as an approved applicant's data (``pii.record_applicant``): encrypted per field, the
+Stored the way an approved applicant's data is (``pii.seal_applicant``): encrypted per field, the
 ID number findable by its blind index. The values cannot be anyone's: the name says "demo" (演示客户), the ID
 number's region code is ``000000`` (no such region) and the phone number starts ``100`` (no such mobile prefix).
 """

@@ -2,9 +2,9 @@
 
 An ECL run stages every line over the whole panel; a dashboard asks for the same month again and again. The key
 is what the answer depends on: the snapshots file (resolved path, inode, size, mtime in ns: a rewrite or a
-replacement by rename changes one of them), the reporting date asked for, and the parameter and LGD versions
-(options, when the route grows any, join the key). One computation per key at a time: a second request for a
-key being computed waits for it instead of running it again.
+replacement by rename changes one of them), the reporting date asked for, the parameter and LGD versions, and
+the options (``segment_by``, ``own_lgd``, ``own_ccf``: each set of them is its own entry). One computation per
+key at a time: a second request for a key being computed waits for it instead of running it again.
 """
 
 from __future__ import annotations

@@ -39,15 +39,14 @@ def mask(field: str, value: str) -> str:
     return "*" * max(0, len(value) - 4) + value[-4:]
 
 
-def record_applicant(be: Any, customer_id: str, form: Any, approved: bool) -> None:
-    """After an approval: the applicant's name, ID number and phone, encrypted, as the customer's data."""
-    if not approved:
-        return  # declined or referred: not a customer; the encrypted form in the decision record is all we keep
+def seal_applicant(be: Any, customer_id: str, form: Any) -> SealedPii:
+    """The applicant's name, ID number and phone, encrypted, as the customer's data (stored on an approval, in the
+    decision's transaction: ``app.customer_pii.submit_application``)."""
     c = be.cipher
-    be.pii_store.put(SealedPii(
+    return SealedPii(
         customer_id, form.application_id, c.encrypt("name", form.name), c.encrypt("id_number", form.id_number),
         c.encrypt("phone", form.phone), c.index(form.id_number), be.clock.now(),
-    ))  # fmt: skip
+    )  # fmt: skip
 
 
 def reveal(be: Any, who: Principal, sealed: SealedPii, operation: str) -> dict[str, str]:

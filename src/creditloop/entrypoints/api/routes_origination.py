@@ -17,7 +17,7 @@ from creditloop.app import commands as c
 from creditloop.app.replay import stored_decision
 from creditloop.app.underwriting import decision_from_json
 from creditloop.entrypoints.api.deps import Be, Caller, business_day, caller
-from creditloop.entrypoints.api.pii import record_applicant
+from creditloop.entrypoints.api.pii import seal_applicant
 from creditloop.entrypoints.api.problems import Problem
 from creditloop.entrypoints.api.schemas_more import ApplicationBody, DisclosureBody
 from creditloop.products.apr import Regime
@@ -62,9 +62,9 @@ def submit_application(body: ApplicationBody, who: Caller, be: Be, response: Res
     """Decided at once; an approval opens the line ``L-{customer_id}``. The application id is the idempotency key:
     the same form again returns the recorded decision, another form under the same id is 409."""
     form = _form(body, be.clock.now())
-    with be.lock:
-        decision = be.send(c.DecideApplication(form, customer_id=body.customer_id))
-        record_applicant(be, body.customer_id, form, decision.decision == "approve")
+    # One transaction: a decision is never stored without its approved applicant's data, nor the reverse.
+    command = c.DecideApplication(form, customer_id=body.customer_id)
+    decision = be.submit_application(command, lambda: seal_applicant(be, body.customer_id, form))
     line_id = f"L-{body.customer_id}" if decision.decision == "approve" else None
     response.headers["Location"] = f"/api/v1/decisions/underwriting/{form.application_id}"
     return decision_dict(decision, line_id)

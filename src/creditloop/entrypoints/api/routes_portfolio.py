@@ -4,8 +4,11 @@
 embedded demo book's, or the PostgreSQL book's. ``source=data_dir`` is a simulation's data directory
 (``snapshots.parquet``) the operator names with ``CREDITLOOP_API_PORTFOLIO_DIR``; a client never names a path.
 Reads only; the same views as ``creditloop risk ecl`` (``app.portfolio_views``). The ECL of a data directory is
-cached per snapshots file version, reporting date and parameter versions (``ecl_cache``); the stored book's is
-computed on every request (its panel grows at each month's close and has no cheap version stamp).
+cached per snapshots file version, reporting date, parameter versions and options (``ecl_cache``); the stored
+book's is computed on every request (its panel grows at each month's close and has no cheap version stamp). The
+options ``segment_by``, ``own_lgd`` and ``own_ccf`` are the CLI's ``--segment-by``, ``--own-lgd`` and ``--own-ccf``
+on the same code path (``adapters.analytics.ecl_options``); they need a data directory (the stored panel carries
+no charge-off amounts).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from creditloop.app.portfolio_views import Inputs, analytics_view, ecl_view, stored_inputs
+from creditloop.app.portfolio_views import Inputs, LossAt, analytics_view, ecl_view, stored_inputs
 from creditloop.entrypoints.api.deps import Be, Caller, caller
 from creditloop.entrypoints.api.ecl_cache import EclKey, LruCache, file_stamp
 from creditloop.entrypoints.api.problems import Problem
@@ -29,11 +32,25 @@ Source = Annotated[
     Query(description="`book`: the server's stored panel; `data_dir`: the configured simulation's snapshots."),
 ]
 OnQuery = Annotated[date | None, Query(description="Reporting month end (default: the last one stored).")]
+SegmentQuery = Annotated[
+    Literal["none", "utilisation"],  # app.portfolio_views.SEGMENT_BY
+    Query(description="PD of the current row per segment: `utilisation` (u<30/u30-70/u70+) or `none` "
+          "(`risk ecl --segment-by`; source=data_dir)."),
+]  # fmt: skip
+OwnLgdQuery = Annotated[
+    bool, Query(description="Blend the book's own LGD at `on` with the packaged prior (`--own-lgd`; source=data_dir).")
+]
+OwnCcfQuery = Annotated[
+    bool,
+    Query(description="Blend the book's own CCF at `on` (drawdowns before charge-off) with the packaged one "
+          "(`--own-ccf`; source=data_dir)."),
+]  # fmt: skip
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int], Inputs]] = {}  # data dir -> (mtime, size) of its snapshots, its inputs
+# (data dir, segment_by) -> (mtime, size) of its snapshots, its inputs
+_cache: dict[tuple[str, str], tuple[tuple[int, int], Inputs]] = {}
 
 
-def _dir_inputs(request: Request) -> Inputs:
+def _dir_inputs(request: Request, segment_by: str = "none") -> Inputs:
     """The configured data directory's panel, read once per version of ``snapshots.parquet``."""
     configured: Path | None = request.app.state.portfolio_dir
     if configured is None:
@@ -47,14 +64,14 @@ def _dir_inputs(request: Request) -> Inputs:
                       field="source") from None  # fmt: skip
     stamp = (stat.st_mtime_ns, stat.st_size)
     with _lock:
-        hit = _cache.get(str(configured))
+        hit = _cache.get((str(configured), segment_by))
         if hit is not None and hit[0] == stamp:
             return hit[1]
         from creditloop.adapters.analytics.ecl_inputs import read_inputs
         from creditloop.adapters.analytics.engines import connect
 
-        inputs = read_inputs(connect("duckdb", None), configured)
-        _cache[str(configured)] = (stamp, inputs)
+        inputs = read_inputs(connect("duckdb", None), configured, None if segment_by == "none" else segment_by)
+        _cache[(str(configured), segment_by)] = (stamp, inputs)
         return inputs
 
 
@@ -66,8 +83,24 @@ def _ecl_cache(request: Request) -> LruCache:
         return cache
 
 
-def _dir_ecl(request: Request, on: date | None) -> dict[str, Any]:
-    """The data directory's ECL view, from the cache when its snapshots, ``on`` and the versions are unchanged."""
+def _own_experience(configured: Path, own_lgd: bool, own_ccf: bool) -> LossAt | None:
+    """The CLI's ``--own-lgd`` / ``--own-ccf`` step over the configured data directory (``None``: neither)."""
+    if not (own_lgd or own_ccf):
+        return None
+
+    def loss_at(day: date, params: Any, prior: float) -> tuple[Any, dict[str, Any]]:
+        from creditloop.adapters.analytics.ecl_options import with_own_experience
+        from creditloop.adapters.analytics.engines import connect
+
+        return with_own_experience(connect("duckdb", None), configured, day, params, prior, own_lgd=own_lgd,
+                                   own_ccf=own_ccf)  # fmt: skip
+
+    return loss_at
+
+
+def _dir_ecl(request: Request, on: date | None, segment_by: str, own_lgd: bool, own_ccf: bool) -> dict[str, Any]:
+    """The data directory's ECL view, from the cache when its snapshots, ``on``, the versions and the options are
+    unchanged (each option set is its own entry)."""
     from creditloop.portfolio.ecl import lgd as lgd_file
     from creditloop.portfolio.ecl import scenarios as scenario_file
 
@@ -76,11 +109,14 @@ def _dir_ecl(request: Request, on: date | None) -> dict[str, Any]:
         stamp = file_stamp(configured / "snapshots.parquet") if configured is not None else None
     except OSError:
         stamp = None
-    if stamp is None:
+    if stamp is None or configured is None:
         return ecl_view(_dir_inputs(request), "data_dir", on)  # answers the 404 problem
-    key = EclKey(*stamp, on, scenario_file.load(None).version, lgd_file.load().version)
+    options = (("segment_by", segment_by), ("own_lgd", own_lgd), ("own_ccf", own_ccf))
+    key = EclKey(*stamp, on, scenario_file.load(None).version, lgd_file.load().version, options)
+    loss_at = _own_experience(configured, own_lgd, own_ccf)
     view: dict[str, Any] = _ecl_cache(request).get_or_compute(
-        key, lambda: ecl_view(_dir_inputs(request), "data_dir", on)
+        key,
+        lambda: ecl_view(_dir_inputs(request, segment_by), "data_dir", on, segment_by=segment_by, loss_at=loss_at),
     )
     return view
 
@@ -90,11 +126,25 @@ def _inputs(request: Request, be: Be, source: str) -> Inputs:
 
 
 @router.get("/ecl", operation_id="portfolio_ecl", summary="IFRS 9 ECL by stage and the stage movements")
-def ecl(request: Request, who: Caller, be: Be, source: Source = "book", on: OnQuery = None) -> dict[str, Any]:
+def ecl(
+    request: Request,
+    who: Caller,
+    be: Be,
+    source: Source = "book",
+    on: OnQuery = None,
+    segment_by: SegmentQuery = "none",
+    own_lgd: OwnLgdQuery = False,
+    own_ccf: OwnCcfQuery = False,
+) -> dict[str, Any]:
     """Accounts, exposure (EAD), ECL and coverage per stage 1, 2, 3 and in total at the reporting month end, and
-    the stage movements of every month up to it (accounts and exposure from stage to stage; docs/api.md)."""
+    the stage movements of every month up to it (accounts and exposure from stage to stage; docs/api.md). The
+    options are ``creditloop risk ecl``'s, over the configured data directory."""
     if source == "data_dir":
-        return _dir_ecl(request, on)
+        return _dir_ecl(request, on, segment_by, own_lgd, own_ccf)
+    for name, asked in (("segment_by", segment_by != "none"), ("own_lgd", own_lgd), ("own_ccf", own_ccf)):
+        if asked:
+            raise Problem(422, "invalid_input", f"{name}: only with source=data_dir (the stored book's panel has "
+                          "no charge-off amounts and no utilisation segments)", field=name)  # fmt: skip
     return ecl_view(_inputs(request, be, source), source, on)
 
 

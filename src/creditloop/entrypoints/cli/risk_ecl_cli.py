@@ -48,7 +48,6 @@ OwnCcfOpt = Annotated[
         "--own-ccf", help="Blend the book's own CCF at --on (drawdowns before charge-off) with the packaged one."
     ),
 ]
-SEGMENTS = ("none", "utilisation")
 
 _HEAD = {
     "en": ("IFRS 9 expected credit loss at", "stage", "accounts", "EAD", "ECL", "coverage", "total",
@@ -66,18 +65,6 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def lgd_used(con: Any, data_dir: Path, day: Any, prior: float, own: bool) -> dict[str, Any]:
-    """The LGD the ECL multiplies: the packaged prior, or with ``own`` the book's own experience at ``day``
-    blended with it (``adapters.analytics.own_lgd``, ``lgd.own_experience``)."""
-    from creditloop.adapters.analytics.own_lgd import own_lgd_at
-    from creditloop.portfolio.ecl.lgd import FULL_CREDIBILITY_LINES
-
-    if not own:
-        return {"lgd": prior, "source": "lending_club"}
-    info = own_lgd_at(con, data_dir, day, prior)
-    return {**info, "source": "own_experience", "full_credibility_lines": FULL_CREDIBILITY_LINES}
-
-
 def _compute(
     data_dir: Path,
     engine: str,
@@ -89,6 +76,7 @@ def _compute(
     own_ccf: bool = False,
 ) -> Any:
     from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.ecl_options import with_own_experience
     from creditloop.adapters.analytics.engines import EngineError, connect
     from creditloop.portfolio.analytics.panel import AnalyticsInputError
     from creditloop.portfolio.ecl import lgd, run
@@ -110,15 +98,10 @@ def _compute(
     if day not in ends:
         fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
     segmented = segment_by != "none"
-    loss = guarded(lambda: lgd_used(con, data_dir, day, lgd_params.lgd, own_lgd))
-    if own_ccf:
-        from dataclasses import replace
-
-        from creditloop.adapters.analytics.own_ccf import own_ccf_at
-
-        drawdown = guarded(lambda: own_ccf_at(con, data_dir, day, params.ccf))
-        params = replace(params, version=f"{params.version}+own-ccf", ccf=drawdown["ccf"])
-        loss["own_ccf"] = {k: (str(v) if k in ("ccf", "prior") else v) for k, v in drawdown.items()}
+    # The same code path as GET /portfolio/ecl?source=data_dir&own_lgd=..&own_ccf=.. (adapters.analytics.ecl_options).
+    params, loss = guarded(
+        lambda: with_own_experience(con, data_dir, day, params, lgd_params.lgd, own_lgd=own_lgd, own_ccf=own_ccf)
+    )
     result = guarded(lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented), {"on": "--on"})
     return result, params, lgd_params, loss
 
@@ -132,21 +115,19 @@ def _payload(
     segment_by: str = "none",
     loss: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    from creditloop.app.portfolio_views import loss_parameters
     from creditloop.portfolio.ifrs9_staging import StagingRules
     from creditloop.portfolio.metrics import ROLL_STATES
 
     ts = result.term_structures[""]
     loss = loss or {"lgd": lgd_params.lgd, "source": "lending_club"}
-    own = {k: loss[k] for k in ("own_lgd", "lines", "credibility", "prior", "full_credibility_lines") if k in loss}
     doc: dict[str, Any] = {
         "schema": "creditloop.risk.ecl/1",
         "engine": engine,
         "on": result.on.isoformat(),
-        "parameters": {"version": params.version, "lgd_version": lgd_params.version, "lgd": loss["lgd"],
-                       "lgd_source": loss["source"], "own_lgd": own or None,
-                       "ccf": str(params.ccf), "own_ccf": loss.get("own_ccf"),
-                       "eir": str(params.eir), "rho": params.rho,
-                       "lifetime_months": params.lifetime_months, "segment_by": segment_by,
+        "parameters": {"version": params.version, "lgd_version": lgd_params.version,
+                       **loss_parameters(params, loss, segment_by),
+                       "eir": str(params.eir), "rho": params.rho, "lifetime_months": params.lifetime_months,
                        "sicr": {"pd_ratio": StagingRules().sicr_pd_ratio, "pd_abs": StagingRules().sicr_pd_abs,
                                 "pd_at_origination": "applications.parquet pd"},
                        "scenarios": [{"name": s.name, "weight": s.weight, "z": s.z,
@@ -181,8 +162,11 @@ def _own_ccf_text(own: dict[str, Any], lang: str) -> str:
     mine = "-" if own["own_ccf"] is None else f"{own['own_ccf']:.4f}"
     w, prior = f"{own['weight']:.3f}", own["prior"]
     if lang == "zh":
-        return f"信用转换系数 {own['ccf']}（本行经验 {mine}，核销 {own['lines']} 户，权重 {w}，先验 {prior}）"
-    return f"CCF {own['ccf']} (own {mine} on {own['lines']} charged-off lines, weight {w}, prior {prior})"
+        return (f"信用转换系数 {own['ccf']}（本行经验 {mine}，基于 {own['lines']} 户在队列起点尚有未用额度的核销账户，"
+                f"权重 {w}，先验 {prior}）")  # fmt: skip
+    # Only the charged-off lines with an undrawn limit at the cohort start (the reference month) count.
+    return (f"CCF {own['ccf']} (own {mine} on {own['lines']} charged-off lines with undrawn limit at the cohort "
+            f"start, weight {w}, prior {prior})")  # fmt: skip
 
 
 def _text(doc: dict[str, Any], lang: str) -> str:
@@ -250,8 +234,10 @@ def add_command(app: typer.Typer) -> None:
             fail("--ledger: --book and --ledger go together (the ledger to book the allowance to)", EXIT_USAGE)
         if not (data_dir / "snapshots.parquet").is_file():
             fail(f"--data-dir: {data_dir} has no snapshots.parquet (rule: a monthly panel of snapshots)", EXIT_USAGE)
-        if segment_by not in SEGMENTS:
-            fail(f"--segment-by: must be one of {', '.join(SEGMENTS)}, got {segment_by!r}", EXIT_USAGE)
+        from creditloop.app.portfolio_views import SEGMENT_BY
+
+        if segment_by not in SEGMENT_BY:
+            fail(f"--segment-by: must be one of {', '.join(SEGMENT_BY)}, got {segment_by!r}", EXIT_USAGE)
         result, params, lgd_params, loss = _compute(
             data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd, own_ccf
         )
