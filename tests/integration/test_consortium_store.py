@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from creditloop.adapters.sqlalchemy.consortium_store import GRANT, REVOKE, ConsortiumStore, MemberKey
 from creditloop.consortium.answers import AuditLog, AuditRecord, query
@@ -42,3 +44,24 @@ def test_replay_rebuilds_the_registry(engine: Engine) -> None:
     assert store.counts() == {"consortium_members": 4, "consortium_member_keys": 1, "consortium_consent_events": 6,
                               "consortium_contributions": 3, "consortium_audit": 3,
                               "consortium_member_key_events": 1}  # fmt: skip  # the one revocation, audited once
+
+
+def test_a_consent_batch_is_one_transaction_in_order(engine: Engine) -> None:
+    """``record_consents`` (``POST /consents/batch``): all rows or none, replayed in item order."""
+    store = ConsortiumStore(engine)
+    store.create()
+    store.add_member("E", "member E", AT)
+    q = "cd" * 32
+    bad: list[tuple[str, str, str, date]] = [("k1", P, "sharing", ON), ("k1", None, "sharing", ON)]  # type: ignore[list-item]
+    with pytest.raises(IntegrityError):  # the second row breaks NOT NULL: the first is not kept either
+        store.record_consents(GRANT, "E", bad, AT)
+    assert store.counts()["consortium_consent_events"] == 0
+    store.record_consents(GRANT, "E", [("k1", P, "sharing", date(2026, 6, 1)), ("k1", q, "sharing", ON)], AT)
+    store.record_consents(REVOKE, "E", [("k1", P, "sharing", date(2026, 6, 5))], AT)
+    store.record_consents(GRANT, "E", [("k1", P, "sharing", date(2026, 6, 7))], AT)
+    registry = store.load_registry()
+    assert [(r.granted_on, r.revoked_on) for r in registry.consent_history("E", "k1", P, "sharing")] == [
+        (date(2026, 6, 1), date(2026, 6, 5)), (date(2026, 6, 7), None)
+    ]  # fmt: skip
+    assert registry.consented("E", {"k1": q}, "sharing", ON)
+    assert store.counts()["consortium_consent_events"] == 4

@@ -28,6 +28,9 @@ from creditloop.core.errors import ValidationError
 logger = logging.getLogger(__name__)
 PREFIX = "/consortium/v1"
 BATCH_SIZE = 50  # subjects per POST /queries/batch: the route's limit (entrypoints/consortium/batch.MAX_BATCH)
+# Items per POST /consents/batch: the service's limit is min(1,000, the member's rate burst), 200 by default.
+CONSENT_BATCH_SIZE = 200
+BULK_TIMEOUT_S = 10.0
 _ALREADY = "already in force"
 
 
@@ -174,6 +177,31 @@ class ConsortiumClient:
         key_id, value = next(iter(self.keyring.pseudonyms(resident_id, on).items()))
         return self.http.post("/consents", json={"key_id": key_id, "pseudonym": value, "purpose": purpose,
                                                  "on": on.isoformat()})  # fmt: skip
+
+    def grant_consents(
+        self, items: Sequence[tuple[Mapping[str, str], str, date]], batch_size: int = CONSENT_BATCH_SIZE
+    ) -> list[httpx.Response]:
+        """Record many consents, ``(pseudonyms, purpose, on)`` each (``{key_id: pseudonym}``, current key first, as
+        ``ask_many``'s subjects; the current key's is recorded, as ``grant`` does), ``batch_size`` items to a
+        ``POST /consents/batch``. Each request is all or nothing; the replies in order, stopping after the first that
+        is not 201 (its items and the later ones are not recorded; a 422 names ``items[i].<field>`` within it).
+        An item without a pseudonym is refused here, naming it, before anything is sent."""
+        if not 1 <= batch_size <= 1_000:
+            raise ValidationError("batch_size must be 1..1000", field="batch_size")
+        bodies = []
+        for i, (pseudonyms, purpose, on) in enumerate(items):
+            if not pseudonyms:
+                raise ValidationError(f"items[{i}]: no pseudonym", field=f"items[{i}]")
+            key_id, value = next(iter(pseudonyms.items()))
+            bodies.append({"key_id": key_id, "pseudonym": value, "purpose": purpose, "on": on.isoformat()})
+        replies = []
+        for start in range(0, len(bodies), batch_size):
+            body = {"items": bodies[start : start + batch_size]}
+            # Not a decision's 0.3 s: a batch job, whose timeout mid-commit would leave it unsure what was recorded.
+            replies.append(self.http.post("/consents/batch", json=body, timeout=max(self.timeout_s, BULK_TIMEOUT_S)))
+            if replies[-1].status_code != 201:
+                break
+        return replies
 
     def revoke(self, resident_id: str, purpose: str, on: date) -> httpx.Response:
         key_id, value = next(iter(self.keyring.pseudonyms(resident_id, on).items()))

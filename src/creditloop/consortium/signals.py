@@ -13,7 +13,7 @@ from typing import Final
 
 from creditloop.consortium.bands import BALANCE_BANDS, BUCKETS, band_named, band_of, bucket_of
 from creditloop.consortium.pseudonym import check_pseudonym
-from creditloop.core.errors import DomainError, ValidationError
+from creditloop.core.errors import DomainError, ValidationError, require
 
 SHARING: Final = "sharing"  # the subject agrees that a member contributes their signals
 PURPOSES: Final = ("credit_application", "limit_review", "early_warning")  # what a query may be for
@@ -121,26 +121,25 @@ class Registry:
 
     def grant(self, member_id: str, key_id: str, pseudonym: str, purpose: str, on: date) -> ConsentRecord:
         self.check_member(member_id)
-        check_pseudonym(pseudonym)
-        if purpose not in CONSENT_PURPOSES:
-            raise ValidationError(f"purpose must be one of {', '.join(CONSENT_PURPOSES)}", field="purpose")
-        history = self._consents.setdefault((member_id, key_id, pseudonym, purpose), [])
-        if history and history[-1].revoked_on is None:
-            raise ValidationError("a consent for this purpose is already in force", field="purpose")
-        if history and history[-1].revoked_on is not None and on < history[-1].revoked_on:
-            raise ValidationError("a new grant cannot precede the last revocation", field="on")
-        record = ConsentRecord(member_id, key_id, pseudonym, purpose, on)
+        history = self._consents.setdefault(_consent_key(member_id, key_id, pseudonym, purpose), [])
+        record = _granted(history, member_id, key_id, pseudonym, purpose, on)
         history.append(record)
         return record
 
     def revoke(self, member_id: str, key_id: str, pseudonym: str, purpose: str, on: date) -> ConsentRecord:
         history = self._consents.get((member_id, key_id, pseudonym, purpose), [])
-        if not history or history[-1].revoked_on is not None:
-            raise ValidationError("no consent in force to revoke", field="purpose")
-        if on < history[-1].granted_on:
-            raise ValidationError("revocation cannot precede the grant", field="on")
-        history[-1] = replace(history[-1], revoked_on=on)
+        history[-1] = _revoked(history, on)
         return history[-1]
+
+    def draft(self, member_id: str) -> ConsentDraft:
+        """Consent changes checked as ``grant``/``revoke`` check them, applied only by ``apply`` (a batch)."""
+        self.check_member(member_id)
+        return ConsentDraft(self, member_id)
+
+    def apply(self, draft: ConsentDraft) -> None:
+        """The draft's changes, all at once (after the store committed them)."""
+        require(draft.registry is self, "a consent draft is applied to the registry it was drawn from")
+        self._consents.update(draft.histories)
 
     def consent_history(self, member_id: str, key_id: str, pseudonym: str, purpose: str) -> tuple[ConsentRecord, ...]:
         return tuple(self._consents.get((member_id, key_id, pseudonym, purpose), ()))
@@ -176,3 +175,60 @@ class Registry:
                 if best is None or c.as_of > best.as_of:
                     found[member_id] = c
         return found
+
+
+ConsentKey = tuple[str, str, str, str]  # member, key id, pseudonym, purpose
+
+
+def _consent_key(member_id: str, key_id: str, pseudonym: str, purpose: str) -> ConsentKey:
+    check_pseudonym(pseudonym)
+    if purpose not in CONSENT_PURPOSES:
+        raise ValidationError(f"purpose must be one of {', '.join(CONSENT_PURPOSES)}", field="purpose")
+    return member_id, key_id, pseudonym, purpose
+
+
+def _granted(
+    history: list[ConsentRecord], member_id: str, key_id: str, pseudonym: str, purpose: str, on: date
+) -> ConsentRecord:
+    """The record a grant appends to ``history``, or ValidationError (a repeat, or a grant before the revocation)."""
+    if history and history[-1].revoked_on is None:
+        raise ValidationError("a consent for this purpose is already in force", field="purpose")
+    if history and history[-1].revoked_on is not None and on < history[-1].revoked_on:
+        raise ValidationError("a new grant cannot precede the last revocation", field="on")
+    return ConsentRecord(member_id, key_id, pseudonym, purpose, on)
+
+
+def _revoked(history: list[ConsentRecord], on: date) -> ConsentRecord:
+    """The last record of ``history`` revoked on ``on``, or ValidationError (nothing in force, or before the grant)."""
+    if not history or history[-1].revoked_on is not None:
+        raise ValidationError("no consent in force to revoke", field="purpose")
+    if on < history[-1].granted_on:
+        raise ValidationError("revocation cannot precede the grant", field="on")
+    return replace(history[-1], revoked_on=on)
+
+
+class ConsentDraft:
+    """One member's consent changes, each checked as ``Registry.grant``/``revoke`` checks it, against the registry
+    and the draft's earlier changes (a repeat within the draft is a repeat), on copies of the histories it touches:
+    the registry changes only when ``Registry.apply`` takes the draft, after the store committed it."""
+
+    def __init__(self, registry: Registry, member_id: str) -> None:
+        self.registry = registry
+        self.member_id = member_id
+        self.histories: dict[ConsentKey, list[ConsentRecord]] = {}
+
+    def _history(self, key: ConsentKey) -> list[ConsentRecord]:
+        if key not in self.histories:
+            self.histories[key] = list(self.registry.consent_history(*key))
+        return self.histories[key]
+
+    def grant(self, key_id: str, pseudonym: str, purpose: str, on: date) -> ConsentRecord:
+        history = self._history(_consent_key(self.member_id, key_id, pseudonym, purpose))
+        record = _granted(history, self.member_id, key_id, pseudonym, purpose, on)
+        history.append(record)
+        return record
+
+    def revoke(self, key_id: str, pseudonym: str, purpose: str, on: date) -> ConsentRecord:
+        history = self._history((self.member_id, key_id, pseudonym, purpose))
+        history[-1] = _revoked(history, on)
+        return history[-1]

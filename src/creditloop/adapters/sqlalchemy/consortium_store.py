@@ -184,6 +184,20 @@ class ConsortiumStore:
                 )
             )  # fmt: skip
 
+    def record_consents(
+        self, kind: str, member_id: str, items: Sequence[tuple[str, str, str, date]], at: datetime
+    ) -> None:
+        """A batch of one member's consent events, ``(key_id, pseudonym, purpose, on)`` each, in one transaction and
+        in order (the replay applies them in ``seq`` order): all stored or none."""
+        rows = [
+            {"member_id": member_id, "key_id": key_id, "pseudonym": pseudonym, "purpose": purpose, "event": kind,
+             "on_date": on, "recorded_at": at}
+            for key_id, pseudonym, purpose, on in items
+        ]  # fmt: skip
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(consents.insert(), rows)
+
     def record_contribution(self, c: Contribution, at: datetime) -> None:
         with self.engine.begin() as conn:
             conn.execute(

@@ -8,6 +8,7 @@ passing them on, drops whatever the application answers (FastAPI turns the cut-o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,21 +21,23 @@ class _TooLarge(Exception):
 
 
 class StreamedBodyLimit:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = max_body_bytes
+        self.larger = dict(larger or {})  # path -> its own limit (a batch route)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = {"read": 0, "over": False, "started": False}
+        limit = self.larger.get(scope["path"], self.limit)
 
         async def counted() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 state["read"] += len(message.get("body", b""))
-                if state["read"] > self.limit:
+                if state["read"] > limit:
                     state["over"] = True
                     raise _TooLarge
             return message
@@ -50,5 +53,5 @@ class StreamedBodyLimit:
         except _TooLarge:
             state["over"] = True
         if state["over"] and not state["started"]:
-            detail = f"the body is larger than {self.limit} bytes; at most {self.limit} are accepted"
+            detail = f"the body is larger than {limit} bytes; at most {limit} are accepted"
             await problem(413, "payload_too_large", detail)(scope, receive, send)

@@ -17,7 +17,7 @@ from creditloop.core.clock import Clock
 from creditloop.core.errors import CreditloopError
 from creditloop.entrypoints.api.bodylimit import StreamedBodyLimit
 from creditloop.entrypoints.api.problems import CODE_OF_STATUS, Problem, internal_error, problem, validation_problem
-from creditloop.entrypoints.consortium import batch, routes
+from creditloop.entrypoints.consortium import batch, consent_batch, routes
 from creditloop.entrypoints.consortium.asgi import Guard, QueryFastPath
 from creditloop.entrypoints.consortium.errors import STORE_DOWN, refusal
 from creditloop.entrypoints.consortium.service import ConsortiumService
@@ -40,11 +40,15 @@ def create_app(
     app.state.service = service or ConsortiumService(settings, clock)
     app.include_router(routes.router, prefix=PREFIX)
     app.include_router(batch.router, prefix=PREFIX)
+    app.include_router(consent_batch.router, prefix=PREFIX)
     install_problems(app)
     app.add_middleware(QueryFastPath, path=f"{PREFIX}/queries")
     # A body sent without Content-Length (chunked) is counted as it is read: the Guard sees no length to refuse.
-    app.add_middleware(StreamedBodyLimit, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost: wraps the fast path too
+    # The consent batches, up to 1,000 items, have a limit of their own.
+    larger = dict.fromkeys((f"{PREFIX}/consents/batch", f"{PREFIX}/consents/revoke/batch"),
+                           max(settings.max_body_bytes, consent_batch.BODY_BYTES))  # fmt: skip
+    app.add_middleware(StreamedBodyLimit, max_body_bytes=settings.max_body_bytes, larger=larger)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, larger=larger)  # outermost: wraps the fast path
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -88,9 +89,10 @@ class QueryFastPath:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger = dict(larger or {})  # path -> its own limit (the consent batches)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,11 +108,12 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), *(h for h in _HEADERS if h[0] not in present)]
             await send(message)
 
+        limit = self.larger.get(scope["path"], self.max_body_bytes)
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             too_large = length.isdigit()
             status, code = (413, "payload_too_large") if too_large else (400, "bad_request")
-            detail = f"at most {self.max_body_bytes} bytes are accepted" if too_large else "bad Content-Length"
+            detail = f"at most {limit} bytes are accepted" if too_large else "bad Content-Length"
             await reply(
                 with_headers, status, problem_bytes(status, code, HTTPStatus(status).phrase, detail), MEDIA_TYPE
             )

@@ -4,8 +4,9 @@ audit writer, rate limits and the clock; and the operations the routes call.
 Writes (consents, contributions) are serialised by one lock and applied to the registry first (which validates and
 refuses bad input before anything is written), then to the store; should the store fail, the registry is reloaded
 from it (or, when the store cannot even be read, marked stale and reloaded before anything else is answered or
-written), so memory never holds what the database does not. Queries read the registry in the event loop and wait for
-their audit row's group commit."""
+written), so memory never holds what the database does not. A consent batch is checked on a draft instead and
+reaches the registry only after its one transaction committed. Queries read the registry in the event loop and wait
+for their audit row's group commit."""
 
 from __future__ import annotations
 
@@ -85,6 +86,34 @@ class ConsortiumService:
             except Exception:
                 await self._undo()
                 raise
+
+    async def consent_many(
+        self, kind: str, member_id: str, items: Sequence[tuple[str, str, str, date | None]]
+    ) -> list[date]:
+        """A batch of ``(key_id, pseudonym, purpose, on)``, all recorded or none: each item checked in order as
+        ``consent`` checks it (``on`` not in the future, the pseudonym, then the registry's rules against the
+        registry and the items before it), the first refusal naming ``items[i].<field>``; then one store
+        transaction; the registry takes the batch only after the commit. The dates recorded, in order."""
+        async with self.write_lock:
+            await self._fresh()
+            draft = self.registry.draft(member_id)
+            change = draft.grant if kind == GRANT else draft.revoke
+            dates: list[date] = []
+            for i, (key_id, value, purpose, on) in enumerate(items):
+                try:
+                    day = self.not_future(on, "on")
+                    change(key_id, check_pseudonym(value), purpose, day)
+                except ValidationError as exc:
+                    raise ValidationError(f"items[{i}]: {exc.message}", field=f"items[{i}].{exc.field}") from None
+                dates.append(day)
+            rows = [(k, p, purpose, day) for (k, p, purpose, _), day in zip(items, dates, strict=True)]
+            try:
+                await run_sync(self.store.record_consents, kind, member_id, rows, self.clock.now())
+            except Exception:
+                await self._undo()  # a commit whose acknowledgement was lost: memory follows the store
+                raise
+            self.registry.apply(draft)
+            return dates
 
     async def contribute(self, c: Contribution) -> None:
         async with self.write_lock:
