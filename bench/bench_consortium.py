@@ -8,6 +8,12 @@ keep-alive connections, mixing answered and below-threshold subjects. Side by si
 in process by ``consortium.answers.query`` on the registry the service loaded (no HTTP, no audit commit).
 
     PYTHONPATH=src .venv/bin/python bench/bench_consortium.py [--rate 500] [--seconds 20] [--sync full,normal]
+        [--consents 500] [--batch-consents] [--consent-batch 200]
+
+``--consents N``: before the query load, the asker registers N fresh consents (purpose ``limit_review``) one
+``POST /consents`` each, as a member's day of consents costs today; ``--batch-consents``: then N more through
+``ConsortiumClient.grant_consents``, ``--consent-batch`` items to a ``POST /consents/batch`` (one request and one
+transaction each), printed side by side (seconds, requests, server CPU per consent).
 
 Target (issue #19): p99 <= 20 ms at 500 req/s on the 2-core machine. Prints p50/p90/p99/max, the achieved rate, the
 ratio to the in-process lookup, the server's CPU per query and the audit rows, for each audit sync mode (one
@@ -30,7 +36,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from creditloop.adapters.clock import SystemClock
+from creditloop.adapters.consortium_client import ConsortiumClient
 from creditloop.adapters.sqlalchemy import consortium_store as cs
 from creditloop.consortium.answers import AuditLog, Policy, query
 from creditloop.consortium.pseudonym import ConsortiumKey, KeyRing
@@ -142,6 +151,40 @@ def in_process(data_dir: Path, pseudonyms: list[str], n: int, today: date) -> di
     return summary(latencies, n / (time.perf_counter() - t0))
 
 
+def register_consents(port: int, key: str, pid: int, n: int, offset: int, batch: int | None) -> dict[str, float]:
+    """N fresh consents of the asker, one request each (``batch`` None) or ``batch`` to a request, sequentially over
+    one keep-alive connection: seconds, requests, statuses, server CPU per consent."""
+    on = SystemClock().today()  # the service's business date (Asia/Shanghai), as the seed's
+    pseudonyms = [f"{offset + i + 1:064x}" for i in range(n)]  # well-formed, fresh, nobody's subject
+    url = f"http://127.0.0.1:{port}"
+    cpu0, started = cpu_seconds(pid), time.perf_counter()
+    if batch is None:
+        statuses: dict[int, int] = {}
+        with httpx.Client(base_url=url + "/consortium/v1", headers={"Authorization": f"Bearer {key}"},
+                          timeout=10.0, trust_env=False) as http:  # fmt: skip
+            for p in pseudonyms:
+                r = http.post("/consents", json={"key_id": "k1", "pseudonym": p, "purpose": "limit_review",
+                                                 "on": on.isoformat()})  # fmt: skip
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        requests = n
+    else:
+        client = ConsortiumClient(url, key, KEY)
+        try:
+            replies = client.grant_consents([({"k1": p}, "limit_review", on) for p in pseudonyms], batch_size=batch)
+        finally:
+            client.close()
+        statuses = {}
+        for r in replies:
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        requests = len(replies)
+    seconds = time.perf_counter() - started
+    out: dict[str, float] = {"n": n, "requests": requests, "seconds": seconds,
+                             "server_ms": 1000 * (cpu_seconds(pid) - cpu0) / max(1, n)}  # fmt: skip
+    for status, count in sorted(statuses.items()):
+        out[f"http_{status}"] = count
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -167,11 +210,12 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not start")
 
 
-def serve_and_load(
-    args: argparse.Namespace, sync: str
-) -> tuple[dict[str, float], dict[str, float], float, float, dict[str, int]]:
+Loaded = tuple[dict[str, float], dict[str, float], float, float, dict[str, int], dict[str, dict[str, float]]]
+
+
+def serve_and_load(args: argparse.Namespace, sync: str) -> Loaded:
     """One fresh consortium served with the audit at ``sync``: (HTTP, in-process, server and generator CPU ms per
-    query, audit rows by kind)."""
+    query, audit rows by kind, consent registration by mode)."""
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         today = SystemClock().today()  # the service's business date (Asia/Shanghai)
@@ -187,6 +231,13 @@ def serve_and_load(
         proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
         try:
             wait_ready(port, proc)
+            registered: dict[str, dict[str, float]] = {}
+            if args.consents:
+                registered["one per request"] = register_consents(port, key, proc.pid, args.consents, 0, None)
+            if args.consents and args.batch_consents:
+                registered[f"batches of {args.consent_batch}"] = register_consents(
+                    port, key, proc.pid, args.consents, args.consents, args.consent_batch
+                )
             requests = [request_bytes(p, key, port) for p in pseudonyms]
             asyncio.run(open_loop(port, requests, args.rate, 1.0, args.connections))  # warm-up
             cpu0, own0 = cpu_seconds(proc.pid), time.process_time()
@@ -199,7 +250,7 @@ def serve_and_load(
         audit = cs.open_store(f"sqlite:///{data_dir / 'consortium.sqlite'}").audit_rows()
         local = in_process(data_dir, pseudonyms, 20_000, today)
     kinds = {k: sum(1 for r in audit if r["kind"] == k) for k in ("answer", "insufficient", "refused")}
-    return http, local, server_ms, client_ms, kinds
+    return http, local, server_ms, client_ms, kinds, registered
 
 
 def main() -> None:
@@ -209,7 +260,14 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=2000)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--sync", default="full,normal", help="SQLite sync of the audit commits, one run each")
+    ap.add_argument("--consents", type=int, default=0, help="fresh consents registered one per request first")
+    ap.add_argument("--batch-consents", action="store_true", help="and as many again through POST /consents/batch")
+    ap.add_argument("--consent-batch", type=int, default=200, help="items per POST /consents/batch (1..1000)")
     args = ap.parse_args()
+    if args.batch_consents and not args.consents:
+        args.consents = 500
+    if not 1 <= args.consent_batch <= 1000:
+        raise SystemExit("--consent-batch: 1..1000")
     modes = [m for m in args.sync.split(",") if m]
     if not modes or any(m not in ("full", "normal") for m in modes):
         raise SystemExit("--sync: a comma-separated list of full, normal")
@@ -217,9 +275,11 @@ def main() -> None:
         f"load average before: {os.getloadavg()}  (cpus: {os.cpu_count()}; rate {args.rate:.0f}/s x {args.seconds:.0f} s)"
     )
     rows = []
+    consent_rows = []
     for mode in modes:
-        http, local, server_ms, client_ms, kinds = serve_and_load(args, mode)
+        http, local, server_ms, client_ms, kinds, registered = serve_and_load(args, mode)
         rows.append((mode, http, local, server_ms, client_ms, kinds))
+        consent_rows += [(mode, how, r) for how, r in registered.items()]
         print(f"  done: audit {mode.upper()}, load average {os.getloadavg()[0]:.1f}")
     print(f"load average after:  {os.getloadavg()}")
     head = f"{'run':<30}{'p50 ms':>11}{'p90 ms':>11}{'p99 ms':>11}{'max ms':>11}{'req/s':>8}{'srv CPU/q':>11}{'x p50':>9}{'verdict':>9}"
@@ -238,6 +298,13 @@ def main() -> None:
         print(f"audit {mode.upper()}: rows {kinds} (one per query, warm-up included); statuses {statuses}; "
               f"generator CPU {client_ms:.3f} ms/query")  # fmt: skip
     print(f"target: p99 <= 20 ms at {args.rate:.0f} req/s (issue #19)")
+    if consent_rows:
+        print(f"{'consents, audit sync':<36}{'consents':>9}{'requests':>9}{'seconds':>9}{'per s':>8}{'srv CPU/c':>11}  "
+              "statuses")  # fmt: skip
+    for mode, how, r in consent_rows:
+        statuses = {k: int(v) for k, v in r.items() if k.startswith("http_")}
+        print(f"{how + ', ' + mode.upper():<36}{r['n']:>9.0f}{r['requests']:>9.0f}{r['seconds']:>9.2f}"
+              f"{r['n'] / r['seconds']:>8.0f}{r['server_ms']:>8.3f} ms  {statuses}")  # fmt: skip
 
 
 if __name__ == "__main__":
