@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from creditloop.simulate.customer import Customer
 
-STRATEGIC_WALKAWAY_HAZARD = 1 / 60  # per month on book; see the module docstring
+STRATEGIC_WALKAWAY_HAZARD = 1 / 30  # per month on book; see the module docstring
 STRATEGIC_BUST_OUT_SHARE = 0.25  # of strategic defaulters; see the module docstring
 BUST_OUT_MONTHS = 3  # months of free spending before a bust-out walks away
 BUST_OUT_SPEND = 0.6  # spending propensity while busting out (the fabricated applications' bust-out rate)
