@@ -5,8 +5,9 @@ Calibrated in session 12 against two real-data facts (docs/simulation.md, "Strat
 showed that the earlier rule (spend to the limit without holding back, walk away at 80 % utilisation) put them almost
 all in the first months on book and made them draw their whole limit:
 
-- *When*: a constant monthly hazard from the line's opening (``STRATEGIC_WALKAWAY_HAZARD``, mean 12 months), so the
-  walk-aways do not bunch at any months on book. The Credit Card Approval panel's roll-forward rates do not fall with
+- *When*: a constant monthly hazard from applying (``STRATEGIC_WALKAWAY_HAZARD``), so the walk-aways do not bunch
+  at any months on book. Its level keeps as many strategic lines reaching 30+ DPD as the old rule had on the
+  calibration seed (the data contradicted the old rule's timing and drawdown, not its level). The Credit Card Approval panel's roll-forward rates do not fall with
   months on book (STATUS 2: 0.295 / 0.304 / 0.339 at 0-6 / 7-12 / 13+, ``tools/ecl_seasoning.py --cca``).
 - *How much they draw first*: they hold back like everyone else, except a bust-out share
   (``STRATEGIC_BUST_OUT_SHARE``) who spend freely in the ``BUST_OUT_MONTHS`` months before walking away. On UCI Taiwan,
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 
 from creditloop.simulate.customer import Customer
 
-STRATEGIC_WALKAWAY_HAZARD = 1 / 30  # per month on book; see the module docstring
+STRATEGIC_WALKAWAY_HAZARD = 1 / 40  # per month on book; see the module docstring
 STRATEGIC_BUST_OUT_SHARE = 0.25  # of strategic defaulters; see the module docstring
 BUST_OUT_MONTHS = 3  # months of free spending before a bust-out walks away
 BUST_OUT_SPEND = 0.6  # spending propensity while busting out (the fabricated applications' bust-out rate)
