@@ -9,7 +9,9 @@ out. Simulation: for each line whose first month at 30+ DPD is e (e - 6 >= its f
 e - 1 against e - 6 and the undrawn limit at e - 6; the others: lines never 30+, over months 12 -> 17. ``bust`` is
 the share that drew 70 % or more of the undrawn limit; ``pooled`` is sum drawn / sum undrawn. ``strategic`` (run
 only) is the share of the delinquent lines whose customer is a strategic defaulter, and ``strategic_mob_0_6`` their
-share of the 30+ DPD line-months at 0-6 months on book against ``strategic_mob_13`` at 13+.
+share of the 30+ DPD line-months at 0-6 months on book against ``strategic_mob_13`` at 13+; ``level``: the
+strategic lines that reached 30+ DPD, the median months on book at the first 30+ (strategic, others) and the lines
+and amount charged off (the level the strategic walk-away hazard is set by, on the calibration seed).
 """
 
 from __future__ import annotations
@@ -65,10 +67,29 @@ def simulation(run: Path) -> list[dict[str, Any]]:
         select avg(case when s.mob <= 6 and g.strategic then 1.0 when s.mob <= 6 then 0.0 end),
                avg(case when s.mob >= 13 and g.strategic then 1.0 when s.mob >= 13 then 0.0 end)
         from s join g using (customer_id) where s.dpd > 30 and s.status <> 'CHARGED_OFF'""").fetchone()
+    level = con.execute(
+        """
+        with f as (select line_id, any_value(customer_id) customer_id, min(mob) mob from s where dpd > 30 group by 1),
+        c as (select line_id, any_value(customer_id) customer_id, max(co) co from (
+          select s.line_id, s.customer_id, p.charged_off_minor co from s
+          join read_parquet('"""
+        + snaps
+        + """') p on p.line_id = s.line_id and p.month_index = s.m
+          where s.status = 'CHARGED_OFF') group by 1)
+        select (select count(*) from f join g using (customer_id) where g.strategic),
+               (select median(mob) from f join g using (customer_id) where g.strategic),
+               (select median(mob) from f join g using (customer_id) where not g.strategic),
+               (select count(*) from c), (select count(*) from c join g using (customer_id) where g.strategic),
+               (select sum(co) from c)"""
+    ).fetchall()[0]
     out = [
         {"source": run.name, "group": grp, "n": n, "pooled": pooled, "bust": bust, "strategic": strat}
         for grp, n, pooled, bust, strat in rows
     ]
+    out.append({"source": run.name, "group": "level", "strategic_30_plus_lines": level[0],
+                "median_mob_first_30_plus_strategic": level[1], "median_mob_first_30_plus_others": level[2],
+                "charged_off_lines": level[3], "charged_off_strategic": level[4],
+                "charged_off_yuan": round((level[5] or 0) / 100)})  # fmt: skip
     out.append(
         {"source": run.name, "group": "30+ line-months", "strategic_mob_0_6": mob[0], "strategic_mob_13": mob[1]}
     )
