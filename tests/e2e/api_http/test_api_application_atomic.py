@@ -4,9 +4,6 @@ and the client gets a clean problem response. On SQLite and on PostgreSQL (``CRE
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("fastapi")
@@ -23,20 +20,11 @@ from creditloop.entrypoints.api.demo import issue_keys
 from creditloop.entrypoints.api.settings import ApiSettings
 
 from .conftest import FixedClock
-from .test_api_backends import _postgres
 from .walk_more import form
 
 CUSTOMER = "C-ATOM-1"
 APPLICATION = form(41, income="40000.00")  # approved (as in test_api_pii)
 URL = "/api/v1/applications"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield Settings(data_dir=tmp_path / "d", database_url=None)
-        return
-    yield from _postgres()
 
 
 def _rows(be: Backend) -> dict[str, int]:

@@ -3,11 +3,7 @@ of one ``Idempotency-Key`` post once, concurrent payments on one line all post, 
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -25,35 +21,6 @@ from creditloop.entrypoints.api.demo import issue_keys, seed_book
 from creditloop.entrypoints.api.settings import ApiSettings
 
 from .conftest import FixedClock
-
-
-def _postgres() -> Iterator[Settings]:
-    url = os.environ.get("CREDITLOOP_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests need CREDITLOOP_TEST_POSTGRES_URL")
-    schema = f"cl_api_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    # On PostgreSQL the server does not start without the key that encrypts personal data.
-    saved = os.environ.get("CREDITLOOP_PII_KEY")
-    os.environ["CREDITLOOP_PII_KEY"] = saved or new_key()
-    try:
-        yield Settings(database_url=f"{url}?options=-csearch_path%3D{schema}")
-    finally:
-        if saved is None:
-            os.environ.pop("CREDITLOOP_PII_KEY", None)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield Settings(data_dir=tmp_path / "d", database_url=None)
-        return
-    yield from _postgres()
 
 
 def test_concurrent_retries_and_payments_post_exactly_once(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,6 @@ from creditloop.entrypoints.api.demo_dashboard import seed_all
 from creditloop.entrypoints.api.settings import ApiSettings
 
 from .conftest import Api, FixedClock
-from .test_api_backends import _postgres
 
 
 @pytest.fixture(scope="module")
@@ -125,14 +124,6 @@ def test_hostile_contact_times_and_a_broken_events_file_are_4xx_or_ignored(dash:
         assert doc["events"] == [] and doc["shock_months"] == [] and len(doc["delinquency"]) == 6
     finally:
         events.write_text(kept, encoding="utf-8")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield Settings(data_dir=tmp_path / "d", database_url=None)
-        return
-    yield from _postgres()
 
 
 def test_the_dashboards_reads_are_the_same_on_sqlite_and_postgresql(settings: Settings) -> None:

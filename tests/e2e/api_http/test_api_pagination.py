@@ -25,8 +25,7 @@ from creditloop.entrypoints.api.backend import Backend
 from creditloop.entrypoints.api.demo import issue_keys, seed_book
 from creditloop.entrypoints.api.settings import ApiSettings
 
-from .conftest import TODAY, Api, FixedClock
-from .test_api_backends import _postgres
+from .conftest import TODAY, Api, FixedClock, _postgres
 
 V1 = "/api/v1"
 # Raised out of id order; the capital one sorts first by code point, not where a locale collation puts it.

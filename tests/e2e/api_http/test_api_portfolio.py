@@ -172,7 +172,7 @@ def test_a_configured_data_directory_gives_what_the_cli_gives(tmp_path: Path) ->
 
 @pytest.mark.postgres
 def test_the_ecl_of_the_demo_book_is_the_same_on_postgresql(book: Api) -> None:
-    from .test_api_backends import _postgres
+    from .conftest import _postgres
 
     for pg in _postgres():
         be = Backend(pg, FixedClock())
