@@ -31,6 +31,9 @@ def test_every_message_gets_a_well_formed_classification(text: str) -> None:
     assert result.category == ("other" if result.needs_review else result.predicted)
     assert math.isclose(sum(model.reason_proba(model.features(text))), 1.0, abs_tol=1e-12)
     assert set(result.vulnerability_flags) <= set(FLAGS)
-    padded = " " + " ".join(f" {w} " for w in normalize(text).split()) + " "
+    words = normalize(text).split()
+    padded = " " + " ".join(f" {w} " for w in words) + " "  # character n-grams live inside padded words
+    joined = f" {' '.join(words)} "  # word n-grams (format v2) span words joined by one space
     for feature in result.top_features:
-        assert feature.ngram in padded and not any(ch.isdigit() and ch != "0" for ch in feature.ngram)
+        assert feature.ngram in padded or f" {feature.ngram} " in joined, feature.ngram
+        assert not any(ch.isdigit() and ch != "0" for ch in feature.ngram)
