@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", type=Path, action="append", required=True)
     ap.add_argument("--at", type=int, action="append", help="reporting month index t (default 12)")
     ap.add_argument("--scenarios", type=Path, default=None)
-    ap.add_argument("--segment-by", choices=["utilisation"], default=None, help="PD term structure per segment")
+    ap.add_argument(
+        "--segment-by", choices=["utilisation", "payment"], default=None, help="PD term structure per segment"
+    )
     ap.add_argument("--bootstrap", type=int, default=0, metavar="N", help="resamples of the lines (90 %% intervals)")
     ap.add_argument("--own-lgd", action="store_true", help="the book's own LGD, credibility-weighted with the prior")
     ap.add_argument("--own-ccf", action="store_true", help="the book's own CCF, precision-weighted with the prior")

@@ -122,7 +122,7 @@ def test_book_allowance_verify_and_rebook_nothing(ecl_book: Path, tmp_path: Path
         (["--data-dir", "{book}", "--book"], "--ledger: --book and --ledger go together"),
         (["--data-dir", "{book}", "--scenarios", "{empty}/none.json"], "--scenarios: {empty}/none.json is not a file"),
         (["--data-dir", "{empty}", "--book", "--ledger", "{empty}"], "--data-dir: {empty} has no snapshots.parquet"),
-        (["--data-dir", "{book}", "--segment-by", "age"], "--segment-by: must be one of none, utilisation"),
+        (["--data-dir", "{book}", "--segment-by", "age"], "--segment-by: must be one of none, utilisation, payment"),
     ],
 )
 def test_bad_input_is_refused_naming_the_option(args: list[str], message: str, ecl_book: Path, tmp_path: Path) -> None:
@@ -140,6 +140,43 @@ def test_segment_by_utilisation(ecl_book: Path) -> None:
     assert a["segment"] == "u<30"  # 100,000 drawn of a 500,000 limit
     flat = ok_json("risk", "ecl", "--data-dir", str(ecl_book))
     assert flat["parameters"]["segment_by"] == "none" and flat["parameters"]["sicr"]["pd_ratio"] == 2.0
+
+
+def test_line_months_behind_each_row_and_the_thin_row_warning(ecl_book: Path) -> None:
+    doc = ok_json("risk", "ecl", "--data-dir", str(ecl_book))
+    months = {r["state"]: r["line_months"] for r in doc["pd_term_structure"]}
+    # M0 pairs: A 3, B 1, C 2, D 2
+    assert months == {"M0": 8, "M1": 2, "M2": 1, "M3": 0, "M4": 0, "M5": 0, "M6": 0, "M7": 0}
+    text = cl("risk", "ecl", "--data-dir", str(ecl_book)).stdout
+    assert "the PD rests on thin rows (line-months): M1 2, M2 1, M3 0," in text
+    assert "迁移行样本过少" in cl("risk", "ecl", "--data-dir", str(ecl_book), "--lang", "zh").stdout
+
+
+def test_segment_by_payment_needs_payments(ecl_book: Path) -> None:
+    res = cl("risk", "ecl", "--data-dir", str(ecl_book), "--segment-by", "payment")
+    assert res.returncode == 2 and res.stdout == ""
+    assert "missing column paid_minor" in res.stderr and "--segment-by payment" in res.stderr, res.stderr
+
+
+def test_segment_by_payment(tmp_path: Path, ecl_book: Path) -> None:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(ecl_book / "snapshots.parquet")
+    # A and C pay from their first month, B and D never pay
+    paid = [10_000 if line in ("A", "C") else 0 for line in table.column("line_id").to_pylist()]
+    pq.write_table(table.append_column("paid_minor", pc.cast(paid, "int64")), tmp_path / "snapshots.parquet")
+    doc = ok_json("risk", "ecl", "--data-dir", str(tmp_path), "--accounts", "--segment-by", "payment")
+    assert doc["parameters"]["segment_by"] == "payment"
+    segments = {a["line_id"]: a["segment"] for a in doc["accounts"]}
+    assert segments == {"A": "paid", "B": "never_paid", "C": "paid", "D": "never_paid"}
+    total = next(r for r in doc["by_stage"] if r["stage"] == "total")
+    assert sum(a["ecl_minor"] for a in doc["accounts"]) == total["ecl_minor"] > 0
+    layers = doc["pd_term_structure_by_segment"]
+    assert set(layers) == {"paid", "never_paid"} and [r["state"] for r in layers["paid"]][:2] == ["M0", "M1"]
+    assert ok_json("risk", "ecl", "--data-dir", str(tmp_path))["pd_term_structure_by_segment"] == {}
+    # B (never paid, 61-90 DPD) rolls on the never-paid layer's row, which saw B roll every month: PD 1 in 12 months
+    assert next(a for a in doc["accounts"] if a["line_id"] == "B")["pd_12m"] > 0.5
 
 
 def test_bad_scenario_file_names_the_key(ecl_book: Path, tmp_path: Path) -> None:

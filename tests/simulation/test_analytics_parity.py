@@ -75,3 +75,20 @@ def test_the_cli_on_spark_prints_what_duckdb_prints(spark: Any, analytics_book: 
             docs[engine] = json.loads(res.output)
         assert docs["spark"]["engine"] == "spark"
         assert docs["spark"]["tables"] == docs["duckdb"]["tables"]
+
+
+def test_the_payment_layers_are_identical_on_duckdb_and_spark(spark: Any, runs: Path) -> None:
+    """``risk ecl --segment-by payment`` reads the same layered counts and row layers on both engines."""
+    from dataclasses import astuple
+
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+
+    data_dir = runs / "pandemic"
+    duck_rows, duck_counts = read_inputs(connect("duckdb"), data_dir, "payment")
+    spark_rows, spark_counts = read_inputs(connect("spark", session=spark), data_dir, "payment")
+    assert sorted(map(astuple, duck_counts)) == sorted(map(astuple, spark_counts))
+    assert sorted(map(astuple, duck_rows)) == sorted(map(astuple, spark_rows))
+    layered = [c for c in duck_counts if c.to_segment]
+    assert {c.segment for c in layered} == {"paid", "never_paid"}
+    assert any(c.segment == "never_paid" and c.to_segment == "paid" for c in layered)  # first payments
+    assert not any(c.segment == "paid" and c.to_segment == "never_paid" for c in layered)  # a payment stays made

@@ -81,6 +81,9 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "balance_minor": pa.array(cols[4], pa.int64()), "past_due_minor": pa.array(cols[5], pa.int64()),
         "charged_off_minor": pa.array(cols[6], pa.int64()), "limit_minor": pa.array([LIMIT] * n, pa.int64()),
         "statement_due_minor": pa.array([0] * n, pa.int64()), "restructured": pa.array([False] * n, pa.bool_()),
+        # a current month is a paid one, except on co4, which never pays (the never-paid layer of segment_by=payment)
+        "paid_minor": pa.array([1_000 if dpd == 0 and status == "ACTIVE" and line != "co4" else 0
+                                for line, status, dpd in zip(cols[0], cols[2], cols[3], strict=True)], pa.int64()),
     })  # fmt: skip
     directory = tmp_path_factory.mktemp("ecl_options")
     pq.write_table(table, directory / "snapshots.parquet")
@@ -113,6 +116,7 @@ OPTION_SETS = [  # (query, CLI flags)
     ("&own_lgd=true", ("--own-lgd",)),
     ("&own_ccf=true", ("--own-ccf",)),
     ("&segment_by=utilisation", ("--segment-by", "utilisation")),
+    ("&segment_by=payment", ("--segment-by", "payment")),
     ("&own_lgd=true&own_ccf=true&segment_by=utilisation", ("--own-lgd", "--own-ccf", "--segment-by", "utilisation")),
 ]
 
@@ -131,8 +135,8 @@ def test_the_options_give_the_figures_of_risk_ecl_with_the_same_flags(
         assert got_stages == {r["stage"]: tuple(r[k] for k in FIGURES) for r in want["by_stage"]}, query
         assert {k: doc["parameters"][k] for k in SHARED} == {k: want["parameters"][k] for k in SHARED}, query
         totals[query] = got_stages["total"][2]
-    base, own_lgd, own_ccf, segmented, every = (totals[q] for q, _ in OPTION_SETS)
-    assert len({base, own_lgd, own_ccf, segmented, every}) == 5  # each option moves the ECL
+    base, own_lgd, own_ccf, segmented, layered, every = (totals[q] for q, _ in OPTION_SETS)
+    assert len({base, own_lgd, own_ccf, segmented, layered, every}) == 6  # each option moves the ECL
     assert own_ccf > base  # the book's charge-offs drew far more than 0.20 of their undrawn limit
     params = client.get(f"/api/v1/portfolio/ecl?source=data_dir{OPTION_SETS[-1][0]}", headers=headers).json()[
         "parameters"
@@ -167,7 +171,8 @@ def test_each_option_set_is_its_own_cache_entry(
     same = client.get("/api/v1/portfolio/ecl?source=data_dir&own_lgd=false&own_ccf=false&segment_by=none",
                       headers=headers)  # fmt: skip
     assert same.json() == first[""] and len(calls) == len(OPTION_SETS)
-    assert calls == [("none", False), ("none", True), ("none", True), ("utilisation", False), ("utilisation", True)]
+    assert calls == [("none", False), ("none", True), ("none", True), ("utilisation", False), ("payment", False),
+                     ("utilisation", True)]  # fmt: skip
 
 
 @pytest.mark.parametrize(

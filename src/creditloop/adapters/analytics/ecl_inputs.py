@@ -15,7 +15,9 @@ from creditloop.adapters.analytics.engines import rows, snapshots
 from creditloop.portfolio.analytics.panel import AnalyticsInputError, monthly_state
 from creditloop.portfolio.analytics.rolls import transition_counts
 from creditloop.portfolio.ecl.panel_staging import PanelRow
+from creditloop.portfolio.ecl.payment_chain import NEVER_PAID, PAID
 from creditloop.portfolio.ecl.run import TransitionCount
+from creditloop.portfolio.ecl.term_structure import CO_INDEX
 
 STAGING_COLUMNS = ("past_due_minor", "limit_minor", "restructured")
 
@@ -24,7 +26,7 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-SEGMENTS = ("utilisation",)
+SEGMENTS = ("utilisation", "payment")
 # Utilisation bands (drawn / limit at the month end): the PD of a nearly unused line differs from a full one's,
 # and the EAD adds a CCF of the undrawn part, so the PD should come from lines of the same utilisation.
 UTILISATION_EDGES = (0.3, 0.7)
@@ -53,6 +55,46 @@ def _segment_counts(state: Any) -> list[TransitionCount]:
     ]  # fmt: skip
 
 
+def _payment_counts(state: Any, raw: Any) -> list[TransitionCount]:
+    """Per month: (layer, state) at t -> (layer, state) at t + 1 with lines, drawn and undrawn at t; the layer is
+    ``paid`` once the line's payments so far are positive, else ``never_paid`` (``ecl.payment_chain``)."""
+    import ibis
+
+    so_far = ibis.cumulative_window(group_by="line_id", order_by="month_end_on")
+    paid = raw.select("line_id", "month_end_on", paid_so_far=raw.paid_minor.fill_null(0).sum().over(so_far))
+    t = state.join(paid, ["line_id", "month_end_on"])
+    line = ibis.window(group_by="line_id", order_by="month_end_on")
+    t = t.mutate(_next_paid=t.paid_so_far.lead().over(line))
+    p = t.filter(t.next_state_index.notnull() & (t.state_index < CO_INDEX))
+    drawn = ibis.greatest(p.balance_minor, 0)
+    p = p.mutate(
+        segment=ibis.ifelse(p.paid_so_far > 0, PAID, NEVER_PAID),
+        to_segment=ibis.ifelse(p._next_paid.fill_null(0) > 0, PAID, NEVER_PAID),
+        drawn=drawn,
+        undrawn=ibis.greatest(p.limit_minor - drawn, 0),
+    )
+    g = p.group_by(["month_end_on", "segment", "state_index", "to_segment", "next_state_index"]).aggregate(
+        lines=p.line_id.count(), drawn_minor=p.drawn.sum(), undrawn_minor=p.undrawn.sum()
+    )
+    return [
+        TransitionCount(_day(r["month_end_on"]), str(r["segment"]), int(r["state_index"]), int(r["next_state_index"]),
+                        int(r["lines"]), str(r["to_segment"]), int(r["drawn_minor"]), int(r["undrawn_minor"]))
+        for r in rows(g)
+    ]  # fmt: skip
+
+
+def _payment_layers(raw: Any) -> dict[tuple[str, date], str]:
+    """``{(line_id, month end): layer}`` of every panel row (``paid`` once the payments so far are positive)."""
+    import ibis
+
+    so_far = ibis.cumulative_window(group_by="line_id", order_by="month_end_on")
+    t = raw.select("line_id", "month_end_on", paid_so_far=raw.paid_minor.fill_null(0).sum().over(so_far))
+    return {
+        (str(r["line_id"]), _day(r["month_end_on"])): PAID if int(r["paid_so_far"] or 0) > 0 else NEVER_PAID
+        for r in rows(t)
+    }
+
+
 def origination_pds(con: Any, data_dir: Path) -> dict[str, float]:
     """``{customer_id: PD}`` of the approved applications that carry a scorecard PD (the latest per customer);
     empty when the data directory has no ``applications.parquet`` or it carries no ``pd``."""
@@ -73,8 +115,11 @@ def read_inputs(
     con: Any, data_dir: Path, segment_by: str | None = None
 ) -> tuple[list[PanelRow], list[TransitionCount]]:
     """Panel rows (with their roll state) and per-month transition counts of ``data_dir/snapshots.parquet``; with
-    ``segment_by="utilisation"`` the counts carry the utilisation band at t and each row its band."""
+    ``segment_by="utilisation"`` the counts carry the utilisation band at t and each row its band; with
+    ``segment_by="payment"`` the counts carry the payment layer at t and t + 1 and each row its layer."""
     raw = snapshots(con, data_dir)
+    if segment_by == "payment" and "paid_minor" not in raw.columns:
+        raise AnalyticsInputError("snapshots: missing column paid_minor (rule: --segment-by payment needs payments)")
     missing = [c for c in STAGING_COLUMNS if c not in raw.columns]
     if missing:
         raise AnalyticsInputError(f"snapshots: missing column(s) {', '.join(missing)} (rule: ECL staging needs them)")
@@ -88,6 +133,7 @@ def read_inputs(
         "limit_minor", "restructured", *(["customer_id"] if has_customer else []),
     )  # fmt: skip
     pds = origination_pds(con, data_dir) if has_customer else {}
+    layers = _payment_layers(raw) if segment_by == "payment" else {}
     panel_rows = [
         PanelRow(
             line_id=str(r["line_id"]),
@@ -99,7 +145,7 @@ def read_inputs(
             balance_minor=int(r["balance_minor"]),
             limit_minor=int(r["limit_minor"]),
             restructured=bool(r["restructured"]),
-            segment=utilisation_band(int(r["balance_minor"]), int(r["limit_minor"])) if segment_by else "",
+            segment=_segment(segment_by, r, layers),
             pd_at_origination=pds.get(str(r["customer_id"])) if has_customer else None,
         )
         for r in rows(panel)
@@ -108,6 +154,16 @@ def read_inputs(
         TransitionCount(_day(r["month_end_on"]), "", int(r["from_index"]), int(r["to_index"]), int(r["lines"]))
         for r in rows(transition_counts(state))
     ]
-    if segment_by is not None:
+    if segment_by == "payment":
+        counts += _payment_counts(state, raw)
+    elif segment_by is not None:
         counts += _segment_counts(state)
     return panel_rows, counts
+
+
+def _segment(segment_by: str | None, r: Any, layers: dict[tuple[str, date], str]) -> str:
+    if segment_by == "payment":
+        return layers.get((str(r["line_id"]), _day(r["month_end_on"])), NEVER_PAID)
+    if segment_by:
+        return str(utilisation_band(int(r["balance_minor"]), int(r["limit_minor"])))
+    return ""

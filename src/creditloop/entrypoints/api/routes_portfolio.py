@@ -33,9 +33,9 @@ Source = Annotated[
 ]
 OnQuery = Annotated[date | None, Query(description="Reporting month end (default: the last one stored).")]
 SegmentQuery = Annotated[
-    Literal["none", "utilisation"],  # app.portfolio_views.SEGMENT_BY
-    Query(description="PD of the current row per segment: `utilisation` (u<30/u30-70/u70+) or `none` "
-          "(`risk ecl --segment-by`; source=data_dir)."),
+    Literal["none", "utilisation", "payment"],  # app.portfolio_views.SEGMENT_BY
+    Query(description="PD per segment: `payment` (lines that have / have never paid, each with its own chain), "
+          "`utilisation` (the current row per u<30/u30-70/u70+) or `none` (`risk ecl --segment-by`; source=data_dir)."),
 ]  # fmt: skip
 OwnLgdQuery = Annotated[
     bool, Query(description="Blend the book's own LGD at `on` with the packaged prior (`--own-lgd`; source=data_dir).")

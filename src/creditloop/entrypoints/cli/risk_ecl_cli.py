@@ -36,7 +36,12 @@ BookOpt = Annotated[bool, typer.Option("--book", help="Book the allowance change
 LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="Data directory of the ledger to book to.")]
 AccountsOpt = Annotated[bool, typer.Option("--accounts", help="Add every account's ECL to the JSON output.")]
 SegmentOpt = Annotated[
-    str, typer.Option("--segment-by", help="PD of the current row per segment: utilisation (u<30/u30-70/u70+) or none.")
+    str,
+    typer.Option(
+        "--segment-by",
+        help="PD per segment: payment (lines that have / have never paid, each with its own chain; the model for a "
+        "young book), utilisation (the current row per u<30/u30-70/u70+) or none.",
+    ),
 ]
 OwnLgdOpt = Annotated[
     bool,
@@ -134,9 +139,15 @@ def _payload(
                                       "lgd_multiplier": s.lgd_multiplier} for s in params.scenarios]},
         "transition_months": [d.isoformat() for d in result.transition_months],
         "pd_term_structure": [
-            {"state": ROLL_STATES[s], "pd_12m": ts.pd(s, 12), "pd_lifetime": ts.pd(s, params.lifetime_months)}
+            {"state": ROLL_STATES[s], "pd_12m": ts.pd(s, 12), "pd_lifetime": ts.pd(s, params.lifetime_months),
+             "line_months": result.row_line_months[s] if s < len(result.row_line_months) else None}
             for s in sorted(ts.cumulative)
         ],
+        "pd_term_structure_by_segment": {
+            name: [{"state": ROLL_STATES[s], "pd_12m": seg.pd(s, 12), "pd_lifetime": seg.pd(s, params.lifetime_months)}
+                   for s in sorted(seg.cumulative)]
+            for name, seg in sorted(result.term_structures.items()) if name
+        },
         "by_stage": [{"stage": s or "total", **result.by_stage[s]} for s in (1, 2, 3, 0)],
         "stage_movements": [{**m, "month_end_on": m["month_end_on"].isoformat()} for m in result.movements],
     }  # fmt: skip
@@ -148,6 +159,11 @@ def _payload(
             for a in result.accounts
         ]  # fmt: skip
     return doc
+
+
+# A delinquent row of the matrix seen fewer times than this makes the PD of every line that passes through it
+# unreliable (docs/risk.md, "Session 13": at 8 months on book the M5 and M6 rows rest on 2-15 line-months).
+THIN_ROW_LINE_MONTHS = 30
 
 
 def _own_lgd_text(lgd: float, own: dict[str, Any], lang: str) -> str:
@@ -182,6 +198,15 @@ def _text(doc: dict[str, Any], lang: str) -> str:
         lines.append(_own_lgd_text(doc["parameters"]["lgd"], own, lang))
     if doc["parameters"]["own_ccf"] is not None:
         lines.append(_own_ccf_text(doc["parameters"]["own_ccf"], lang))
+    thin = [(r["state"], r["line_months"]) for r in doc["pd_term_structure"][1:]
+            if r["line_months"] is not None and r["line_months"] < THIN_ROW_LINE_MONTHS]  # fmt: skip
+    if thin:
+        rows = ", ".join(f"{state} {n}" for state, n in thin)
+        lines.append(
+            f"PD 依据的迁移行样本过少（账户月）：{rows}（账龄尚短的资产组合，见 docs/risk.md）"
+            if lang == "zh"
+            else f"the PD rests on thin rows (line-months): {rows} (a young book; docs/risk.md)"
+        )
     last = [m for m in doc["stage_movements"] if m["month_end_on"] == doc["on"]]
     if last:
         lines += ["", f"{h[7]} ({h[8]} -> {h[9]})"]

@@ -15,11 +15,12 @@ from datetime import date
 from typing import Any
 
 from creditloop.core.errors import ValidationError
+from creditloop.portfolio.ecl import payment_chain
 from creditloop.portfolio.ecl.calc import AccountEcl, AccountInput, by_stage, portfolio_ecl
 from creditloop.portfolio.ecl.panel_staging import PanelRow, movements_by_month, stage_history
 from creditloop.portfolio.ecl.scenarios import EclParameters
 from creditloop.portfolio.ecl.sicr import TWELVE, PdNow
-from creditloop.portfolio.ecl.term_structure import TermStructure, matrix_from_counts, term_structure
+from creditloop.portfolio.ecl.term_structure import CO_INDEX, TermStructure, matrix_from_counts, term_structure
 from creditloop.portfolio.ifrs9_staging import StagingRules
 
 
@@ -30,6 +31,10 @@ class TransitionCount:
     from_index: int
     to_index: int
     lines: int
+    # ``--segment-by payment`` only: the layer a month later, and the drawn and undrawn amounts at t (``payment_chain``)
+    to_segment: str = ""
+    drawn_minor: int = 0
+    undrawn_minor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,8 @@ class EclRun:
     movements: list[dict[str, Any]]
     term_structures: dict[str, TermStructure]
     transition_months: tuple[date, ...]
+    # line-months behind each row M0..M7 of the book's matrix: a young book's deep rows rest on a handful
+    row_line_months: tuple[int, ...] = ()
 
 
 def _month_no(day: date) -> int:
@@ -92,16 +99,12 @@ def ecl_at(
     if not months:
         raise ValidationError(f"no month-to-month transitions are known at {on} (need two month ends)", field="on")
     book = matrix_from_counts(pooled[""])
-    names = pooled if segmented else {"": pooled[""]}
-    # A segment (utilisation band at t) changes as a line falls behind (limits are cut, lines frozen), so only the
-    # current row (M0: the entry into delinquency) is the segment's own; the later rolls are the whole book's.
-    structures = {
-        k: term_structure(
-            book if k == "" else matrix_from_counts({c: n for c, n in v.items() if c[0] == 0}, book),
-            params.lifetime_months,
-        )
-        for k, v in names.items()
-    }
+    layered = [c for c in counts if c.to_segment]
+    if segmented and layered:
+        structures = _payment_structures(layered, on, params)
+        structures[""] = term_structure(book, params.lifetime_months)
+    else:
+        structures = _segment_structures(pooled, book, params.lifetime_months, segmented)
     pd_now = (
         behavioural_pd(counts, {r.month_end_on for r in panel}, params.transition_window_months) if sicr_pd else None
     )
@@ -118,4 +121,30 @@ def ecl_at(
     for r in panel:
         weights[r.month_end_on][r.line_id] = max(0, r.balance_minor)
     moves = movements_by_month(stages, weights)
-    return EclRun(on, tuple(results), by_stage(results), moves, structures, months)
+    row_lines = tuple(sum(n for (i, _), n in pooled[""].items() if i == s) for s in range(CO_INDEX))
+    return EclRun(on, tuple(results), by_stage(results), moves, structures, months, row_lines)
+
+
+def _payment_structures(counts: list[TransitionCount], on: date, params: EclParameters) -> dict[str, TermStructure]:
+    """The two payment layers' term structures from the layered counts known at ``on`` within the window."""
+    last = _month_no(on) - 1
+    window = [
+        (c.segment, c.from_index, c.to_segment, c.to_index, c.lines, c.drawn_minor, c.undrawn_minor)
+        for c in counts
+        if last - params.transition_window_months < _month_no(c.month_end_on) <= last and c.from_index < CO_INDEX
+    ]
+    return payment_chain.term_structures(payment_chain.matrix(window, params.ccf), params.lifetime_months)
+
+
+def _segment_structures(
+    pooled: dict[str, dict[tuple[int, int], int]], book: list[list[float]], horizon: int, segmented: bool
+) -> dict[str, TermStructure]:
+    names = pooled if segmented else {"": pooled[""]}
+    # A segment (utilisation band at t) changes as a line falls behind (limits are cut, lines frozen), so only the
+    # current row (M0: the entry into delinquency) is the segment's own; the later rolls are the whole book's.
+    return {
+        k: term_structure(
+            book if k == "" else matrix_from_counts({c: n for c, n in v.items() if c[0] == 0}, book), horizon
+        )
+        for k, v in names.items()
+    }
