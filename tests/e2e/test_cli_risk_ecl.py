@@ -148,7 +148,7 @@ def test_line_months_behind_each_row_and_the_thin_row_warning(ecl_book: Path) ->
     # M0 pairs: A 3, B 1, C 2, D 2
     assert months == {"M0": 8, "M1": 2, "M2": 1, "M3": 0, "M4": 0, "M5": 0, "M6": 0, "M7": 0}
     text = cl("risk", "ecl", "--data-dir", str(ecl_book)).stdout
-    assert "the PD rests on thin rows (line-months): M1 2, M2 1, M3 0," in text
+    assert "the PD rests on thin rows (line-months): M1 2, M2 1, M3 0, M4 0, M5 0, M6 0 (a young book" in text
     assert "迁移行样本过少" in cl("risk", "ecl", "--data-dir", str(ecl_book), "--lang", "zh").stdout
 
 

@@ -198,7 +198,8 @@ def _text(doc: dict[str, Any], lang: str) -> str:
         lines.append(_own_lgd_text(doc["parameters"]["lgd"], own, lang))
     if doc["parameters"]["own_ccf"] is not None:
         lines.append(_own_ccf_text(doc["parameters"]["own_ccf"], lang))
-    thin = [(r["state"], r["line_months"]) for r in doc["pd_term_structure"][1:]
+    # M1..M6: the rows a current line's PD runs through; M7 (over 180 DPD) is charged off by the DPD clock anyway.
+    thin = [(r["state"], r["line_months"]) for r in doc["pd_term_structure"][1:7]
             if r["line_months"] is not None and r["line_months"] < THIN_ROW_LINE_MONTHS]  # fmt: skip
     if thin:
         rows = ", ".join(f"{state} {n}" for state, n in thin)
