@@ -74,6 +74,8 @@ def test_never_paid_lines_that_roll_straight_default_sooner_than_paying_ones() -
         ([("owed", 0, P, 0, 1, 0, 0)], 50, "segment"),
         ([(P, 8, P, 8, 1, 0, 0)], 50, "counts"),
         ([(P, 0, P, 10, 1, 0, 0)], 50, "counts"),
+        ([(P, 0, P, 1, -1, 0, 0)], 50, "counts"),
+        ([(P, 0, P, 1, 1, 0, -5)], 50, "counts"),
         ([], -1, "credibility"),
     ],
 )

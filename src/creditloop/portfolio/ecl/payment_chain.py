@@ -60,6 +60,8 @@ def matrix(
     for from_layer, i, to_layer, j, n, drawn, undrawn in counts:
         if not (0 <= i < CO_INDEX and 0 <= j <= CL_INDEX):
             raise ValidationError(f"transition ({i}, {j}) is outside the roll states", field="counts")
+        if min(n, drawn, undrawn) < 0:
+            raise ValidationError(f"lines, drawn and undrawn must be >= 0, got {n}, {drawn}, {undrawn}", field="counts")
         paid = _layer(from_layer)
         a, b = _index(i, paid), _index(j, paid or _layer(to_layer))
         weight[(a, b)] += (drawn + share * undrawn) if i == 0 else n
