@@ -177,6 +177,20 @@ def test_segment_by_payment(tmp_path: Path, ecl_book: Path) -> None:
     assert ok_json("risk", "ecl", "--data-dir", str(tmp_path))["pd_term_structure_by_segment"] == {}
     # B (never paid, 61-90 DPD) rolls on the never-paid layer's row, which saw B roll every month: PD 1 in 12 months
     assert next(a for a in doc["accounts"] if a["line_id"] == "B")["pd_12m"] > 0.5
+    # booked, the audit record names the chain it was computed with
+    ledger = tmp_path / "ledger"
+    opened = cl("line", "open", "--data-dir", str(ledger), "--line-id", "L1", "--customer-id", "C1", "--limit",
+                "100.00", "--on", "2024-01-01")  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    booked = ok_json("risk", "ecl", "--data-dir", str(tmp_path), "--segment-by", "payment", "--book", "--ledger",
+                     str(ledger))  # fmt: skip
+    assert booked["booking"]["allowance_minor"] == total["ecl_minor"]
+    from creditloop.entrypoints.cli._ledger import ledger_bus
+
+    uow = ledger_bus(ledger, write=False).uow
+    with uow:
+        record = uow.audit.get("ECL-ALLOWANCE-2024-04")
+    assert record is not None and record.trace[0]["data_hash"].endswith(":segment=payment")
 
 
 def test_bad_scenario_file_names_the_key(ecl_book: Path, tmp_path: Path) -> None:

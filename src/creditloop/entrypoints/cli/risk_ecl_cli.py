@@ -274,5 +274,6 @@ def add_command(app: typer.Typer) -> None:
             data_hash = f"{_file_hash(data_dir / 'snapshots.parquet')}:{params.version}:{lgd_version}"
             data_hash += f":{loss['lgd']!r}" if own_lgd else ""
             data_hash += f":ccf={params.ccf}" if own_ccf else ""
+            data_hash += f":segment={segment_by}" if segment_by != "none" else ""  # the chain is an input too
             doc["booking"] = _book(ledger, result, params, lgd_version, data_hash)
         emit(as_json, doc, _text(doc, lang))
