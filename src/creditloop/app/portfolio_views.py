@@ -35,7 +35,7 @@ from creditloop.portfolio.ecl.scenarios import EclParameters
 CHARGE_OFF_DPD = 180  # every packaged product charges off at 180 DPD (products/catalog/*.json)
 CO_INDEX, CL_INDEX = len(BUCKETS), len(BUCKETS) + 1  # the roll states after M0..M7 (portfolio.metrics.ROLL_STATES)
 Inputs = tuple[list[PanelRow], list[TransitionCount]]
-SEGMENT_BY = ("none", "utilisation", "payment")  # the PD of the current row per segment (``risk ecl --segment-by``)
+SEGMENT_BY = ("none", "utilisation", "payment")  # the PD chain's segmenting (``risk ecl --segment-by``)
 # (reporting date, parameters, packaged LGD) -> (parameters with the CCF used, the LGD used with its source and
 # own-experience fields): ``adapters.analytics.ecl_options.with_own_experience`` bound to a data directory.
 LossAt = Callable[[date, EclParameters, float], tuple[EclParameters, dict[str, Any]]]

@@ -60,9 +60,7 @@ def _payment_counts(state: Any, raw: Any) -> list[TransitionCount]:
     ``paid`` once the line's payments so far are positive, else ``never_paid`` (``ecl.payment_chain``)."""
     import ibis
 
-    so_far = ibis.cumulative_window(group_by="line_id", order_by="month_end_on")
-    paid = raw.select("line_id", "month_end_on", paid_so_far=raw.paid_minor.fill_null(0).sum().over(so_far))
-    t = state.join(paid, ["line_id", "month_end_on"])
+    t = state.join(_paid_so_far(raw), ["line_id", "month_end_on"])
     line = ibis.window(group_by="line_id", order_by="month_end_on")
     t = t.mutate(_next_paid=t.paid_so_far.lead().over(line))
     p = t.filter(t.next_state_index.notnull() & (t.state_index < CO_INDEX))
@@ -83,12 +81,17 @@ def _payment_counts(state: Any, raw: Any) -> list[TransitionCount]:
     ]  # fmt: skip
 
 
-def _payment_layers(raw: Any) -> dict[tuple[str, date], str]:
-    """``{(line_id, month end): layer}`` of every panel row (``paid`` once the payments so far are positive)."""
+def _paid_so_far(raw: Any) -> Any:
+    """``line_id, month_end_on, paid_so_far``: each line's payments up to and including that month."""
     import ibis
 
     so_far = ibis.cumulative_window(group_by="line_id", order_by="month_end_on")
-    t = raw.select("line_id", "month_end_on", paid_so_far=raw.paid_minor.fill_null(0).sum().over(so_far))
+    return raw.select("line_id", "month_end_on", paid_so_far=raw.paid_minor.fill_null(0).sum().over(so_far))
+
+
+def _payment_layers(raw: Any) -> dict[tuple[str, date], str]:
+    """``{(line_id, month end): layer}`` of every panel row (``paid`` once the payments so far are positive)."""
+    t = _paid_so_far(raw)
     return {
         (str(r["line_id"]), _day(r["month_end_on"])): PAID if int(r["paid_so_far"] or 0) > 0 else NEVER_PAID
         for r in rows(t)

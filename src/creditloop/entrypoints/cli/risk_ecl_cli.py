@@ -162,7 +162,7 @@ def _payload(
 
 
 # A delinquent row of the matrix seen fewer times than this makes the PD of every line that passes through it
-# unreliable (docs/risk.md, "Session 13": at 8 months on book the M5 and M6 rows rest on 2-15 line-months).
+# unreliable (docs/risk.md, "Session 13": at 8 months on book the M5 and M6 rows rest on 0-12 line-months).
 THIN_ROW_LINE_MONTHS = 30
 
 
