@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from creditloop.adapters.analytics.ecl_inputs import read_inputs
+from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
 from creditloop.adapters.analytics.engines import connect
 from creditloop.adapters.analytics.own_ccf import own_ccf_at
 from creditloop.adapters.analytics.own_lgd import own_lgd_at
@@ -93,14 +93,15 @@ def backtest(
     run: Path,
     months: list[int],
     params_path: Path | None,
-    segment_by: str | None,
+    segment_by: str,
     reps: int = 0,
     own_lgd: bool = False,
     own_ccf: bool = False,
 ) -> list[dict[str, Any]]:
     con = connect("duckdb")
+    segment_by = resolve_segment_by(con, run, segment_by)
     rows, counts = read_inputs(con, run, segment_by)
-    seg = segment_by is not None
+    seg = segment_by != "none"
     ends = sorted({r.month_end_on for r in rows})
     packaged = scenario_file.load(params_path)
     prior = lgd_file.load().lgd
@@ -126,7 +127,7 @@ def backtest(
         out.append(
             {
                 "run": run.name, "scenario": summary.get("scenario"), "seed": summary.get("seed"),
-                "shock_month": summary.get("shock_month"), "t": t, "on": on.isoformat(),
+                "shock_month": summary.get("shock_month"), "t": t, "on": on.isoformat(), "segment_by": segment_by,
                 "accounts": weighted.by_stage[0]["accounts"], "ead_minor": weighted.by_stage[0]["ead_minor"],
                 "ecl_12m_minor": ecl12, "ecl_12m_by_scenario_minor": by_scenario,
                 "realised_loss_minor": owed, "gross_charge_off_minor": gross,
@@ -149,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--at", type=int, action="append", help="reporting month index t (default 12)")
     ap.add_argument("--scenarios", type=Path, default=None)
     ap.add_argument(
-        "--segment-by", choices=["utilisation", "payment"], default=None, help="PD term structure per segment"
+        "--segment-by",
+        choices=["auto", "none", "utilisation", "payment"],
+        default="auto",
+        help="the PD chain, as risk ecl --segment-by (default auto: payment when the snapshots carry payments)",
     )
     ap.add_argument("--bootstrap", type=int, default=0, metavar="N", help="resamples of the lines (90 %% intervals)")
     ap.add_argument("--own-lgd", action="store_true", help="the book's own LGD, credibility-weighted with the prior")

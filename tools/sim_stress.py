@@ -110,13 +110,15 @@ def measure(run_dir: Path) -> dict[str, Any]:
 
 def horizon_ecl_minor(run_dir: Path) -> int:
     """The run's ECL allowance at its last month end, as ``creditloop risk ecl --data-dir RUN`` reports it."""
-    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
     from creditloop.adapters.analytics.engines import connect
     from creditloop.portfolio.ecl import lgd, run, scenarios
 
-    rows, counts = read_inputs(connect("duckdb", None), run_dir, None)
+    con = connect("duckdb", None)
+    chain = resolve_segment_by(con, run_dir, "auto")  # risk ecl's default chain
+    rows, counts = read_inputs(con, run_dir, chain)
     day = max(r.month_end_on for r in rows)
-    result = run.ecl_at(rows, counts, day, scenarios.load(None), lgd.load().lgd)
+    result = run.ecl_at(rows, counts, day, scenarios.load(None), lgd.load().lgd, segmented=chain != "none")
     return int(result.by_stage[0]["ecl_minor"])
 
 

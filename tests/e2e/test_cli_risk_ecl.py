@@ -122,7 +122,10 @@ def test_book_allowance_verify_and_rebook_nothing(ecl_book: Path, tmp_path: Path
         (["--data-dir", "{book}", "--book"], "--ledger: --book and --ledger go together"),
         (["--data-dir", "{book}", "--scenarios", "{empty}/none.json"], "--scenarios: {empty}/none.json is not a file"),
         (["--data-dir", "{empty}", "--book", "--ledger", "{empty}"], "--data-dir: {empty} has no snapshots.parquet"),
-        (["--data-dir", "{book}", "--segment-by", "age"], "--segment-by: must be one of none, utilisation, payment"),
+        (
+            ["--data-dir", "{book}", "--segment-by", "age"],
+            "--segment-by: must be one of auto, none, utilisation, payment",
+        ),
     ],
 )
 def test_bad_input_is_refused_naming_the_option(args: list[str], message: str, ecl_book: Path, tmp_path: Path) -> None:
@@ -174,7 +177,16 @@ def test_segment_by_payment(tmp_path: Path, ecl_book: Path) -> None:
     assert sum(a["ecl_minor"] for a in doc["accounts"]) == total["ecl_minor"] > 0
     layers = doc["pd_term_structure_by_segment"]
     assert set(layers) == {"paid", "never_paid"} and [r["state"] for r in layers["paid"]][:2] == ["M0", "M1"]
-    assert ok_json("risk", "ecl", "--data-dir", str(tmp_path))["pd_term_structure_by_segment"] == {}
+    # the default (auto) is this chain where the snapshots carry payments, and the count chain where they do not
+    auto = ok_json("risk", "ecl", "--data-dir", str(tmp_path))
+    assert auto["parameters"]["segment_by"] == "payment" and auto["by_stage"] == doc["by_stage"]
+    assert ok_json("risk", "ecl", "--data-dir", str(ecl_book))["parameters"]["segment_by"] == "none"
+    assert (
+        ok_json("risk", "ecl", "--data-dir", str(tmp_path), "--segment-by", "none")["pd_term_structure_by_segment"]
+        == {}
+    )
+    assert "PD chain: by payment (paid / never paid)" in cl("risk", "ecl", "--data-dir", str(tmp_path)).stdout
+    assert "违约概率迁移链：单一计数迁移链" in cl("risk", "ecl", "--data-dir", str(ecl_book), "--lang", "zh").stdout
     # B (never paid, 61-90 DPD) rolls on the never-paid layer's row, which saw B roll every month: PD 1 in 12 months
     assert next(a for a in doc["accounts"] if a["line_id"] == "B")["pd_12m"] > 0.5
     # booked, the audit record names the chain it was computed with

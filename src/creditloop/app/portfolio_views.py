@@ -35,7 +35,8 @@ from creditloop.portfolio.ecl.scenarios import EclParameters
 CHARGE_OFF_DPD = 180  # every packaged product charges off at 180 DPD (products/catalog/*.json)
 CO_INDEX, CL_INDEX = len(BUCKETS), len(BUCKETS) + 1  # the roll states after M0..M7 (portfolio.metrics.ROLL_STATES)
 Inputs = tuple[list[PanelRow], list[TransitionCount]]
-SEGMENT_BY = ("none", "utilisation", "payment")  # the PD chain's segmenting (``risk ecl --segment-by``)
+SEGMENT_CHAINS = ("none", "utilisation", "payment")  # the PD chain's segmenting (``risk ecl --segment-by``)
+SEGMENT_BY = ("auto", *SEGMENT_CHAINS)  # auto: payment where the snapshots carry payments (``ecl_inputs.AUTO``)
 # (reporting date, parameters, packaged LGD) -> (parameters with the CCF used, the LGD used with its source and
 # own-experience fields): ``adapters.analytics.ecl_options.with_own_experience`` bound to a data directory.
 LossAt = Callable[[date, EclParameters, float], tuple[EclParameters, dict[str, Any]]]
@@ -164,8 +165,8 @@ def ecl_view(
     book with no month end or no month-to-month transition yet answers ``available: false`` and the reason; a named
     ``on`` the book cannot answer for is a ``ValidationError`` naming ``on``. ``segment_by`` (the inputs read
     segmented) and ``loss_at`` (own LGD / CCF) are the options of ``creditloop risk ecl``, run the same way."""
-    if segment_by not in SEGMENT_BY:
-        raise ValidationError(f"segment_by: must be one of {', '.join(SEGMENT_BY)}, got {segment_by!r}",
+    if segment_by not in SEGMENT_CHAINS:  # resolved by the caller (``auto`` depends on the snapshots' columns)
+        raise ValidationError(f"segment_by: must be one of {', '.join(SEGMENT_CHAINS)}, got {segment_by!r}",
                               field="segment_by")  # fmt: skip
     rows, counts = inputs
     ends = sorted({r.month_end_on for r in rows})

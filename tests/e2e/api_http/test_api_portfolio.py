@@ -85,6 +85,9 @@ def test_ecl_by_stage_of_the_stored_book(book: Api) -> None:
     assert 0 < stages[1]["coverage"] < stages[2]["coverage"] <= 1  # a lifetime loss covers more than 12 months'
     assert total["coverage"] == round(total["ecl_minor"] / total["ead_minor"], 6)
     assert [s["name"] for s in doc["parameters"]["scenarios"]] == ["upside", "baseline", "downside"]  # ecl_scenarios_v2
+    # the stored panel carries no payments: the default chain (auto) is the count chain, and says so
+    assert doc["parameters"]["segment_by"] == "none"
+    assert _get(book, "/portfolio/ecl?segment_by=auto") == _get(book, "/portfolio/ecl?segment_by=none") == doc
     moves = doc["stage_movements"]
     assert {m["month_end_on"] for m in moves} == set(doc["month_ends"][1:])
     into_two = [m for m in moves if (m["from_stage"], m["to_stage"]) == (1, 2)]

@@ -111,12 +111,12 @@ def _cli(sim: Path, *flags: str) -> dict[str, Any]:
 
 FIGURES = ("accounts", "ead_minor", "ecl_minor", "ecl_12m_minor")
 SHARED = ("version", "lgd_version", "lgd", "lgd_source", "own_lgd", "ccf", "own_ccf", "segment_by")
-OPTION_SETS = [  # (query, CLI flags)
+OPTION_SETS = [  # (query, CLI flags); no segment_by is auto, here payment (the snapshots carry paid_minor)
     ("", ()),
     ("&own_lgd=true", ("--own-lgd",)),
     ("&own_ccf=true", ("--own-ccf",)),
     ("&segment_by=utilisation", ("--segment-by", "utilisation")),
-    ("&segment_by=payment", ("--segment-by", "payment")),
+    ("&segment_by=none", ("--segment-by", "none")),
     ("&own_lgd=true&own_ccf=true&segment_by=utilisation", ("--own-lgd", "--own-ccf", "--segment-by", "utilisation")),
 ]
 
@@ -135,8 +135,11 @@ def test_the_options_give_the_figures_of_risk_ecl_with_the_same_flags(
         assert got_stages == {r["stage"]: tuple(r[k] for k in FIGURES) for r in want["by_stage"]}, query
         assert {k: doc["parameters"][k] for k in SHARED} == {k: want["parameters"][k] for k in SHARED}, query
         totals[query] = got_stages["total"][2]
-    base, own_lgd, own_ccf, segmented, layered, every = (totals[q] for q, _ in OPTION_SETS)
-    assert len({base, own_lgd, own_ccf, segmented, layered, every}) == 6  # each option moves the ECL
+    base, own_lgd, own_ccf, segmented, counted, every = (totals[q] for q, _ in OPTION_SETS)
+    assert len({base, own_lgd, own_ccf, segmented, counted, every}) == 6  # each option moves the ECL
+    auto = client.get("/api/v1/portfolio/ecl?source=data_dir", headers=headers).json()
+    payment = client.get("/api/v1/portfolio/ecl?source=data_dir&segment_by=payment", headers=headers).json()
+    assert auto["parameters"]["segment_by"] == "payment" and auto["stages"] == payment["stages"]
     assert own_ccf > base  # the book's charge-offs drew far more than 0.20 of their undrawn limit
     params = client.get(f"/api/v1/portfolio/ecl?source=data_dir{OPTION_SETS[-1][0]}", headers=headers).json()[
         "parameters"
@@ -168,11 +171,12 @@ def test_each_option_set_is_its_own_cache_entry(
         assert client.get(f"/api/v1/portfolio/ecl?source=data_dir{query}", headers=headers).json() == first[query]
     assert len(calls) == len(OPTION_SETS) and app.state.ecl_cache.hits == len(OPTION_SETS)
     # the explicit defaults are the same entry as no options at all
-    same = client.get("/api/v1/portfolio/ecl?source=data_dir&own_lgd=false&own_ccf=false&segment_by=none",
+    same = client.get("/api/v1/portfolio/ecl?source=data_dir&own_lgd=false&own_ccf=false&segment_by=auto",
                       headers=headers)  # fmt: skip
     assert same.json() == first[""] and len(calls) == len(OPTION_SETS)
-    assert calls == [("none", False), ("none", True), ("none", True), ("utilisation", False), ("payment", False),
-                     ("utilisation", True)]  # fmt: skip
+    # ecl_view is given the chain auto resolved to: payment, as the snapshots carry paid_minor
+    assert calls == [("payment", False), ("payment", True), ("payment", True), ("utilisation", False),
+                     ("none", False), ("utilisation", True)]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,17 @@ def _day(value: Any) -> date:
 
 
 SEGMENTS = ("utilisation", "payment")
+AUTO = "auto"  # the default chain: ``payment`` where the snapshots carry payments, else ``none`` (the count chain)
+
+
+def resolve_segment_by(con: Any, data_dir: Path, segment_by: str) -> str:
+    """The PD chain ``segment_by`` stands for on ``data_dir``: ``auto`` is ``payment`` when the snapshots carry
+    ``paid_minor`` (the chain the back-test supports, docs/risk.md) and ``none`` otherwise; others stay as given."""
+    if segment_by != AUTO:
+        return segment_by
+    return "payment" if "paid_minor" in snapshots(con, data_dir).columns else "none"
+
+
 # Utilisation bands (drawn / limit at the month end): the PD of a nearly unused line differs from a full one's,
 # and the EAD adds a CCF of the undrawn part, so the PD should come from lines of the same utilisation.
 UTILISATION_EDGES = (0.3, 0.7)
@@ -119,7 +130,11 @@ def read_inputs(
 ) -> tuple[list[PanelRow], list[TransitionCount]]:
     """Panel rows (with their roll state) and per-month transition counts of ``data_dir/snapshots.parquet``; with
     ``segment_by="utilisation"`` the counts carry the utilisation band at t and each row its band; with
-    ``segment_by="payment"`` the counts carry the payment layer at t and t + 1 and each row its layer."""
+    ``segment_by="payment"`` the counts carry the payment layer at t and t + 1 and each row its layer (``None`` or
+    ``"none"``: unsegmented; resolve ``auto`` first with ``resolve_segment_by``)."""
+    segment_by = None if segment_by == "none" else segment_by
+    if segment_by not in (None, *SEGMENTS):
+        raise AnalyticsInputError(f"segment_by: must be one of none, {', '.join(SEGMENTS)}, got {segment_by!r}")
     raw = snapshots(con, data_dir)
     if segment_by == "payment" and "paid_minor" not in raw.columns:
         raise AnalyticsInputError("snapshots: missing column paid_minor (rule: --segment-by payment needs payments)")

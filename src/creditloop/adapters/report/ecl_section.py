@@ -30,7 +30,7 @@ def load_ecl(data_dir: Path) -> dict[str, Any]:
     from creditloop.app.portfolio_views import ecl_view
 
     try:
-        from creditloop.adapters.analytics.ecl_inputs import read_inputs
+        from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
         from creditloop.adapters.analytics.engines import connect
     except ImportError as exc:  # the 'analytics' extra (ibis) is not installed
         return _unavailable(f"the 'analytics' extra is not installed ({exc.name})")
@@ -38,7 +38,9 @@ def load_ecl(data_dir: Path) -> dict[str, Any]:
     from creditloop.portfolio.analytics.panel import AnalyticsInputError
 
     try:
-        return ecl_view(read_inputs(connect("duckdb", None), data_dir), "data_dir")
+        con = connect("duckdb", None)
+        chain = resolve_segment_by(con, data_dir, "auto")  # risk ecl's default chain
+        return ecl_view(read_inputs(con, data_dir, chain), "data_dir", segment_by=chain)
     except (AnalyticsInputError, CreditloopError) as exc:
         logger.info("no ECL in the report: %s", exc)
         return _unavailable(str(exc))

@@ -33,9 +33,11 @@ Source = Annotated[
 ]
 OnQuery = Annotated[date | None, Query(description="Reporting month end (default: the last one stored).")]
 SegmentQuery = Annotated[
-    Literal["none", "utilisation", "payment"],  # app.portfolio_views.SEGMENT_BY
-    Query(description="PD per segment: `payment` (lines that have / have never paid, each with its own chain), "
-          "`utilisation` (the current row per u<30/u30-70/u70+) or `none` (`risk ecl --segment-by`; source=data_dir)."),
+    Literal["auto", "none", "utilisation", "payment"],  # app.portfolio_views.SEGMENT_BY
+    Query(description="PD per segment (`risk ecl --segment-by`): `auto` (the default: `payment` when the snapshots "
+          "carry payments, else `none`; the stored book has none), `payment` (lines that have / have never paid, "
+          "each with its own chain), `utilisation` (the current row per u<30/u30-70/u70+; source=data_dir) or "
+          "`none` (one count chain). The chain used is `parameters.segment_by`."),
 ]  # fmt: skip
 OwnLgdQuery = Annotated[
     bool, Query(description="Blend the book's own LGD at `on` with the packaged prior (`--own-lgd`; source=data_dir).")
@@ -114,11 +116,23 @@ def _dir_ecl(request: Request, on: date | None, segment_by: str, own_lgd: bool, 
     options = (("segment_by", segment_by), ("own_lgd", own_lgd), ("own_ccf", own_ccf))
     key = EclKey(*stamp, on, scenario_file.load(None).version, lgd_file.load().version, options)
     loss_at = _own_experience(configured, own_lgd, own_ccf)
-    view: dict[str, Any] = _ecl_cache(request).get_or_compute(
-        key,
-        lambda: ecl_view(_dir_inputs(request, segment_by), "data_dir", on, segment_by=segment_by, loss_at=loss_at),
-    )
+
+    def compute() -> dict[str, Any]:
+        chain = _resolved(configured, segment_by)
+        return ecl_view(_dir_inputs(request, chain), "data_dir", on, segment_by=chain, loss_at=loss_at)
+
+    view: dict[str, Any] = _ecl_cache(request).get_or_compute(key, compute)
     return view
+
+
+def _resolved(configured: Path, segment_by: str) -> str:
+    """``auto`` resolved on the configured snapshots (``ecl_inputs.resolve_segment_by``); others as given."""
+    if segment_by != "auto":
+        return segment_by
+    from creditloop.adapters.analytics.ecl_inputs import resolve_segment_by
+    from creditloop.adapters.analytics.engines import connect
+
+    return resolve_segment_by(connect("duckdb", None), configured, segment_by)
 
 
 def _inputs(request: Request, be: Be, source: str) -> Inputs:
@@ -132,7 +146,7 @@ def ecl(
     be: Be,
     source: Source = "book",
     on: OnQuery = None,
-    segment_by: SegmentQuery = "none",
+    segment_by: SegmentQuery = "auto",
     own_lgd: OwnLgdQuery = False,
     own_ccf: OwnCcfQuery = False,
 ) -> dict[str, Any]:
@@ -141,10 +155,12 @@ def ecl(
     options are ``creditloop risk ecl``'s, over the configured data directory."""
     if source == "data_dir":
         return _dir_ecl(request, on, segment_by, own_lgd, own_ccf)
-    for name, asked in (("segment_by", segment_by != "none"), ("own_lgd", own_lgd), ("own_ccf", own_ccf)):
+    # auto is the count chain on the stored book: its panel carries no payments (nor charge-off amounts).
+    asked_for = (("segment_by", segment_by not in ("auto", "none")), ("own_lgd", own_lgd), ("own_ccf", own_ccf))
+    for name, asked in asked_for:
         if asked:
             raise Problem(422, "invalid_input", f"{name}: only with source=data_dir (the stored book's panel has "
-                          "no charge-off amounts and no utilisation segments)", field=name)  # fmt: skip
+                          "no payments, no charge-off amounts and no utilisation segments)", field=name)  # fmt: skip
     return ecl_view(_inputs(request, be, source), source, on)
 
 

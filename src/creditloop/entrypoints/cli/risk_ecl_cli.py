@@ -39,8 +39,9 @@ SegmentOpt = Annotated[
     str,
     typer.Option(
         "--segment-by",
-        help="PD per segment: payment (lines that have / have never paid, each with its own chain; the model for a "
-        "young book), utilisation (the current row per u<30/u30-70/u70+) or none.",
+        help="PD per segment: auto (the default: payment when the snapshots carry paid_minor, else none), payment "
+        "(lines that have / have never paid, each with its own chain), utilisation (the current row per "
+        "u<30/u30-70/u70+) or none (one count chain).",
     ),
 ]
 OwnLgdOpt = Annotated[
@@ -76,11 +77,12 @@ def _compute(
     master: str | None,
     on: str | None,
     scenarios: Path | None,
-    segment_by: str = "none",
+    segment_by: str = "auto",
     own_lgd: bool = False,
     own_ccf: bool = False,
 ) -> Any:
-    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    """The ECL run, its parameters, the LGD file, the loss block and the PD chain ``auto`` resolved to."""
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
     from creditloop.adapters.analytics.ecl_options import with_own_experience
     from creditloop.adapters.analytics.engines import EngineError, connect
     from creditloop.portfolio.analytics.panel import AnalyticsInputError
@@ -93,7 +95,8 @@ def _compute(
     lgd_params = guarded(lgd.load)
     try:
         con = connect(engine, master)
-        rows, counts = read_inputs(con, data_dir, None if segment_by == "none" else segment_by)
+        segment_by = resolve_segment_by(con, data_dir, segment_by)
+        rows, counts = read_inputs(con, data_dir, segment_by)
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
     ends = sorted({r.month_end_on for r in rows})
@@ -108,7 +111,7 @@ def _compute(
         lambda: with_own_experience(con, data_dir, day, params, lgd_params.lgd, own_lgd=own_lgd, own_ccf=own_ccf)
     )
     result = guarded(lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented), {"on": "--on"})
-    return result, params, lgd_params, loss
+    return result, params, lgd_params, loss, segment_by
 
 
 def _payload(
@@ -185,6 +188,14 @@ def _own_ccf_text(own: dict[str, Any], lang: str) -> str:
             f"start, weight {w}, prior {prior})")  # fmt: skip
 
 
+_CHAIN = {  # --segment-by as resolved, named for the reader of the text output
+    "en": {"none": "one count chain", "utilisation": "by utilisation (u<30 / u30-70 / u70+)",
+           "payment": "by payment (paid / never paid)"},
+    "zh": {"none": "单一计数迁移链", "utilisation": "按额度使用率分段（u<30 / u30-70 / u70+）",
+           "payment": "按是否曾还款分层（已还款 / 从未还款）"},
+}  # fmt: skip
+
+
 def _text(doc: dict[str, Any], lang: str) -> str:
     h = _HEAD[lang]
     lines = [f"{h[0]} {doc['on']}", f"{h[1]:>6} {h[2]:>9} {h[3]:>16} {h[4]:>14} {h[5]:>9}"]
@@ -193,6 +204,8 @@ def _text(doc: dict[str, Any], lang: str) -> str:
         name = h[6] if row["stage"] == "total" else str(row["stage"])
         lines.append(f"{name:>6} {row['accounts']:>9} {format_yuan(row['ead_minor']):>16} "
                      f"{format_yuan(row['ecl_minor']):>14} {cover:>9}")  # fmt: skip
+    chain = _CHAIN[lang][doc["parameters"]["segment_by"]]
+    lines.append(f"违约概率迁移链：{chain}" if lang == "zh" else f"PD chain: {chain}")
     own = doc["parameters"]["own_lgd"]
     if own is not None:
         lines.append(_own_lgd_text(doc["parameters"]["lgd"], own, lang))
@@ -247,7 +260,7 @@ def add_command(app: typer.Typer) -> None:
         book: BookOpt = False,
         ledger: LedgerOpt = None,
         accounts: AccountsOpt = False,
-        segment_by: SegmentOpt = "none",
+        segment_by: SegmentOpt = "auto",
         own_lgd: OwnLgdOpt = False,
         own_ccf: OwnCcfOpt = False,
         as_json: JsonOpt = False,
@@ -264,7 +277,7 @@ def add_command(app: typer.Typer) -> None:
 
         if segment_by not in SEGMENT_BY:
             fail(f"--segment-by: must be one of {', '.join(SEGMENT_BY)}, got {segment_by!r}", EXIT_USAGE)
-        result, params, lgd_params, loss = _compute(
+        result, params, lgd_params, loss, segment_by = _compute(
             data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd, own_ccf
         )
         doc = _payload(result, params, lgd_params, engine, accounts, segment_by, loss)

@@ -93,7 +93,7 @@ def ecl_under_stress(
 ) -> dict[str, Any]:
     """The ``ecl`` block: ``risk ecl``'s weighted ECL at the last month end and the ECL under ``scenario`` (LGD: the
     packaged one, or ``--lgd``); ``available: false`` and the reason when the panel cannot give an ECL."""
-    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
     from creditloop.adapters.analytics.engines import EngineError, connect
     from creditloop.core.errors import ValidationError
     from creditloop.portfolio.analytics.panel import AnalyticsInputError
@@ -103,7 +103,9 @@ def ecl_under_stress(
 
     params, prior = guarded(lambda: scenario_file.load(None)), guarded(lgd_file.load)
     try:
-        rows, counts = read_inputs(connect(engine, spark_master), data_dir)
+        con = connect(engine, spark_master)
+        chain = resolve_segment_by(con, data_dir, "auto")  # risk ecl's default chain
+        rows, counts = read_inputs(con, data_dir, chain)
     except (EngineError, AnalyticsInputError) as exc:
         return {"available": False, "reason": str(exc)}
     if not rows:
@@ -111,11 +113,13 @@ def ecl_under_stress(
     loss = prior.lgd if lgd is None else float(lgd)
     day = max(r.month_end_on for r in rows)
     try:
-        result = stressed_ecl(rows, counts, day, params, loss, (scenario.name, scenario.z, scenario.lgd_addon))
+        result = stressed_ecl(
+            rows, counts, day, params, loss, (scenario.name, scenario.z, scenario.lgd_addon), segmented=chain != "none"
+        )
     except ValidationError as exc:
         return {"available": False, "reason": exc.message}
     doc = stressed_ecl_doc(result, "given" if lgd is not None else "lending_club")
-    return {**doc, "lgd_version": None if lgd is not None else prior.version}
+    return {**doc, "lgd_version": None if lgd is not None else prior.version, "segment_by": chain}
 
 
 def stress_document(

@@ -47,11 +47,15 @@ def stressed_ecl(
     params: EclParameters,
     lgd: float,
     scenario: tuple[str, float, float],
+    *,
+    segmented: bool = False,
 ) -> StressedEcl:
-    """The weighted ECL and the ECL under ``scenario`` = ``(name, z, lgd_addon)`` at ``on``."""
+    """The weighted ECL and the ECL under ``scenario`` = ``(name, z, lgd_addon)`` at ``on``; ``segmented``: the
+    counts and rows carry segments and each segment takes its own chain (``run.ecl_at``)."""
     name, z, addon = scenario
     sparams, slgd = stressed_parameters(params, name, z, lgd, addon)
-    return StressedEcl(ecl_at(rows, counts, on, params, lgd), ecl_at(rows, counts, on, sparams, slgd), lgd, slgd,
+    return StressedEcl(ecl_at(rows, counts, on, params, lgd, segmented=segmented),
+                       ecl_at(rows, counts, on, sparams, slgd, segmented=segmented), lgd, slgd,
                        params, sparams)  # fmt: skip
 
 
