@@ -32,8 +32,10 @@ from creditloop.adapters.analytics.engines import connect
 from creditloop.adapters.analytics.own_ccf import own_ccf_at
 from creditloop.adapters.analytics.own_lgd import own_lgd_at
 from creditloop.portfolio.ecl import lgd as lgd_file
+from creditloop.portfolio.ecl import pd_prior
 from creditloop.portfolio.ecl import scenarios as scenario_file
 from creditloop.portfolio.ecl.calc import AccountEcl
+from creditloop.portfolio.ecl.pd_prior import PdPrior
 from creditloop.portfolio.ecl.run import ecl_at
 
 
@@ -97,6 +99,7 @@ def backtest(
     reps: int = 0,
     own_lgd: bool = False,
     own_ccf: bool = False,
+    pd_prior_rows: PdPrior | None = None,
 ) -> list[dict[str, Any]]:
     con = connect("duckdb")
     segment_by = resolve_segment_by(con, run, segment_by)
@@ -115,11 +118,12 @@ def backtest(
         lgd = lgd_info["lgd"]
         ccf_info = own_ccf_at(con, run, on, packaged.ccf) if own_ccf else {"ccf": packaged.ccf, "source": "packaged"}
         params = replace(packaged, ccf=ccf_info["ccf"])
-        weighted = ecl_at(rows, counts, on, params, lgd, segmented=seg)
+        weighted = ecl_at(rows, counts, on, params, lgd, segmented=seg, pd_prior=pd_prior_rows)
         singles = {
-            s.name: ecl_at(rows, counts, on, replace(params, scenarios=(replace(s, weight=1.0),)), lgd, segmented=seg)
+            s.name: ecl_at(rows, counts, on, replace(params, scenarios=(replace(s, weight=1.0),)), lgd, segmented=seg,
+                           pd_prior=pd_prior_rows)
             for s in params.scenarios
-        }
+        }  # fmt: skip
         lost = {k: v for k, v in realised(run, on, end).items() if k in {a.line_id for a in weighted.accounts}}
         gross, owed = sum(g for g, _ in lost.values()), sum(o for _, o in lost.values())
         ecl12 = weighted.by_stage[0]["ecl_12m_minor"]
@@ -128,6 +132,7 @@ def backtest(
             {
                 "run": run.name, "scenario": summary.get("scenario"), "seed": summary.get("seed"),
                 "shock_month": summary.get("shock_month"), "t": t, "on": on.isoformat(), "segment_by": segment_by,
+                "pd_prior": None if pd_prior_rows is None else pd_prior_rows.version,
                 "accounts": weighted.by_stage[0]["accounts"], "ead_minor": weighted.by_stage[0]["ead_minor"],
                 "ecl_12m_minor": ecl12, "ecl_12m_by_scenario_minor": by_scenario,
                 "realised_loss_minor": owed, "gross_charge_off_minor": gross,
@@ -158,13 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bootstrap", type=int, default=0, metavar="N", help="resamples of the lines (90 %% intervals)")
     ap.add_argument("--own-lgd", action="store_true", help="the book's own LGD, credibility-weighted with the prior")
     ap.add_argument("--own-ccf", action="store_true", help="the book's own CCF, precision-weighted with the prior")
+    ap.add_argument("--pd-prior", type=Path, default=None, help="outside roll rates (risk ecl --pd-prior)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    prior = None if args.pd_prior is None else pd_prior.load(args.pd_prior)
     table = [
         row
         for run in args.run
         for row in backtest(
-            run, args.at or [12], args.scenarios, args.segment_by, args.bootstrap, args.own_lgd, args.own_ccf
+            run, args.at or [12], args.scenarios, args.segment_by, args.bootstrap, args.own_lgd, args.own_ccf, prior
         )
     ]
     if args.json:

@@ -271,11 +271,12 @@ def _scenario_form(
 
 
 def register(app: typer.Typer) -> None:
-    from creditloop.entrypoints.cli import risk_analytics_cli, risk_ecl_cli, risk_portfolio_cli
+    from creditloop.entrypoints.cli import risk_analytics_cli, risk_ecl_cli, risk_pd_prior_cli, risk_portfolio_cli
 
     risk_portfolio_cli.add_commands(risk_app)
     risk_analytics_cli.add_commands(risk_app)
     risk_ecl_cli.add_command(risk_app)
+    risk_pd_prior_cli.add_command(risk_app)
     app.add_typer(risk_app, name="risk")
 
 

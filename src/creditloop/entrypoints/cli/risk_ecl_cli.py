@@ -44,6 +44,14 @@ SegmentOpt = Annotated[
         "u<30/u30-70/u70+) or none (one count chain).",
     ),
 ]
+PdPriorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--pd-prior",
+        help="Outside monthly roll rates (creditloop.ecl.pd_prior/1, e.g. from risk pd-prior on a seasoned book) "
+        "blended with each row of the book's matrix by its line-months: for a book younger than a year.",
+    ),
+]
 OwnLgdOpt = Annotated[
     bool,
     typer.Option("--own-lgd", help="Blend the book's own LGD at --on with the packaged prior (credibility-weighted)."),
@@ -80,6 +88,7 @@ def _compute(
     segment_by: str = "auto",
     own_lgd: bool = False,
     own_ccf: bool = False,
+    prior: Any = None,
 ) -> Any:
     """The ECL run, its parameters, the LGD file, the loss block and the PD chain ``auto`` resolved to."""
     from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
@@ -110,7 +119,9 @@ def _compute(
     params, loss = guarded(
         lambda: with_own_experience(con, data_dir, day, params, lgd_params.lgd, own_lgd=own_lgd, own_ccf=own_ccf)
     )
-    result = guarded(lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented), {"on": "--on"})
+    result = guarded(
+        lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented, pd_prior=prior), {"on": "--on"}
+    )
     return result, params, lgd_params, loss, segment_by
 
 
@@ -122,6 +133,7 @@ def _payload(
     accounts: bool,
     segment_by: str = "none",
     loss: dict[str, Any] | None = None,
+    prior: Any = None,
 ) -> dict[str, Any]:
     from creditloop.app.portfolio_views import loss_parameters
     from creditloop.portfolio.ifrs9_staging import StagingRules
@@ -135,6 +147,7 @@ def _payload(
         "on": result.on.isoformat(),
         "parameters": {"version": params.version, "lgd_version": lgd_params.version,
                        **loss_parameters(params, loss, segment_by),
+                       "pd_prior": None if prior is None else prior.describe(),
                        "eir": str(params.eir), "rho": params.rho, "lifetime_months": params.lifetime_months,
                        "sicr": {"pd_ratio": StagingRules().sicr_pd_ratio, "pd_abs": StagingRules().sicr_pd_abs,
                                 "pd_at_origination": "applications.parquet pd"},
@@ -196,6 +209,22 @@ _CHAIN = {  # --segment-by as resolved, named for the reader of the text output
 }  # fmt: skip
 
 
+def _load_prior(path: Path | None) -> Any:
+    """The ``--pd-prior`` file, refused by the field at fault (``--pd-prior: rows.M3: probabilities must ...``)."""
+    if path is None:
+        return None
+    from creditloop.core.errors import ValidationError
+    from creditloop.portfolio.ecl import pd_prior
+
+    if not path.is_file():
+        fail(f"--pd-prior: {path} is not a file", EXIT_USAGE)
+    try:
+        return pd_prior.load(path)
+    except ValidationError as exc:
+        where = "" if exc.field == "pd_prior" else f"{exc.field}: "
+        fail(f"--pd-prior: {where}{exc.message}", EXIT_USAGE)
+
+
 def _text(doc: dict[str, Any], lang: str) -> str:
     h = _HEAD[lang]
     lines = [f"{h[0]} {doc['on']}", f"{h[1]:>6} {h[2]:>9} {h[3]:>16} {h[4]:>14} {h[5]:>9}"]
@@ -206,6 +235,11 @@ def _text(doc: dict[str, Any], lang: str) -> str:
                      f"{format_yuan(row['ecl_minor']):>14} {cover:>9}")  # fmt: skip
     chain = _CHAIN[lang][doc["parameters"]["segment_by"]]
     lines.append(f"违约概率迁移链：{chain}" if lang == "zh" else f"PD chain: {chain}")
+    prior = doc["parameters"]["pd_prior"]
+    if prior is not None:
+        k = f"{prior['credibility_lines']:g}"
+        lines.append(f"外部迁移先验 {prior['version']}（可信度常数 {k} 账户月）" if lang == "zh"
+                     else f"PD prior {prior['version']} (credibility constant {k} line-months)")  # fmt: skip
     own = doc["parameters"]["own_lgd"]
     if own is not None:
         lines.append(_own_lgd_text(doc["parameters"]["lgd"], own, lang))
@@ -263,6 +297,7 @@ def add_command(app: typer.Typer) -> None:
         segment_by: SegmentOpt = "auto",
         own_lgd: OwnLgdOpt = False,
         own_ccf: OwnCcfOpt = False,
+        pd_prior: PdPriorOpt = None,
         as_json: JsonOpt = False,
         lang: LangOpt = "en",
     ) -> None:
@@ -277,10 +312,11 @@ def add_command(app: typer.Typer) -> None:
 
         if segment_by not in SEGMENT_BY:
             fail(f"--segment-by: must be one of {', '.join(SEGMENT_BY)}, got {segment_by!r}", EXIT_USAGE)
+        prior = _load_prior(pd_prior)
         result, params, lgd_params, loss, segment_by = _compute(
-            data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd, own_ccf
+            data_dir, engine, spark_master, on, scenarios, segment_by, own_lgd, own_ccf, prior
         )
-        doc = _payload(result, params, lgd_params, engine, accounts, segment_by, loss)
+        doc = _payload(result, params, lgd_params, engine, accounts, segment_by, loss, prior)
         if ledger is not None:
             # The own LGD is part of the inputs: the same month booked with and without it are different amounts.
             lgd_version = f"{lgd_params.version}+own" if own_lgd else lgd_params.version  # audit column: 40 chars
@@ -288,5 +324,6 @@ def add_command(app: typer.Typer) -> None:
             data_hash += f":{loss['lgd']!r}" if own_lgd else ""
             data_hash += f":ccf={params.ccf}" if own_ccf else ""
             data_hash += f":segment={segment_by}" if segment_by != "none" else ""  # the chain is an input too
+            data_hash += f":prior={prior.version}" if prior is not None else ""
             doc["booking"] = _book(ledger, result, params, lgd_version, data_hash)
         emit(as_json, doc, _text(doc, lang))

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from creditloop.core.errors import ValidationError
+from creditloop.portfolio.ecl.pd_prior import PdPrior
 from creditloop.portfolio.ecl.term_structure import CL_INDEX, CO_INDEX, TermStructure
 
 PAID, NEVER_PAID = "paid", "never_paid"
@@ -48,10 +49,14 @@ def _layer(name: str) -> bool:
 
 
 def matrix(
-    counts: Iterable[tuple[str, int, str, int, int, int, int]], ccf: Decimal, credibility: float = CREDIBILITY_LINES
+    counts: Iterable[tuple[str, int, str, int, int, int, int]],
+    ccf: Decimal,
+    credibility: float = CREDIBILITY_LINES,
+    prior: PdPrior | None = None,
 ) -> list[list[float]]:
     """The monthly matrix over both layers from ``(from_layer, from_index, to_layer, to_index, lines, drawn_minor,
-    undrawn_minor)`` rows; row ``M0`` of each layer weighted by ``drawn + ccf x undrawn``."""
+    undrawn_minor)`` rows; row ``M0`` of each layer weighted by ``drawn + ccf x undrawn``. With a ``prior``
+    (``pd_prior``), the row pooled over both layers is first blended with the prior's row by its line-months."""
     if credibility < 0:
         raise ValidationError(f"credibility must be >= 0, got {credibility}", field="credibility")
     weight: dict[tuple[int, int], float] = defaultdict(float)
@@ -79,11 +84,30 @@ def matrix(
                 for b, w in enumerate(rows[_index(k, other)]):
                     if w:
                         pooled[b if b >= _CO else _index(b % _BUCKETS, paid or b >= _BUCKETS)] += w
-            prior = _normalised(pooled) or _clock(k, paid)
+            both = lines[_index(k, False)] + lines[_index(k, True)]
+            base = _with_prior(prior, k, paid, _normalised(pooled), both) or _normalised(pooled) or _clock(k, paid)
             own = _normalised(rows[a])
             z = lines[a] / (lines[a] + credibility) if own else 0.0
-            out[a] = [z * o + (1 - z) * p for o, p in zip(own or prior, prior, strict=True)]
+            out[a] = [z * o + (1 - z) * p for o, p in zip(own or base, base, strict=True)]
     return out
+
+
+def _with_prior(
+    prior: PdPrior | None, k: int, paid: bool, pooled: list[float] | None, lines: int
+) -> list[float] | None:
+    """The pooled row of state ``k`` in a layer blended with the prior's row (``None``: the prior has no such row).
+    The prior knows no layers: a move to a better bucket takes a payment, so from the never-paid layer it lands in
+    the paid one; staying or rolling on keeps the layer."""
+    if prior is None or k not in prior.rows:
+        return None
+    mapped = [0.0] * _SIZE
+    for j, p in enumerate(prior.rows[k]):
+        if p:
+            mapped[_index(j, paid or j < k)] += p
+    if pooled is None:
+        return mapped
+    z = lines / (lines + prior.credibility_lines)
+    return [z * o + (1 - z) * q for o, q in zip(pooled, mapped, strict=True)]
 
 
 def _normalised(row: list[float]) -> list[float] | None:

@@ -18,6 +18,7 @@ from creditloop.core.errors import ValidationError
 from creditloop.portfolio.ecl import payment_chain
 from creditloop.portfolio.ecl.calc import AccountEcl, AccountInput, by_stage, portfolio_ecl
 from creditloop.portfolio.ecl.panel_staging import PanelRow, movements_by_month, stage_history
+from creditloop.portfolio.ecl.pd_prior import PdPrior
 from creditloop.portfolio.ecl.scenarios import EclParameters
 from creditloop.portfolio.ecl.sicr import TWELVE, PdNow
 from creditloop.portfolio.ecl.term_structure import CO_INDEX, TermStructure, matrix_from_counts, term_structure
@@ -68,14 +69,16 @@ def pooled_counts(
     return {k: dict(v) for k, v in pooled.items()}, tuple(sorted(months))
 
 
-def behavioural_pd(counts: Iterable[TransitionCount], month_ends: Iterable[date], window_months: int) -> PdNow:
+def behavioural_pd(
+    counts: Iterable[TransitionCount], month_ends: Iterable[date], window_months: int, prior: PdPrior | None = None
+) -> PdNow:
     """The SICR PD-now lookup: at every month end the 12-month term structure of the book's matrix known then."""
     counts = list(counts)
     by_month = {}
     for m in month_ends:
         pooled, months = pooled_counts(counts, m, window_months)
         if months:
-            by_month[m] = term_structure(matrix_from_counts(pooled[""]), TWELVE)
+            by_month[m] = term_structure(matrix_from_counts(pooled[""], prior=prior), TWELVE)
     return PdNow(by_month)
 
 
@@ -89,7 +92,10 @@ def ecl_at(
     *,
     segmented: bool = False,
     sicr_pd: bool = True,
+    pd_prior: PdPrior | None = None,
 ) -> EclRun:
+    """ECL of the lines on the book at ``on``; ``pd_prior`` (``ecl.pd_prior``) blends the book's matrix rows with
+    outside roll rates by their line-months (every chain: the book's, the payment layers', the SICR PD)."""
     panel = [r for r in rows if r.month_end_on <= on]
     today = [r for r in panel if r.month_end_on == on]
     if not today:
@@ -98,15 +104,17 @@ def ecl_at(
     pooled, months = pooled_counts(counts, on, params.transition_window_months)
     if not months:
         raise ValidationError(f"no month-to-month transitions are known at {on} (need two month ends)", field="on")
-    book = matrix_from_counts(pooled[""])
+    book = matrix_from_counts(pooled[""], prior=pd_prior)
     layered = [c for c in counts if c.to_segment]
     if segmented and layered:
-        structures = _payment_structures(layered, on, params)
+        structures = _payment_structures(layered, on, params, pd_prior)
         structures[""] = term_structure(book, params.lifetime_months)
     else:
         structures = _segment_structures(pooled, book, params.lifetime_months, segmented)
     pd_now = (
-        behavioural_pd(counts, {r.month_end_on for r in panel}, params.transition_window_months) if sicr_pd else None
+        behavioural_pd(counts, {r.month_end_on for r in panel}, params.transition_window_months, pd_prior)
+        if sicr_pd
+        else None
     )
     stages = stage_history(panel, rules, pd_now=pd_now)
     now = stages.get(on, {})
@@ -125,7 +133,9 @@ def ecl_at(
     return EclRun(on, tuple(results), by_stage(results), moves, structures, months, row_lines)
 
 
-def _payment_structures(counts: list[TransitionCount], on: date, params: EclParameters) -> dict[str, TermStructure]:
+def _payment_structures(
+    counts: list[TransitionCount], on: date, params: EclParameters, prior: PdPrior | None = None
+) -> dict[str, TermStructure]:
     """The two payment layers' term structures from the layered counts known at ``on`` within the window."""
     last = _month_no(on) - 1
     window = [
@@ -133,7 +143,8 @@ def _payment_structures(counts: list[TransitionCount], on: date, params: EclPara
         for c in counts
         if last - params.transition_window_months < _month_no(c.month_end_on) <= last and c.from_index < CO_INDEX
     ]
-    return payment_chain.term_structures(payment_chain.matrix(window, params.ccf), params.lifetime_months)
+    matrix = payment_chain.matrix(window, params.ccf, prior=prior)
+    return payment_chain.term_structures(matrix, params.lifetime_months)
 
 
 def _segment_structures(

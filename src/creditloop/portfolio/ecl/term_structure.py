@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from creditloop.core.errors import ValidationError
+from creditloop.portfolio.ecl.pd_prior import PdPrior
 from creditloop.portfolio.metrics import ROLL_STATES
 
 N_STATES = len(ROLL_STATES)  # 10
@@ -30,9 +31,12 @@ DEFAULT_FROM = CO_INDEX  # the charge-off; 4 (M4, more than 90 DPD) is the regul
 Matrix = list[list[float]]
 
 
-def matrix_from_counts(counts: Mapping[tuple[int, int], int], fallback: Matrix | None = None) -> Matrix:
+def matrix_from_counts(
+    counts: Mapping[tuple[int, int], int], fallback: Matrix | None = None, prior: PdPrior | None = None
+) -> Matrix:
     """Row-normalised monthly matrix from ``{(from_index, to_index): lines}``; an unobserved row is taken from
-    ``fallback`` (a segment borrows the whole book's row) or else follows the DPD clock."""
+    ``fallback`` (a segment borrows the whole book's row) or else follows the DPD clock. With a ``prior``, each row
+    it gives is the credibility blend of the book's row and the prior's (``pd_prior``), observed or not."""
     rows = [[0.0] * N_STATES for _ in range(N_STATES)]
     for (i, j), n in counts.items():
         if not (0 <= i < N_STATES and 0 <= j < N_STATES):
@@ -42,7 +46,10 @@ def matrix_from_counts(counts: Mapping[tuple[int, int], int], fallback: Matrix |
         rows[i][j] += n
     for i, row in enumerate(rows):
         total = sum(row)
-        if total:
+        blended = None if prior is None else prior.blend(i, [v / total for v in row] if total else None, int(total))
+        if blended is not None:
+            rows[i] = blended
+        elif total:
             rows[i] = [v / total for v in row]
         elif fallback is not None:
             rows[i] = list(fallback[i])

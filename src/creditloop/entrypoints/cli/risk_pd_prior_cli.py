@@ -1,0 +1,81 @@
+"""``creditloop risk pd-prior --data-dir D --version V --out FILE [--on D] [--source TEXT] [--json]``: a seasoned
+book's monthly roll rates written as a PD prior (``portfolio.ecl.pd_prior``) for a younger book's ``risk ecl
+--pd-prior FILE``.
+
+The matrix is the one ``risk ecl`` would use at ``--on`` (the count chain, the packaged transition window), with
+every row the book observed and its line-months; the file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, emit, fail, guarded, parse_day
+from creditloop.entrypoints.cli.risk_analytics_cli import DataDirOpt, EngineOpt, MasterOpt
+
+VersionOpt = Annotated[str, typer.Option("--version", help="The prior's version, kept in every ECL that uses it.")]
+OutOpt = Annotated[Path, typer.Option("--out", help="The prior file to write (JSON, creditloop.ecl.pd_prior/1).")]
+SourceOpt = Annotated[str, typer.Option("--source", help="Where the rates come from, in words (kept in the file).")]
+OnOpt = Annotated[str | None, typer.Option("--on", help="Month end of the matrix YYYY-MM-DD (default: the last).")]
+
+
+def prior_document(data_dir: Path, engine: str, master: str | None, on: str | None, version: str, source: str) -> Any:
+    """The prior document of ``data_dir``'s matrix at ``on`` (default the last month end)."""
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.engines import EngineError, connect
+    from creditloop.portfolio.analytics.panel import AnalyticsInputError
+    from creditloop.portfolio.ecl import pd_prior
+    from creditloop.portfolio.ecl import scenarios as scenario_file
+    from creditloop.portfolio.ecl.run import pooled_counts
+    from creditloop.portfolio.ecl.term_structure import CO_INDEX, matrix_from_counts
+
+    try:
+        rows, counts = read_inputs(connect(engine, master), data_dir)
+    except (EngineError, AnalyticsInputError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    ends = sorted({r.month_end_on for r in rows})
+    if not ends:
+        fail(f"--data-dir: {data_dir}/snapshots.parquet has no rows", EXIT_USAGE)
+    day = ends[-1] if on is None else parse_day(on, "--on")
+    if day not in ends:
+        fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
+    window = guarded(lambda: scenario_file.load(None)).transition_window_months
+    pooled, months = pooled_counts(counts, day, window)
+    if not months:
+        fail(f"--on: no month-to-month transitions are known at {day} (need two month ends)", EXIT_USAGE)
+    book = pooled[""]
+    lines = [sum(n for (i, _), n in book.items() if i == s) for s in range(CO_INDEX)]
+    doc: dict[str, Any] = pd_prior.to_dict(matrix_from_counts(book), lines, version, source)
+    guarded(lambda: pd_prior.from_dict(doc), {"version": "--version"})  # what is written loads back
+    return doc
+
+
+def add_command(app: typer.Typer) -> None:
+    @app.command("pd-prior")
+    def pd_prior_command(
+        data_dir: DataDirOpt,
+        version: VersionOpt,
+        out: OutOpt,
+        engine: EngineOpt = "duckdb",
+        spark_master: MasterOpt = None,
+        on: OnOpt = None,
+        source: SourceOpt = "",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write a seasoned book's monthly roll rates as a PD prior for a young book (risk ecl --pd-prior)."""
+        from creditloop.entrypoints.cli.outputs import atomic_output
+
+        if not (data_dir / "snapshots.parquet").is_file():
+            fail(f"--data-dir: {data_dir} has no snapshots.parquet (rule: a monthly panel of snapshots)", EXIT_USAGE)
+        if out.is_dir():
+            fail(f"--out: {out} is a directory", EXIT_USAGE)
+        doc = prior_document(data_dir, engine, spark_master, on, version, source or f"risk pd-prior of {data_dir}")
+        with atomic_output(out) as fh:
+            json.dump(doc, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        rows = ", ".join(f"{k} {v}" for k, v in doc["line_months"].items())
+        emit(as_json, {**doc, "out": str(out)}, f"PD prior {version} written to {out} (line-months: {rows})")
