@@ -1,10 +1,11 @@
 """ECL back-test on simulator ground truth: 12-month ECL at month t against the losses realised over t..t+12.
 
     PYTHONPATH=src python tools/ecl_backtest.py --run DIR [--run DIR ...] [--at 12] [--scenarios FILE]
-        [--own-lgd] [--own-ccf] [--bootstrap N] [--json]
+        [--segment-by auto|none|utilisation|payment] [--pd-prior FILE] [--own-lgd] [--own-ccf] [--bootstrap N] [--json]
 
 For each simulation output directory and reporting month index t (1-based, ``--at``, repeatable): the ECL of
-``portfolio.ecl`` at month end t (transitions known at t only; packaged LGD and scenarios unless ``--scenarios``),
+``portfolio.ecl`` at month end t (transitions known at t only; packaged LGD and scenarios unless ``--scenarios``;
+the PD chain of ``risk ecl --segment-by``, default ``auto``, and its ``--pd-prior``),
 the 12-month ECL of every account on the book (stage 3 included: LGD x EAD), under the weighted scenarios and
 under each scenario alone; and the realised loss of those same accounts: the charged-off amount still owed at
 month t + 12 (charge-offs in (t, t + 12] less the recoveries made on them by t + 12). ``ratio`` = weighted ECL /

@@ -25,7 +25,8 @@ def _write(path: Path, rows: dict[str, dict[str, float]], k: float = 1000, versi
 
 def test_a_book_is_written_as_a_prior_with_the_rows_it_saw(ecl_book: Path, tmp_path: Path) -> None:
     out = tmp_path / "prior.json"
-    doc = ok_json("risk", "pd-prior", "--data-dir", str(ecl_book), "--version", "book-2024-04", "--out", str(out))
+    doc = ok_json("risk", "pd-prior", "--data-dir", str(ecl_book), "--version", "book-2024-04", "--out", str(out),
+                  "--min-line-months", "1")  # fmt: skip
     written = json.loads(out.read_text("utf-8"))
     assert written == {k: v for k, v in doc.items() if k != "out"}
     assert written["schema"] == "creditloop.ecl.pd_prior/1" and written["version"] == "book-2024-04"
@@ -55,6 +56,8 @@ def test_a_prior_moves_the_pd_of_a_line_on_an_unseen_row(ecl_book: Path, tmp_pat
     assert base["parameters"]["pd_prior"] is None
     text = cl("risk", "ecl", "--data-dir", str(ecl_book), "--pd-prior", str(prior)).stdout
     assert "PD prior hand-1 (credibility constant 1000 line-months)" in text
+    # the thin-row warning leaves out the row the prior gives (M3), not the others
+    assert "the PD rests on thin rows (line-months): M1 2, M2 1, M4 0, M5 0, M6 0" in text
     zh = cl("risk", "ecl", "--data-dir", str(ecl_book), "--pd-prior", str(prior), "--lang", "zh").stdout
     assert "外部迁移先验 hand-1" in zh
 
@@ -104,11 +107,37 @@ def test_bad_input_writes_nothing(ecl_book: Path, tmp_path: Path) -> None:
         (("--on", "2024-01-31"), "--on: no month-to-month transitions are known at 2024-01-31"),
         (("--version", ""), "--version: must be a non-empty string"),
     ):
-        argv = ["risk", "pd-prior", "--data-dir", str(ecl_book), "--out", str(out), "--version", "v", *args]
+        argv = ["risk", "pd-prior", "--data-dir", str(ecl_book), "--out", str(out), "--version", "v",
+                "--min-line-months", "1", *args]  # fmt: skip
         res = cl(*argv)
         assert res.returncode == 2 and message in res.stderr, res.stderr
         assert not out.exists()
+    res = cl("risk", "pd-prior", "--data-dir", str(ecl_book), "--out", str(out), "--version", "v")  # default 30
+    assert res.returncode == 2 and "--min-line-months: no row of the book was seen 30 times" in res.stderr
+    assert not out.exists()
+    (tmp_path / "afile").write_text("x", "utf-8")
+    res = cl("risk", "pd-prior", "--data-dir", str(ecl_book), "--out", str(tmp_path / "afile" / "p.json"),
+             "--version", "v")  # fmt: skip
+    assert res.returncode == 2 and "--out:" in res.stderr and "is not a directory" in res.stderr, res.stderr
     res = cl("risk", "pd-prior", "--data-dir", str(tmp_path), "--out", str(out), "--version", "v")
     assert res.returncode == 2 and "--data-dir:" in res.stderr and not out.exists()
     res = cl("risk", "pd-prior", "--data-dir", str(ecl_book), "--out", str(tmp_path), "--version", "v")
     assert res.returncode == 2 and "--out:" in res.stderr and "is a directory" in res.stderr
+
+
+def test_the_prior_reaches_the_payment_chain_the_default_runs(ecl_book: Path, tmp_path: Path) -> None:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(ecl_book / "snapshots.parquet")
+    paid = [10_000 if line in ("A", "C") else 0 for line in table.column("line_id").to_pylist()]  # B and D never pay
+    pq.write_table(table.append_column("paid_minor", pc.cast(paid, "int64")), tmp_path / "snapshots.parquet")
+    prior = _write(tmp_path / "p.json", {"M3": {"M0": 1.0}})
+    base = ok_json("risk", "ecl", "--data-dir", str(tmp_path), "--accounts")
+    got = ok_json("risk", "ecl", "--data-dir", str(tmp_path), "--accounts", "--pd-prior", str(prior))
+    assert base["parameters"]["segment_by"] == got["parameters"]["segment_by"] == "payment"
+    b0 = next(a for a in base["accounts"] if a["line_id"] == "B")
+    b1 = next(a for a in got["accounts"] if a["line_id"] == "B")
+    assert b1["segment"] == "never_paid" and b0["pd_12m"] == 1.0 and b1["pd_12m"] < 0.5
+    never = {r["state"]: r["pd_12m"] for r in got["pd_term_structure_by_segment"]["never_paid"]}
+    assert never["M3"] < 0.5  # the prior's cure took the unseen M3 row of the never-paid layer to the paid M0

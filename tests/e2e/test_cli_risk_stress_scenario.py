@@ -126,6 +126,24 @@ def test_severe_scenario_ecl_is_risk_ecls_and_its_change(full_book: Path) -> Non
     assert sum(stages[k]["stressed_ecl_minor"] for k in (1, 2, 3)) == ecl["stressed_ecl_minor"]
     res = cl("--scenario", "severe", "--data-dir", str(full_book), "--lang", "zh")
     assert "IFRS 9 预期信用损失" in res.stdout and f"{ecl['stressed_ecl_minor'] / 100:.2f}" in res.stdout
+    assert ecl["segment_by"] == "none"  # no payments in this panel: risk ecl's default is the count chain
+
+
+def test_the_stressed_ecl_runs_risk_ecls_default_chain_on_a_panel_with_payments(
+    full_book: Path, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from creditloop.entrypoints.cli.main import app
+
+    t = pq.read_table(full_book / "snapshots.parquet")
+    paid = [500 if d == 0 else 0 for d in t.column("dpd").to_pylist()]  # current months are paid months
+    pq.write_table(t.append_column("paid_minor", pa.array(paid, pa.int64())), tmp_path / "snapshots.parquet")
+    ecl = ok_json("--scenario", "adverse", "--data-dir", str(tmp_path))["ecl"]
+    plain = json.loads(CliRunner().invoke(app, ["risk", "ecl", "--data-dir", str(tmp_path), "--json"]).stdout)
+    assert ecl["segment_by"] == plain["parameters"]["segment_by"] == "payment"
+    assert ecl["ecl_minor"] == next(r for r in plain["by_stage"] if r["stage"] == "total")["ecl_minor"]
 
 
 def test_a_scenario_file_and_a_given_lgd_and_chinese_text(book: Path, tmp_path: Path) -> None:

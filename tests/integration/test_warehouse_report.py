@@ -426,16 +426,18 @@ def test_back_test_months_map_onto_the_report_months() -> None:
 def test_report_ecl_by_stage_and_stage_flows(book: Path, tmp_path: Path) -> None:
     """At 2024-04-30 L2 (current) is stage 1 and L4 (75 DPD) stage 2; L1 (charged off) and L3 (closed) are gone."""
     pytest.importorskip("ibis", reason="the ECL inputs are read with the 'analytics' extra")
-    from creditloop.adapters.analytics.ecl_inputs import read_inputs
+    from creditloop.adapters.analytics.ecl_inputs import read_inputs, resolve_segment_by
     from creditloop.adapters.analytics.engines import connect
     from creditloop.app.portfolio_views import ecl_view
 
     html = render_report(book, tmp_path / "ecl.html").read_text(encoding="utf-8")
+    chain = resolve_segment_by(connect("duckdb", None), book, "auto")  # risk ecl's default, named in the caption
+    assert ("PD chain: by payment, paid / never paid" if chain == "payment" else "PD chain: one count chain") in html
     table = re.search(r'<table class="roll" id="ecl-stages">(.*?)</table>', html, re.DOTALL)
     assert table is not None and "Expected credit loss (IFRS 9)" in html and "预期信用损失（IFRS 9）" in html
     accounts = re.findall(r'</th><td class="n">(\d+)</td>', table.group(1))
     assert [int(n) for n in accounts] == [1, 1, 0, 2]  # stages 1, 2, 3 and the total
-    doc = ecl_view(read_inputs(connect("duckdb", None), book), "data_dir")
+    doc = ecl_view(read_inputs(connect("duckdb", None), book, chain), "data_dir", segment_by=chain)
     total = next(r for r in doc["stages"] if r["stage"] == "total")
     assert total["ecl_minor"] > 0 and f"¥{total['ecl_minor'] // 100:,}.{total['ecl_minor'] % 100:02d}" in table.group(1)
     flows = re.search(r'<table class="roll" id="ecl-flows">(.*?)</table>', html, re.DOTALL)

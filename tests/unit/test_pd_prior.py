@@ -63,6 +63,22 @@ def test_the_payment_layers_blend_their_pooled_row_with_the_prior() -> None:
     assert m[paid + 2][never + 3] == 0.0  # a paid line never goes back to the never-paid layer
 
 
+def test_a_delinquent_line_that_stays_in_its_bucket_has_paid() -> None:
+    never, paid = 0, pc._BUCKETS
+    stays = _prior({"M2": {"M2": 0.5, "M3": 0.5}, "M0": {"M0": 0.9, "M1": 0.1}})
+    m = pc.matrix([], Decimal("0.2"), prior=stays)  # nothing observed: the prior's rows, mapped into the layers
+    assert m[never + 2][paid + 2] == pytest.approx(0.5) and m[never + 2][never + 2] == 0.0
+    assert m[never + 2][never + 3] == pytest.approx(0.5)  # rolling on takes no payment
+    assert m[never + 0][never + 0] == pytest.approx(0.9)  # a current line with nothing due stays never-paid
+
+
+def test_a_segment_matrix_takes_the_book_rows_not_the_prior() -> None:
+    book = matrix_from_counts({(M0, M1): 1}, prior=PRIOR)
+    with pytest.raises(ValidationError) as exc:
+        matrix_from_counts({(M0, M0): 1}, book, prior=PRIOR)
+    assert exc.value.field == "prior"
+
+
 def test_a_book_written_as_a_prior_reads_back_with_rows_summing_to_one(tmp_path: Path) -> None:
     counts = {(M0, M0): 2, (M0, M1): 1, (M1, M0): 1, (M1, M2): 2, (M2, CO): 1, (M0, CL): 0}
     lines = [3, 3, 1, 0, 0, 0, 0, 0]

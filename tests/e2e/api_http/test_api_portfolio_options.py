@@ -200,3 +200,22 @@ def test_a_bad_option_is_a_422_problem_naming_the_parameter(
     doc = res.json()
     assert doc["field"] == field and doc["code"] == "invalid_input" and doc["detail"].startswith(f"{field}:")
     assert "Traceback" not in res.text
+
+
+def test_payment_on_snapshots_without_payments_is_a_422_and_auto_falls_back(sim: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    bare = tmp_path / "no_payments"
+    bare.mkdir()
+    pq.write_table(pq.read_table(sim / "snapshots.parquet").drop_columns(["paid_minor"]), bare / "snapshots.parquet")
+    be = Backend(Settings(data_dir=tmp_path / "ledger", database_url=None), FixedClock())
+    app = create_app(api=ApiSettings(rate_burst=100_000, portfolio_dir=bare), backend=be)
+    with TestClient(app) as client:
+        headers = {"X-API-Key": issue_keys(be)["analyst"]}
+        res = client.get("/api/v1/portfolio/ecl?source=data_dir&segment_by=payment", headers=headers)
+        assert res.status_code == 422 and res.headers["content-type"] == PROBLEM, res.text
+        assert res.json()["field"] == "segment_by" and "paid_minor" in res.json()["detail"]
+        auto = client.get("/api/v1/portfolio/ecl?source=data_dir", headers=headers)
+        assert auto.status_code == 200 and auto.json()["parameters"]["segment_by"] == "none"
+        res = client.get("/api/v1/portfolio/ecl?segment_by=payment", headers=headers)  # the stored book: no payments
+        assert res.status_code == 422 and res.json()["field"] == "segment_by"

@@ -88,6 +88,13 @@ def _stage(value: object, none: tuple[str, str]) -> str:
     return _bi(*none) if value is None else _bi(f"第{value}阶段", f"Stage {value}")
 
 
+_CHAIN = {  # the PD chain the ECL ran (``risk ecl --segment-by``, auto resolved): (zh, en)
+    "none": ("单一计数迁移链", "one count chain"),
+    "payment": ("按是否曾还款分层", "by payment, paid / never paid"),
+    "utilisation": ("按额度使用率分段", "by utilisation"),
+}
+
+
 def ecl_tables(doc: Mapping[str, Any]) -> str:
     """ECL by stage and the reporting month's stage flows as HTML tables (or the reason there are none)."""
     if not doc["available"]:
@@ -99,10 +106,12 @@ def ecl_tables(doc: Mapping[str, Any]) -> str:
         for r in doc["stages"]
     )
     on, version, lgd = str(doc["on"]), doc["parameters"]["version"], doc["parameters"]["lgd_version"]
+    zh_chain, en_chain = _CHAIN.get(doc["parameters"].get("segment_by", "none"), _CHAIN["none"])
     caption = _bi(
-        f"{on} 月末：第一阶段为 12 个月 ECL，第二、三阶段为整个存续期 ECL；情景加权（参数 {version}，LGD {lgd}）。",
+        f"{on} 月末：第一阶段为 12 个月 ECL，第二、三阶段为整个存续期 ECL；情景加权（参数 {version}，LGD {lgd}，"
+        f"违约概率迁移链：{zh_chain}）。",
         f"At {on}: 12-month ECL in stage 1, lifetime in stages 2 and 3; scenario-weighted (parameters {version}, "
-        f"LGD {lgd}).",
+        f"LGD {lgd}, PD chain: {en_chain}).",
     )
     head = "".join(f'<th scope="col">{_bi(*h)}</th>' for h in (("阶段", "Stage"), ("账户数", "Accounts"),
                    ("违约风险暴露", "EAD"), ("预期信用损失", "ECL"), ("覆盖率", "Coverage")))  # fmt: skip

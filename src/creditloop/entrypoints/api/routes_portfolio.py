@@ -126,13 +126,18 @@ def _dir_ecl(request: Request, on: date | None, segment_by: str, own_lgd: bool, 
 
 
 def _resolved(configured: Path, segment_by: str) -> str:
-    """``auto`` resolved on the configured snapshots (``ecl_inputs.resolve_segment_by``); others as given."""
-    if segment_by != "auto":
+    """``auto`` resolved on the configured snapshots (``ecl_inputs.resolve_segment_by``); others as given, and
+    ``payment`` on snapshots without payments a 422 naming ``segment_by``."""
+    if segment_by not in ("auto", "payment"):
         return segment_by
     from creditloop.adapters.analytics.ecl_inputs import resolve_segment_by
     from creditloop.adapters.analytics.engines import connect
 
-    return resolve_segment_by(connect("duckdb", None), configured, segment_by)
+    chain = resolve_segment_by(connect("duckdb", None), configured, "auto")
+    if segment_by == "payment" and chain != "payment":
+        raise Problem(422, "invalid_input", "segment_by: payment needs payments, and the configured snapshots have "
+                      "no paid_minor column (use auto or none)", field="segment_by")  # fmt: skip
+    return chain
 
 
 def _inputs(request: Request, be: Be, source: str) -> Inputs:

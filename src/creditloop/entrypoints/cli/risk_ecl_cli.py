@@ -246,8 +246,11 @@ def _text(doc: dict[str, Any], lang: str) -> str:
     if doc["parameters"]["own_ccf"] is not None:
         lines.append(_own_ccf_text(doc["parameters"]["own_ccf"], lang))
     # M1..M6: the rows a current line's PD runs through; M7 (over 180 DPD) is charged off by the DPD clock anyway.
+    # A row the PD prior gives is mostly the prior's when it is thin: the warning is about the others.
+    given = set(prior["rows"]) if prior is not None else set()
     thin = [(r["state"], r["line_months"]) for r in doc["pd_term_structure"][1:7]
-            if r["line_months"] is not None and r["line_months"] < THIN_ROW_LINE_MONTHS]  # fmt: skip
+            if r["line_months"] is not None and r["line_months"] < THIN_ROW_LINE_MONTHS
+            and r["state"] not in given]  # fmt: skip
     if thin:
         rows = ", ".join(f"{state} {n}" for state, n in thin)
         lines.append(

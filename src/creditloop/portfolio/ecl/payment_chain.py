@@ -56,7 +56,9 @@ def matrix(
 ) -> list[list[float]]:
     """The monthly matrix over both layers from ``(from_layer, from_index, to_layer, to_index, lines, drawn_minor,
     undrawn_minor)`` rows; row ``M0`` of each layer weighted by ``drawn + ccf x undrawn``. With a ``prior``
-    (``pd_prior``), the row pooled over both layers is first blended with the prior's row by its line-months."""
+    (``pd_prior``), the row pooled over both layers is first blended with the prior's row by the pooled line-months
+    (``Zp = n_both / (n_both + k)``); each layer's row then borrows from that as without a prior, so the prior's
+    weight in a layer's row is ``(1 - Z) x (1 - Zp)``."""
     if credibility < 0:
         raise ValidationError(f"credibility must be >= 0, got {credibility}", field="credibility")
     weight: dict[tuple[int, int], float] = defaultdict(float)
@@ -96,14 +98,15 @@ def _with_prior(
     prior: PdPrior | None, k: int, paid: bool, pooled: list[float] | None, lines: int
 ) -> list[float] | None:
     """The pooled row of state ``k`` in a layer blended with the prior's row (``None``: the prior has no such row).
-    The prior knows no layers: a move to a better bucket takes a payment, so from the never-paid layer it lands in
-    the paid one; staying or rolling on keeps the layer."""
+    The prior knows no layers: a delinquent line that moves to a better bucket or stays in its bucket has paid (the
+    DPD clock rolls it on otherwise, ``_clock``), so from the never-paid layer it lands in the paid one; rolling on,
+    and a current line staying current, keep the layer."""
     if prior is None or k not in prior.rows:
         return None
     mapped = [0.0] * _SIZE
     for j, p in enumerate(prior.rows[k]):
         if p:
-            mapped[_index(j, paid or j < k)] += p
+            mapped[_index(j, paid or j < k or (j == k and k > 0))] += p
     if pooled is None:
         return mapped
     z = lines / (lines + prior.credibility_lines)

@@ -112,13 +112,21 @@ def load(path: Path) -> PdPrior:
 
 
 def to_dict(
-    matrix: Sequence[Sequence[float]], line_months: Sequence[int], version: str, source: str, digits: int = 6
+    matrix: Sequence[Sequence[float]],
+    line_months: Sequence[int],
+    version: str,
+    source: str,
+    min_line_months: int = 30,
+    digits: int = 6,
 ) -> dict[str, Any]:
-    """The prior document of a book's monthly matrix: every row M0..M7 the book observed (``line_months`` > 0),
-    rounded to ``digits`` and renormalised so that each row still sums to 1 (within the load tolerance)."""
+    """The prior document of a book's monthly matrix: every row M0..M7 the book observed at least
+    ``min_line_months`` times (a row seen four times would weigh as a certainty in a younger book), rounded to
+    ``digits`` with the largest entry carrying the rounding, so that each row still sums to 1."""
+    if min_line_months < 1:
+        raise ValidationError(f"must be at least 1, got {min_line_months}", field="min_line_months")
     rows: dict[str, dict[str, float]] = {}
     for s, name in enumerate(_FROM):
-        if s < len(line_months) and line_months[s] > 0:
+        if s < len(line_months) and line_months[s] >= min_line_months:
             rounded = {ROLL_STATES[j]: round(p, digits) for j, p in enumerate(matrix[s]) if round(p, digits) > 0}
             largest = max(rounded, key=lambda k: rounded[k])  # carries the rounding, so the row sums to 1
             rounded[largest] = round(rounded[largest] + 1.0 - sum(rounded.values()), digits)

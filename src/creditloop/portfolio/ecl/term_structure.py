@@ -36,7 +36,11 @@ def matrix_from_counts(
 ) -> Matrix:
     """Row-normalised monthly matrix from ``{(from_index, to_index): lines}``; an unobserved row is taken from
     ``fallback`` (a segment borrows the whole book's row) or else follows the DPD clock. With a ``prior``, each row
-    it gives is the credibility blend of the book's row and the prior's (``pd_prior``), observed or not."""
+    it gives is the credibility blend of the book's row and the prior's (``pd_prior``), observed or not; a segment's
+    matrix takes no prior (its ``fallback``, the book's matrix, already carries it)."""
+    if prior is not None and fallback is not None:
+        raise ValidationError("a segment's matrix borrows the book's rows: give a fallback or a prior, not both",
+                              field="prior")  # fmt: skip
     rows = [[0.0] * N_STATES for _ in range(N_STATES)]
     for (i, j), n in counts.items():
         if not (0 <= i < N_STATES and 0 <= j < N_STATES):
