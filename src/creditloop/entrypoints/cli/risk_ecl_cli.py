@@ -108,12 +108,7 @@ def _compute(
         rows, counts = read_inputs(con, data_dir, segment_by)
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
-    ends = sorted({r.month_end_on for r in rows})
-    if not ends:
-        fail(f"--data-dir: {data_dir}/snapshots.parquet has no rows", EXIT_USAGE)
-    day = ends[-1] if on is None else parse_day(on, "--on")
-    if day not in ends:
-        fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
+    day = reporting_day(rows, on, data_dir)
     segmented = segment_by != "none"
     # The same code path as GET /portfolio/ecl?source=data_dir&own_lgd=..&own_ccf=.. (adapters.analytics.ecl_options).
     params, loss = guarded(
@@ -123,6 +118,17 @@ def _compute(
         lambda: run.ecl_at(rows, counts, day, params, loss["lgd"], segmented=segmented, pd_prior=prior), {"on": "--on"}
     )
     return result, params, lgd_params, loss, segment_by
+
+
+def reporting_day(rows: Any, on: str | None, data_dir: Path) -> Any:
+    """``--on`` as a month end of the panel (default the last), or exit 2 naming ``--on`` / ``--data-dir``."""
+    ends = sorted({r.month_end_on for r in rows})
+    if not ends:
+        fail(f"--data-dir: {data_dir}/snapshots.parquet has no rows", EXIT_USAGE)
+    day = ends[-1] if on is None else parse_day(on, "--on")
+    if day not in ends:
+        fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
+    return day
 
 
 def _payload(

@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, emit, fail, guarded, parse_day
+from creditloop.entrypoints.cli._common import EXIT_USAGE, JsonOpt, emit, fail, guarded
 from creditloop.entrypoints.cli.risk_analytics_cli import DataDirOpt, EngineOpt, MasterOpt
+from creditloop.entrypoints.cli.risk_ecl_cli import reporting_day
 
 VersionOpt = Annotated[str, typer.Option("--version", help="The prior's version, kept in every ECL that uses it.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="The prior file to write (JSON, creditloop.ecl.pd_prior/1).")]
@@ -44,12 +45,7 @@ def prior_document(
         rows, counts = read_inputs(connect(engine, master), data_dir)
     except (EngineError, AnalyticsInputError) as exc:
         fail(str(exc), EXIT_USAGE)
-    ends = sorted({r.month_end_on for r in rows})
-    if not ends:
-        fail(f"--data-dir: {data_dir}/snapshots.parquet has no rows", EXIT_USAGE)
-    day = ends[-1] if on is None else parse_day(on, "--on")
-    if day not in ends:
-        fail(f"--on: {day} is not a month end of the panel ({ends[0]} .. {ends[-1]})", EXIT_USAGE)
+    day = reporting_day(rows, on, data_dir)
     window = guarded(lambda: scenario_file.load(None)).transition_window_months
     pooled, months = pooled_counts(counts, day, window)
     if not months:
