@@ -82,7 +82,13 @@ def test_a_segment_matrix_takes_the_book_rows_not_the_prior() -> None:
 def test_a_book_written_as_a_prior_reads_back_with_rows_summing_to_one(tmp_path: Path) -> None:
     counts = {(M0, M0): 2, (M0, M1): 1, (M1, M0): 1, (M1, M2): 2, (M2, CO): 1, (M0, CL): 0}
     lines = [3, 3, 1, 0, 0, 0, 0, 0]
-    doc = pd_prior.to_dict(matrix_from_counts(counts), lines, "seasoned-2025", "book A at 2025-12")
+    matrix = matrix_from_counts(counts)
+    assert pd_prior.to_dict(matrix, lines, "v", "")["rows"] == {}  # by default a row needs 30 line-months
+    assert set(pd_prior.to_dict(matrix, lines, "v", "", min_line_months=3)["rows"]) == {"M0", "M1"}
+    with pytest.raises(ValidationError) as exc:
+        pd_prior.to_dict(matrix, lines, "v", "", min_line_months=0)
+    assert exc.value.field == "min_line_months"
+    doc = pd_prior.to_dict(matrix, lines, "seasoned-2025", "book A at 2025-12", min_line_months=1)
     assert set(doc["rows"]) == {"M0", "M1", "M2"} and doc["line_months"] == {"M0": 3, "M1": 3, "M2": 1}
     assert doc["rows"]["M0"] == {"M0": 0.666667, "M1": 0.333333} and doc["rows"]["M2"] == {"CO": 1.0}
     path = tmp_path / "prior.json"
